@@ -24,7 +24,7 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::db::Db;
-use crate::error::ServerError;
+use crate::error::{ServerError, Unrouted};
 use crate::routes;
 use crate::semconv::{RequestInfo, Semconv};
 use crate::telemetry::SCOPE;
@@ -154,9 +154,10 @@ async fn telemetry(State(state): State<AppState>, request: Request, next: Next) 
     let response = next.run(request).instrument(span.clone()).await;
 
     let status = response.status().as_u16();
-    // A 405 means the path exists but not for this method: like the Python instrumentation,
-    // treat it as unmatched, so `http.route` only ever names a route that handled the request.
-    let route = route.filter(|_| status != 405);
+    // A 405 means the path exists but not for this method, and a handler's 404 means the path
+    // only looked like the route: like the Python instrumentation, treat both as unmatched, so
+    // `http.route` only ever names a route that handled the request.
+    let route = route.filter(|_| status != 405 && response.extensions().get::<Unrouted>().is_none());
     // The span started when the request entered it, so `otel.name` can no longer be recorded:
     // rename the OpenTelemetry span itself.
     span.context().span().update_name(match &route {
@@ -208,6 +209,7 @@ fn request_info(state: &AppState, request: &Request) -> RequestInfo {
         server_name: state.server_name.clone(),
         server_port: state.server_port,
         path: uri.path().to_string(),
+        target: uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string()),
         query: uri.query().filter(|q| !q.is_empty()).map(str::to_string),
         peer_ip: peer.map_or_else(|| "unknown".to_string(), |p| p.ip().to_string()),
         peer_port: peer.map_or(0, |p| p.port()),

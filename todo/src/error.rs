@@ -39,6 +39,11 @@ pub struct ServerError {
     pub message: String,
 }
 
+/// Marks a response whose route did not really match (a non-numeric id on `/delete/{id}` is
+/// "no such page", as with Flask's `<int:task_id>`), so the span carries no `http.route`.
+#[derive(Debug, Clone, Copy)]
+pub struct Unrouted;
+
 impl From<FormRejection> for AppError {
     fn from(rejection: FormRejection) -> Self {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -59,7 +64,13 @@ impl IntoResponse for AppError {
             AppError::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, Some("DatabaseError")),
         };
         match kind {
-            None => (status, self.to_string()).into_response(),
+            None => {
+                let mut response = (status, self.to_string()).into_response();
+                if matches!(self, AppError::NotFound) {
+                    response.extensions_mut().insert(Unrouted);
+                }
+                response
+            }
             Some(kind) => {
                 let mut response = (status, "Internal Server Error").into_response();
                 response.extensions_mut().insert(ServerError { kind, message: self.to_string() });

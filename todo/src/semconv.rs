@@ -30,6 +30,8 @@ pub struct RequestInfo {
     pub server_name: String,
     pub server_port: u16,
     pub path: String,
+    /// Path and query exactly as the request line had them (`/?` stays `/?`), for `http.target`.
+    pub target: String,
     /// Without the `?`; `None` when the request had no query string or an empty one.
     pub query: Option<String>,
     pub peer_ip: String,
@@ -66,10 +68,7 @@ impl Semconv {
     /// Span attributes known when the request arrives.
     pub fn request_attributes(self, r: &RequestInfo) -> Vec<KeyValue> {
         let mut a = Vec::with_capacity(24);
-        let target = match &r.query {
-            Some(q) => format!("{}?{q}", r.path),
-            None => r.path.clone(),
-        };
+        let target = &r.target;
         if self.old() {
             a.push(KeyValue::new("http.method", r.method.clone()));
             a.push(KeyValue::new("http.scheme", r.scheme));
@@ -223,6 +222,7 @@ mod tests {
             server_name: "127.0.0.1".into(),
             server_port: 5000,
             path: "/".into(),
+            target: "/?page=2".into(),
             query: Some("page=2".into()),
             peer_ip: "127.0.0.1".into(),
             peer_port: 40000,

@@ -175,12 +175,20 @@ struct Sent {
     note: String,
 }
 
+#[derive(Default)]
+struct Ids {
+    /// Seen on the latest page and not yet claimed.
+    known: BTreeSet<i64>,
+    /// Sent (or being sent) to `POST /delete/{id}`; never offered again.
+    claimed: BTreeSet<i64>,
+}
+
 struct Driver {
     client: reqwest::Client,
     base: String,
-    /// Task ids seen on pages and not yet claimed by a delete.
-    known: Mutex<BTreeSet<i64>>,
-    claimed: Mutex<BTreeSet<i64>>,
+    /// Task ids seen on pages, and those already claimed by a delete: one lock for both, so
+    /// a page being read and a delete being chosen cannot deadlock or claim an id twice.
+    ids: Mutex<Ids>,
     sent: Mutex<Vec<Sent>>,
     rng: Mutex<StdRng>,
 }
@@ -210,16 +218,16 @@ impl Driver {
             }
             Action::DeleteExisting => {
                 let id = {
-                    let mut known = self.known.lock().unwrap();
-                    let pick = if known.is_empty() {
+                    let mut ids = self.ids.lock().unwrap();
+                    let pick = if ids.known.is_empty() {
                         None
                     } else {
-                        let i = self.rng.lock().unwrap().random_range(0..known.len());
-                        known.iter().nth(i).copied()
+                        let i = self.rng.lock().unwrap().random_range(0..ids.known.len());
+                        ids.known.iter().nth(i).copied()
                     };
                     if let Some(id) = pick {
-                        known.remove(&id);
-                        self.claimed.lock().unwrap().insert(id);
+                        ids.known.remove(&id);
+                        ids.claimed.insert(id);
                     }
                     pick
                 };
@@ -277,14 +285,11 @@ impl Driver {
     }
 
     fn learn_ids(&self, page: &str) {
-        let claimed = self.claimed.lock().unwrap();
-        let ids: BTreeSet<i64> = page
-            .split("action=\"/delete/")
-            .skip(1)
-            .filter_map(|rest| rest.split('"').next()?.parse().ok())
-            .filter(|id| !claimed.contains(id))
-            .collect();
-        *self.known.lock().unwrap() = ids;
+        let seen: Vec<i64> =
+            page.split("action=\"/delete/").skip(1).filter_map(|rest| rest.split('"').next()?.parse().ok()).collect();
+        let mut ids = self.ids.lock().unwrap();
+        let known = seen.into_iter().filter(|id| !ids.claimed.contains(id)).collect();
+        ids.known = known;
     }
 }
 
@@ -307,8 +312,7 @@ async fn drive(args: TrafficArgs) -> anyhow::Result<()> {
     let driver = Arc::new(Driver {
         client,
         base: args.url.trim_end_matches('/').to_string(),
-        known: Mutex::default(),
-        claimed: Mutex::default(),
+        ids: Mutex::default(),
         sent: Mutex::default(),
         rng: Mutex::new(StdRng::seed_from_u64(args.seed ^ 0x5eed)),
     });
