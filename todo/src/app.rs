@@ -168,10 +168,11 @@ async fn telemetry(State(state): State<AppState>, request: Request, next: Next) 
         span.set_attribute(kv.key, kv.value);
     }
     if status >= 500 {
-        let detail = response.extensions().get::<ServerError>().cloned().unwrap_or(ServerError {
-            kind: "HttpServerError",
-            message: format!("status {status}"),
-        });
+        let detail = response
+            .extensions()
+            .get::<ServerError>()
+            .cloned()
+            .unwrap_or(ServerError { kind: "HttpServerError", message: format!("status {status}") });
         span.set_status(Status::error(format!("{}: {}", detail.kind, detail.message)));
         span.add_event(
             "exception",

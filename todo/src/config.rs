@@ -115,14 +115,12 @@ impl TelemetryConfig {
         let mut warnings = Vec::new();
         // Tutorials carry this misspelling; the SDKs ignore it silently, which is worse than a warning.
         if let Some(v) = var("OTEL_LOG_EXPORTER") {
-            warnings.push(format!(
-                "OTEL_LOG_EXPORTER={v:?} is ignored: the variable is OTEL_LOGS_EXPORTER (with an S)"
-            ));
+            warnings
+                .push(format!("OTEL_LOG_EXPORTER={v:?} is ignored: the variable is OTEL_LOGS_EXPORTER (with an S)"));
         }
         let names_service = var("OTEL_SERVICE_NAME").is_some_and(|v| !v.trim().is_empty())
-            || var("OTEL_RESOURCE_ATTRIBUTES").is_some_and(|v| {
-                v.split(',').any(|kv| kv.split('=').next().map(str::trim) == Some("service.name"))
-            });
+            || var("OTEL_RESOURCE_ATTRIBUTES")
+                .is_some_and(|v| v.split(',').any(|kv| kv.split('=').next().map(str::trim) == Some("service.name")));
         Ok(TelemetryConfig {
             default_service_name: (!names_service).then_some("todo"),
             traces: exporters(&var, Signal::Traces)?,
@@ -190,8 +188,7 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> anyhow::Result<TelemetryConfig> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         TelemetryConfig::from_lookup(|k| map.get(k).cloned())
     }
 

@@ -86,7 +86,11 @@ impl Db {
 }
 
 /// Runs one statement inside its CLIENT span; a failure marks the span as an error.
-fn traced<T>(operation: &'static str, sql: &'static str, run: impl FnOnce() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+fn traced<T>(
+    operation: &'static str,
+    sql: &'static str,
+    run: impl FnOnce() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
     let span = tracing::info_span!(
         "db",
         otel.name = Empty,

@@ -8,8 +8,10 @@ use axum::Form;
 use axum::extract::{FromRequest, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use opentelemetry::trace::Status;
 use serde::Deserialize;
 use tracing::{info, info_span, warn};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -66,8 +68,13 @@ pub async fn tasks_delete(State(state): State<AppState>, Path(id): Path<String>)
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AppError::NotFound);
     }
-    let _span = info_span!("deleting_task").entered();
-    let id_num: i64 = id.parse().map_err(|_| AppError::IdOverflow(id.clone()))?;
+    let span = info_span!("deleting_task").entered();
+    let Ok(id_num) = id.parse::<i64>() else {
+        let error = AppError::IdOverflow(id);
+        // As in the original, the failing step is an error too, not only the request.
+        span.set_status(Status::error(error.to_string()));
+        return Err(error);
+    };
     if state.db.delete(id_num)? {
         info!("Deleted task with ID: {id_num}");
     } else {

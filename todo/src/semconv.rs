@@ -255,8 +255,18 @@ mod tests {
         assert_eq!(
             keys(&a),
             [
-                "http.method", "http.scheme", "http.host", "net.host.name", "http.server_name", "net.host.port",
-                "http.target", "http.url", "net.peer.ip", "net.peer.port", "http.user_agent", "http.flavor"
+                "http.method",
+                "http.scheme",
+                "http.host",
+                "net.host.name",
+                "http.server_name",
+                "net.host.port",
+                "http.target",
+                "http.url",
+                "net.peer.ip",
+                "net.peer.port",
+                "http.user_agent",
+                "http.flavor"
             ]
         );
         assert_eq!(get(&a, "http.url"), Some(&Value::from("http://127.0.0.1:5000/?page=2")));

@@ -61,7 +61,9 @@ pub fn init(cfg: &TelemetryConfig) -> anyhow::Result<OtelGuard> {
     let mut traces = SdkTracerProvider::builder().with_resource(resource.clone());
     for exporter in &cfg.traces {
         traces = match exporter {
-            Exporter::Console => traces.with_span_processor(batch(Locked(opentelemetry_stdout::SpanExporter::default()), cfg)),
+            Exporter::Console => {
+                traces.with_span_processor(batch(Locked(opentelemetry_stdout::SpanExporter::default()), cfg))
+            }
             Exporter::Otlp(p) => {
                 let builder = opentelemetry_otlp::SpanExporter::builder();
                 let exporter = match p {
@@ -78,7 +80,9 @@ pub fn init(cfg: &TelemetryConfig) -> anyhow::Result<OtelGuard> {
     let mut metrics = SdkMeterProvider::builder().with_resource(resource.clone());
     for exporter in &cfg.metrics {
         metrics = match exporter {
-            Exporter::Console => metrics.with_reader(reader(Locked(opentelemetry_stdout::MetricExporter::default()), cfg)),
+            Exporter::Console => {
+                metrics.with_reader(reader(Locked(opentelemetry_stdout::MetricExporter::default()), cfg))
+            }
             Exporter::Otlp(p) => {
                 let builder = opentelemetry_otlp::MetricExporter::builder();
                 let exporter = match p {
@@ -123,7 +127,8 @@ pub fn init(cfg: &TelemetryConfig) -> anyhow::Result<OtelGuard> {
         .with_target(false)
         .with_tracked_inactivity(false)
         .with_filter(filter_fn(|meta| meta.is_span() && meta.target().starts_with(SCOPE)));
-    let log_layer = OpenTelemetryTracingBridge::new(&logger).with_filter(Targets::new().with_target(SCOPE, Level::INFO));
+    let log_layer =
+        OpenTelemetryTracingBridge::new(&logger).with_filter(Targets::new().with_target(SCOPE, Level::INFO));
     let stderr_filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("todo=info,warn"));
     let colour = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let stderr_layer = tracing_subscriber::fmt::layer()
@@ -158,7 +163,10 @@ fn resource(cfg: &TelemetryConfig) -> Resource {
         .build()
 }
 
-fn batch<E: opentelemetry_sdk::trace::SpanExporter + 'static>(exporter: E, cfg: &TelemetryConfig) -> BatchSpanProcessor {
+fn batch<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
+    exporter: E,
+    cfg: &TelemetryConfig,
+) -> BatchSpanProcessor {
     let mut config = BatchConfigBuilder::default();
     if let Some(delay) = cfg.span_delay {
         config = config.with_scheduled_delay(delay);
@@ -166,7 +174,10 @@ fn batch<E: opentelemetry_sdk::trace::SpanExporter + 'static>(exporter: E, cfg: 
     BatchSpanProcessor::builder(exporter).with_batch_config(config.build()).build()
 }
 
-fn reader<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>(exporter: E, cfg: &TelemetryConfig) -> PeriodicReader<E> {
+fn reader<E: opentelemetry_sdk::metrics::exporter::PushMetricExporter>(
+    exporter: E,
+    cfg: &TelemetryConfig,
+) -> PeriodicReader<E> {
     let mut builder = PeriodicReader::builder(exporter);
     if let Some(interval) = cfg.metric_interval {
         builder = builder.with_interval(interval);

@@ -46,7 +46,14 @@ pub struct TrafficArgs {
 #[derive(Debug, Clone, PartialEq)]
 enum Action {
     /// One request, no redirect to follow.
-    Single { method: Method, target: String, form: Option<Vec<(String, String)>>, raw_body: Option<String>, headers: Vec<(&'static str, String)>, note: &'static str },
+    Single {
+        method: Method,
+        target: String,
+        form: Option<Vec<(String, String)>>,
+        raw_body: Option<String>,
+        headers: Vec<(&'static str, String)>,
+        note: &'static str,
+    },
     /// `POST /add`, then the redirect's `GET /`.
     Add { text: String, note: &'static str },
     /// `POST /delete/{id}` of a task seen on a page (or a missing one when none is known), then `GET /`.
@@ -84,7 +91,14 @@ fn single(method: Method, target: &str, note: &'static str) -> Action {
 
 fn form_post(target: &str, fields: &[(&str, &str)], note: &'static str) -> Action {
     let form = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    Action::Single { method: Method::POST, target: target.into(), form: Some(form), raw_body: None, headers: Vec::new(), note }
+    Action::Single {
+        method: Method::POST,
+        target: target.into(),
+        form: Some(form),
+        raw_body: None,
+        headers: Vec::new(),
+        note,
+    }
 }
 
 /// The plan for `requests` HTTP requests, from `seed`.
@@ -144,7 +158,10 @@ fn plan(requests: usize, concurrency: usize, seed: u64) -> Vec<Action> {
                 target: "/".into(),
                 form: None,
                 raw_body: None,
-                headers: vec![("traceparent", format!("00-{:032x}-{:016x}-01", rng.random::<u128>() | 1, rng.random::<u64>() | 1))],
+                headers: vec![(
+                    "traceparent",
+                    format!("00-{:032x}-{:016x}-01", rng.random::<u128>() | 1, rng.random::<u64>() | 1),
+                )],
                 note: "remote-parent-traceparent",
             },
             94..96 => single(Method::GET, "/", "no-user-agent"),
@@ -260,7 +277,13 @@ impl Driver {
     }
 
     /// Sends one request, reads the whole body, records the row; learns task ids from pages.
-    async fn exchange(&self, method: Method, target: &str, req: reqwest::RequestBuilder, note: &str) -> Option<StatusCode> {
+    async fn exchange(
+        &self,
+        method: Method,
+        target: &str,
+        req: reqwest::RequestBuilder,
+        note: &str,
+    ) -> Option<StatusCode> {
         let start = Utc::now();
         let clock = Instant::now();
         let result = match req.send().await {
@@ -411,7 +434,9 @@ mod tests {
                 Action::Burst { .. } => "burst",
             })
             .collect();
-        for want in ["list", "query", "unicode", "quotes-newlines", "html", "delete-existing", "delete-missing", "burst"] {
+        for want in
+            ["list", "query", "unicode", "quotes-newlines", "html", "delete-existing", "delete-missing", "burst"]
+        {
             assert!(notes.contains(want), "{want} missing from {notes:?}");
         }
         assert!(notes.iter().any(|n| n.starts_with("400")), "{notes:?}");

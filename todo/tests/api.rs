@@ -110,7 +110,10 @@ async fn empty_blank_and_too_long_tasks_are_400_with_a_message() {
     assert_eq!((status, body.as_str()), (StatusCode::BAD_REQUEST, "Task text must not be empty"));
     assert_eq!(call(&app, "POST", "/add", Some("task=+++")).await.0, StatusCode::BAD_REQUEST);
     let (status, _, body) = call(&app, "POST", "/add", Some(&format!("task={}", "é".repeat(257)))).await;
-    assert_eq!((status, body.as_str()), (StatusCode::BAD_REQUEST, "Task text is 257 characters long; the limit is 256"));
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::BAD_REQUEST, "Task text is 257 characters long; the limit is 256")
+    );
     let (status, _, body) = call(&app, "POST", "/add", Some("other=x")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.starts_with("Invalid form:"), "{body}");

@@ -111,6 +111,10 @@ fn run(mode: Mode, opt_in: Option<&str>, seed: u64) {
         assert_eq!(s.str("error.type").is_some(), is_5xx && mode != Mode::Old, "{s:?}");
     }
     assert!(sent.iter().any(|r| r.status == 500), "the mix should include a 500");
+    for s in server.iter().filter(|s| status_of(s, mode) == 500) {
+        let step = spans.iter().find(|c| c.name == "deleting_task" && c.trace_id == s.trace_id);
+        assert!(step.is_some_and(|c| c.status.starts_with("Error")), "the failing step is an error too: {step:?}");
+    }
 
     // An incoming traceparent makes the span a child of the remote parent.
     let remote = sent.iter().filter(|r| r.note == "remote-parent-traceparent").count();
@@ -213,11 +217,7 @@ fn a_closed_stdout_ends_the_app_cleanly_with_one_line() {
 
 #[test]
 fn an_unknown_exporter_is_a_startup_error() {
-    let out = Command::new(common::BIN)
-        .args(["--port", "0"])
-        .env("OTEL_TRACES_EXPORTER", "zipkin")
-        .output()
-        .unwrap();
+    let out = Command::new(common::BIN).args(["--port", "0"]).env("OTEL_TRACES_EXPORTER", "zipkin").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
@@ -242,7 +242,10 @@ fn the_misspelt_log_exporter_variable_is_named_in_a_warning() {
 mod reqwest {
     /// A tiny blocking HTTP client over the async one, so these tests need no runtime of their own.
     pub fn blocking_client() -> Client {
-        Client(tokio::runtime::Runtime::new().unwrap(), ::reqwest::Client::builder().redirect(::reqwest::redirect::Policy::none()).build().unwrap())
+        Client(
+            tokio::runtime::Runtime::new().unwrap(),
+            ::reqwest::Client::builder().redirect(::reqwest::redirect::Policy::none()).build().unwrap(),
+        )
     }
     pub struct Client(tokio::runtime::Runtime, ::reqwest::Client);
     pub struct Builder<'a>(&'a tokio::runtime::Runtime, ::reqwest::RequestBuilder);

@@ -11,7 +11,9 @@ use axum::extract::State;
 use axum::routing::post;
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{LogsService, LogsServiceServer};
 use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
-use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{MetricsService, MetricsServiceServer};
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
 use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
@@ -191,15 +193,23 @@ fn run(protocol: &str, grpc: bool) {
         .sum();
     assert_eq!(count, sent.len() as u64, "the final export counts every request");
 
-    let logs: Vec<_> =
-        r.logs.iter().flat_map(|l| &l.resource_logs).flat_map(|rl| &rl.scope_logs).flat_map(|sl| &sl.log_records).collect();
+    let logs: Vec<_> = r
+        .logs
+        .iter()
+        .flat_map(|l| &l.resource_logs)
+        .flat_map(|rl| &rl.scope_logs)
+        .flat_map(|sl| &sl.log_records)
+        .collect();
     let fetched: Vec<_> = logs
         .iter()
         .filter(|l| matches!(l.body.as_ref().and_then(|b| b.value.as_ref()), Some(Value::StringValue(s)) if s.starts_with("Fetched ")))
         .collect();
     assert!(!fetched.is_empty());
     let traces: std::collections::HashSet<&[u8]> = server.iter().map(|s| s.trace_id.as_slice()).collect();
-    assert!(fetched.iter().all(|l| traces.contains(l.trace_id.as_slice())), "log records carry their request's trace id");
+    assert!(
+        fetched.iter().all(|l| traces.contains(l.trace_id.as_slice())),
+        "log records carry their request's trace id"
+    );
 }
 
 #[test]

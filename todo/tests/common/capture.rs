@@ -49,7 +49,9 @@ pub fn check_integrity(blocks: &[Block]) -> Result<(), String> {
             };
             let foreign = match b.kind.as_str() {
                 "Spans" => l.starts_with("\t\tType ") || l.starts_with("\t\tSum DataPoints"),
-                "Metrics" => l.starts_with("\t\t ->  ") || l.starts_with("\t\tName         : \"") && !l.contains("Scope"),
+                "Metrics" => {
+                    l.starts_with("\t\t ->  ") || l.starts_with("\t\tName         : \"") && !l.contains("Scope")
+                }
                 _ => false,
             };
             if !ok || foreign {
@@ -169,26 +171,16 @@ pub fn logs(blocks: &[Block]) -> Vec<Log> {
 
 /// Sum of the `Count` of every data point of histogram `name` in one Metrics block.
 pub fn histogram_count(block: &Block, name: &str) -> Option<u64> {
-    let mut inside = false;
-    let mut found = false;
-    let mut total = 0;
-    for l in &block.lines {
-        if let Some(n) = l.strip_prefix("\t\tName         : ") {
-            inside = n == name;
-            found |= inside;
-        } else if l.starts_with("Metric #") || l.starts_with("\tInstrumentation Scope #") {
-            inside = false;
-        } else if inside {
-            if let Some(c) = l.strip_prefix("\t\t\tCount        : ") {
-                total += c.trim().parse::<u64>().unwrap();
-            }
-        }
-    }
-    found.then_some(total)
+    sum_point_field(block, name, "\t\t\tCount        : ")
 }
 
 /// The value of counter `name` summed over its data points in one Metrics block.
 pub fn counter_total(block: &Block, name: &str) -> Option<u64> {
+    sum_point_field(block, name, "\t\t\tValue        : ")
+}
+
+/// Sums an integer data-point field over the points of metric `name`; `None` when it is absent.
+fn sum_point_field(block: &Block, name: &str, field: &str) -> Option<u64> {
     let mut inside = false;
     let mut found = false;
     let mut total = 0;
@@ -199,8 +191,8 @@ pub fn counter_total(block: &Block, name: &str) -> Option<u64> {
         } else if l.starts_with("Metric #") || l.starts_with("\tInstrumentation Scope #") {
             inside = false;
         } else if inside {
-            if let Some(c) = l.strip_prefix("\t\t\tValue        : ") {
-                total += c.trim().parse::<u64>().unwrap();
+            if let Some(v) = l.strip_prefix(field) {
+                total += v.trim().parse::<u64>().unwrap();
             }
         }
     }
