@@ -96,6 +96,19 @@ impl Session<'_> {
     fn click(&self, element: &str) {
         self.post(&format!("/element/{element}/click"), json!({}));
     }
+    /// Polls `css` until exactly `n` elements match: a click on a submit button may return before
+    /// the navigation it starts has finished.
+    fn wait_for(&self, css: &str, n: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let found = self.find_all(css);
+            if found.len() == n {
+                return found;
+            }
+            assert!(Instant::now() < deadline, "expected {n} elements for {css:?}, found {}", found.len());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for Session<'_> {
@@ -136,15 +149,15 @@ fn add_and_delete_a_task_in_headless_chromium() {
     session.post(&format!("/element/{input}/value"), json!({"text": text}));
     session.click(&session.find("form[action='/add'] button"));
 
-    let tasks = session.find_all(".task");
-    assert_eq!(tasks.len(), 1);
+    let tasks = session.wait_for(".task", 1);
     assert_eq!(session.text(&tasks[0]), text);
     assert!(session.find_all(".task b").is_empty(), "task text was rendered as HTML");
     assert!(session.get("/url").as_str().unwrap().ends_with('/'), "the form redirects back to the list");
 
     session.click(&session.find("li form button"));
+    let empty = session.wait_for("p.empty", 1);
+    assert_eq!(session.text(&empty[0]), "No tasks yet.");
     assert!(session.find_all(".task").is_empty());
-    assert_eq!(session.text(&session.find("p.empty")), "No tasks yet.");
     drop(session);
     app.stop("INT");
 }
