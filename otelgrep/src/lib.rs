@@ -1,20 +1,61 @@
 //! `otelgrep`: reads what OpenTelemetry console exporters printed (Python, Rust, Node, OTLP JSON,
 //! mixed with the app's own lines) and answers the questions people grep for.
 //!
-//! This is the crate's skeleton: the ingest model and the commands are built in their own issues
-//! (summary first, then urls/latency, then spans/trace/logs/metrics). Until then the binary only
-//! says so, and exits with the documented usage-error code.
+//! The pipeline: `parse` turns each input into the `model` (spans, log records, metric points),
+//! counting foreign lines and reporting bad records as `file:line: reason`; a `cmd` module per
+//! subcommand computes its answer; `render` prints it. `main.rs` only maps the result to an exit
+//! code. Formats read so far: the Python console exporters.
+
+pub mod cli;
+pub mod cmd;
+pub mod model;
+pub mod parse;
+pub mod render;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-/// What the user typed.
-#[derive(Debug, clap::Parser)]
-#[command(name = "otelgrep", version, about = "Query OpenTelemetry console-exporter captures")]
-pub struct Cli {}
+use crate::cli::{Cli, Command, InputArgs};
+use crate::parse::Parsed;
 
-/// Runs the command line; the exit code is chosen here, errors are printed by `main`.
-pub fn run(_cli: Cli, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    writeln!(err, "otelgrep: no commands yet; see README.md")?;
-    Ok(ExitCode::from(2))
+/// Bad records listed on stderr before the rest are only counted.
+const ERRORS_SHOWN: usize = 20;
+
+/// Runs the command line; results go to `out`, diagnostics to `err`.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Summary(args) => {
+            let Some(inputs) = read_all(&args.input, err)? else { return Ok(ExitCode::from(2)) };
+            cmd::summary::run(&args, &inputs, out)?;
+            Ok(exit_code(&inputs))
+        }
+    }
+}
+
+/// Reads and parses every input. Reports bad records on `err`; with `--strict`, any bad record
+/// makes it return `None` (nothing is printed, exit 2).
+fn read_all(input: &InputArgs, err: &mut dyn Write) -> anyhow::Result<Option<Vec<(String, Parsed)>>> {
+    let mut parsed = Vec::with_capacity(input.files.len());
+    for name in &input.files {
+        let bytes = parse::read_input(name)?;
+        let shown = if name == "-" { "<stdin>" } else { name.as_str() };
+        parsed.push((name.clone(), parse::parse(shown, &bytes)?));
+    }
+    let errors: Vec<_> = parsed.iter().flat_map(|(_, p)| &p.errors).collect();
+    for e in errors.iter().take(ERRORS_SHOWN) {
+        writeln!(err, "otelgrep: {e}")?;
+    }
+    if !errors.is_empty() {
+        let more = errors.len().saturating_sub(ERRORS_SHOWN);
+        let tail = if more > 0 { format!(" ({more} more not shown)") } else { String::new() };
+        writeln!(err, "otelgrep: {} record(s) could not be read and were skipped{tail}", errors.len())?;
+        if input.strict {
+            return Ok(None);
+        }
+    }
+    Ok(Some(parsed))
+}
+
+fn exit_code(inputs: &[(String, Parsed)]) -> ExitCode {
+    if inputs.iter().any(|(_, p)| !p.errors.is_empty()) { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }

@@ -1,13 +1,20 @@
 //! The `otelgrep` binary: parse arguments, run, map the result to an exit code.
 
-use std::io;
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    match otelgrep::run(otelgrep::Cli::parse(), &mut io::stderr()) {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let result = otelgrep::run(otelgrep::cli::Cli::parse(), &mut out, &mut io::stderr()).and_then(|code| {
+        out.flush()?;
+        Ok(code)
+    });
+    match result {
         Ok(code) => code,
+        // A closed pipe (`otelgrep ... | head`) is not an error.
         Err(e)
             if e.chain()
                 .filter_map(|c| c.downcast_ref::<io::Error>())

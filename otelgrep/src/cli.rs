@@ -1,0 +1,55 @@
+//! What the user typed: clap derive only. The `///` comments are the help text.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit codes, stated once for --help and the README.
+pub const EXIT_CODES: &str = "Exit codes: 0 when every record was read; 1 when some records could not be read \
+(the result is still printed, and stderr names each bad record as FILE:LINE: reason); 2 on an error \
+(a missing or unreadable file, bad arguments, or any bad record with --strict).";
+
+/// Query OpenTelemetry console-exporter captures (`app | tee output.log`).
+#[derive(Debug, Parser)]
+#[command(name = "otelgrep", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// What a capture holds: spans by kind, log records by severity, metric points by name,
+    /// services, the time range, foreign lines skipped, records that could not be read.
+    Summary(SummaryArgs),
+}
+
+/// Inputs, as every command takes them.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Captures to read; `-` is standard input; gzip files are decompressed. Each file is read
+    /// whole into memory.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Treat any record that cannot be read as an error (exit 2, nothing printed).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `otelgrep summary`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
+}
+
+/// How `summary` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// A table for the terminal.
+    Table,
+    /// One JSON object.
+    Json,
+}

@@ -1,0 +1,170 @@
+//! Ingest: bytes of one input in, the records of every format found in it out, with every line
+//! that was not telemetry counted and every record that could not be read reported.
+//!
+//! Formats are recognised per record, so one file may mix them. Implemented so far: the Python
+//! console exporters (`python_json`). Lines that belong to no record of a known format are
+//! *foreign* (the app's own output): counted, never errors. A record that starts and then fails
+//! to parse, or is cut short, is a [`ParseError`] naming the file and line; the rest of the input
+//! is still read.
+
+pub mod python_json;
+pub mod scan;
+pub mod time;
+
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::model::{LogRecord, MetricPoint, Resource, Span};
+
+/// An input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Python `ConsoleSpanExporter` / `ConsoleLogRecordExporter` / `ConsoleMetricExporter`.
+    PythonJson,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::PythonJson => "python-json",
+        })
+    }
+}
+
+/// Why a record could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParseErrorKind {
+    /// The record was opened and never closed (a killed process, a copy of a live file).
+    #[error("{what} cut short: the record opened here has no end")]
+    Truncated { what: &'static str },
+    /// The record's text is not valid for its format.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What a record parser reports: the problem, and how many lines into the record it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordError {
+    pub offset_lines: u64,
+    pub kind: ParseErrorKind,
+}
+
+impl From<ParseErrorKind> for RecordError {
+    fn from(kind: ParseErrorKind) -> Self {
+        RecordError { offset_lines: 0, kind }
+    }
+}
+
+/// A record that could not be read, with where it started.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}:{line}: {kind}")]
+pub struct ParseError {
+    pub file: Arc<str>,
+    /// 1-based line of the record's first line.
+    pub line: u64,
+    pub kind: ParseErrorKind,
+}
+
+/// Everything read from one input.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Records read, per format.
+    pub records: Vec<(Format, usize)>,
+    pub spans: Vec<Span>,
+    pub logs: Vec<LogRecord>,
+    pub points: Vec<MetricPoint>,
+    /// Metrics exports (batches) as the exporter wrote them.
+    pub metric_exports: usize,
+    /// Lines that belong to no telemetry record.
+    pub foreign_lines: usize,
+    /// Records that could not be read.
+    pub errors: Vec<ParseError>,
+}
+
+impl Parsed {
+    fn count(&mut self, format: Format) {
+        match self.records.iter_mut().find(|(f, _)| *f == format) {
+            Some((_, n)) => *n += 1,
+            None => self.records.push((format, 1)),
+        }
+    }
+}
+
+/// Reads a whole input: a file (`.gz` decompressed), or standard input for `-`.
+pub fn read_input(path: &str) -> anyhow::Result<Vec<u8>> {
+    let mut raw = Vec::new();
+    if path == "-" {
+        std::io::stdin().lock().read_to_end(&mut raw).context("reading standard input")?;
+    } else {
+        let p = Path::new(path);
+        if p.is_dir() {
+            anyhow::bail!("{path}: is a directory");
+        }
+        raw = std::fs::read(p).with_context(|| format!("reading {path}"))?;
+    }
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .with_context(|| format!("{path}: not a valid gzip file"))?;
+        return Ok(out);
+    }
+    Ok(raw)
+}
+
+/// Parses one input's bytes; `name` is what error messages call it.
+pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        anyhow::anyhow!("{name}:{line}: not UTF-8 text (byte offset {})", e.valid_up_to())
+    })?;
+    let file: Arc<str> = Arc::from(name);
+    let mut out = Parsed::default();
+    let mut resources = Resources::default();
+    for piece in scan::python_objects(text) {
+        match piece {
+            scan::Piece::Foreign => out.foreign_lines += 1,
+            scan::Piece::Truncated { line } => out.errors.push(ParseError {
+                file: file.clone(),
+                line,
+                kind: ParseErrorKind::Truncated { what: "Python console record" },
+            }),
+            scan::Piece::Object { line, text } => match python_json::parse_record(text, &mut resources) {
+                Ok(record) => {
+                    out.count(Format::PythonJson);
+                    match record {
+                        python_json::Record::Span(s) => out.spans.push(s),
+                        python_json::Record::Log(l) => out.logs.push(l),
+                        python_json::Record::Metrics(points) => {
+                            out.metric_exports += 1;
+                            out.points.extend(points);
+                        }
+                    }
+                }
+                Err(e) => out.errors.push(ParseError { file: file.clone(), line: line + e.offset_lines, kind: e.kind }),
+            },
+        }
+    }
+    Ok(out)
+}
+
+/// Interns resources: Python repeats the full resource in every record, and one process has one.
+#[derive(Debug, Default)]
+pub struct Resources(Vec<Arc<Resource>>);
+
+impl Resources {
+    /// The shared copy of `r`.
+    pub fn intern(&mut self, r: Resource) -> Arc<Resource> {
+        if let Some(existing) = self.0.iter().find(|e| ***e == r) {
+            return existing.clone();
+        }
+        let r = Arc::new(r);
+        self.0.push(r.clone());
+        r
+    }
+}

@@ -1,0 +1,518 @@
+//! The Python console exporters (opentelemetry-sdk 1.22 to 1.45): one pretty-printed JSON object
+//! per span, per log record, or per whole metrics export. The first key tells which.
+//!
+//! Pure functions from one object's text to model records. Known variations handled: older SDKs'
+//! `"<SeverityNumber.INFO: 9>"` severities, a resource printed as a Python repr string, `null`
+//! attributes, all-zero or empty ids meaning "no span", metrics whose type is only implied by
+//! their keys. Exemplars are skipped (their decimal ids exceed `u64`; nothing reads them yet).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::Value as Json;
+
+use super::time::parse_utc;
+use super::{ParseErrorKind, RecordError, Resources};
+use crate::model::{
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
+    Temporality, Value,
+};
+
+/// One parsed object.
+#[derive(Debug)]
+pub enum Record {
+    Span(Span),
+    Log(LogRecord),
+    /// A whole metrics export: every data point of every metric in it.
+    Metrics(Vec<MetricPoint>),
+}
+
+fn invalid(msg: impl Into<String>) -> ParseErrorKind {
+    ParseErrorKind::Invalid(msg.into())
+}
+
+/// Parses one object, from its `{` line to its `}` line.
+pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, RecordError> {
+    // The first key is on the second line: `    "name": ...`.
+    let first_key = text.lines().nth(1).and_then(|l| l.trim_start().strip_prefix('"')?.split('"').next());
+    match first_key {
+        Some("name") => {
+            let raw: PySpan = from_json(text, "span")?;
+            Ok(raw.into_span(resources).map(Record::Span)?)
+        }
+        Some("body") => {
+            let raw: PyLog = from_json(text, "log record")?;
+            Ok(raw.into_log(resources).map(Record::Log)?)
+        }
+        Some("resource_metrics") => {
+            let raw: PyMetrics = from_json(text, "metrics export")?;
+            Ok(raw.into_points(resources).map(Record::Metrics)?)
+        }
+        Some(other) => Err(invalid(format!(
+            "a JSON object that is not a span, log record or metrics export (first key {other:?})"
+        ))
+        .into()),
+        None => Err(invalid("an empty JSON object").into()),
+    }
+}
+
+fn from_json<'a, T: Deserialize<'a>>(text: &'a str, what: &str) -> Result<T, RecordError> {
+    serde_json::from_str(text).map_err(|e| RecordError {
+        offset_lines: e.line().saturating_sub(1) as u64,
+        kind: invalid(format!("invalid {what} JSON: {} at column {}", strip_position(&e.to_string()), e.column())),
+    })
+}
+
+/// serde_json appends " at line L column C"; the caller reports the position itself.
+fn strip_position(msg: &str) -> &str {
+    msg.rfind(" at line ").map_or(msg, |i| &msg[..i])
+}
+
+#[derive(Deserialize)]
+struct PySpan {
+    name: String,
+    context: PyContext,
+    kind: String,
+    parent_id: Option<String>,
+    start_time: String,
+    end_time: String,
+    status: PyStatus,
+    #[serde(default)]
+    attributes: Option<BTreeMap<String, Json>>,
+    #[serde(default)]
+    events: Vec<PyEvent>,
+    #[serde(default)]
+    links: Vec<PyLink>,
+    resource: Option<PyResource>,
+}
+
+#[derive(Deserialize)]
+struct PyContext {
+    trace_id: String,
+    span_id: String,
+}
+
+#[derive(Deserialize)]
+struct PyStatus {
+    status_code: String,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PyEvent {
+    name: String,
+    timestamp: String,
+    attributes: Option<BTreeMap<String, Json>>,
+}
+
+#[derive(Deserialize)]
+struct PyLink {
+    context: PyContext,
+    attributes: Option<BTreeMap<String, Json>>,
+}
+
+/// SDK ≥ 1.24 prints an object; older ones print `BoundedAttributes({...}, maxlen=None)`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PyResource {
+    Object { attributes: Option<serde_json::Map<String, Json>> },
+    Repr(String),
+}
+
+impl PySpan {
+    fn into_span(self, resources: &mut Resources) -> Result<Span, ParseErrorKind> {
+        let trace_id = hex_u128(&self.context.trace_id).ok_or_else(|| invalid("span without a valid trace_id"))?;
+        let span_id = hex_u64(&self.context.span_id).ok_or_else(|| invalid("span without a valid span_id"))?;
+        let kind = match self.kind.strip_prefix("SpanKind.").unwrap_or(&self.kind) {
+            "INTERNAL" => SpanKind::Internal,
+            "SERVER" => SpanKind::Server,
+            "CLIENT" => SpanKind::Client,
+            "PRODUCER" => SpanKind::Producer,
+            "CONSUMER" => SpanKind::Consumer,
+            other => return Err(invalid(format!("unknown span kind {other:?}"))),
+        };
+        let status = match self.status.status_code.as_str() {
+            "UNSET" => StatusCode::Unset,
+            "OK" => StatusCode::Ok,
+            "ERROR" => StatusCode::Error,
+            other => return Err(invalid(format!("unknown status code {other:?}"))),
+        };
+        let time = |s: &str, what: &str| parse_utc(s).ok_or_else(|| invalid(format!("bad {what} {s:?}")));
+        let mut events = Vec::with_capacity(self.events.len());
+        for e in self.events {
+            events.push(Event {
+                time_ns: time(&e.timestamp, "event timestamp")?,
+                name: e.name,
+                attributes: attrs(e.attributes),
+            });
+        }
+        let links = self
+            .links
+            .into_iter()
+            .filter_map(|l| {
+                Some(Link {
+                    trace_id: hex_u128(&l.context.trace_id)?,
+                    span_id: hex_u64(&l.context.span_id)?,
+                    attributes: attrs(l.attributes),
+                })
+            })
+            .collect();
+        Ok(Span {
+            trace_id,
+            span_id,
+            parent_span_id: self.parent_id.as_deref().and_then(hex_u64),
+            start_ns: time(&self.start_time, "start_time")?,
+            end_ns: time(&self.end_time, "end_time")?,
+            name: self.name,
+            kind,
+            status,
+            status_message: self.status.description,
+            attributes: attrs(self.attributes),
+            events,
+            links,
+            resource: resources.intern(resource(self.resource)),
+            scope: None,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct PyLog {
+    body: Json,
+    severity_number: Option<Json>,
+    severity_text: Option<String>,
+    attributes: Option<BTreeMap<String, Json>>,
+    timestamp: Option<String>,
+    observed_timestamp: Option<String>,
+    trace_id: Option<String>,
+    span_id: Option<String>,
+    resource: Option<PyResource>,
+}
+
+impl PyLog {
+    fn into_log(self, resources: &mut Resources) -> Result<LogRecord, ParseErrorKind> {
+        let time = |s: &Option<String>| -> Result<Option<i64>, ParseErrorKind> {
+            match s.as_deref() {
+                None | Some("") => Ok(None),
+                Some(t) => parse_utc(t).map(Some).ok_or_else(|| invalid(format!("bad log timestamp {t:?}"))),
+            }
+        };
+        let severity_number = match &self.severity_number {
+            Some(Json::Number(n)) => n.as_u64().and_then(|n| u8::try_from(n).ok()),
+            // SDK 1.22–1.27: "<SeverityNumber.INFO: 9>"
+            Some(Json::String(s)) => s.rsplit(": ").next().and_then(|n| n.trim_end_matches('>').parse().ok()),
+            _ => None,
+        };
+        Ok(LogRecord {
+            time_ns: time(&self.timestamp)?,
+            observed_time_ns: time(&self.observed_timestamp)?,
+            severity_number,
+            severity_text: self.severity_text,
+            body: value(self.body),
+            attributes: attrs(self.attributes),
+            trace_id: self.trace_id.as_deref().and_then(hex_u128),
+            span_id: self.span_id.as_deref().and_then(hex_u64),
+            resource: resources.intern(resource(self.resource)),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct PyMetrics {
+    resource_metrics: Vec<PyResourceMetrics>,
+}
+
+#[derive(Deserialize)]
+struct PyResourceMetrics {
+    resource: Option<PyResource>,
+    scope_metrics: Vec<PyScopeMetrics>,
+}
+
+#[derive(Deserialize)]
+struct PyScopeMetrics {
+    scope: Option<PyScope>,
+    metrics: Vec<PyMetric>,
+}
+
+#[derive(Deserialize)]
+struct PyScope {
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PyMetric {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    unit: Option<String>,
+    data: PyData,
+}
+
+#[derive(Deserialize)]
+struct PyData {
+    data_points: Vec<PyPoint>,
+    aggregation_temporality: Option<i64>,
+    is_monotonic: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct PyPoint {
+    attributes: Option<BTreeMap<String, Json>>,
+    start_time_unix_nano: Option<i64>,
+    time_unix_nano: i64,
+    value: Option<serde_json::Number>,
+    count: Option<u64>,
+    sum: Option<f64>,
+    min: Option<f64>,
+    max: Option<f64>,
+    bucket_counts: Option<Vec<u64>>,
+    explicit_bounds: Option<Vec<f64>>,
+    scale: Option<i32>,
+    zero_count: Option<u64>,
+    positive: Option<PyBuckets>,
+    negative: Option<PyBuckets>,
+    #[serde(default, rename = "exemplars")]
+    _exemplars: IgnoredAny,
+}
+
+#[derive(Deserialize)]
+struct PyBuckets {
+    offset: i32,
+    bucket_counts: Vec<u64>,
+}
+
+impl PyMetrics {
+    fn into_points(self, resources: &mut Resources) -> Result<Vec<MetricPoint>, ParseErrorKind> {
+        let mut out = Vec::new();
+        for rm in self.resource_metrics {
+            let resource = resources.intern(resource(rm.resource));
+            for sm in rm.scope_metrics {
+                let scope = sm.scope.and_then(|s| s.name);
+                for m in sm.metrics {
+                    let temporality = match m.data.aggregation_temporality {
+                        Some(1) => Some(Temporality::Delta),
+                        Some(2) => Some(Temporality::Cumulative),
+                        _ => None,
+                    };
+                    for p in m.data.data_points {
+                        let (kind, value) = point(&m.data.is_monotonic, temporality, p.value.as_ref(), &p)
+                            .ok_or_else(|| invalid(format!("metric {:?}: a data point of no known type", m.name)))?;
+                        out.push(MetricPoint {
+                            name: m.name.clone(),
+                            unit: m.unit.clone().unwrap_or_default(),
+                            description: m.description.clone().unwrap_or_default(),
+                            kind,
+                            temporality,
+                            start_ns: p.start_time_unix_nano,
+                            time_ns: p.time_unix_nano,
+                            attributes: attrs(p.attributes),
+                            value,
+                            resource: resource.clone(),
+                            scope: scope.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The metric type is not printed: it is implied by the keys (see shared/FORMATS.md §2.7).
+fn point(
+    monotonic: &Option<bool>,
+    temporality: Option<Temporality>,
+    value: Option<&serde_json::Number>,
+    p: &PyPoint,
+) -> Option<(MetricKind, PointValue)> {
+    if let (Some(counts), Some(bounds)) = (&p.bucket_counts, &p.explicit_bounds) {
+        let v = PointValue::Histogram {
+            count: p.count?,
+            sum: p.sum,
+            min: p.min,
+            max: p.max,
+            bounds: bounds.clone(),
+            counts: counts.clone(),
+        };
+        return Some((MetricKind::Histogram, v));
+    }
+    if let Some(scale) = p.scale {
+        let (pos, neg) = (p.positive.as_ref(), p.negative.as_ref());
+        let v = PointValue::ExponentialHistogram {
+            count: p.count?,
+            sum: p.sum,
+            min: p.min,
+            max: p.max,
+            scale,
+            zero_count: p.zero_count.unwrap_or(0),
+            positive_offset: pos.map_or(0, |b| b.offset),
+            positive: pos.map(|b| b.bucket_counts.clone()).unwrap_or_default(),
+            negative_offset: neg.map_or(0, |b| b.offset),
+            negative: neg.map(|b| b.bucket_counts.clone()).unwrap_or_default(),
+        };
+        return Some((MetricKind::ExponentialHistogram, v));
+    }
+    let value = value?;
+    let v = match value.as_i64() {
+        Some(i) => PointValue::Int(i),
+        None => PointValue::Double(value.as_f64()?),
+    };
+    let kind = match (monotonic, temporality) {
+        (Some(true), _) => MetricKind::Counter,
+        (Some(false), _) => MetricKind::UpDownCounter,
+        (None, None) => MetricKind::Gauge,
+        (None, Some(_)) => MetricKind::Counter,
+    };
+    Some((kind, v))
+}
+
+fn resource(r: Option<PyResource>) -> Resource {
+    match r {
+        Some(PyResource::Object { attributes }) => {
+            Resource { attributes: attributes.unwrap_or_default().into_iter().map(|(k, v)| (k, value(v))).collect() }
+        }
+        Some(PyResource::Repr(s)) => Resource { attributes: repr_attributes(&s) },
+        None => Resource::default(),
+    }
+}
+
+/// Reads the string items of `BoundedAttributes({'k': 'v', 'n': 3}, maxlen=None)`; non-string
+/// values are kept as their text.
+fn repr_attributes(s: &str) -> Attributes {
+    let Some(inner) = s.split_once('{').and_then(|(_, rest)| rest.rsplit_once('}')).map(|(i, _)| i) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut rest = inner.trim();
+    while let Some(after_quote) = rest.strip_prefix('\'') {
+        let Some((key, tail)) = after_quote.split_once("': ") else { break };
+        let (val, next) = if let Some(v) = tail.strip_prefix('\'') {
+            match v.split_once('\'') {
+                Some((val, next)) => (Value::Str(val.to_string()), next),
+                None => break,
+            }
+        } else {
+            let end = tail.find(", '").unwrap_or(tail.len());
+            (Value::Str(tail[..end].to_string()), &tail[end..])
+        };
+        out.push((key.to_string(), val));
+        rest = next.trim_start_matches(',').trim_start();
+    }
+    out
+}
+
+fn attrs(map: Option<BTreeMap<String, Json>>) -> Attributes {
+    map.unwrap_or_default().into_iter().map(|(k, v)| (k, value(v))).collect()
+}
+
+fn value(v: Json) -> Value {
+    match v {
+        Json::Null => Value::Empty,
+        Json::Bool(b) => Value::Bool(b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None if n.is_u64() => Value::BigInt(n.to_string()),
+            None => Value::Double(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => Value::Str(s),
+        Json::Array(items) => Value::Array(items.into_iter().map(value).collect()),
+        Json::Object(m) => Value::Map(m.into_iter().map(|(k, v)| (k, value(v))).collect()),
+    }
+}
+
+/// `0x` + 32 hex digits; zero and empty mean "none".
+fn hex_u128(s: &str) -> Option<u128> {
+    u128::from_str_radix(s.strip_prefix("0x").unwrap_or(s), 16).ok().filter(|&v| v != 0)
+}
+
+/// `0x` + 16 hex digits; zero and empty mean "none".
+fn hex_u64(s: &str) -> Option<u64> {
+    u64::from_str_radix(s.strip_prefix("0x").unwrap_or(s), 16).ok().filter(|&v| v != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPAN: &str = r#"{
+    "name": "GET /",
+    "context": {
+        "trace_id": "0x63ec09596bc0f89e039e1b8bb696490c",
+        "span_id": "0x766539be427046e5",
+        "trace_state": "[]"
+    },
+    "kind": "SpanKind.SERVER",
+    "parent_id": null,
+    "start_time": "2026-11-27T23:37:19.814807Z",
+    "end_time": "2026-11-27T23:37:19.862226Z",
+    "status": {
+        "status_code": "UNSET"
+    },
+    "attributes": {
+        "http.method": "GET",
+        "net.host.port": 5000,
+        "http.status_code": 200
+    },
+    "events": [],
+    "links": [],
+    "resource": {
+        "attributes": {
+            "service.name": "todo"
+        },
+        "schema_url": ""
+    }
+}"#;
+
+    #[test]
+    fn a_server_span() {
+        let Record::Span(s) = parse_record(SPAN, &mut Resources::default()).unwrap() else { panic!() };
+        assert_eq!(s.trace_id, 0x63ec09596bc0f89e039e1b8bb696490c);
+        assert_eq!(s.span_id, 0x766539be427046e5);
+        assert_eq!(s.parent_span_id, None);
+        assert_eq!(s.kind, SpanKind::Server);
+        assert_eq!(s.end_ns - s.start_ns, 47_419_000);
+        assert_eq!(
+            s.attributes,
+            [
+                ("http.method".into(), Value::Str("GET".into())),
+                ("http.status_code".into(), Value::Int(200)),
+                ("net.host.port".into(), Value::Int(5000)),
+            ]
+        );
+        assert_eq!(s.resource.service_name(), Some("todo"));
+    }
+
+    #[test]
+    fn an_old_sdk_log_record_with_a_repr_resource_and_zero_ids() {
+        let text = r#"{
+    "body": "Fetched 0 tasks",
+    "severity_number": "<SeverityNumber.WARN: 13>",
+    "severity_text": "WARN",
+    "attributes": null,
+    "timestamp": "2026-11-27T23:37:19.841427Z",
+    "trace_id": "0x00000000000000000000000000000000",
+    "span_id": "0x0000000000000000",
+    "trace_flags": 0,
+    "resource": "BoundedAttributes({'telemetry.sdk.language': 'python', 'service.name': 'todo'}, maxlen=None)"
+}"#;
+        let Record::Log(l) = parse_record(text, &mut Resources::default()).unwrap() else { panic!() };
+        assert_eq!(l.severity_number, Some(13));
+        assert_eq!((l.trace_id, l.span_id), (None, None));
+        assert_eq!(l.observed_time_ns, None);
+        assert_eq!(l.resource.service_name(), Some("todo"));
+    }
+
+    #[test]
+    fn broken_json_names_the_record_kind() {
+        let err = parse_record("{\n    \"name\": \"x\",\n    \"kind\": \n}", &mut Resources::default()).unwrap_err();
+        assert_eq!(err.offset_lines, 3);
+        assert_eq!(err.kind.to_string(), "invalid span JSON: expected value at column 1");
+        let err = parse_record("{\n    \"foo\": 1\n}", &mut Resources::default()).unwrap_err();
+        assert_eq!(
+            err.kind.to_string(),
+            "a JSON object that is not a span, log record or metrics export (first key \"foo\")"
+        );
+    }
+}

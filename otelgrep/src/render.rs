@@ -1,0 +1,71 @@
+//! Output in one place: the only module that knows comfy-table and how JSON is printed.
+
+use std::io::Write;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+use serde::Serialize;
+
+use crate::cmd::summary::{Counts, Summary};
+
+/// Pretty JSON and a final newline.
+pub fn json<T: Serialize>(value: &T, out: &mut dyn Write) -> anyhow::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The summary as one table: a row per figure, a column per file (and a total column when there
+/// are several files).
+pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut columns: Vec<(&str, &Counts)> = s.files.iter().map(|f| (f.file.as_str(), &f.counts)).collect();
+    if s.files.len() > 1 {
+        columns.push(("total", &s.total));
+    }
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    let mut header = vec![String::new()];
+    header.extend(columns.iter().map(|(name, _)| name.to_string()));
+    table.set_header(header);
+
+    let mut row = |label: &str, cell: &dyn Fn(&Counts) -> String| {
+        let mut r = vec![label.to_string()];
+        r.extend(columns.iter().map(|(_, c)| cell(c)));
+        table.add_row(r);
+    };
+    let join = |m: &std::collections::BTreeMap<String, usize>| {
+        m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+    };
+    row("formats", &|c| join(&c.formats));
+    row("spans", &|c| c.spans.to_string());
+    let kinds: std::collections::BTreeSet<&String> = columns.iter().flat_map(|(_, c)| c.spans_by_kind.keys()).collect();
+    for k in kinds {
+        row(&format!("  {k}"), &|c| c.spans_by_kind.get(k).copied().unwrap_or(0).to_string());
+    }
+    row("  status ERROR", &|c| c.error_spans.to_string());
+    row("log records", &|c| c.log_records.to_string());
+    let severities: std::collections::BTreeSet<&String> =
+        columns.iter().flat_map(|(_, c)| c.log_records_by_severity.keys()).collect();
+    for sev in severities {
+        row(&format!("  {sev}"), &|c| c.log_records_by_severity.get(sev).copied().unwrap_or(0).to_string());
+    }
+    row("metric exports", &|c| c.metric_exports.to_string());
+    row("metric points", &|c| c.metric_points.to_string());
+    let names: std::collections::BTreeSet<&String> =
+        columns.iter().flat_map(|(_, c)| c.metric_points_by_name.keys()).collect();
+    for n in names {
+        row(&format!("  {n}"), &|c| c.metric_points_by_name.get(n).copied().unwrap_or(0).to_string());
+    }
+    row("services", &|c| c.services.join(", "));
+    row("first time", &|c| c.first_time.clone().unwrap_or_default());
+    row("last time", &|c| c.last_time.clone().unwrap_or_default());
+    row("foreign lines", &|c| c.foreign_lines.to_string());
+    row("skipped records", &|c| c.skipped_records.to_string());
+    for i in 1..columns.len() + 1 {
+        if let Some(col) = table.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    writeln!(out, "{table}")?;
+    Ok(())
+}

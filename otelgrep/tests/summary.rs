@@ -1,0 +1,184 @@
+//! `otelgrep summary` run as a user runs it, on the captures in `samples/`. The expected counts
+//! come from the samples' provenance (samples/README.md and ../shared/samples/README.md) and the
+//! driver's `.requests.tsv`, not from otelgrep.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_otelgrep");
+
+fn sample(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples").join(rel)
+}
+
+fn otelgrep(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(bytes) = stdin {
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn summary_json(path: &str) -> (Value, Output) {
+    let out = otelgrep(&["summary", "--format", "json", path], None);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
+    (v, out)
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("otelgrep-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn flask_default_counts_equal_the_sample_provenance() {
+    let (v, out) = summary_json(sample("python-flask/flask-default.log").to_str().unwrap());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(v["spans"], 324);
+    assert_eq!(v["server_spans"], 74);
+    assert_eq!(v["spans_by_kind"], serde_json::json!({"SERVER": 74, "INTERNAL": 174, "CLIENT": 76}));
+    assert_eq!(v["error_spans"], 3);
+    assert_eq!(v["log_records"], 146);
+    assert_eq!(v["metric_exports"], 8);
+    assert_eq!(v["foreign_lines"], 1);
+    assert_eq!(v["skipped_records"], 0);
+    assert_eq!(v["services"], serde_json::json!(["todo"]));
+    assert_eq!(v["formats"], serde_json::json!({"python-json": 324 + 146 + 8}));
+    // The earliest record is line 1's log record (the SDK's ERROR about the sqlalchemy
+    // instrumentation, `"timestamp": "2026-11-27T23:37:16.985259Z"`); the latest is the final
+    // metrics export's `"time_unix_nano": 1795822708540766371` (line 19382), shown to the µs.
+    assert_eq!(v["first_time"], "2026-11-27T23:37:16.985259Z");
+    assert_eq!(v["last_time"], "2026-11-27T23:38:28.540766Z");
+    for key in ["metric_points", "skipped_records", "foreign_lines", "first_time", "last_time"] {
+        assert!(v.get(key).is_some(), "{key} missing");
+    }
+}
+
+#[test]
+fn merged_stderr_has_the_same_telemetry_and_216_foreign_lines() {
+    let (v, out) = summary_json(sample("python-flask/flask-merged-stderr.log").to_str().unwrap());
+    assert!(out.status.success());
+    assert_eq!((v["spans"].as_u64(), v["server_spans"].as_u64()), (Some(324), Some(74)));
+    assert_eq!((v["log_records"].as_u64(), v["metric_exports"].as_u64()), (Some(146), Some(8)));
+    assert_eq!(v["foreign_lines"], 216);
+    assert_eq!(v["skipped_records"], 0);
+}
+
+#[test]
+fn server_spans_equal_the_requests_the_client_sent() {
+    for name in ["flask-default", "flask-merged-stderr"] {
+        let tsv = std::fs::read_to_string(sample(&format!("python-flask/{name}.requests.tsv"))).unwrap();
+        let requests = tsv.lines().skip(1).filter(|l| !l.is_empty()).count();
+        let (v, _) = summary_json(sample(&format!("python-flask/{name}.log")).to_str().unwrap());
+        assert_eq!(v["server_spans"].as_u64(), Some(requests as u64), "{name}");
+    }
+}
+
+#[test]
+fn a_truncated_capture_reports_exactly_one_record_and_reads_the_rest() {
+    let text = std::fs::read_to_string(sample("python-flask/flask-default.log")).unwrap();
+    // Cut in the middle of the span that starts on line 421 (`GET /`), as a killed process would.
+    let cut: String = text.lines().take(440).map(|l| format!("{l}\n")).collect();
+    let path = temp("truncated").join("cut.log");
+    std::fs::write(&path, &cut).unwrap();
+    let out = otelgrep(&["summary", "--format", "json", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1), "partial read exits 1");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["skipped_records"], 1);
+    let reason = format!("{}:421: Python console record cut short: the record opened here has no end", path.display());
+    assert_eq!(v["skipped_reasons"], serde_json::json!([reason]));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr, format!("otelgrep: {reason}\notelgrep: 1 record(s) could not be read and were skipped\n"));
+    // Everything before the cut is still counted: the spans and logs of lines 1–420.
+    let spans_before = text.lines().take(420).filter(|l| l.starts_with("    \"name\": ")).count();
+    assert_eq!(v["spans"].as_u64(), Some(spans_before as u64));
+
+    let strict = otelgrep(&["summary", "--strict", path.to_str().unwrap()], None);
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(strict.stdout.is_empty(), "--strict prints no result");
+}
+
+#[test]
+fn a_malformed_record_names_its_line_and_the_rest_is_read() {
+    let text = std::fs::read_to_string(sample("python-flask/flask-default.log")).unwrap();
+    // Line 425 is `        "span_id": "0x766539be427046e5",` inside the span at line 421.
+    let broken: String =
+        text.lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i + 1 == 425 {
+                    "        \"span_id\" \"0x766539be427046e5\",\n".to_string()
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+    let path = temp("malformed").join("broken.log");
+    std::fs::write(&path, broken).unwrap();
+    let (v, out) = summary_json(path.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(v["spans"], 323);
+    assert_eq!(v["log_records"], 146);
+    assert_eq!(
+        v["skipped_reasons"][0],
+        format!("{}:425: invalid span JSON: expected `:` at column 19", path.display())
+    );
+}
+
+#[test]
+fn stdin_and_gzip_give_the_same_result_as_the_file() {
+    let path = sample("python-flask/flask-merged-stderr.log");
+    let bytes = std::fs::read(&path).unwrap();
+    let from_file = otelgrep(&["summary", "--format", "json", path.to_str().unwrap()], None);
+    let from_stdin = otelgrep(&["summary", "--format", "json", "-"], Some(&bytes));
+    let gz = temp("gzip").join("capture.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    enc.write_all(&bytes).unwrap();
+    enc.finish().unwrap();
+    let from_gz = otelgrep(&["summary", "--format", "json", gz.to_str().unwrap()], None);
+    let strip = |o: &Output| {
+        let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["files"][0]["file"] = Value::Null;
+        v
+    };
+    assert_eq!(strip(&from_stdin), strip(&from_file));
+    assert_eq!(strip(&from_gz), strip(&from_file));
+}
+
+#[test]
+fn missing_files_and_directories_are_one_line_errors() {
+    let out = otelgrep(&["summary", "/nonexistent/capture.log"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "otelgrep: reading /nonexistent/capture.log: No such file or directory (os error 2)\n"
+    );
+    let dir = temp("dir");
+    let out = otelgrep(&["summary", dir.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), format!("otelgrep: {}: is a directory\n", dir.display()));
+}
+
+#[test]
+fn binary_garbage_is_an_error_naming_the_file_not_a_panic() {
+    let path = temp("binary").join("garbage.bin");
+    std::fs::write(&path, b"{\n\xff\xfe\x00\n}\n").unwrap();
+    let out = otelgrep(&["summary", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!("otelgrep: {}:2: not UTF-8 text (byte offset 2)\n", path.display())
+    );
+}
