@@ -8,6 +8,8 @@
 //! is still read.
 
 pub mod python_json;
+pub mod rust_debug;
+pub mod rust_text;
 pub mod scan;
 pub mod time;
 
@@ -26,12 +28,15 @@ use crate::model::{LogRecord, MetricPoint, Resource, Span};
 pub enum Format {
     /// Python `ConsoleSpanExporter` / `ConsoleLogRecordExporter` / `ConsoleMetricExporter`.
     PythonJson,
+    /// Rust `opentelemetry-stdout` text (0.25 and later).
+    RustText,
 }
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Format::PythonJson => "python-json",
+            Format::RustText => "rust-text",
         })
     }
 }
@@ -126,9 +131,14 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
     let file: Arc<str> = Arc::from(name);
     let mut out = Parsed::default();
     let mut resources = Resources::default();
+    let mut rust = rust_text::Framer::default();
     for piece in scan::python_objects(text) {
         match piece {
-            scan::Piece::Foreign => out.foreign_lines += 1,
+            scan::Piece::Line { line, text } => {
+                if rust.feed(text, line, &mut resources) == rust_text::Fed::Foreign {
+                    out.foreign_lines += 1;
+                }
+            }
             scan::Piece::Truncated { line } => out.errors.push(ParseError {
                 file: file.clone(),
                 line,
@@ -148,6 +158,27 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
                 }
                 Err(e) => out.errors.push(ParseError { file: file.clone(), line: line + e.offset_lines, kind: e.kind }),
             },
+        }
+    }
+    rust.finish(&mut resources);
+    out.metric_exports += rust.metric_exports;
+    for (i, rec) in rust.done.iter().enumerate() {
+        let result = match rec.signal {
+            rust_text::Signal::Spans => rust_text::parse_span(rec).map(|s| out.spans.push(s)),
+            rust_text::Signal::Logs => rust_text::parse_log(rec).map(|l| out.logs.push(l)),
+            rust_text::Signal::Metrics => rust_text::parse_metric(rec).map(|p| out.points.extend(p)),
+        };
+        match result {
+            Ok(()) => out.count(Format::RustText),
+            Err(e) => {
+                // A record still open at the end that lacks a field was cut short (a killed process).
+                let kind = if rust.open_at_end.contains(&i) && e.offset_lines == 0 {
+                    ParseErrorKind::Truncated { what: "Rust stdout record" }
+                } else {
+                    e.kind
+                };
+                out.errors.push(ParseError { file: file.clone(), line: rec.line + e.offset_lines, kind });
+            }
         }
     }
     Ok(out)

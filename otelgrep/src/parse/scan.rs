@@ -3,8 +3,8 @@
 /// A piece of a Python console capture.
 #[derive(Debug, PartialEq)]
 pub enum Piece<'a> {
-    /// A line outside any record.
-    Foreign,
+    /// A line outside any Python object (another format's, or foreign), without its `\r`s.
+    Line { line: u64, text: &'a str },
     /// A whole object, from its `{` line to its `}` line; `line` is 1-based.
     Object { line: u64, text: &'a str },
     /// An object opened at `line` and never closed.
@@ -43,7 +43,7 @@ pub fn python_objects(text: &str) -> impl Iterator<Item = Piece<'_>> {
                     return Some(Piece::Object { line, text: &text[from..end] });
                 }
                 (_, Some(_)) => {}
-                (_, None) => return Some(Piece::Foreign),
+                (_, None) => return Some(Piece::Line { line: n, text: content }),
             }
         }
     })
@@ -81,9 +81,9 @@ mod tests {
         assert_eq!(
             pieces,
             [
-                Piece::Foreign,
+                Piece::Line { line: 1, text: " * Debug mode: off" },
                 Piece::Object { line: 2, text: "{\n    \"a\": 1\n}\r" },
-                Piece::Foreign,
+                Piece::Line { line: 5, text: "{braces} in text" },
                 Piece::Truncated { line: 6 },
             ]
         );

@@ -39,7 +39,9 @@ pub fn parse_utc(s: &str) -> Option<i64> {
         _ => return None,
     }
     let days = days_from_civil(y, mo, d);
-    Some((((days * 24 + h) * 60 + mi) * 60 + sec) * 1_000_000_000 + nanos)
+    // Checked: nanoseconds since 1970 overflow i64 after the year 2262.
+    let secs = ((days * 24 + h) * 60 + mi) * 60 + sec;
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
 /// Formats nanoseconds since the epoch as RFC 3339 UTC with microseconds.
@@ -93,6 +95,7 @@ mod tests {
         assert_eq!(parse_utc("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_utc("2026-11-27T23:37:19.Z"), None);
         assert_eq!(parse_utc("2026-11-27T23:37:19+01:00"), None);
+        assert_eq!(parse_utc("9999-12-31T23:59:59Z"), None, "past i64 nanoseconds: refused, not wrapped");
     }
 
     #[test]

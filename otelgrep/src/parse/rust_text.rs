@@ -1,0 +1,697 @@
+//! Rust `opentelemetry-stdout` 0.33 text: `Spans`, `Metrics` and `Logs` blocks of `Span #N`,
+//! `Metric #N` and `Log #N` records (see shared/FORMATS.md §3).
+//!
+//! Two halves. [`Framer`] assigns lines to records by their shape alone: span lines are TAB-
+//! indented, log lines `TAB SPACE`, metric lines two TABs or more, and `TAB TAB " ->  "` is an
+//! attribute of a span or a log, never of a metric. That is what recovers a span whose remaining
+//! lines resume after another signal's block cut into it (exporters that do not lock stdout). A
+//! column-0 line that fits nothing continues the previous raw value (span and event names are
+//! printed unescaped), unless it looks like an app's log line. The `parse_*` functions then turn
+//! one record's lines into model values, and know nothing of framing.
+
+use std::sync::Arc;
+
+use super::rust_debug::{parse_string, parse_value};
+use super::time::parse_utc;
+use super::{ParseErrorKind, RecordError, Resources};
+use crate::model::{
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
+    Temporality, Value,
+};
+
+/// Which signal a block or record belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Spans,
+    Metrics,
+    Logs,
+}
+
+/// One record's lines, with the number of its first line.
+#[derive(Debug)]
+pub struct RecordLines<'a> {
+    pub signal: Signal,
+    pub line: u64,
+    pub lines: Vec<&'a str>,
+    /// For metrics: the scope name of the block section it sits in.
+    pub scope: Option<String>,
+    pub resource: Arc<Resource>,
+}
+
+/// What the framer did with a line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Fed {
+    Taken,
+    Foreign,
+}
+
+/// Assigns lines to blocks and records.
+#[derive(Debug, Default)]
+pub struct Framer<'a> {
+    block: Option<Signal>,
+    /// The current record, and the one another signal's block interrupted.
+    current: Option<RecordLines<'a>>,
+    suspended: Option<RecordLines<'a>>,
+    /// Resource lines being read, and the resource per signal (printed once for spans and logs,
+    /// in every block for metrics).
+    resource_lines: Option<Vec<&'a str>>,
+    resources: [Arc<Resource>; 3],
+    /// Metrics blocks: the scope section being read.
+    scope_lines: Option<Vec<&'a str>>,
+    scope: Option<String>,
+    /// Metrics blocks seen (one per export).
+    pub metric_exports: usize,
+    previous_foreign: bool,
+    /// Finished records, in order.
+    pub done: Vec<RecordLines<'a>>,
+    /// Indices in `done` of the records still open when the input ended: if one of them is
+    /// incomplete, the input was cut short inside it.
+    pub open_at_end: Vec<usize>,
+}
+
+fn index(s: Signal) -> usize {
+    match s {
+        Signal::Spans => 0,
+        Signal::Metrics => 1,
+        Signal::Logs => 2,
+    }
+}
+
+/// Whether a line has the shape of a span, log or metric line (inside a record).
+fn shape(line: &str) -> Option<Signal> {
+    if line.starts_with("\t ") {
+        Some(Signal::Logs)
+    } else if line.starts_with("\t\t ->  ") {
+        // An attribute of a span (or of a log: they look the same; the current record decides).
+        Some(Signal::Spans)
+    } else if line.starts_with("\t\t") {
+        Some(Signal::Metrics)
+    } else if line.starts_with('\t') || line.is_empty() {
+        Some(Signal::Spans)
+    } else {
+        None
+    }
+}
+
+/// An app's own log line (tracing-subscriber, Python logging, ...): never a raw continuation.
+fn looks_like_app_log(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() >= 20
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b' ')
+}
+
+impl<'a> Framer<'a> {
+    /// Feeds one line (without its newline or trailing `\r`).
+    pub fn feed(&mut self, line: &'a str, n: u64, resources: &mut Resources) -> Fed {
+        let fed = self.route(line, n, resources);
+        self.previous_foreign = fed == Fed::Foreign;
+        fed
+    }
+
+    fn route(&mut self, line: &'a str, n: u64, resources: &mut Resources) -> Fed {
+        match line {
+            "Spans" | "Metrics" | "Logs" => {
+                let signal = match line {
+                    "Spans" => Signal::Spans,
+                    "Metrics" => Signal::Metrics,
+                    _ => Signal::Logs,
+                };
+                self.end_resource(resources);
+                self.end_scope();
+                match self.current.take() {
+                    // Another signal cut into this record: it may resume after the block.
+                    Some(rec) if rec.signal != signal && rec.signal != Signal::Metrics => {
+                        self.finish_suspended();
+                        self.suspended = Some(rec);
+                    }
+                    Some(rec) => self.done.push(rec),
+                    None => {}
+                }
+                if signal == Signal::Metrics {
+                    self.metric_exports += 1;
+                }
+                self.block = Some(signal);
+                return Fed::Taken;
+            }
+            "Resource" if self.block.is_some() => {
+                self.finish_current();
+                self.resource_lines = Some(Vec::new());
+                return Fed::Taken;
+            }
+            _ => {}
+        }
+        if let Some(signal) = record_start(line) {
+            self.end_resource(resources);
+            self.end_scope();
+            self.finish_current();
+            if self.suspended.as_ref().is_some_and(|s| s.signal == signal) {
+                // The interrupted signal printed its next record: the interrupted one is whole.
+                self.finish_suspended();
+            }
+            self.block = Some(signal);
+            let resource = self.resources[index(signal)].clone();
+            let scope = if signal == Signal::Metrics { self.scope.clone() } else { None };
+            self.current = Some(RecordLines { signal, line: n, lines: vec![line], scope, resource });
+            return Fed::Taken;
+        }
+        if let Some(res) = &mut self.resource_lines {
+            if line.starts_with("\t ->  ")
+                || line.starts_with("\tResource SchemaUrl")
+                || line.starts_with("\t Resource SchemaUrl")
+            {
+                res.push(line);
+                return Fed::Taken;
+            }
+            self.end_resource(resources);
+        }
+        if self.block == Some(Signal::Metrics) && self.current.is_none() || self.scope_lines.is_some() {
+            if line.starts_with("\tInstrumentation Scope #") {
+                self.scope_lines = Some(Vec::new());
+                return Fed::Taken;
+            }
+            if let Some(scope) = &mut self.scope_lines {
+                if line.starts_with("\t\t") {
+                    scope.push(line);
+                    return Fed::Taken;
+                }
+                self.end_scope();
+            }
+        }
+        if line.starts_with("\tInstrumentation Scope #") && self.block == Some(Signal::Metrics) {
+            self.finish_current();
+            self.scope_lines = Some(Vec::new());
+            return Fed::Taken;
+        }
+        match shape(line) {
+            Some(s) => {
+                let fits = |r: &RecordLines| match (r.signal, s) {
+                    (Signal::Logs, Signal::Logs | Signal::Spans) => {
+                        line.starts_with("\t ") || line.starts_with("\t\t ->  ")
+                    }
+                    (Signal::Spans, Signal::Spans) => true,
+                    // Span scope lines have two TABs too (`\t\tName         : "todo"`).
+                    (Signal::Spans, Signal::Metrics) => !line.starts_with("\t\t\t\t"),
+                    (Signal::Metrics, Signal::Metrics) => true,
+                    _ => false,
+                };
+                if let Some(cur) = self.current.as_mut().filter(|c| fits(c)) {
+                    cur.lines.push(line);
+                    return Fed::Taken;
+                }
+                if let Some(sus) = self.suspended.as_mut().filter(|c| fits(c)) {
+                    sus.lines.push(line);
+                    return Fed::Taken;
+                }
+                Fed::Foreign
+            }
+            None => {
+                // A column-0 line: the rest of a raw value that contained a newline.
+                if self.previous_foreign || looks_like_app_log(line) {
+                    return Fed::Foreign;
+                }
+                match self.current.as_mut() {
+                    Some(cur) => {
+                        cur.lines.push(line);
+                        Fed::Taken
+                    }
+                    None => Fed::Foreign,
+                }
+            }
+        }
+    }
+
+    fn finish_current(&mut self) {
+        if let Some(rec) = self.current.take() {
+            self.done.push(rec);
+        }
+    }
+
+    fn finish_suspended(&mut self) {
+        if let Some(rec) = self.suspended.take() {
+            self.done.push(rec);
+        }
+    }
+
+    fn end_resource(&mut self, resources: &mut Resources) {
+        if let (Some(lines), Some(block)) = (self.resource_lines.take(), self.block) {
+            self.resources[index(block)] = resources.intern(parse_resource(&lines));
+        }
+    }
+
+    fn end_scope(&mut self) {
+        if let Some(lines) = self.scope_lines.take() {
+            self.scope = lines
+                .iter()
+                .find_map(|l| l.strip_prefix("\t\tName         : "))
+                .map(|n| parse_string(n).unwrap_or_else(|| n.to_string()));
+        }
+    }
+
+    /// Ends the input: every record still open is finished.
+    pub fn finish(&mut self, resources: &mut Resources) {
+        self.end_resource(resources);
+        for rec in [self.current.take(), self.suspended.take()].into_iter().flatten() {
+            self.open_at_end.push(self.done.len());
+            self.done.push(rec);
+        }
+    }
+}
+
+fn record_start(line: &str) -> Option<Signal> {
+    let (signal, rest) = if let Some(r) = line.strip_prefix("Span #") {
+        (Signal::Spans, r)
+    } else if let Some(r) = line.strip_prefix("Log #") {
+        (Signal::Logs, r)
+    } else if let Some(r) = line.strip_prefix("Metric #") {
+        (Signal::Metrics, r)
+    } else {
+        return None;
+    };
+    (!rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())).then_some(signal)
+}
+
+fn parse_resource(lines: &[&str]) -> Resource {
+    let attributes = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("\t ->  "))
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), parse_value(v).unwrap_or_else(|| Value::Str(v.to_string()))))
+        .collect();
+    Resource { attributes }
+}
+
+fn invalid(offset: usize, msg: impl Into<String>) -> RecordError {
+    RecordError { offset_lines: offset as u64, kind: ParseErrorKind::Invalid(msg.into()) }
+}
+
+/// A `k: Debug` attribute line's content (after the arrow).
+fn debug_attr(offset: usize, kv: &str) -> Result<(String, Value), RecordError> {
+    let (k, v) = kv.split_once(": ").ok_or_else(|| invalid(offset, format!("attribute without ': ': {kv:?}")))?;
+    let value = parse_value(v).ok_or_else(|| invalid(offset, format!("attribute {k:?}: unreadable value {v:?}")))?;
+    Ok((k.to_string(), value))
+}
+
+/// Where the attribute lines of a span go.
+enum Section {
+    Span,
+    Event,
+    Link,
+}
+
+/// Parses one `Span #N` record.
+pub fn parse_span(rec: &RecordLines) -> Result<Span, RecordError> {
+    let mut name: Option<String> = None;
+    let (mut trace_id, mut span_id, mut parent, mut kind) = (None, None, None, None);
+    let (mut start, mut end, mut status) = (None, None, None);
+    let mut scope = None;
+    let mut attributes = Attributes::new();
+    let mut events: Vec<Event> = Vec::new();
+    let mut links: Vec<Link> = Vec::new();
+    let mut section = Section::Span;
+    // The field a column-0 continuation line extends: span name or event name.
+    let mut raw: Option<&mut String> = None;
+    let mut event_name = String::new();
+    let _ = &mut event_name;
+    for (i, line) in rec.lines.iter().enumerate().skip(1) {
+        let time = |v: &str| parse_utc(v).ok_or_else(|| invalid(i, format!("bad timestamp {v:?}")));
+        if !line.starts_with('\t') && !line.is_empty() {
+            match raw.as_deref_mut() {
+                Some(field) => {
+                    field.push('\n');
+                    field.push_str(line);
+                    continue;
+                }
+                None => return Err(invalid(i, format!("unexpected line {line:?}"))),
+            }
+        }
+        raw = None;
+        if let Some(v) = line.strip_prefix("\tName         : ") {
+            name = Some(v.to_string());
+            raw = name.as_mut();
+        } else if let Some(v) = line.strip_prefix("\t\tName         : ") {
+            scope = Some(parse_string(v).unwrap_or_else(|| v.to_string()));
+        } else if let Some(v) = line.strip_prefix("\tTraceId      : ") {
+            trace_id = Some(u128::from_str_radix(v, 16).map_err(|_| invalid(i, format!("bad trace id {v:?}")))?);
+        } else if let Some(v) = line.strip_prefix("\tSpanId       : ") {
+            span_id = Some(u64::from_str_radix(v, 16).map_err(|_| invalid(i, format!("bad span id {v:?}")))?);
+        } else if let Some(v) = line.strip_prefix("\tParentSpanId : ") {
+            parent = Some(if v.starts_with("None") {
+                None
+            } else {
+                Some(u64::from_str_radix(v, 16).map_err(|_| invalid(i, format!("bad parent id {v:?}")))?)
+            });
+        } else if let Some(v) = line.strip_prefix("\tKind         : ") {
+            kind = Some(match v {
+                "Internal" => SpanKind::Internal,
+                "Server" => SpanKind::Server,
+                "Client" => SpanKind::Client,
+                "Producer" => SpanKind::Producer,
+                "Consumer" => SpanKind::Consumer,
+                other => return Err(invalid(i, format!("unknown span kind {other:?}"))),
+            });
+        } else if let Some(v) = line.strip_prefix("\tStart time   : ") {
+            start = Some(time(v)?);
+        } else if let Some(v) = line.strip_prefix("\tEnd time     : ") {
+            end = Some(time(v)?);
+        } else if let Some(v) = line.strip_prefix("\tStatus       : ") {
+            status = Some(match v {
+                "Unset" => (StatusCode::Unset, None),
+                "Ok" => (StatusCode::Ok, None),
+                _ => {
+                    let d = v.strip_prefix("Error { description: ").and_then(|d| d.strip_suffix(" }"));
+                    let d = d.and_then(parse_string).ok_or_else(|| invalid(i, format!("unknown status {v:?}")))?;
+                    (StatusCode::Error, (!d.is_empty()).then_some(d))
+                }
+            });
+        } else if line.starts_with("\tEvent #") {
+            section = Section::Event;
+            events.push(Event { name: String::new(), time_ns: 0, attributes: Vec::new() });
+        } else if line.starts_with("\tLink #") {
+            section = Section::Link;
+            links.push(Link { trace_id: 0, span_id: 0, attributes: Vec::new() });
+        } else if let Some(v) = line.strip_prefix("\tName      : ") {
+            let e = events.last_mut().ok_or_else(|| invalid(i, "event name outside an event"))?;
+            e.name = v.to_string();
+            raw = Some(&mut e.name);
+        } else if let Some(v) = line.strip_prefix("\tTimestamp : ") {
+            let e = events.last_mut().ok_or_else(|| invalid(i, "event timestamp outside an event"))?;
+            e.time_ns = time(v)?;
+        } else if let Some(v) = line.strip_prefix("\tTraceId: ") {
+            let l = links.last_mut().ok_or_else(|| invalid(i, "link trace id outside a link"))?;
+            l.trace_id = u128::from_str_radix(v, 16).map_err(|_| invalid(i, format!("bad link trace id {v:?}")))?;
+        } else if let Some(v) = line.strip_prefix("\tSpanId : ") {
+            let l = links.last_mut().ok_or_else(|| invalid(i, "link span id outside a link"))?;
+            l.span_id = u64::from_str_radix(v, 16).map_err(|_| invalid(i, format!("bad link span id {v:?}")))?;
+        } else if let Some(kv) = line.strip_prefix("\t\t ->  ") {
+            let kv = debug_attr(i, kv)?;
+            match section {
+                Section::Span => attributes.push(kv),
+                Section::Event => events.last_mut().map(|e| e.attributes.push(kv)).unwrap_or(()),
+                Section::Link => links.last_mut().map(|l| l.attributes.push(kv)).unwrap_or(()),
+            }
+        }
+        // Everything else (scope version and attributes, TraceFlags, section headers, the blank
+        // line) carries nothing the model keeps.
+    }
+    let missing = |what: &str| invalid(0, format!("span without {what}"));
+    let (status, status_message) = status.ok_or_else(|| missing("Status"))?;
+    Ok(Span {
+        trace_id: trace_id.ok_or_else(|| missing("TraceId"))?,
+        span_id: span_id.ok_or_else(|| missing("SpanId"))?,
+        parent_span_id: parent.ok_or_else(|| missing("ParentSpanId"))?,
+        name: name.ok_or_else(|| missing("Name"))?,
+        kind: kind.ok_or_else(|| missing("Kind"))?,
+        start_ns: start.ok_or_else(|| missing("Start time"))?,
+        end_ns: end.ok_or_else(|| missing("End time"))?,
+        status,
+        status_message,
+        attributes,
+        events,
+        links,
+        resource: rec.resource.clone(),
+        scope,
+    })
+}
+
+/// Parses one `Log #N` record.
+pub fn parse_log(rec: &RecordLines) -> Result<LogRecord, RecordError> {
+    let mut log = LogRecord {
+        time_ns: None,
+        observed_time_ns: None,
+        severity_number: None,
+        severity_text: None,
+        body: Value::Empty,
+        attributes: Vec::new(),
+        trace_id: None,
+        span_id: None,
+        resource: rec.resource.clone(),
+    };
+    let mut complete = false;
+    for (i, line) in rec.lines.iter().enumerate().skip(1) {
+        let time = |v: &str| parse_utc(v).ok_or_else(|| invalid(i, format!("bad timestamp {v:?}")));
+        if let Some(v) = line.strip_prefix("\t Timestamp: ") {
+            log.time_ns = Some(time(v)?);
+        } else if let Some(v) = line.strip_prefix("\t Observed Timestamp: ") {
+            log.observed_time_ns = Some(time(v)?);
+        } else if let Some(v) = line.strip_prefix("\t TraceId: ") {
+            log.trace_id = u128::from_str_radix(v, 16).ok().filter(|&t| t != 0);
+        } else if let Some(v) = line.strip_prefix("\t SpanId: ") {
+            log.span_id = u64::from_str_radix(v, 16).ok().filter(|&s| s != 0);
+        } else if let Some(v) = line.strip_prefix("\t SeverityText: ") {
+            log.severity_text = Some(parse_string(v).unwrap_or_else(|| v.to_string()));
+        } else if let Some(v) = line.strip_prefix("\t SeverityNumber: ") {
+            log.severity_number = severity_number(v);
+        } else if let Some(v) = line.strip_prefix("\t Body: ") {
+            log.body = parse_value(v).ok_or_else(|| invalid(i, format!("unreadable body {v:?}")))?;
+        } else if *line == "\t Attributes:" {
+            complete = true;
+        } else if let Some(kv) = line.strip_prefix("\t\t ->  ") {
+            log.attributes.push(debug_attr(i, kv)?);
+        }
+    }
+    // `Attributes:` is always printed, last: without it the record was cut short.
+    if !complete {
+        return Err(invalid(0, "log record without its Attributes line"));
+    }
+    Ok(log)
+}
+
+/// `Info`, `Warn3`, ... → 9, 15, ...
+fn severity_number(v: &str) -> Option<u8> {
+    let digits = v.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let base = match &v[..v.len() - digits.len()] {
+        "Trace" => 1,
+        "Debug" => 5,
+        "Info" => 9,
+        "Warn" => 13,
+        "Error" => 17,
+        "Fatal" => 21,
+        _ => return None,
+    };
+    let step: u8 = if digits.is_empty() { 1 } else { digits.parse().ok()? };
+    (1..=4).contains(&step).then(|| base + step - 1)
+}
+
+/// Metric attribute values are printed with Display, untyped: integers, floats and booleans are
+/// read as such, everything else stays text.
+fn display_value(v: &str) -> Value {
+    if let Ok(i) = v.parse::<i64>() {
+        Value::Int(i)
+    } else if v.contains('.') && v.parse::<f64>().is_ok() {
+        Value::Double(v.parse().unwrap_or(f64::NAN))
+    } else if v == "true" || v == "false" {
+        Value::Bool(v == "true")
+    } else {
+        Value::Str(v.to_string())
+    }
+}
+
+/// Parses one `Metric #N` record into its data points.
+pub fn parse_metric(rec: &RecordLines) -> Result<Vec<MetricPoint>, RecordError> {
+    let (mut name, mut unit, mut description) = (None, String::new(), String::new());
+    let mut kind = None;
+    let (mut monotonic, mut temporality, mut start, mut time) = (None, None, None, None);
+    let mut points: Vec<(usize, Attributes, PointBuilder)> = Vec::new();
+    let mut last_raw: Option<(usize, Option<usize>)> = None; // (attr index) of the point being read
+    for (i, line) in rec.lines.iter().enumerate().skip(1) {
+        if !line.starts_with('\t') {
+            // A raw newline inside a Display value: an attribute value, or the name/description.
+            if let Some((_, Some(a))) = last_raw {
+                if let Some((_, attrs, _)) = points.last_mut() {
+                    if let Some((_, Value::Str(s))) = attrs.get_mut(a) {
+                        s.push('\n');
+                        s.push_str(line);
+                        continue;
+                    }
+                }
+            }
+            return Err(invalid(i, format!("unexpected line {line:?}")));
+        }
+        last_raw = None;
+        let f = |p: &str| line.strip_prefix(p);
+        if let Some(v) = f("\t\tName         : ") {
+            name = Some(v.to_string());
+        } else if let Some(v) = f("\t\tDescription  : ") {
+            description = v.to_string();
+        } else if let Some(v) = f("\t\tUnit         : ") {
+            unit = v.to_string();
+        } else if let Some(v) = f("\t\tType         : ") {
+            kind = Some(v.to_string());
+        } else if let Some(v) = f("\t\tMonotonic    : ") {
+            monotonic = Some(v == "true");
+        } else if let Some(v) = f("\t\tTemporality  : ") {
+            temporality = Some(match v {
+                "Cumulative" => Temporality::Cumulative,
+                "Delta" => Temporality::Delta,
+                other => return Err(invalid(i, format!("unknown temporality {other:?}"))),
+            });
+        } else if let Some(v) = f("\t\tStartTime    : ") {
+            start = Some(parse_utc(v).ok_or_else(|| invalid(i, format!("bad StartTime {v:?}")))?);
+        } else if let Some(v) = f("\t\tEndTime      : ") {
+            time = Some(parse_utc(v).ok_or_else(|| invalid(i, format!("bad EndTime {v:?}")))?);
+        } else if line.starts_with("\t\tDataPoint #") {
+            points.push((i, Vec::new(), PointBuilder::default()));
+        } else if let Some(rest) = line.strip_prefix("\t\t\t\t ->  ") {
+            let (_, attrs, _) = points.last_mut().ok_or_else(|| invalid(i, "attribute outside a data point"))?;
+            // Exponential histograms pad the key: `key  : value`.
+            let (k, v) =
+                rest.split_once(": ").ok_or_else(|| invalid(i, format!("attribute without ': ': {rest:?}")))?;
+            attrs.push((k.trim_end().to_string(), display_value(v)));
+            last_raw = Some((i, Some(attrs.len() - 1)));
+        } else if let Some(rest) = line.strip_prefix("\t\t\t") {
+            let (_, _, p) = points.last_mut().ok_or_else(|| invalid(i, "data point field outside a data point"))?;
+            p.field(rest).map_err(|m| invalid(i, m))?;
+        }
+    }
+    let name = name.ok_or_else(|| invalid(0, "metric without Name"))?;
+    let kind_text = kind.ok_or_else(|| invalid(0, "metric without Type"))?;
+    let time_ns = time.ok_or_else(|| invalid(0, "metric without EndTime"))?;
+    let kind = match (kind_text.as_str(), monotonic) {
+        ("Sum", Some(false)) => MetricKind::UpDownCounter,
+        ("Sum", _) => MetricKind::Counter,
+        ("Gauge", _) => MetricKind::Gauge,
+        ("Histogram", _) => MetricKind::Histogram,
+        ("Exponential Histogram", _) => MetricKind::ExponentialHistogram,
+        (other, _) => return Err(invalid(0, format!("unknown metric type {other:?}"))),
+    };
+    let mut out = Vec::with_capacity(points.len());
+    for (offset, attributes, p) in points {
+        let value = p.finish(kind).map_err(|m| invalid(offset, format!("metric {name:?}: {m}")))?;
+        out.push(MetricPoint {
+            name: name.clone(),
+            unit: unit.clone(),
+            description: description.clone(),
+            kind,
+            temporality,
+            start_ns: start,
+            time_ns,
+            attributes,
+            value,
+            resource: rec.resource.clone(),
+            scope: rec.scope.clone(),
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Default)]
+struct PointBuilder {
+    value: Option<Value>,
+    count: Option<u64>,
+    sum: Option<f64>,
+    min: Option<f64>,
+    max: Option<f64>,
+    bounds: Vec<f64>,
+    counts: Vec<u64>,
+    /// The `+Infinity` bucket closes explicit buckets.
+    closed: bool,
+    scale: Option<i32>,
+    zero_count: u64,
+    positive_offset: i32,
+    negative_offset: i32,
+    positive: Vec<u64>,
+    negative: Vec<u64>,
+    in_positive: bool,
+}
+
+impl PointBuilder {
+    fn field(&mut self, rest: &str) -> Result<(), String> {
+        let num = |v: &str| v.trim().parse::<f64>().map_err(|_| format!("bad number {v:?}"));
+        let int = |v: &str| v.trim().parse::<u64>().map_err(|_| format!("bad count {v:?}"));
+        if let Some((label, v)) = rest.split_once(':').filter(|(l, _)| !l.starts_with('\t')) {
+            let v = v.trim_start();
+            match label.trim_end() {
+                "Value" => {
+                    self.value = Some(if v.contains(['.', 'e', 'E', 'N', 'i']) {
+                        Value::Double(num(v)?)
+                    } else {
+                        Value::Int(v.parse().map_err(|_| format!("bad value {v:?}"))?)
+                    })
+                }
+                "Count" => self.count = Some(int(v)?),
+                "Sum" => self.sum = Some(num(v)?),
+                "Min" => self.min = Some(num(v)?),
+                "Max" => self.max = Some(num(v)?),
+                "Scale" => self.scale = Some(v.parse().map_err(|_| format!("bad scale {v:?}"))?),
+                "ZeroCount" => self.zero_count = int(v)?,
+                "PositiveOffset" => {
+                    self.positive_offset = v.parse().map_err(|_| format!("bad offset {v:?}"))?;
+                    self.in_positive = true;
+                }
+                "NegativeOffset" => self.negative_offset = v.parse().map_err(|_| format!("bad offset {v:?}"))?,
+                _ => {} // Attributes, Buckets, Base, ZeroThreshold
+            }
+            return Ok(());
+        }
+        if let Some(bucket) = rest.strip_prefix('\t') {
+            if let Some(b) = bucket.strip_prefix("Bucket ") {
+                // `Bucket 0 (lo, hi] : 1`
+                let count = b.rsplit(" : ").next().ok_or("bucket without a count")?;
+                let list = if self.in_positive { &mut self.positive } else { &mut self.negative };
+                list.push(int(count)?);
+                return Ok(());
+            }
+            // ` lo to hi : count`, the last one `hi to +Infinity : count` without the space.
+            let (range, count) = bucket.rsplit_once(" : ").ok_or_else(|| format!("bad bucket line {bucket:?}"))?;
+            let (_, hi) = range.trim().split_once(" to ").ok_or_else(|| format!("bad bucket range {range:?}"))?;
+            self.counts.push(int(count)?);
+            if hi == "+Infinity" {
+                self.closed = true;
+            } else {
+                self.bounds.push(num(hi)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, kind: MetricKind) -> Result<PointValue, String> {
+        Ok(match kind {
+            MetricKind::Histogram => {
+                if !self.counts.is_empty() && !self.closed {
+                    return Err("histogram buckets cut short (no +Infinity bucket)".into());
+                }
+                PointValue::Histogram {
+                    count: self.count.ok_or("histogram point without Count")?,
+                    sum: self.sum,
+                    min: self.min,
+                    max: self.max,
+                    bounds: self.bounds,
+                    counts: self.counts,
+                }
+            }
+            MetricKind::ExponentialHistogram => PointValue::ExponentialHistogram {
+                count: self.count.ok_or("exponential histogram point without Count")?,
+                sum: self.sum,
+                min: self.min,
+                max: self.max,
+                scale: self.scale.ok_or("exponential histogram point without Scale")?,
+                zero_count: self.zero_count,
+                positive_offset: self.positive_offset,
+                positive: self.positive,
+                negative_offset: self.negative_offset,
+                negative: self.negative,
+            },
+            _ => match self.value.ok_or("data point without Value")? {
+                Value::Int(i) => PointValue::Int(i),
+                Value::Double(d) => PointValue::Double(d),
+                _ => unreachable!("values are read as numbers"),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_numbers() {
+        assert_eq!(severity_number("Info"), Some(9));
+        assert_eq!(severity_number("Warn"), Some(13));
+        assert_eq!(severity_number("Error4"), Some(20));
+        assert_eq!(severity_number("Loud"), None);
+    }
+}

@@ -1,0 +1,146 @@
+//! The ingest model on real captures, through the library: what each record holds, not only how
+//! many there are. Expected values are read off the raw files (line numbers cited).
+
+use std::path::Path;
+
+use otelgrep::model::{MetricKind, PointValue, SpanKind, StatusCode, Value, attr};
+use otelgrep::parse::{self, ParseErrorKind, Parsed};
+
+fn read(rel: &str) -> Parsed {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples").join(rel);
+    let bytes = std::fs::read(&path).unwrap();
+    parse::parse(rel, &bytes).unwrap()
+}
+
+fn requests(rel: &str) -> Vec<(String, String, u16)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples").join(rel);
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[1].to_string(), f[2].to_string(), f[3].parse().unwrap())
+        })
+        .collect()
+}
+
+fn int(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Int(i) => Some(*i),
+        _ => None,
+    }
+}
+
+#[test]
+fn todo_captures_hold_one_server_span_per_request_with_its_status() {
+    for (name, status_key) in [
+        ("todo-default", "http.status_code"),
+        ("todo-http", "http.response.status_code"),
+        ("todo-http-dup", "http.response.status_code"),
+        ("todo-console-merged-stderr", "http.status_code"),
+    ] {
+        let p = read(&format!("todo/{name}.log"));
+        assert!(p.errors.is_empty(), "{name}: {:?}", p.errors);
+        let sent = requests(&format!("todo/{name}.requests.tsv"));
+        let mut want: Vec<u16> = sent.iter().map(|r| r.2).collect();
+        let mut got: Vec<u16> = p
+            .spans
+            .iter()
+            .filter(|s| s.kind == SpanKind::Server)
+            .map(|s| int(attr(&s.attributes, status_key)).unwrap() as u16)
+            .collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{name}");
+        // The final metrics export's request-duration histogram counts every request. (Rust
+        // prints an EndTime per metric, so "final" is per metric.)
+        let hist = if name == "todo-http" { "http.server.request.duration" } else { "http.server.duration" };
+        let last = p.points.iter().filter(|m| m.name == hist).map(|m| m.time_ns).max().unwrap();
+        let counted: u64 = p
+            .points
+            .iter()
+            .filter(|m| m.time_ns == last && m.name == hist)
+            .map(|m| match m.value {
+                PointValue::Histogram { count, .. } => count,
+                _ => panic!("{hist} is a histogram"),
+            })
+            .sum();
+        assert_eq!(counted, sent.len() as u64, "{name}");
+    }
+}
+
+#[test]
+fn merged_stderr_lines_inside_blocks_are_foreign_not_telemetry() {
+    let p = read("todo/todo-console-merged-stderr.log");
+    assert_eq!(p.foreign_lines, 399);
+    // No span name or attribute swallowed an app log line.
+    for s in &p.spans {
+        assert!(!s.name.contains(" INFO ") && !s.name.contains('\n'), "{:?}", s.name);
+    }
+}
+
+#[test]
+fn rust_stdout_sample_counts_and_values() {
+    let p = read("rust-stdout/rust-stdout.log");
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!((p.spans.len(), p.logs.len(), p.metric_exports), (75, 40, 6));
+    assert_eq!(p.spans.iter().filter(|s| s.kind == SpanKind::Server).count(), 40);
+    // L763–764: an event name with a raw newline continues on a column-0 line.
+    let names: Vec<&str> = p.spans.iter().flat_map(|s| &s.events).map(|e| e.name.as_str()).collect();
+    assert!(names.contains(&"todo added: call bob: 5pm\nthen \"email\" him"), "{names:?}");
+    // L1577–1578: a metric attribute value with a raw newline.
+    assert!(p.points.iter().any(|m| attr(&m.attributes, "todo.tag") == Some(&Value::Str("a:b\nc".into()))));
+    // L8: the resource's Debug string is unescaped.
+    let note = attr(&p.spans[0].resource.attributes, "deployment.note");
+    assert_eq!(note, Some(&Value::Str("colon: here\nnewline there".into())));
+    // L827: an error status with its description.
+    assert!(
+        p.spans.iter().any(|s| s.status == StatusCode::Error && s.status_message.as_deref() == Some("empty todo text"))
+    );
+    // L159: a gauge.
+    assert!(p.points.iter().any(|m| m.name == "todo.item.last_text_length" && m.kind == MetricKind::Gauge));
+}
+
+#[test]
+fn interleaved_blocks_recover_every_span() {
+    let p = read("rust-stdout/rust-stdout-interleaved.log");
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(p.spans.len(), 75);
+    assert_eq!(p.spans.iter().filter(|s| s.kind == SpanKind::Server).count(), 40);
+    // Span #9 (L2274) is cut at L2306 by a Metrics block; its last five attributes resume at L2529.
+    let s = p.spans.iter().find(|s| s.span_id == 0x1249bbba1e81d7a2).unwrap();
+    assert_eq!(s.name, "POST /add");
+    assert_eq!(attr(&s.attributes, "http.route"), Some(&Value::Str("/add".into())));
+    assert_eq!(int(attr(&s.attributes, "http.response.status_code")), Some(303));
+    assert!(attr(&s.attributes, "idle_ns").is_some());
+    // ... and none of those lines was taken for a metric's.
+    assert!(p.points.iter().all(
+        |m| attr(&m.attributes, "http.route") != Some(&Value::Str("/add".into())) || m.name != "todo.items.stored"
+    ));
+    // The exponential histogram of that capture (L62) is read with its buckets.
+    let exp = p.points.iter().find(|m| m.kind == MetricKind::ExponentialHistogram).unwrap();
+    match &exp.value {
+        PointValue::ExponentialHistogram { count, scale, positive_offset, positive, .. } => {
+            assert_eq!((*count, *scale, *positive_offset), (2, 5, -271));
+            assert_eq!(positive.iter().sum::<u64>(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_rust_capture_cut_mid_span_reports_one_record_and_keeps_the_rest() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/rust-stdout/rust-stdout.log");
+    let text = std::fs::read_to_string(path).unwrap();
+    let whole = parse::parse("whole", text.as_bytes()).unwrap();
+    // Line 898 is inside `Span #12` (L888), before its End time.
+    let cut: String = text.lines().take(896).map(|l| format!("{l}\n")).collect();
+    let p = parse::parse("cut.log", cut.as_bytes()).unwrap();
+    assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+    assert_eq!(p.errors[0].line, 888);
+    assert_eq!(p.errors[0].kind, ParseErrorKind::Truncated { what: "Rust stdout record" });
+    let before = text.lines().take(887).filter(|l| l.starts_with("Span #")).count();
+    assert_eq!(p.spans.len(), before);
+    assert!(p.spans.len() < whole.spans.len());
+}

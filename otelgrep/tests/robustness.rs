@@ -1,0 +1,56 @@
+//! No input may panic: every sample cut at many points, and with runs of lines dropped, must
+//! parse to records and reported errors, never a crash.
+
+use std::path::Path;
+
+use otelgrep::parse;
+
+const SAMPLES: &[&str] = &[
+    "python-flask/flask-default.log",
+    "python-flask/flask-merged-stderr.log",
+    "rust-stdout/rust-stdout.log",
+    "rust-stdout/rust-stdout-interleaved.log",
+    "todo/todo-http-dup.log",
+    "todo/todo-console-merged-stderr.log",
+    "node-console/sdk-node-0.223_interleaved-app-logs.txt",
+    "otlp-json/js-otlp-http-json_metrics.jsonl",
+];
+
+fn text(rel: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples").join(rel)).unwrap()
+}
+
+#[test]
+fn cut_anywhere_never_panics() {
+    for rel in SAMPLES {
+        let bytes = text(rel).into_bytes();
+        let step = (bytes.len() / 150).max(1);
+        for cut in (0..bytes.len()).step_by(step) {
+            // Cuts inside a UTF-8 sequence are an error naming the file, also not a panic.
+            let _ = parse::parse(rel, &bytes[..cut]);
+        }
+    }
+}
+
+#[test]
+fn dropped_lines_never_panic_and_are_accounted_for() {
+    for rel in SAMPLES {
+        let whole = text(rel);
+        let lines: Vec<&str> = whole.lines().collect();
+        let step = (lines.len() / 60).max(1);
+        for start in (0..lines.len()).step_by(step) {
+            for len in [1, 3, 17] {
+                let kept: String = lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i < start || *i >= start + len)
+                    .map(|(_, l)| format!("{l}\n"))
+                    .collect();
+                let p = parse::parse(rel, kept.as_bytes()).unwrap();
+                // Whatever was lost is either a reported record or a foreign line, never nothing.
+                let read = p.spans.len() + p.logs.len() + p.points.len();
+                assert!(read + p.errors.len() + p.foreign_lines > 0 || kept.trim().is_empty(), "{rel}: {start}+{len}");
+            }
+        }
+    }
+}
