@@ -144,3 +144,26 @@ fn a_rust_capture_cut_mid_span_reports_one_record_and_keeps_the_rest() {
     assert_eq!(p.spans.len(), before);
     assert!(p.spans.len() < whole.spans.len());
 }
+
+#[test]
+fn otlp_json_lines_match_an_independent_count() {
+    // Expected values computed with Python's json module over the same files: spans by kind
+    // (OTLP numbering 1/2/3), status code 2, log records by severityText, data points per metric.
+    let t = read("otlp-json/js-otlp-http-json_traces.jsonl");
+    assert!(t.errors.is_empty(), "{:?}", t.errors);
+    let kinds = |k| t.spans.iter().filter(|s| s.kind == k).count();
+    assert_eq!((kinds(SpanKind::Internal), kinds(SpanKind::Server), kinds(SpanKind::Client)), (4, 3, 4));
+    assert_eq!(t.spans.iter().filter(|s| s.status == StatusCode::Error).count(), 3);
+    // JS writes int64 attributes as JSON numbers: they stay integers.
+    let server = t.spans.iter().find(|s| s.kind == SpanKind::Server).unwrap();
+    assert!(matches!(attr(&server.attributes, "http.response.status_code"), Some(Value::Int(_))));
+
+    let l = read("otlp-json/js-otlp-http-json_logs.jsonl");
+    assert_eq!(l.logs.len(), 3);
+    assert_eq!(l.logs.iter().filter(|r| r.severity_text.as_deref() == Some("ERROR")).count(), 1);
+
+    let m = read("otlp-json/js-otlp-http-json_metrics.jsonl");
+    assert_eq!((m.metric_exports, m.points.len()), (1, 11));
+    let n = |name: &str| m.points.iter().filter(|p| p.name == name).count();
+    assert_eq!((n("http.server.request.duration"), n("http.client.request.duration"), n("demo.requests")), (2, 3, 2));
+}

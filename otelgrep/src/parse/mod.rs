@@ -7,6 +7,7 @@
 //! to parse, or is cut short, is a [`ParseError`] naming the file and line; the rest of the input
 //! is still read.
 
+pub mod otlp_json;
 pub mod python_json;
 pub mod rust_debug;
 pub mod rust_text;
@@ -30,6 +31,8 @@ pub enum Format {
     PythonJson,
     /// Rust `opentelemetry-stdout` text (0.25 and later).
     RustText,
+    /// OTLP JSON, one export request per line.
+    OtlpJson,
 }
 
 impl fmt::Display for Format {
@@ -37,6 +40,7 @@ impl fmt::Display for Format {
         f.write_str(match self {
             Format::PythonJson => "python-json",
             Format::RustText => "rust-text",
+            Format::OtlpJson => "otlp-json",
         })
     }
 }
@@ -134,6 +138,22 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
     let mut rust = rust_text::Framer::default();
     for piece in scan::python_objects(text) {
         match piece {
+            scan::Piece::Line { line, text } if otlp_json::is_document(text) => {
+                match otlp_json::parse_document(text, &mut resources) {
+                    Ok(batch) => {
+                        out.count(Format::OtlpJson);
+                        match batch {
+                            otlp_json::Batch::Spans(s) => out.spans.extend(s),
+                            otlp_json::Batch::Logs(l) => out.logs.extend(l),
+                            otlp_json::Batch::Metrics(p) => {
+                                out.metric_exports += 1;
+                                out.points.extend(p);
+                            }
+                        }
+                    }
+                    Err(e) => out.errors.push(ParseError { file: file.clone(), line, kind: e.kind }),
+                }
+            }
             scan::Piece::Line { line, text } => {
                 if rust.feed(text, line, &mut resources) == rust_text::Fed::Foreign {
                     out.foreign_lines += 1;

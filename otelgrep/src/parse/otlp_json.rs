@@ -1,0 +1,431 @@
+//! OTLP JSON lines: one `Export{Trace,Metrics,Logs}ServiceRequest` per line, as the Collector's
+//! `file` exporter and OTLP/HTTP JSON bodies write them (see shared/FORMATS.md §4).
+//!
+//! Read leniently, as the Collector reads: lowerCamelCase or snake_case keys, 64-bit integers as
+//! numbers or decimal strings, enums as integers or names, hex ids in either case, every field
+//! optional. Pure functions from one line to model records.
+
+use serde_json::{Map, Value as Json};
+
+use super::{ParseErrorKind, RecordError, Resources};
+use crate::model::{
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
+    Temporality, Value,
+};
+
+/// One document's records.
+#[derive(Debug)]
+pub enum Batch {
+    Spans(Vec<Span>),
+    Logs(Vec<LogRecord>),
+    Metrics(Vec<MetricPoint>),
+}
+
+/// Whether a line is an OTLP JSON document (cheap: looks at the first key only).
+pub fn is_document(line: &str) -> bool {
+    let t = line.trim_start();
+    [
+        "{\"resourceSpans\"",
+        "{\"resourceMetrics\"",
+        "{\"resourceLogs\"",
+        "{\"resource_spans\"",
+        "{\"resource_metrics\"",
+        "{\"resource_logs\"",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+}
+
+fn invalid(msg: impl Into<String>) -> RecordError {
+    ParseErrorKind::Invalid(msg.into()).into()
+}
+
+/// `obj[camel]`, else `obj[snake]`.
+fn get<'a>(obj: &'a Map<String, Json>, camel: &str, snake: &str) -> Option<&'a Json> {
+    obj.get(camel).or_else(|| obj.get(snake))
+}
+
+fn array<'a>(obj: &'a Map<String, Json>, camel: &str, snake: &str) -> &'a [Json] {
+    get(obj, camel, snake).and_then(Json::as_array).map_or(&[], Vec::as_slice)
+}
+
+fn objects<'a>(obj: &'a Map<String, Json>, camel: &str, snake: &str) -> impl Iterator<Item = &'a Map<String, Json>> {
+    array(obj, camel, snake).iter().filter_map(Json::as_object)
+}
+
+fn string<'a>(obj: &'a Map<String, Json>, camel: &str, snake: &str) -> Option<&'a str> {
+    get(obj, camel, snake).and_then(Json::as_str)
+}
+
+/// An int64/uint64 written as a number or a decimal string.
+fn int(v: Option<&Json>) -> Option<i64> {
+    match v? {
+        Json::Number(n) => n.as_i64().or_else(|| n.as_u64().and_then(|u| i64::try_from(u).ok())),
+        Json::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn uint(v: Option<&Json>) -> Option<u64> {
+    match v? {
+        Json::Number(n) => n.as_u64(),
+        Json::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A double written as a number or as `"NaN"`, `"Infinity"`, `"-Infinity"`.
+fn double(v: Option<&Json>) -> Option<f64> {
+    match v? {
+        Json::Number(n) => n.as_f64(),
+        Json::String(s) => match s.as_str() {
+            "NaN" => Some(f64::NAN),
+            "Infinity" => Some(f64::INFINITY),
+            "-Infinity" => Some(f64::NEG_INFINITY),
+            other => other.parse().ok(),
+        },
+        _ => None,
+    }
+}
+
+fn hex128(v: Option<&str>) -> Option<u128> {
+    u128::from_str_radix(v?, 16).ok().filter(|&x| x != 0)
+}
+
+fn hex64(v: Option<&str>) -> Option<u64> {
+    u64::from_str_radix(v?, 16).ok().filter(|&x| x != 0)
+}
+
+/// An OTLP `AnyValue`.
+fn any_value(v: &Json) -> Value {
+    let Some(o) = v.as_object() else { return Value::Empty };
+    if let Some(s) = string(o, "stringValue", "string_value") {
+        return Value::Str(s.to_string());
+    }
+    if let Some(b) = get(o, "boolValue", "bool_value").and_then(Json::as_bool) {
+        return Value::Bool(b);
+    }
+    if let Some(i) = get(o, "intValue", "int_value") {
+        return match int(Some(i)) {
+            Some(i) => Value::Int(i),
+            None => Value::BigInt(i.to_string().trim_matches('"').to_string()),
+        };
+    }
+    if let Some(d) = get(o, "doubleValue", "double_value") {
+        return double(Some(d)).map_or(Value::Empty, Value::Double);
+    }
+    if let Some(a) = get(o, "arrayValue", "array_value").and_then(Json::as_object) {
+        return Value::Array(array(a, "values", "values").iter().map(any_value).collect());
+    }
+    if let Some(kv) = get(o, "kvlistValue", "kvlist_value").and_then(Json::as_object) {
+        return Value::Map(attributes(kv, "values"));
+    }
+    if let Some(b) = string(o, "bytesValue", "bytes_value") {
+        return Value::Str(b.to_string());
+    }
+    Value::Empty
+}
+
+fn attributes(obj: &Map<String, Json>, key: &str) -> Attributes {
+    objects(obj, key, key)
+        .filter_map(|kv| Some((kv.get("key")?.as_str()?.to_string(), kv.get("value").map_or(Value::Empty, any_value))))
+        .collect()
+}
+
+fn resource(obj: &Map<String, Json>, resources: &mut Resources) -> std::sync::Arc<Resource> {
+    let attrs = get(obj, "resource", "resource").and_then(Json::as_object).map(|r| attributes(r, "attributes"));
+    resources.intern(Resource { attributes: attrs.unwrap_or_default() })
+}
+
+fn scope_name(obj: &Map<String, Json>) -> Option<String> {
+    let scope = get(obj, "scope", "scope").or_else(|| get(obj, "instrumentationLibrary", "instrumentation_library"))?;
+    scope.get("name")?.as_str().map(str::to_string)
+}
+
+/// An enum written as an integer or as its proto name (`SPAN_KIND_SERVER`).
+fn enum_value(v: Option<&Json>, names: &[&str]) -> Option<i64> {
+    match v? {
+        Json::String(s) => names.iter().position(|n| n == s).map(|i| i as i64).or_else(|| s.parse().ok()),
+        other => int(Some(other)),
+    }
+}
+
+/// Parses one line.
+pub fn parse_document(line: &str, resources: &mut Resources) -> Result<Batch, RecordError> {
+    let doc: Json = serde_json::from_str(line).map_err(|e| invalid(format!("invalid OTLP JSON: {e}")))?;
+    let doc = doc.as_object().ok_or_else(|| invalid("OTLP JSON document is not an object"))?;
+    if get(doc, "resourceSpans", "resource_spans").is_some() {
+        return spans(doc, resources).map(Batch::Spans);
+    }
+    if get(doc, "resourceLogs", "resource_logs").is_some() {
+        return logs(doc, resources).map(Batch::Logs);
+    }
+    metrics(doc, resources).map(Batch::Metrics)
+}
+
+const KINDS: &[&str] = &[
+    "SPAN_KIND_UNSPECIFIED",
+    "SPAN_KIND_INTERNAL",
+    "SPAN_KIND_SERVER",
+    "SPAN_KIND_CLIENT",
+    "SPAN_KIND_PRODUCER",
+    "SPAN_KIND_CONSUMER",
+];
+const STATUS: &[&str] = &["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
+
+fn spans(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<Span>, RecordError> {
+    let mut out = Vec::new();
+    for rs in objects(doc, "resourceSpans", "resource_spans") {
+        let res = resource(rs, resources);
+        let scopes = objects(rs, "scopeSpans", "scope_spans").chain(objects(
+            rs,
+            "instrumentationLibrarySpans",
+            "instrumentation_library_spans",
+        ));
+        for ss in scopes {
+            let scope = scope_name(ss);
+            for s in objects(ss, "spans", "spans") {
+                let name = string(s, "name", "name").unwrap_or_default().to_string();
+                let trace_id = hex128(string(s, "traceId", "trace_id"))
+                    .ok_or_else(|| invalid(format!("span {name:?} without a valid traceId")))?;
+                let span_id = hex64(string(s, "spanId", "span_id"))
+                    .ok_or_else(|| invalid(format!("span {name:?} without a valid spanId")))?;
+                let kind = match enum_value(get(s, "kind", "kind"), KINDS).unwrap_or(0) {
+                    1 => SpanKind::Internal,
+                    2 => SpanKind::Server,
+                    3 => SpanKind::Client,
+                    4 => SpanKind::Producer,
+                    5 => SpanKind::Consumer,
+                    _ => SpanKind::Unspecified,
+                };
+                let status = get(s, "status", "status").and_then(Json::as_object);
+                let code = status.and_then(|st| enum_value(st.get("code"), STATUS)).unwrap_or(0);
+                let events = objects(s, "events", "events")
+                    .map(|e| Event {
+                        name: string(e, "name", "name").unwrap_or_default().to_string(),
+                        time_ns: int(get(e, "timeUnixNano", "time_unix_nano")).unwrap_or(0),
+                        attributes: attributes(e, "attributes"),
+                    })
+                    .collect();
+                let links = objects(s, "links", "links")
+                    .filter_map(|l| {
+                        Some(Link {
+                            trace_id: hex128(string(l, "traceId", "trace_id"))?,
+                            span_id: hex64(string(l, "spanId", "span_id"))?,
+                            attributes: attributes(l, "attributes"),
+                        })
+                    })
+                    .collect();
+                out.push(Span {
+                    trace_id,
+                    span_id,
+                    parent_span_id: hex64(string(s, "parentSpanId", "parent_span_id")),
+                    kind,
+                    start_ns: int(get(s, "startTimeUnixNano", "start_time_unix_nano"))
+                        .ok_or_else(|| invalid(format!("span {name:?} without startTimeUnixNano")))?,
+                    end_ns: int(get(s, "endTimeUnixNano", "end_time_unix_nano"))
+                        .ok_or_else(|| invalid(format!("span {name:?} without endTimeUnixNano")))?,
+                    status: match code {
+                        1 => StatusCode::Ok,
+                        2 => StatusCode::Error,
+                        _ => StatusCode::Unset,
+                    },
+                    status_message: status
+                        .and_then(|st| st.get("message")?.as_str())
+                        .filter(|m| !m.is_empty())
+                        .map(str::to_string),
+                    attributes: attributes(s, "attributes"),
+                    events,
+                    links,
+                    resource: res.clone(),
+                    scope: scope.clone(),
+                    name,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn logs(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<LogRecord>, RecordError> {
+    let mut out = Vec::new();
+    for rl in objects(doc, "resourceLogs", "resource_logs") {
+        let res = resource(rl, resources);
+        let scopes = objects(rl, "scopeLogs", "scope_logs").chain(objects(
+            rl,
+            "instrumentationLibraryLogs",
+            "instrumentation_library_logs",
+        ));
+        for sl in scopes {
+            for l in objects(sl, "logRecords", "log_records") {
+                let severity = get(l, "severityNumber", "severity_number");
+                let severity_number = match severity {
+                    Some(Json::String(s)) if s.starts_with("SEVERITY_NUMBER_") => severity_from_name(s),
+                    other => int(other).and_then(|n| u8::try_from(n).ok()),
+                };
+                out.push(LogRecord {
+                    time_ns: int(get(l, "timeUnixNano", "time_unix_nano")).filter(|&t| t != 0),
+                    observed_time_ns: int(get(l, "observedTimeUnixNano", "observed_time_unix_nano"))
+                        .filter(|&t| t != 0),
+                    severity_number: severity_number.filter(|&n| n != 0),
+                    severity_text: string(l, "severityText", "severity_text")
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                    body: get(l, "body", "body").map_or(Value::Empty, any_value),
+                    attributes: attributes(l, "attributes"),
+                    trace_id: hex128(string(l, "traceId", "trace_id")),
+                    span_id: hex64(string(l, "spanId", "span_id")),
+                    resource: res.clone(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `SEVERITY_NUMBER_INFO2` → 10.
+fn severity_from_name(s: &str) -> Option<u8> {
+    let rest = s.strip_prefix("SEVERITY_NUMBER_")?;
+    let digits = rest.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let base = match &rest[..rest.len() - digits.len()] {
+        "TRACE" => 1,
+        "DEBUG" => 5,
+        "INFO" => 9,
+        "WARN" => 13,
+        "ERROR" => 17,
+        "FATAL" => 21,
+        _ => return None,
+    };
+    let step: u8 = if digits.is_empty() { 1 } else { digits.parse().ok()? };
+    (1..=4).contains(&step).then(|| base + step - 1)
+}
+
+fn metrics(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<MetricPoint>, RecordError> {
+    let mut out = Vec::new();
+    for rm in objects(doc, "resourceMetrics", "resource_metrics") {
+        let res = resource(rm, resources);
+        let scopes = objects(rm, "scopeMetrics", "scope_metrics").chain(objects(
+            rm,
+            "instrumentationLibraryMetrics",
+            "instrumentation_library_metrics",
+        ));
+        for sm in scopes {
+            let scope = scope_name(sm);
+            for m in objects(sm, "metrics", "metrics") {
+                let name = string(m, "name", "name").unwrap_or_default().to_string();
+                let (data, base_kind) = [
+                    ("gauge", MetricKind::Gauge),
+                    ("sum", MetricKind::Counter),
+                    ("histogram", MetricKind::Histogram),
+                    ("exponentialHistogram", MetricKind::ExponentialHistogram),
+                    ("exponential_histogram", MetricKind::ExponentialHistogram),
+                    ("summary", MetricKind::Summary),
+                ]
+                .iter()
+                .find_map(|(k, kind)| Some((m.get(*k)?.as_object()?, *kind)))
+                .ok_or_else(|| invalid(format!("metric {name:?} has no gauge, sum, histogram or summary")))?;
+                let kind = match (base_kind, get(data, "isMonotonic", "is_monotonic").and_then(Json::as_bool)) {
+                    (MetricKind::Counter, Some(false) | None) => MetricKind::UpDownCounter,
+                    (k, _) => k,
+                };
+                let temporality = match enum_value(
+                    get(data, "aggregationTemporality", "aggregation_temporality"),
+                    &[
+                        "AGGREGATION_TEMPORALITY_UNSPECIFIED",
+                        "AGGREGATION_TEMPORALITY_DELTA",
+                        "AGGREGATION_TEMPORALITY_CUMULATIVE",
+                    ],
+                ) {
+                    Some(1) => Some(Temporality::Delta),
+                    Some(2) => Some(Temporality::Cumulative),
+                    _ => None,
+                };
+                for p in objects(data, "dataPoints", "data_points") {
+                    let value = point_value(kind, p)
+                        .ok_or_else(|| invalid(format!("metric {name:?}: a data point without its value")))?;
+                    out.push(MetricPoint {
+                        name: name.clone(),
+                        unit: string(m, "unit", "unit").unwrap_or_default().to_string(),
+                        description: string(m, "description", "description").unwrap_or_default().to_string(),
+                        kind,
+                        temporality,
+                        start_ns: int(get(p, "startTimeUnixNano", "start_time_unix_nano")).filter(|&t| t != 0),
+                        time_ns: int(get(p, "timeUnixNano", "time_unix_nano")).unwrap_or(0),
+                        attributes: attributes(p, "attributes"),
+                        value,
+                        resource: res.clone(),
+                        scope: scope.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn point_value(kind: MetricKind, p: &Map<String, Json>) -> Option<PointValue> {
+    let counts = |o: &Map<String, Json>, c: &str, s: &str| -> Vec<u64> {
+        array(o, c, s).iter().filter_map(|v| uint(Some(v))).collect()
+    };
+    Some(match kind {
+        MetricKind::Histogram => PointValue::Histogram {
+            count: uint(p.get("count")).unwrap_or(0),
+            sum: double(p.get("sum")),
+            min: double(p.get("min")),
+            max: double(p.get("max")),
+            bounds: array(p, "explicitBounds", "explicit_bounds").iter().filter_map(|v| double(Some(v))).collect(),
+            counts: counts(p, "bucketCounts", "bucket_counts"),
+        },
+        MetricKind::ExponentialHistogram => {
+            let side = |k: &str| p.get(k).and_then(Json::as_object);
+            let (pos, neg) = (side("positive"), side("negative"));
+            PointValue::ExponentialHistogram {
+                count: uint(p.get("count")).unwrap_or(0),
+                sum: double(p.get("sum")),
+                min: double(p.get("min")),
+                max: double(p.get("max")),
+                scale: int(p.get("scale")).unwrap_or(0) as i32,
+                zero_count: uint(get(p, "zeroCount", "zero_count")).unwrap_or(0),
+                positive_offset: pos.and_then(|b| int(b.get("offset"))).unwrap_or(0) as i32,
+                positive: pos.map(|b| counts(b, "bucketCounts", "bucket_counts")).unwrap_or_default(),
+                negative_offset: neg.and_then(|b| int(b.get("offset"))).unwrap_or(0) as i32,
+                negative: neg.map(|b| counts(b, "bucketCounts", "bucket_counts")).unwrap_or_default(),
+            }
+        }
+        _ => match (get(p, "asInt", "as_int"), get(p, "asDouble", "as_double")) {
+            (Some(i), _) => PointValue::Int(int(Some(i))?),
+            (None, Some(d)) => PointValue::Double(double(Some(d))?),
+            // A summary's quantiles are not modelled yet: keep its sum.
+            (None, None) if kind == MetricKind::Summary => PointValue::Double(double(p.get("sum"))?),
+            (None, None) => return None,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collector_flavour_strings_names_and_snake_case() {
+        let line = r#"{"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},"scope_spans":[{"scope":{"name":"s"},"spans":[{"trace_id":"5B8EFFF798038103D269B633813FC60C","span_id":"EEE19B7EC3C1B174","name":"GET","kind":"SPAN_KIND_SERVER","start_time_unix_nano":"1544712660000000000","end_time_unix_nano":"1544712661000000000","attributes":[{"key":"http.status_code","value":{"intValue":"500"}}],"status":{"code":"STATUS_CODE_ERROR","message":"boom"}}]}]}]}"#;
+        assert!(is_document(line));
+        let Batch::Spans(spans) = parse_document(line, &mut Resources::default()).unwrap() else { panic!() };
+        let s = &spans[0];
+        assert_eq!(s.trace_id, 0x5b8efff798038103d269b633813fc60c);
+        assert_eq!(
+            (s.kind, s.status, s.status_message.as_deref()),
+            (SpanKind::Server, StatusCode::Error, Some("boom"))
+        );
+        assert_eq!(s.end_ns - s.start_ns, 1_000_000_000);
+        assert_eq!(s.attributes, [("http.status_code".to_string(), Value::Int(500))]);
+        assert_eq!(s.resource.service_name(), Some("svc"));
+        assert_eq!(s.parent_span_id, None);
+    }
+
+    #[test]
+    fn severity_names() {
+        assert_eq!(severity_from_name("SEVERITY_NUMBER_INFO"), Some(9));
+        assert_eq!(severity_from_name("SEVERITY_NUMBER_ERROR2"), Some(18));
+    }
+}
