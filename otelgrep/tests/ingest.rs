@@ -167,3 +167,48 @@ fn otlp_json_lines_match_an_independent_count() {
     let n = |name: &str| m.points.iter().filter(|p| p.name == name).count();
     assert_eq!((n("http.server.request.duration"), n("http.client.request.duration"), n("demo.requests")), (2, 3, 2));
 }
+
+#[test]
+fn node_console_records_both_sdk_generations() {
+    // Counts checked with grep on the raw files: `startTime:` per data point, `^  kind: 1,` per
+    // SERVER span, `status: { code: 2` per error span, `^  descriptor` per metric record.
+    for rel in [
+        "node-console/sdk-node-0.223_trace-base-2.12.1.txt",
+        "node-console/sdk-node-0.57.2_trace-base-1.30.1.txt",
+        "node-console/sdk-node-0.223_interleaved-app-logs.txt",
+    ] {
+        let p = read(rel);
+        assert!(p.errors.is_empty(), "{rel}: {:?}", p.errors);
+        assert_eq!((p.spans.len(), p.logs.len(), p.points.len()), (11, 3, 10), "{rel}");
+        assert_eq!(p.spans.iter().filter(|s| s.kind == SpanKind::Server).count(), 3, "{rel}");
+        assert_eq!(p.spans.iter().filter(|s| s.status == StatusCode::Error).count(), 3, "{rel}");
+    }
+    assert_eq!(read("node-console/sdk-node-0.223_interleaved-app-logs.txt").foreign_lines, 4);
+
+    // 2.x (L82–134): a server span under a remote parent, duration in fractional µs.
+    let p = read("node-console/sdk-node-0.223_trace-base-2.12.1.txt");
+    let get = p.spans.iter().find(|s| s.span_id == 0xda0830b5b7a3e86c).unwrap();
+    assert_eq!(get.parent_span_id, Some(0x5b7595461a265f0f));
+    assert_eq!((get.start_ns, get.end_ns - get.start_ns), (1_795_821_986_839_000_000, 41_142_758));
+    assert_eq!(int(attr(&get.attributes, "http.response.status_code")), Some(200));
+    // L444: the stack trace printed as `'...\n' +` lines is one string again.
+    let stack = p
+        .spans
+        .iter()
+        .flat_map(|s| &s.events)
+        .find_map(|e| match attr(&e.attributes, "exception.stacktrace") {
+            Some(Value::Str(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        stack.starts_with("Error: boom\n    at Timeout._onTimeout (/srv/node-app/app.js:39:30)\n    at listOnTimeout"),
+        "{stack}"
+    );
+
+    // 1.x (L22–31): the parent is `parentId`.
+    let p = read("node-console/sdk-node-0.57.2_trace-base-1.30.1.txt");
+    let s = p.spans.iter().find(|s| s.span_id == 0xbd485844acbb6ac5).unwrap();
+    assert_eq!(s.parent_span_id, Some(0xec1a1f2373521353));
+    assert_eq!(s.end_ns - s.start_ns, 12_517_352);
+}

@@ -7,6 +7,7 @@
 //! to parse, or is cut short, is a [`ParseError`] naming the file and line; the rest of the input
 //! is still read.
 
+pub mod node_console;
 pub mod otlp_json;
 pub mod python_json;
 pub mod rust_debug;
@@ -33,6 +34,8 @@ pub enum Format {
     RustText,
     /// OTLP JSON, one export request per line.
     OtlpJson,
+    /// Node.js console exporters (`util.inspect` object literals).
+    NodeConsole,
 }
 
 impl fmt::Display for Format {
@@ -41,6 +44,7 @@ impl fmt::Display for Format {
             Format::PythonJson => "python-json",
             Format::RustText => "rust-text",
             Format::OtlpJson => "otlp-json",
+            Format::NodeConsole => "node-console",
         })
     }
 }
@@ -136,6 +140,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
     let mut out = Parsed::default();
     let mut resources = Resources::default();
     let mut rust = rust_text::Framer::default();
+    let mut previous_was_node_metric = false;
     for piece in scan::python_objects(text) {
         match piece {
             scan::Piece::Line { line, text } if otlp_json::is_document(text) => {
@@ -164,6 +169,32 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
                 line,
                 kind: ParseErrorKind::Truncated { what: "Python console record" },
             }),
+            // Node's object literals are framed the same way; their keys are not quoted and they
+            // indent by two spaces.
+            scan::Piece::Object { line, text } if is_node(text) => {
+                match node_console::parse_record(text, &mut resources) {
+                    Ok(record) => {
+                        out.count(Format::NodeConsole);
+                        match record {
+                            node_console::Record::Span(s) => out.spans.push(s),
+                            node_console::Record::Log(l) => out.logs.push(l),
+                            node_console::Record::Metric(points) => {
+                                // One record per metric: consecutive metrics are one export.
+                                if !previous_was_node_metric {
+                                    out.metric_exports += 1;
+                                }
+                                previous_was_node_metric = true;
+                                out.points.extend(points);
+                                continue;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        out.errors.push(ParseError { file: file.clone(), line: line + e.offset_lines, kind: e.kind })
+                    }
+                }
+                previous_was_node_metric = false;
+            }
             scan::Piece::Object { line, text } => match python_json::parse_record(text, &mut resources) {
                 Ok(record) => {
                     out.count(Format::PythonJson);
@@ -202,6 +233,15 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
         }
     }
     Ok(out)
+}
+
+/// Whether a `{`-framed object is a Node literal: its second line is `  key:` (two spaces, an
+/// unquoted or single-quoted key), where Python's is `    "key":`.
+fn is_node(text: &str) -> bool {
+    text.lines().nth(1).is_some_and(|l| {
+        let b = l.as_bytes();
+        b.len() > 2 && b[0] == b' ' && b[1] == b' ' && (b[2].is_ascii_alphabetic() || b[2] == b'\'' || b[2] == b'_')
+    })
 }
 
 /// Interns resources: Python repeats the full resource in every record, and one process has one.
