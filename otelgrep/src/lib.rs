@@ -16,7 +16,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, InputArgs};
-use crate::parse::Parsed;
+use crate::parse::{Report, Sink};
 
 /// Bad records listed on stderr before the rest are only counted.
 const ERRORS_SHOWN: usize = 20;
@@ -25,23 +25,27 @@ const ERRORS_SHOWN: usize = 20;
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Summary(args) => {
-            let Some(inputs) = read_all(&args.input, err)? else { return Ok(ExitCode::from(2)) };
-            cmd::summary::run(&args, &inputs, out)?;
-            Ok(exit_code(&inputs))
+            let Some(inputs) = read_all::<cmd::summary::Tally>(&args.input, err)? else {
+                return Ok(ExitCode::from(2));
+            };
+            let code = exit_code(&inputs);
+            cmd::summary::run(&args, inputs, out)?;
+            Ok(code)
         }
     }
 }
 
-/// Reads and parses every input. Reports bad records on `err`; with `--strict`, any bad record
-/// makes it return `None` (nothing is printed, exit 2).
-fn read_all(input: &InputArgs, err: &mut dyn Write) -> anyhow::Result<Option<Vec<(String, Parsed)>>> {
+/// Reads and parses every input into the command's sink. Reports bad records on `err`; with
+/// `--strict`, any bad record makes it return `None` (nothing is printed, exit 2).
+fn read_all<S: Sink>(input: &InputArgs, err: &mut dyn Write) -> anyhow::Result<Option<Vec<(String, Report, S)>>> {
     let mut parsed = Vec::with_capacity(input.files.len());
     for name in &input.files {
         let bytes = parse::read_input(name)?;
         let shown = if name == "-" { "<stdin>" } else { name.as_str() };
-        parsed.push((name.clone(), parse::parse(shown, &bytes)?));
+        let (report, sink) = parse::ingest::<S>(shown, &bytes, &|offset, len| bytes.release(offset, len))?;
+        parsed.push((name.clone(), report, sink));
     }
-    let errors: Vec<_> = parsed.iter().flat_map(|(_, p)| &p.errors).collect();
+    let errors: Vec<_> = parsed.iter().flat_map(|(_, r, _)| &r.errors).collect();
     for e in errors.iter().take(ERRORS_SHOWN) {
         writeln!(err, "otelgrep: {e}")?;
     }
@@ -56,6 +60,6 @@ fn read_all(input: &InputArgs, err: &mut dyn Write) -> anyhow::Result<Option<Vec
     Ok(Some(parsed))
 }
 
-fn exit_code(inputs: &[(String, Parsed)]) -> ExitCode {
-    if inputs.iter().any(|(_, p)| !p.errors.is_empty()) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+fn exit_code<S>(inputs: &[(String, Report, S)]) -> ExitCode {
+    if inputs.iter().any(|(_, r, _)| !r.errors.is_empty()) { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }

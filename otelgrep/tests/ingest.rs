@@ -212,3 +212,32 @@ fn node_console_records_both_sdk_generations() {
     assert_eq!(s.parent_span_id, Some(0xec1a1f2373521353));
     assert_eq!(s.end_ns - s.start_ns, 12_517_352);
 }
+
+#[test]
+fn many_batches_merge_to_the_same_counts_and_ordered_errors() {
+    // Six copies span many 1 MiB batches, parsed on several threads and merged in order. One span
+    // line of the fourth copy is damaged: exactly that span is lost, reported at that line.
+    for (rel, span_line, damaged) in [
+        ("python-flask/flask-default.log", "    \"name\": ", "    \"name\" oops"),
+        ("todo/todo-default.log", "\tTraceId      : ", "\tTraceId      : zz"),
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples").join(rel);
+        let one = std::fs::read_to_string(&path).unwrap();
+        let single = parse::parse(rel, one.as_bytes()).unwrap();
+        let copies = 6;
+        let per_copy = one.lines().count();
+        let target = 3 * per_copy + one.lines().position(|l| l.starts_with(span_line)).unwrap();
+        let text: String = one
+            .repeat(copies)
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i == target { format!("{damaged}\n") } else { format!("{l}\n") })
+            .collect();
+        let p = parse::parse("copies", text.as_bytes()).unwrap();
+        assert_eq!(p.spans.len(), single.spans.len() * copies - 1, "{rel}");
+        assert_eq!(p.logs.len(), single.logs.len() * copies, "{rel}");
+        assert_eq!(p.points.len(), single.points.len() * copies, "{rel}");
+        assert_eq!(p.metric_exports, single.metric_exports * copies, "{rel}");
+        assert_eq!(p.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [target as u64 + 1], "{rel}: {:?}", p.errors);
+    }
+}

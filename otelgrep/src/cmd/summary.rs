@@ -1,4 +1,6 @@
 //! `otelgrep summary`: what each capture holds, and what could not be read.
+//!
+//! Counts while parsing ([`Tally`] is the sink), so memory does not grow with the input.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -6,13 +8,88 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::cli::{SummaryArgs, SummaryFormat};
-use crate::model::LogRecord;
-use crate::parse::Parsed;
+use crate::model::{LogRecord, MetricPoint, Span, SpanKind, StatusCode};
 use crate::parse::time::format_rfc3339;
+use crate::parse::{Needs, Report, Sink};
 use crate::render;
 
 /// Reasons listed per file.
 const REASONS_SHOWN: usize = 5;
+
+/// What the records of one input add up to.
+#[derive(Debug, Default)]
+pub struct Tally {
+    spans_by_kind: BTreeMap<&'static str, usize>,
+    error_spans: usize,
+    logs_by_severity: BTreeMap<String, usize>,
+    points_by_name: BTreeMap<String, usize>,
+    services: Vec<String>,
+    range: Option<(i64, i64)>,
+}
+
+impl Tally {
+    fn see(&mut self, t: i64) {
+        self.range = Some(match self.range {
+            None => (t, t),
+            Some((lo, hi)) => (lo.min(t), hi.max(t)),
+        });
+    }
+
+    fn service(&mut self, name: Option<&str>) {
+        if let Some(n) = name {
+            if let Err(i) = self.services.binary_search_by(|s| s.as_str().cmp(n)) {
+                self.services.insert(i, n.to_string());
+            }
+        }
+    }
+}
+
+impl Sink for Tally {
+    /// Counting needs kinds, statuses, times, severities, names and the resource only.
+    const NEEDS: Needs = Needs { attributes: false, events: false, bodies: false };
+
+    fn span(&mut self, s: Span) {
+        *self.spans_by_kind.entry(s.kind.as_str()).or_default() += 1;
+        self.error_spans += usize::from(s.status == StatusCode::Error);
+        self.see(s.start_ns);
+        self.see(s.end_ns);
+        self.service(s.resource.service_name());
+    }
+
+    fn log(&mut self, l: LogRecord) {
+        *self.logs_by_severity.entry(severity(&l)).or_default() += 1;
+        if let Some(t) = l.time_ns.or(l.observed_time_ns) {
+            self.see(t);
+        }
+        self.service(l.resource.service_name());
+    }
+
+    fn point(&mut self, m: MetricPoint) {
+        self.see(m.time_ns);
+        self.service(m.resource.service_name());
+        *self.points_by_name.entry(m.name).or_default() += 1;
+    }
+
+    fn merge(&mut self, later: Self) {
+        for (k, v) in later.spans_by_kind {
+            *self.spans_by_kind.entry(k).or_default() += v;
+        }
+        self.error_spans += later.error_spans;
+        for (k, v) in later.logs_by_severity {
+            *self.logs_by_severity.entry(k).or_default() += v;
+        }
+        for (k, v) in later.points_by_name {
+            *self.points_by_name.entry(k).or_default() += v;
+        }
+        for s in later.services {
+            self.service(Some(&s));
+        }
+        if let Some((lo, hi)) = later.range {
+            self.see(lo);
+            self.see(hi);
+        }
+    }
+}
 
 /// Counts for one file, or for all of them.
 #[derive(Debug, Default, Serialize)]
@@ -36,81 +113,30 @@ pub struct Counts {
     pub skipped_records: usize,
     /// The first few reasons, as `file:line: reason`.
     pub skipped_reasons: Vec<String>,
-    #[serde(skip)]
-    range: Option<(i64, i64)>,
-}
-
-/// The whole report: totals at the top level, then one entry per file.
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    #[serde(flatten)]
-    pub total: Counts,
-    pub files: Vec<FileCounts>,
-}
-
-/// One file's counts.
-#[derive(Debug, Serialize)]
-pub struct FileCounts {
-    pub file: String,
-    #[serde(flatten)]
-    pub counts: Counts,
 }
 
 impl Counts {
-    fn add(&mut self, p: &Parsed) {
-        for (format, n) in &p.records {
-            *self.formats.entry(format.to_string()).or_default() += n;
+    fn new(report: &Report, tally: &Tally) -> Counts {
+        let mut c = Counts::default();
+        for (format, n) in &report.records {
+            *c.formats.entry(format.to_string()).or_default() += n;
         }
-        for s in &p.spans {
-            self.spans += 1;
-            *self.spans_by_kind.entry(s.kind.as_str().to_string()).or_default() += 1;
-            self.server_spans += usize::from(s.kind == crate::model::SpanKind::Server);
-            self.error_spans += usize::from(s.status == crate::model::StatusCode::Error);
-            self.see(s.start_ns);
-            self.see(s.end_ns);
-            self.service(s.resource.service_name());
-        }
-        for l in &p.logs {
-            self.log_records += 1;
-            *self.log_records_by_severity.entry(severity(l)).or_default() += 1;
-            if let Some(t) = l.time_ns.or(l.observed_time_ns) {
-                self.see(t);
-            }
-            self.service(l.resource.service_name());
-        }
-        for m in &p.points {
-            self.metric_points += 1;
-            *self.metric_points_by_name.entry(m.name.clone()).or_default() += 1;
-            self.see(m.time_ns);
-            self.service(m.resource.service_name());
-        }
-        self.metric_exports += p.metric_exports;
-        self.foreign_lines += p.foreign_lines;
-        self.skipped_records += p.errors.len();
-        for e in &p.errors {
-            if self.skipped_reasons.len() < REASONS_SHOWN {
-                self.skipped_reasons.push(e.to_string());
-            }
-        }
-        if let Some((lo, hi)) = self.range {
-            self.first_time = Some(format_rfc3339(lo));
-            self.last_time = Some(format_rfc3339(hi));
-        }
-    }
-
-    fn see(&mut self, t: i64) {
-        self.range = Some(match self.range {
-            None => (t, t),
-            Some((lo, hi)) => (lo.min(t), hi.max(t)),
-        });
-    }
-
-    fn service(&mut self, name: Option<&str>) {
-        if let Some(n) = name {
-            if let Err(i) = self.services.binary_search_by(|s| s.as_str().cmp(n)) {
-                self.services.insert(i, n.to_string());
-            }
-        }
+        c.spans = tally.spans_by_kind.values().sum();
+        c.server_spans = tally.spans_by_kind.get(SpanKind::Server.as_str()).copied().unwrap_or(0);
+        c.spans_by_kind = tally.spans_by_kind.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        c.error_spans = tally.error_spans;
+        c.log_records = tally.logs_by_severity.values().sum();
+        c.log_records_by_severity = tally.logs_by_severity.clone();
+        c.metric_points = tally.points_by_name.values().sum();
+        c.metric_points_by_name = tally.points_by_name.clone();
+        c.metric_exports = report.metric_exports;
+        c.services = tally.services.clone();
+        c.first_time = tally.range.map(|(lo, _)| format_rfc3339(lo));
+        c.last_time = tally.range.map(|(_, hi)| format_rfc3339(hi));
+        c.foreign_lines = report.foreign_lines;
+        c.skipped_records = report.errors.len();
+        c.skipped_reasons = report.errors.iter().take(REASONS_SHOWN).map(ToString::to_string).collect();
+        c
     }
 }
 
@@ -131,21 +157,40 @@ fn severity(l: &LogRecord) -> String {
     .to_string()
 }
 
-/// Builds the report for already-parsed inputs.
-pub fn summarize(inputs: &[(String, Parsed)]) -> Summary {
-    let mut total = Counts::default();
-    let mut files = Vec::new();
-    for (name, parsed) in inputs {
-        let mut counts = Counts::default();
-        counts.add(parsed);
-        total.add(parsed);
-        files.push(FileCounts { file: name.clone(), counts });
-    }
-    Summary { total, files }
+/// The whole report: totals at the top level, then one entry per file.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    #[serde(flatten)]
+    pub total: Counts,
+    pub files: Vec<FileCounts>,
 }
 
-/// Runs the command on parsed inputs.
-pub fn run(args: &SummaryArgs, inputs: &[(String, Parsed)], out: &mut dyn Write) -> anyhow::Result<()> {
+/// One file's counts.
+#[derive(Debug, Serialize)]
+pub struct FileCounts {
+    pub file: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// Builds the report from each input's report and tally.
+pub fn summarize(inputs: Vec<(String, Report, Tally)>) -> Summary {
+    let mut total_report = Report::default();
+    let mut total_tally = Tally::default();
+    let mut files = Vec::new();
+    for (name, report, tally) in inputs {
+        files.push(FileCounts { file: name, counts: Counts::new(&report, &tally) });
+        total_report.metric_exports += report.metric_exports;
+        total_report.foreign_lines += report.foreign_lines;
+        total_report.records.extend(report.records);
+        total_report.errors.extend(report.errors);
+        total_tally.merge(tally);
+    }
+    Summary { total: Counts::new(&total_report, &total_tally), files }
+}
+
+/// Prints the summary of already-ingested inputs.
+pub fn run(args: &SummaryArgs, inputs: Vec<(String, Report, Tally)>, out: &mut dyn Write) -> anyhow::Result<()> {
     let summary = summarize(inputs);
     match args.format {
         SummaryFormat::Json => render::json(&summary, out),

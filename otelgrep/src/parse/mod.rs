@@ -1,11 +1,15 @@
-//! Ingest: bytes of one input in, the records of every format found in it out, with every line
-//! that was not telemetry counted and every record that could not be read reported.
+//! Ingest: one input's bytes in, its records out, with every line that was not telemetry counted
+//! and every record that could not be read reported as `file:line: reason`.
 //!
-//! Formats are recognised per record, so one file may mix them. Implemented so far: the Python
-//! console exporters (`python_json`). Lines that belong to no record of a known format are
-//! *foreign* (the app's own output): counted, never errors. A record that starts and then fails
-//! to parse, or is cut short, is a [`ParseError`] naming the file and line; the rest of the input
-//! is still read.
+//! Two stages. The *framer* (this module, one thread) walks the lines once and cuts them into
+//! records without parsing them: Python and Node objects between column-0 braces, OTLP JSON
+//! lines, Rust `opentelemetry-stdout` records (whose framing carries state: blocks, resources,
+//! interrupted records). Batches of record slices then go to worker threads, which parse them with
+//! the pure per-format functions and hand each record to a [`Sink`]: a command's own aggregate,
+//! so `summary` never holds the records themselves. Partial results are merged in input order.
+//!
+//! Formats are recognised per record, so one file may mix them. Lines that belong to no record
+//! are *foreign* (the app's own output): counted, never errors.
 
 pub mod node_console;
 pub mod otlp_json;
@@ -18,7 +22,7 @@ pub mod time;
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::Context;
 
@@ -78,93 +82,361 @@ impl From<ParseErrorKind> for RecordError {
 #[error("{file}:{line}: {kind}")]
 pub struct ParseError {
     pub file: Arc<str>,
-    /// 1-based line of the record's first line.
+    /// 1-based line of the problem (the record's first line when it is about the whole record).
     pub line: u64,
     pub kind: ParseErrorKind,
 }
 
-/// Everything read from one input.
+/// Which parts of a record a command reads; parsers skip the others (they still check that the
+/// record is well formed where that is cheap, but do not build values nobody reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    /// Span, log and metric-point attributes.
+    pub attributes: bool,
+    /// Span events and links.
+    pub events: bool,
+    /// Log bodies.
+    pub bodies: bool,
+}
+
+impl Needs {
+    /// Everything.
+    pub const ALL: Needs = Needs { attributes: true, events: true, bodies: true };
+}
+
+/// Where parsed records go. Each worker fills its own; they are merged in input order.
+pub trait Sink: Default + Send {
+    /// What this sink reads of each record.
+    const NEEDS: Needs = Needs::ALL;
+    fn span(&mut self, span: Span);
+    fn log(&mut self, log: LogRecord);
+    fn point(&mut self, point: MetricPoint);
+    /// Appends what a later part of the input produced.
+    fn merge(&mut self, later: Self);
+}
+
+/// Keeps every record: for commands that need them all, and for tests.
 #[derive(Debug, Default)]
-pub struct Parsed {
-    /// Records read, per format.
-    pub records: Vec<(Format, usize)>,
+pub struct Collected {
     pub spans: Vec<Span>,
     pub logs: Vec<LogRecord>,
     pub points: Vec<MetricPoint>,
+}
+
+impl Sink for Collected {
+    fn span(&mut self, span: Span) {
+        self.spans.push(span);
+    }
+    fn log(&mut self, log: LogRecord) {
+        self.logs.push(log);
+    }
+    fn point(&mut self, point: MetricPoint) {
+        self.points.push(point);
+    }
+    fn merge(&mut self, later: Self) {
+        self.spans.extend(later.spans);
+        self.logs.extend(later.logs);
+        self.points.extend(later.points);
+    }
+}
+
+/// Everything about an input except its records.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Records read, per format.
+    pub records: Vec<(Format, usize)>,
     /// Metrics exports (batches) as the exporter wrote them.
     pub metric_exports: usize,
     /// Lines that belong to no telemetry record.
     pub foreign_lines: usize,
-    /// Records that could not be read.
+    /// Records that could not be read, in input order.
     pub errors: Vec<ParseError>,
 }
 
-impl Parsed {
+impl Report {
     fn count(&mut self, format: Format) {
         match self.records.iter_mut().find(|(f, _)| *f == format) {
             Some((_, n)) => *n += 1,
             None => self.records.push((format, 1)),
         }
     }
-}
 
-/// Reads a whole input: a file (`.gz` decompressed), or standard input for `-`.
-pub fn read_input(path: &str) -> anyhow::Result<Vec<u8>> {
-    let mut raw = Vec::new();
-    if path == "-" {
-        std::io::stdin().lock().read_to_end(&mut raw).context("reading standard input")?;
-    } else {
-        let p = Path::new(path);
-        if p.is_dir() {
-            anyhow::bail!("{path}: is a directory");
+    fn merge(&mut self, later: Report) {
+        for (f, n) in later.records {
+            match self.records.iter_mut().find(|(g, _)| *g == f) {
+                Some((_, m)) => *m += n,
+                None => self.records.push((f, n)),
+            }
         }
-        raw = std::fs::read(p).with_context(|| format!("reading {path}"))?;
+        self.metric_exports += later.metric_exports;
+        self.foreign_lines += later.foreign_lines;
+        self.errors.extend(later.errors);
     }
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .with_context(|| format!("{path}: not a valid gzip file"))?;
-        return Ok(out);
-    }
-    Ok(raw)
 }
 
-/// Parses one input's bytes; `name` is what error messages call it.
+/// Everything read from one input, records included.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub records: Vec<(Format, usize)>,
+    pub spans: Vec<Span>,
+    pub logs: Vec<LogRecord>,
+    pub points: Vec<MetricPoint>,
+    pub metric_exports: usize,
+    pub foreign_lines: usize,
+    pub errors: Vec<ParseError>,
+}
+
+/// An input's bytes: mapped from a file, or read into memory (standard input, gzip).
+pub enum Input {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Input {
+    /// Tells the kernel this process is done with `len` bytes at `offset` for now. For a mapped
+    /// file the pages leave this process's resident set (they stay in the page cache, and come
+    /// back on the next read), so memory does not grow with the input; for bytes in memory it
+    /// does nothing.
+    pub fn release(&self, offset: usize, len: usize) {
+        if let Input::Mapped(map) = self {
+            // SAFETY: the map is a read-only file mapping, so DONTNEED discards no data: a later
+            // read of these pages maps them again from the file.
+            let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len) };
+        }
+    }
+}
+
+impl std::ops::Deref for Input {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Input::Mapped(m) => m,
+            Input::Owned(v) => v,
+        }
+    }
+}
+
+/// Opens an input: a file is memory-mapped; `-` (standard input) and gzip files (by their magic
+/// bytes, whatever the name) are read whole into memory.
+pub fn read_input(path: &str) -> anyhow::Result<Input> {
+    if path == "-" {
+        let mut raw = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut raw).context("reading standard input")?;
+        return gunzip_if_needed(path, raw);
+    }
+    let p = Path::new(path);
+    if p.is_dir() {
+        anyhow::bail!("{path}: is a directory");
+    }
+    let file = std::fs::File::open(p).with_context(|| format!("reading {path}"))?;
+    let len = file.metadata().with_context(|| format!("reading {path}"))?.len();
+    if len == 0 || !file.metadata().is_ok_and(|m| m.is_file()) {
+        // Empty files cannot be mapped, and pipes or devices do not map.
+        let mut raw = Vec::new();
+        (&file).read_to_end(&mut raw).with_context(|| format!("reading {path}"))?;
+        return gunzip_if_needed(path, raw);
+    }
+    // SAFETY: the map is read-only. If another process truncates the file while we read, we may
+    // see SIGBUS; that is the documented cost of mapping, shared by every mmap-based reader.
+    let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("reading {path}"))?;
+    if map.starts_with(&[0x1f, 0x8b]) {
+        return gunzip_if_needed(path, map.to_vec());
+    }
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(Input::Mapped(map))
+}
+
+fn gunzip_if_needed(path: &str, raw: Vec<u8>) -> anyhow::Result<Input> {
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return Ok(Input::Owned(raw));
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .with_context(|| format!("{path}: not a valid gzip file"))?;
+    Ok(Input::Owned(out))
+}
+
+/// Parses one input into every record; `name` is what error messages call it.
 pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-        anyhow::anyhow!("{name}:{line}: not UTF-8 text (byte offset {})", e.valid_up_to())
-    })?;
+    let (report, c) = ingest::<Collected>(name, bytes, &|_, _| {})?;
+    Ok(Parsed {
+        records: report.records,
+        spans: c.spans,
+        logs: c.logs,
+        points: c.points,
+        metric_exports: report.metric_exports,
+        foreign_lines: report.foreign_lines,
+        errors: report.errors,
+    })
+}
+
+/// One framed record, not parsed yet.
+enum Job<'a> {
+    Python { line: u64, text: &'a str },
+    Node { line: u64, text: &'a str },
+    Otlp { line: u64, text: &'a str },
+    Rust { rec: rust_text::RecordLines<'a>, open_at_end: bool },
+}
+
+impl Job<'_> {
+    /// Address of the record's first byte (every record's lines come after its first line).
+    fn start(&self) -> *const u8 {
+        match self {
+            Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } => text.as_ptr(),
+            Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.as_ptr()).min().unwrap_or(std::ptr::null()),
+        }
+    }
+
+    fn weight(&self) -> usize {
+        match self {
+            Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } => text.len(),
+            Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.len() + 1).sum(),
+        }
+    }
+}
+
+/// Bytes of record text per batch handed to a worker.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Bytes parsed before the pages behind them are released.
+const RELEASE_STEP: usize = 32 << 20;
+
+/// Frames `bytes` on this thread and parses the records on worker threads into `S`. `release`
+/// is called with byte ranges of `bytes` that no batch still being parsed refers to.
+pub fn ingest<S: Sink>(name: &str, bytes: &[u8], release: &dyn Fn(usize, usize)) -> anyhow::Result<(Report, S)> {
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let text = validate_utf8(name, body, bytes.len() - body.len(), release)?;
     let file: Arc<str> = Arc::from(name);
-    let mut out = Parsed::default();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
+
+    let mut framing = Report::default();
+    let base = bytes.as_ptr() as usize;
+    let mut results: Vec<(usize, Report, S)> = std::thread::scope(|scope| {
+        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Job>)>(workers * 2);
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (done_tx, done_rx) = mpsc::channel();
+        for _ in 0..workers {
+            let (job_rx, done_tx, file) = (job_rx.clone(), done_tx.clone(), file.clone());
+            scope.spawn(move || {
+                loop {
+                    let next = job_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((index, batch))) = next else { break };
+                    let mut report = Report::default();
+                    let mut sink = S::default();
+                    let mut resources = Resources::default();
+                    for job in batch {
+                        parse_job(job, S::NEEDS, &file, &mut report, &mut sink, &mut resources);
+                    }
+                    if done_tx.send((index, report, sink)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Where each batch starts in `bytes`, and which batches are done: everything before the
+        // oldest unfinished batch can be released.
+        let mut starts: Vec<usize> = Vec::new();
+        let mut finished: Vec<bool> = Vec::new();
+        let mut results = Vec::new();
+        let mut released = 0usize;
+        frame(text, &file, &mut framing, |index, batch| {
+            let start = batch.iter().map(|j| j.start() as usize - base).min().unwrap_or(0);
+            starts.push(start);
+            finished.push(false);
+            // A closed channel means a worker died: stop framing; the scope reports the panic.
+            let _ = job_tx.send((index, batch));
+            for (i, r, s) in done_rx.try_iter() {
+                finished[i] = true;
+                results.push((i, r, s));
+            }
+            let oldest = finished.iter().position(|f| !f).unwrap_or(finished.len());
+            let safe = starts.get(oldest).copied().unwrap_or(start).min(start);
+            if safe >= released + RELEASE_STEP {
+                let page = released & !4095;
+                release(page, (safe & !4095) - page);
+                released = safe & !4095;
+            }
+        });
+        drop(job_tx);
+        results.extend(done_rx.iter());
+        results
+    });
+    results.sort_by_key(|(index, _, _)| *index);
+    let mut report = Report::default();
+    let mut sink = S::default();
+    for (_, r, s) in results {
+        report.merge(r);
+        sink.merge(s);
+    }
+    report.merge(framing);
+    report.errors.sort_by_key(|e| e.line);
+    Ok((report, sink))
+}
+
+/// Checks that `body` is UTF-8 window by window, releasing each window once checked: checking
+/// the whole input in one call would make every page of it resident at once.
+fn validate_utf8<'a>(
+    name: &str,
+    body: &'a [u8],
+    skipped: usize,
+    release: &dyn Fn(usize, usize),
+) -> anyhow::Result<&'a str> {
+    const WINDOW: usize = 16 << 20;
+    let mut at = 0;
+    while at < body.len() {
+        let end = (at + WINDOW).min(body.len());
+        match std::str::from_utf8(&body[at..end]) {
+            Ok(_) => at = end,
+            // A character cut by the window's end: check it with the next window.
+            Err(e) if e.error_len().is_none() && end < body.len() => at += e.valid_up_to(),
+            Err(e) => {
+                let offset = at + e.valid_up_to();
+                let line = body[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+                anyhow::bail!("{name}:{line}: not UTF-8 text (byte offset {})", offset + skipped);
+            }
+        }
+        let page = (skipped + at) & !4095;
+        release(0, page);
+    }
+    // SAFETY: every byte was checked above, window by window (a window ending inside a character
+    // is extended by the next one).
+    Ok(unsafe { std::str::from_utf8_unchecked(body) })
+}
+
+/// The sequential stage: cuts the text into records and hands them over in batches.
+fn frame<'a>(text: &'a str, file: &Arc<str>, report: &mut Report, mut send: impl FnMut(usize, Vec<Job<'a>>)) {
+    let mut batch: Vec<Job<'a>> = Vec::new();
+    let mut batch_bytes = 0;
+    let mut index = 0;
+    let mut push = |job: Job<'a>, batch: &mut Vec<Job<'a>>, batch_bytes: &mut usize| {
+        *batch_bytes += job.weight();
+        batch.push(job);
+        if *batch_bytes >= BATCH_BYTES {
+            send(index, std::mem::take(batch));
+            index += 1;
+            *batch_bytes = 0;
+        }
+    };
     let mut resources = Resources::default();
     let mut rust = rust_text::Framer::default();
     let mut previous_was_node_metric = false;
     for piece in scan::python_objects(text) {
+        let mut node_metric = false;
         match piece {
             scan::Piece::Line { line, text } if otlp_json::is_document(text) => {
-                match otlp_json::parse_document(text, &mut resources) {
-                    Ok(batch) => {
-                        out.count(Format::OtlpJson);
-                        match batch {
-                            otlp_json::Batch::Spans(s) => out.spans.extend(s),
-                            otlp_json::Batch::Logs(l) => out.logs.extend(l),
-                            otlp_json::Batch::Metrics(p) => {
-                                out.metric_exports += 1;
-                                out.points.extend(p);
-                            }
-                        }
-                    }
-                    Err(e) => out.errors.push(ParseError { file: file.clone(), line, kind: e.kind }),
-                }
+                push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes);
             }
             scan::Piece::Line { line, text } => {
                 if rust.feed(text, line, &mut resources) == rust_text::Fed::Foreign {
-                    out.foreign_lines += 1;
+                    report.foreign_lines += 1;
+                }
+                for rec in rust.done.drain(..) {
+                    push(Job::Rust { rec, open_at_end: false }, &mut batch, &mut batch_bytes);
                 }
             }
-            scan::Piece::Truncated { line } => out.errors.push(ParseError {
+            scan::Piece::Truncated { line } => report.errors.push(ParseError {
                 file: file.clone(),
                 line,
                 kind: ParseErrorKind::Truncated { what: "Python console record" },
@@ -172,67 +444,90 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
             // Node's object literals are framed the same way; their keys are not quoted and they
             // indent by two spaces.
             scan::Piece::Object { line, text } if is_node(text) => {
-                match node_console::parse_record(text, &mut resources) {
-                    Ok(record) => {
-                        out.count(Format::NodeConsole);
-                        match record {
-                            node_console::Record::Span(s) => out.spans.push(s),
-                            node_console::Record::Log(l) => out.logs.push(l),
-                            node_console::Record::Metric(points) => {
-                                // One record per metric: consecutive metrics are one export.
-                                if !previous_was_node_metric {
-                                    out.metric_exports += 1;
-                                }
-                                previous_was_node_metric = true;
-                                out.points.extend(points);
-                                continue;
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        out.errors.push(ParseError { file: file.clone(), line: line + e.offset_lines, kind: e.kind })
-                    }
+                // One record per metric: consecutive metric records are one export.
+                node_metric = text.lines().nth(1).is_some_and(|l| l.starts_with("  descriptor:"));
+                if node_metric && !previous_was_node_metric {
+                    report.metric_exports += 1;
                 }
-                previous_was_node_metric = false;
+                push(Job::Node { line, text }, &mut batch, &mut batch_bytes);
             }
-            scan::Piece::Object { line, text } => match python_json::parse_record(text, &mut resources) {
-                Ok(record) => {
-                    out.count(Format::PythonJson);
-                    match record {
-                        python_json::Record::Span(s) => out.spans.push(s),
-                        python_json::Record::Log(l) => out.logs.push(l),
-                        python_json::Record::Metrics(points) => {
-                            out.metric_exports += 1;
-                            out.points.extend(points);
-                        }
-                    }
-                }
-                Err(e) => out.errors.push(ParseError { file: file.clone(), line: line + e.offset_lines, kind: e.kind }),
-            },
+            scan::Piece::Object { line, text } => push(Job::Python { line, text }, &mut batch, &mut batch_bytes),
         }
+        previous_was_node_metric = node_metric;
     }
     rust.finish(&mut resources);
-    out.metric_exports += rust.metric_exports;
-    for (i, rec) in rust.done.iter().enumerate() {
-        let result = match rec.signal {
-            rust_text::Signal::Spans => rust_text::parse_span(rec).map(|s| out.spans.push(s)),
-            rust_text::Signal::Logs => rust_text::parse_log(rec).map(|l| out.logs.push(l)),
-            rust_text::Signal::Metrics => rust_text::parse_metric(rec).map(|p| out.points.extend(p)),
-        };
-        match result {
-            Ok(()) => out.count(Format::RustText),
-            Err(e) => {
-                // A record still open at the end that lacks a field was cut short (a killed process).
-                let kind = if rust.open_at_end.contains(&i) && e.offset_lines == 0 {
-                    ParseErrorKind::Truncated { what: "Rust stdout record" }
-                } else {
-                    e.kind
-                };
-                out.errors.push(ParseError { file: file.clone(), line: rec.line + e.offset_lines, kind });
-            }
-        }
+    report.metric_exports += rust.metric_exports;
+    let open = std::mem::take(&mut rust.open_at_end);
+    for (i, rec) in rust.done.drain(..).enumerate() {
+        push(Job::Rust { rec, open_at_end: open.contains(&i) }, &mut batch, &mut batch_bytes);
     }
-    Ok(out)
+    if !batch.is_empty() {
+        send(index, batch);
+    }
+}
+
+/// The parallel stage: one record, parsed and handed to the sink.
+fn parse_job<S: Sink>(
+    job: Job,
+    needs: Needs,
+    file: &Arc<str>,
+    report: &mut Report,
+    sink: &mut S,
+    resources: &mut Resources,
+) {
+    let (line, result) = match job {
+        Job::Python { line, text } => {
+            let r = python_json::parse_record(text, needs, resources).map(|record| match record {
+                python_json::Record::Span(s) => sink.span(s),
+                python_json::Record::Log(l) => sink.log(l),
+                python_json::Record::Metrics(points) => {
+                    report.metric_exports += 1;
+                    points.into_iter().for_each(|p| sink.point(p));
+                }
+            });
+            (line, r.map(|()| Format::PythonJson))
+        }
+        Job::Node { line, text } => {
+            let r = node_console::parse_record(text, resources).map(|record| match record {
+                node_console::Record::Span(s) => sink.span(s),
+                node_console::Record::Log(l) => sink.log(l),
+                node_console::Record::Metric(points) => points.into_iter().for_each(|p| sink.point(p)),
+            });
+            (line, r.map(|()| Format::NodeConsole))
+        }
+        Job::Otlp { line, text } => {
+            let r = otlp_json::parse_document(text, resources).map(|batch| match batch {
+                otlp_json::Batch::Spans(s) => s.into_iter().for_each(|s| sink.span(s)),
+                otlp_json::Batch::Logs(l) => l.into_iter().for_each(|l| sink.log(l)),
+                otlp_json::Batch::Metrics(p) => {
+                    report.metric_exports += 1;
+                    p.into_iter().for_each(|p| sink.point(p));
+                }
+            });
+            (line, r.map(|()| Format::OtlpJson))
+        }
+        Job::Rust { rec, open_at_end } => {
+            let r = match rec.signal {
+                rust_text::Signal::Spans => rust_text::parse_span(&rec, needs).map(|s| sink.span(s)),
+                rust_text::Signal::Logs => rust_text::parse_log(&rec, needs).map(|l| sink.log(l)),
+                rust_text::Signal::Metrics => {
+                    rust_text::parse_metric(&rec).map(|p| p.into_iter().for_each(|p| sink.point(p)))
+                }
+            };
+            // A record still open at the end that lacks a field was cut short (a killed process).
+            let r = r.map_err(|e| match e {
+                RecordError { offset_lines: 0, .. } if open_at_end => {
+                    RecordError { offset_lines: 0, kind: ParseErrorKind::Truncated { what: "Rust stdout record" } }
+                }
+                e => e,
+            });
+            (rec.line, r.map(|()| Format::RustText))
+        }
+    };
+    match result {
+        Ok(format) => report.count(format),
+        Err(e) => report.errors.push(ParseError { file: file.clone(), line: line + e.offset_lines, kind: e.kind }),
+    }
 }
 
 /// Whether a `{`-framed object is a Node literal: its second line is `  key:` (two spaces, an
@@ -244,11 +539,21 @@ fn is_node(text: &str) -> bool {
     })
 }
 
-/// Interns resources: Python repeats the full resource in every record, and one process has one.
+/// Interns resources: most formats repeat the full resource in every record or batch.
 #[derive(Debug, Default)]
-pub struct Resources(Vec<Arc<Resource>>);
+pub struct Resources(Vec<Arc<Resource>>, Vec<(String, Arc<Resource>)>);
 
 impl Resources {
+    /// The shared resource printed as `raw`; `parse` runs only the first time a text is seen.
+    pub fn intern_raw(&mut self, raw: &str, parse: impl FnOnce() -> Resource) -> Arc<Resource> {
+        if let Some((_, r)) = self.1.iter().find(|(text, _)| text == raw) {
+            return r.clone();
+        }
+        let r = self.intern(parse());
+        self.1.push((raw.to_string(), r.clone()));
+        r
+    }
+
     /// The shared copy of `r`.
     pub fn intern(&mut self, r: Resource) -> Arc<Resource> {
         if let Some(existing) = self.0.iter().find(|e| ***e == r) {

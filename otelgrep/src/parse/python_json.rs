@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value as Json;
+use serde_json::value::RawValue;
 
 use super::time::parse_utc;
-use super::{ParseErrorKind, RecordError, Resources};
+use super::{Needs, ParseErrorKind, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
     Temporality, Value,
@@ -33,21 +34,21 @@ fn invalid(msg: impl Into<String>) -> ParseErrorKind {
 }
 
 /// Parses one object, from its `{` line to its `}` line.
-pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, RecordError> {
+pub fn parse_record(text: &str, needs: Needs, resources: &mut Resources) -> Result<Record, RecordError> {
     // The first key is on the second line: `    "name": ...`.
     let first_key = text.lines().nth(1).and_then(|l| l.trim_start().strip_prefix('"')?.split('"').next());
     match first_key {
         Some("name") => {
             let raw: PySpan = from_json(text, "span")?;
-            Ok(raw.into_span(resources).map(Record::Span)?)
+            Ok(raw.into_span(needs, resources).map(Record::Span)?)
         }
         Some("body") => {
             let raw: PyLog = from_json(text, "log record")?;
-            Ok(raw.into_log(resources).map(Record::Log)?)
+            Ok(raw.into_log(needs, resources).map(Record::Log)?)
         }
         Some("resource_metrics") => {
             let raw: PyMetrics = from_json(text, "metrics export")?;
-            Ok(raw.into_points(resources).map(Record::Metrics)?)
+            Ok(raw.into_points(needs, resources).map(Record::Metrics)?)
         }
         Some(other) => Err(invalid(format!(
             "a JSON object that is not a span, log record or metrics export (first key {other:?})"
@@ -70,27 +71,49 @@ fn strip_position(msg: &str) -> &str {
 }
 
 #[derive(Deserialize)]
-struct PySpan {
+struct PySpan<'a> {
     name: String,
     context: PyContext,
-    kind: String,
-    parent_id: Option<String>,
-    start_time: String,
-    end_time: String,
+    kind: &'a str,
+    parent_id: Option<&'a str>,
+    start_time: &'a str,
+    end_time: &'a str,
     status: PyStatus,
-    #[serde(default)]
-    attributes: Option<BTreeMap<String, Json>>,
-    #[serde(default)]
-    events: Vec<PyEvent>,
-    #[serde(default)]
-    links: Vec<PyLink>,
-    resource: Option<PyResource>,
+    /// Kept raw, and read only when the command needs them.
+    #[serde(borrow, default)]
+    attributes: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    events: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    links: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    resource: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
 struct PyContext {
     trace_id: String,
     span_id: String,
+}
+
+/// Attributes from their raw JSON (`{...}` or `null`).
+fn raw_attrs(raw: Option<&RawValue>) -> Result<Attributes, ParseErrorKind> {
+    match raw {
+        None => Ok(Vec::new()),
+        Some(r) => {
+            let map: Option<BTreeMap<String, Json>> =
+                serde_json::from_str(r.get()).map_err(|e| invalid(format!("invalid attributes: {e}")))?;
+            Ok(attrs(map))
+        }
+    }
+}
+
+/// The record's resource, parsed once per distinct text.
+fn raw_resource(raw: Option<&RawValue>, resources: &mut Resources) -> std::sync::Arc<Resource> {
+    match raw {
+        None => resources.intern(Resource::default()),
+        Some(r) => resources.intern_raw(r.get(), || resource(serde_json::from_str(r.get()).ok())),
+    }
 }
 
 #[derive(Deserialize)]
@@ -120,11 +143,11 @@ enum PyResource {
     Repr(String),
 }
 
-impl PySpan {
-    fn into_span(self, resources: &mut Resources) -> Result<Span, ParseErrorKind> {
+impl PySpan<'_> {
+    fn into_span(self, needs: Needs, resources: &mut Resources) -> Result<Span, ParseErrorKind> {
         let trace_id = hex_u128(&self.context.trace_id).ok_or_else(|| invalid("span without a valid trace_id"))?;
         let span_id = hex_u64(&self.context.span_id).ok_or_else(|| invalid("span without a valid span_id"))?;
-        let kind = match self.kind.strip_prefix("SpanKind.").unwrap_or(&self.kind) {
+        let kind = match self.kind.strip_prefix("SpanKind.").unwrap_or(self.kind) {
             "INTERNAL" => SpanKind::Internal,
             "SERVER" => SpanKind::Server,
             "CLIENT" => SpanKind::Client,
@@ -139,59 +162,71 @@ impl PySpan {
             other => return Err(invalid(format!("unknown status code {other:?}"))),
         };
         let time = |s: &str, what: &str| parse_utc(s).ok_or_else(|| invalid(format!("bad {what} {s:?}")));
-        let mut events = Vec::with_capacity(self.events.len());
-        for e in self.events {
-            events.push(Event {
-                time_ns: time(&e.timestamp, "event timestamp")?,
-                name: e.name,
-                attributes: attrs(e.attributes),
-            });
-        }
-        let links = self
-            .links
-            .into_iter()
-            .filter_map(|l| {
-                Some(Link {
-                    trace_id: hex_u128(&l.context.trace_id)?,
-                    span_id: hex_u64(&l.context.span_id)?,
-                    attributes: attrs(l.attributes),
+        let (mut events, mut links) = (Vec::new(), Vec::new());
+        if needs.events {
+            let raw_events: Vec<PyEvent> = match self.events {
+                Some(r) => serde_json::from_str(r.get()).map_err(|e| invalid(format!("invalid events: {e}")))?,
+                None => Vec::new(),
+            };
+            for e in raw_events {
+                events.push(Event {
+                    time_ns: time(&e.timestamp, "event timestamp")?,
+                    name: e.name,
+                    attributes: attrs(e.attributes),
+                });
+            }
+            let raw_links: Vec<PyLink> = match self.links {
+                Some(r) => serde_json::from_str(r.get()).map_err(|e| invalid(format!("invalid links: {e}")))?,
+                None => Vec::new(),
+            };
+            links = raw_links
+                .into_iter()
+                .filter_map(|l| {
+                    Some(Link {
+                        trace_id: hex_u128(&l.context.trace_id)?,
+                        span_id: hex_u64(&l.context.span_id)?,
+                        attributes: attrs(l.attributes),
+                    })
                 })
-            })
-            .collect();
+                .collect();
+        }
         Ok(Span {
             trace_id,
             span_id,
-            parent_span_id: self.parent_id.as_deref().and_then(hex_u64),
-            start_ns: time(&self.start_time, "start_time")?,
-            end_ns: time(&self.end_time, "end_time")?,
+            parent_span_id: self.parent_id.and_then(hex_u64),
+            start_ns: time(self.start_time, "start_time")?,
+            end_ns: time(self.end_time, "end_time")?,
             name: self.name,
             kind,
             status,
             status_message: self.status.description,
-            attributes: attrs(self.attributes),
+            attributes: if needs.attributes { raw_attrs(self.attributes)? } else { Vec::new() },
             events,
             links,
-            resource: resources.intern(resource(self.resource)),
+            resource: raw_resource(self.resource, resources),
             scope: None,
         })
     }
 }
 
 #[derive(Deserialize)]
-struct PyLog {
-    body: Json,
+struct PyLog<'a> {
+    #[serde(borrow)]
+    body: &'a RawValue,
     severity_number: Option<Json>,
     severity_text: Option<String>,
-    attributes: Option<BTreeMap<String, Json>>,
+    #[serde(borrow, default)]
+    attributes: Option<&'a RawValue>,
     timestamp: Option<String>,
     observed_timestamp: Option<String>,
     trace_id: Option<String>,
     span_id: Option<String>,
-    resource: Option<PyResource>,
+    #[serde(borrow, default)]
+    resource: Option<&'a RawValue>,
 }
 
-impl PyLog {
-    fn into_log(self, resources: &mut Resources) -> Result<LogRecord, ParseErrorKind> {
+impl PyLog<'_> {
+    fn into_log(self, needs: Needs, resources: &mut Resources) -> Result<LogRecord, ParseErrorKind> {
         let time = |s: &Option<String>| -> Result<Option<i64>, ParseErrorKind> {
             match s.as_deref() {
                 None | Some("") => Ok(None),
@@ -209,11 +244,15 @@ impl PyLog {
             observed_time_ns: time(&self.observed_timestamp)?,
             severity_number,
             severity_text: self.severity_text,
-            body: value(self.body),
-            attributes: attrs(self.attributes),
+            body: if needs.bodies {
+                value(serde_json::from_str(self.body.get()).map_err(|e| invalid(format!("invalid body: {e}")))?)
+            } else {
+                Value::Empty
+            },
+            attributes: if needs.attributes { raw_attrs(self.attributes)? } else { Vec::new() },
             trace_id: self.trace_id.as_deref().and_then(hex_u128),
             span_id: self.span_id.as_deref().and_then(hex_u64),
-            resource: resources.intern(resource(self.resource)),
+            resource: raw_resource(self.resource, resources),
         })
     }
 }
@@ -284,7 +323,7 @@ struct PyBuckets {
 }
 
 impl PyMetrics {
-    fn into_points(self, resources: &mut Resources) -> Result<Vec<MetricPoint>, ParseErrorKind> {
+    fn into_points(self, needs: Needs, resources: &mut Resources) -> Result<Vec<MetricPoint>, ParseErrorKind> {
         let mut out = Vec::new();
         for rm in self.resource_metrics {
             let resource = resources.intern(resource(rm.resource));
@@ -307,7 +346,7 @@ impl PyMetrics {
                             temporality,
                             start_ns: p.start_time_unix_nano,
                             time_ns: p.time_unix_nano,
-                            attributes: attrs(p.attributes),
+                            attributes: if needs.attributes { attrs(p.attributes) } else { Vec::new() },
                             value,
                             resource: resource.clone(),
                             scope: scope.clone(),
@@ -467,7 +506,7 @@ mod tests {
 
     #[test]
     fn a_server_span() {
-        let Record::Span(s) = parse_record(SPAN, &mut Resources::default()).unwrap() else { panic!() };
+        let Record::Span(s) = parse_record(SPAN, Needs::ALL, &mut Resources::default()).unwrap() else { panic!() };
         assert_eq!(s.trace_id, 0x63ec09596bc0f89e039e1b8bb696490c);
         assert_eq!(s.span_id, 0x766539be427046e5);
         assert_eq!(s.parent_span_id, None);
@@ -497,7 +536,7 @@ mod tests {
     "trace_flags": 0,
     "resource": "BoundedAttributes({'telemetry.sdk.language': 'python', 'service.name': 'todo'}, maxlen=None)"
 }"#;
-        let Record::Log(l) = parse_record(text, &mut Resources::default()).unwrap() else { panic!() };
+        let Record::Log(l) = parse_record(text, Needs::ALL, &mut Resources::default()).unwrap() else { panic!() };
         assert_eq!(l.severity_number, Some(13));
         assert_eq!((l.trace_id, l.span_id), (None, None));
         assert_eq!(l.observed_time_ns, None);
@@ -506,10 +545,11 @@ mod tests {
 
     #[test]
     fn broken_json_names_the_record_kind() {
-        let err = parse_record("{\n    \"name\": \"x\",\n    \"kind\": \n}", &mut Resources::default()).unwrap_err();
+        let err = parse_record("{\n    \"name\": \"x\",\n    \"kind\": \n}", Needs::ALL, &mut Resources::default())
+            .unwrap_err();
         assert_eq!(err.offset_lines, 3);
         assert_eq!(err.kind.to_string(), "invalid span JSON: expected value at column 1");
-        let err = parse_record("{\n    \"foo\": 1\n}", &mut Resources::default()).unwrap_err();
+        let err = parse_record("{\n    \"foo\": 1\n}", Needs::ALL, &mut Resources::default()).unwrap_err();
         assert_eq!(
             err.kind.to_string(),
             "a JSON object that is not a span, log record or metrics export (first key \"foo\")"

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::rust_debug::{parse_string, parse_value};
 use super::time::parse_utc;
-use super::{ParseErrorKind, RecordError, Resources};
+use super::{Needs, ParseErrorKind, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
     Temporality, Value,
@@ -302,7 +302,7 @@ enum Section {
 }
 
 /// Parses one `Span #N` record.
-pub fn parse_span(rec: &RecordLines) -> Result<Span, RecordError> {
+pub fn parse_span(rec: &RecordLines, needs: Needs) -> Result<Span, RecordError> {
     let mut name: Option<String> = None;
     let (mut trace_id, mut span_id, mut parent, mut kind) = (None, None, None, None);
     let (mut start, mut end, mut status) = (None, None, None);
@@ -386,6 +386,13 @@ pub fn parse_span(rec: &RecordLines) -> Result<Span, RecordError> {
             let l = links.last_mut().ok_or_else(|| invalid(i, "link span id outside a link"))?;
             l.span_id = u64::from_str_radix(v, 16).map_err(|_| invalid(i, format!("bad link span id {v:?}")))?;
         } else if let Some(kv) = line.strip_prefix("\t\t ->  ") {
+            let wanted = match section {
+                Section::Span => needs.attributes,
+                Section::Event | Section::Link => needs.events,
+            };
+            if !wanted {
+                continue;
+            }
             let kv = debug_attr(i, kv)?;
             match section {
                 Section::Span => attributes.push(kv),
@@ -417,7 +424,7 @@ pub fn parse_span(rec: &RecordLines) -> Result<Span, RecordError> {
 }
 
 /// Parses one `Log #N` record.
-pub fn parse_log(rec: &RecordLines) -> Result<LogRecord, RecordError> {
+pub fn parse_log(rec: &RecordLines, needs: Needs) -> Result<LogRecord, RecordError> {
     let mut log = LogRecord {
         time_ns: None,
         observed_time_ns: None,
@@ -445,11 +452,15 @@ pub fn parse_log(rec: &RecordLines) -> Result<LogRecord, RecordError> {
         } else if let Some(v) = line.strip_prefix("\t SeverityNumber: ") {
             log.severity_number = severity_number(v);
         } else if let Some(v) = line.strip_prefix("\t Body: ") {
-            log.body = parse_value(v).ok_or_else(|| invalid(i, format!("unreadable body {v:?}")))?;
+            if needs.bodies {
+                log.body = parse_value(v).ok_or_else(|| invalid(i, format!("unreadable body {v:?}")))?;
+            }
         } else if *line == "\t Attributes:" {
             complete = true;
         } else if let Some(kv) = line.strip_prefix("\t\t ->  ") {
-            log.attributes.push(debug_attr(i, kv)?);
+            if needs.attributes {
+                log.attributes.push(debug_attr(i, kv)?);
+            }
         }
     }
     // `Attributes:` is always printed, last: without it the record was cut short.
