@@ -26,8 +26,9 @@ pub enum Command {
 /// Inputs, as every command takes them.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Captures to read; `-` is standard input; gzip files are decompressed. Each file is read
-    /// whole into memory.
+    /// Captures to read; `-` is standard input; gzip files are decompressed. Files are
+    /// memory-mapped and memory stays flat; standard input and gzip files are read whole into
+    /// memory first.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
     /// Treat any record that cannot be read as an error (exit 2, nothing printed).

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Ingest speed: builds a 1 GB Python capture (copies of samples/python-flask/*.log) and a 1 GB Rust
+# capture (copies of samples/todo/*.log), then reports side by side, warm cache, best of 3:
+# `otelgrep summary` (release build), `grep -c` on the same file, and `cat > /dev/null`, in MB/s,
+# plus otelgrep's peak RSS. Usage: otelgrep/bench/ingest.sh [SIZE_MB]   (default 1000)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/otelgrep-target}"
+cargo build --release -p otelgrep --locked >&2
+bin="$CARGO_TARGET_DIR/release/otelgrep"
+size_mb="${1:-1000}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# make FILE SOURCES...: concatenates the sources round-robin until FILE reaches size_mb.
+make() {
+  local out=$1
+  shift
+  : > "$out"
+  while [ "$(stat -c %s "$out")" -lt $((size_mb * 1000 * 1000)) ]; do cat "$@" >> "$out"; done
+}
+make "$work/python.log" samples/python-flask/flask-default.log samples/python-flask/flask-merged-stderr.log
+make "$work/rust.log" samples/todo/todo-default.log samples/todo/todo-http.log samples/todo/todo-http-dup.log
+
+# best SECONDS of three runs of a command (output discarded)
+best() {
+  local b=""
+  for _ in 1 2 3; do
+    local s e
+    s=$(date +%s.%N)
+    # Not /dev/null: GNU grep detects it and stops at the first match.
+    "$@" > "$work/out" || true
+    e=$(date +%s.%N)
+    b=$(echo "$e - $s" | bc -l | awk -v b="$b" '{ if (b == "" || $1 < b) print $1; else print b }')
+  done
+  echo "$b"
+}
+
+printf '%-8s %8s  %22s  %22s  %22s  %12s\n' capture MB "otelgrep summary" "grep -c" "cat > /dev/null" "otelgrep RSS"
+for kind in python rust; do
+  f="$work/$kind.log"
+  mb=$(echo "$(stat -c %s "$f") / 1000000" | bc -l)
+  pattern='"trace_id"'
+  [ "$kind" = rust ] && pattern='TraceId      :'
+  cat "$f" > /dev/null # warm the page cache
+  t_og=$(best "$bin" summary --format json "$f")
+  t_grep=$(best grep -c "$pattern" "$f")
+  t_cat=$(best sh -c "cat \"$f\" > /dev/null")
+  rss=$( { /usr/bin/time -f '%M' "$bin" summary --format json "$f" > /dev/null; } 2>&1 | tail -1)
+  rate() { echo "$mb / $1" | bc -l | xargs printf '%.0f'; }
+  printf '%-8s %8.0f  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %9s MB\n' "$kind" "$mb" \
+    "$t_og" "$(rate "$t_og")" "$t_grep" "$(rate "$t_grep")" "$t_cat" "$(rate "$t_cat")" "$((rss / 1024))"
+done
