@@ -241,3 +241,55 @@ fn many_batches_merge_to_the_same_counts_and_ordered_errors() {
         assert_eq!(p.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [target as u64 + 1], "{rel}: {:?}", p.errors);
     }
 }
+
+#[test]
+fn collector_debug_detailed_text() {
+    // A hand-assembled fixture in the Collector's golden-output layout (see fixtures/README.md).
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/collector-debug-detailed.log");
+    let p = parse::parse("collector", &std::fs::read(path).unwrap()).unwrap();
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    // The three zap summary lines (`Traces {...}`) are the app's, not telemetry.
+    assert_eq!(p.foreign_lines, 3);
+    let server = p.spans.iter().find(|s| s.kind == SpanKind::Server).unwrap();
+    assert_eq!(
+        (server.trace_id, server.span_id, server.parent_span_id),
+        (0xfafdac970271dd2ce89de2442c0518c7, 0x3875f436d989d0e5, None)
+    );
+    assert_eq!(server.end_ns - server.start_ns, 6_122_404);
+    assert_eq!(server.status, StatusCode::Error);
+    assert_eq!(server.scope.as_deref(), Some("io.opentelemetry.tomcat-10.0"));
+    assert_eq!(int(attr(&server.attributes, "http.response.status_code")), Some(500));
+    let stack = attr(&server.events[0].attributes, "exception.stacktrace");
+    assert_eq!(
+        stack,
+        Some(&Value::Str(
+            "java.lang.IllegalStateException: boom\n\tat Cart.get(Cart.java:12)\n\tat Servlet.service(Servlet.java:40)"
+                .into()
+        ))
+    );
+    let client = p.spans.iter().find(|s| s.kind == SpanKind::Client).unwrap();
+    assert_eq!(client.parent_span_id, Some(0x3875f436d989d0e5));
+
+    let error = p.logs.iter().find(|l| l.severity_number == Some(17)).unwrap();
+    assert_eq!(error.body, Value::Str("cart failed:\nsecond line".into()));
+    assert_eq!(error.trace_id, Some(0xfafdac970271dd2ce89de2442c0518c7));
+    let info = p.logs.iter().find(|l| l.severity_number == Some(9)).unwrap();
+    assert_eq!((info.time_ns, info.trace_id), (None, None), "the zero time and empty ids mean unset");
+
+    let hist = p.points.iter().find(|m| m.kind == MetricKind::Histogram).unwrap();
+    assert_eq!(
+        hist.value,
+        PointValue::Histogram {
+            count: 3,
+            sum: Some(0.021),
+            min: Some(0.005),
+            max: Some(0.009),
+            bounds: vec![0.005, 0.01],
+            counts: vec![1, 2, 0]
+        }
+    );
+    let active: Vec<_> = p.points.iter().filter(|m| m.name == "http.server.active_requests").collect();
+    assert_eq!(active.len(), 2);
+    assert!(active.iter().all(|m| m.kind == MetricKind::UpDownCounter));
+    assert_eq!(active[1].value, PointValue::Int(1));
+}

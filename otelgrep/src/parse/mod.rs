@@ -11,6 +11,7 @@
 //! Formats are recognised per record, so one file may mix them. Lines that belong to no record
 //! are *foreign* (the app's own output): counted, never errors.
 
+pub mod collector_debug;
 pub mod node_console;
 pub mod otlp_json;
 pub mod python_json;
@@ -40,6 +41,8 @@ pub enum Format {
     OtlpJson,
     /// Node.js console exporters (`util.inspect` object literals).
     NodeConsole,
+    /// The Collector's `debug` exporter, detailed verbosity.
+    CollectorDebug,
 }
 
 impl fmt::Display for Format {
@@ -49,6 +52,7 @@ impl fmt::Display for Format {
             Format::RustText => "rust-text",
             Format::OtlpJson => "otlp-json",
             Format::NodeConsole => "node-console",
+            Format::CollectorDebug => "collector-debug",
         })
     }
 }
@@ -277,6 +281,7 @@ enum Job<'a> {
     Node { line: u64, text: &'a str },
     Otlp { line: u64, text: &'a str },
     Rust { rec: rust_text::RecordLines<'a>, open_at_end: bool },
+    Collector { rec: collector_debug::RecordLines<'a> },
 }
 
 impl Job<'_> {
@@ -285,6 +290,7 @@ impl Job<'_> {
         match self {
             Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } => text.as_ptr(),
             Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.as_ptr()).min().unwrap_or(std::ptr::null()),
+            Job::Collector { rec } => rec.lines.first().map_or(std::ptr::null(), |l| l.as_ptr()),
         }
     }
 
@@ -292,6 +298,7 @@ impl Job<'_> {
         match self {
             Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } => text.len(),
             Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.len() + 1).sum(),
+            Job::Collector { rec } => rec.lines.iter().map(|l| l.len() + 1).sum(),
         }
     }
 }
@@ -421,9 +428,27 @@ fn frame<'a>(text: &'a str, file: &Arc<str>, report: &mut Report, mut send: impl
     };
     let mut resources = Resources::default();
     let mut rust = rust_text::Framer::default();
+    let mut collector = collector_debug::Framer::default();
     let mut previous_was_node_metric = false;
     for piece in scan::python_objects(text) {
         let mut node_metric = false;
+        // Collector trees share `Span #n`/`Metric #n` with the Rust format: inside one, its framer
+        // takes the lines first.
+        if let scan::Piece::Line { line, text } = piece {
+            if collector.active() || collector_debug::tree_start(text).is_some() {
+                let taken = collector.feed(text, line, &mut resources);
+                for rec in collector.done.drain(..) {
+                    push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
+                }
+                if taken {
+                    continue;
+                }
+                collector.finish(&mut resources);
+                for rec in collector.done.drain(..) {
+                    push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
+                }
+            }
+        }
         match piece {
             scan::Piece::Line { line, text } if otlp_json::is_document(text) => {
                 push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes);
@@ -457,6 +482,11 @@ fn frame<'a>(text: &'a str, file: &Arc<str>, report: &mut Report, mut send: impl
     }
     rust.finish(&mut resources);
     report.metric_exports += rust.metric_exports;
+    collector.finish(&mut resources);
+    report.metric_exports += collector.metric_exports;
+    for rec in collector.done.drain(..) {
+        push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
+    }
     let open = std::mem::take(&mut rust.open_at_end);
     for (i, rec) in rust.done.drain(..).enumerate() {
         push(Job::Rust { rec, open_at_end: open.contains(&i) }, &mut batch, &mut batch_bytes);
@@ -522,6 +552,16 @@ fn parse_job<S: Sink>(
                 e => e,
             });
             (rec.line, r.map(|()| Format::RustText))
+        }
+        Job::Collector { rec } => {
+            let r = match rec.signal {
+                collector_debug::Signal::Spans => collector_debug::parse_span(&rec, needs).map(|s| sink.span(s)),
+                collector_debug::Signal::Logs => collector_debug::parse_log(&rec, needs).map(|l| sink.log(l)),
+                collector_debug::Signal::Metrics => {
+                    collector_debug::parse_metric(&rec, needs).map(|p| p.into_iter().for_each(|p| sink.point(p)))
+                }
+            };
+            (rec.line, r.map(|()| Format::CollectorDebug))
         }
     };
     match result {
