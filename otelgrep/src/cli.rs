@@ -34,6 +34,27 @@ pub struct InputArgs {
     /// Treat any record that cannot be read as an error (exit 2, nothing printed).
     #[arg(long)]
     pub strict: bool,
+    /// Read only this format; lines of any other are foreign. By default every format is
+    /// recognised record by record, so one file may mix them.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub input_format: InputFormat,
+}
+
+/// `--input-format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// Recognise every format, record by record.
+    Auto,
+    /// Python console exporters (pretty-printed JSON objects).
+    PythonJson,
+    /// Rust `opentelemetry-stdout` text.
+    RustText,
+    /// OTLP JSON, one export request per line.
+    OtlpJson,
+    /// Node.js console exporters.
+    NodeConsole,
+    /// The Collector's `debug` exporter, detailed verbosity.
+    CollectorDebug,
 }
 
 /// `otelgrep summary`.

@@ -15,8 +15,8 @@ pub mod render;
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, InputArgs};
-use crate::parse::{Report, Sink};
+use crate::cli::{Cli, Command, InputArgs, InputFormat};
+use crate::parse::{Format, Report, Sink};
 
 /// Bad records listed on stderr before the rest are only counted.
 const ERRORS_SHOWN: usize = 20;
@@ -42,7 +42,15 @@ fn read_all<S: Sink>(input: &InputArgs, err: &mut dyn Write) -> anyhow::Result<O
     for name in &input.files {
         let bytes = parse::read_input(name)?;
         let shown = if name == "-" { "<stdin>" } else { name.as_str() };
-        let (report, sink) = parse::ingest::<S>(shown, &bytes, &|offset, len| bytes.release(offset, len))?;
+        let only = match input.input_format {
+            InputFormat::Auto => None,
+            InputFormat::PythonJson => Some(Format::PythonJson),
+            InputFormat::RustText => Some(Format::RustText),
+            InputFormat::OtlpJson => Some(Format::OtlpJson),
+            InputFormat::NodeConsole => Some(Format::NodeConsole),
+            InputFormat::CollectorDebug => Some(Format::CollectorDebug),
+        };
+        let (report, sink) = parse::ingest::<S>(shown, &bytes, only, &|offset, len| bytes.release(offset, len))?;
         parsed.push((name.clone(), report, sink));
     }
     let errors: Vec<_> = parsed.iter().flat_map(|(_, r, _)| &r.errors).collect();

@@ -182,3 +182,49 @@ fn binary_garbage_is_an_error_naming_the_file_not_a_panic() {
         format!("otelgrep: {}:2: not UTF-8 text (byte offset 2)\n", path.display())
     );
 }
+
+#[test]
+fn one_file_may_mix_every_format() {
+    let parts = [
+        "python-flask/flask-merged-stderr.log",
+        "rust-stdout/rust-stdout.log",
+        "otlp-json/js-otlp-http-json_traces.jsonl",
+        "node-console/sdk-node-0.223_interleaved-app-logs.txt",
+        "todo/todo-http.log",
+    ];
+    let mut mixed = String::new();
+    let mut want = serde_json::Map::new();
+    for part in parts {
+        let (v, _) = summary_json(sample(part).to_str().unwrap());
+        for key in ["spans", "server_spans", "log_records", "metric_points", "metric_exports", "foreign_lines"] {
+            let sum = want.get(key).and_then(Value::as_u64).unwrap_or(0) + v[key].as_u64().unwrap();
+            want.insert(key.to_string(), sum.into());
+        }
+        mixed.push_str(&std::fs::read_to_string(sample(part)).unwrap());
+    }
+    let path = temp("mixed").join("mixed.log");
+    std::fs::write(&path, mixed).unwrap();
+    let (v, out) = summary_json(path.to_str().unwrap());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for (key, n) in &want {
+        assert_eq!(&v[key], n, "{key}");
+    }
+    let formats: Vec<&String> = v["formats"].as_object().unwrap().keys().collect();
+    assert_eq!(formats, ["node-console", "otlp-json", "python-json", "rust-text"]);
+}
+
+#[test]
+fn input_format_reads_one_format_and_counts_the_rest_as_foreign() {
+    let flask = sample("python-flask/flask-default.log");
+    let lines = std::fs::read_to_string(&flask).unwrap().lines().count();
+    let out = otelgrep(&["summary", "--format", "json", "--input-format", "rust-text", flask.to_str().unwrap()], None);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["spans"].as_u64(), v["log_records"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(v["foreign_lines"].as_u64(), Some(lines as u64));
+    let (auto, _) = summary_json(flask.to_str().unwrap());
+    let out =
+        otelgrep(&["summary", "--format", "json", "--input-format", "python-json", flask.to_str().unwrap()], None);
+    let forced: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(forced, auto);
+}

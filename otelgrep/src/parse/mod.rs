@@ -263,7 +263,7 @@ fn gunzip_if_needed(path: &str, raw: Vec<u8>) -> anyhow::Result<Input> {
 
 /// Parses one input into every record; `name` is what error messages call it.
 pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
-    let (report, c) = ingest::<Collected>(name, bytes, &|_, _| {})?;
+    let (report, c) = ingest::<Collected>(name, bytes, None, &|_, _| {})?;
     Ok(Parsed {
         records: report.records,
         spans: c.spans,
@@ -311,7 +311,13 @@ const RELEASE_STEP: usize = 32 << 20;
 
 /// Frames `bytes` on this thread and parses the records on worker threads into `S`. `release`
 /// is called with byte ranges of `bytes` that no batch still being parsed refers to.
-pub fn ingest<S: Sink>(name: &str, bytes: &[u8], release: &dyn Fn(usize, usize)) -> anyhow::Result<(Report, S)> {
+/// `only` restricts recognition to one format (`--input-format`); everything else is foreign.
+pub fn ingest<S: Sink>(
+    name: &str,
+    bytes: &[u8],
+    only: Option<Format>,
+    release: &dyn Fn(usize, usize),
+) -> anyhow::Result<(Report, S)> {
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let text = validate_utf8(name, body, bytes.len() - body.len(), release)?;
     let file: Arc<str> = Arc::from(name);
@@ -348,7 +354,7 @@ pub fn ingest<S: Sink>(name: &str, bytes: &[u8], release: &dyn Fn(usize, usize))
         let mut finished: Vec<bool> = Vec::new();
         let mut results = Vec::new();
         let mut released = 0usize;
-        frame(text, &file, &mut framing, |index, batch| {
+        frame(text, &file, only, &mut framing, |index, batch| {
             let start = batch.iter().map(|j| j.start() as usize - base).min().unwrap_or(0);
             starts.push(start);
             finished.push(false);
@@ -413,7 +419,14 @@ fn validate_utf8<'a>(
 }
 
 /// The sequential stage: cuts the text into records and hands them over in batches.
-fn frame<'a>(text: &'a str, file: &Arc<str>, report: &mut Report, mut send: impl FnMut(usize, Vec<Job<'a>>)) {
+fn frame<'a>(
+    text: &'a str,
+    file: &Arc<str>,
+    only: Option<Format>,
+    report: &mut Report,
+    mut send: impl FnMut(usize, Vec<Job<'a>>),
+) {
+    let allow = |f: Format| only.is_none_or(|o| o == f);
     let mut batch: Vec<Job<'a>> = Vec::new();
     let mut batch_bytes = 0;
     let mut index = 0;
@@ -430,12 +443,21 @@ fn frame<'a>(text: &'a str, file: &Arc<str>, report: &mut Report, mut send: impl
     let mut rust = rust_text::Framer::default();
     let mut collector = collector_debug::Framer::default();
     let mut previous_was_node_metric = false;
-    for piece in scan::python_objects(text) {
+    // Brace-framed objects are Python's or Node's; when neither may be read, every line is a line.
+    let pieces: Box<dyn Iterator<Item = scan::Piece<'a>>> = if allow(Format::PythonJson) || allow(Format::NodeConsole) {
+        Box::new(scan::python_objects(text))
+    } else {
+        Box::new(scan::lines(text))
+    };
+    for piece in pieces {
         let mut node_metric = false;
+        if matches!(piece, scan::Piece::Object { .. } | scan::Piece::Truncated { .. }) {
+            rust.end_record();
+        }
         // Collector trees share `Span #n`/`Metric #n` with the Rust format: inside one, its framer
         // takes the lines first.
         if let scan::Piece::Line { line, text } = piece {
-            if collector.active() || collector_debug::tree_start(text).is_some() {
+            if allow(Format::CollectorDebug) && (collector.active() || collector_debug::tree_start(text).is_some()) {
                 let taken = collector.feed(text, line, &mut resources);
                 for rec in collector.done.drain(..) {
                     push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
@@ -450,9 +472,11 @@ fn frame<'a>(text: &'a str, file: &Arc<str>, report: &mut Report, mut send: impl
             }
         }
         match piece {
-            scan::Piece::Line { line, text } if otlp_json::is_document(text) => {
+            scan::Piece::Line { line, text } if allow(Format::OtlpJson) && otlp_json::is_document(text) => {
+                rust.end_record();
                 push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes);
             }
+            scan::Piece::Line { .. } if !allow(Format::RustText) => report.foreign_lines += 1,
             scan::Piece::Line { line, text } => {
                 if rust.feed(text, line, &mut resources) == rust_text::Fed::Foreign {
                     report.foreign_lines += 1;
@@ -468,7 +492,9 @@ fn frame<'a>(text: &'a str, file: &Arc<str>, report: &mut Report, mut send: impl
             }),
             // Node's object literals are framed the same way; their keys are not quoted and they
             // indent by two spaces.
-            scan::Piece::Object { line, text } if is_node(text) => {
+            scan::Piece::Object { line, text }
+                if only == Some(Format::NodeConsole) || (only.is_none() && is_node(text)) =>
+            {
                 // One record per metric: consecutive metric records are one export.
                 node_metric = text.lines().nth(1).is_some_and(|l| l.starts_with("  descriptor:"));
                 if node_metric && !previous_was_node_metric {

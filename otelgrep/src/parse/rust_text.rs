@@ -62,6 +62,9 @@ pub struct Framer<'a> {
     /// Metrics blocks seen (one per export).
     pub metric_exports: usize,
     previous_foreign: bool,
+    /// Whether the last line added to the current record can continue on the next line: only
+    /// Display-printed (raw) values can, and a column-0 line after anything else is foreign.
+    raw_open: bool,
     /// Finished records, in order.
     pub done: Vec<RecordLines<'a>>,
     /// Indices in `done` of the records still open when the input ended: if one of them is
@@ -112,6 +115,7 @@ impl<'a> Framer<'a> {
     }
 
     fn route(&mut self, line: &'a str, n: u64, resources: &mut Resources) -> Fed {
+        let raw_open = std::mem::replace(&mut self.raw_open, false);
         match line {
             "Spans" | "Metrics" | "Logs" => {
                 let signal = match line {
@@ -199,6 +203,7 @@ impl<'a> Framer<'a> {
                 };
                 if let Some(cur) = self.current.as_mut().filter(|c| fits(c)) {
                     cur.lines.push(line);
+                    self.raw_open = RAW_FIELDS.iter().any(|p| line.starts_with(p));
                     return Fed::Taken;
                 }
                 if let Some(sus) = self.suspended.as_mut().filter(|c| fits(c)) {
@@ -209,18 +214,25 @@ impl<'a> Framer<'a> {
             }
             None => {
                 // A column-0 line: the rest of a raw value that contained a newline.
-                if self.previous_foreign || looks_like_app_log(line) {
+                if !raw_open || self.previous_foreign || looks_like_app_log(line) {
                     return Fed::Foreign;
                 }
                 match self.current.as_mut() {
                     Some(cur) => {
                         cur.lines.push(line);
+                        self.raw_open = true;
                         Fed::Taken
                     }
                     None => Fed::Foreign,
                 }
             }
         }
+    }
+
+    /// Another format's record came: the current record cannot go on past it.
+    pub fn end_record(&mut self) {
+        self.finish_current();
+        self.raw_open = false;
     }
 
     fn finish_current(&mut self) {
@@ -259,6 +271,17 @@ impl<'a> Framer<'a> {
         }
     }
 }
+
+/// Lines whose value is printed with Display, unescaped: a newline in it continues at column 0.
+const RAW_FIELDS: &[&str] = &[
+    "\tName         : ",
+    "\tName      : ",
+    "\t\tName         : ",
+    "\t\tDescription  : ",
+    "\t\tUnit         : ",
+    "\t\t\t\t ->  ",
+    "\t\t\t ->  ",
+];
 
 fn record_start(line: &str) -> Option<Signal> {
     let (signal, rest) = if let Some(r) = line.strip_prefix("Span #") {

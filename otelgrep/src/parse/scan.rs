@@ -49,6 +49,12 @@ pub fn python_objects(text: &str) -> impl Iterator<Item = Piece<'_>> {
     })
 }
 
+/// Every line as a [`Piece::Line`], for inputs where no brace-framed format is read.
+pub fn lines(text: &str) -> impl Iterator<Item = Piece<'_>> {
+    LineIter { text, pos: 0, line: 0 }
+        .map(move |(start, end, n)| Piece::Line { line: n, text: text[start..end].trim_end_matches('\r') })
+}
+
 /// Lines as (start, end-without-newline, 1-based number).
 struct LineIter<'a> {
     text: &'a str,
