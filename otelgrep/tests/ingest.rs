@@ -293,3 +293,15 @@ fn collector_debug_detailed_text() {
     assert!(active.iter().all(|m| m.kind == MetricKind::UpDownCounter));
     assert_eq!(active[1].value, PointValue::Int(1));
 }
+
+#[test]
+fn python_nan_infinity_lone_surrogates_and_big_integers_survive() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python-nan-surrogate-bigint.log");
+    let p = parse::parse("lenient", &std::fs::read(path).unwrap()).unwrap();
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let s = &p.spans[0];
+    assert!(matches!(attr(&s.attributes, "ratio"), Some(Value::Double(d)) if d.is_nan()));
+    assert_eq!(attr(&s.attributes, "big"), Some(&Value::Double(f64::INFINITY)));
+    assert_eq!(attr(&s.attributes, "path"), Some(&Value::Str("/caf\u{fffd}".into())));
+    assert_eq!(attr(&s.attributes, "n"), Some(&Value::BigInt("123456789012345678901234567890".into())));
+}

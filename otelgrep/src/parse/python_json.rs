@@ -35,6 +35,88 @@ fn invalid(msg: impl Into<String>) -> ParseErrorKind {
 
 /// Parses one object, from its `{` line to its `}` line.
 pub fn parse_record(text: &str, needs: Needs, resources: &mut Resources) -> Result<Record, RecordError> {
+    match parse_strict(text, needs, resources) {
+        Ok(r) => Ok(r),
+        // Python's json.dumps writes what JSON forbids: bare NaN/Infinity (allow_nan=True) and
+        // lone surrogate escapes (undecodable bytes). Read those leniently rather than drop the
+        // record; anything else is reported as it was.
+        Err(e) => match lenient(text) {
+            Some(fixed) => parse_strict(&fixed, needs, resources).map_err(|_| e),
+            None => Err(e),
+        },
+    }
+}
+
+/// Markers for the non-finite numbers rewritten by [`lenient`]; [`value`] turns them back.
+const NAN: &str = "\u{0}otelgrep:NaN";
+const INF: &str = "\u{0}otelgrep:Infinity";
+const NEG_INF: &str = "\u{0}otelgrep:-Infinity";
+
+/// Rewrites bare `NaN`, `Infinity` and `-Infinity` into marker strings, and lone surrogate
+/// escapes into U+FFFD; `None` when there was nothing to rewrite.
+fn lenient(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut changed = false;
+    let (mut i, mut copied, mut in_string) = (0, 0, false);
+    let hex4 = |at: usize| -> Option<u32> { u32::from_str_radix(text.get(at..at + 4)?, 16).ok() };
+    while i < b.len() {
+        match b[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => {
+                if b.get(i + 1) == Some(&b'u') {
+                    if let Some(unit) = hex4(i + 2) {
+                        let paired_high = (0xd800..0xdc00).contains(&unit)
+                            && text.get(i + 6..i + 8) == Some("\\u")
+                            && hex4(i + 8).is_some_and(|lo| (0xdc00..0xe000).contains(&lo));
+                        if paired_high {
+                            i += 12;
+                            continue;
+                        }
+                        if (0xd800..0xe000).contains(&unit) {
+                            out.push_str(&text[copied..i]);
+                            out.push_str("\\ufffd");
+                            changed = true;
+                            i += 6;
+                            copied = i;
+                            continue;
+                        }
+                    }
+                }
+                i += 2;
+                continue;
+            }
+            b'N' | b'I' | b'-' if !in_string => {
+                let rest = &text[i..];
+                let (token, marker) = if rest.starts_with("NaN") {
+                    ("NaN", NAN)
+                } else if rest.starts_with("Infinity") {
+                    ("Infinity", INF)
+                } else if rest.starts_with("-Infinity") {
+                    ("-Infinity", NEG_INF)
+                } else {
+                    ("", "")
+                };
+                if !token.is_empty() {
+                    out.push_str(&text[copied..i]);
+                    out.push('"');
+                    out.push_str(&marker.replace("\u{0}", "\\u0000"));
+                    out.push('"');
+                    changed = true;
+                    i += token.len();
+                    copied = i;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(&text[copied..]);
+    changed.then_some(out)
+}
+
+fn parse_strict(text: &str, needs: Needs, resources: &mut Resources) -> Result<Record, RecordError> {
     // The first key is on the second line: `    "name": ...`.
     let first_key = text.lines().nth(1).and_then(|l| l.trim_start().strip_prefix('"')?.split('"').next());
     match first_key {
@@ -450,12 +532,19 @@ fn value(v: Json) -> Value {
     match v {
         Json::Null => Value::Empty,
         Json::Bool(b) => Value::Bool(b),
+        // With serde_json's arbitrary_precision the number keeps its text: an integer too big
+        // for i64 stays exact.
         Json::Number(n) => match n.as_i64() {
             Some(i) => Value::Int(i),
-            None if n.is_u64() => Value::BigInt(n.to_string()),
+            None if !n.to_string().contains(['.', 'e', 'E']) => Value::BigInt(n.to_string()),
             None => Value::Double(n.as_f64().unwrap_or(f64::NAN)),
         },
-        Json::String(s) => Value::Str(s),
+        Json::String(s) => match s.as_str() {
+            NAN => Value::Double(f64::NAN),
+            INF => Value::Double(f64::INFINITY),
+            NEG_INF => Value::Double(f64::NEG_INFINITY),
+            _ => Value::Str(s),
+        },
         Json::Array(items) => Value::Array(items.into_iter().map(value).collect()),
         Json::Object(m) => Value::Map(m.into_iter().map(|(k, v)| (k, value(v))).collect()),
     }
