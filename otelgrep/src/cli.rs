@@ -55,6 +55,8 @@ pub enum InputFormat {
     NodeConsole,
     /// The Collector's `debug` exporter, detailed verbosity.
     CollectorDebug,
+    /// Go's `stdouttrace` exporter (spans).
+    GoJson,
 }
 
 /// `otelgrep summary`.

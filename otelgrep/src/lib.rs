@@ -49,6 +49,7 @@ fn read_all<S: Sink>(input: &InputArgs, err: &mut dyn Write) -> anyhow::Result<O
             InputFormat::OtlpJson => Some(Format::OtlpJson),
             InputFormat::NodeConsole => Some(Format::NodeConsole),
             InputFormat::CollectorDebug => Some(Format::CollectorDebug),
+            InputFormat::GoJson => Some(Format::GoJson),
         };
         let (report, sink) = parse::ingest::<S>(shown, &bytes, only, &|offset, len| bytes.release(offset, len))?;
         parsed.push((name.clone(), report, sink));

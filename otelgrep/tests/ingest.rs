@@ -305,3 +305,28 @@ fn python_nan_infinity_lone_surrogates_and_big_integers_survive() {
     assert_eq!(attr(&s.attributes, "path"), Some(&Value::Str("/caf\u{fffd}".into())));
     assert_eq!(attr(&s.attributes, "n"), Some(&Value::BigInt("123456789012345678901234567890".into())));
 }
+
+#[test]
+fn go_stdouttrace_pretty_and_compact_spans() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go-stdouttrace.log");
+    let p = parse::parse("go", &std::fs::read(path).unwrap()).unwrap();
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!((p.spans.len(), p.foreign_lines), (3, 1));
+    let server = p.spans.iter().find(|s| s.span_id == 0x0102030405060708).unwrap();
+    assert_eq!((server.kind, server.parent_span_id, server.status), (SpanKind::Server, None, StatusCode::Error));
+    // 11:55:21.379895125-07:00 to 11:55:21.421037-07:00.
+    assert_eq!(server.end_ns - server.start_ns, 41_141_875);
+    assert_eq!(int(attr(&server.attributes, "http.response.status_code")), Some(500));
+    assert_eq!(server.events[0].name, "exception");
+    assert_eq!(server.resource.service_name(), Some("go-demo"));
+    let child = p.spans.iter().find(|s| s.span_id == 0x1112131415161718).unwrap();
+    assert_eq!(child.parent_span_id, Some(0x0102030405060708));
+    // The child's UTC times and the parent's offset times are the same clock.
+    assert!(child.start_ns > server.start_ns && child.end_ns < server.end_ns);
+    assert_eq!(attr(&child.attributes, "ratio"), Some(&Value::Double(0.5)));
+    assert_eq!(
+        attr(&child.attributes, "tags"),
+        Some(&Value::Array(vec![Value::Str("a".into()), Value::Str("b".into())]))
+    );
+    assert!(p.spans.iter().any(|s| s.name == "GET /health"), "the compact single-line span");
+}

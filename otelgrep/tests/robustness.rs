@@ -14,6 +14,9 @@ const SAMPLES: &[&str] = &[
     "todo/todo-console-merged-stderr.log",
     "node-console/sdk-node-0.223_interleaved-app-logs.txt",
     "otlp-json/js-otlp-http-json_metrics.jsonl",
+    "../otelgrep/tests/fixtures/collector-debug-detailed.log",
+    "../otelgrep/tests/fixtures/go-stdouttrace.log",
+    "../otelgrep/tests/fixtures/python-nan-surrogate-bigint.log",
 ];
 
 fn text(rel: &str) -> String {

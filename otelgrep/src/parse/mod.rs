@@ -12,6 +12,7 @@
 //! are *foreign* (the app's own output): counted, never errors.
 
 pub mod collector_debug;
+pub mod go_json;
 pub mod node_console;
 pub mod otlp_json;
 pub mod python_json;
@@ -43,6 +44,8 @@ pub enum Format {
     NodeConsole,
     /// The Collector's `debug` exporter, detailed verbosity.
     CollectorDebug,
+    /// Go's `stdouttrace` exporter (spans), compact or pretty-printed.
+    GoJson,
 }
 
 impl fmt::Display for Format {
@@ -53,6 +56,7 @@ impl fmt::Display for Format {
             Format::OtlpJson => "otlp-json",
             Format::NodeConsole => "node-console",
             Format::CollectorDebug => "collector-debug",
+            Format::GoJson => "go-json",
         })
     }
 }
@@ -282,13 +286,16 @@ enum Job<'a> {
     Otlp { line: u64, text: &'a str },
     Rust { rec: rust_text::RecordLines<'a>, open_at_end: bool },
     Collector { rec: collector_debug::RecordLines<'a> },
+    Go { line: u64, text: &'a str },
 }
 
 impl Job<'_> {
     /// Address of the record's first byte (every record's lines come after its first line).
     fn start(&self) -> *const u8 {
         match self {
-            Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } => text.as_ptr(),
+            Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } | Job::Go { text, .. } => {
+                text.as_ptr()
+            }
             Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.as_ptr()).min().unwrap_or(std::ptr::null()),
             Job::Collector { rec } => rec.lines.first().map_or(std::ptr::null(), |l| l.as_ptr()),
         }
@@ -296,7 +303,9 @@ impl Job<'_> {
 
     fn weight(&self) -> usize {
         match self {
-            Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } => text.len(),
+            Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } | Job::Go { text, .. } => {
+                text.len()
+            }
             Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.len() + 1).sum(),
             Job::Collector { rec } => rec.lines.iter().map(|l| l.len() + 1).sum(),
         }
@@ -476,6 +485,10 @@ fn frame<'a>(
                 rust.end_record();
                 push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes);
             }
+            scan::Piece::Line { line, text } if allow(Format::GoJson) && go_json::is_span_line(text) => {
+                rust.end_record();
+                push(Job::Go { line, text }, &mut batch, &mut batch_bytes);
+            }
             scan::Piece::Line { .. } if !allow(Format::RustText) => report.foreign_lines += 1,
             scan::Piece::Line { line, text } => {
                 if rust.feed(text, line, &mut resources) == rust_text::Fed::Foreign {
@@ -501,6 +514,11 @@ fn frame<'a>(
                     report.metric_exports += 1;
                 }
                 push(Job::Node { line, text }, &mut batch, &mut batch_bytes);
+            }
+            scan::Piece::Object { line, text }
+                if only == Some(Format::GoJson) || (only.is_none() && go_json::is_pretty_span(text)) =>
+            {
+                push(Job::Go { line, text }, &mut batch, &mut batch_bytes)
             }
             scan::Piece::Object { line, text } => push(Job::Python { line, text }, &mut batch, &mut batch_bytes),
         }
@@ -578,6 +596,10 @@ fn parse_job<S: Sink>(
                 e => e,
             });
             (rec.line, r.map(|()| Format::RustText))
+        }
+        Job::Go { line, text } => {
+            let r = go_json::parse_span(text, needs, resources).map(|s| sink.span(s));
+            (line, r.map(|()| Format::GoJson))
         }
         Job::Collector { rec } => {
             let r = match rec.signal {

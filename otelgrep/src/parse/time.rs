@@ -1,7 +1,7 @@
 //! Timestamps: the UTC text forms exporters print, to and from nanoseconds since the epoch.
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` (Python) or `YYYY-MM-DD HH:MM:SS[.f{1,9}]` (Rust,
-/// UTC without a zone). Returns nanoseconds since the Unix epoch.
+/// Parses `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` (Python), `YYYY-MM-DD HH:MM:SS[.f{1,9}]` (Rust, UTC
+/// without a zone) or RFC 3339 with an offset (Go). Returns nanoseconds since the Unix epoch.
 pub fn parse_utc(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 19
@@ -34,13 +34,19 @@ pub fn parse_utc(s: &str) -> Option<i64> {
         nanos *= 10i64.pow(9 - digits as u32);
         rest = &frac[digits..];
     }
-    match rest {
-        b"" | b"Z" => {}
+    // A UTC offset (`+02:00`, `-07:00`), as Go's RFC 3339 times carry: the instant is the local
+    // time minus the offset.
+    let offset_secs = match rest {
+        b"" | b"Z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] if [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) => {
+            let v = i64::from((h1 - b'0') * 10 + (h2 - b'0')) * 3600 + i64::from((m1 - b'0') * 10 + (m2 - b'0')) * 60;
+            if *sign == b'+' { v } else { -v }
+        }
         _ => return None,
-    }
+    };
     let days = days_from_civil(y, mo, d);
     // Checked: nanoseconds since 1970 overflow i64 after the year 2262.
-    let secs = ((days * 24 + h) * 60 + mi) * 60 + sec;
+    let secs = ((days * 24 + h) * 60 + mi) * 60 + sec - offset_secs;
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
@@ -94,7 +100,9 @@ mod tests {
         assert_eq!(parse_utc("2000-02-29T12:00:00.5Z"), Some(951_825_600_500_000_000));
         assert_eq!(parse_utc("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_utc("2026-11-27T23:37:19.Z"), None);
-        assert_eq!(parse_utc("2026-11-27T23:37:19+01:00"), None);
+        // Go writes the local offset: 11:55:21-07:00 is 18:55:21 UTC.
+        assert_eq!(parse_utc("2023-06-02T11:55:21.379895125-07:00"), parse_utc("2023-06-02T18:55:21.379895125Z"));
+        assert_eq!(parse_utc("2026-11-27T23:37:19+0100"), None);
         assert_eq!(parse_utc("9999-12-31T23:59:59Z"), None, "past i64 nanoseconds: refused, not wrapped");
     }
 
