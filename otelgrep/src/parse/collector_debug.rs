@@ -50,7 +50,13 @@ pub fn strip_zap_prefix(line: &str) -> &str {
 
 /// The header that opens a tree, with its signal.
 pub fn tree_start(line: &str) -> Option<Signal> {
-    let line = strip_zap_prefix(line);
+    // Called on every line outside a tree: reject cheaply. A header starts with `R`, or with
+    // zap's timestamp (a digit).
+    let line = match line.as_bytes().first() {
+        Some(b'R') => line,
+        Some(b'0'..=b'9') => strip_zap_prefix(line),
+        _ => return None,
+    };
     let (signal, rest) = if let Some(r) = line.strip_prefix("ResourceSpans #") {
         (Signal::Spans, r)
     } else if let Some(r) = line.strip_prefix("ResourceMetrics #") {

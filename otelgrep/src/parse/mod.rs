@@ -494,8 +494,10 @@ fn frame<'a>(
                 if rust.feed(text, line, &mut resources) == rust_text::Fed::Foreign {
                     report.foreign_lines += 1;
                 }
-                for rec in rust.done.drain(..) {
-                    push(Job::Rust { rec, open_at_end: false }, &mut batch, &mut batch_bytes);
+                if !rust.done.is_empty() {
+                    for rec in rust.done.drain(..) {
+                        push(Job::Rust { rec, open_at_end: false }, &mut batch, &mut batch_bytes);
+                    }
                 }
             }
             scan::Piece::Truncated { line } => report.errors.push(ParseError {

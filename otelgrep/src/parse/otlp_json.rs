@@ -23,17 +23,18 @@ pub enum Batch {
 
 /// Whether a line is an OTLP JSON document (cheap: looks at the first key only).
 pub fn is_document(line: &str) -> bool {
-    let t = line.trim_start();
-    [
-        "{\"resourceSpans\"",
-        "{\"resourceMetrics\"",
-        "{\"resourceLogs\"",
-        "{\"resource_spans\"",
-        "{\"resource_metrics\"",
-        "{\"resource_logs\"",
-    ]
-    .iter()
-    .any(|p| t.starts_with(p))
+    // Called on every line: documents start with `{"resource` at column 0.
+    line.starts_with("{\"resource")
+        && [
+            "{\"resourceSpans\"",
+            "{\"resourceMetrics\"",
+            "{\"resourceLogs\"",
+            "{\"resource_spans\"",
+            "{\"resource_metrics\"",
+            "{\"resource_logs\"",
+        ]
+        .iter()
+        .any(|p| line.starts_with(p))
 }
 
 fn invalid(msg: impl Into<String>) -> RecordError {

@@ -340,20 +340,23 @@ impl PyLog<'_> {
 }
 
 #[derive(Deserialize)]
-struct PyMetrics {
-    resource_metrics: Vec<PyResourceMetrics>,
+struct PyMetrics<'a> {
+    #[serde(borrow)]
+    resource_metrics: Vec<PyResourceMetrics<'a>>,
 }
 
 #[derive(Deserialize)]
-struct PyResourceMetrics {
+struct PyResourceMetrics<'a> {
     resource: Option<PyResource>,
-    scope_metrics: Vec<PyScopeMetrics>,
+    #[serde(borrow)]
+    scope_metrics: Vec<PyScopeMetrics<'a>>,
 }
 
 #[derive(Deserialize)]
-struct PyScopeMetrics {
+struct PyScopeMetrics<'a> {
     scope: Option<PyScope>,
-    metrics: Vec<PyMetric>,
+    #[serde(borrow)]
+    metrics: Vec<PyMetric<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -362,25 +365,28 @@ struct PyScope {
 }
 
 #[derive(Deserialize)]
-struct PyMetric {
+struct PyMetric<'a> {
     name: String,
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
     unit: Option<String>,
-    data: PyData,
+    #[serde(borrow)]
+    data: PyData<'a>,
 }
 
 #[derive(Deserialize)]
-struct PyData {
-    data_points: Vec<PyPoint>,
+struct PyData<'a> {
+    #[serde(borrow)]
+    data_points: Vec<PyPoint<'a>>,
     aggregation_temporality: Option<i64>,
     is_monotonic: Option<bool>,
 }
 
 #[derive(Deserialize)]
-struct PyPoint {
-    attributes: Option<BTreeMap<String, Json>>,
+struct PyPoint<'a> {
+    #[serde(borrow, default)]
+    attributes: Option<&'a RawValue>,
     start_time_unix_nano: Option<i64>,
     time_unix_nano: i64,
     value: Option<serde_json::Number>,
@@ -404,7 +410,7 @@ struct PyBuckets {
     bucket_counts: Vec<u64>,
 }
 
-impl PyMetrics {
+impl PyMetrics<'_> {
     fn into_points(self, needs: Needs, resources: &mut Resources) -> Result<Vec<MetricPoint>, ParseErrorKind> {
         let mut out = Vec::new();
         for rm in self.resource_metrics {
@@ -428,7 +434,7 @@ impl PyMetrics {
                             temporality,
                             start_ns: p.start_time_unix_nano,
                             time_ns: p.time_unix_nano,
-                            attributes: if needs.attributes { attrs(p.attributes) } else { Vec::new() },
+                            attributes: if needs.attributes { raw_attrs(p.attributes)? } else { Vec::new() },
                             value,
                             resource: resource.clone(),
                             scope: scope.clone(),
@@ -446,7 +452,7 @@ fn point(
     monotonic: &Option<bool>,
     temporality: Option<Temporality>,
     value: Option<&serde_json::Number>,
-    p: &PyPoint,
+    p: &PyPoint<'_>,
 ) -> Option<(MetricKind, PointValue)> {
     if let (Some(counts), Some(bounds)) = (&p.bucket_counts, &p.explicit_bounds) {
         let v = PointValue::Histogram {

@@ -62,9 +62,10 @@ pub struct Framer<'a> {
     /// Metrics blocks seen (one per export).
     pub metric_exports: usize,
     previous_foreign: bool,
-    /// Whether the last line added to the current record can continue on the next line: only
-    /// Display-printed (raw) values can, and a column-0 line after anything else is foreign.
-    raw_open: bool,
+    /// The last line added to the current record, if it is still the one a column-0 line would
+    /// continue. Only Display-printed (raw) values continue that way; checked lazily, since
+    /// column-0 lines inside records are rare.
+    last_line: Option<&'a str>,
     /// Finished records, in order.
     pub done: Vec<RecordLines<'a>>,
     /// Indices in `done` of the records still open when the input ended: if one of them is
@@ -115,7 +116,19 @@ impl<'a> Framer<'a> {
     }
 
     fn route(&mut self, line: &'a str, n: u64, resources: &mut Resources) -> Fed {
-        let raw_open = std::mem::replace(&mut self.raw_open, false);
+        let last_line = self.last_line.take();
+        // Headers and record starts are column-0 words; most lines start with a TAB.
+        let column0 = !line.starts_with('\t');
+        if column0 {
+            if let Some(fed) = self.column0_structure(line, n, resources) {
+                return fed;
+            }
+        }
+        self.rest(line, last_line, resources)
+    }
+
+    /// Block headers, `Resource`, and record starts.
+    fn column0_structure(&mut self, line: &'a str, n: u64, resources: &mut Resources) -> Option<Fed> {
         match line {
             "Spans" | "Metrics" | "Logs" => {
                 let signal = match line {
@@ -138,12 +151,12 @@ impl<'a> Framer<'a> {
                     self.metric_exports += 1;
                 }
                 self.block = Some(signal);
-                return Fed::Taken;
+                return Some(Fed::Taken);
             }
             "Resource" if self.block.is_some() => {
                 self.finish_current();
                 self.resource_lines = Some(Vec::new());
-                return Fed::Taken;
+                return Some(Fed::Taken);
             }
             _ => {}
         }
@@ -159,8 +172,13 @@ impl<'a> Framer<'a> {
             let resource = self.resources[index(signal)].clone();
             let scope = if signal == Signal::Metrics { self.scope.clone() } else { None };
             self.current = Some(RecordLines { signal, line: n, lines: vec![line], scope, resource });
-            return Fed::Taken;
+            return Some(Fed::Taken);
         }
+        None
+    }
+
+    /// Everything else: resource and scope lines, record lines, continuations.
+    fn rest(&mut self, line: &'a str, last_line: Option<&'a str>, resources: &mut Resources) -> Fed {
         if let Some(res) = &mut self.resource_lines {
             if line.starts_with("\t ->  ")
                 || line.starts_with("\tResource SchemaUrl")
@@ -203,7 +221,7 @@ impl<'a> Framer<'a> {
                 };
                 if let Some(cur) = self.current.as_mut().filter(|c| fits(c)) {
                     cur.lines.push(line);
-                    self.raw_open = RAW_FIELDS.iter().any(|p| line.starts_with(p));
+                    self.last_line = Some(line);
                     return Fed::Taken;
                 }
                 if let Some(sus) = self.suspended.as_mut().filter(|c| fits(c)) {
@@ -214,13 +232,16 @@ impl<'a> Framer<'a> {
             }
             None => {
                 // A column-0 line: the rest of a raw value that contained a newline.
+                // A continuation line continues a continuation, or a raw field.
+                let raw_open =
+                    last_line.is_some_and(|l| !l.starts_with('\t') || RAW_FIELDS.iter().any(|p| l.starts_with(p)));
                 if !raw_open || self.previous_foreign || looks_like_app_log(line) {
                     return Fed::Foreign;
                 }
                 match self.current.as_mut() {
                     Some(cur) => {
                         cur.lines.push(line);
-                        self.raw_open = true;
+                        self.last_line = Some(line);
                         Fed::Taken
                     }
                     None => Fed::Foreign,
@@ -232,7 +253,7 @@ impl<'a> Framer<'a> {
     /// Another format's record came: the current record cannot go on past it.
     pub fn end_record(&mut self) {
         self.finish_current();
-        self.raw_open = false;
+        self.last_line = None;
     }
 
     fn finish_current(&mut self) {
