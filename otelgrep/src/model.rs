@@ -225,6 +225,17 @@ pub struct MetricPoint {
     pub scope: Option<String>,
 }
 
+/// A severity name with an optional step digit (`Info`, `WARN3`, `error`) → its number (9, 15,
+/// 17), as the exporters print `SeverityNumber`; case does not matter.
+pub fn severity_number(name: &str) -> Option<u8> {
+    let digits = name.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let word = &name[..name.len() - digits.len()];
+    let base =
+        ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"].iter().position(|w| w.eq_ignore_ascii_case(word))?;
+    let step: u8 = if digits.is_empty() { 1 } else { digits.parse().ok()? };
+    (1..=4).contains(&step).then(|| base as u8 * 4 + step)
+}
+
 /// Formats a trace id as the 32 lowercase hex digits every tool shows.
 pub fn trace_hex(id: u128) -> String {
     format!("{id:032x}")
@@ -233,4 +244,20 @@ pub fn trace_hex(id: u128) -> String {
 /// Formats a span id as 16 lowercase hex digits.
 pub fn span_hex(id: u64) -> String {
     format!("{id:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_names_and_steps() {
+        assert_eq!(severity_number("Info"), Some(9));
+        assert_eq!(severity_number("Warn"), Some(13));
+        assert_eq!(severity_number("Error4"), Some(20));
+        assert_eq!(severity_number("INFO2"), Some(10));
+        assert_eq!(severity_number("Fatal4"), Some(24));
+        assert_eq!(severity_number("Error5"), None);
+        assert_eq!(severity_number("Loud"), None);
+    }
 }

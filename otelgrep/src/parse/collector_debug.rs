@@ -11,29 +11,11 @@
 use std::sync::Arc;
 
 use super::time::parse_utc;
-use super::{Needs, ParseErrorKind, RecordError, Resources};
+use super::{Needs, ParseErrorKind, RecordError, RecordLines, Resources, Signal};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
     Temporality, Value,
 };
-
-/// Which tree a record is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    Spans,
-    Metrics,
-    Logs,
-}
-
-/// One record's lines.
-#[derive(Debug)]
-pub struct RecordLines<'a> {
-    pub signal: Signal,
-    pub line: u64,
-    pub lines: Vec<&'a str>,
-    pub resource: Arc<Resource>,
-    pub scope: Option<String>,
-}
 
 /// Strips zap's `2025-04-17T10:40:44.560+0200\tinfo\t` from the first line of an entry.
 pub fn strip_zap_prefix(line: &str) -> &str {

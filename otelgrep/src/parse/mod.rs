@@ -30,6 +30,26 @@ use anyhow::Context;
 
 use crate::model::{LogRecord, MetricPoint, Resource, Span};
 
+/// Which signal a line-framed record (Rust text, Collector text) belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Spans,
+    Metrics,
+    Logs,
+}
+
+/// One line-framed record: its lines (not always contiguous: a record can resume after another
+/// signal's block), the number of its first line, and the context its block gave it.
+#[derive(Debug)]
+pub struct RecordLines<'a> {
+    pub signal: Signal,
+    pub line: u64,
+    pub lines: Vec<&'a str>,
+    /// The scope name of the section it sits in, where the format prints it per section.
+    pub scope: Option<String>,
+    pub resource: Arc<Resource>,
+}
+
 /// An input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -284,8 +304,8 @@ enum Job<'a> {
     Python { line: u64, text: &'a str },
     Node { line: u64, text: &'a str },
     Otlp { line: u64, text: &'a str },
-    Rust { rec: rust_text::RecordLines<'a>, open_at_end: bool },
-    Collector { rec: collector_debug::RecordLines<'a> },
+    Rust { rec: RecordLines<'a>, open_at_end: bool },
+    Collector { rec: RecordLines<'a> },
     Go { line: u64, text: &'a str },
 }
 
@@ -584,11 +604,9 @@ fn parse_job<S: Sink>(
         }
         Job::Rust { rec, open_at_end } => {
             let r = match rec.signal {
-                rust_text::Signal::Spans => rust_text::parse_span(&rec, needs).map(|s| sink.span(s)),
-                rust_text::Signal::Logs => rust_text::parse_log(&rec, needs).map(|l| sink.log(l)),
-                rust_text::Signal::Metrics => {
-                    rust_text::parse_metric(&rec).map(|p| p.into_iter().for_each(|p| sink.point(p)))
-                }
+                Signal::Spans => rust_text::parse_span(&rec, needs).map(|s| sink.span(s)),
+                Signal::Logs => rust_text::parse_log(&rec, needs).map(|l| sink.log(l)),
+                Signal::Metrics => rust_text::parse_metric(&rec).map(|p| p.into_iter().for_each(|p| sink.point(p))),
             };
             // A record still open at the end that lacks a field was cut short (a killed process).
             let r = r.map_err(|e| match e {
@@ -605,9 +623,9 @@ fn parse_job<S: Sink>(
         }
         Job::Collector { rec } => {
             let r = match rec.signal {
-                collector_debug::Signal::Spans => collector_debug::parse_span(&rec, needs).map(|s| sink.span(s)),
-                collector_debug::Signal::Logs => collector_debug::parse_log(&rec, needs).map(|l| sink.log(l)),
-                collector_debug::Signal::Metrics => {
+                Signal::Spans => collector_debug::parse_span(&rec, needs).map(|s| sink.span(s)),
+                Signal::Logs => collector_debug::parse_log(&rec, needs).map(|l| sink.log(l)),
+                Signal::Metrics => {
                     collector_debug::parse_metric(&rec, needs).map(|p| p.into_iter().for_each(|p| sink.point(p)))
                 }
             };

@@ -286,19 +286,7 @@ fn logs(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<LogRec
 
 /// `SEVERITY_NUMBER_INFO2` → 10.
 fn severity_from_name(s: &str) -> Option<u8> {
-    let rest = s.strip_prefix("SEVERITY_NUMBER_")?;
-    let digits = rest.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-    let base = match &rest[..rest.len() - digits.len()] {
-        "TRACE" => 1,
-        "DEBUG" => 5,
-        "INFO" => 9,
-        "WARN" => 13,
-        "ERROR" => 17,
-        "FATAL" => 21,
-        _ => return None,
-    };
-    let step: u8 = if digits.is_empty() { 1 } else { digits.parse().ok()? };
-    (1..=4).contains(&step).then(|| base + step - 1)
+    crate::model::severity_number(s.strip_prefix("SEVERITY_NUMBER_")?)
 }
 
 fn metrics(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<MetricPoint>, RecordError> {

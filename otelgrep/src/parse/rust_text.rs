@@ -13,30 +13,11 @@ use std::sync::Arc;
 
 use super::rust_debug::{parse_string, parse_value};
 use super::time::parse_utc;
-use super::{Needs, ParseErrorKind, RecordError, Resources};
+use super::{Needs, ParseErrorKind, RecordError, RecordLines, Resources, Signal};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
     Temporality, Value,
 };
-
-/// Which signal a block or record belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    Spans,
-    Metrics,
-    Logs,
-}
-
-/// One record's lines, with the number of its first line.
-#[derive(Debug)]
-pub struct RecordLines<'a> {
-    pub signal: Signal,
-    pub line: u64,
-    pub lines: Vec<&'a str>,
-    /// For metrics: the scope name of the block section it sits in.
-    pub scope: Option<String>,
-    pub resource: Arc<Resource>,
-}
 
 /// What the framer did with a line.
 #[derive(Debug, PartialEq, Eq)]
@@ -494,7 +475,7 @@ pub fn parse_log(rec: &RecordLines, needs: Needs) -> Result<LogRecord, RecordErr
         } else if let Some(v) = line.strip_prefix("\t SeverityText: ") {
             log.severity_text = Some(parse_string(v).unwrap_or_else(|| v.to_string()));
         } else if let Some(v) = line.strip_prefix("\t SeverityNumber: ") {
-            log.severity_number = severity_number(v);
+            log.severity_number = crate::model::severity_number(v);
         } else if let Some(v) = line.strip_prefix("\t Body: ") {
             if needs.bodies {
                 log.body = parse_value(v).ok_or_else(|| invalid(i, format!("unreadable body {v:?}")))?;
@@ -512,22 +493,6 @@ pub fn parse_log(rec: &RecordLines, needs: Needs) -> Result<LogRecord, RecordErr
         return Err(invalid(0, "log record without its Attributes line"));
     }
     Ok(log)
-}
-
-/// `Info`, `Warn3`, ... → 9, 15, ...
-fn severity_number(v: &str) -> Option<u8> {
-    let digits = v.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-    let base = match &v[..v.len() - digits.len()] {
-        "Trace" => 1,
-        "Debug" => 5,
-        "Info" => 9,
-        "Warn" => 13,
-        "Error" => 17,
-        "Fatal" => 21,
-        _ => return None,
-    };
-    let step: u8 = if digits.is_empty() { 1 } else { digits.parse().ok()? };
-    (1..=4).contains(&step).then(|| base + step - 1)
 }
 
 /// Metric attribute values are printed with Display, untyped: integers, floats and booleans are
@@ -735,18 +700,5 @@ impl PointBuilder {
                 _ => unreachable!("values are read as numbers"),
             },
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn severity_numbers() {
-        assert_eq!(severity_number("Info"), Some(9));
-        assert_eq!(severity_number("Warn"), Some(13));
-        assert_eq!(severity_number("Error4"), Some(20));
-        assert_eq!(severity_number("Loud"), None);
     }
 }
