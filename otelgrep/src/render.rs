@@ -61,6 +61,9 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
     row("last time", &|c| c.last_time.clone().unwrap_or_default());
     row("foreign lines", &|c| c.foreign_lines.to_string());
     row("skipped records", &|c| c.skipped_records.to_string());
+    if columns.iter().any(|(_, c)| !c.skipped_reasons.is_empty()) {
+        row("  first reasons", &|c| c.skipped_reasons.join("\n"));
+    }
     for i in 1..columns.len() + 1 {
         if let Some(col) = table.column_mut(i) {
             col.set_cell_alignment(CellAlignment::Right);

@@ -228,3 +228,15 @@ fn input_format_reads_one_format_and_counts_the_rest_as_foreign() {
     let forced: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(forced, auto);
 }
+
+#[test]
+fn the_table_names_the_first_skipped_records() {
+    let text = std::fs::read_to_string(sample("python-flask/flask-default.log")).unwrap();
+    let cut: String = text.lines().take(440).map(|l| format!("{l}\n")).collect();
+    let path = temp("table-reasons").join("cut.log");
+    std::fs::write(&path, cut).unwrap();
+    let out = otelgrep(&["summary", path.to_str().unwrap()], None);
+    let table = String::from_utf8(out.stdout).unwrap();
+    let row = table.lines().find(|l| l.contains("first reasons")).unwrap_or_else(|| panic!("{table}"));
+    assert!(row.contains("cut.log:421: Python console record cut short"), "{row}");
+}
