@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod keys;
 pub mod model;
 pub mod parse;
 pub mod render;

@@ -1,0 +1,231 @@
+//! Grouping keys that survive semantic-convention renames (see shared/FORMATS.md §8).
+//!
+//! `url`, `route`, `target`, `method`, `status`, `service`, `name` and `kind` resolve per span
+//! across the old and stable HTTP conventions; any other key is an attribute name, and the two
+//! renamed ones people ask for by their old names (`http.url`, `http.status_code`) fall back to
+//! their stable twins. Each resolution says which attribute it used, so output can name it.
+//! Pure functions over the model; commands decide what to do with a missing value.
+
+use std::fmt::Write as _;
+
+use crate::model::{Span, Value, attr};
+
+/// A `--by` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    /// `url.full`, else an absolute `http.url`, else rebuilt from scheme, host, port and target.
+    Url,
+    /// `http.route`, else the span name.
+    Route,
+    /// Path and query.
+    Target,
+    Method,
+    /// Response status code.
+    Status,
+    /// `service.name` of the resource.
+    Service,
+    /// Span name.
+    Name,
+    /// Span kind.
+    Kind,
+    /// Any attribute, by its name.
+    Attribute(String),
+}
+
+impl Key {
+    /// Reads a key as typed; anything that is not an alias is an attribute name.
+    pub fn parse(s: &str) -> Key {
+        match s {
+            "url" => Key::Url,
+            "route" => Key::Route,
+            "target" => Key::Target,
+            "method" => Key::Method,
+            "status" => Key::Status,
+            "service" => Key::Service,
+            "name" => Key::Name,
+            "kind" => Key::Kind,
+            other => Key::Attribute(other.to_string()),
+        }
+    }
+}
+
+/// A key's value for one span, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub value: String,
+    /// The attribute (or `span name`, `span kind`, `rebuilt`) the value came from.
+    pub source: &'static str,
+}
+
+fn text(span: &Span, key: &'static str) -> Option<Resolved> {
+    let value = match attr(&span.attributes, key)? {
+        Value::Str(s) if s.is_empty() => return None,
+        Value::Empty => return None,
+        v => v.to_string(),
+    };
+    Some(Resolved { value, source: key })
+}
+
+fn first(span: &Span, keys: &[&'static str]) -> Option<Resolved> {
+    keys.iter().find_map(|k| text(span, k))
+}
+
+/// Resolves `key` for `span`; `None` when the span carries nothing for it.
+pub fn resolve(key: &Key, span: &Span) -> Option<Resolved> {
+    match key {
+        Key::Url => url(span),
+        Key::Route => {
+            first(span, &["http.route"]).or_else(|| Some(Resolved { value: span.name.clone(), source: "span name" }))
+        }
+        Key::Target => target(span),
+        Key::Method => match first(span, &["http.request.method", "http.method"]) {
+            // Unknown methods are `_OTHER` in the stable names; the original is beside it.
+            Some(r) if r.value == "_OTHER" => first(span, &["http.request.method_original"]).or(Some(r)),
+            other => other,
+        },
+        Key::Status => first(span, &["http.response.status_code", "http.status_code"]),
+        Key::Service => span.resource.service_name().map(|s| Resolved { value: s.to_string(), source: "service.name" }),
+        Key::Name => Some(Resolved { value: span.name.clone(), source: "span name" }),
+        Key::Kind => Some(Resolved { value: span.kind.as_str().to_string(), source: "span kind" }),
+        Key::Attribute(name) => match name.as_str() {
+            // Asked for by their old names, these fall back to what they were renamed to.
+            "http.url" => first(span, &["http.url"]).or_else(|| url(span)),
+            "http.status_code" => first(span, &["http.status_code", "http.response.status_code"]),
+            "http.method" => first(span, &["http.method", "http.request.method"]),
+            "http.target" => first(span, &["http.target"]).or_else(|| target(span)),
+            other => attr(&span.attributes, other).filter(|v| **v != Value::Empty).map(|v| Resolved {
+                value: v.to_string(),
+                // An attribute asked for by an arbitrary name: the name is the source.
+                source: "attribute",
+            }),
+        },
+    }
+}
+
+/// Path and query: `http.target` (raw), else `url.path` (re-encoded) + `?url.query`, else the
+/// path of an absolute URL.
+fn target(span: &Span) -> Option<Resolved> {
+    if let Some(t) = text(span, "http.target") {
+        return Some(t);
+    }
+    if let Some(path) = text(span, "url.path") {
+        let mut value = encode_path(&path.value);
+        if let Some(q) = text(span, "url.query") {
+            let _ = write!(value, "?{}", q.value);
+        }
+        return Some(Resolved { value, source: "url.path" });
+    }
+    let full = first(span, &["url.full", "http.url"])?;
+    let value = match full.value.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or_else(|| "/".to_string(), |i| rest[i..].to_string()),
+        None => full.value.clone(),
+    };
+    Some(Resolved { value, source: full.source })
+}
+
+/// The request URL. Server spans usually carry neither `url.full` nor `http.url` (Flask never
+/// does, and Rust apps may put a bare path in `http.url`), so it is rebuilt as FORMATS.md §8 says.
+fn url(span: &Span) -> Option<Resolved> {
+    if let Some(full) = text(span, "url.full") {
+        return Some(full);
+    }
+    if let Some(u) = text(span, "http.url").filter(|u| u.value.contains("://")) {
+        return Some(u);
+    }
+    let target = target(span)?;
+    let scheme = first(span, &["url.scheme", "http.scheme"]).map_or_else(|| "http".to_string(), |r| r.value);
+    let Some(mut authority) =
+        first(span, &["server.address", "http.host", "net.host.name", "http.server_name"]).map(|r| r.value)
+    else {
+        // Nothing is known of the host: the target alone, no invented host.
+        return Some(Resolved { value: target.value, source: target.source });
+    };
+    let has_port = if authority.starts_with('[') { authority.contains("]:") } else { authority.contains(':') };
+    if !has_port {
+        let port = first(span, &["server.port", "net.host.port"]).map(|r| r.value);
+        let default = if scheme == "https" { "443" } else { "80" };
+        if let Some(p) = port.filter(|p| p != default) {
+            authority = format!("{authority}:{p}");
+        }
+    }
+    Some(Resolved { value: format!("{scheme}://{authority}{}", target.value), source: "rebuilt" })
+}
+
+/// Python's WSGI `url.path` is the UTF-8 path decoded as latin-1 (`✓` arrives as `\u{e2}\u{9c}\u{93}`):
+/// map each character back to its byte and percent-encode, giving the raw path `http.target`
+/// would have held. Paths with characters beyond U+00FF are not mojibake: they are encoded as UTF-8.
+pub fn encode_path(path: &str) -> String {
+    let latin1 = path.chars().all(|c| (c as u32) <= 0xff);
+    let bytes: Vec<u8> = if latin1 { path.chars().map(|c| c as u8).collect() } else { path.as_bytes().to_vec() };
+    let mut out = String::with_capacity(bytes.len());
+    for b in bytes {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@%".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// `--template`: the route when the span has one, else the path with identifiers collapsed
+/// (`/delete/3` → `/delete/{id}`): integers, UUIDs, long hex strings, and long tokens mixing
+/// letters and digits. The query is dropped.
+pub fn template(span: &Span, value: &str) -> String {
+    if let Some(route) = text(span, "http.route") {
+        return route.value;
+    }
+    let (prefix, path) = match value.split_once("://") {
+        Some((scheme, rest)) => match rest.find('/') {
+            Some(i) => (format!("{scheme}://{}", &rest[..i]), &rest[i..]),
+            None => (format!("{scheme}://{rest}"), "/"),
+        },
+        None => (String::new(), value),
+    };
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let segments: Vec<String> =
+        path.split('/').map(|seg| if is_identifier(seg) { "{id}".to_string() } else { seg.to_string() }).collect();
+    format!("{prefix}{}", segments.join("/"))
+}
+
+fn is_identifier(seg: &str) -> bool {
+    if seg.is_empty() {
+        return false;
+    }
+    let digits = seg.bytes().filter(u8::is_ascii_digit).count();
+    let hex = seg.bytes().all(|b| b.is_ascii_hexdigit());
+    let uuid = seg.len() == 36
+        && seg
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() });
+    digits == seg.len() || uuid || (hex && seg.len() >= 16) || (seg.len() >= 20 && digits > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        for id in [
+            "3",
+            "99999999999999999999999",
+            "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "9d8604e88dbb2c64",
+            "a1b2c3d4e5f6g7h8i9j0k",
+        ] {
+            assert!(is_identifier(id), "{id}");
+        }
+        for word in ["delete", "static", "x.css", "abc", "users", "v2"] {
+            assert!(!is_identifier(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn mojibake_paths_are_encoded_back() {
+        assert_eq!(encode_path("/nope here/\u{e2}\u{9c}\u{93}"), "/nope%20here/%E2%9C%93");
+        assert_eq!(encode_path("/caf\u{e9}"), "/caf%E9");
+        assert_eq!(encode_path("/✓"), "/%E2%9C%93");
+    }
+}
