@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/otelgrep-target}"
+for tool in bc /usr/bin/time; do
+  command -v "$tool" > /dev/null || { echo "needs $tool: apt-get install bc time" >&2; exit 2; }
+done
 cargo build --release -p otelgrep --locked >&2
 bin="$CARGO_TARGET_DIR/release/otelgrep"
 size_mb="${1:-1000}"
