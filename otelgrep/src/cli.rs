@@ -20,6 +20,7 @@ pub struct Cli {
 pub enum Command {
     /// What a capture holds: spans by kind, log records by severity, metric points by name,
     /// services, the time range, foreign lines skipped, records that could not be read.
+    #[command(after_help = EXIT_CODES)]
     Summary(SummaryArgs),
 }
 
