@@ -4,7 +4,9 @@
 //! The pipeline: `parse` turns each input into the `model` (spans, log records, metric points),
 //! counting foreign lines and reporting bad records as `file:line: reason`; a `cmd` module per
 //! subcommand computes its answer; `render` prints it. `main.rs` only maps the result to an exit
-//! code. Formats read so far: the Python console exporters.
+//! code. Formats: Python console JSON, Rust `opentelemetry-stdout` text, OTLP JSON lines, Node
+//! console literals, Collector `debug` text, Go `stdouttrace` spans (one module each in `parse/`).
+//! `keys` resolves the grouping keys that survive semantic-convention renames.
 
 pub mod cli;
 pub mod cmd;
