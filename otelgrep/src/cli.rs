@@ -22,6 +22,60 @@ pub enum Command {
     /// services, the time range, foreign lines skipped, records that could not be read.
     #[command(after_help = EXIT_CODES)]
     Summary(SummaryArgs),
+    /// Every URL requested, with its count, methods, response statuses, first and last seen;
+    /// most requested first. Counts entry spans only (SERVER spans, or root spans whose kind is
+    /// not given), so nested spans are not counted twice.
+    #[command(after_help = EXIT_CODES)]
+    Urls(UrlsArgs),
+}
+
+/// `otelgrep urls`.
+#[derive(Debug, Args)]
+pub struct UrlsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Group by URL template: the route where the span has one, else the path with identifiers
+    /// (integers, UUIDs, long hex) collapsed: `/delete/3` becomes `/delete/{id}`.
+    #[arg(long)]
+    pub template: bool,
+    /// Which spans count as requests.
+    #[arg(long, value_enum, default_value_t = KindFilter::Entry)]
+    pub kind: KindFilter,
+    /// Show only the N most requested.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// `--kind` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindFilter {
+    /// SERVER spans, and root spans whose kind is not given.
+    Entry,
+    Server,
+    Client,
+    Internal,
+    Producer,
+    Consumer,
+    /// Every span.
+    All,
+}
+
+/// How tables of results print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A table for the terminal.
+    Table,
+    /// Comma-separated values with a header line.
+    Csv,
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// A Markdown table.
+    Markdown,
 }
 
 /// Inputs, as every command takes them.

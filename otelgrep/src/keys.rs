@@ -170,22 +170,25 @@ pub fn encode_path(path: &str) -> String {
 
 /// `--template`: the route when the span has one, else the path with identifiers collapsed
 /// (`/delete/3` → `/delete/{id}`): integers, UUIDs, long hex strings, and long tokens mixing
-/// letters and digits. The query is dropped.
+/// letters and digits. Scheme, host and query are dropped: a template is a path, as a route is.
 pub fn template(span: &Span, value: &str) -> String {
-    if let Some(route) = text(span, "http.route") {
-        return route.value;
+    template_of(text(span, "http.route").map(|r| r.value).as_deref(), value)
+}
+
+/// [`template`] from a route (if any) and a URL or path.
+pub fn template_of(route: Option<&str>, value: &str) -> String {
+    if let Some(route) = route {
+        return route.to_string();
     }
-    let (prefix, path) = match value.split_once("://") {
-        Some((scheme, rest)) => match rest.find('/') {
-            Some(i) => (format!("{scheme}://{}", &rest[..i]), &rest[i..]),
-            None => (format!("{scheme}://{rest}"), "/"),
-        },
-        None => (String::new(), value),
+    // A template is a path, like a route: the scheme and host go, and so does the query.
+    let path = match value.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => value,
     };
     let path = path.split(['?', '#']).next().unwrap_or(path);
     let segments: Vec<String> =
         path.split('/').map(|seg| if is_identifier(seg) { "{id}".to_string() } else { seg.to_string() }).collect();
-    format!("{prefix}{}", segments.join("/"))
+    segments.join("/")
 }
 
 fn is_identifier(seg: &str) -> bool {

@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod frame;
 pub mod keys;
 pub mod model;
 pub mod parse;
@@ -33,6 +34,14 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             };
             let code = exit_code(&inputs);
             cmd::summary::run(&args, inputs, out)?;
+            Ok(code)
+        }
+        Command::Urls(args) => {
+            let Some(inputs) = read_all::<cmd::urls::Rows>(&args.input, err)? else {
+                return Ok(ExitCode::from(2));
+            };
+            let code = exit_code(&inputs);
+            cmd::urls::run(&args, inputs, out)?;
             Ok(code)
         }
     }

@@ -6,6 +6,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
+use crate::cli::OutputFormat;
 use crate::cmd::summary::{Counts, Summary};
 
 /// Pretty JSON and a final newline.
@@ -71,4 +72,92 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     writeln!(out, "{table}")?;
     Ok(())
+}
+
+/// One cell of a result row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Str(String),
+    Int(i64),
+    /// Several values: a JSON array, joined with `, ` elsewhere.
+    List(Vec<String>),
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Str(s) => s.clone(),
+            Cell::Int(i) => i.to_string(),
+            Cell::List(items) => items.join(", "),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Cell::Str(s) => serde_json::Value::String(s.clone()),
+            Cell::Int(i) => serde_json::Value::from(*i),
+            Cell::List(items) => serde_json::Value::from(items.clone()),
+        }
+    }
+}
+
+/// Prints rows under named columns in the chosen format. CSV and JSON use the column names as
+/// they are, so scripts, spreadsheets and DuckDB can take them directly.
+pub fn rows(columns: &[&str], rows: &[Vec<Cell>], format: OutputFormat, out: &mut dyn Write) -> anyhow::Result<()> {
+    let object = |row: &Vec<Cell>| -> serde_json::Map<String, serde_json::Value> {
+        columns.iter().zip(row).map(|(c, v)| (c.to_string(), v.json())).collect()
+    };
+    match format {
+        OutputFormat::Table => {
+            let mut table = Table::new();
+            table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+            table.set_header(columns.to_vec());
+            for row in rows {
+                table.add_row(row.iter().map(Cell::text).collect::<Vec<_>>());
+            }
+            for (i, cell) in rows.first().into_iter().flatten().enumerate() {
+                if matches!(cell, Cell::Int(_)) {
+                    if let Some(col) = table.column_mut(i) {
+                        col.set_cell_alignment(CellAlignment::Right);
+                    }
+                }
+            }
+            writeln!(out, "{table}")?;
+        }
+        OutputFormat::Csv => {
+            let line = |cells: Vec<String>| cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",");
+            writeln!(out, "{}", line(columns.iter().map(|c| c.to_string()).collect()))?;
+            for row in rows {
+                writeln!(out, "{}", line(row.iter().map(Cell::text).collect()))?;
+            }
+        }
+        OutputFormat::Json => {
+            let all: Vec<_> = rows.iter().map(object).collect();
+            json(&all, out)?;
+        }
+        OutputFormat::Ndjson => {
+            for row in rows {
+                serde_json::to_writer(&mut *out, &object(row))?;
+                writeln!(out)?;
+            }
+        }
+        OutputFormat::Markdown => {
+            let esc = |s: String| s.replace('|', "\\|").replace('\n', " ");
+            writeln!(out, "| {} |", columns.join(" | "))?;
+            let rule: Vec<&str> = match rows.first() {
+                Some(r) => r.iter().map(|c| if matches!(c, Cell::Int(_)) { "---:" } else { "---" }).collect(),
+                None => columns.iter().map(|_| "---").collect(),
+            };
+            writeln!(out, "|{}|", rule.join("|"))?;
+            for row in rows {
+                writeln!(out, "| {} |", row.iter().map(|c| esc(c.text())).collect::<Vec<_>>().join(" | "))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// RFC 4180: quote a field that holds a comma, a quote or a line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
