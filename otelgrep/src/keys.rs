@@ -172,13 +172,8 @@ pub fn encode_path(path: &str) -> String {
 /// (`/delete/3` → `/delete/{id}`): integers, UUIDs, long hex strings, and long tokens mixing
 /// letters and digits. Scheme, host and query are dropped: a template is a path, as a route is.
 pub fn template(span: &Span, value: &str) -> String {
-    template_of(text(span, "http.route").map(|r| r.value).as_deref(), value)
-}
-
-/// [`template`] from a route (if any) and a URL or path.
-pub fn template_of(route: Option<&str>, value: &str) -> String {
-    if let Some(route) = route {
-        return route.to_string();
+    if let Some(route) = text(span, "http.route") {
+        return route.value;
     }
     // A template is a path, like a route: the scheme and host go, and so does the query.
     let path = match value.split_once("://") {

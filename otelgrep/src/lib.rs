@@ -29,7 +29,7 @@ const ERRORS_SHOWN: usize = 20;
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Summary(args) => {
-            let Some(inputs) = read_all::<cmd::summary::Tally>(&args.input, err)? else {
+            let Some(inputs) = read_all::<cmd::summary::Tally>(&args.input, &(), err)? else {
                 return Ok(ExitCode::from(2));
             };
             let code = exit_code(&inputs);
@@ -37,7 +37,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             Ok(code)
         }
         Command::Urls(args) => {
-            let Some(inputs) = read_all::<cmd::urls::Rows>(&args.input, err)? else {
+            let config = cmd::urls::Config { kind: args.kind, template: args.template };
+            let Some(inputs) = read_all::<cmd::urls::Rows>(&args.input, &config, err)? else {
                 return Ok(ExitCode::from(2));
             };
             let code = exit_code(&inputs);
@@ -49,7 +50,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
 
 /// Reads and parses every input into the command's sink. Reports bad records on `err`; with
 /// `--strict`, any bad record makes it return `None` (nothing is printed, exit 2).
-fn read_all<S: Sink>(input: &InputArgs, err: &mut dyn Write) -> anyhow::Result<Option<Vec<(String, Report, S)>>> {
+fn read_all<S: Sink>(
+    input: &InputArgs,
+    config: &S::Config,
+    err: &mut dyn Write,
+) -> anyhow::Result<Option<Vec<(String, Report, S)>>> {
     let mut parsed = Vec::with_capacity(input.files.len());
     for name in &input.files {
         let bytes = parse::read_input(name)?;
@@ -63,7 +68,8 @@ fn read_all<S: Sink>(input: &InputArgs, err: &mut dyn Write) -> anyhow::Result<O
             InputFormat::CollectorDebug => Some(Format::CollectorDebug),
             InputFormat::GoJson => Some(Format::GoJson),
         };
-        let (report, sink) = parse::ingest::<S>(shown, &bytes, only, &|offset, len| bytes.release(offset, len))?;
+        let (report, sink) =
+            parse::ingest::<S>(shown, &bytes, config, only, &|offset, len| bytes.release(offset, len))?;
         parsed.push((name.clone(), report, sink));
     }
     let errors: Vec<_> = parsed.iter().flat_map(|(_, r, _)| &r.errors).collect();

@@ -45,8 +45,13 @@ impl Tally {
 }
 
 impl Sink for Tally {
+    type Config = ();
     /// Counting needs kinds, statuses, times, severities, names and the resource only.
     const NEEDS: Needs = Needs { attributes: false, events: false, bodies: false };
+
+    fn new(_: &()) -> Self {
+        Tally::default()
+    }
 
     fn span(&mut self, s: Span) {
         *self.spans_by_kind.entry(s.kind.as_str()).or_default() += 1;

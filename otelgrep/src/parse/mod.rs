@@ -132,10 +132,14 @@ impl Needs {
     pub const ALL: Needs = Needs { attributes: true, events: true, bodies: true };
 }
 
-/// Where parsed records go. Each worker fills its own; they are merged in input order.
-pub trait Sink: Default + Send {
+/// Where parsed records go. Each worker builds its own from the command's configuration; they are
+/// merged in input order.
+pub trait Sink: Send + Sized {
+    /// What the command tells every worker's sink (filters, options).
+    type Config: Sync;
     /// What this sink reads of each record.
     const NEEDS: Needs = Needs::ALL;
+    fn new(config: &Self::Config) -> Self;
     fn span(&mut self, span: Span);
     fn log(&mut self, log: LogRecord);
     fn point(&mut self, point: MetricPoint);
@@ -152,6 +156,10 @@ pub struct Collected {
 }
 
 impl Sink for Collected {
+    type Config = ();
+    fn new(_: &()) -> Self {
+        Collected::default()
+    }
     fn span(&mut self, span: Span) {
         self.spans.push(span);
     }
@@ -287,7 +295,7 @@ fn gunzip_if_needed(path: &str, raw: Vec<u8>) -> anyhow::Result<Input> {
 
 /// Parses one input into every record; `name` is what error messages call it.
 pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
-    let (report, c) = ingest::<Collected>(name, bytes, None, &|_, _| {})?;
+    let (report, c) = ingest::<Collected>(name, bytes, &(), None, &|_, _| {})?;
     Ok(Parsed {
         records: report.records,
         spans: c.spans,
@@ -344,6 +352,7 @@ const RELEASE_STEP: usize = 32 << 20;
 pub fn ingest<S: Sink>(
     name: &str,
     bytes: &[u8],
+    config: &S::Config,
     only: Option<Format>,
     release: &dyn Fn(usize, usize),
 ) -> anyhow::Result<(Report, S)> {
@@ -365,7 +374,7 @@ pub fn ingest<S: Sink>(
                     let next = job_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok((index, batch))) = next else { break };
                     let mut report = Report::default();
-                    let mut sink = S::default();
+                    let mut sink = S::new(config);
                     let mut resources = Resources::default();
                     for job in batch {
                         parse_job(job, S::NEEDS, &file, &mut report, &mut sink, &mut resources);
@@ -407,7 +416,7 @@ pub fn ingest<S: Sink>(
     });
     results.sort_by_key(|(index, _, _)| *index);
     let mut report = Report::default();
-    let mut sink = S::default();
+    let mut sink = S::new(config);
     for (_, r, s) in results {
         report.merge(r);
         sink.merge(s);
