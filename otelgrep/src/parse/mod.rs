@@ -265,8 +265,8 @@ pub fn read_input(path: &str) -> anyhow::Result<Input> {
         anyhow::bail!("{path}: is a directory");
     }
     let file = std::fs::File::open(p).with_context(|| format!("reading {path}"))?;
-    let len = file.metadata().with_context(|| format!("reading {path}"))?.len();
-    if len == 0 || !file.metadata().is_ok_and(|m| m.is_file()) {
+    let meta = file.metadata().with_context(|| format!("reading {path}"))?;
+    if meta.len() == 0 || !meta.is_file() {
         // Empty files cannot be mapped, and pipes or devices do not map.
         let mut raw = Vec::new();
         (&file).read_to_end(&mut raw).with_context(|| format!("reading {path}"))?;
@@ -435,7 +435,7 @@ fn validate_utf8<'a>(
     release: &dyn Fn(usize, usize),
 ) -> anyhow::Result<&'a str> {
     const WINDOW: usize = 16 << 20;
-    let mut at = 0;
+    let (mut at, mut released) = (0, 0);
     while at < body.len() {
         let end = (at + WINDOW).min(body.len());
         match std::str::from_utf8(&body[at..end]) {
@@ -449,7 +449,8 @@ fn validate_utf8<'a>(
             }
         }
         let page = (skipped + at) & !4095;
-        release(0, page);
+        release(released, page - released);
+        released = page;
     }
     // SAFETY: every byte was checked above, window by window (a window ending inside a character
     // is extended by the next one).
