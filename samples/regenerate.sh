@@ -3,7 +3,8 @@
 #
 # For each capture: a fresh database, `todo` (release build) on a free loopback port with the
 # capture's environment, `todo traffic` with a fixed seed against it, then SIGINT to todo alone so
-# the final flush reaches the file (as `tee -i` would let it). Usage: samples/regenerate.sh
+# the final flush reaches the file (as `tee -i` would let it).
+# Usage: samples/regenerate.sh [NAME...]   (no NAME: all of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/otelgrep-target}"
@@ -13,6 +14,7 @@ out=samples/todo
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+only=("$@")
 REQUESTS=400
 CONCURRENCY=4
 PAUSE_MS=120
@@ -21,6 +23,7 @@ PAUSE_MS=120
 capture() {
   local name=$1 seed=$2 merge=$3
   shift 3
+  if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " =~ " $name " ]]; then return; fi
   local db="$work/$name.db" err="$work/$name.stderr"
   rm -f "$db"* "$out/$name.log"
   # A clean environment: only what the capture names, plus the interval that makes several exports.
@@ -48,8 +51,9 @@ capture() {
   echo "$name: $(wc -l < "$out/$name.log") lines, $(($(wc -l < "$out/$name.requests.tsv") - 1)) requests" >&2
 }
 
+# The three semconv modes get the same seed, so the same requests: `otelgrep urls` must agree on them.
 capture todo-default 11 separate
-capture todo-http 12 separate OTEL_SEMCONV_STABILITY_OPT_IN=http
-capture todo-http-dup 13 separate OTEL_SEMCONV_STABILITY_OPT_IN=http/dup
+capture todo-http 11 separate OTEL_SEMCONV_STABILITY_OPT_IN=http
+capture todo-http-dup 11 separate OTEL_SEMCONV_STABILITY_OPT_IN=http/dup
 capture todo-console-merged-stderr 14 merged \
   OTEL_TRACES_EXPORTER=console OTEL_METRICS_EXPORTER=console OTEL_LOGS_EXPORTER=console
