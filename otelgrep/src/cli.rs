@@ -27,6 +27,127 @@ pub enum Command {
     /// not given), so nested spans are not counted twice.
     #[command(after_help = EXIT_CODES)]
     Urls(UrlsArgs),
+    /// Latency per group of requests: count, errors, requests per second, min, percentiles, max
+    /// and a sparkline of the median over time; `--every` gives one row per time bucket.
+    /// Percentiles are exact: linear interpolation between the closest ranks (numpy's default),
+    /// over every duration (span end minus start) in the group.
+    #[command(after_help = LATENCY_HELP)]
+    Latency(LatencyArgs),
+}
+
+const LATENCY_HELP: &str = "Examples:
+  otelgrep latency --by url output.log
+  otelgrep latency --by route,status --every 1m --format csv output.log
+  otelgrep latency --by method --where 'status>=500' --since 10m output.log
+
+Errors are requests answered 5xx or whose span status is ERROR. Requests per second divide the
+count by the time the filtered requests cover (first start to last end), or by the bucket width
+with --every. The sparkline shows each group's median latency in 12 equal slices of that time,
+scaled from zero to the group's highest slice.
+
+Exit codes: 0 when every record was read; 1 when some records could not be read (the result is
+still printed, and stderr names each bad record as FILE:LINE: reason); 2 on an error (a missing or
+unreadable file, bad arguments, or any bad record with --strict).";
+
+/// `otelgrep latency`.
+#[derive(Debug, Args)]
+pub struct LatencyArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Group by these keys, comma-separated: the aliases url, route, target, method, status,
+    /// service, name, kind (they resolve across semantic-convention renames), or any attribute
+    /// name. `http.url` and `http.status_code` fall back to their renamed twins, and stderr says so.
+    #[arg(long, value_delimiter = ',', default_value = "route", value_name = "KEY,...")]
+    pub by: Vec<String>,
+    /// Collapse identifiers in url/target keys (`/delete/3` becomes `/delete/{id}`), preferring
+    /// the span's `http.route`.
+    #[arg(long)]
+    pub template: bool,
+    /// Percentiles to show, comma-separated, each in 0..=100.
+    #[arg(long, value_delimiter = ',', default_value = "50,90,95,99", value_name = "P,...")]
+    pub percentiles: Vec<f64>,
+    /// One row per time bucket of this width and group (bucket start in UTC, RFC 3339), sorted by
+    /// time: 10s, 1m, 1h, 1d, or 500ms.
+    #[arg(long, value_name = "WIDTH")]
+    pub every: Option<String>,
+    /// Unit of the durations.
+    #[arg(long, value_enum, default_value_t = Unit::Ms)]
+    pub unit: Unit,
+    /// Which spans count as requests.
+    #[arg(long, value_enum, default_value_t = KindFilter::Entry)]
+    pub kind: KindFilter,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub table: TableArgs,
+}
+
+/// Duration units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Unit {
+    Ns,
+    Us,
+    Ms,
+    S,
+}
+
+impl Unit {
+    /// Nanoseconds in one unit.
+    pub fn ns(self) -> f64 {
+        match self {
+            Unit::Ns => 1.0,
+            Unit::Us => 1e3,
+            Unit::Ms => 1e6,
+            Unit::S => 1e9,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Ns => "ns",
+            Unit::Us => "us",
+            Unit::Ms => "ms",
+            Unit::S => "s",
+        }
+    }
+}
+
+/// The filters every query command takes.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Keep spans for which EXPR holds; repeat to require several. `KEY=VALUE`, `KEY!=VALUE`,
+    /// `KEY>N`, `KEY>=N`, `KEY<N`, `KEY<=N` (numbers compare as numbers), `KEY~REGEX`,
+    /// `KEY!~REGEX`, `KEY exists`, `KEY missing`; `status=5xx` matches a status class. KEY is an
+    /// alias (url, route, target, method, status, service, name, kind) or an attribute name. A span
+    /// without KEY only passes `missing`.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub wheres: Vec<String>,
+    /// Only spans starting at or after this time: RFC 3339 (UTC when no offset is given) or a
+    /// duration before now (30s, 10m, 2h, 1d).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only spans starting before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only spans from these services (`service.name`), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub service: Vec<String>,
+}
+
+/// How result tables are cut, ordered and printed.
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    /// Show only the first N groups (by the sort order).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Order by this output column: figures largest first, text columns A to Z. By default the
+    /// most frequent first.
+    #[arg(long, value_name = "COLUMN")]
+    pub sort: Option<String>,
+    /// Output format. Tables fit the terminal's width; colours only on a terminal, never when
+    /// NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 /// `otelgrep urls`.
@@ -41,12 +162,10 @@ pub struct UrlsArgs {
     /// Which spans count as requests.
     #[arg(long, value_enum, default_value_t = KindFilter::Entry)]
     pub kind: KindFilter,
-    /// Show only the N most requested.
-    #[arg(long, value_name = "N")]
-    pub top: Option<usize>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub table: TableArgs,
 }
 
 /// `--kind` values.

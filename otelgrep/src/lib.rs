@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod filter;
 pub mod frame;
 pub mod keys;
 pub mod model;
@@ -19,7 +20,7 @@ pub mod render;
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, InputArgs, InputFormat};
+use crate::cli::{Cli, Command, FilterArgs, InputArgs, InputFormat};
 use crate::parse::{Format, Report, Sink};
 
 /// Bad records listed on stderr before the rest are only counted.
@@ -37,7 +38,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             Ok(code)
         }
         Command::Urls(args) => {
-            let config = cmd::urls::Config { kind: args.kind, template: args.template };
+            let config = cmd::urls::Config { kind: args.kind, template: args.template, filter: filter(&args.filter)? };
             let Some(inputs) = read_all::<cmd::urls::Rows>(&args.input, &config, err)? else {
                 return Ok(ExitCode::from(2));
             };
@@ -45,7 +46,27 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             cmd::urls::run(&args, inputs, out)?;
             Ok(code)
         }
+        Command::Latency(args) => {
+            let config = cmd::latency::Config::new(&args, filter(&args.filter)?)?;
+            let Some(inputs) = read_all::<cmd::latency::Samples>(&args.input, &config, err)? else {
+                return Ok(ExitCode::from(2));
+            };
+            let code = exit_code(&inputs);
+            cmd::latency::run(&args, inputs, out, err)?;
+            Ok(code)
+        }
     }
+}
+
+/// The shared filters, checked before any input is read; relative times count back from now.
+fn filter(args: &FilterArgs) -> anyhow::Result<filter::Filter> {
+    Ok(filter::Filter::new(
+        &args.wheres,
+        args.since.as_deref(),
+        args.until.as_deref(),
+        &args.service,
+        filter::now_ns(),
+    )?)
 }
 
 /// Reads and parses every input into the command's sink. Reports bad records on `err`; with

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use comfy_table::{Attribute, CellAlignment, Color, ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
@@ -79,8 +79,14 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
 pub enum Cell {
     Str(String),
     Int(i64),
+    /// A figure, and the decimals a table shows of it (CSV and JSON get every digit).
+    Float(f64, usize),
     /// Several values: a JSON array, joined with `, ` elsewhere.
     List(Vec<String>),
+    /// No value (JSON `null`, an empty CSV field).
+    Null,
+    /// A cell shown in red when colours are on: something went wrong (errors > 0).
+    Alert(Box<Cell>),
 }
 
 impl Cell {
@@ -88,7 +94,28 @@ impl Cell {
         match self {
             Cell::Str(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
+            Cell::Float(f, _) => f.to_string(),
             Cell::List(items) => items.join(", "),
+            Cell::Null => String::new(),
+            Cell::Alert(c) => c.text(),
+        }
+    }
+
+    /// As a table shows it: figures rounded, control characters escaped (a captured value must not
+    /// move the cursor or colour the terminal, and C1 characters from mojibake break alignment).
+    fn shown(&self) -> String {
+        match self {
+            Cell::Float(f, decimals) => format!("{f:.decimals$}"),
+            Cell::Alert(c) => c.shown(),
+            other => escape_controls(&other.text()),
+        }
+    }
+
+    pub fn numeric(&self) -> bool {
+        match self {
+            Cell::Int(_) | Cell::Float(..) => true,
+            Cell::Alert(c) => c.numeric(),
+            _ => false,
         }
     }
 
@@ -96,14 +123,52 @@ impl Cell {
         match self {
             Cell::Str(s) => serde_json::Value::String(s.clone()),
             Cell::Int(i) => serde_json::Value::from(*i),
+            // NaN and infinities have no JSON number: null.
+            Cell::Float(f, _) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
             Cell::List(items) => serde_json::Value::from(items.clone()),
+            Cell::Null => serde_json::Value::Null,
+            Cell::Alert(c) => c.json(),
+        }
+    }
+
+    /// Orders two cells of one column: numbers by value, text by text.
+    pub fn compare(&self, other: &Cell) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        let num = |c: &Cell| match c {
+            Cell::Int(i) => Some(*i as f64),
+            Cell::Float(f, _) => Some(*f),
+            Cell::Alert(c) => match **c {
+                Cell::Int(i) => Some(i as f64),
+                Cell::Float(f, _) => Some(f),
+                _ => None,
+            },
+            _ => None,
+        };
+        match (num(self), num(other)) {
+            (Some(a), Some(b)) => a.total_cmp(&b),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => self.text().cmp(&other.text()),
         }
     }
 }
 
+/// Whether tables may use colour: only on a terminal, and never with `NO_COLOR` set (no-color.org).
+pub fn colours_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// Prints rows under named columns in the chosen format. CSV and JSON use the column names as
-/// they are, so scripts, spreadsheets and DuckDB can take them directly.
-pub fn rows(columns: &[&str], rows: &[Vec<Cell>], format: OutputFormat, out: &mut dyn Write) -> anyhow::Result<()> {
+/// they are, so scripts, spreadsheets and DuckDB can take them directly. `colour` only affects
+/// tables.
+pub fn rows(
+    columns: &[&str],
+    rows: &[Vec<Cell>],
+    format: OutputFormat,
+    colour: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let object = |row: &Vec<Cell>| -> serde_json::Map<String, serde_json::Value> {
         columns.iter().zip(row).map(|(c, v)| (c.to_string(), v.json())).collect()
     };
@@ -111,12 +176,23 @@ pub fn rows(columns: &[&str], rows: &[Vec<Cell>], format: OutputFormat, out: &mu
         OutputFormat::Table => {
             let mut table = Table::new();
             table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-            table.set_header(columns.to_vec());
+            if colour {
+                table.enforce_styling();
+                table.set_header(columns.iter().map(|c| comfy_table::Cell::new(c).add_attribute(Attribute::Bold)));
+            } else {
+                table.set_header(columns.to_vec());
+            }
             for row in rows {
-                table.add_row(row.iter().map(Cell::text).collect::<Vec<_>>());
+                table.add_row(row.iter().map(|c| {
+                    let cell = comfy_table::Cell::new(c.shown());
+                    match c {
+                        Cell::Alert(_) if colour => cell.fg(Color::Red),
+                        _ => cell,
+                    }
+                }));
             }
             for (i, cell) in rows.first().into_iter().flatten().enumerate() {
-                if matches!(cell, Cell::Int(_)) {
+                if cell.numeric() {
                     if let Some(col) = table.column_mut(i) {
                         col.set_cell_alignment(CellAlignment::Right);
                     }
@@ -145,16 +221,24 @@ pub fn rows(columns: &[&str], rows: &[Vec<Cell>], format: OutputFormat, out: &mu
             let esc = |s: String| s.replace('|', "\\|").replace('\n', " ");
             writeln!(out, "| {} |", columns.join(" | "))?;
             let rule: Vec<&str> = match rows.first() {
-                Some(r) => r.iter().map(|c| if matches!(c, Cell::Int(_)) { "---:" } else { "---" }).collect(),
+                Some(r) => r.iter().map(|c| if c.numeric() { "---:" } else { "---" }).collect(),
                 None => columns.iter().map(|_| "---").collect(),
             };
             writeln!(out, "|{}|", rule.join("|"))?;
             for row in rows {
-                writeln!(out, "| {} |", row.iter().map(|c| esc(c.text())).collect::<Vec<_>>().join(" | "))?;
+                writeln!(out, "| {} |", row.iter().map(|c| esc(c.shown())).collect::<Vec<_>>().join(" | "))?;
             }
         }
     }
     Ok(())
+}
+
+/// `\u{1b}` for ESC and the like; everything else as it is.
+fn escape_controls(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
 
 /// RFC 4180: quote a field that holds a comma, a quote or a line break.

@@ -119,3 +119,34 @@ fn empty_input_is_an_empty_table_not_an_error() {
     let (json, code) = otelgrep(&["urls", "--format", "json", empty.to_str().unwrap()]);
     assert_eq!((json.trim(), code), ("[]", 0));
 }
+
+#[test]
+fn filters_and_sort_apply_to_urls_too() {
+    let log = sample("python-flask/flask-default.log");
+    let path = log.to_str().unwrap();
+    let rows = |args: &[&str]| -> Vec<Value> {
+        let mut all = vec!["urls", "--format", "json"];
+        all.extend(args);
+        all.push(path);
+        let (json, code) = otelgrep(&all);
+        assert_eq!(code, 0, "{args:?}");
+        serde_json::from_str(&json).unwrap()
+    };
+    // The Flask capture's one 500 (the id overflow) and its one 404-free POST route.
+    let errors = rows(&["--where", "status>=500"]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["url"], "http://127.0.0.1:5000/delete/99999999999999999999999");
+    let tsv = std::fs::read_to_string(sample("python-flask/flask-default.requests.tsv")).unwrap();
+    let posts = tsv.lines().filter(|l| l.split('\t').nth(1) == Some("POST")).count() as u64;
+    let counted: u64 = rows(&["--where", "method=POST"]).iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, posts);
+    let by_url = rows(&["--sort", "url"]);
+    let urls: Vec<&str> = by_url.iter().map(|r| r["url"].as_str().unwrap()).collect();
+    assert!(urls.windows(2).all(|w| w[0] <= w[1]), "{urls:?}");
+    // Times are text columns: earliest first.
+    let earliest = rows(&["--sort", "last_seen", "--top", "1"]);
+    let first = by_url.iter().map(|r| r["last_seen"].as_str().unwrap()).min().unwrap();
+    assert_eq!(earliest[0]["last_seen"], first);
+    assert!(rows(&["--until", "2026-11-27T23:37:19Z"]).is_empty(), "nothing before the first request");
+    assert_eq!(rows(&["--since", "2026-11-27T23:37:19Z"]).len(), by_url.len());
+}

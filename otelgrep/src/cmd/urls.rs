@@ -3,18 +3,21 @@
 use std::io::Write;
 
 use crate::cli::{KindFilter, UrlsArgs};
+use crate::cmd::{sort_column, sort_rows, wanted};
+use crate::filter::Filter;
 use crate::frame::{self, Request};
 use crate::keys::{Key, resolve, template};
-use crate::model::{LogRecord, MetricPoint, Span, SpanKind};
+use crate::model::{LogRecord, MetricPoint, Span};
 use crate::parse::time::format_rfc3339;
 use crate::parse::{Needs, Report, Sink};
 use crate::render::{self, Cell};
 
 /// What every worker's sink needs to know.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub kind: KindFilter,
     pub template: bool,
+    pub filter: Filter,
 }
 
 /// The sink: one row per request span, filtered and keyed as it arrives.
@@ -24,32 +27,17 @@ pub struct Rows {
     pub rows: Vec<Request>,
 }
 
-fn wanted(kind: KindFilter, s: &Span) -> bool {
-    match kind {
-        // Entry spans: SERVER, or roots whose kind the format did not give.
-        KindFilter::Entry => {
-            s.kind == SpanKind::Server || (s.kind == SpanKind::Unspecified && s.parent_span_id.is_none())
-        }
-        KindFilter::Server => s.kind == SpanKind::Server,
-        KindFilter::Client => s.kind == SpanKind::Client,
-        KindFilter::Internal => s.kind == SpanKind::Internal,
-        KindFilter::Producer => s.kind == SpanKind::Producer,
-        KindFilter::Consumer => s.kind == SpanKind::Consumer,
-        KindFilter::All => true,
-    }
-}
-
 impl Sink for Rows {
     type Config = Config;
     /// URLs, methods and statuses live in span attributes; events and bodies are not needed.
     const NEEDS: Needs = Needs { attributes: true, events: false, bodies: false };
 
     fn new(config: &Config) -> Self {
-        Rows { config: *config, rows: Vec::new() }
+        Rows { config: config.clone(), rows: Vec::new() }
     }
 
     fn span(&mut self, s: Span) {
-        if !wanted(self.config.kind, &s) {
+        if !wanted(self.config.kind, &s) || !self.config.filter.span(&s) {
             return;
         }
         let url = match resolve(&Key::Url, &s) {
@@ -72,16 +60,14 @@ impl Sink for Rows {
     }
 }
 
-/// Prints the table of URLs.
+/// Prints the table of URLs: most requested first unless `--sort` says otherwise.
 pub fn run(args: &UrlsArgs, inputs: Vec<(String, Report, Rows)>, out: &mut dyn Write) -> anyhow::Result<()> {
     let requests: Vec<Request> = inputs.into_iter().flat_map(|(_, _, r)| r.rows).collect();
-    let mut urls = frame::urls(&requests)?;
-    if let Some(n) = args.top {
-        urls.truncate(n);
-    }
+    let urls = frame::urls(&requests)?;
     let header = if args.template { "template" } else { "url" };
     let columns = [header, "count", "methods", "statuses", "first_seen", "last_seen"];
-    let rows: Vec<Vec<Cell>> = urls
+    let sort = args.table.sort.as_deref().map(|s| sort_column(&columns, s)).transpose()?;
+    let mut rows: Vec<Vec<Cell>> = urls
         .into_iter()
         .map(|u| {
             vec![
@@ -94,5 +80,11 @@ pub fn run(args: &UrlsArgs, inputs: Vec<(String, Report, Rows)>, out: &mut dyn W
             ]
         })
         .collect();
-    render::rows(&columns, &rows, args.format, out)
+    if let Some(column) = sort {
+        sort_rows(&mut rows, column);
+    }
+    if let Some(n) = args.table.top {
+        rows.truncate(n);
+    }
+    render::rows(&columns, &rows, args.table.format, render::colours_wanted(), out)
 }

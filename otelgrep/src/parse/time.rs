@@ -65,6 +65,15 @@ pub fn format_rfc3339(ns: i64) -> String {
     )
 }
 
+/// As `format_rfc3339`, without the fraction when it is zero (time bucket starts: `...T10:01:00Z`).
+pub fn format_rfc3339_whole(ns: i64) -> String {
+    let full = format_rfc3339(ns);
+    match full.strip_suffix(".000000Z") {
+        Some(whole) if ns.rem_euclid(1000) == 0 => format!("{whole}Z"),
+        _ => full,
+    }
+}
+
 // Howard Hinnant's algorithms (http://howardhinnant.github.io/date_algorithms.html).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -110,5 +119,7 @@ mod tests {
     fn formats_back() {
         assert_eq!(format_rfc3339(1_795_822_639_814_807_000), "2026-11-27T23:37:19.814807Z");
         assert_eq!(format_rfc3339(951_825_600_500_000_000), "2000-02-29T12:00:00.500000Z");
+        assert_eq!(format_rfc3339_whole(951_825_600_000_000_000), "2000-02-29T12:00:00Z");
+        assert_eq!(format_rfc3339_whole(951_825_600_500_000_000), "2000-02-29T12:00:00.500000Z");
     }
 }

@@ -1,0 +1,296 @@
+//! `otelgrep latency`: per group of requests, the count, errors, rate and exact percentiles of
+//! their durations, over the whole capture or per `--every` time bucket.
+//!
+//! The sink keeps only what the figures need (the group keys, start, end and whether it failed)
+//! for spans that pass the filters; `frame::latency` aggregates; this module orders, cuts and
+//! lays out the rows, and says on stderr when a key asked for by name came from another attribute.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use crate::cli::{KindFilter, LatencyArgs, OutputFormat, Unit};
+use crate::cmd::{compare_cells, sort_column, sort_rows, wanted};
+use crate::filter::{Filter, parse_duration};
+use crate::frame::{self, Durations, LatencyQuery, LatencyRow};
+use crate::keys::{Key, resolve, template};
+use crate::model::{LogRecord, MetricPoint, Span, StatusCode};
+use crate::parse::time::format_rfc3339_whole;
+use crate::parse::{Needs, Report, Sink};
+use crate::render::{self, Cell};
+
+/// Slices of the covered time in a sparkline.
+const SPARK_SLICES: usize = 12;
+
+/// What every worker's sink needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub kind: KindFilter,
+    pub keys: Vec<Key>,
+    pub template: bool,
+    pub filter: Filter,
+}
+
+impl Config {
+    /// Checks the arguments before any input is read.
+    pub fn new(args: &LatencyArgs, filter: Filter) -> anyhow::Result<Config> {
+        if args.by.iter().any(|k| k.trim().is_empty()) {
+            anyhow::bail!("--by: empty key in '{}'", args.by.join(","));
+        }
+        if let Some(p) = args.percentiles.iter().find(|p| !(0.0..=100.0).contains(*p)) {
+            anyhow::bail!("--percentiles: {p} is not between 0 and 100");
+        }
+        if let Some(every) = &args.every {
+            parse_duration(every)
+                .ok_or_else(|| anyhow::anyhow!("--every {every}: give a width like 10s, 1m, 1h, 1d or 500ms"))?;
+        }
+        Ok(Config {
+            kind: args.kind,
+            keys: args.by.iter().map(|k| Key::parse(k.trim())).collect(),
+            template: args.template,
+            filter,
+        })
+    }
+}
+
+/// The sink: the durations of the spans that pass, and where each key's values came from.
+#[derive(Debug)]
+pub struct Samples {
+    config: Config,
+    pub durations: Durations,
+    /// Per key: attribute the value came from (or `(none)`) → spans.
+    pub sources: Vec<BTreeMap<&'static str, u64>>,
+}
+
+/// Keys whose values are paths or URLs, which `--template` collapses.
+fn templated(key: &Key) -> bool {
+    match key {
+        Key::Url | Key::Target => true,
+        Key::Attribute(a) => matches!(a.as_str(), "http.url" | "url.full" | "http.target" | "url.path"),
+        _ => false,
+    }
+}
+
+/// Errors: a 5xx response, or a span whose status is ERROR.
+fn failed(s: &Span) -> bool {
+    s.status == StatusCode::Error
+        || resolve(&Key::Status, s).and_then(|r| r.value.parse::<u16>().ok()).is_some_and(|c| (500..600).contains(&c))
+}
+
+impl Sink for Samples {
+    type Config = Config;
+    /// Keys and statuses live in attributes; events and bodies are not needed.
+    const NEEDS: Needs = Needs { attributes: true, events: false, bodies: false };
+
+    fn new(config: &Config) -> Self {
+        let n = config.keys.len();
+        Samples {
+            config: config.clone(),
+            durations: Durations { keys: vec![Vec::new(); n], ..Durations::default() },
+            sources: vec![BTreeMap::new(); n],
+        }
+    }
+
+    fn span(&mut self, s: Span) {
+        if !wanted(self.config.kind, &s) || !self.config.filter.span(&s) {
+            return;
+        }
+        for (i, key) in self.config.keys.iter().enumerate() {
+            let r = resolve(key, &s);
+            *self.sources[i].entry(r.as_ref().map_or("(none)", |r| r.source)).or_default() += 1;
+            let value =
+                r.map(|r| if self.config.template && templated(key) { template(&s, &r.value) } else { r.value });
+            self.durations.keys[i].push(value);
+        }
+        self.durations.start_ns.push(s.start_ns);
+        self.durations.end_ns.push(s.end_ns);
+        self.durations.error.push(failed(&s));
+    }
+    fn log(&mut self, _: LogRecord) {}
+    fn point(&mut self, _: MetricPoint) {}
+    fn merge(&mut self, later: Self) {
+        let (d, l) = (&mut self.durations, later.durations);
+        for (mine, theirs) in d.keys.iter_mut().zip(l.keys) {
+            mine.extend(theirs);
+        }
+        d.start_ns.extend(l.start_ns);
+        d.end_ns.extend(l.end_ns);
+        d.error.extend(l.error);
+        for (mine, theirs) in self.sources.iter_mut().zip(later.sources) {
+            for (k, v) in theirs {
+                *mine.entry(k).or_default() += v;
+            }
+        }
+    }
+}
+
+/// `99.9` → `p99.9`, `50` → `p50`.
+fn percentile_name(p: f64) -> String {
+    format!("p{p}")
+}
+
+/// Eight heights, scaled from zero to the row's highest slice; a blank for slices without requests.
+fn sparkline(slices: &[Option<f64>]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let top = slices.iter().flatten().fold(0.0_f64, |a, &b| a.max(b));
+    slices
+        .iter()
+        .map(|s| match s {
+            None => ' ',
+            Some(_) if top <= 0.0 => BARS[0],
+            Some(v) => BARS[((v / top * 8.0).ceil() as usize).clamp(1, 8) - 1],
+        })
+        .collect()
+}
+
+/// Decimals a table shows per unit: microseconds in every unit.
+fn decimals(unit: Unit) -> usize {
+    match unit {
+        Unit::Ns => 0,
+        Unit::Us => 0,
+        Unit::Ms => 3,
+        Unit::S => 6,
+    }
+}
+
+/// Prints the latency table.
+pub fn run(
+    args: &LatencyArgs,
+    inputs: Vec<(String, Report, Samples)>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut inputs = inputs.into_iter().map(|(_, _, s)| s);
+    let mut all = inputs.next().expect("clap requires at least one file");
+    for s in inputs {
+        all.merge(s);
+    }
+    let every_ns = args.every.as_deref().and_then(parse_duration);
+    let query = LatencyQuery { percentiles: args.percentiles.clone(), every_ns, spark_slices: SPARK_SLICES };
+    let result = frame::latency(&all.durations, &query)?;
+    note_sources(args, &all.sources, err)?;
+
+    let table = matches!(args.table.format, OutputFormat::Table | OutputFormat::Markdown);
+    let trend = table && every_ns.is_none();
+    let key_names: Vec<&str> = args.by.iter().map(|k| k.trim()).collect();
+    let mut columns: Vec<String> = key_names.iter().map(|k| k.to_string()).collect();
+    if every_ns.is_some() {
+        columns.push("bucket".into());
+    }
+    columns.extend(["count", "errors", "error_pct", "rps", "min"].map(String::from));
+    columns.extend(args.percentiles.iter().map(|p| percentile_name(*p)));
+    columns.push("max".into());
+    if trend {
+        columns.push("trend".into());
+    }
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let sort = args.table.sort.as_deref().map(|s| sort_column(&columns, s)).transpose()?;
+
+    let unit = args.unit.ns();
+    let window_s = result.covered.map(|(t0, t1)| (t1 - t0) as f64 / 1e9);
+    let cells = |r: &LatencyRow, with_bucket: bool| -> Vec<Cell> {
+        let mut row: Vec<Cell> = r.keys.iter().map(|k| k.clone().map_or(Cell::Null, Cell::Str)).collect();
+        if with_bucket {
+            row.push(r.bucket.map_or(Cell::Null, |b| Cell::Str(format_rfc3339_whole(b))));
+        }
+        let seconds = match every_ns {
+            Some(e) if with_bucket => Some(e as f64 / 1e9),
+            _ => window_s,
+        };
+        let errors = Cell::Int(r.errors as i64);
+        let pct = Cell::Float(100.0 * r.errors as f64 / r.count as f64, 1);
+        let alert = |c: Cell| if r.errors > 0 { Cell::Alert(Box::new(c)) } else { c };
+        row.push(Cell::Int(r.count as i64));
+        row.push(alert(errors));
+        row.push(alert(pct));
+        row.push(seconds.filter(|s| *s > 0.0).map_or(Cell::Null, |s| Cell::Float(r.count as f64 / s, 2)));
+        // Interpolated nanoseconds, rounded to a picosecond so that 79600 ns prints as 0.0796 ms
+        // and not 0.07960000000000002.
+        let figure = |ns: f64| Cell::Float((ns * 1e3).round() / 1e3 / unit, decimals(args.unit));
+        row.push(figure(r.min));
+        row.extend(r.percentiles.iter().map(|p| figure(*p)));
+        row.push(figure(r.max));
+        if trend {
+            row.push(Cell::Str(sparkline(&r.spark)));
+        }
+        row
+    };
+
+    // Groups, most requested first (then by key), or by --sort; --top keeps the first N.
+    let mut overall = result.overall;
+    overall.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| compare_keys(&a.keys, &b.keys)));
+    let mut ranked: Vec<(Vec<Cell>, LatencyRow)> = overall.into_iter().map(|r| (cells(&r, false), r)).collect();
+    if let Some(c) = sort {
+        ranked.sort_by(|a, b| compare_cells(&a.0[c], &b.0[c]));
+    }
+    let groups = ranked.len();
+    if let Some(n) = args.table.top {
+        ranked.truncate(n);
+    }
+
+    let rows: Vec<Vec<Cell>> = match every_ns {
+        None => ranked.into_iter().map(|(cells, _)| cells).collect(),
+        Some(_) => {
+            // One row per bucket and group, by time, the groups in their overall order within a bucket
+            // (or by --sort within the bucket).
+            let rank: HashMap<&Vec<Option<String>>, usize> =
+                ranked.iter().enumerate().map(|(i, (_, r))| (&r.keys, i)).collect();
+            let mut buckets: Vec<(i64, usize, &LatencyRow)> = result
+                .buckets
+                .iter()
+                .filter_map(|r| rank.get(&r.keys).map(|&i| (r.bucket.unwrap_or(0), i, r)))
+                .collect();
+            buckets.sort_by_key(|(b, i, _)| (*b, *i));
+            let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(buckets.len());
+            let mut start = 0;
+            for (i, (b, _, r)) in buckets.iter().enumerate() {
+                rows.push(cells(r, true));
+                let last = buckets.get(i + 1).is_none_or(|(next, _, _)| next != b);
+                if last {
+                    if let Some(c) = sort {
+                        sort_rows(&mut rows[start..], c);
+                    }
+                    start = rows.len();
+                }
+            }
+            rows
+        }
+    };
+    render::rows(&columns, &rows, args.table.format, render::colours_wanted(), out)?;
+    if args.table.format == OutputFormat::Table {
+        // What the figures are, under the table (data formats keep plain column names).
+        let requests = all.durations.start_ns.len();
+        writeln!(
+            out,
+            "{requests} request{} in {groups} group{}; durations in {}, percentiles exact (linear interpolation)",
+            if requests == 1 { "" } else { "s" },
+            if groups == 1 { "" } else { "s" },
+            args.unit.as_str(),
+        )?;
+    }
+    Ok(())
+}
+
+/// Missing keys after present ones, then text order.
+fn compare_keys(a: &[Option<String>], b: &[Option<String>]) -> std::cmp::Ordering {
+    a.iter().map(|k| (k.is_none(), k)).cmp(b.iter().map(|k| (k.is_none(), k)))
+}
+
+/// Says on stderr when a key asked for by an attribute name took its value elsewhere for some
+/// spans (`http.url` rebuilt, `http.status_code` read from `http.response.status_code`), or had none.
+fn note_sources(
+    args: &LatencyArgs,
+    sources: &[BTreeMap<&'static str, u64>],
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    for (name, counts) in args.by.iter().map(|k| k.trim()).zip(sources) {
+        let literal =
+            !matches!(Key::parse(name), Key::Attribute(_)) || counts.keys().all(|s| *s == "attribute" || *s == name);
+        if literal {
+            continue;
+        }
+        let from: Vec<String> =
+            counts.iter().map(|(s, n)| format!("{s} ({n} span{})", if *n == 1 { "" } else { "s" })).collect();
+        writeln!(err, "otelgrep: note: --by {name} took its values from {}", from.join(", "))?;
+    }
+    Ok(())
+}

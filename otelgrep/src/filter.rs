@@ -1,0 +1,237 @@
+//! The filters every query command shares: `--where`, `--since/--until` and `--service`.
+//!
+//! Expressions are parsed once, before any input is read, so a typo is an argument error (exit 2)
+//! and not a silent empty table. A filter is a pure predicate over a span, built to be shared by
+//! the worker threads (`Sync`), and applied as records arrive so rejected spans are never kept.
+//! Keys resolve exactly as `--by` keys do (`keys.rs`), across semantic-convention renames.
+
+use std::cmp::Ordering;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use regex::Regex;
+
+use crate::keys::{Key, resolve};
+use crate::model::Span;
+use crate::parse::time::parse_utc;
+
+/// What a `--where` expression compares with.
+#[derive(Debug, Clone)]
+enum Test {
+    Exists,
+    Missing,
+    Cmp(Ordering, bool, String),
+    /// `status=5xx`: a status class.
+    Class(u8, bool),
+    Matches(Regex, bool),
+}
+
+/// One `--where` expression.
+#[derive(Debug, Clone)]
+pub struct Where {
+    key: Key,
+    test: Test,
+}
+
+/// An expression that could not be read, with what was expected.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct FilterError(String);
+
+impl Where {
+    /// Reads `KEY OP VALUE` (`=`, `!=`, `>`, `>=`, `<`, `<=`, `~` regex, `!~`) or `KEY exists` /
+    /// `KEY missing`. Spaces around the operator are allowed, and the value may be quoted.
+    pub fn parse(expr: &str) -> Result<Where, FilterError> {
+        let e = expr.trim();
+        for (suffix, test) in [(" exists", Test::Exists), (" missing", Test::Missing), (" !exists", Test::Missing)] {
+            if let Some(key) = e.strip_suffix(suffix).map(str::trim).filter(|k| !k.is_empty()) {
+                return Ok(Where { key: Key::parse(key), test });
+            }
+        }
+        let bad = |why: &str| {
+            FilterError(format!(
+                "--where '{expr}': {why} (expected KEY=VALUE, KEY!=VALUE, KEY>=N, KEY<N, KEY~REGEX, KEY!~REGEX, \
+                 KEY exists or KEY missing)"
+            ))
+        };
+        let at = e.find(['=', '!', '<', '>', '~']).ok_or_else(|| bad("no operator"))?;
+        let key = e[..at].trim();
+        if key.is_empty() {
+            return Err(bad("no key before the operator"));
+        }
+        let rest = &e[at..];
+        let (op, value) = ["!=", ">=", "<=", "!~", "=", ">", "<", "~"]
+            .iter()
+            .find_map(|op| rest.strip_prefix(op).map(|v| (*op, v)))
+            .ok_or_else(|| bad("unknown operator"))?;
+        let value = unquote(value.trim());
+        if !op.contains('~') && value.starts_with(['=', '<', '>', '!', '~']) {
+            return Err(bad("two operators in a row"));
+        }
+        let test = match op {
+            "~" | "!~" => {
+                let re = Regex::new(value).map_err(|err| bad(&format!("bad regular expression: {err}")))?;
+                Test::Matches(re, op == "~")
+            }
+            "=" | "!=" if is_class(value) => Test::Class(value.as_bytes()[0] - b'0', op == "="),
+            "=" => Test::Cmp(Ordering::Equal, true, value.to_string()),
+            "!=" => Test::Cmp(Ordering::Equal, false, value.to_string()),
+            ">" => Test::Cmp(Ordering::Greater, true, value.to_string()),
+            "<=" => Test::Cmp(Ordering::Greater, false, value.to_string()),
+            "<" => Test::Cmp(Ordering::Less, true, value.to_string()),
+            ">=" => Test::Cmp(Ordering::Less, false, value.to_string()),
+            _ => unreachable!("every operator in the list is matched above"),
+        };
+        Ok(Where { key: Key::parse(key), test })
+    }
+
+    /// Whether the span passes. A span without the key passes only `missing` (as in SQL, a
+    /// comparison with nothing is never true, `!=` included).
+    pub fn matches(&self, span: &Span) -> bool {
+        let value = resolve(&self.key, span).map(|r| r.value);
+        match (&self.test, value) {
+            (Test::Exists, v) => v.is_some(),
+            (Test::Missing, v) => v.is_none(),
+            (_, None) => false,
+            (Test::Cmp(ord, want, operand), Some(v)) => (compare(&v, operand) == *ord) == *want,
+            (Test::Class(class, want), Some(v)) => {
+                let is = v.len() == 3 && v.as_bytes()[0] == b'0' + class && v.bytes().all(|b| b.is_ascii_digit());
+                is == *want
+            }
+            (Test::Matches(re, want), Some(v)) => re.is_match(&v) == *want,
+        }
+    }
+}
+
+/// `5xx`, `4XX`: a status class.
+fn is_class(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 3 && (b'1'..=b'5').contains(&b[0]) && b[1..].eq_ignore_ascii_case(b"xx")
+}
+
+fn unquote(v: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|s| s.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    v
+}
+
+/// Numbers compare as numbers (`status>=500`, `200.0=200`), anything else as text.
+fn compare(value: &str, operand: &str) -> Ordering {
+    match (value.parse::<f64>(), operand.parse::<f64>()) {
+        (Ok(a), Ok(b)) if !a.is_nan() && !b.is_nan() => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+        _ => value.cmp(operand),
+    }
+}
+
+/// Units of a duration as typed (`500ms`, `10s`, `1m`, `2h`, `1d`, `1w`), in nanoseconds.
+const UNITS: [(&str, i64); 6] = [
+    ("ms", 1_000_000),
+    ("s", 1_000_000_000),
+    ("m", 60_000_000_000),
+    ("h", 3_600_000_000_000),
+    ("d", 86_400_000_000_000),
+    ("w", 604_800_000_000_000),
+];
+
+/// Reads a duration (`10s`, `1m`, `1h`, `500ms`) as nanoseconds; `None` when it is not one.
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let t = s.trim();
+    UNITS.iter().find_map(|(suffix, ns)| {
+        let n: u32 = t.strip_suffix(suffix)?.parse().ok()?;
+        Some(i64::from(n) * ns).filter(|d| *d > 0)
+    })
+}
+
+/// Reads `--since`/`--until`: RFC 3339 (an offset, or UTC when none), or a duration before `now`
+/// (`90s`, `10m`, `2h`, `1d`, `500ms`), as `journalctl` and `docker logs` read them.
+pub fn parse_time(s: &str, now_ns: i64) -> Result<i64, FilterError> {
+    if let Some(d) = parse_duration(s) {
+        return Ok(now_ns - d);
+    }
+    parse_utc(s.trim()).ok_or_else(|| {
+        FilterError(format!(
+            "'{s}' is not a time: give RFC 3339 (2026-11-28T10:00:00Z, an offset or none for UTC) or a \
+             duration before now (30s, 10m, 2h, 1d)"
+        ))
+    })
+}
+
+/// Nanoseconds since the epoch, now.
+pub fn now_ns() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// Every filter a query command was given; an empty one lets everything through.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub wheres: Vec<Where>,
+    /// Spans starting at or after this time (ns).
+    pub since: Option<i64>,
+    /// Spans starting before this time (ns).
+    pub until: Option<i64>,
+    /// `service.name` values; empty means any.
+    pub services: Vec<String>,
+}
+
+impl Filter {
+    /// Builds the filter from the command line; `now_ns` anchors relative times.
+    pub fn new(
+        wheres: &[String],
+        since: Option<&str>,
+        until: Option<&str>,
+        services: &[String],
+        now_ns: i64,
+    ) -> Result<Filter, FilterError> {
+        Ok(Filter {
+            wheres: wheres.iter().map(|w| Where::parse(w)).collect::<Result<_, _>>()?,
+            since: since.map(|s| parse_time(s, now_ns)).transpose()?,
+            until: until.map(|s| parse_time(s, now_ns)).transpose()?,
+            services: services.to_vec(),
+        })
+    }
+
+    /// Whether a record at `time_ns` falls inside `--since`/`--until`.
+    pub fn in_time(&self, time_ns: i64) -> bool {
+        self.since.is_none_or(|s| time_ns >= s) && self.until.is_none_or(|u| time_ns < u)
+    }
+
+    /// Whether a span passes every filter (its start time is what `--since/--until` test).
+    pub fn span(&self, span: &Span) -> bool {
+        self.in_time(span.start_ns)
+            && (self.services.is_empty()
+                || span.resource.service_name().is_some_and(|n| self.services.iter().any(|s| s == n)))
+            && self.wheres.iter().all(|w| w.matches(span))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_that_do_not_parse_say_why() {
+        for bad in ["status", "=500", "url~(", "status=>500"] {
+            assert!(Where::parse(bad).is_err(), "{bad}");
+        }
+        for good in ["status>=500", "route = /add", "method!=GET", "url~^http://x", "http.route exists", "a missing"] {
+            assert!(Where::parse(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn numbers_compare_as_numbers() {
+        assert_eq!(compare("1000", "500"), Ordering::Greater);
+        assert_eq!(compare("200", "200.0"), Ordering::Equal);
+        assert_eq!(compare("abc", "abd"), Ordering::Less);
+    }
+
+    #[test]
+    fn relative_and_absolute_times() {
+        let now = 1_000_000_000_000_000_000;
+        assert_eq!(parse_time("10m", now).unwrap(), now - 600_000_000_000);
+        assert_eq!(parse_time("2026-11-28T01:00:00Z", now).unwrap(), 1_795_827_600_000_000_000);
+        assert!(parse_time("yesterday", now).is_err());
+    }
+}

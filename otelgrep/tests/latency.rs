@@ -1,0 +1,283 @@
+//! `otelgrep latency` as a user runs it, on real captures: counts equal the requests the client
+//! sent, percentiles equal an independent computation (tests/fixtures/latency/independent.py), time
+//! buckets add up to the totals, the filters keep what they say, and export order does not matter.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn sample(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples").join(rel)
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+/// Runs otelgrep: (stdout, stderr, exit code).
+fn otelgrep(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_otelgrep")).args(args).env("NO_COLOR", "1").output().unwrap();
+    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap(), out.status.code().unwrap())
+}
+
+/// `latency --format json` rows.
+fn rows(args: &[&str], file: &Path) -> Vec<Value> {
+    let mut all = vec!["latency", "--format", "json"];
+    all.extend(args);
+    all.push(file.to_str().unwrap());
+    let (out, err, code) = otelgrep(&all);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn key(row: &Value, names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| row[n].as_str().map_or_else(|| row[n].to_string(), str::to_string)).collect()
+}
+
+fn count(row: &Value) -> u64 {
+    row["count"].as_u64().unwrap()
+}
+
+#[test]
+fn percentiles_equal_an_independent_computation() {
+    for (capture, expected, by) in [
+        ("python-flask/flask-default.log", "latency/flask-default.by-url-status.json", ["url", "status"]),
+        ("todo/todo-default.log", "latency/todo-default.by-route-status.json", ["route", "status"]),
+    ] {
+        let got = rows(&["--by", &by.join(",")], &sample(capture));
+        let want: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(fixture(expected)).unwrap()).unwrap();
+        assert_eq!(got.len(), want.len(), "{capture}: groups");
+        let got: BTreeMap<Vec<String>, &Value> = got.iter().map(|r| (key(r, &by), r)).collect();
+        for w in &want {
+            let k: Vec<String> = w["key"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+            let g = got.get(&k).unwrap_or_else(|| panic!("{capture}: no row for {k:?}"));
+            assert_eq!(g["count"], w["count"], "{capture} {k:?}");
+            assert_eq!(g["errors"], w["errors"], "{capture} {k:?}");
+            for figure in ["min", "p50", "p90", "p95", "p99", "max"] {
+                let (a, b) = (g[figure].as_f64().unwrap(), w[figure].as_f64().unwrap());
+                assert!((a - b).abs() < 1e-9, "{capture} {k:?} {figure}: otelgrep {a}, independent {b}");
+            }
+        }
+    }
+}
+
+/// (url, status) → requests, from a `.requests.tsv`, with the capture's origin in front.
+fn sent(capture: &str, origin: &str) -> BTreeMap<Vec<String>, u64> {
+    let tsv = std::fs::read_to_string(sample(&format!("{capture}.requests.tsv"))).unwrap();
+    let mut want = BTreeMap::new();
+    for l in tsv.lines().skip(1) {
+        let f: Vec<&str> = l.split('\t').collect();
+        // The stable names cannot tell `/?` from `/` (url.query is omitted when empty).
+        let target = if capture.ends_with("todo-http") { f[2].strip_suffix('?').unwrap_or(f[2]) } else { f[2] };
+        *want.entry(vec![format!("{origin}{target}"), f[3].to_string()]).or_default() += 1;
+    }
+    want
+}
+
+#[test]
+fn counts_per_url_and_status_equal_the_requests_sent() {
+    for capture in ["python-flask/flask-default", "todo/todo-default", "todo/todo-http", "todo/todo-http-dup"] {
+        let got = rows(&["--by", "url,status"], &sample(&format!("{capture}.log")));
+        let got: BTreeMap<Vec<String>, u64> = got.iter().map(|r| (key(r, &["url", "status"]), count(r))).collect();
+        let first = &got.keys().next().unwrap()[0];
+        let origin = &first[..first[7..].find('/').unwrap() + 7];
+        assert_eq!(got, sent(capture, origin), "{capture}");
+    }
+}
+
+#[test]
+fn the_three_semconv_generations_give_the_same_table() {
+    // The same seeded requests, captured with old, stable and both HTTP names. Only the port
+    // differs between the runs, so group by path; stable names drop an empty query (`/?` is `/`).
+    let table = |capture: &str| -> Vec<(Vec<String>, u64, u64)> {
+        let got = rows(&["--by", "target,method,status"], &sample(capture));
+        let mut t: BTreeMap<Vec<String>, (u64, u64)> = BTreeMap::new();
+        for r in &got {
+            let mut k = key(r, &["target", "method", "status"]);
+            k[0] = k[0].strip_suffix('?').unwrap_or(&k[0]).to_string();
+            let e = t.entry(k).or_default();
+            e.0 += count(r);
+            e.1 += r["errors"].as_u64().unwrap();
+        }
+        t.into_iter().map(|(k, (n, e))| (k, n, e)).collect()
+    };
+    let old = table("todo/todo-default.log");
+    assert_eq!(old.iter().map(|r| r.1).sum::<u64>(), 400);
+    assert_eq!(table("todo/todo-http.log"), old, "stable names");
+    assert_eq!(table("todo/todo-http-dup.log"), old, "both names");
+}
+
+#[test]
+fn buckets_add_up_to_the_totals() {
+    let log = sample("todo/todo-default.log");
+    let total = rows(&["--by", "route"], &log);
+    for every in ["1s", "10s", "1m"] {
+        let buckets = rows(&["--by", "route", "--every", every], &log);
+        let mut sums: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for b in &buckets {
+            let e = sums.entry(b["route"].as_str().unwrap().to_string()).or_default();
+            e.0 += count(b);
+            e.1 += b["errors"].as_u64().unwrap();
+        }
+        let want: BTreeMap<String, (u64, u64)> = total
+            .iter()
+            .map(|r| (r["route"].as_str().unwrap().to_string(), (count(r), r["errors"].as_u64().unwrap())))
+            .collect();
+        assert_eq!(sums, want, "--every {every}");
+        // Sorted by time, bucket starts on the width's boundary.
+        let starts: Vec<&str> = buckets.iter().map(|b| b["bucket"].as_str().unwrap()).collect();
+        assert!(starts.windows(2).all(|w| w[0] <= w[1]), "--every {every}: {starts:?}");
+        if every == "1m" {
+            assert!(starts.iter().all(|s| s.ends_with(":00Z")), "{starts:?}");
+        }
+    }
+    // A capture of ~13 s in 1 s buckets has many of them; one minute holds it all.
+    assert!(rows(&["--by", "route", "--every", "1s"], &log).len() > total.len() * 5);
+}
+
+#[test]
+fn export_order_does_not_change_the_result() {
+    // The Flask capture with its records in reverse order: every figure must be the same.
+    let text = std::fs::read_to_string(sample("python-flask/flask-default.log")).unwrap();
+    let mut records: Vec<&str> = text.split_inclusive("\n}\n").collect();
+    assert!(records.len() > 300, "{}", records.len());
+    records.reverse();
+    let dir = std::env::temp_dir().join(format!("otelgrep-latency-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let reversed = dir.join("reversed.log");
+    std::fs::write(&reversed, records.concat()).unwrap();
+    let args = ["--by", "route,method", "--percentiles", "1,50,90,99.9"];
+    assert_eq!(rows(&args, &reversed), rows(&args, &sample("python-flask/flask-default.log")));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn empty_input_gives_an_empty_table() {
+    let dir = std::env::temp_dir().join(format!("otelgrep-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("app.log");
+    std::fs::write(&empty, "just the app talking\n * Running on http://127.0.0.1:5000\n").unwrap();
+    assert!(rows(&["--by", "url"], &empty).is_empty());
+    let (out, _, code) = otelgrep(&["latency", "--by", "url", "--format", "csv", empty.to_str().unwrap()]);
+    assert_eq!((out.as_str(), code), ("url,count,errors,error_pct,rps,min,p50,p90,p95,p99,max\n", 0));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn filters_keep_what_they_say() {
+    let log = sample("todo/todo-default.log");
+    let total: u64 = rows(&["--by", "status"], &log).iter().map(count).sum();
+    assert_eq!(total, 400);
+    let sum = |args: &[&str]| -> u64 { rows(args, &log).iter().map(count).sum() };
+    // 7 requests were answered 500, 11 404 (tsv); every status filter agrees with that.
+    assert_eq!(sum(&["--by", "status", "--where", "status>=500"]), 7);
+    assert_eq!(sum(&["--by", "status", "--where", "status=5xx"]), 7);
+    assert_eq!(sum(&["--by", "status", "--where", "status<500"]), 393);
+    assert_eq!(sum(&["--by", "status", "--where", "status = 404"]), 11);
+    // 404s and 405s (11 + 7) matched no route: `http.route exists` keeps all the others.
+    assert_eq!(sum(&["--by", "status", "--where", "http.route exists"]), 382);
+    assert_eq!(sum(&["--by", "status", "--where", "http.route missing"]), 18);
+    let methods = rows(&["--by", "method", "--where", "method!=GET"], &log);
+    assert!(methods.iter().all(|r| r["method"] != "GET") && !methods.is_empty(), "{methods:?}");
+    let adds = rows(&["--by", "route,method", "--where", "route=/add"], &log);
+    assert!(adds.iter().all(|r| r["route"] == "/add"), "{adds:?}");
+    let deletes = rows(&["--by", "url", "--where", r"url~/delete/\d+$"], &log);
+    assert!(deletes.iter().all(|r| r["url"].as_str().unwrap().contains("/delete/")));
+    // Several --where all hold.
+    assert_eq!(sum(&["--by", "status", "--where", "route=/delete/{id}", "--where", "status>=500"]), 7);
+    assert_eq!(sum(&["--by", "status", "--service", "todo"]), 400);
+    assert_eq!(sum(&["--by", "status", "--service", "someone-else"]), 0);
+    // --since and --until split the capture without losing or doubling a request.
+    let buckets = rows(&["--by", "status", "--every", "1s"], &log);
+    let cut = buckets[buckets.len() / 2]["bucket"].as_str().unwrap().to_string();
+    let (before, after) = (sum(&["--by", "status", "--until", &cut]), sum(&["--by", "status", "--since", &cut]));
+    assert!(before > 0 && after > 0);
+    assert_eq!(before + after, 400);
+    assert_eq!(sum(&["--by", "status", "--since", "1m"]), 0, "the capture is older than a minute");
+}
+
+#[test]
+fn bad_arguments_are_errors_naming_the_problem() {
+    let log = sample("todo/todo-default.log");
+    let log = log.to_str().unwrap();
+    for (args, says) in [
+        (vec!["--where", "status"], "--where 'status'"),
+        (vec!["--where", "url~("], "bad regular expression"),
+        (vec!["--since", "yesterday"], "'yesterday' is not a time"),
+        (vec!["--every", "5 minutes"], "--every 5 minutes"),
+        (vec!["--percentiles", "50,101"], "101 is not between 0 and 100"),
+        (vec!["--sort", "p42"], "--sort p42: no such column"),
+    ] {
+        let mut all = vec!["latency"];
+        all.extend(&args);
+        all.push(log);
+        let (out, err, code) = otelgrep(&all);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(out.is_empty() && err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn sort_top_percentiles_and_units() {
+    let log = sample("todo/todo-default.log");
+    let by_p99 = rows(&["--by", "route,status", "--sort", "p99"], &log);
+    let p99: Vec<f64> = by_p99.iter().map(|r| r["p99"].as_f64().unwrap()).collect();
+    assert!(p99.windows(2).all(|w| w[0] >= w[1]), "{p99:?}");
+    let by_route = rows(&["--by", "route,status", "--sort", "route"], &log);
+    let routes: Vec<&str> = by_route.iter().map(|r| r["route"].as_str().unwrap()).collect();
+    assert!(routes.windows(2).all(|w| w[0] <= w[1]), "{routes:?}");
+    // By default the most requested first; --top cuts.
+    let top = rows(&["--by", "route,status", "--top", "2"], &log);
+    assert_eq!(top.len(), 2);
+    assert_eq!(top[0]["route"], "/");
+    assert!(count(&top[0]) >= count(&top[1]));
+    // Chosen percentiles are the columns, and --unit scales every figure.
+    let ms = rows(&["--by", "route", "--percentiles", "50,99.9"], &log);
+    let us = rows(&["--by", "route", "--percentiles", "50,99.9", "--unit", "us"], &log);
+    for (m, u) in ms.iter().zip(&us) {
+        assert!(m.get("p90").is_none() && m.get("p99.9").is_some());
+        for figure in ["min", "p50", "p99.9", "max"] {
+            let (a, b) = (m[figure].as_f64().unwrap() * 1000.0, u[figure].as_f64().unwrap());
+            assert!((a - b).abs() < 1e-6, "{figure}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn a_renamed_attribute_asked_for_by_name_says_where_it_came_from() {
+    // The stable-names capture has no http.url: it is rebuilt, and stderr says so.
+    let (out, err, code) =
+        otelgrep(&["latency", "--by", "http.url", "--format", "csv", sample("todo/todo-http.log").to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("http.url,count,"), "{out}");
+    assert!(err.contains("--by http.url took its values from rebuilt (400 spans)"), "{err}");
+    // With the old names it is there: nothing to say.
+    let (_, err, _) = otelgrep(&[
+        "latency",
+        "--by",
+        "http.url",
+        "--format",
+        "csv",
+        sample("todo/todo-default.log").to_str().unwrap(),
+    ]);
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn the_table_shows_a_sparkline_and_every_format_the_same_rows() {
+    let log = sample("todo/todo-default.log");
+    let log = log.to_str().unwrap();
+    let (table, _, _) = otelgrep(&["latency", "--by", "route", log]);
+    assert!(table.contains("trend") && table.contains('█'), "{table}");
+    assert!(!table.contains('\u{1b}'), "no colour codes off a terminal");
+    let (csv, _, _) = otelgrep(&["latency", "--by", "route", "--format", "csv", log]);
+    let (nd, _, _) = otelgrep(&["latency", "--by", "route", "--format", "ndjson", log]);
+    let (md, _, _) = otelgrep(&["latency", "--by", "route", "--format", "markdown", log]);
+    let json = rows(&["--by", "route"], Path::new(log));
+    assert_eq!(csv.lines().count(), json.len() + 1);
+    assert_eq!(nd.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).collect::<Vec<_>>(), json);
+    assert_eq!(md.lines().count(), json.len() + 2);
+    assert!(!csv.contains("trend"), "no sparkline in data formats");
+}
