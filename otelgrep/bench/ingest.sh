@@ -2,7 +2,8 @@
 # Ingest speed: builds a 1 GB Python capture (copies of samples/python-flask/*.log) and a 1 GB Rust
 # capture (copies of samples/todo/*.log), then reports side by side, warm cache, best of 3:
 # `otelgrep summary` (release build), `grep -c` on the same file, and `cat > /dev/null`, in MB/s,
-# plus otelgrep's peak RSS. Usage: otelgrep/bench/ingest.sh [SIZE_MB]   (default 1000)
+# plus otelgrep's peak RSS; then `otelgrep latency --by url` on the same file and its time as a
+# ratio of `summary`'s (a query parses attributes, summary does not). Usage: otelgrep/bench/ingest.sh [SIZE_MB]   (default 1000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/otelgrep-target}"
@@ -39,7 +40,8 @@ best() {
   echo "$b"
 }
 
-printf '%-8s %8s  %22s  %22s  %22s  %12s\n' capture MB "otelgrep summary" "grep -c" "cat > /dev/null" "otelgrep RSS"
+printf '%-8s %8s  %22s  %22s  %22s  %12s  %28s\n' capture MB "otelgrep summary" "grep -c" "cat > /dev/null" \
+  "otelgrep RSS" "latency --by url (vs summary)"
 for kind in python rust; do
   f="$work/$kind.log"
   mb=$(echo "$(stat -c %s "$f") / 1000000" | bc -l)
@@ -49,8 +51,11 @@ for kind in python rust; do
   t_og=$(best "$bin" summary --format json "$f")
   t_grep=$(best grep -c "$pattern" "$f")
   t_cat=$(best sh -c "cat \"$f\" > /dev/null")
+  t_lat=$(best "$bin" latency --by url --format csv "$f")
   rss=$( { /usr/bin/time -f '%M' "$bin" summary --format json "$f" > /dev/null; } 2>&1 | tail -1)
   rate() { echo "$mb / $1" | bc -l | xargs printf '%.0f'; }
-  printf '%-8s %8.0f  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %9s MB\n' "$kind" "$mb" \
-    "$t_og" "$(rate "$t_og")" "$t_grep" "$(rate "$t_grep")" "$t_cat" "$(rate "$t_cat")" "$((rss / 1024))"
+  ratio=$(echo "$t_lat / $t_og" | bc -l | xargs printf '%.2f')
+  printf '%-8s %8.0f  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %9s MB  %9.3f s %6s MB/s %5sx\n' \
+    "$kind" "$mb" "$t_og" "$(rate "$t_og")" "$t_grep" "$(rate "$t_grep")" "$t_cat" "$(rate "$t_cat")" \
+    "$((rss / 1024))" "$t_lat" "$(rate "$t_lat")" "$ratio"
 done

@@ -192,6 +192,11 @@ impl Filter {
         })
     }
 
+    /// The keys the `--where` expressions read.
+    pub fn keys(&self) -> impl Iterator<Item = &Key> {
+        self.wheres.iter().map(|w| &w.key)
+    }
+
     /// Whether a record at `time_ns` falls inside `--since`/`--until`.
     pub fn in_time(&self, time_ns: i64) -> bool {
         self.since.is_none_or(|s| time_ns >= s) && self.until.is_none_or(|u| time_ns < u)

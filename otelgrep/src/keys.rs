@@ -49,6 +49,43 @@ impl Key {
     }
 }
 
+/// Every span attribute the aliases, the renamed-name fallbacks and `--template` may read.
+pub const HTTP_ATTRIBUTES: &[&str] = &[
+    "url.full",
+    "http.url",
+    "http.target",
+    "url.path",
+    "url.query",
+    "url.scheme",
+    "http.scheme",
+    "server.address",
+    "http.host",
+    "net.host.name",
+    "http.server_name",
+    "server.port",
+    "net.host.port",
+    "http.route",
+    "http.request.method",
+    "http.method",
+    "http.request.method_original",
+    "http.response.status_code",
+    "http.status_code",
+];
+
+/// The span attributes that resolving `keys` may read: the HTTP ones, and any named attribute.
+/// Parsers may leave every other attribute out.
+pub fn attributes_read<'a>(keys: impl IntoIterator<Item = &'a Key>) -> Vec<String> {
+    let mut names: Vec<String> = HTTP_ATTRIBUTES.iter().map(|k| k.to_string()).collect();
+    for key in keys {
+        if let Key::Attribute(name) = key {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    names
+}
+
 /// A key's value for one span, and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {

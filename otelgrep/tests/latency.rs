@@ -281,3 +281,17 @@ fn the_table_shows_a_sparkline_and_every_format_the_same_rows() {
     assert_eq!(md.lines().count(), json.len() + 2);
     assert!(!csv.contains("trend"), "no sparkline in data formats");
 }
+
+#[test]
+fn any_attribute_is_a_key_and_a_filter() {
+    // Parsers keep only the attributes a query names: one named only in --by or --where must
+    // still be there.
+    let log = sample("python-flask/flask-default.log");
+    let agents = rows(&["--by", "http.user_agent"], &log);
+    let total: u64 = agents.iter().map(count).sum();
+    assert_eq!(total, 74);
+    assert!(agents.iter().any(|r| r["http.user_agent"] == "corpus-driver/1.0 (python http.client)"), "{agents:?}");
+    let flavour = rows(&["--by", "status", "--where", "http.flavor=1.1", "--where", "net.peer.ip exists"], &log);
+    assert_eq!(flavour.iter().map(count).sum::<u64>(), 74);
+    assert!(rows(&["--by", "status", "--where", "net.peer.ip=10.0.0.1"], &log).is_empty());
+}

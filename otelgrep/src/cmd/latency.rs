@@ -12,7 +12,7 @@ use crate::cli::{KindFilter, LatencyArgs, OutputFormat, Unit};
 use crate::cmd::{compare_cells, sort_column, sort_rows, wanted};
 use crate::filter::{Filter, parse_duration};
 use crate::frame::{self, Durations, LatencyQuery, LatencyRow};
-use crate::keys::{Key, resolve, template};
+use crate::keys::{Key, attributes_read, resolve, template};
 use crate::model::{LogRecord, MetricPoint, Span, StatusCode};
 use crate::parse::time::format_rfc3339_whole;
 use crate::parse::{Needs, Report, Sink};
@@ -79,7 +79,13 @@ fn failed(s: &Span) -> bool {
 impl Sink for Samples {
     type Config = Config;
     /// Keys and statuses live in attributes; events and bodies are not needed.
-    const NEEDS: Needs = Needs { attributes: true, events: false, bodies: false };
+    const NEEDS: Needs = Needs::SPAN_ATTRIBUTES;
+
+    /// Only the attributes the keys, the filters and the error test read.
+    fn needs(config: &Config) -> Needs {
+        let only = attributes_read(config.keys.iter().chain(config.filter.keys()));
+        Needs { only: Some(only.into()), ..Self::NEEDS }
+    }
 
     fn new(config: &Config) -> Self {
         let n = config.keys.len();

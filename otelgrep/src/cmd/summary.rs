@@ -47,7 +47,7 @@ impl Tally {
 impl Sink for Tally {
     type Config = ();
     /// Counting needs kinds, statuses, times, severities, names and the resource only.
-    const NEEDS: Needs = Needs { attributes: false, events: false, bodies: false };
+    const NEEDS: Needs = Needs::BARE;
 
     fn new(_: &()) -> Self {
         Tally::default()

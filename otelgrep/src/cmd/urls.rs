@@ -6,7 +6,7 @@ use crate::cli::{KindFilter, UrlsArgs};
 use crate::cmd::{sort_column, sort_rows, wanted};
 use crate::filter::Filter;
 use crate::frame::{self, Request};
-use crate::keys::{Key, resolve, template};
+use crate::keys::{Key, attributes_read, resolve, template};
 use crate::model::{LogRecord, MetricPoint, Span};
 use crate::parse::time::format_rfc3339;
 use crate::parse::{Needs, Report, Sink};
@@ -30,7 +30,13 @@ pub struct Rows {
 impl Sink for Rows {
     type Config = Config;
     /// URLs, methods and statuses live in span attributes; events and bodies are not needed.
-    const NEEDS: Needs = Needs { attributes: true, events: false, bodies: false };
+    const NEEDS: Needs = Needs::SPAN_ATTRIBUTES;
+
+    /// Only the attributes the URL, method and status keys and the filters read.
+    fn needs(config: &Config) -> Needs {
+        let only = attributes_read(config.filter.keys());
+        Needs { only: Some(only.into()), ..Self::NEEDS }
+    }
 
     fn new(config: &Config) -> Self {
         Rows { config: config.clone(), rows: Vec::new() }

@@ -252,7 +252,7 @@ fn field<'a>(lines: &[&'a str], label: &str) -> Option<&'a str> {
 }
 
 /// Parses one `Span #n` record.
-pub fn parse_span(rec: &RecordLines, needs: Needs) -> Result<Span, RecordError> {
+pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError> {
     let secs = sections(&rec.lines);
     let own = &secs[0].1;
     let hex = |label: &str| field(own, label).filter(|v| !v.is_empty());
@@ -325,7 +325,7 @@ fn split_nested<'a>(body: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
 }
 
 /// Parses one `LogRecord #n` record.
-pub fn parse_log(rec: &RecordLines, needs: Needs) -> Result<LogRecord, RecordError> {
+pub fn parse_log(rec: &RecordLines, needs: &Needs) -> Result<LogRecord, RecordError> {
     // Fields come first, then `Attributes:` and its lines, then Trace ID, Span ID and Flags.
     let mut own = Vec::new();
     let mut attrs = Vec::new();
@@ -385,7 +385,7 @@ pub fn parse_log(rec: &RecordLines, needs: Needs) -> Result<LogRecord, RecordErr
 }
 
 /// Parses one `Metric #n` record into its points.
-pub fn parse_metric(rec: &RecordLines, needs: Needs) -> Result<Vec<MetricPoint>, RecordError> {
+pub fn parse_metric(rec: &RecordLines, needs: &Needs) -> Result<Vec<MetricPoint>, RecordError> {
     let d = |label: &str| rec.lines.iter().find_map(|l| l.strip_prefix(label));
     let name = d("     -> Name: ").ok_or_else(|| invalid(0, "metric without a Name"))?.to_string();
     let data_type = d("     -> DataType: ").ok_or_else(|| invalid(0, "metric without a DataType"))?;

@@ -125,7 +125,7 @@ fn ids(c: &GoContext) -> (Option<u128>, Option<u64>) {
 }
 
 /// Parses one span object (either layout).
-pub fn parse_span(text: &str, needs: Needs, resources: &mut Resources) -> Result<Span, RecordError> {
+pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Span, RecordError> {
     let g: GoSpan = serde_json::from_str(text).map_err(|e| RecordError {
         offset_lines: e.line().saturating_sub(1) as u64,
         kind: ParseErrorKind::Invalid(format!("invalid Go span JSON: {e}")),

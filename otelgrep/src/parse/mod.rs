@@ -117,7 +117,7 @@ pub struct ParseError {
 
 /// Which parts of a record a command reads; parsers skip the others (they still check that the
 /// record is well formed where that is cheap, but do not build values nobody reads).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Needs {
     /// Span, log and metric-point attributes.
     pub attributes: bool,
@@ -125,12 +125,44 @@ pub struct Needs {
     pub events: bool,
     /// Log bodies.
     pub bodies: bool,
+    /// When set, the only attribute keys the command reads: parsers may leave the others out
+    /// (the Python and Rust readers do; the rest keep every attribute, which is never wrong).
+    pub only: Option<Arc<[String]>>,
+    /// Whether the command reads log records and metric points beyond counting them: when not,
+    /// parsers may skip their attributes and bodies (they still check and count the records).
+    pub logs: bool,
+    pub metrics: bool,
 }
 
 impl Needs {
     /// Everything.
-    pub const ALL: Needs = Needs { attributes: true, events: true, bodies: true };
+    pub const ALL: Needs =
+        Needs { attributes: true, events: true, bodies: true, only: None, logs: true, metrics: true };
+
+    /// Only what every record has (ids, times, names, kinds, values): counting commands.
+    pub const BARE: Needs =
+        Needs { attributes: false, events: false, bodies: false, only: None, logs: false, metrics: false };
+
+    /// Spans with their attributes, nothing of logs and metrics: request queries.
+    pub const SPAN_ATTRIBUTES: Needs = Needs { attributes: true, ..Needs::BARE };
+
+    /// What a log record's parser needs: nothing when the command does not read logs.
+    pub fn for_logs(&self) -> &Needs {
+        if self.logs { self } else { &BARE }
+    }
+
+    /// What a metrics parser needs: nothing when the command does not read metric points.
+    pub fn for_metrics(&self) -> &Needs {
+        if self.metrics { self } else { &BARE }
+    }
+
+    /// Whether the command reads the attribute `key`.
+    pub fn attribute(&self, key: &str) -> bool {
+        self.attributes && self.only.as_ref().is_none_or(|only| only.iter().any(|k| k == key))
+    }
 }
+
+static BARE: Needs = Needs::BARE;
 
 /// Where parsed records go. Each worker builds its own from the command's configuration; they are
 /// merged in input order.
@@ -139,6 +171,10 @@ pub trait Sink: Send + Sized {
     type Config: Sync;
     /// What this sink reads of each record.
     const NEEDS: Needs = Needs::ALL;
+    /// What this sink reads, given its configuration (the attribute keys a query names).
+    fn needs(_config: &Self::Config) -> Needs {
+        Self::NEEDS
+    }
     fn new(config: &Self::Config) -> Self;
     fn span(&mut self, span: Span);
     fn log(&mut self, log: LogRecord);
@@ -363,6 +399,8 @@ pub fn ingest<S: Sink>(
 
     let mut framing = Report::default();
     let base = bytes.as_ptr() as usize;
+    let needs = S::needs(config);
+    let needs = &needs;
     let mut results: Vec<(usize, Report, S)> = std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Job>)>(workers * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
@@ -377,7 +415,7 @@ pub fn ingest<S: Sink>(
                     let mut sink = S::new(config);
                     let mut resources = Resources::default();
                     for job in batch {
-                        parse_job(job, S::NEEDS, &file, &mut report, &mut sink, &mut resources);
+                        parse_job(job, needs, &file, &mut report, &mut sink, &mut resources);
                     }
                     if done_tx.send((index, report, sink)).is_err() {
                         break;
@@ -575,7 +613,7 @@ fn frame<'a>(
 /// The parallel stage: one record, parsed and handed to the sink.
 fn parse_job<S: Sink>(
     job: Job,
-    needs: Needs,
+    needs: &Needs,
     file: &Arc<str>,
     report: &mut Report,
     sink: &mut S,
@@ -615,7 +653,7 @@ fn parse_job<S: Sink>(
         Job::Rust { rec, open_at_end } => {
             let r = match rec.signal {
                 Signal::Spans => rust_text::parse_span(&rec, needs).map(|s| sink.span(s)),
-                Signal::Logs => rust_text::parse_log(&rec, needs).map(|l| sink.log(l)),
+                Signal::Logs => rust_text::parse_log(&rec, needs.for_logs()).map(|l| sink.log(l)),
                 Signal::Metrics => rust_text::parse_metric(&rec).map(|p| p.into_iter().for_each(|p| sink.point(p))),
             };
             // A record still open at the end that lacks a field was cut short (a killed process).
@@ -634,10 +672,9 @@ fn parse_job<S: Sink>(
         Job::Collector { rec } => {
             let r = match rec.signal {
                 Signal::Spans => collector_debug::parse_span(&rec, needs).map(|s| sink.span(s)),
-                Signal::Logs => collector_debug::parse_log(&rec, needs).map(|l| sink.log(l)),
-                Signal::Metrics => {
-                    collector_debug::parse_metric(&rec, needs).map(|p| p.into_iter().for_each(|p| sink.point(p)))
-                }
+                Signal::Logs => collector_debug::parse_log(&rec, needs.for_logs()).map(|l| sink.log(l)),
+                Signal::Metrics => collector_debug::parse_metric(&rec, needs.for_metrics())
+                    .map(|p| p.into_iter().for_each(|p| sink.point(p))),
             };
             (rec.line, r.map(|()| Format::CollectorDebug))
         }

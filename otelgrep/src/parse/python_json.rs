@@ -34,7 +34,7 @@ fn invalid(msg: impl Into<String>) -> ParseErrorKind {
 }
 
 /// Parses one object, from its `{` line to its `}` line.
-pub fn parse_record(text: &str, needs: Needs, resources: &mut Resources) -> Result<Record, RecordError> {
+pub fn parse_record(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Record, RecordError> {
     match parse_strict(text, needs, resources) {
         Ok(r) => Ok(r),
         // Python's json.dumps writes what JSON forbids: bare NaN/Infinity (allow_nan=True) and
@@ -116,7 +116,7 @@ fn lenient(text: &str) -> Option<String> {
     changed.then_some(out)
 }
 
-fn parse_strict(text: &str, needs: Needs, resources: &mut Resources) -> Result<Record, RecordError> {
+fn parse_strict(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Record, RecordError> {
     // The first key is on the second line: `    "name": ...`.
     let first_key = text.lines().nth(1).and_then(|l| l.trim_start().strip_prefix('"')?.split('"').next());
     match first_key {
@@ -126,11 +126,11 @@ fn parse_strict(text: &str, needs: Needs, resources: &mut Resources) -> Result<R
         }
         Some("body") => {
             let raw: PyLog = from_json(text, "log record")?;
-            Ok(raw.into_log(needs, resources).map(Record::Log)?)
+            Ok(raw.into_log(needs.for_logs(), resources).map(Record::Log)?)
         }
         Some("resource_metrics") => {
             let raw: PyMetrics = from_json(text, "metrics export")?;
-            Ok(raw.into_points(needs, resources).map(Record::Metrics)?)
+            Ok(raw.into_points(needs.for_metrics(), resources).map(Record::Metrics)?)
         }
         Some(other) => Err(invalid(format!(
             "a JSON object that is not a span, log record or metrics export (first key {other:?})"
@@ -179,14 +179,76 @@ struct PyContext {
 }
 
 /// Attributes from their raw JSON (`{...}` or `null`).
-fn raw_attrs(raw: Option<&RawValue>) -> Result<Attributes, ParseErrorKind> {
-    match raw {
-        None => Ok(Vec::new()),
-        Some(r) => {
-            let map: Option<BTreeMap<String, Json>> =
-                serde_json::from_str(r.get()).map_err(|e| invalid(format!("invalid attributes: {e}")))?;
-            Ok(attrs(map))
+fn raw_attrs(raw: Option<&RawValue>, needs: &Needs) -> Result<Attributes, ParseErrorKind> {
+    let Some(r) = raw else { return Ok(Vec::new()) };
+    let mut de = serde_json::Deserializer::from_str(r.get());
+    let kept = serde::de::DeserializeSeed::deserialize(Wanted(needs), &mut de)
+        .and_then(|kept| de.end().map(|()| kept))
+        .map_err(|e| invalid(format!("invalid attributes: {e}")))?;
+    Ok(kept)
+}
+
+/// Reads an attributes object (or `null`) in the order it was written, building values only for
+/// the keys the command reads; the others are checked and skipped without allocating.
+struct Wanted<'n>(&'n Needs);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Wanted<'_> {
+    type Value = Attributes;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Attributes, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Wanted<'_> {
+    type Value = Attributes;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an attributes object or null")
+    }
+    fn visit_none<E>(self) -> Result<Attributes, E> {
+        Ok(Vec::new())
+    }
+    fn visit_unit<E>(self) -> Result<Attributes, E> {
+        Ok(Vec::new())
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Attributes, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
+        let mut out = Vec::new();
+        while let Some(KeyStr(key)) = map.next_key()? {
+            if self.0.attribute(&key) {
+                let v: Json = map.next_value()?;
+                out.push((key.into_owned(), value(v)));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
+        Ok(out)
+    }
+}
+
+/// A map key, borrowed from the input unless it holds escapes.
+struct KeyStr<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for KeyStr<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = KeyStr<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<KeyStr<'de>, E> {
+                Ok(KeyStr(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<KeyStr<'de>, E> {
+                Ok(KeyStr(std::borrow::Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<KeyStr<'de>, E> {
+                Ok(KeyStr(std::borrow::Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -226,7 +288,7 @@ enum PyResource {
 }
 
 impl PySpan<'_> {
-    fn into_span(self, needs: Needs, resources: &mut Resources) -> Result<Span, ParseErrorKind> {
+    fn into_span(self, needs: &Needs, resources: &mut Resources) -> Result<Span, ParseErrorKind> {
         let trace_id = hex_u128(&self.context.trace_id).ok_or_else(|| invalid("span without a valid trace_id"))?;
         let span_id = hex_u64(&self.context.span_id).ok_or_else(|| invalid("span without a valid span_id"))?;
         let kind = match self.kind.strip_prefix("SpanKind.").unwrap_or(self.kind) {
@@ -282,7 +344,7 @@ impl PySpan<'_> {
             kind,
             status,
             status_message: self.status.description,
-            attributes: if needs.attributes { raw_attrs(self.attributes)? } else { Vec::new() },
+            attributes: if needs.attributes { raw_attrs(self.attributes, needs)? } else { Vec::new() },
             events,
             links,
             resource: raw_resource(self.resource, resources),
@@ -308,7 +370,7 @@ struct PyLog<'a> {
 }
 
 impl PyLog<'_> {
-    fn into_log(self, needs: Needs, resources: &mut Resources) -> Result<LogRecord, ParseErrorKind> {
+    fn into_log(self, needs: &Needs, resources: &mut Resources) -> Result<LogRecord, ParseErrorKind> {
         let time = |s: &Option<String>| -> Result<Option<i64>, ParseErrorKind> {
             match s.as_deref() {
                 None | Some("") => Ok(None),
@@ -331,7 +393,7 @@ impl PyLog<'_> {
             } else {
                 Value::Empty
             },
-            attributes: if needs.attributes { raw_attrs(self.attributes)? } else { Vec::new() },
+            attributes: if needs.attributes { raw_attrs(self.attributes, needs)? } else { Vec::new() },
             trace_id: self.trace_id.as_deref().and_then(hex_u128),
             span_id: self.span_id.as_deref().and_then(hex_u64),
             resource: raw_resource(self.resource, resources),
@@ -411,7 +473,7 @@ struct PyBuckets {
 }
 
 impl PyMetrics<'_> {
-    fn into_points(self, needs: Needs, resources: &mut Resources) -> Result<Vec<MetricPoint>, ParseErrorKind> {
+    fn into_points(self, needs: &Needs, resources: &mut Resources) -> Result<Vec<MetricPoint>, ParseErrorKind> {
         let mut out = Vec::new();
         for rm in self.resource_metrics {
             let resource = resources.intern(resource(rm.resource));
@@ -434,7 +496,7 @@ impl PyMetrics<'_> {
                             temporality,
                             start_ns: p.start_time_unix_nano,
                             time_ns: p.time_unix_nano,
-                            attributes: if needs.attributes { raw_attrs(p.attributes)? } else { Vec::new() },
+                            attributes: if needs.attributes { raw_attrs(p.attributes, needs)? } else { Vec::new() },
                             value,
                             resource: resource.clone(),
                             scope: scope.clone(),
@@ -601,7 +663,7 @@ mod tests {
 
     #[test]
     fn a_server_span() {
-        let Record::Span(s) = parse_record(SPAN, Needs::ALL, &mut Resources::default()).unwrap() else { panic!() };
+        let Record::Span(s) = parse_record(SPAN, &Needs::ALL, &mut Resources::default()).unwrap() else { panic!() };
         assert_eq!(s.trace_id, 0x63ec09596bc0f89e039e1b8bb696490c);
         assert_eq!(s.span_id, 0x766539be427046e5);
         assert_eq!(s.parent_span_id, None);
@@ -611,8 +673,8 @@ mod tests {
             s.attributes,
             [
                 ("http.method".into(), Value::Str("GET".into())),
-                ("http.status_code".into(), Value::Int(200)),
                 ("net.host.port".into(), Value::Int(5000)),
+                ("http.status_code".into(), Value::Int(200)),
             ]
         );
         assert_eq!(s.resource.service_name(), Some("todo"));
@@ -631,7 +693,7 @@ mod tests {
     "trace_flags": 0,
     "resource": "BoundedAttributes({'telemetry.sdk.language': 'python', 'service.name': 'todo'}, maxlen=None)"
 }"#;
-        let Record::Log(l) = parse_record(text, Needs::ALL, &mut Resources::default()).unwrap() else { panic!() };
+        let Record::Log(l) = parse_record(text, &Needs::ALL, &mut Resources::default()).unwrap() else { panic!() };
         assert_eq!(l.severity_number, Some(13));
         assert_eq!((l.trace_id, l.span_id), (None, None));
         assert_eq!(l.observed_time_ns, None);
@@ -640,11 +702,11 @@ mod tests {
 
     #[test]
     fn broken_json_names_the_record_kind() {
-        let err = parse_record("{\n    \"name\": \"x\",\n    \"kind\": \n}", Needs::ALL, &mut Resources::default())
+        let err = parse_record("{\n    \"name\": \"x\",\n    \"kind\": \n}", &Needs::ALL, &mut Resources::default())
             .unwrap_err();
         assert_eq!(err.offset_lines, 3);
         assert_eq!(err.kind.to_string(), "invalid span JSON: expected value at column 1");
-        let err = parse_record("{\n    \"foo\": 1\n}", Needs::ALL, &mut Resources::default()).unwrap_err();
+        let err = parse_record("{\n    \"foo\": 1\n}", &Needs::ALL, &mut Resources::default()).unwrap_err();
         assert_eq!(
             err.kind.to_string(),
             "a JSON object that is not a span, log record or metrics export (first key \"foo\")"

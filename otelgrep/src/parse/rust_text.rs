@@ -327,7 +327,7 @@ enum Section {
 }
 
 /// Parses one `Span #N` record.
-pub fn parse_span(rec: &RecordLines, needs: Needs) -> Result<Span, RecordError> {
+pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError> {
     let mut name: Option<String> = None;
     let (mut trace_id, mut span_id, mut parent, mut kind) = (None, None, None, None);
     let (mut start, mut end, mut status) = (None, None, None);
@@ -412,7 +412,7 @@ pub fn parse_span(rec: &RecordLines, needs: Needs) -> Result<Span, RecordError> 
             l.span_id = u64::from_str_radix(v, 16).map_err(|_| invalid(i, format!("bad link span id {v:?}")))?;
         } else if let Some(kv) = line.strip_prefix("\t\t ->  ") {
             let wanted = match section {
-                Section::Span => needs.attributes,
+                Section::Span => needs.attribute(kv.split_once(": ").map_or(kv, |(k, _)| k)),
                 Section::Event | Section::Link => needs.events,
             };
             if !wanted {
@@ -449,7 +449,7 @@ pub fn parse_span(rec: &RecordLines, needs: Needs) -> Result<Span, RecordError> 
 }
 
 /// Parses one `Log #N` record.
-pub fn parse_log(rec: &RecordLines, needs: Needs) -> Result<LogRecord, RecordError> {
+pub fn parse_log(rec: &RecordLines, needs: &Needs) -> Result<LogRecord, RecordError> {
     let mut log = LogRecord {
         time_ns: None,
         observed_time_ns: None,
