@@ -3,11 +3,20 @@
 use std::io::Write;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Attribute, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{Attribute, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
 use crate::cmd::summary::{Counts, Summary};
+
+/// The table style, fitted to the terminal's width. A terminal that reports a width too small to
+/// be real (a pty that was never sized says 0) would get one character per line: no fitting then.
+fn fit(table: &mut Table) {
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    if table.width().is_some_and(|w| w < 40) {
+        table.set_content_arrangement(ContentArrangement::Disabled);
+    }
+}
 
 /// Pretty JSON and a final newline.
 pub fn json<T: Serialize>(value: &T, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -24,7 +33,7 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
         columns.push(("total", &s.total));
     }
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    fit(&mut table);
     let mut header = vec![String::new()];
     header.extend(columns.iter().map(|(name, _)| name.to_string()));
     table.set_header(header);
@@ -85,6 +94,8 @@ pub enum Cell {
     List(Vec<String>),
     /// No value (JSON `null`, an empty CSV field).
     Null,
+    /// A sparkline: text that a narrow table must not wrap.
+    Spark(String),
     /// A cell shown in red when colours are on: something went wrong (errors > 0).
     Alert(Box<Cell>),
 }
@@ -92,7 +103,7 @@ pub enum Cell {
 impl Cell {
     fn text(&self) -> String {
         match self {
-            Cell::Str(s) => s.clone(),
+            Cell::Str(s) | Cell::Spark(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Float(f, _) => f.to_string(),
             Cell::List(items) => items.join(", "),
@@ -121,7 +132,7 @@ impl Cell {
 
     fn json(&self) -> serde_json::Value {
         match self {
-            Cell::Str(s) => serde_json::Value::String(s.clone()),
+            Cell::Str(s) | Cell::Spark(s) => serde_json::Value::String(s.clone()),
             Cell::Int(i) => serde_json::Value::from(*i),
             // NaN and infinities have no JSON number: null.
             Cell::Float(f, _) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
@@ -175,7 +186,7 @@ pub fn rows(
     match format {
         OutputFormat::Table => {
             let mut table = Table::new();
-            table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+            fit(&mut table);
             if colour {
                 table.enforce_styling();
                 table.set_header(columns.iter().map(|c| comfy_table::Cell::new(c).add_attribute(Attribute::Bold)));
@@ -191,10 +202,21 @@ pub fn rows(
                     }
                 }));
             }
+            // Figures align right and, like sparklines, are never wrapped: on a narrow terminal
+            // only text columns (URLs) give up width.
             for (i, cell) in rows.first().into_iter().flatten().enumerate() {
-                if cell.numeric() {
-                    if let Some(col) = table.column_mut(i) {
+                if let Some(col) = table.column_mut(i) {
+                    if cell.numeric() {
                         col.set_cell_alignment(CellAlignment::Right);
+                    }
+                    if cell.numeric() || matches!(cell, Cell::Spark(_)) {
+                        col.set_constraint(ColumnConstraint::ContentWidth);
+                    } else {
+                        // A URL cut into 3-character lines is unreadable: text keeps up to 30
+                        // columns of its width, and the table may then be wider than the terminal.
+                        let widest = rows.iter().map(|r| r[i].shown().chars().count()).chain([columns[i].len()]);
+                        let keep = widest.max().unwrap_or(0).min(30) as u16 + 2; // + the padding
+                        col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(keep)));
                     }
                 }
             }
@@ -244,4 +266,17 @@ fn escape_controls(s: &str) -> String {
 /// RFC 4180: quote a field that holds a comma, a quote or a line break.
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_show_control_characters_escaped() {
+        assert_eq!(Cell::Str("a\u{1b}[31mb\u{9c}".into()).shown(), "a\\u{1b}[31mb\\u{9c}");
+        assert_eq!(Cell::Str("/nope here/✓".into()).shown(), "/nope here/✓");
+        // Data formats keep the value as it is.
+        assert_eq!(Cell::Str("a\u{1b}b".into()).text(), "a\u{1b}b");
+    }
 }

@@ -216,7 +216,7 @@ pub fn run(
         row.extend(r.percentiles.iter().map(|p| figure(*p)));
         row.push(figure(r.max));
         if trend {
-            row.push(Cell::Str(sparkline(&r.spark)));
+            row.push(Cell::Spark(sparkline(&r.spark)));
         }
         row
     };
@@ -232,6 +232,7 @@ pub fn run(
     if let Some(n) = args.table.top {
         ranked.truncate(n);
     }
+    let shown = ranked.len();
 
     let rows: Vec<Vec<Cell>> = match every_ns {
         None => ranked.into_iter().map(|(cells, _)| cells).collect(),
@@ -267,9 +268,10 @@ pub fn run(
         let requests = all.durations.start_ns.len();
         writeln!(
             out,
-            "{requests} request{} in {groups} group{}; durations in {}, percentiles exact (linear interpolation)",
+            "{requests} request{} in {groups} group{}{}; durations in {}, percentiles exact (linear interpolation)",
             if requests == 1 { "" } else { "s" },
             if groups == 1 { "" } else { "s" },
+            if shown < groups { format!(" ({shown} shown)") } else { String::new() },
             args.unit.as_str(),
         )?;
     }
@@ -299,4 +301,22 @@ fn note_sources(
         writeln!(err, "otelgrep: note: --by {name} took its values from {}", from.join(", "))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparklines_scale_from_zero_and_leave_empty_slices_blank() {
+        assert_eq!(sparkline(&[Some(1.0), None, Some(2.0), Some(0.0)]), "▄ █▁");
+        assert_eq!(sparkline(&[Some(0.0), Some(0.0)]), "▁▁");
+        assert_eq!(sparkline(&[None, None]), "  ");
+    }
+
+    #[test]
+    fn percentile_columns_are_named_as_typed() {
+        assert_eq!(percentile_name(50.0), "p50");
+        assert_eq!(percentile_name(99.9), "p99.9");
+    }
 }
