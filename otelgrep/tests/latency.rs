@@ -295,3 +295,28 @@ fn any_attribute_is_a_key_and_a_filter() {
     assert_eq!(flavour.iter().map(count).sum::<u64>(), 74);
     assert!(rows(&["--by", "status", "--where", "net.peer.ip=10.0.0.1"], &log).is_empty());
 }
+
+#[test]
+fn colours_on_a_terminal_only_and_never_with_no_color() {
+    // util-linux `script` gives the command a pseudo-terminal (Debian always has it).
+    let log = sample("todo/todo-default.log");
+    let command = format!("stty cols 200; {} latency --by status {}", env!("CARGO_BIN_EXE_otelgrep"), log.display());
+    let on_tty = |no_color: Option<&str>| -> String {
+        let mut c = Command::new("script");
+        c.args(["-qec", &command, "/dev/null"]).env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        let out = c.output().expect("util-linux script");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let coloured = on_tty(None);
+    assert!(coloured.contains("\u{1b}[1m status"), "bold headers on a terminal: {coloured}");
+    assert!(coloured.contains("\u{1b}[38;5;9m") || coloured.contains("\u{1b}[31m"), "errors in red: {coloured}");
+    let plain = on_tty(Some("1"));
+    assert!(!plain.contains('\u{1b}') && plain.contains("status"), "NO_COLOR: {plain}");
+    // Off a terminal: never.
+    let (piped, _, _) = otelgrep(&["latency", "--by", "status", log.to_str().unwrap()]);
+    assert!(!piped.contains('\u{1b}'));
+}
