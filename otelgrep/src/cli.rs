@@ -33,6 +33,159 @@ pub enum Command {
     /// over every duration (span end minus start) in the group.
     #[command(after_help = LATENCY_HELP)]
     Latency(LatencyArgs),
+    /// List spans: start time, duration, kind, name, span status, response status, route, URL and
+    /// trace id, in time order (or the slowest first with --slowest).
+    #[command(after_help = EXIT_CODES)]
+    Spans(SpansArgs),
+    /// One trace as a tree: each span under its parent with its start offset, duration, a bar to
+    /// scale, status and key attributes; its events and the log records emitted inside it below
+    /// it. Spans whose parent is not in the capture are shown as roots, and marked.
+    #[command(
+        override_usage = "otelgrep trace [OPTIONS] TRACE_ID FILE...\n       otelgrep trace [OPTIONS] --slowest FILE...",
+        after_help = EXIT_CODES
+    )]
+    Trace(TraceArgs),
+    /// Log records in time order: time, severity, body, and the URL, route and status of the
+    /// request each belongs to (through its trace's entry span).
+    #[command(after_help = LOGS_HELP)]
+    Logs(LogsArgs),
+    /// Metrics: without NAME, every metric with its kind, unit, series, temporality and time
+    /// range; with NAME, its values per series and export interval (counters as deltas and rates,
+    /// gauges as values, histograms as count, sum, mean and estimated percentiles).
+    #[command(
+        override_usage = "otelgrep metrics [OPTIONS] FILE...\n       otelgrep metrics [OPTIONS] NAME FILE...",
+        after_help = METRICS_HELP
+    )]
+    Metrics(MetricsArgs),
+}
+
+const LOGS_HELP: &str = "--where, --since, --until and --service apply as for spans: --where tests the request
+(the entry span of the record's trace), so `--where 'status>=500'` lists what failed requests
+logged; records without a request never pass a --where comparison.
+
+Exit codes: 0 when every record was read; 1 when some records could not be read (the result is
+still printed, and stderr names each bad record as FILE:LINE: reason); 2 on an error (a missing or
+unreadable file, bad arguments, or any bad record with --strict).";
+
+const METRICS_HELP: &str =
+    "Cumulative counters become deltas between consecutive exports of a series; a value lower than
+the one before, or a new start time, is a reset (a new process): the delta is then the new value,
+never negative. Delta exports are taken as they are. Histogram percentiles are estimated from the
+buckets, linearly within a bucket (as Prometheus' histogram_quantile); the output says so.
+--compare-spans puts those estimates next to the exact percentiles of the spans of the same routes.
+The first positional argument is a metric NAME when it is not an existing file.
+
+Exit codes: 0 when every record was read; 1 when some records could not be read (the result is
+still printed, and stderr names each bad record as FILE:LINE: reason); 2 on an error (a missing or
+unreadable file, bad arguments, or any bad record with --strict).";
+
+/// `otelgrep spans`.
+#[derive(Debug, Args)]
+pub struct SpansArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only spans whose name matches this glob (`*` any characters, `?` one): `'GET *'`.
+    #[arg(long, value_name = "GLOB")]
+    pub name: Option<String>,
+    /// Which spans to list.
+    #[arg(long, value_enum, default_value_t = KindFilter::All)]
+    pub kind: KindFilter,
+    /// Only the spans of this trace (32 hex digits, or a prefix of at least 8).
+    #[arg(long, value_name = "TRACE_ID")]
+    pub trace: Option<String>,
+    /// Only the N longest spans, longest first.
+    #[arg(long, value_name = "N")]
+    pub slowest: Option<usize>,
+    /// Only failed spans: status ERROR, or a 5xx response.
+    #[arg(long)]
+    pub errors: bool,
+    /// More columns: aliases or attribute names, comma-separated (`http.user_agent,db.statement`).
+    #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
+    pub columns: Vec<String>,
+    /// Unit of the durations.
+    #[arg(long, value_enum, default_value_t = Unit::Ms)]
+    pub unit: Unit,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub table: TableArgs,
+}
+
+/// `otelgrep trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The trace id (32 hex digits, or a prefix of at least 8) then the captures; with --slowest,
+    /// only the captures.
+    #[arg(required = true, value_name = "TRACE_ID | FILE")]
+    pub args: Vec<String>,
+    /// Show the trace whose entry span took longest.
+    #[arg(long)]
+    pub slowest: bool,
+    /// Treat any record that cannot be read as an error (exit 2, nothing printed).
+    #[arg(long)]
+    pub strict: bool,
+    /// Read only this format (see `otelgrep summary --help`).
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub input_format: InputFormat,
+    /// Output: `table` draws the tree; the others give one row per span (with its depth), events
+    /// and logs included in json.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// `otelgrep logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only records of this severity and above: trace, debug, info, warn, error, fatal.
+    #[arg(long, value_name = "LEVEL")]
+    pub level: Option<String>,
+    /// Only records whose body matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+    /// Only the records of this trace (32 hex digits, or a prefix of at least 8).
+    #[arg(long, value_name = "TRACE_ID")]
+    pub trace: Option<String>,
+    /// Show bodies whole, line breaks included (by default one line, escaped).
+    #[arg(long)]
+    pub full: bool,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub table: TableArgs,
+}
+
+/// `otelgrep metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// An optional metric name, then the captures.
+    #[arg(required = true, value_name = "NAME | FILE")]
+    pub args: Vec<String>,
+    /// Regroup a metric's values into time buckets of this width (10s, 1m, 1h).
+    #[arg(long, value_name = "WIDTH")]
+    pub every: Option<String>,
+    /// With a histogram NAME: its estimated percentiles per route next to the exact percentiles
+    /// of the SERVER spans of the same routes.
+    #[arg(long)]
+    pub compare_spans: bool,
+    /// Treat any record that cannot be read as an error (exit 2, nothing printed).
+    #[arg(long)]
+    pub strict: bool,
+    /// Read only this format (see `otelgrep summary --help`).
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub input_format: InputFormat,
+    /// Only points at or after this time (same forms as `latency --since`).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only points before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only metrics from these services (`service.name`), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub service: Vec<String>,
+    #[command(flatten)]
+    pub table: TableArgs,
 }
 
 const LATENCY_HELP: &str = "Examples:

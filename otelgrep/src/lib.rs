@@ -55,6 +55,79 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             cmd::latency::run(&args, inputs, out, err)?;
             Ok(code)
         }
+        Command::Spans(args) => {
+            let config = cmd::spans::Config::new(&args, filter(&args.filter)?)?;
+            let Some(inputs) = read_all::<cmd::spans::Listed>(&args.input, &config, err)? else {
+                return Ok(ExitCode::from(2));
+            };
+            let code = exit_code(&inputs);
+            cmd::spans::run(&args, inputs, out)?;
+            Ok(code)
+        }
+        Command::Logs(args) => {
+            let config = cmd::logs::Config::new(&args, filter(&args.filter)?)?;
+            let Some(inputs) = read_all::<cmd::logs::Records>(&args.input, &config, err)? else {
+                return Ok(ExitCode::from(2));
+            };
+            let code = exit_code(&inputs);
+            cmd::logs::run(&args, inputs, out)?;
+            Ok(code)
+        }
+        Command::Trace(args) => {
+            let (selector, files) = cmd::trace::select(&args)?;
+            let inputs = open_all(&files)?;
+            let mut code = ExitCode::SUCCESS;
+            let selector = match selector {
+                Some(s) => s,
+                None => {
+                    // First pass: the slowest request's trace. Its problems are reported here,
+                    // and not again by the second pass.
+                    let Some(found) =
+                        ingest_all::<cmd::trace::Slowest>(&inputs, args.input_format, args.strict, &(), err)?
+                    else {
+                        return Ok(ExitCode::from(2));
+                    };
+                    code = exit_code(&found);
+                    let best = found.into_iter().map(|(_, _, s)| s).reduce(|mut a, b| {
+                        a.merge(b);
+                        a
+                    });
+                    let Some((_, id)) = best.and_then(|b| b.best) else {
+                        anyhow::bail!("no request (entry span) in the input");
+                    };
+                    cmd::TraceSelector::parse(&model::trace_hex(id))?
+                }
+            };
+            let mut quiet = std::io::sink();
+            let second: &mut dyn Write = if args.slowest { &mut quiet } else { err };
+            let Some(found) =
+                ingest_all::<cmd::trace::Parts>(&inputs, args.input_format, args.strict, &selector, second)?
+            else {
+                return Ok(ExitCode::from(2));
+            };
+            if !args.slowest {
+                code = exit_code(&found);
+            }
+            let parts = found.into_iter().map(|(_, _, p)| p).reduce(|mut a, b| {
+                a.merge(b);
+                a
+            });
+            let parts = parts.expect("clap requires at least one file");
+            cmd::trace::run(&args, parts, render::colours_wanted(), out)?;
+            Ok(code)
+        }
+        Command::Metrics(args) => {
+            let (config, files) = cmd::metrics::Config::new(&args)?;
+            let inputs = open_all(&files)?;
+            let Some(found) =
+                ingest_all::<cmd::metrics::Points>(&inputs, args.input_format, args.strict, &config, err)?
+            else {
+                return Ok(ExitCode::from(2));
+            };
+            let code = exit_code(&found);
+            cmd::metrics::run(&args, &config, found, out)?;
+            Ok(code)
+        }
     }
 }
 
@@ -76,21 +149,38 @@ fn read_all<S: Sink>(
     config: &S::Config,
     err: &mut dyn Write,
 ) -> anyhow::Result<Option<Vec<(String, Report, S)>>> {
-    let mut parsed = Vec::with_capacity(input.files.len());
-    for name in &input.files {
-        let bytes = parse::read_input(name)?;
+    let inputs = open_all(&input.files)?;
+    ingest_all(&inputs, input.input_format, input.strict, config, err)
+}
+
+/// Opens every input (files mapped, standard input and gzip read), so that a command may read
+/// them more than once.
+fn open_all(files: &[String]) -> anyhow::Result<Vec<(String, parse::Input)>> {
+    files.iter().map(|name| Ok((name.clone(), parse::read_input(name)?))).collect()
+}
+
+/// Parses opened inputs into the command's sink; bad records as `read_all` says. `err` may be
+/// `io::sink()` for a second pass over inputs whose problems were already reported.
+fn ingest_all<S: Sink>(
+    inputs: &[(String, parse::Input)],
+    format: InputFormat,
+    strict: bool,
+    config: &S::Config,
+    err: &mut dyn Write,
+) -> anyhow::Result<Option<Vec<(String, Report, S)>>> {
+    let only = match format {
+        InputFormat::Auto => None,
+        InputFormat::PythonJson => Some(Format::PythonJson),
+        InputFormat::RustText => Some(Format::RustText),
+        InputFormat::OtlpJson => Some(Format::OtlpJson),
+        InputFormat::NodeConsole => Some(Format::NodeConsole),
+        InputFormat::CollectorDebug => Some(Format::CollectorDebug),
+        InputFormat::GoJson => Some(Format::GoJson),
+    };
+    let mut parsed = Vec::with_capacity(inputs.len());
+    for (name, bytes) in inputs {
         let shown = if name == "-" { "<stdin>" } else { name.as_str() };
-        let only = match input.input_format {
-            InputFormat::Auto => None,
-            InputFormat::PythonJson => Some(Format::PythonJson),
-            InputFormat::RustText => Some(Format::RustText),
-            InputFormat::OtlpJson => Some(Format::OtlpJson),
-            InputFormat::NodeConsole => Some(Format::NodeConsole),
-            InputFormat::CollectorDebug => Some(Format::CollectorDebug),
-            InputFormat::GoJson => Some(Format::GoJson),
-        };
-        let (report, sink) =
-            parse::ingest::<S>(shown, &bytes, config, only, &|offset, len| bytes.release(offset, len))?;
+        let (report, sink) = parse::ingest::<S>(shown, bytes, config, only, &|offset, len| bytes.release(offset, len))?;
         parsed.push((name.clone(), report, sink));
     }
     let errors: Vec<_> = parsed.iter().flat_map(|(_, r, _)| &r.errors).collect();
@@ -101,7 +191,7 @@ fn read_all<S: Sink>(
         let more = errors.len().saturating_sub(ERRORS_SHOWN);
         let tail = if more > 0 { format!(" ({more} more not shown)") } else { String::new() };
         writeln!(err, "otelgrep: {} record(s) could not be read and were skipped{tail}", errors.len())?;
-        if input.strict {
+        if strict {
             return Ok(None);
         }
     }

@@ -255,12 +255,14 @@ pub fn rows(
     Ok(())
 }
 
-/// `\u{1b}` for ESC and the like; everything else as it is.
-fn escape_controls(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+/// `\u{1b}` for ESC and the like; line breaks (which tables show as such) and everything else as
+/// it is.
+pub fn escape_controls(s: &str) -> String {
+    let escaped = |c: char| c.is_control() && c != '\n';
+    if !s.chars().any(escaped) {
         return s.to_string();
     }
-    s.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+    s.chars().map(|c| if escaped(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
 
 /// RFC 4180: quote a field that holds a comma, a quote or a line break.

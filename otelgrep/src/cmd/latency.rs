@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use crate::cli::{KindFilter, LatencyArgs, OutputFormat, Unit};
-use crate::cmd::{compare_cells, sort_column, sort_rows, wanted};
+use crate::cmd::{compare_cells, failed, sort_column, sort_rows, wanted};
 use crate::filter::{Filter, parse_duration};
 use crate::frame::{self, Durations, LatencyQuery, LatencyRow};
 use crate::keys::{Key, attributes_read, resolve, template};
-use crate::model::{LogRecord, MetricPoint, Span, StatusCode};
+use crate::model::{LogRecord, MetricPoint, Span};
 use crate::parse::time::format_rfc3339_whole;
 use crate::parse::{Needs, Report, Sink};
 use crate::render::{self, Cell};
@@ -68,12 +68,6 @@ fn templated(key: &Key) -> bool {
         Key::Attribute(a) => matches!(a.as_str(), "http.url" | "url.full" | "http.target" | "url.path"),
         _ => false,
     }
-}
-
-/// Errors: a 5xx response, or a span whose status is ERROR.
-fn failed(s: &Span) -> bool {
-    s.status == StatusCode::Error
-        || resolve(&Key::Status, s).and_then(|r| r.value.parse::<u16>().ok()).is_some_and(|c| (500..600).contains(&c))
 }
 
 impl Sink for Samples {

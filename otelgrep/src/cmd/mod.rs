@@ -2,12 +2,65 @@
 //! requests (`--kind`) and how result rows are ordered (`--sort`).
 
 pub mod latency;
+pub mod logs;
+pub mod metrics;
+pub mod spans;
 pub mod summary;
+pub mod trace;
 pub mod urls;
 
 use crate::cli::KindFilter;
-use crate::model::{Span, SpanKind};
+use crate::keys::{Key, resolve};
+use crate::model::{Span, SpanKind, StatusCode};
 use crate::render::Cell;
+
+/// Failed requests and spans: span status ERROR, or a 5xx response.
+pub fn failed(s: &Span) -> bool {
+    s.status == StatusCode::Error
+        || resolve(&Key::Status, s).and_then(|r| r.value.parse::<u16>().ok()).is_some_and(|c| (500..600).contains(&c))
+}
+
+/// Whether a span is a request's entry: SERVER, or a root whose kind the format did not give.
+pub fn is_entry(s: &Span) -> bool {
+    wanted(KindFilter::Entry, s)
+}
+
+/// A trace id as typed: 32 hex digits, or a prefix of at least 8 (with or without `0x`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceSelector {
+    prefix: u128,
+    bits: u32,
+}
+
+impl TraceSelector {
+    pub fn parse(s: &str) -> anyhow::Result<TraceSelector> {
+        let hex = s.trim();
+        let hex = hex.strip_prefix("0x").unwrap_or(hex);
+        if hex.len() < 8 || hex.len() > 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            anyhow::bail!("'{s}' is not a trace id: give its 32 hex digits, or the first 8 or more");
+        }
+        let bits = 4 * hex.len() as u32;
+        Ok(TraceSelector { prefix: u128::from_str_radix(hex, 16)?, bits })
+    }
+
+    pub fn matches(&self, id: u128) -> bool {
+        if self.bits == 128 { id == self.prefix } else { id >> (128 - self.bits) == self.prefix }
+    }
+}
+
+/// `--name 'GET *'`: a glob as an anchored regular expression (`*` any run, `?` one character).
+pub fn glob(pattern: &str) -> anyhow::Result<regex::Regex> {
+    let mut re = String::from("^");
+    for c in pattern.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    Ok(regex::Regex::new(&re)?)
+}
 
 /// Whether `--kind` keeps a span. Entry spans are SERVER spans, or roots whose kind the format
 /// did not give: nested spans of one request are not counted twice.

@@ -1,0 +1,261 @@
+//! `otelgrep logs`: log records in time order, each with the request it belongs to.
+//!
+//! A record's request is its trace's entry span (SERVER, or a root without a kind), found by trace
+//! id whatever the order or batch the two were exported in. The sink keeps the records that pass
+//! and, per trace, the few fields of its entry span; the join happens once everything is read.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use regex::Regex;
+
+use crate::cli::{LogsArgs, OutputFormat};
+use crate::cmd::{TraceSelector, compare_cells, is_entry, sort_column};
+use crate::filter::Filter;
+use crate::keys::{Key, attributes_read, resolve};
+use crate::model::{LogRecord, MetricPoint, Span, Value, severity_number, trace_hex};
+use crate::parse::time::format_rfc3339;
+use crate::parse::{Needs, Report, Sink};
+use crate::render::{self, Cell};
+
+/// What every worker's sink needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub min_severity: Option<u8>,
+    pub grep: Option<Regex>,
+    pub trace: Option<TraceSelector>,
+    pub filter: Filter,
+}
+
+impl Config {
+    pub fn new(args: &LogsArgs, filter: Filter) -> anyhow::Result<Config> {
+        let min_severity = match args.level.as_deref() {
+            None => None,
+            Some(l) => Some(match l.to_ascii_lowercase().as_str() {
+                "warning" => 13,
+                "critical" => 21,
+                other => severity_number(other).ok_or_else(|| {
+                    anyhow::anyhow!("--level {l}: give one of trace, debug, info, warn, error, fatal")
+                })?,
+            }),
+        };
+        Ok(Config {
+            min_severity,
+            grep: args.grep.as_deref().map(Regex::new).transpose()?,
+            trace: args.trace.as_deref().map(TraceSelector::parse).transpose()?,
+            filter,
+        })
+    }
+}
+
+/// A record's severity number: as given, else read from its text (`WARNING` is 13 in Python).
+pub fn severity_of(l: &LogRecord) -> Option<u8> {
+    l.severity_number.or_else(|| {
+        let text = l.severity_text.as_deref()?;
+        match text.to_ascii_uppercase().as_str() {
+            "WARNING" => Some(13),
+            "CRITICAL" => Some(21),
+            t => severity_number(t),
+        }
+    })
+}
+
+/// A severity's name, as the record gives it or from its number.
+pub fn severity_name(l: &LogRecord) -> String {
+    if let Some(t) = l.severity_text.as_deref().filter(|t| !t.is_empty()) {
+        return t.to_string();
+    }
+    match l.severity_number {
+        Some(n @ 1..=24) => {
+            let word = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"][usize::from((n - 1) / 4)];
+            let step = (n - 1) % 4 + 1;
+            if step == 1 { word.to_string() } else { format!("{word}{step}") }
+        }
+        _ => String::new(),
+    }
+}
+
+/// One kept record.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub time_ns: Option<i64>,
+    pub severity: String,
+    pub body: String,
+    pub trace_id: Option<u128>,
+    pub span_id: Option<u64>,
+}
+
+/// What a record shows of its request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub start_ns: i64,
+    pub url: Option<String>,
+    pub route: Option<String>,
+    pub status: Option<String>,
+    /// Whether the request passes `--where`.
+    pub passes: bool,
+}
+
+/// The sink.
+#[derive(Debug)]
+pub struct Records {
+    config: Config,
+    pub rows: Vec<Row>,
+    pub requests: HashMap<u128, Request>,
+}
+
+/// The earliest entry span of a trace is its request.
+fn keep_earliest(map: &mut HashMap<u128, Request>, trace: u128, r: Request) {
+    match map.get(&trace) {
+        Some(old) if old.start_ns <= r.start_ns => {}
+        _ => {
+            map.insert(trace, r);
+        }
+    }
+}
+
+impl Sink for Records {
+    type Config = Config;
+    const NEEDS: Needs = Needs { bodies: true, logs: true, ..Needs::SPAN_ATTRIBUTES };
+
+    fn needs(config: &Config) -> Needs {
+        let only = attributes_read(config.filter.keys());
+        Needs { only: Some(only.into()), ..Self::NEEDS }
+    }
+
+    fn new(config: &Config) -> Self {
+        Records { config: config.clone(), rows: Vec::new(), requests: HashMap::new() }
+    }
+
+    fn span(&mut self, s: Span) {
+        if !is_entry(&s) || self.config.trace.is_some_and(|t| !t.matches(s.trace_id)) {
+            return;
+        }
+        let r = Request {
+            start_ns: s.start_ns,
+            url: resolve(&Key::Url, &s).map(|r| r.value),
+            route: resolve(&Key::Attribute("http.route".into()), &s).map(|r| r.value),
+            status: resolve(&Key::Status, &s).map(|r| r.value),
+            passes: self.config.filter.wheres.iter().all(|w| w.matches(&s)),
+        };
+        keep_earliest(&mut self.requests, s.trace_id, r);
+    }
+
+    fn log(&mut self, l: LogRecord) {
+        let c = &self.config;
+        let time = l.time_ns.or(l.observed_time_ns);
+        if c.trace.is_some_and(|t| !l.trace_id.is_some_and(|id| t.matches(id)))
+            || c.min_severity.is_some_and(|min| severity_of(&l).is_none_or(|s| s < min))
+            || time.is_some_and(|t| !c.filter.in_time(t))
+            || (time.is_none() && (c.filter.since.is_some() || c.filter.until.is_some()))
+            || (!c.filter.services.is_empty()
+                && !l.resource.service_name().is_some_and(|n| c.filter.services.iter().any(|s| s == n)))
+        {
+            return;
+        }
+        let body = match &l.body {
+            Value::Str(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if c.grep.as_ref().is_some_and(|re| !re.is_match(&body)) {
+            return;
+        }
+        self.rows.push(Row {
+            time_ns: time,
+            severity: severity_name(&l),
+            body,
+            trace_id: l.trace_id,
+            span_id: l.span_id,
+        });
+    }
+
+    fn point(&mut self, _: MetricPoint) {}
+
+    fn merge(&mut self, later: Self) {
+        self.rows.extend(later.rows);
+        for (t, r) in later.requests {
+            keep_earliest(&mut self.requests, t, r);
+        }
+    }
+}
+
+/// A body on one line: line breaks and other control characters escaped.
+fn one_line(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    for c in body.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Prints the records.
+pub fn run(args: &LogsArgs, inputs: Vec<(String, Report, Records)>, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut inputs = inputs.into_iter().map(|(_, _, s)| s);
+    let mut all = inputs.next().expect("clap requires at least one file");
+    for s in inputs {
+        all.merge(s);
+    }
+    let filter_on_request = !all.config.filter.wheres.is_empty();
+    let requests = all.requests;
+    let mut rows: Vec<(Row, Option<&Request>)> = all
+        .rows
+        .into_iter()
+        .map(|r| {
+            let req = r.trace_id.and_then(|t| requests.get(&t));
+            (r, req)
+        })
+        .filter(|(_, req)| !filter_on_request || req.is_some_and(|r| r.passes))
+        .collect();
+    // Time order (records without a time last), whatever the export order.
+    rows.sort_by_key(|(r, _)| (r.time_ns.is_none(), r.time_ns));
+
+    let columns = ["time", "severity", "body", "url", "route", "status", "trace_id"];
+    let sort = args.table.sort.as_deref().map(|s| sort_column(&columns, s)).transpose()?;
+    let opt = |v: Option<&String>| v.cloned().map_or(Cell::Null, Cell::Str);
+    let mut cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|(r, req)| {
+            let severe = severity_number(&r.severity).is_some_and(|n| n >= 17);
+            let severity = Cell::Str(r.severity.clone());
+            vec![
+                r.time_ns.map_or(Cell::Null, |t| Cell::Str(format_rfc3339(t))),
+                if severe { Cell::Alert(Box::new(severity)) } else { severity },
+                Cell::Str(if args.full { r.body.clone() } else { one_line(&r.body) }),
+                opt(req.and_then(|q| q.url.as_ref())),
+                opt(req.and_then(|q| q.route.as_ref())),
+                opt(req.and_then(|q| q.status.as_ref())),
+                r.trace_id.map_or(Cell::Null, |t| Cell::Str(trace_hex(t))),
+            ]
+        })
+        .collect();
+    if let Some(c) = sort {
+        cells.sort_by(|a, b| compare_cells(&a[c], &b[c]));
+    }
+    let total = cells.len();
+    if let Some(n) = args.table.top {
+        cells.truncate(n);
+    }
+    render::rows(&columns, &cells, args.table.format, render::colours_wanted(), out)?;
+    if args.table.format == OutputFormat::Table {
+        let with = rows.iter().filter(|(_, q)| q.is_some()).count();
+        let shown = if cells.len() < total { format!(" ({} shown)", cells.len()) } else { String::new() };
+        writeln!(out, "{total} log record{}{shown}, {with} within a request", if total == 1 { "" } else { "s" })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_on_one_line() {
+        assert_eq!(one_line("Traceback:\n\tline 1\r\u{1b}"), "Traceback:\\n\\tline 1\\r\\u{1b}");
+    }
+}

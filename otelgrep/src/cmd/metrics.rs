@@ -1,0 +1,805 @@
+//! `otelgrep metrics`: what the metrics exports said, turned into numbers people read.
+//!
+//! Without a name: one row per metric (kind, unit, series, temporality, time range). With a name:
+//! per series (attribute set) and export, counters as deltas and rates (cumulative exports are
+//! differenced; a drop or a new start time is a reset, never a negative delta), gauges as values,
+//! histograms as count, sum, mean and percentiles estimated from the buckets (linear within a
+//! bucket, as Prometheus' `histogram_quantile`). `--compare-spans` sets those estimates beside the
+//! exact percentiles of the spans of the same routes. Pure arithmetic over points; no polars
+//! except through `frame::latency` for the exact span percentiles.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
+
+use crate::cli::{MetricsArgs, OutputFormat};
+use crate::cmd::{compare_cells, is_entry, sort_column};
+use crate::filter::{now_ns, parse_duration, parse_time};
+use crate::frame::{self, Durations, LatencyQuery};
+use crate::keys::{Key, resolve};
+use crate::model::{LogRecord, MetricKind, MetricPoint, PointValue, Span, Temporality, Value, attr};
+use crate::parse::time::{format_rfc3339, format_rfc3339_whole};
+use crate::parse::{Needs, Report, Sink};
+use crate::render::{self, Cell};
+
+/// Percentiles estimated from histogram buckets.
+const ESTIMATED: [f64; 3] = [50.0, 90.0, 99.0];
+
+/// What every worker's sink needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub name: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub services: Vec<String>,
+    pub every_ns: Option<i64>,
+    pub compare: bool,
+}
+
+impl Config {
+    /// The configuration and the files: the first argument is a metric name unless it is a file.
+    pub fn new(args: &MetricsArgs) -> anyhow::Result<(Config, Vec<String>)> {
+        let first = &args.args[0];
+        let is_input = |a: &str| a == "-" || std::path::Path::new(a).exists();
+        let (name, files) = if args.args.len() > 1 && !is_input(first) {
+            (Some(first.clone()), args.args[1..].to_vec())
+        } else {
+            (None, args.args.clone())
+        };
+        if args.compare_spans && name.is_none() {
+            anyhow::bail!(
+                "--compare-spans needs a histogram NAME (http.server.duration, http.server.request.duration)"
+            );
+        }
+        let now = now_ns();
+        let every_ns = match &args.every {
+            Some(e) => {
+                Some(parse_duration(e).ok_or_else(|| anyhow::anyhow!("--every {e}: give a width like 10s, 1m, 1h"))?)
+            }
+            None => None,
+        };
+        let config = Config {
+            name,
+            since: args.since.as_deref().map(|s| parse_time(s, now)).transpose()?,
+            until: args.until.as_deref().map(|s| parse_time(s, now)).transpose()?,
+            services: args.service.clone(),
+            every_ns,
+            compare: args.compare_spans,
+        };
+        Ok((config, files))
+    }
+
+    fn keeps(&self, p: &MetricPoint) -> bool {
+        self.since.is_none_or(|s| p.time_ns >= s)
+            && self.until.is_none_or(|u| p.time_ns < u)
+            && (self.services.is_empty()
+                || p.resource.service_name().is_some_and(|n| self.services.iter().any(|s| s == n)))
+    }
+}
+
+/// One metric, as the listing shows it.
+#[derive(Debug, Clone)]
+pub struct Info {
+    pub kind: MetricKind,
+    pub unit: String,
+    pub temporality: Option<Temporality>,
+    pub series: BTreeSet<String>,
+    pub points: u64,
+    pub first_ns: i64,
+    pub last_ns: i64,
+}
+
+/// A span's duration and the keys `--compare-spans` groups by.
+#[derive(Debug, Clone)]
+pub struct SpanTime {
+    pub route: Option<String>,
+    pub target: Option<String>,
+    pub duration_ns: i64,
+    pub start_ns: i64,
+}
+
+/// The sink.
+#[derive(Debug)]
+pub struct Points {
+    config: Config,
+    pub metrics: BTreeMap<String, Info>,
+    pub points: Vec<MetricPoint>,
+    pub spans: Vec<SpanTime>,
+}
+
+/// A series: its attribute set, keys sorted, and the service when there is one.
+pub fn series_key(p: &MetricPoint) -> String {
+    let mut kv: Vec<String> = p.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    kv.sort();
+    let mut key = kv.join(", ");
+    if let Some(s) = p.resource.service_name() {
+        key = if key.is_empty() { format!("service.name={s}") } else { format!("service.name={s}, {key}") };
+    }
+    key
+}
+
+impl Sink for Points {
+    type Config = Config;
+    const NEEDS: Needs = Needs { attributes: true, metrics: true, ..Needs::BARE };
+
+    fn new(config: &Config) -> Self {
+        Points { config: config.clone(), metrics: BTreeMap::new(), points: Vec::new(), spans: Vec::new() }
+    }
+
+    fn span(&mut self, s: Span) {
+        if self.config.compare && is_entry(&s) {
+            self.spans.push(SpanTime {
+                route: resolve(&Key::Attribute("http.route".into()), &s).map(|r| r.value),
+                target: resolve(&Key::Target, &s).map(|r| r.value),
+                duration_ns: s.end_ns - s.start_ns,
+                start_ns: s.start_ns,
+            });
+        }
+    }
+
+    fn log(&mut self, _: LogRecord) {}
+
+    fn point(&mut self, p: MetricPoint) {
+        if !self.config.keeps(&p) {
+            return;
+        }
+        match &self.config.name {
+            Some(n) if *n == p.name => self.points.push(p),
+            Some(_) => {}
+            None => {
+                let key = series_key(&p);
+                let info = self.metrics.entry(p.name.clone()).or_insert_with(|| Info {
+                    kind: p.kind,
+                    unit: p.unit.clone(),
+                    temporality: p.temporality,
+                    series: BTreeSet::new(),
+                    points: 0,
+                    first_ns: p.time_ns,
+                    last_ns: p.time_ns,
+                });
+                info.series.insert(key);
+                info.points += 1;
+                info.first_ns = info.first_ns.min(p.start_ns.unwrap_or(p.time_ns));
+                info.last_ns = info.last_ns.max(p.time_ns);
+            }
+        }
+    }
+
+    fn merge(&mut self, later: Self) {
+        for (name, info) in later.metrics {
+            match self.metrics.get_mut(&name) {
+                None => {
+                    self.metrics.insert(name, info);
+                }
+                Some(mine) => {
+                    mine.series.extend(info.series);
+                    mine.points += info.points;
+                    mine.first_ns = mine.first_ns.min(info.first_ns);
+                    mine.last_ns = mine.last_ns.max(info.last_ns);
+                }
+            }
+        }
+        self.points.extend(later.points);
+        self.spans.extend(later.spans);
+    }
+}
+
+fn kind_name(k: MetricKind) -> &'static str {
+    match k {
+        MetricKind::Gauge => "gauge",
+        MetricKind::Counter => "counter",
+        MetricKind::UpDownCounter => "updowncounter",
+        MetricKind::Histogram => "histogram",
+        MetricKind::ExponentialHistogram => "exponential_histogram",
+        MetricKind::Summary => "summary",
+    }
+}
+
+fn temporality_name(t: Option<Temporality>) -> &'static str {
+    match t {
+        Some(Temporality::Cumulative) => "cumulative",
+        Some(Temporality::Delta) => "delta",
+        None => "",
+    }
+}
+
+/// A histogram as buckets `(lower, upper, count)` in ascending order, whatever its encoding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hist {
+    pub buckets: Vec<(f64, f64, u64)>,
+    pub count: u64,
+    pub sum: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// An exponential histogram's own buckets, which merge exactly across scales and offsets.
+    exp: Option<Exp>,
+}
+
+/// Exponential buckets by index: `scale`, the zero count, positive and negative index → count.
+#[derive(Debug, Clone, PartialEq)]
+struct Exp {
+    scale: i32,
+    zero: u64,
+    positive: BTreeMap<i32, u64>,
+    negative: BTreeMap<i32, u64>,
+}
+
+impl Exp {
+    /// The same counts at a coarser scale: bucket `i` at scale `s` lies in bucket `i >> (s - t)`
+    /// at scale `t` (each step down merges pairs of buckets).
+    fn at_scale(&self, t: i32) -> Exp {
+        let shift = (self.scale - t).max(0) as u32;
+        let down = |m: &BTreeMap<i32, u64>| {
+            let mut out = BTreeMap::new();
+            for (i, c) in m {
+                *out.entry(i >> shift).or_insert(0) += c;
+            }
+            out
+        };
+        Exp {
+            scale: self.scale.min(t),
+            zero: self.zero,
+            positive: down(&self.positive),
+            negative: down(&self.negative),
+        }
+    }
+
+    /// The buckets in ascending order.
+    fn buckets(&self) -> Vec<(f64, f64, u64)> {
+        let base = 2f64.powf(2f64.powi(-self.scale));
+        let mut out: Vec<(f64, f64, u64)> =
+            self.negative.iter().rev().map(|(i, c)| (-base.powi(i + 1), -base.powi(*i), *c)).collect();
+        out.push((0.0, 0.0, self.zero));
+        out.extend(self.positive.iter().map(|(i, c)| (base.powi(*i), base.powi(i + 1), *c)));
+        out
+    }
+
+    /// `self ± other` at the coarser of the two scales; `None` when a count would go negative.
+    fn combine(&self, other: &Exp, add: bool) -> Option<Exp> {
+        let t = self.scale.min(other.scale);
+        let (mut a, b) = (self.at_scale(t), other.at_scale(t));
+        let apply = |x: u64, y: u64| if add { Some(x + y) } else { x.checked_sub(y) };
+        a.zero = apply(a.zero, b.zero)?;
+        for (mine, theirs) in [(&mut a.positive, &b.positive), (&mut a.negative, &b.negative)] {
+            for (i, c) in theirs {
+                let e = mine.entry(*i).or_insert(0);
+                *e = apply(*e, *c)?;
+            }
+        }
+        Some(a)
+    }
+}
+
+impl Hist {
+    /// Explicit bounds `b0..bn` give `(-inf, b0], (b0, b1], ..., (bn, +inf)`; an exponential
+    /// histogram's bucket `i` at scale `s` is `(base^i, base^(i+1)]` with `base = 2^(2^-s)`, negative
+    /// buckets mirrored, and the zero bucket `[0, 0]`.
+    pub fn from(v: &PointValue) -> Option<Hist> {
+        match v {
+            PointValue::Histogram { count, sum, min, max, bounds, counts } => {
+                let mut buckets = Vec::with_capacity(counts.len());
+                for (i, c) in counts.iter().enumerate() {
+                    let lo =
+                        if i == 0 { f64::NEG_INFINITY } else { bounds.get(i - 1).copied().unwrap_or(f64::INFINITY) };
+                    let hi = bounds.get(i).copied().unwrap_or(f64::INFINITY);
+                    buckets.push((lo, hi, *c));
+                }
+                Some(Hist { buckets, count: *count, sum: *sum, min: *min, max: *max, exp: None })
+            }
+            PointValue::ExponentialHistogram {
+                count,
+                sum,
+                min,
+                max,
+                scale,
+                zero_count,
+                positive_offset,
+                positive,
+                negative_offset,
+                negative,
+            } => {
+                let index = |offset: i32, counts: &[u64]| -> BTreeMap<i32, u64> {
+                    counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(k, c)| (offset + k as i32, *c)).collect()
+                };
+                let exp = Exp {
+                    scale: *scale,
+                    zero: *zero_count,
+                    positive: index(*positive_offset, positive),
+                    negative: index(*negative_offset, negative),
+                };
+                Some(Hist { buckets: exp.buckets(), count: *count, sum: *sum, min: *min, max: *max, exp: Some(exp) })
+            }
+            _ => None,
+        }
+    }
+
+    /// `self - earlier`, bucket by bucket, when both have the same buckets and nothing went down
+    /// (else `None`: a reset, or a rescaled exponential histogram).
+    fn minus(&self, earlier: &Hist) -> Option<Hist> {
+        if self.count < earlier.count {
+            return None;
+        }
+        if let (Some(a), Some(b)) = (&self.exp, &earlier.exp) {
+            let exp = a.combine(b, false)?;
+            return Some(Hist {
+                buckets: exp.buckets(),
+                count: self.count - earlier.count,
+                sum: self.sum.zip(earlier.sum).map(|(a, b)| a - b),
+                min: self.min,
+                max: self.max,
+                exp: Some(exp),
+            });
+        }
+        if self.buckets.len() != earlier.buckets.len() {
+            return None;
+        }
+        let mut buckets = Vec::with_capacity(self.buckets.len());
+        for (a, b) in self.buckets.iter().zip(&earlier.buckets) {
+            if a.0 != b.0 || a.1 != b.1 || a.2 < b.2 {
+                return None;
+            }
+            buckets.push((a.0, a.1, a.2 - b.2));
+        }
+        Some(Hist {
+            buckets,
+            count: self.count - earlier.count,
+            sum: self.sum.zip(earlier.sum).map(|(a, b)| a - b),
+            // Bounds of the whole run still bound the interval's values.
+            min: self.min,
+            max: self.max,
+            exp: None,
+        })
+    }
+
+    /// Adds another interval with the same buckets (for `--every`).
+    fn add(&mut self, other: &Hist) -> bool {
+        if let (Some(a), Some(b)) = (&self.exp, &other.exp) {
+            let Some(exp) = a.combine(b, true) else { return false };
+            self.buckets = exp.buckets();
+            self.exp = Some(exp);
+        } else if self.buckets.len() != other.buckets.len()
+            || self.buckets.iter().zip(&other.buckets).any(|(a, b)| a.0 != b.0 || a.1 != b.1)
+        {
+            return false;
+        } else {
+            for (a, b) in self.buckets.iter_mut().zip(&other.buckets) {
+                a.2 += b.2;
+            }
+        }
+        self.count += other.count;
+        self.sum = match (self.sum, other.sum) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+        self.min = self.min.zip(other.min).map(|(a, b)| a.min(b)).or(self.min).or(other.min);
+        self.max = self.max.zip(other.max).map(|(a, b)| a.max(b)).or(self.max).or(other.max);
+        true
+    }
+
+    /// The `q` quantile (0..=1), linear within the bucket holding rank `q * count`, as Prometheus
+    /// estimates it. An open-ended first bucket starts at the histogram's min (else 0 when its
+    /// upper bound is positive), an open-ended last bucket ends at its max (else at its lower
+    /// bound). `None` for an empty histogram.
+    pub fn estimate(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = q * self.count as f64;
+        let mut seen = 0u64;
+        for &(lo, hi, c) in &self.buckets {
+            if c == 0 {
+                continue;
+            }
+            if (seen + c) as f64 >= rank {
+                let lo = if lo.is_finite() {
+                    lo
+                } else {
+                    self.min.filter(|m| m.is_finite() && *m <= hi).unwrap_or(if hi > 0.0 { 0.0 } else { hi })
+                };
+                let hi = if hi.is_finite() { hi } else { self.max.filter(|m| m.is_finite() && *m >= lo).unwrap_or(lo) };
+                return Some(lo + (hi - lo) * ((rank - seen as f64) / c as f64).clamp(0.0, 1.0));
+            }
+            seen += c;
+        }
+        // Bucket counts short of `count` (a malformed point): the top of the last non-empty bucket.
+        self.buckets.iter().rev().find(|b| b.2 > 0).map(|b| if b.1.is_finite() { b.1 } else { b.0 })
+    }
+}
+
+/// A point's number, for counters and gauges.
+fn number(v: &PointValue) -> Option<f64> {
+    match v {
+        PointValue::Int(i) => Some(*i as f64),
+        PointValue::Double(d) => Some(*d),
+        _ => None,
+    }
+}
+
+/// One export of one series, with what happened since the export before.
+#[derive(Debug, Clone)]
+struct Step {
+    series: String,
+    time_ns: i64,
+    /// Seconds since the export before (or since the series' start).
+    interval_s: Option<f64>,
+    value: Option<f64>,
+    delta: Option<f64>,
+    hist: Option<Hist>,
+}
+
+/// Per series, in time order: deltas for sums, per-interval histograms for histograms.
+fn steps(points: &[MetricPoint]) -> Vec<Step> {
+    let mut by_series: BTreeMap<String, Vec<&MetricPoint>> = BTreeMap::new();
+    for p in points {
+        by_series.entry(series_key(p)).or_default().push(p);
+    }
+    let mut out = Vec::new();
+    for (series, mut ps) in by_series {
+        ps.sort_by_key(|p| (p.time_ns, p.start_ns));
+        // The same export read twice (two files of one run) is one export.
+        ps.dedup_by(|a, b| a.time_ns == b.time_ns && a.start_ns == b.start_ns && a.value == b.value);
+        let mut prev: Option<&MetricPoint> = None;
+        for p in ps {
+            let cumulative = p.temporality == Some(Temporality::Cumulative);
+            // The export before, when it is of the same run (same start time).
+            let same_run = prev.filter(|q| cumulative && (q.start_ns == p.start_ns || p.start_ns.is_none()));
+            let since = match (same_run, p.start_ns) {
+                (Some(q), _) => Some(q.time_ns),
+                (None, Some(s)) => Some(s),
+                (None, None) => prev.map(|q| q.time_ns),
+            };
+            let interval_s = since.map(|s| (p.time_ns - s) as f64 / 1e9).filter(|s| *s > 0.0);
+            let value = number(&p.value);
+            let (delta, hist) = match p.kind {
+                MetricKind::Counter | MetricKind::UpDownCounter => {
+                    let delta = match (cumulative, same_run.and_then(|q| number(&q.value)), value) {
+                        (false, _, v) => v,
+                        // A counter that went down restarted: everything since the restart is new.
+                        (true, Some(before), Some(v)) if p.kind == MetricKind::Counter && v < before => Some(v),
+                        (true, Some(before), Some(v)) => Some(v - before),
+                        (true, None, v) => v,
+                        (true, Some(_), None) => None,
+                    };
+                    (delta, None)
+                }
+                MetricKind::Histogram | MetricKind::ExponentialHistogram => {
+                    let h = Hist::from(&p.value);
+                    let before = same_run.and_then(|q| Hist::from(&q.value));
+                    let interval = match (cumulative, h, before) {
+                        (true, Some(h), Some(b)) => Some(h.minus(&b).unwrap_or(h)),
+                        (_, h, _) => h,
+                    };
+                    (None, interval)
+                }
+                _ => (None, None),
+            };
+            out.push(Step { series: series.clone(), time_ns: p.time_ns, interval_s, value, delta, hist });
+            prev = Some(p);
+        }
+    }
+    out
+}
+
+/// Regroups steps into `every`-wide buckets per series: deltas and histograms add up, gauges keep
+/// the last value.
+fn regroup(steps: Vec<Step>, every: i64) -> Vec<Step> {
+    let mut out: Vec<Step> = Vec::new();
+    for s in steps {
+        let bucket = s.time_ns.div_euclid(every) * every;
+        match out.last_mut() {
+            Some(last) if last.series == s.series && last.time_ns == bucket => {
+                last.delta = match (last.delta, s.delta) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                };
+                last.value = s.value.or(last.value);
+                if let (Some(h), Some(add)) = (last.hist.as_mut(), s.hist.as_ref()) {
+                    if !h.add(add) {
+                        last.hist = None;
+                    }
+                }
+            }
+            _ => out.push(Step { time_ns: bucket, interval_s: Some(every as f64 / 1e9), ..s }),
+        }
+    }
+    out
+}
+
+/// Milliseconds per unit of a duration histogram.
+fn unit_ms(unit: &str) -> Option<f64> {
+    match unit {
+        "ms" => Some(1.0),
+        "s" => Some(1000.0),
+        "us" | "µs" => Some(0.001),
+        "ns" => Some(1e-6),
+        _ => None,
+    }
+}
+
+/// Prints the listing, a metric's steps, or the comparison with spans.
+pub fn run(
+    args: &MetricsArgs,
+    config: &Config,
+    inputs: Vec<(String, Report, Points)>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut inputs = inputs.into_iter().map(|(_, _, s)| s);
+    let mut all = inputs.next().expect("clap requires at least one file");
+    for s in inputs {
+        all.merge(s);
+    }
+    let format = args.table.format;
+    let (columns, mut rows, footer): (Vec<String>, Vec<Vec<Cell>>, String) = match &config.name {
+        None => listing(&all.metrics),
+        Some(name) if config.compare => compare(name, &all.points, &all.spans)?,
+        Some(name) => values(name, &all.points, config.every_ns),
+    };
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    if let Some(c) = args.table.sort.as_deref().map(|s| sort_column(&columns, s)).transpose()? {
+        rows.sort_by(|a, b| compare_cells(&a[c], &b[c]));
+    }
+    if let Some(n) = args.table.top {
+        rows.truncate(n);
+    }
+    render::rows(&columns, &rows, format, render::colours_wanted(), out)?;
+    if format == OutputFormat::Table && !footer.is_empty() {
+        writeln!(out, "{footer}")?;
+    }
+    Ok(())
+}
+
+fn listing(metrics: &BTreeMap<String, Info>) -> (Vec<String>, Vec<Vec<Cell>>, String) {
+    let columns =
+        ["metric", "kind", "unit", "temporality", "series", "points", "first", "last"].map(String::from).to_vec();
+    let rows = metrics
+        .iter()
+        .map(|(name, i)| {
+            vec![
+                Cell::Str(name.clone()),
+                Cell::Str(kind_name(i.kind).into()),
+                Cell::Str(i.unit.clone()),
+                Cell::Str(temporality_name(i.temporality).into()),
+                Cell::Int(i.series.len() as i64),
+                Cell::Int(i.points as i64),
+                Cell::Str(format_rfc3339(i.first_ns)),
+                Cell::Str(format_rfc3339(i.last_ns)),
+            ]
+        })
+        .collect();
+    let footer = format!("{} metric{}", metrics.len(), if metrics.len() == 1 { "" } else { "s" });
+    (columns, rows, footer)
+}
+
+fn values(name: &str, points: &[MetricPoint], every: Option<i64>) -> (Vec<String>, Vec<Vec<Cell>>, String) {
+    let kind = points.first().map(|p| p.kind);
+    let unit = points.first().map(|p| p.unit.clone()).unwrap_or_default();
+    let mut steps = steps(points);
+    if let Some(e) = every {
+        steps = regroup(steps, e);
+    }
+    let time_column = if every.is_some() { "bucket" } else { "time" };
+    let time = |t: i64| Cell::Str(if every.is_some() { format_rfc3339_whole(t) } else { format_rfc3339(t) });
+    let float = |v: Option<f64>, d: usize| v.map_or(Cell::Null, |v| Cell::Float(v, d));
+    let (columns, rows, footer): (Vec<&str>, Vec<Vec<Cell>>, String) = match kind {
+        None => (vec!["series", time_column, "value"], Vec::new(), format!("no points of {name}")),
+        Some(MetricKind::Counter | MetricKind::UpDownCounter) => (
+            vec!["series", time_column, "interval_s", "value", "delta", "rate_per_s"],
+            steps
+                .iter()
+                .map(|s| {
+                    let rate = s.delta.zip(s.interval_s).map(|(d, i)| d / i);
+                    vec![
+                        Cell::Str(s.series.clone()),
+                        time(s.time_ns),
+                        float(s.interval_s, 3),
+                        if every.is_some() { Cell::Null } else { float(s.value, 3) },
+                        float(s.delta, 3),
+                        float(rate, 3),
+                    ]
+                })
+                .collect(),
+            format!("{name}: deltas between exports (resets start again from zero); unit {unit}"),
+        ),
+        Some(MetricKind::Histogram | MetricKind::ExponentialHistogram) => {
+            let mut columns = vec!["series", time_column, "count", "sum", "mean"];
+            columns.extend(["p50_est", "p90_est", "p99_est"]);
+            columns.extend(["bucket_bounds", "bucket_counts"]);
+            let rows = steps
+                .iter()
+                .map(|s| {
+                    let h = s.hist.as_ref();
+                    let count = h.map(|h| h.count);
+                    let sum = h.and_then(|h| h.sum);
+                    let mean = sum.zip(count).filter(|(_, c)| *c > 0).map(|(s, c)| s / c as f64);
+                    let mut row = vec![
+                        Cell::Str(s.series.clone()),
+                        time(s.time_ns),
+                        count.map_or(Cell::Null, |c| Cell::Int(c as i64)),
+                        float(sum, 3),
+                        float(mean, 3),
+                    ];
+                    row.extend(ESTIMATED.iter().map(|p| float(h.and_then(|h| h.estimate(p / 100.0)), 3)));
+                    // Each bucket as `lower..upper`, for scripts that check or re-plot the estimate.
+                    let bounds = h.map(|h| h.buckets.iter().map(|b| format!("{}..{}", b.0, b.1)).collect());
+                    let counts = h.map(|h| h.buckets.iter().map(|b| b.2.to_string()).collect());
+                    row.push(bounds.map_or(Cell::Null, Cell::List));
+                    row.push(counts.map_or(Cell::Null, Cell::List));
+                    row
+                })
+                .collect();
+            (
+                columns,
+                rows,
+                format!(
+                    "{name}: per export interval; percentiles estimated from the buckets (linear within a bucket); unit {unit}"
+                ),
+            )
+        }
+        Some(_) => (
+            vec!["series", time_column, "value"],
+            steps.iter().map(|s| vec![Cell::Str(s.series.clone()), time(s.time_ns), float(s.value, 3)]).collect(),
+            format!("{name}: values as exported; unit {unit}"),
+        ),
+    };
+    (columns.into_iter().map(String::from).collect(), rows, footer)
+}
+
+/// A histogram's whole-run estimate per route next to the exact percentiles of the spans.
+fn compare(
+    name: &str,
+    points: &[MetricPoint],
+    spans: &[SpanTime],
+) -> anyhow::Result<(Vec<String>, Vec<Vec<Cell>>, String)> {
+    let Some(first) = points.first() else {
+        anyhow::bail!("no points of {name} in the input");
+    };
+    if !matches!(first.kind, MetricKind::Histogram | MetricKind::ExponentialHistogram) {
+        anyhow::bail!("{name} is a {}, not a histogram: nothing to compare with span durations", kind_name(first.kind));
+    }
+    let scale = unit_ms(&first.unit)
+        .ok_or_else(|| anyhow::anyhow!("{name} is in '{}', not a duration unit (ms, s, us, ns)", first.unit))?;
+    // Group by the route where the points carry one, else by the target (Python's old names).
+    let key_name =
+        if points.iter().any(|p| attr(&p.attributes, "http.route").is_some()) { "http.route" } else { "http.target" };
+    let group = |p: &MetricPoint| -> String {
+        match attr(&p.attributes, key_name) {
+            Some(Value::Str(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => "(none)".into(),
+        }
+    };
+    // The whole run per series: summed deltas, or the last cumulative export of each run.
+    let mut per_route: BTreeMap<String, Hist> = BTreeMap::new();
+    let mut last_of_run: HashMap<(String, Option<i64>), &MetricPoint> = HashMap::new();
+    for p in points {
+        if p.temporality == Some(Temporality::Cumulative) {
+            let k = (series_key(p), p.start_ns);
+            if last_of_run.get(&k).is_none_or(|q| q.time_ns < p.time_ns) {
+                last_of_run.insert(k, p);
+            }
+        } else if let Some(h) = Hist::from(&p.value) {
+            add_to(&mut per_route, group(p), h);
+        }
+    }
+    let mut runs: Vec<&MetricPoint> = last_of_run.into_values().collect();
+    runs.sort_by_key(|p| (p.time_ns, series_key(p)));
+    for p in runs {
+        if let Some(h) = Hist::from(&p.value) {
+            add_to(&mut per_route, group(p), h);
+        }
+    }
+    // Exact percentiles of the entry spans, grouped by the same attribute.
+    // Instrumentations put the route template in the metric's `http.target` to bound its
+    // cardinality (Flask, this workspace's todo): spans are grouped by route too, their target
+    // only where they have no route.
+    let span_key = |s: &SpanTime| s.route.clone().or_else(|| s.target.clone());
+    let durations = Durations {
+        keys: vec![spans.iter().map(span_key).collect()],
+        start_ns: spans.iter().map(|s| s.start_ns).collect(),
+        end_ns: spans.iter().map(|s| s.start_ns + s.duration_ns).collect(),
+        error: vec![false; spans.len()],
+    };
+    let exact =
+        frame::latency(&durations, &LatencyQuery { percentiles: ESTIMATED.to_vec(), every_ns: None, spark_slices: 1 })?;
+    let exact: HashMap<String, (u64, Vec<f64>)> = exact
+        .overall
+        .into_iter()
+        .map(|r| (r.keys[0].clone().unwrap_or_else(|| "(none)".into()), (r.count, r.percentiles)))
+        .collect();
+    let mut columns = vec![key_name.to_string(), "metric_count".into(), "spans".into()];
+    for p in ESTIMATED {
+        columns.push(format!("p{p}_est"));
+        columns.push(format!("p{p}"));
+    }
+    let rows = per_route
+        .iter()
+        .map(|(route, h)| {
+            let spans = exact.get(route);
+            let mut row = vec![
+                Cell::Str(route.clone()),
+                Cell::Int(h.count as i64),
+                spans.map_or(Cell::Int(0), |(n, _)| Cell::Int(*n as i64)),
+            ];
+            for (i, p) in ESTIMATED.iter().enumerate() {
+                row.push(h.estimate(p / 100.0).map_or(Cell::Null, |v| Cell::Float(v * scale, 3)));
+                row.push(spans.map_or(Cell::Null, |(_, ps)| Cell::Float(ps[i] / 1e6, 3)));
+            }
+            row
+        })
+        .collect();
+    let footer = format!(
+        "{name} by {key_name}: pNN_est estimated from the buckets (linear within a bucket), pNN exact from the \
+         entry spans' durations; ms"
+    );
+    Ok((columns, rows, footer))
+}
+
+fn add_to(per_route: &mut BTreeMap<String, Hist>, route: String, h: Hist) {
+    match per_route.get_mut(&route) {
+        Some(mine) => {
+            // Different bucket layouts cannot be added: keep the larger, and the count tells.
+            if !mine.add(&h) && h.count > mine.count {
+                *mine = h;
+            }
+        }
+        None => {
+            per_route.insert(route, h);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn explicit(bounds: &[f64], counts: &[u64]) -> Hist {
+        Hist::from(&PointValue::Histogram {
+            count: counts.iter().sum(),
+            sum: None,
+            min: None,
+            max: None,
+            bounds: bounds.to_vec(),
+            counts: counts.to_vec(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn estimates_are_linear_within_the_bucket() {
+        // 10 values in (0, 5], 10 in (5, 10]: the median is the top of the first bucket.
+        let h = explicit(&[0.0, 5.0, 10.0], &[0, 10, 10, 0]);
+        assert_eq!(h.estimate(0.5), Some(5.0));
+        assert_eq!(h.estimate(0.25), Some(2.5));
+        assert_eq!(h.estimate(0.75), Some(7.5));
+        assert_eq!(h.estimate(1.0), Some(10.0));
+        // Everything above the last bound: no max known, so the bound itself.
+        assert_eq!(explicit(&[1.0], &[0, 4]).estimate(0.5), Some(1.0));
+        assert_eq!(explicit(&[1.0], &[0, 0]).estimate(0.5), None);
+    }
+
+    #[test]
+    fn exponential_buckets_have_power_of_two_bounds() {
+        let h = Hist::from(&PointValue::ExponentialHistogram {
+            count: 3,
+            sum: None,
+            min: None,
+            max: None,
+            scale: 0,
+            zero_count: 1,
+            positive_offset: 1,
+            positive: vec![1, 1],
+            negative_offset: 0,
+            negative: vec![],
+        })
+        .unwrap();
+        assert_eq!(h.buckets, vec![(0.0, 0.0, 1), (2.0, 4.0, 1), (4.0, 8.0, 1)]);
+        assert_eq!(h.estimate(1.0), Some(8.0));
+    }
+
+    #[test]
+    fn cumulative_histograms_difference_only_when_nothing_went_down() {
+        let a = explicit(&[1.0], &[1, 1]);
+        let b = explicit(&[1.0], &[3, 1]);
+        assert_eq!(b.minus(&a).map(|h| h.buckets), Some(vec![(f64::NEG_INFINITY, 1.0, 2), (1.0, f64::INFINITY, 0)]));
+        assert_eq!(a.minus(&b), None);
+    }
+}

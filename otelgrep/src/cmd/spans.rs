@@ -1,0 +1,209 @@
+//! `otelgrep spans`: a listing of spans, filtered, in time order or longest first.
+//!
+//! The sink keeps one small row per span that passes (not the span), and with `--slowest N` only
+//! the N longest seen so far, so the slowest spans of a gigabyte capture take kilobytes.
+
+use std::io::Write;
+
+use regex::Regex;
+
+use crate::cli::{KindFilter, OutputFormat, SpansArgs, Unit};
+use crate::cmd::{TraceSelector, compare_cells, failed, glob, sort_column, wanted};
+use crate::filter::Filter;
+use crate::keys::{Key, attributes_read, resolve};
+use crate::model::{LogRecord, MetricPoint, Span, StatusCode, trace_hex};
+use crate::parse::time::format_rfc3339;
+use crate::parse::{Needs, Report, Sink};
+use crate::render::{self, Cell};
+
+/// What every worker's sink needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub kind: KindFilter,
+    pub name: Option<Regex>,
+    pub trace: Option<TraceSelector>,
+    pub errors: bool,
+    pub slowest: Option<usize>,
+    pub columns: Vec<Key>,
+    pub filter: Filter,
+}
+
+impl Config {
+    pub fn new(args: &SpansArgs, filter: Filter) -> anyhow::Result<Config> {
+        Ok(Config {
+            kind: args.kind,
+            name: args.name.as_deref().map(glob).transpose()?,
+            trace: args.trace.as_deref().map(TraceSelector::parse).transpose()?,
+            errors: args.errors,
+            slowest: args.slowest,
+            columns: args.columns.iter().map(|c| Key::parse(c.trim())).collect(),
+            filter,
+        })
+    }
+
+    /// Whether a span passes every option and filter.
+    pub fn keeps(&self, s: &Span) -> bool {
+        wanted(self.kind, s)
+            && self.trace.is_none_or(|t| t.matches(s.trace_id))
+            && self.name.as_ref().is_none_or(|re| re.is_match(&s.name))
+            && (!self.errors || failed(s))
+            && self.filter.span(s)
+    }
+}
+
+/// One listed span.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub kind: &'static str,
+    pub name: String,
+    pub span_status: &'static str,
+    pub status: Option<String>,
+    pub route: Option<String>,
+    pub url: Option<String>,
+    pub trace_id: u128,
+    pub extra: Vec<Option<String>>,
+}
+
+impl Row {
+    fn duration(&self) -> i64 {
+        self.end_ns - self.start_ns
+    }
+}
+
+/// The sink.
+#[derive(Debug)]
+pub struct Listed {
+    config: Config,
+    pub rows: Vec<Row>,
+}
+
+impl Listed {
+    /// With `--slowest N`, keeps the N longest (cut only now and then, so it stays linear).
+    fn prune(&mut self, force: bool) {
+        if let Some(n) = self.config.slowest {
+            if force || self.rows.len() > 2 * n.max(512) {
+                self.rows.sort_by(|a, b| b.duration().cmp(&a.duration()).then(a.start_ns.cmp(&b.start_ns)));
+                self.rows.truncate(n);
+            }
+        }
+    }
+}
+
+pub fn span_status(s: StatusCode) -> &'static str {
+    match s {
+        StatusCode::Unset => "UNSET",
+        StatusCode::Ok => "OK",
+        StatusCode::Error => "ERROR",
+    }
+}
+
+impl Sink for Listed {
+    type Config = Config;
+    const NEEDS: Needs = Needs::SPAN_ATTRIBUTES;
+
+    fn needs(config: &Config) -> Needs {
+        let only = attributes_read(config.columns.iter().chain(config.filter.keys()));
+        Needs { only: Some(only.into()), ..Self::NEEDS }
+    }
+
+    fn new(config: &Config) -> Self {
+        Listed { config: config.clone(), rows: Vec::new() }
+    }
+
+    fn span(&mut self, s: Span) {
+        if !self.config.keeps(&s) {
+            return;
+        }
+        let value = |k: &Key| resolve(k, &s).map(|r| r.value);
+        let row = Row {
+            start_ns: s.start_ns,
+            end_ns: s.end_ns,
+            kind: s.kind.as_str(),
+            span_status: span_status(s.status),
+            status: value(&Key::Status),
+            // The route only where the span has one (the alias would repeat the name).
+            route: resolve(&Key::Attribute("http.route".into()), &s).map(|r| r.value),
+            url: value(&Key::Url),
+            trace_id: s.trace_id,
+            extra: self.config.columns.iter().map(value).collect(),
+            name: s.name,
+        };
+        self.rows.push(row);
+        self.prune(false);
+    }
+    fn log(&mut self, _: LogRecord) {}
+    fn point(&mut self, _: MetricPoint) {}
+    fn merge(&mut self, later: Self) {
+        self.rows.extend(later.rows);
+        self.prune(false);
+    }
+}
+
+/// Decimals a table shows per unit: microseconds.
+fn decimals(unit: Unit) -> usize {
+    match unit {
+        Unit::Ns | Unit::Us => 0,
+        Unit::Ms => 3,
+        Unit::S => 6,
+    }
+}
+
+/// Prints the listing.
+pub fn run(args: &SpansArgs, inputs: Vec<(String, Report, Listed)>, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut inputs = inputs.into_iter().map(|(_, _, s)| s);
+    let mut all = inputs.next().expect("clap requires at least one file");
+    for s in inputs {
+        all.merge(s);
+    }
+    all.prune(true);
+    let mut rows = all.rows;
+    if args.slowest.is_none() {
+        // Time order, whatever the export order.
+        rows.sort_by(|a, b| a.start_ns.cmp(&b.start_ns).then(a.trace_id.cmp(&b.trace_id)));
+    }
+    let mut columns: Vec<String> =
+        ["time", "duration", "kind", "name", "span_status", "status", "route", "url", "trace_id"]
+            .map(String::from)
+            .to_vec();
+    columns.extend(args.columns.iter().map(|c| c.trim().to_string()));
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let sort = args.table.sort.as_deref().map(|s| sort_column(&columns, s)).transpose()?;
+    let opt = |v: &Option<String>| v.clone().map_or(Cell::Null, Cell::Str);
+    let mut cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| {
+            let mut c = vec![
+                Cell::Str(format_rfc3339(r.start_ns)),
+                Cell::Float(r.duration() as f64 / args.unit.ns(), decimals(args.unit)),
+                Cell::Str(r.kind.to_string()),
+                Cell::Str(r.name.clone()),
+                if r.span_status == "ERROR" {
+                    Cell::Alert(Box::new(Cell::Str("ERROR".into())))
+                } else {
+                    Cell::Str(r.span_status.into())
+                },
+                opt(&r.status),
+                opt(&r.route),
+                opt(&r.url),
+                Cell::Str(trace_hex(r.trace_id)),
+            ];
+            c.extend(r.extra.iter().map(opt));
+            c
+        })
+        .collect();
+    if let Some(c) = sort {
+        cells.sort_by(|a, b| compare_cells(&a[c], &b[c]));
+    }
+    let total = cells.len();
+    if let Some(n) = args.table.top {
+        cells.truncate(n);
+    }
+    render::rows(&columns, &cells, args.table.format, render::colours_wanted(), out)?;
+    if args.table.format == OutputFormat::Table {
+        let shown = if cells.len() < total { format!(" ({} shown)", cells.len()) } else { String::new() };
+        writeln!(out, "{total} span{}{shown}; durations in {}", if total == 1 { "" } else { "s" }, args.unit.as_str())?;
+    }
+    Ok(())
+}
