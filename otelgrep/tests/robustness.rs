@@ -57,3 +57,44 @@ fn dropped_lines_never_panic_and_are_accounted_for() {
         }
     }
 }
+
+#[test]
+fn every_command_survives_cut_captures() {
+    // Each command's own logic (trees, deltas, buckets, percentiles) on what cut records leave:
+    // missing parents, lone exports, half a histogram. Only exit codes 0, 1 and 2 are allowed.
+    let dir = std::env::temp_dir().join(format!("otelgrep-robust-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let commands: &[&[&str]] = &[
+        &["summary"],
+        &["urls", "--template"],
+        &["latency", "--by", "route,status", "--every", "1s"],
+        &["spans", "--slowest", "3"],
+        &["trace", "--slowest"],
+        &["logs", "--where", "status>=500"],
+        &["metrics"],
+        &["metrics", "http.server.duration", "--every", "2s"],
+        &["metrics", "http.server.request.duration", "--compare-spans"],
+        &["metrics", "todo.items.active"],
+    ];
+    let mut runs = 0;
+    for rel in SAMPLES {
+        let bytes = text(rel).into_bytes();
+        for part in 1..=4 {
+            let cut = bytes.len() * part / 4;
+            let file = dir.join(format!("cut-{part}.log"));
+            std::fs::write(&file, &bytes[..cut]).unwrap();
+            for args in commands {
+                let mut argv = vec!["otelgrep"];
+                argv.extend(*args);
+                argv.push(file.to_str().unwrap());
+                let cli = <otelgrep::cli::Cli as clap::Parser>::parse_from(&argv);
+                let (mut out, mut err) = (Vec::new(), Vec::new());
+                // A command may refuse (no such trace, not a histogram): an error, not a panic.
+                let _ = otelgrep::run(cli, &mut out, &mut err);
+                runs += 1;
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(runs, SAMPLES.len() * 4 * commands.len());
+}

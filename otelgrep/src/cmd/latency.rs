@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use crate::cli::{KindFilter, LatencyArgs, OutputFormat, Unit};
-use crate::cmd::{compare_cells, failed, sort_column, sort_rows, wanted};
+use crate::cmd::{compare_cells, failed, round_ps, sort_column, sort_rows, wanted};
 use crate::filter::{Filter, parse_duration};
 use crate::frame::{self, Durations, LatencyQuery, LatencyRow};
 use crate::keys::{Key, attributes_read, resolve, template};
@@ -203,9 +203,7 @@ pub fn run(
         row.push(alert(errors));
         row.push(alert(pct));
         row.push(seconds.filter(|s| *s > 0.0).map_or(Cell::Null, |s| Cell::Float(r.count as f64 / s, 2)));
-        // Interpolated nanoseconds, rounded to a picosecond so that 79600 ns prints as 0.0796 ms
-        // and not 0.07960000000000002.
-        let figure = |ns: f64| Cell::Float((ns * 1e3).round() / 1e3 / unit, decimals(args.unit));
+        let figure = |ns: f64| Cell::Float(round_ps(ns) / unit, decimals(args.unit));
         row.push(figure(r.min));
         row.extend(r.percentiles.iter().map(|p| figure(*p)));
         row.push(figure(r.max));

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 
 use crate::cli::{MetricsArgs, OutputFormat};
-use crate::cmd::{compare_cells, is_entry, sort_column};
+use crate::cmd::{compare_cells, is_entry, round_ps, sort_column};
 use crate::filter::{now_ns, parse_duration, parse_time};
 use crate::frame::{self, Durations, LatencyQuery};
 use crate::keys::{Key, resolve};
@@ -721,7 +721,7 @@ fn compare(
             ];
             for (i, p) in ESTIMATED.iter().enumerate() {
                 row.push(h.estimate(p / 100.0).map_or(Cell::Null, |v| Cell::Float(v * scale, 3)));
-                row.push(spans.map_or(Cell::Null, |(_, ps)| Cell::Float(ps[i] / 1e6, 3)));
+                row.push(spans.map_or(Cell::Null, |(_, ps)| Cell::Float(round_ps(ps[i]) / 1e6, 3)));
             }
             row
         })

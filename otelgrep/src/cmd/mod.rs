@@ -14,6 +14,12 @@ use crate::keys::{Key, resolve};
 use crate::model::{Span, SpanKind, StatusCode};
 use crate::render::Cell;
 
+/// Interpolated nanoseconds, rounded to a picosecond, so that 79600 ns prints as 0.0796 ms and
+/// not 0.07960000000000002.
+pub fn round_ps(ns: f64) -> f64 {
+    (ns * 1e3).round() / 1e3
+}
+
 /// Failed requests and spans: span status ERROR, or a 5xx response.
 pub fn failed(s: &Span) -> bool {
     s.status == StatusCode::Error

@@ -1,0 +1,68 @@
+//! What the end-to-end tests share: where the samples are, and running the real binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+pub fn sample(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples").join(rel)
+}
+
+/// Runs otelgrep without colours: (stdout, stderr, exit code).
+pub fn otelgrep(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_otelgrep")).args(args).env("NO_COLOR", "1").output().unwrap();
+    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap(), out.status.code().unwrap())
+}
+
+/// Runs a command with `--format json` and returns its rows; it must succeed.
+pub fn json_rows(args: &[&str]) -> Vec<Value> {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let (out, err, code) = otelgrep(&all);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+}
+
+/// The top-level JSON objects of a Python console capture, read with serde_json alone.
+pub fn python_objects(text: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let text = format!("\n{text}");
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("\n{\n") {
+        let from = &rest[at + 1..];
+        let mut stream = serde_json::Deserializer::from_str(from).into_iter::<Value>();
+        match stream.next() {
+            Some(Ok(v)) => {
+                out.push(v);
+                rest = &from[stream.byte_offset()..];
+            }
+            _ => rest = &from[1..],
+        }
+    }
+    out
+}
+
+/// A scratch directory for one test, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("otelgrep-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    pub fn file(&self, name: &str, text: &str) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -1,0 +1,155 @@
+//! `otelgrep metrics`: counters as deltas that add up, histograms whose estimates lie in their
+//! buckets, for Python (cumulative) and Rust (cumulative and delta) exports.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{json_rows, otelgrep, sample};
+use serde_json::Value;
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn every_metric_is_listed() {
+    let rows = json_rows(&["metrics", sample("python-flask/flask-default.log").to_str().unwrap()]);
+    let names: Vec<&str> = rows.iter().map(|r| r["metric"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["flask_app_requests_total", "flask_app_tasks_total", "http.server.active_requests", "http.server.duration"]
+    );
+    let duration = &rows[3];
+    assert_eq!((duration["kind"].as_str(), duration["unit"].as_str()), (Some("histogram"), Some("ms")));
+    assert_eq!(duration["temporality"], "cumulative");
+}
+
+#[test]
+fn cumulative_counter_deltas_add_up_to_the_final_value() {
+    for (capture, metric) in [
+        ("python-flask/flask-default.log", "flask_app_requests_total"),
+        ("todo/todo-default.log", "todo_app_requests_total"),
+        ("todo/todo-default.log", "todo_app_tasks_total"),
+    ] {
+        let rows = json_rows(&["metrics", metric, sample(capture).to_str().unwrap()]);
+        let mut by_series: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+        for r in &rows {
+            by_series.entry(r["series"].as_str().unwrap()).or_default().push(r);
+        }
+        assert!(!by_series.is_empty());
+        for (series, steps) in by_series {
+            let deltas: f64 = steps.iter().map(|r| num(&r["delta"])).sum();
+            let last = num(&steps.last().unwrap()["value"]);
+            assert_eq!(deltas, last, "{capture} {metric} {series}");
+            assert!(steps.iter().all(|r| num(&r["delta"]) >= 0.0));
+            assert!(steps.iter().all(|r| num(&r["rate_per_s"]) >= 0.0));
+        }
+    }
+}
+
+#[test]
+fn delta_counters_are_taken_as_they_are() {
+    // The Rust demo app's delta export: todo.http.requests counts every request, one per SERVER span.
+    let path = sample("rust-stdout/rust-stdout-interleaved.log");
+    let rows = json_rows(&["metrics", "todo.http.requests", path.to_str().unwrap()]);
+    assert!(rows.iter().all(|r| r["delta"] == r["value"]));
+    let total: f64 = rows.iter().map(|r| num(&r["delta"])).sum();
+    let servers = json_rows(&["spans", "--kind", "server", path.to_str().unwrap()]).len();
+    assert_eq!(total, servers as f64);
+    // --every regroups without losing any.
+    let minute = json_rows(&["metrics", "todo.http.requests", "--every", "1m", path.to_str().unwrap()]);
+    assert_eq!(minute.iter().map(|r| num(&r["delta"])).sum::<f64>(), total);
+}
+
+#[test]
+fn counter_resets_are_never_negative() {
+    // Two runs of one app in one file: the second run's counters start again.
+    let one = std::fs::read_to_string(sample("todo/todo-default.log")).unwrap();
+    let two = std::fs::read_to_string(sample("todo/todo-http-dup.log")).unwrap();
+    let dir = common::Scratch::new("reset");
+    let both = dir.file("two-runs.log", &format!("{one}{two}"));
+    let rows = json_rows(&["metrics", "todo_app_tasks_total", &both]);
+    assert!(rows.iter().all(|r| num(&r["delta"]) >= 0.0), "{rows:?}");
+    let total: f64 = rows.iter().map(|r| num(&r["delta"])).sum();
+    let last_value = |p: std::path::PathBuf| {
+        let r = json_rows(&["metrics", "todo_app_tasks_total", p.to_str().unwrap()]);
+        num(&r.last().unwrap()["value"])
+    };
+    let finals = last_value(sample("todo/todo-default.log")) + last_value(sample("todo/todo-http-dup.log"));
+    assert_eq!(total, finals, "each run's deltas add up to its own final value");
+}
+
+/// The estimate must lie inside the bucket holding its rank (the Prometheus rule).
+fn check_estimates(rows: &[Value]) -> usize {
+    let mut checked = 0;
+    for r in rows {
+        let count = r["count"].as_u64().unwrap();
+        if count == 0 {
+            continue;
+        }
+        let bounds: Vec<(f64, f64)> = r["bucket_bounds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                let (lo, hi) = b.as_str().unwrap().split_once("..").unwrap();
+                (lo.parse().unwrap(), hi.parse().unwrap())
+            })
+            .collect();
+        let counts: Vec<u64> =
+            r["bucket_counts"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().parse().unwrap()).collect();
+        assert_eq!(counts.iter().sum::<u64>(), count, "{r}");
+        for (q, key) in [(0.5, "p50_est"), (0.9, "p90_est"), (0.99, "p99_est")] {
+            let est = num(&r[key]);
+            let rank = q * count as f64;
+            let mut seen = 0;
+            let bucket = counts.iter().position(|c| {
+                seen += c;
+                *c > 0 && seen as f64 >= rank
+            });
+            let (lo, hi) = bounds[bucket.unwrap()];
+            let lo = if lo.is_finite() { lo } else { f64::MIN };
+            let hi = if hi.is_finite() { hi } else { f64::MAX };
+            assert!(lo <= est && est <= hi, "{key} {est} outside ({lo}, {hi}]: {r}");
+            checked += 1;
+        }
+        assert!(num(&r["p50_est"]) <= num(&r["p90_est"]) && num(&r["p90_est"]) <= num(&r["p99_est"]));
+    }
+    checked
+}
+
+#[test]
+fn histogram_estimates_lie_in_their_buckets_and_counts_add_up() {
+    for (capture, metric, requests) in [
+        ("python-flask/flask-default.log", "http.server.duration", 74),
+        ("todo/todo-default.log", "http.server.duration", 400),
+        ("rust-stdout/rust-stdout-interleaved.log", "http.server.request.duration", 40),
+    ] {
+        let rows = json_rows(&["metrics", metric, sample(capture).to_str().unwrap()]);
+        assert!(check_estimates(&rows) > 0, "{capture}");
+        // Per-interval counts add up to every request the capture's metrics saw.
+        let total: u64 = rows.iter().map(|r| r["count"].as_u64().unwrap()).sum();
+        assert_eq!(total, requests, "{capture}");
+    }
+}
+
+#[test]
+fn compare_spans_puts_estimates_beside_exact_percentiles() {
+    let path = sample("todo/todo-default.log");
+    let rows = json_rows(&["metrics", "http.server.duration", "--compare-spans", path.to_str().unwrap()]);
+    let exact = json_rows(&["latency", "--by", "route", "--percentiles", "50,90,99", path.to_str().unwrap()]);
+    let root = rows.iter().find(|r| r["http.target"] == "/").unwrap();
+    let spans = exact.iter().find(|r| r["route"] == "/").unwrap();
+    assert_eq!(root["spans"], spans["count"]);
+    assert_eq!(root["metric_count"], spans["count"], "the metric counted every request the spans did");
+    for p in ["p50", "p90", "p99"] {
+        assert_eq!(root[p], spans[p], "{p}: exact from spans, as latency computes it");
+        assert!(root[format!("{p}_est")].is_number());
+    }
+    let (out, _, _) = otelgrep(&["metrics", "http.server.duration", "--compare-spans", path.to_str().unwrap()]);
+    assert!(out.contains("estimated from the buckets"), "{out}");
+    let (_, err, code) = otelgrep(&["metrics", "todo_app_tasks_total", "--compare-spans", path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a histogram"), "{err}");
+}
