@@ -139,6 +139,11 @@ fn compare_spans_puts_estimates_beside_exact_percentiles() {
     let path = sample("todo/todo-default.log");
     let rows = json_rows(&["metrics", "http.server.duration", "--compare-spans", path.to_str().unwrap()]);
     let exact = json_rows(&["latency", "--by", "route", "--percentiles", "50,90,99", path.to_str().unwrap()]);
+    // Every request is in both, grouped alike: unmatched routes (404, 405) under `(none)`.
+    for r in &rows {
+        assert_eq!(r["metric_count"], r["spans"], "{r}");
+    }
+    assert_eq!(rows.iter().map(|r| r["spans"].as_u64().unwrap()).sum::<u64>(), 400);
     let root = rows.iter().find(|r| r["http.target"] == "/").unwrap();
     let spans = exact.iter().find(|r| r["route"] == "/").unwrap();
     assert_eq!(root["spans"], spans["count"]);

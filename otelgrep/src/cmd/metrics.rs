@@ -88,11 +88,10 @@ pub struct Info {
     pub last_ns: i64,
 }
 
-/// A span's duration and the keys `--compare-spans` groups by.
+/// A span's duration and the route `--compare-spans` groups by.
 #[derive(Debug, Clone)]
 pub struct SpanTime {
     pub route: Option<String>,
-    pub target: Option<String>,
     pub duration_ns: i64,
     pub start_ns: i64,
 }
@@ -129,7 +128,6 @@ impl Sink for Points {
         if self.config.compare && is_entry(&s) {
             self.spans.push(SpanTime {
                 route: resolve(&Key::Attribute("http.route".into()), &s).map(|r| r.value),
-                target: resolve(&Key::Target, &s).map(|r| r.value),
                 duration_ns: s.end_ns - s.start_ns,
                 start_ns: s.start_ns,
             });
@@ -689,9 +687,9 @@ fn compare(
     }
     // Exact percentiles of the entry spans, grouped by the same attribute.
     // Instrumentations put the route template in the metric's `http.target` to bound its
-    // cardinality (Flask, this workspace's todo): spans are grouped by route too, their target
-    // only where they have no route.
-    let span_key = |s: &SpanTime| s.route.clone().or_else(|| s.target.clone());
+    // cardinality (Flask, this workspace's todo) and leave it out when no route matched (404,
+    // 405): spans are grouped by route, and those without one under `(none)` as well.
+    let span_key = |s: &SpanTime| s.route.clone();
     let durations = Durations {
         keys: vec![spans.iter().map(span_key).collect()],
         start_ns: spans.iter().map(|s| s.start_ns).collect(),
