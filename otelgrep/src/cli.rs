@@ -73,7 +73,9 @@ the one before, or a new start time, is a reset (a new process): the delta is th
 never negative. Delta exports are taken as they are. Histogram percentiles are estimated from the
 buckets, linearly within a bucket (as Prometheus' histogram_quantile); the output says so.
 --compare-spans puts those estimates next to the exact percentiles of the spans of the same routes.
-The first positional argument is a metric NAME when it is not an existing file.
+The first positional argument is a metric NAME when it is not an existing file. The filters apply
+to data points: --where to their attributes (`--where http.route=/add`), --since and --until to
+their time, --service to their resource.
 
 Exit codes: 0 when every record was read; 1 when some records could not be read (the result is
 still printed, and stderr names each bad record as FILE:LINE: reason); 2 on an error (a missing or
@@ -175,15 +177,8 @@ pub struct MetricsArgs {
     /// Read only this format (see `otelgrep summary --help`).
     #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
     pub input_format: InputFormat,
-    /// Only points at or after this time (same forms as `latency --since`).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only points before this time.
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
-    /// Only metrics from these services (`service.name`), comma-separated.
-    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
-    pub service: Vec<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
     #[command(flatten)]
     pub table: TableArgs,
 }

@@ -117,7 +117,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             Ok(code)
         }
         Command::Metrics(args) => {
-            let (config, files) = cmd::metrics::Config::new(&args)?;
+            let (config, files) = cmd::metrics::Config::new(&args, filter(&args.filter)?)?;
             let inputs = open_all(&files)?;
             let Some(found) =
                 ingest_all::<cmd::metrics::Points>(&inputs, args.input_format, args.strict, &config, err)?

@@ -158,3 +158,24 @@ fn compare_spans_puts_estimates_beside_exact_percentiles() {
     assert_eq!(code, 2);
     assert!(err.contains("not a histogram"), "{err}");
 }
+
+#[test]
+fn filters_apply_to_points_and_a_window_keeps_true_deltas() {
+    let path = sample("todo/todo-default.log");
+    let path = path.to_str().unwrap();
+    let all = json_rows(&["metrics", "todo_app_requests_total", "--where", "endpoint=tasks_index", path]);
+    assert!(all.len() > 2 && all.iter().all(|r| r["series"].as_str().unwrap().contains("endpoint=tasks_index")));
+    // From the second export on: its delta is still against the first, not the whole count.
+    let since = all[1]["time"].as_str().unwrap();
+    let window =
+        json_rows(&["metrics", "todo_app_requests_total", "--where", "endpoint=tasks_index", "--since", since, path]);
+    assert_eq!(window.len(), all.len() - 1);
+    assert_eq!(window[0]["delta"], all[1]["delta"]);
+    assert_eq!(num(&window[0]["delta"]), num(&all[1]["value"]) - num(&all[0]["value"]));
+    // The same window of histograms, compared with the spans of the same window: a window that
+    // starts at an export time holds whole export intervals, so both count the same requests.
+    let cmp = json_rows(&["metrics", "http.server.duration", "--compare-spans", "--since", since, path]);
+    for r in &cmp {
+        assert_eq!(r["metric_count"], r["spans"], "{r}");
+    }
+}

@@ -13,7 +13,7 @@ use std::io::Write;
 
 use crate::cli::{MetricsArgs, OutputFormat};
 use crate::cmd::{compare_cells, is_entry, round_ps, sort_column};
-use crate::filter::{now_ns, parse_duration, parse_time};
+use crate::filter::{Filter, parse_duration};
 use crate::frame::{self, Durations, LatencyQuery};
 use crate::keys::{Key, resolve};
 use crate::model::{LogRecord, MetricKind, MetricPoint, PointValue, Span, Temporality, Value, attr};
@@ -28,16 +28,14 @@ const ESTIMATED: [f64; 3] = [50.0, 90.0, 99.0];
 #[derive(Debug, Clone)]
 pub struct Config {
     pub name: Option<String>,
-    pub since: Option<i64>,
-    pub until: Option<i64>,
-    pub services: Vec<String>,
+    pub filter: Filter,
     pub every_ns: Option<i64>,
     pub compare: bool,
 }
 
 impl Config {
     /// The configuration and the files: the first argument is a metric name unless it is a file.
-    pub fn new(args: &MetricsArgs) -> anyhow::Result<(Config, Vec<String>)> {
+    pub fn new(args: &MetricsArgs, filter: Filter) -> anyhow::Result<(Config, Vec<String>)> {
         let first = &args.args[0];
         let is_input = |a: &str| a == "-" || std::path::Path::new(a).exists();
         let (name, files) = if args.args.len() > 1 && !is_input(first) {
@@ -50,29 +48,45 @@ impl Config {
                 "--compare-spans needs a histogram NAME (http.server.duration, http.server.request.duration)"
             );
         }
-        let now = now_ns();
         let every_ns = match &args.every {
             Some(e) => {
                 Some(parse_duration(e).ok_or_else(|| anyhow::anyhow!("--every {e}: give a width like 10s, 1m, 1h"))?)
             }
             None => None,
         };
-        let config = Config {
-            name,
-            since: args.since.as_deref().map(|s| parse_time(s, now)).transpose()?,
-            until: args.until.as_deref().map(|s| parse_time(s, now)).transpose()?,
-            services: args.service.clone(),
-            every_ns,
-            compare: args.compare_spans,
-        };
+        let config = Config { name, filter, every_ns, compare: args.compare_spans };
         Ok((config, files))
     }
 
+    /// Whether a point's series passes `--service` and `--where`. Time is tested later for a
+    /// named metric: a cumulative export before `--since` is still needed to difference the first
+    /// one after it.
     fn keeps(&self, p: &MetricPoint) -> bool {
-        self.since.is_none_or(|s| p.time_ns >= s)
-            && self.until.is_none_or(|u| p.time_ns < u)
-            && (self.services.is_empty()
-                || p.resource.service_name().is_some_and(|n| self.services.iter().any(|s| s == n)))
+        let f = &self.filter;
+        (self.name.is_some() || f.in_time(p.time_ns))
+            && (f.services.is_empty() || p.resource.service_name().is_some_and(|n| f.services.iter().any(|s| s == n)))
+            && (f.wheres.is_empty() || f.wheres.iter().all(|w| w.matches(&as_span(p))))
+    }
+}
+
+/// A point seen as a span for `--where`: its attributes, resource and name, so the keys and their
+/// aliases (`route`, `status`, `method`) resolve on it exactly as on spans.
+fn as_span(p: &MetricPoint) -> Span {
+    Span {
+        trace_id: 0,
+        span_id: 0,
+        parent_span_id: None,
+        name: p.name.clone(),
+        kind: crate::model::SpanKind::Unspecified,
+        start_ns: p.start_ns.unwrap_or(p.time_ns),
+        end_ns: p.time_ns,
+        status: crate::model::StatusCode::Unset,
+        status_message: None,
+        attributes: p.attributes.clone(),
+        events: Vec::new(),
+        links: Vec::new(),
+        resource: p.resource.clone(),
+        scope: p.scope.clone(),
     }
 }
 
@@ -125,7 +139,7 @@ impl Sink for Points {
     }
 
     fn span(&mut self, s: Span) {
-        if self.config.compare && is_entry(&s) {
+        if self.config.compare && is_entry(&s) && self.config.filter.span(&s) {
             self.spans.push(SpanTime {
                 route: resolve(&Key::Attribute("http.route".into()), &s).map(|r| r.value),
                 duration_ns: s.end_ns - s.start_ns,
@@ -528,8 +542,8 @@ pub fn run(
     let format = args.table.format;
     let (columns, mut rows, footer): (Vec<String>, Vec<Vec<Cell>>, String) = match &config.name {
         None => listing(&all.metrics),
-        Some(name) if config.compare => compare(name, &all.points, &all.spans)?,
-        Some(name) => values(name, &all.points, config.every_ns),
+        Some(name) if config.compare => compare(name, &all.points, &all.spans, &config.filter)?,
+        Some(name) => values(name, &all.points, config.every_ns, &config.filter),
     };
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
     if let Some(c) = args.table.sort.as_deref().map(|s| sort_column(&columns, s)).transpose()? {
@@ -567,10 +581,16 @@ fn listing(metrics: &BTreeMap<String, Info>) -> (Vec<String>, Vec<Vec<Cell>>, St
     (columns, rows, footer)
 }
 
-fn values(name: &str, points: &[MetricPoint], every: Option<i64>) -> (Vec<String>, Vec<Vec<Cell>>, String) {
+fn values(
+    name: &str,
+    points: &[MetricPoint],
+    every: Option<i64>,
+    filter: &Filter,
+) -> (Vec<String>, Vec<Vec<Cell>>, String) {
     let kind = points.first().map(|p| p.kind);
     let unit = points.first().map(|p| p.unit.clone()).unwrap_or_default();
     let mut steps = steps(points);
+    steps.retain(|s| filter.in_time(s.time_ns));
     if let Some(e) = every {
         steps = regroup(steps, e);
     }
@@ -646,6 +666,7 @@ fn compare(
     name: &str,
     points: &[MetricPoint],
     spans: &[SpanTime],
+    filter: &Filter,
 ) -> anyhow::Result<(Vec<String>, Vec<Vec<Cell>>, String)> {
     let Some(first) = points.first() else {
         anyhow::bail!("no points of {name} in the input");
@@ -665,24 +686,13 @@ fn compare(
             None => "(none)".into(),
         }
     };
-    // The whole run per series: summed deltas, or the last cumulative export of each run.
+    // Per route, the per-interval histograms of its series added up (inside --since/--until): for
+    // cumulative exports that is the last export of each run, resets handled as for counters.
+    let groups: HashMap<String, String> = points.iter().map(|p| (series_key(p), group(p))).collect();
     let mut per_route: BTreeMap<String, Hist> = BTreeMap::new();
-    let mut last_of_run: HashMap<(String, Option<i64>), &MetricPoint> = HashMap::new();
-    for p in points {
-        if p.temporality == Some(Temporality::Cumulative) {
-            let k = (series_key(p), p.start_ns);
-            if last_of_run.get(&k).is_none_or(|q| q.time_ns < p.time_ns) {
-                last_of_run.insert(k, p);
-            }
-        } else if let Some(h) = Hist::from(&p.value) {
-            add_to(&mut per_route, group(p), h);
-        }
-    }
-    let mut runs: Vec<&MetricPoint> = last_of_run.into_values().collect();
-    runs.sort_by_key(|p| (p.time_ns, series_key(p)));
-    for p in runs {
-        if let Some(h) = Hist::from(&p.value) {
-            add_to(&mut per_route, group(p), h);
+    for step in steps(points) {
+        if let Some(h) = step.hist.filter(|_| filter.in_time(step.time_ns)) {
+            add_to(&mut per_route, groups[&step.series].clone(), h);
         }
     }
     // Exact percentiles of the entry spans, grouped by the same attribute.
