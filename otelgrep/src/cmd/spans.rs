@@ -80,10 +80,11 @@ pub struct Listed {
 }
 
 impl Listed {
-    /// With `--slowest N`, keeps the N longest (cut only now and then, so it stays linear).
+    /// With `--slowest N`, keeps the N longest: cut whenever N + 256 more have come, so the cost
+    /// stays linear and every batch's sink (they are all held until merged) stays small.
     fn prune(&mut self, force: bool) {
         if let Some(n) = self.config.slowest {
-            if force || self.rows.len() > 2 * n.max(512) {
+            if force || self.rows.len() > n + 256 {
                 self.rows.sort_by(|a, b| b.duration().cmp(&a.duration()).then(a.start_ns.cmp(&b.start_ns)));
                 self.rows.truncate(n);
             }

@@ -401,7 +401,7 @@ pub fn ingest<S: Sink>(
     let base = bytes.as_ptr() as usize;
     let needs = S::needs(config);
     let needs = &needs;
-    let mut results: Vec<(usize, Report, S)> = std::thread::scope(|scope| {
+    let merged: Merged<S> = std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Job>)>(workers * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (done_tx, done_rx) = mpsc::channel();
@@ -428,7 +428,9 @@ pub fn ingest<S: Sink>(
         // oldest unfinished batch can be released.
         let mut starts: Vec<usize> = Vec::new();
         let mut finished: Vec<bool> = Vec::new();
-        let mut results = Vec::new();
+        // Batches are merged in input order as soon as they can be, so a sink that compacts on
+        // merge (a count, the N slowest) never holds every batch's result at once.
+        let mut merged = Merged::<S>::new(config);
         let mut released = 0usize;
         frame(text, &file, only, &mut framing, |index, batch| {
             let start = batch.iter().map(|j| j.start() as usize - base).min().unwrap_or(0);
@@ -438,7 +440,7 @@ pub fn ingest<S: Sink>(
             let _ = job_tx.send((index, batch));
             for (i, r, s) in done_rx.try_iter() {
                 finished[i] = true;
-                results.push((i, r, s));
+                merged.add(i, r, s);
             }
             let oldest = finished.iter().position(|f| !f).unwrap_or(finished.len());
             let safe = starts.get(oldest).copied().unwrap_or(start).min(start);
@@ -449,19 +451,39 @@ pub fn ingest<S: Sink>(
             }
         });
         drop(job_tx);
-        results.extend(done_rx.iter());
-        results
+        for (i, r, s) in done_rx.iter() {
+            merged.add(i, r, s);
+        }
+        merged
     });
-    results.sort_by_key(|(index, _, _)| *index);
-    let mut report = Report::default();
-    let mut sink = S::new(config);
-    for (_, r, s) in results {
-        report.merge(r);
-        sink.merge(s);
-    }
+    debug_assert!(merged.pending.is_empty(), "every batch index arrives once");
+    let (mut report, sink) = (merged.report, merged.sink);
     report.merge(framing);
     report.errors.sort_by_key(|e| e.line);
     Ok((report, sink))
+}
+
+/// Batch results merged in index order: those that arrive early wait in `pending`.
+struct Merged<S> {
+    next: usize,
+    pending: std::collections::BTreeMap<usize, (Report, S)>,
+    report: Report,
+    sink: S,
+}
+
+impl<S: Sink> Merged<S> {
+    fn new(config: &S::Config) -> Self {
+        Merged { next: 0, pending: Default::default(), report: Report::default(), sink: S::new(config) }
+    }
+
+    fn add(&mut self, index: usize, report: Report, sink: S) {
+        self.pending.insert(index, (report, sink));
+        while let Some((r, s)) = self.pending.remove(&self.next) {
+            self.report.merge(r);
+            self.sink.merge(s);
+            self.next += 1;
+        }
+    }
 }
 
 /// Checks that `body` is UTF-8 window by window, releasing each window once checked: checking
