@@ -377,7 +377,7 @@ pub enum InputFormat {
     NodeConsole,
     /// The Collector's `debug` exporter, detailed verbosity.
     CollectorDebug,
-    /// Go's `stdouttrace` exporter (spans).
+    /// Go's `stdouttrace`, `stdoutmetric` and `stdoutlog` exporters.
     GoJson,
 }
 

@@ -5,7 +5,8 @@
 //! counting foreign lines and reporting bad records as `file:line: reason`; a `cmd` module per
 //! subcommand computes its answer; `render` prints it. `main.rs` only maps the result to an exit
 //! code. Formats: Python console JSON, Rust `opentelemetry-stdout` text, OTLP JSON lines, Node
-//! console literals, Collector `debug` text, Go `stdouttrace` spans (one module each in `parse/`).
+//! console literals, Collector `debug` text, Go `stdouttrace`/`stdoutmetric`/`stdoutlog` JSON (one module
+//! each in `parse/`).
 //! `keys` resolves the grouping keys that survive semantic-convention renames.
 
 pub mod cli;

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use otelgrep::model::{MetricKind, PointValue, SpanKind, StatusCode, Value, attr};
+use otelgrep::model::{MetricKind, PointValue, SpanKind, StatusCode, Temporality, Value, attr};
+use otelgrep::parse::time::parse_utc;
 use otelgrep::parse::{self, ParseErrorKind, Parsed};
 
 fn read(rel: &str) -> Parsed {
@@ -329,4 +330,53 @@ fn go_stdouttrace_pretty_and_compact_spans() {
         Some(&Value::Array(vec![Value::Str("a".into()), Value::Str("b".into())]))
     );
     assert!(p.spans.iter().any(|s| s.name == "GET /health"), "the compact single-line span");
+}
+
+#[test]
+fn go_stdoutmetric_and_stdoutlog_pretty_and_compact() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go-stdoutmetric-stdoutlog.log");
+    let p = parse::parse("go", &std::fs::read(path).unwrap()).unwrap();
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    // Two app lines; two exports (pretty, then compact) of seven metrics; three log records.
+    assert_eq!((p.foreign_lines, p.metric_exports, p.points.len(), p.logs.len()), (2, 2, 14, 3));
+    let point = |name: &str| p.points.iter().find(|m| m.name == name).unwrap();
+    let requests = point("requests");
+    assert_eq!((requests.kind, requests.temporality), (MetricKind::Counter, Some(Temporality::Delta)));
+    assert_eq!(requests.value, PointValue::Int(5));
+    // 03:00:10.000000001+01:00 is 02:00:10.000000001 UTC.
+    assert_eq!(requests.time_ns, parse_utc("2026-11-28T02:00:10.000000001Z").unwrap());
+    assert_eq!(point("system.cpu.time").value, PointValue::Double(0.5));
+    assert_eq!(point("system.cpu.time").temporality, Some(Temporality::Cumulative));
+    assert_eq!((point("temperature").kind, point("temperature").temporality), (MetricKind::Gauge, None));
+    let queue = point("queue.depth");
+    assert_eq!((queue.kind, queue.start_ns, &queue.value), (MetricKind::UpDownCounter, None, &PointValue::Int(-2)));
+    let PointValue::Histogram { count, sum, min, max, bounds, counts } = &point("requests.size").value else {
+        panic!("requests.size is a histogram")
+    };
+    assert_eq!((*count, *sum, *min, *max), (10, Some(128.0), Some(3.0), Some(30.0)));
+    assert_eq!((bounds.as_slice(), counts.as_slice()), ([1.0, 5.0, 10.0].as_slice(), [1, 3, 6, 0].as_slice()));
+    let PointValue::ExponentialHistogram { count, min, scale, positive_offset, positive, negative, .. } =
+        &point("latency").value
+    else {
+        panic!("latency is an exponential histogram")
+    };
+    assert_eq!((*count, *min, *scale, *positive_offset), (4, None, 1, 4));
+    assert_eq!((positive.as_slice(), negative.len()), ([2, 1, 1].as_slice(), 0));
+    assert_eq!(requests.resource.service_name(), Some("go-demo"));
+    assert_eq!(attr(&requests.attributes, "server"), Some(&Value::Str("central".into())));
+
+    let info = &p.logs[0];
+    assert_eq!((info.severity_number, info.severity_text.as_deref()), (Some(9), Some("INFO")));
+    assert_eq!(info.body, Value::Str("handled /users".into()));
+    assert_eq!((info.trace_id, info.span_id), (Some(0x0102030405060708090a0b0c0d0e0f10), Some(0x0102030405060708)));
+    assert_eq!(attr(&info.attributes, "attempt"), Some(&Value::Int(2)));
+    let error = &p.logs[1];
+    assert_eq!(error.severity_number, Some(17));
+    assert_eq!(
+        error.body,
+        Value::Map(vec![("error".into(), Value::Str("boom\nsecond line".into())), ("code".into(), Value::Int(500))])
+    );
+    // WithoutTimestamps, zero ids, no severity: nothing invented.
+    let bare = &p.logs[2];
+    assert_eq!((bare.time_ns, bare.trace_id, bare.severity_number, &bare.body), (None, None, None, &Value::Empty));
 }

@@ -179,3 +179,20 @@ fn filters_apply_to_points_and_a_window_keeps_true_deltas() {
         assert_eq!(r["metric_count"], r["spans"], "{r}");
     }
 }
+
+#[test]
+fn go_delta_and_cumulative_exports() {
+    // The Go fixture (exporters' own test layouts): two exports, 10 s apart.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go-stdoutmetric-stdoutlog.log");
+    let path = path.to_str().unwrap();
+    let requests = json_rows(&["metrics", "requests", path]);
+    assert_eq!(requests.iter().map(|r| num(&r["delta"])).collect::<Vec<_>>(), [5.0, 3.0]);
+    assert_eq!(requests.iter().map(|r| num(&r["rate_per_s"])).collect::<Vec<_>>(), [0.5, 0.3]);
+    let cpu = json_rows(&["metrics", "system.cpu.time", path]);
+    assert_eq!(cpu.iter().map(|r| num(&r["delta"])).collect::<Vec<_>>(), [0.5, 0.75]);
+    let latency = json_rows(&["metrics", "latency", path]);
+    assert_eq!(check_estimates(&latency), 6);
+    // Scale 1: base √2, bucket 4 is (4, 4√2].
+    assert!(latency[0]["bucket_bounds"][0].as_str().unwrap().starts_with("0..0"));
+    assert_eq!(latency[0]["bucket_bounds"][1], "4..5.656854249492381");
+}

@@ -16,6 +16,7 @@ const SAMPLES: &[&str] = &[
     "otlp-json/js-otlp-http-json_metrics.jsonl",
     "../otelgrep/tests/fixtures/collector-debug-detailed.log",
     "../otelgrep/tests/fixtures/go-stdouttrace.log",
+    "../otelgrep/tests/fixtures/go-stdoutmetric-stdoutlog.log",
     "../otelgrep/tests/fixtures/python-nan-surrogate-bigint.log",
 ];
 

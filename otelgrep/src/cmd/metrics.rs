@@ -257,11 +257,12 @@ impl Exp {
 
     /// The buckets in ascending order.
     fn buckets(&self) -> Vec<(f64, f64, u64)> {
-        let base = 2f64.powf(2f64.powi(-self.scale));
+        // 2^(i / 2^scale) in one rounding, so that bounds at whole powers of two are exact.
+        let bound = |i: i32| 2f64.powf(f64::from(i) * 2f64.powi(-self.scale));
         let mut out: Vec<(f64, f64, u64)> =
-            self.negative.iter().rev().map(|(i, c)| (-base.powi(i + 1), -base.powi(*i), *c)).collect();
+            self.negative.iter().rev().map(|(i, c)| (-bound(i + 1), -bound(*i), *c)).collect();
         out.push((0.0, 0.0, self.zero));
-        out.extend(self.positive.iter().map(|(i, c)| (base.powi(*i), base.powi(i + 1), *c)));
+        out.extend(self.positive.iter().map(|(i, c)| (bound(*i), bound(i + 1), *c)));
         out
     }
 

@@ -1,24 +1,62 @@
-//! Go's `stdouttrace` exporter: one JSON object per span, compact (one line) or pretty-printed
-//! with TAB indentation (`WithPrettyPrint`), with PascalCase keys (see shared/FORMATS.md §7).
+//! Go's `stdouttrace`, `stdoutmetric` and `stdoutlog` exporters: one JSON object per span, per
+//! metrics export or per log record, compact (one line) or pretty-printed (`WithPrettyPrint`, TAB
+//! indentation; any indentation is accepted), with PascalCase keys (see shared/FORMATS.md §7).
 //!
-//! Spans only: Go's `stdoutmetric` and `stdoutlog` layouts are recognised as foreign for now
-//! (no capture of them exists here to test against).
+//! The first key tells which: `Name` a span, `Resource` a metrics export, `Timestamp`,
+//! `ObservedTimestamp`, `EventName` or `Severity` a log record. A metric's type is not named:
+//! `Bounds` makes a histogram, `Scale` an exponential one, `IsMonotonic` a sum, neither a gauge.
+//! Layouts follow the exporters' own test expectations (opentelemetry-go
+//! `exporters/stdout/stdoutmetric/example_test.go`, `stdoutlog/exporter_test.go`): no real capture
+//! of metrics or logs exists here yet. Go's zero time (`0001-01-01T00:00:00Z`, printed with
+//! `WithoutTimestamps`) means "no time".
 
 use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::time::parse_utc;
 use super::{Needs, ParseErrorKind, RecordError, Resources};
-use crate::model::{Attributes, Event, Link, Resource, Span, SpanKind, StatusCode, Value};
+use crate::model::{
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
+    Temporality, Value,
+};
 
-/// Whether a single line is a compact Go span.
-pub fn is_span_line(line: &str) -> bool {
-    line.starts_with("{\"Name\":") && line.contains("\"SpanContext\":")
+/// Which record a Go object is, from its first key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Span,
+    Metrics,
+    Log,
 }
 
-/// Whether a brace-framed object is a pretty-printed Go span (TAB-indented `"Name"` first).
-pub fn is_pretty_span(text: &str) -> bool {
-    text.lines().nth(1).is_some_and(|l| l.starts_with("\t\"Name\": "))
+/// First keys of a log record, in the exporter's field order.
+const LOG_KEYS: [&str; 4] = ["\"Timestamp\":", "\"ObservedTimestamp\":", "\"EventName\":", "\"Severity\":"];
+
+/// Whether a single line is a compact Go record, and which.
+pub fn line_kind(line: &str) -> Option<Kind> {
+    let rest = line.strip_prefix('{')?;
+    if rest.starts_with("\"Name\":") && line.contains("\"SpanContext\":") {
+        Some(Kind::Span)
+    } else if rest.starts_with("\"Resource\":") && line.contains("\"ScopeMetrics\":") {
+        Some(Kind::Metrics)
+    } else if LOG_KEYS.iter().any(|k| rest.starts_with(k)) && line.contains("\"SeverityText\":") {
+        Some(Kind::Log)
+    } else {
+        None
+    }
+}
+
+/// Whether a brace-framed object is a pretty-printed Go record, and which: its first key.
+pub fn object_kind(text: &str) -> Option<Kind> {
+    let first = text.lines().nth(1)?.trim_start();
+    if first.starts_with("\"Name\": ") {
+        Some(Kind::Span)
+    } else if first.starts_with("\"Resource\": ") {
+        Some(Kind::Metrics)
+    } else if LOG_KEYS.iter().any(|k| first.starts_with(k)) {
+        Some(Kind::Log)
+    } else {
+        None
+    }
 }
 
 #[derive(Deserialize)]
@@ -173,4 +211,247 @@ pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Resul
         scope: g.instrumentation_scope.or(g.instrumentation_library).map(|s| s.name).filter(|n| !n.is_empty()),
         name: g.name,
     })
+}
+
+/// One parsed Go object.
+#[derive(Debug)]
+pub enum Record {
+    Span(Span),
+    Log(LogRecord),
+    /// A whole metrics export.
+    Metrics(Vec<MetricPoint>),
+}
+
+/// Parses one object of the given kind (either layout).
+pub fn parse_record(text: &str, kind: Kind, needs: &Needs, resources: &mut Resources) -> Result<Record, RecordError> {
+    match kind {
+        Kind::Span => parse_span(text, needs, resources).map(Record::Span),
+        Kind::Log => parse_log(text, needs.for_logs(), resources).map(Record::Log),
+        Kind::Metrics => parse_metrics(text, needs.for_metrics(), resources).map(Record::Metrics),
+    }
+}
+
+fn json_error(what: &str, e: serde_json::Error) -> RecordError {
+    RecordError {
+        offset_lines: e.line().saturating_sub(1) as u64,
+        kind: ParseErrorKind::Invalid(format!("invalid Go {what} JSON: {e}")),
+    }
+}
+
+/// A Go time; the zero time (`0001-01-01T00:00:00Z`) is no time.
+fn go_time(t: Option<&str>) -> Result<Option<i64>, RecordError> {
+    match t {
+        None => Ok(None),
+        Some(t) if t.starts_with("0001-01-01T00:00:00") => Ok(None),
+        Some(t) => parse_utc(t).map(Some).ok_or_else(|| invalid(format!("bad time {t:?}"))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GoLog {
+    timestamp: Option<String>,
+    observed_timestamp: Option<String>,
+    severity: Option<u8>,
+    severity_text: Option<String>,
+    body: Option<GoLogValue>,
+    attributes: Option<Vec<GoLogKeyValue>>,
+    #[serde(rename = "TraceID")]
+    trace_id: Option<String>,
+    #[serde(rename = "SpanID")]
+    span_id: Option<String>,
+    resource: Option<Vec<GoKeyValue>>,
+}
+
+/// A log value: `{"Type": "String" | "Int64" | "Float64" | "Bool" | "Bytes" | "Map" | "Slice" |
+/// "Empty", "Value": ...}` (log.Kind names, unlike attribute types).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GoLogValue {
+    #[serde(rename = "Type")]
+    kind: String,
+    value: Json,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GoLogKeyValue {
+    key: String,
+    value: GoLogValue,
+}
+
+fn log_value(v: GoLogValue) -> Value {
+    match (v.kind.as_str(), v.value) {
+        ("Empty", _) | (_, Json::Null) => Value::Empty,
+        ("Float64", Json::Number(n)) => Value::Double(n.as_f64().unwrap_or(f64::NAN)),
+        ("Int64", Json::Number(n)) => n.as_i64().map_or_else(|| Value::BigInt(n.to_string()), Value::Int),
+        ("Bool", Json::Bool(b)) => Value::Bool(b),
+        ("Slice", items) => Value::Array(
+            serde_json::from_value::<Vec<GoLogValue>>(items)
+                .map(|v| v.into_iter().map(log_value).collect())
+                .unwrap_or_default(),
+        ),
+        ("Map", kvs) => Value::Map(
+            serde_json::from_value::<Vec<GoLogKeyValue>>(kvs)
+                .map(|v| v.into_iter().map(|kv| (kv.key, log_value(kv.value))).collect())
+                .unwrap_or_default(),
+        ),
+        // Strings, and bytes as Go prints them (base64).
+        (_, Json::String(s)) => Value::Str(s),
+        (_, other) => Value::Str(other.to_string()),
+    }
+}
+
+fn parse_log(text: &str, needs: &Needs, resources: &mut Resources) -> Result<LogRecord, RecordError> {
+    let g: GoLog = serde_json::from_str(text).map_err(|e| json_error("log record", e))?;
+    let hex128 = |s: &Option<String>| s.as_deref().and_then(|s| u128::from_str_radix(s, 16).ok()).filter(|&v| v != 0);
+    let hex64 = |s: &Option<String>| s.as_deref().and_then(|s| u64::from_str_radix(s, 16).ok()).filter(|&v| v != 0);
+    Ok(LogRecord {
+        time_ns: go_time(g.timestamp.as_deref())?,
+        observed_time_ns: go_time(g.observed_timestamp.as_deref())?,
+        // Go's log.Severity is OTLP's number; 0 is "not given".
+        severity_number: g.severity.filter(|s| *s > 0),
+        severity_text: g.severity_text.filter(|t| !t.is_empty()),
+        body: if needs.bodies { g.body.map_or(Value::Empty, log_value) } else { Value::Empty },
+        attributes: if needs.attributes {
+            g.attributes.unwrap_or_default().into_iter().map(|kv| (kv.key, log_value(kv.value))).collect()
+        } else {
+            Vec::new()
+        },
+        trace_id: hex128(&g.trace_id),
+        span_id: hex64(&g.span_id),
+        resource: resources.intern(Resource { attributes: attrs(g.resource) }),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GoMetrics {
+    resource: Option<Vec<GoKeyValue>>,
+    scope_metrics: Option<Vec<GoScopeMetrics>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GoScopeMetrics {
+    scope: Option<GoScope>,
+    metrics: Option<Vec<GoMetric>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GoMetric {
+    name: String,
+    description: Option<String>,
+    unit: Option<String>,
+    data: Option<GoData>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GoData {
+    data_points: Option<Vec<GoPoint>>,
+    temporality: Option<String>,
+    is_monotonic: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GoPoint {
+    attributes: Option<Vec<GoKeyValue>>,
+    start_time: Option<String>,
+    time: Option<String>,
+    value: Option<serde_json::Number>,
+    count: Option<u64>,
+    bounds: Option<Vec<f64>>,
+    bucket_counts: Option<Vec<u64>>,
+    min: Option<f64>,
+    max: Option<f64>,
+    sum: Option<f64>,
+    scale: Option<i32>,
+    zero_count: Option<u64>,
+    positive_bucket: Option<GoBuckets>,
+    negative_bucket: Option<GoBuckets>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct GoBuckets {
+    offset: i32,
+    counts: Option<Vec<u64>>,
+}
+
+fn parse_metrics(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Vec<MetricPoint>, RecordError> {
+    let g: GoMetrics = serde_json::from_str(text).map_err(|e| json_error("metrics", e))?;
+    let resource = resources.intern(Resource { attributes: attrs(g.resource) });
+    let mut out = Vec::new();
+    for sm in g.scope_metrics.unwrap_or_default() {
+        let scope = sm.scope.map(|s| s.name).filter(|n| !n.is_empty());
+        for m in sm.metrics.unwrap_or_default() {
+            let Some(data) = m.data else { continue };
+            let temporality = match data.temporality.as_deref() {
+                Some("CumulativeTemporality") => Some(Temporality::Cumulative),
+                Some("DeltaTemporality") => Some(Temporality::Delta),
+                _ => None,
+            };
+            for p in data.data_points.unwrap_or_default() {
+                let kind = if p.bounds.is_some() {
+                    MetricKind::Histogram
+                } else if p.scale.is_some() {
+                    MetricKind::ExponentialHistogram
+                } else {
+                    match data.is_monotonic {
+                        Some(true) => MetricKind::Counter,
+                        Some(false) => MetricKind::UpDownCounter,
+                        None => MetricKind::Gauge,
+                    }
+                };
+                let value = match kind {
+                    MetricKind::Histogram => PointValue::Histogram {
+                        count: p.count.unwrap_or(0),
+                        sum: p.sum,
+                        min: p.min,
+                        max: p.max,
+                        bounds: p.bounds.unwrap_or_default(),
+                        counts: p.bucket_counts.unwrap_or_default(),
+                    },
+                    MetricKind::ExponentialHistogram => {
+                        let (pos, neg) = (p.positive_bucket.unwrap_or_default(), p.negative_bucket.unwrap_or_default());
+                        PointValue::ExponentialHistogram {
+                            count: p.count.unwrap_or(0),
+                            sum: p.sum,
+                            min: p.min,
+                            max: p.max,
+                            scale: p.scale.unwrap_or(0),
+                            zero_count: p.zero_count.unwrap_or(0),
+                            positive_offset: pos.offset,
+                            positive: pos.counts.unwrap_or_default(),
+                            negative_offset: neg.offset,
+                            negative: neg.counts.unwrap_or_default(),
+                        }
+                    }
+                    _ => match &p.value {
+                        Some(n) => n
+                            .as_i64()
+                            .map_or_else(|| PointValue::Double(n.as_f64().unwrap_or(f64::NAN)), PointValue::Int),
+                        None => return Err(invalid(format!("metric {:?}: a data point without a Value", m.name))),
+                    },
+                };
+                out.push(MetricPoint {
+                    name: m.name.clone(),
+                    unit: m.unit.clone().unwrap_or_default(),
+                    description: m.description.clone().unwrap_or_default(),
+                    kind,
+                    temporality,
+                    start_ns: go_time(p.start_time.as_deref())?,
+                    time_ns: go_time(p.time.as_deref())?.unwrap_or(0),
+                    attributes: if needs.attributes { attrs(p.attributes) } else { Vec::new() },
+                    value,
+                    resource: resource.clone(),
+                    scope: scope.clone(),
+                });
+            }
+        }
+    }
+    Ok(out)
 }

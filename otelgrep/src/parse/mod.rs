@@ -64,7 +64,7 @@ pub enum Format {
     NodeConsole,
     /// The Collector's `debug` exporter, detailed verbosity.
     CollectorDebug,
-    /// Go's `stdouttrace` exporter (spans), compact or pretty-printed.
+    /// Go's `stdouttrace`, `stdoutmetric` and `stdoutlog` exporters, compact or pretty-printed.
     GoJson,
 }
 
@@ -350,7 +350,7 @@ enum Job<'a> {
     Otlp { line: u64, text: &'a str },
     Rust { rec: RecordLines<'a>, open_at_end: bool },
     Collector { rec: RecordLines<'a> },
-    Go { line: u64, text: &'a str },
+    Go { line: u64, text: &'a str, kind: go_json::Kind },
 }
 
 impl Job<'_> {
@@ -575,9 +575,10 @@ fn frame<'a>(
                 rust.end_record();
                 push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes);
             }
-            scan::Piece::Line { line, text } if allow(Format::GoJson) && go_json::is_span_line(text) => {
+            scan::Piece::Line { line, text } if allow(Format::GoJson) && go_json::line_kind(text).is_some() => {
                 rust.end_record();
-                push(Job::Go { line, text }, &mut batch, &mut batch_bytes);
+                let kind = go_json::line_kind(text).expect("checked by the guard");
+                push(Job::Go { line, text, kind }, &mut batch, &mut batch_bytes);
             }
             scan::Piece::Line { .. } if !allow(Format::RustText) => report.foreign_lines += 1,
             scan::Piece::Line { line, text } => {
@@ -608,9 +609,14 @@ fn frame<'a>(
                 push(Job::Node { line, text }, &mut batch, &mut batch_bytes);
             }
             scan::Piece::Object { line, text }
-                if only == Some(Format::GoJson) || (only.is_none() && go_json::is_pretty_span(text)) =>
+                if (only.is_none() || only == Some(Format::GoJson)) && go_json::object_kind(text).is_some() =>
             {
-                push(Job::Go { line, text }, &mut batch, &mut batch_bytes)
+                let kind = go_json::object_kind(text).expect("checked by the guard");
+                push(Job::Go { line, text, kind }, &mut batch, &mut batch_bytes)
+            }
+            // Forced to Go, an object of no known Go shape is still read as a span, to say why not.
+            scan::Piece::Object { line, text } if only == Some(Format::GoJson) => {
+                push(Job::Go { line, text, kind: go_json::Kind::Span }, &mut batch, &mut batch_bytes)
             }
             scan::Piece::Object { line, text } => push(Job::Python { line, text }, &mut batch, &mut batch_bytes),
         }
@@ -687,8 +693,15 @@ fn parse_job<S: Sink>(
             });
             (rec.line, r.map(|()| Format::RustText))
         }
-        Job::Go { line, text } => {
-            let r = go_json::parse_span(text, needs, resources).map(|s| sink.span(s));
+        Job::Go { line, text, kind } => {
+            let r = go_json::parse_record(text, kind, needs, resources).map(|record| match record {
+                go_json::Record::Span(s) => sink.span(s),
+                go_json::Record::Log(l) => sink.log(l),
+                go_json::Record::Metrics(points) => {
+                    report.metric_exports += 1;
+                    points.into_iter().for_each(|p| sink.point(p));
+                }
+            });
             (line, r.map(|()| Format::GoJson))
         }
         Job::Collector { rec } => {
