@@ -1,202 +1,123 @@
 //! Rust `Debug` renderings of OpenTelemetry values, as `opentelemetry-stdout` prints them:
 //! `String(Owned("GET"))`, `I64(303)`, `F64(0.5)`, `Bool(false)`, `Array(String([Static("a")]))`,
 //! and the log side's `Int(3)`, `Double(0.5)`, `Boolean(true)`, `Bytes([1, 2])`, `ListAny([..])`,
-//! `Map({..})`. Strings carry Rust escapes (`\"`, `\\`, `\n`, `\u{1b}`).
+//! `Map({..})`. Strings carry Rust escapes (`\"`, `\\`, `\n`, `\u{1b}`). A nom grammar: each
+//! variant's payload parser is chosen by the variant's name.
+
+use nom::branch::alt;
+use nom::bytes::complete::{is_not, tag, take_till1, take_while};
+use nom::character::complete::{char, hex_digit1};
+use nom::combinator::{all_consuming, map, map_opt, value as to};
+use nom::multi::{fold_many0, separated_list0};
+use nom::sequence::{delimited, preceded, separated_pair};
+use nom::{IResult, Parser};
 
 use crate::model::Value;
 
 /// Parses a whole Debug value; `None` when the text is not one.
 pub fn parse_value(text: &str) -> Option<Value> {
-    let mut c = Cursor(text.as_bytes(), 0);
-    let v = c.value()?;
-    (c.1 == c.0.len()).then_some(v)
+    all_consuming(debug_value).parse(text).ok().map(|(_, v)| v)
 }
 
 /// Parses a Debug string literal `"..."` (with its quotes) into its text.
 pub fn parse_string(text: &str) -> Option<String> {
-    let mut c = Cursor(text.as_bytes(), 0);
-    let s = c.string()?;
-    (c.1 == c.0.len()).then_some(s)
+    all_consuming(string).parse(text).ok().map(|(_, s)| s)
 }
 
-struct Cursor<'a>(&'a [u8], usize);
-
-impl Cursor<'_> {
-    fn eat(&mut self, s: &str) -> bool {
-        if self.0[self.1..].starts_with(s.as_bytes()) {
-            self.1 += s.len();
-            true
-        } else {
-            false
-        }
-    }
-
-    fn ident(&mut self) -> &str {
-        let start = self.1;
-        while self.1 < self.0.len() && self.0[self.1].is_ascii_alphanumeric() {
-            self.1 += 1;
-        }
-        std::str::from_utf8(&self.0[start..self.1]).unwrap_or("")
-    }
-
-    fn value(&mut self) -> Option<Value> {
-        let tag = self.ident().to_string();
-        if !self.eat("(") {
-            return None;
-        }
-        let v = match tag.as_str() {
-            "String" => Value::Str(self.wrapped_string()?),
-            "I64" | "Int" => Value::Int(self.number()?.parse().ok()?),
-            "F64" | "Double" => Value::Double(float(&self.number()?)?),
-            "Bool" | "Boolean" => Value::Bool(self.boolean()?),
-            "Array" => {
-                let inner = self.ident().to_string();
-                if !self.eat("([") {
-                    return None;
-                }
-                let items = self.list(|c| match inner.as_str() {
-                    "String" => Some(Value::Str(c.wrapped_string_no_tag()?)),
-                    "I64" => Some(Value::Int(c.number()?.parse().ok()?)),
-                    "F64" => Some(Value::Double(float(&c.number()?)?)),
-                    "Bool" => Some(Value::Bool(c.boolean()?)),
-                    _ => None,
-                })?;
-                if !self.eat(")") {
-                    return None;
-                }
-                Value::Array(items)
-            }
-            "ListAny" => {
-                if !self.eat("[") {
-                    return None;
-                }
-                Value::Array(self.list(|c| c.value())?)
-            }
-            "Bytes" => {
-                if !self.eat("[") {
-                    return None;
-                }
-                Value::Array(self.list(|c| Some(Value::Int(c.number()?.parse().ok()?)))?)
-            }
-            "Map" => {
-                if !self.eat("{") {
-                    return None;
-                }
-                let mut kvs = Vec::new();
-                loop {
-                    if self.eat("}") {
-                        break;
-                    }
-                    // Keys print as `Static("k")` or `Owned("k")`.
-                    let key = self.wrapped_string_no_tag()?;
-                    if !self.eat(": ") {
-                        return None;
-                    }
-                    kvs.push((key, self.value()?));
-                    self.eat(", ");
-                }
-                Value::Map(kvs)
-            }
-            _ => return None,
-        };
-        self.eat(")").then_some(v)
-    }
-
-    /// `Owned("...")` / `Static("...")` / `RefCounted("...")` inside `String(`.
-    fn wrapped_string(&mut self) -> Option<String> {
-        let save = self.1;
-        if let Some(s) = self.wrapped_string_no_tag() {
-            return Some(s);
-        }
+/// `Tag(...)`: the variant name, then its payload in parentheses.
+fn debug_value(i: &str) -> IResult<&str, Value> {
+    let (rest, name) = take_while(|c: char| c.is_ascii_alphanumeric())(i)?;
+    match name {
         // The log side prints `String(Owned("..."))` too, but also `String("...")` in places.
-        self.1 = save;
-        self.string()
+        "String" => parens(map(alt((wrapped_string, string)), Value::Str)).parse(rest),
+        "I64" | "Int" => parens(map_opt(token, |t| t.parse().ok().map(Value::Int))).parse(rest),
+        "F64" | "Double" => parens(map_opt(token, |t| float(t).map(Value::Double))).parse(rest),
+        "Bool" | "Boolean" => parens(map(boolean, Value::Bool)).parse(rest),
+        // `Array(String([Static("a"), ...]))`: the items' type once, then the bare items.
+        "Array" => parens(array).parse(rest),
+        "ListAny" => parens(map(list(debug_value), Value::Array)).parse(rest),
+        "Bytes" => parens(map(list(map_opt(token, |t| t.parse().ok().map(Value::Int))), Value::Array)).parse(rest),
+        // Keys print as `Static("k")` or `Owned("k")`.
+        "Map" => parens(map(
+            delimited(
+                char('{'),
+                separated_list0(tag(", "), separated_pair(wrapped_string, tag(": "), debug_value)),
+                char('}'),
+            ),
+            Value::Map,
+        ))
+        .parse(rest),
+        _ => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Tag))),
     }
+}
 
-    fn wrapped_string_no_tag(&mut self) -> Option<String> {
-        let tag = self.ident();
-        if !matches!(tag, "Owned" | "Static" | "RefCounted") || !self.eat("(") {
-            return None;
-        }
-        let s = self.string()?;
-        self.eat(")").then_some(s)
+/// The inside of `Array(...)`: `String([..])`, `I64([..])`, `F64([..])` or `Bool([..])`.
+fn array(i: &str) -> IResult<&str, Value> {
+    let (rest, inner) = take_while(|c: char| c.is_ascii_alphanumeric())(i)?;
+    match inner {
+        "String" => parens(map(list(map(wrapped_string, Value::Str)), Value::Array)).parse(rest),
+        "I64" => parens(map(list(map_opt(token, |t| t.parse().ok().map(Value::Int))), Value::Array)).parse(rest),
+        "F64" => parens(map(list(map_opt(token, |t| float(t).map(Value::Double))), Value::Array)).parse(rest),
+        "Bool" => parens(map(list(map(boolean, Value::Bool)), Value::Array)).parse(rest),
+        _ => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Tag))),
     }
+}
 
-    /// `[a, b, c]` after the `[`, up to and including the `]`.
-    fn list(&mut self, mut item: impl FnMut(&mut Self) -> Option<Value>) -> Option<Vec<Value>> {
-        let mut out = Vec::new();
-        loop {
-            if self.eat("]") {
-                return Some(out);
-            }
-            out.push(item(self)?);
-            if !self.eat(", ") && !self.0[self.1..].starts_with(b"]") {
-                return None;
-            }
-        }
-    }
+/// `(p)`.
+fn parens<'a, O, P>(p: P) -> impl Parser<&'a str, Output = O, Error = nom::error::Error<&'a str>>
+where
+    P: Parser<&'a str, Output = O, Error = nom::error::Error<&'a str>>,
+{
+    delimited(char('('), p, char(')'))
+}
 
-    fn number(&mut self) -> Option<String> {
-        let start = self.1;
-        while self.1 < self.0.len() && !matches!(self.0[self.1], b')' | b',' | b']') {
-            self.1 += 1;
-        }
-        let s = std::str::from_utf8(&self.0[start..self.1]).ok()?;
-        (!s.is_empty()).then(|| s.to_string())
-    }
+/// `[a, b, c]`.
+fn list<'a, P>(item: P) -> impl Parser<&'a str, Output = Vec<Value>, Error = nom::error::Error<&'a str>>
+where
+    P: Parser<&'a str, Output = Value, Error = nom::error::Error<&'a str>>,
+{
+    delimited(char('['), separated_list0(tag(", "), item), char(']'))
+}
 
-    fn boolean(&mut self) -> Option<bool> {
-        if self.eat("true") {
-            Some(true)
-        } else if self.eat("false") {
-            Some(false)
-        } else {
-            None
-        }
-    }
+/// A number as printed, up to the next `)`, `,` or `]`.
+fn token(i: &str) -> IResult<&str, &str> {
+    take_till1(|c| matches!(c, ')' | ',' | ']'))(i)
+}
 
-    /// A Rust Debug string literal.
-    fn string(&mut self) -> Option<String> {
-        if !self.eat("\"") {
-            return None;
-        }
-        let mut out = Vec::new();
-        while self.1 < self.0.len() {
-            let b = self.0[self.1];
-            self.1 += 1;
-            match b {
-                b'"' => return String::from_utf8(out).ok(),
-                b'\\' => {
-                    let e = *self.0.get(self.1)?;
-                    self.1 += 1;
-                    match e {
-                        b'n' => out.push(b'\n'),
-                        b'r' => out.push(b'\r'),
-                        b't' => out.push(b'\t'),
-                        b'0' => out.push(0),
-                        b'\\' | b'"' | b'\'' => out.push(e),
-                        b'u' => {
-                            if !self.eat("{") {
-                                return None;
-                            }
-                            let start = self.1;
-                            while self.1 < self.0.len() && self.0[self.1] != b'}' {
-                                self.1 += 1;
-                            }
-                            let hex = std::str::from_utf8(&self.0[start..self.1]).ok()?;
-                            self.1 += 1;
-                            let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
-                            let mut buf = [0; 4];
-                            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                        }
-                        _ => return None,
-                    }
-                }
-                _ => out.push(b),
-            }
-        }
-        None
+fn boolean(i: &str) -> IResult<&str, bool> {
+    alt((to(true, tag("true")), to(false, tag("false")))).parse(i)
+}
+
+/// `Owned("...")`, `Static("...")` or `RefCounted("...")`.
+fn wrapped_string(i: &str) -> IResult<&str, String> {
+    preceded(alt((tag("Owned"), tag("Static"), tag("RefCounted"))), delimited(char('('), string, char(')'))).parse(i)
+}
+
+/// A Rust Debug string literal: `\n`, `\r`, `\t`, `\0`, `\\`, `\"`, `\'` and `\u{1b}` escapes.
+fn string(i: &str) -> IResult<&str, String> {
+    enum Piece<'a> {
+        Text(&'a str),
+        Char(char),
     }
+    let escape = alt((
+        to('\n', char('n')),
+        to('\r', char('r')),
+        to('\t', char('t')),
+        to('\0', char('0')),
+        to('\\', char('\\')),
+        to('"', char('"')),
+        to('\'', char('\'')),
+        map_opt(delimited(tag("u{"), hex_digit1, char('}')), |h| u32::from_str_radix(h, 16).ok().and_then(char::from_u32)),
+    ));
+    let piece = alt((map(is_not("\"\\"), Piece::Text), map(preceded(char('\\'), escape), Piece::Char)));
+    let body = fold_many0(piece, String::new, |mut s, p| {
+        match p {
+            Piece::Text(t) => s.push_str(t),
+            Piece::Char(c) => s.push(c),
+        }
+        s
+    });
+    delimited(char('"'), body, char('"')).parse(i)
 }
 
 /// Rust's Debug floats: `0.5`, `1e-6`, `inf`, `-inf`, `NaN`.
