@@ -18,40 +18,52 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// What a capture holds: spans by kind, log records by severity, metric points by name,
-    /// services, the time range, foreign lines skipped, records that could not be read.
+    /// What a capture holds, and what could not be read.
+    ///
+    /// Spans by kind, log records by severity, metric points by name, services, the time range,
+    /// foreign lines skipped, records that could not be read.
     #[command(after_help = EXIT_CODES)]
     Summary(SummaryArgs),
-    /// Every URL requested, with its count, methods, response statuses, first and last seen;
-    /// most requested first. Counts entry spans only (SERVER spans, or root spans whose kind is
+    /// Every URL requested: count, methods, statuses, first and last seen.
+    ///
+    /// Most requested first. Counts entry spans only (SERVER spans, or root spans whose kind is
     /// not given), so nested spans are not counted twice.
     #[command(after_help = EXIT_CODES)]
     Urls(UrlsArgs),
-    /// Latency per group of requests: count, errors, requests per second, min, percentiles, max
-    /// and a sparkline of the median over time; `--every` gives one row per time bucket.
-    /// Percentiles are exact: linear interpolation between the closest ranks (numpy's default),
-    /// over every duration (span end minus start) in the group.
+    /// Latency per group of requests (--by url, route, status, ...), exact percentiles.
+    ///
+    /// Count, errors, requests per second, min, percentiles, max and a sparkline of the median
+    /// over time; `--every` gives one row per time bucket. Percentiles are exact: linear
+    /// interpolation between the closest ranks (numpy's default), over every duration (span end
+    /// minus start) in the group.
     #[command(after_help = LATENCY_HELP)]
     Latency(LatencyArgs),
-    /// List spans: start time, duration, kind, name, span status, response status, route, URL and
-    /// trace id, in time order (or the slowest first with --slowest).
+    /// List spans, in time order or the slowest first.
+    ///
+    /// Start time, duration, kind, name, span status, response status, route, URL and trace id.
     #[command(after_help = EXIT_CODES)]
     Spans(SpansArgs),
-    /// One trace as a tree: each span under its parent with its start offset, duration, a bar to
-    /// scale, status and key attributes; its events and the log records emitted inside it below
-    /// it. Spans whose parent is not in the capture are shown as roots, and marked.
+    /// One trace as a tree (a waterfall), with its events and logs.
+    ///
+    /// Each span under its parent with its start offset, duration, a bar to scale, status and key
+    /// attributes; its events and the log records emitted inside it below it. Spans whose parent
+    /// is not in the capture are shown as roots, and marked.
     #[command(
         override_usage = "otelgrep trace [OPTIONS] TRACE_ID FILE...\n       otelgrep trace [OPTIONS] --slowest FILE...",
         after_help = EXIT_CODES
     )]
     Trace(TraceArgs),
-    /// Log records in time order: time, severity, body, and the URL, route and status of the
-    /// request each belongs to (through its trace's entry span).
+    /// Log records in time order, each with the request it belongs to.
+    ///
+    /// Time, severity, body, and the URL, route and status of the request each belongs to
+    /// (through its trace's entry span).
     #[command(after_help = LOGS_HELP)]
     Logs(LogsArgs),
-    /// Metrics: without NAME, every metric with its kind, unit, series, temporality and time
-    /// range; with NAME, its values per series and export interval (counters as deltas and rates,
-    /// gauges as values, histograms as count, sum, mean and estimated percentiles).
+    /// Every metric, or one metric's values per series and export.
+    ///
+    /// Without NAME, every metric with its kind, unit, series, temporality and time range; with
+    /// NAME, its values per series and export interval (counters as deltas and rates, gauges as
+    /// values, histograms as count, sum, mean and estimated percentiles).
     #[command(
         override_usage = "otelgrep metrics [OPTIONS] FILE...\n       otelgrep metrics [OPTIONS] NAME FILE...",
         after_help = METRICS_HELP

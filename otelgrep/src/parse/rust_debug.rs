@@ -107,7 +107,9 @@ fn string(i: &str) -> IResult<&str, String> {
         to('\\', char('\\')),
         to('"', char('"')),
         to('\'', char('\'')),
-        map_opt(delimited(tag("u{"), hex_digit1, char('}')), |h| u32::from_str_radix(h, 16).ok().and_then(char::from_u32)),
+        map_opt(delimited(tag("u{"), hex_digit1, char('}')), |h| {
+            u32::from_str_radix(h, 16).ok().and_then(char::from_u32)
+        }),
     ));
     let piece = alt((map(is_not("\"\\"), Piece::Text), map(preceded(char('\\'), escape), Piece::Char)));
     let body = fold_many0(piece, String::new, |mut s, p| {
