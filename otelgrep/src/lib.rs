@@ -31,48 +31,29 @@ const ERRORS_SHOWN: usize = 20;
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Summary(args) => {
-            let Some(inputs) = read_all::<cmd::summary::Tally>(&args.input, &(), err)? else {
-                return Ok(ExitCode::from(2));
-            };
-            let code = exit_code(&inputs);
-            cmd::summary::run(&args, inputs, out)?;
-            Ok(code)
+            query::<cmd::summary::Tally>(&args.input, &(), err, |inputs, _| cmd::summary::run(&args, inputs, out))
         }
         Command::Urls(args) => {
             let config = cmd::urls::Config { kind: args.kind, template: args.template, filter: filter(&args.filter)? };
-            let Some(inputs) = read_all::<cmd::urls::Rows>(&args.input, &config, err)? else {
-                return Ok(ExitCode::from(2));
-            };
-            let code = exit_code(&inputs);
-            cmd::urls::run(&args, inputs, out)?;
-            Ok(code)
+            query::<cmd::urls::Rows>(&args.input, &config, err, |inputs, _| cmd::urls::run(&args, inputs, out))
         }
         Command::Latency(args) => {
             let config = cmd::latency::Config::new(&args, filter(&args.filter)?)?;
-            let Some(inputs) = read_all::<cmd::latency::Samples>(&args.input, &config, err)? else {
-                return Ok(ExitCode::from(2));
-            };
-            let code = exit_code(&inputs);
-            cmd::latency::run(&args, inputs, out, err)?;
-            Ok(code)
+            query::<cmd::latency::Samples>(&args.input, &config, err, |inputs, err| {
+                cmd::latency::run(&args, cmd::merged(inputs), out, err)
+            })
         }
         Command::Spans(args) => {
             let config = cmd::spans::Config::new(&args, filter(&args.filter)?)?;
-            let Some(inputs) = read_all::<cmd::spans::Listed>(&args.input, &config, err)? else {
-                return Ok(ExitCode::from(2));
-            };
-            let code = exit_code(&inputs);
-            cmd::spans::run(&args, inputs, out)?;
-            Ok(code)
+            query::<cmd::spans::Listed>(&args.input, &config, err, |inputs, _| {
+                cmd::spans::run(&args, cmd::merged(inputs), out)
+            })
         }
         Command::Logs(args) => {
             let config = cmd::logs::Config::new(&args, filter(&args.filter)?)?;
-            let Some(inputs) = read_all::<cmd::logs::Records>(&args.input, &config, err)? else {
-                return Ok(ExitCode::from(2));
-            };
-            let code = exit_code(&inputs);
-            cmd::logs::run(&args, inputs, out)?;
-            Ok(code)
+            query::<cmd::logs::Records>(&args.input, &config, err, |inputs, _| {
+                cmd::logs::run(&args, cmd::merged(inputs), out)
+            })
         }
         Command::Trace(args) => {
             let (selector, files) = cmd::trace::select(&args)?;
@@ -89,11 +70,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
                         return Ok(ExitCode::from(2));
                     };
                     code = exit_code(&found);
-                    let best = found.into_iter().map(|(_, _, s)| s).reduce(|mut a, b| {
-                        a.merge(b);
-                        a
-                    });
-                    let Some((_, id)) = best.and_then(|b| b.best) else {
+                    let Some((_, id)) = cmd::merged(found).best else {
                         anyhow::bail!("no request (entry span) in the input");
                     };
                     cmd::TraceSelector::parse(&model::trace_hex(id))?
@@ -109,12 +86,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             if !args.slowest {
                 code = exit_code(&found);
             }
-            let parts = found.into_iter().map(|(_, _, p)| p).reduce(|mut a, b| {
-                a.merge(b);
-                a
-            });
-            let parts = parts.expect("clap requires at least one file");
-            cmd::trace::run(&args, parts, render::colours_wanted(), out)?;
+            cmd::trace::run(&args, cmd::merged(found), render::colours_wanted(), out)?;
             Ok(code)
         }
         Command::Metrics(args) => {
@@ -126,10 +98,26 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
                 return Ok(ExitCode::from(2));
             };
             let code = exit_code(&found);
-            cmd::metrics::run(&args, &config, found, out)?;
+            cmd::metrics::run(&args, &config, cmd::merged(found), out)?;
             Ok(code)
         }
     }
+}
+
+/// Reads every input into the command's sinks and hands them (and `err`) to `print`; the exit
+/// code says whether every record was read.
+fn query<S: Sink>(
+    input: &InputArgs,
+    config: &S::Config,
+    err: &mut dyn Write,
+    print: impl FnOnce(Vec<(String, Report, S)>, &mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    let Some(inputs) = read_all::<S>(input, config, err)? else {
+        return Ok(ExitCode::from(2));
+    };
+    let code = exit_code(&inputs);
+    print(inputs, err)?;
+    Ok(code)
 }
 
 /// The shared filters, checked before any input is read; relative times count back from now.

@@ -15,7 +15,7 @@ use crate::frame::{self, Durations, LatencyQuery, LatencyRow};
 use crate::keys::{Key, attributes_read, resolve, template};
 use crate::model::{LogRecord, MetricPoint, Span};
 use crate::parse::time::format_rfc3339_whole;
-use crate::parse::{Needs, Report, Sink};
+use crate::parse::{Needs, Sink};
 use crate::render::{self, Cell};
 
 /// Slices of the covered time in a sparkline.
@@ -153,17 +153,7 @@ fn decimals(unit: Unit) -> usize {
 }
 
 /// Prints the latency table.
-pub fn run(
-    args: &LatencyArgs,
-    inputs: Vec<(String, Report, Samples)>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let mut inputs = inputs.into_iter().map(|(_, _, s)| s);
-    let mut all = inputs.next().expect("clap requires at least one file");
-    for s in inputs {
-        all.merge(s);
-    }
+pub fn run(args: &LatencyArgs, all: Samples, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
     let every_ns = args.every.as_deref().and_then(parse_duration);
     let query = LatencyQuery { percentiles: args.percentiles.clone(), every_ns, spark_slices: SPARK_SLICES };
     let result = frame::latency(&all.durations, &query)?;

@@ -9,14 +9,14 @@ use std::io::Write;
 
 use regex::Regex;
 
-use crate::cli::{LogsArgs, OutputFormat};
-use crate::cmd::{TraceSelector, compare_cells, is_entry, sort_column};
+use crate::cli::LogsArgs;
+use crate::cmd::{TraceSelector, counted, is_entry, print_rows};
 use crate::filter::Filter;
 use crate::keys::{Key, attributes_read, resolve};
 use crate::model::{LogRecord, MetricPoint, Span, Value, severity_number, trace_hex};
 use crate::parse::time::format_rfc3339;
-use crate::parse::{Needs, Report, Sink};
-use crate::render::{self, Cell};
+use crate::parse::{Needs, Sink};
+use crate::render::Cell;
 
 /// What every worker's sink needs to know.
 #[derive(Debug, Clone)]
@@ -195,12 +195,7 @@ fn one_line(body: &str) -> String {
 }
 
 /// Prints the records.
-pub fn run(args: &LogsArgs, inputs: Vec<(String, Report, Records)>, out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut inputs = inputs.into_iter().map(|(_, _, s)| s);
-    let mut all = inputs.next().expect("clap requires at least one file");
-    for s in inputs {
-        all.merge(s);
-    }
+pub fn run(args: &LogsArgs, all: Records, out: &mut dyn Write) -> anyhow::Result<()> {
     let filter_on_request = !all.config.filter.wheres.is_empty();
     let requests = all.requests;
     let mut rows: Vec<(Row, Option<&Request>)> = all
@@ -216,9 +211,8 @@ pub fn run(args: &LogsArgs, inputs: Vec<(String, Report, Records)>, out: &mut dy
     rows.sort_by_key(|(r, _)| (r.time_ns.is_none(), r.time_ns));
 
     let columns = ["time", "severity", "body", "url", "route", "status", "trace_id"];
-    let sort = args.table.sort.as_deref().map(|s| sort_column(&columns, s)).transpose()?;
     let opt = |v: Option<&String>| v.cloned().map_or(Cell::Null, Cell::Str);
-    let mut cells: Vec<Vec<Cell>> = rows
+    let cells: Vec<Vec<Cell>> = rows
         .iter()
         .map(|(r, req)| {
             let severe = severity_number(&r.severity).is_some_and(|n| n >= 17);
@@ -234,20 +228,10 @@ pub fn run(args: &LogsArgs, inputs: Vec<(String, Report, Records)>, out: &mut dy
             ]
         })
         .collect();
-    if let Some(c) = sort {
-        cells.sort_by(|a, b| compare_cells(&a[c], &b[c]));
-    }
-    let total = cells.len();
-    if let Some(n) = args.table.top {
-        cells.truncate(n);
-    }
-    render::rows(&columns, &cells, args.table.format, render::colours_wanted(), out)?;
-    if args.table.format == OutputFormat::Table {
-        let with = rows.iter().filter(|(_, q)| q.is_some()).count();
-        let shown = if cells.len() < total { format!(" ({} shown)", cells.len()) } else { String::new() };
-        writeln!(out, "{total} log record{}{shown}, {with} within a request", if total == 1 { "" } else { "s" })?;
-    }
-    Ok(())
+    let with = rows.iter().filter(|(_, q)| q.is_some()).count();
+    print_rows(&columns, cells, &args.table, out, |total, shown| {
+        format!("{}, {with} within a request", counted(total, shown, "log record"))
+    })
 }
 
 #[cfg(test)]

@@ -11,15 +11,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 
-use crate::cli::{MetricsArgs, OutputFormat};
-use crate::cmd::{compare_cells, is_entry, round_ps, sort_column};
+use crate::cli::MetricsArgs;
+use crate::cmd::{is_entry, print_rows, round_ps};
 use crate::filter::{Filter, parse_duration};
 use crate::frame::{self, Durations, LatencyQuery};
 use crate::keys::{Key, resolve};
 use crate::model::{LogRecord, MetricKind, MetricPoint, PointValue, Span, Temporality, Value, attr};
 use crate::parse::time::{format_rfc3339, format_rfc3339_whole};
-use crate::parse::{Needs, Report, Sink};
-use crate::render::{self, Cell};
+use crate::parse::{Needs, Sink};
+use crate::render::Cell;
 
 /// Percentiles estimated from histogram buckets.
 const ESTIMATED: [f64; 3] = [50.0, 90.0, 99.0];
@@ -529,35 +529,14 @@ fn unit_ms(unit: &str) -> Option<f64> {
 }
 
 /// Prints the listing, a metric's steps, or the comparison with spans.
-pub fn run(
-    args: &MetricsArgs,
-    config: &Config,
-    inputs: Vec<(String, Report, Points)>,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let mut inputs = inputs.into_iter().map(|(_, _, s)| s);
-    let mut all = inputs.next().expect("clap requires at least one file");
-    for s in inputs {
-        all.merge(s);
-    }
-    let format = args.table.format;
-    let (columns, mut rows, footer): (Vec<String>, Vec<Vec<Cell>>, String) = match &config.name {
+pub fn run(args: &MetricsArgs, config: &Config, all: Points, out: &mut dyn Write) -> anyhow::Result<()> {
+    let (columns, rows, footer): (Vec<String>, Vec<Vec<Cell>>, String) = match &config.name {
         None => listing(&all.metrics),
         Some(name) if config.compare => compare(name, &all.points, &all.spans, &config.filter)?,
         Some(name) => values(name, &all.points, config.every_ns, &config.filter),
     };
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-    if let Some(c) = args.table.sort.as_deref().map(|s| sort_column(&columns, s)).transpose()? {
-        rows.sort_by(|a, b| compare_cells(&a[c], &b[c]));
-    }
-    if let Some(n) = args.table.top {
-        rows.truncate(n);
-    }
-    render::rows(&columns, &rows, format, render::colours_wanted(), out)?;
-    if format == OutputFormat::Table && !footer.is_empty() {
-        writeln!(out, "{footer}")?;
-    }
-    Ok(())
+    print_rows(&columns, rows, &args.table, out, |_, _| footer)
 }
 
 fn listing(metrics: &BTreeMap<String, Info>) -> (Vec<String>, Vec<Vec<Cell>>, String) {

@@ -9,10 +9,55 @@ pub mod summary;
 pub mod trace;
 pub mod urls;
 
-use crate::cli::KindFilter;
+use std::io::Write;
+
+use crate::cli::{KindFilter, OutputFormat, TableArgs};
 use crate::keys::{Key, resolve};
 use crate::model::{Span, SpanKind, StatusCode};
-use crate::render::Cell;
+use crate::parse::{Report, Sink};
+use crate::render::{self, Cell};
+
+/// Every input's sink merged into one, in input order.
+pub fn merged<S: Sink>(inputs: Vec<(String, Report, S)>) -> S {
+    let mut sinks = inputs.into_iter().map(|(_, _, s)| s);
+    let mut all = sinks.next().expect("clap requires at least one file");
+    for s in sinks {
+        all.merge(s);
+    }
+    all
+}
+
+/// Prints result rows as `--sort`, `--top` and `--format` say; under a table, the line `footer`
+/// makes of the total and shown row counts.
+pub fn print_rows(
+    columns: &[&str],
+    mut rows: Vec<Vec<Cell>>,
+    table: &TableArgs,
+    out: &mut dyn Write,
+    footer: impl FnOnce(usize, usize) -> String,
+) -> anyhow::Result<()> {
+    if let Some(c) = table.sort.as_deref().map(|s| sort_column(columns, s)).transpose()? {
+        sort_rows(&mut rows, c);
+    }
+    let total = rows.len();
+    if let Some(n) = table.top {
+        rows.truncate(n);
+    }
+    render::rows(columns, &rows, table.format, render::colours_wanted(), out)?;
+    if table.format == OutputFormat::Table {
+        let line = footer(total, rows.len());
+        if !line.is_empty() {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// `N thing(s)`, with `(M shown)` when `--top` cut.
+pub fn counted(total: usize, shown: usize, thing: &str) -> String {
+    let cut = if shown < total { format!(" ({shown} shown)") } else { String::new() };
+    format!("{total} {thing}{}{cut}", if total == 1 { "" } else { "s" })
+}
 
 /// Interpolated nanoseconds, rounded to a picosecond, so that 79600 ns prints as 0.0796 ms and
 /// not 0.07960000000000002.

@@ -7,14 +7,14 @@ use std::io::Write;
 
 use regex::Regex;
 
-use crate::cli::{KindFilter, OutputFormat, SpansArgs, Unit};
-use crate::cmd::{TraceSelector, compare_cells, failed, glob, sort_column, wanted};
+use crate::cli::{KindFilter, SpansArgs, Unit};
+use crate::cmd::{TraceSelector, counted, failed, glob, print_rows, wanted};
 use crate::filter::Filter;
 use crate::keys::{Key, attributes_read, resolve};
 use crate::model::{LogRecord, MetricPoint, Span, StatusCode, trace_hex};
 use crate::parse::time::format_rfc3339;
-use crate::parse::{Needs, Report, Sink};
-use crate::render::{self, Cell};
+use crate::parse::{Needs, Sink};
+use crate::render::Cell;
 
 /// What every worker's sink needs to know.
 #[derive(Debug, Clone)]
@@ -152,12 +152,7 @@ fn decimals(unit: Unit) -> usize {
 }
 
 /// Prints the listing.
-pub fn run(args: &SpansArgs, inputs: Vec<(String, Report, Listed)>, out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut inputs = inputs.into_iter().map(|(_, _, s)| s);
-    let mut all = inputs.next().expect("clap requires at least one file");
-    for s in inputs {
-        all.merge(s);
-    }
+pub fn run(args: &SpansArgs, mut all: Listed, out: &mut dyn Write) -> anyhow::Result<()> {
     all.prune(true);
     let mut rows = all.rows;
     if args.slowest.is_none() {
@@ -170,9 +165,8 @@ pub fn run(args: &SpansArgs, inputs: Vec<(String, Report, Listed)>, out: &mut dy
             .to_vec();
     columns.extend(args.columns.iter().map(|c| c.trim().to_string()));
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let sort = args.table.sort.as_deref().map(|s| sort_column(&columns, s)).transpose()?;
     let opt = |v: &Option<String>| v.clone().map_or(Cell::Null, Cell::Str);
-    let mut cells: Vec<Vec<Cell>> = rows
+    let cells: Vec<Vec<Cell>> = rows
         .iter()
         .map(|r| {
             let mut c = vec![
@@ -194,17 +188,7 @@ pub fn run(args: &SpansArgs, inputs: Vec<(String, Report, Listed)>, out: &mut dy
             c
         })
         .collect();
-    if let Some(c) = sort {
-        cells.sort_by(|a, b| compare_cells(&a[c], &b[c]));
-    }
-    let total = cells.len();
-    if let Some(n) = args.table.top {
-        cells.truncate(n);
-    }
-    render::rows(&columns, &cells, args.table.format, render::colours_wanted(), out)?;
-    if args.table.format == OutputFormat::Table {
-        let shown = if cells.len() < total { format!(" ({} shown)", cells.len()) } else { String::new() };
-        writeln!(out, "{total} span{}{shown}; durations in {}", if total == 1 { "" } else { "s" }, args.unit.as_str())?;
-    }
-    Ok(())
+    print_rows(&columns, cells, &args.table, out, |total, shown| {
+        format!("{}; durations in {}", counted(total, shown, "span"), args.unit.as_str())
+    })
 }

@@ -3,14 +3,14 @@
 use std::io::Write;
 
 use crate::cli::{KindFilter, UrlsArgs};
-use crate::cmd::{sort_column, sort_rows, wanted};
+use crate::cmd::{print_rows, wanted};
 use crate::filter::Filter;
 use crate::frame::{self, Request};
 use crate::keys::{Key, attributes_read, resolve, template};
 use crate::model::{LogRecord, MetricPoint, Span};
 use crate::parse::time::format_rfc3339;
 use crate::parse::{Needs, Report, Sink};
-use crate::render::{self, Cell};
+use crate::render::Cell;
 
 /// What every worker's sink needs to know.
 #[derive(Debug, Clone)]
@@ -72,8 +72,7 @@ pub fn run(args: &UrlsArgs, inputs: Vec<(String, Report, Rows)>, out: &mut dyn W
     let urls = frame::urls(&requests)?;
     let header = if args.template { "template" } else { "url" };
     let columns = [header, "count", "methods", "statuses", "first_seen", "last_seen"];
-    let sort = args.table.sort.as_deref().map(|s| sort_column(&columns, s)).transpose()?;
-    let mut rows: Vec<Vec<Cell>> = urls
+    let rows: Vec<Vec<Cell>> = urls
         .into_iter()
         .map(|u| {
             vec![
@@ -86,11 +85,6 @@ pub fn run(args: &UrlsArgs, inputs: Vec<(String, Report, Rows)>, out: &mut dyn W
             ]
         })
         .collect();
-    if let Some(column) = sort {
-        sort_rows(&mut rows, column);
-    }
-    if let Some(n) = args.table.top {
-        rows.truncate(n);
-    }
-    render::rows(&columns, &rows, args.table.format, render::colours_wanted(), out)
+    // The README shows this table as it is: no line under it.
+    print_rows(&columns, rows, &args.table, out, |_, _| String::new())
 }
