@@ -77,8 +77,7 @@ impl Sink for Samples {
 
     /// Only the attributes the keys, the filters and the error test read.
     fn needs(config: &Config) -> Needs {
-        let only = attributes_read(config.keys.iter().chain(config.filter.keys()));
-        Needs { only: Some(only.into()), ..Self::NEEDS }
+        Self::NEEDS.only(attributes_read(config.keys.iter().chain(config.filter.keys())))
     }
 
     fn new(config: &Config) -> Self {

@@ -119,8 +119,7 @@ impl Sink for Records {
     const NEEDS: Needs = Needs { bodies: true, logs: true, ..Needs::SPAN_ATTRIBUTES };
 
     fn needs(config: &Config) -> Needs {
-        let only = attributes_read(config.filter.keys());
-        Needs { only: Some(only.into()), ..Self::NEEDS }
+        Self::NEEDS.only(attributes_read(config.filter.keys()))
     }
 
     fn new(config: &Config) -> Self {

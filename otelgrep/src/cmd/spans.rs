@@ -105,8 +105,7 @@ impl Sink for Listed {
     const NEEDS: Needs = Needs::SPAN_ATTRIBUTES;
 
     fn needs(config: &Config) -> Needs {
-        let only = attributes_read(config.columns.iter().chain(config.filter.keys()));
-        Needs { only: Some(only.into()), ..Self::NEEDS }
+        Self::NEEDS.only(attributes_read(config.columns.iter().chain(config.filter.keys())))
     }
 
     fn new(config: &Config) -> Self {

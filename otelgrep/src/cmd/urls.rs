@@ -34,8 +34,7 @@ impl Sink for Rows {
 
     /// Only the attributes the URL, method and status keys and the filters read.
     fn needs(config: &Config) -> Needs {
-        let only = attributes_read(config.filter.keys());
-        Needs { only: Some(only.into()), ..Self::NEEDS }
+        Self::NEEDS.only(attributes_read(config.filter.keys()))
     }
 
     fn new(config: &Config) -> Self {

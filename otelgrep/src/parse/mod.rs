@@ -156,6 +156,11 @@ impl Needs {
         if self.metrics { self } else { &BARE }
     }
 
+    /// These needs, reading only the attributes named.
+    pub fn only(self, keys: Vec<String>) -> Needs {
+        Needs { only: Some(keys.into()), ..self }
+    }
+
     /// Whether the command reads the attribute `key`.
     pub fn attribute(&self, key: &str) -> bool {
         self.attributes && self.only.as_ref().is_none_or(|only| only.iter().any(|k| k == key))
