@@ -5,7 +5,18 @@
 //! A JavaScript object literal is not JSON: unquoted or single-quoted keys, `'...'` strings
 //! (concatenated with `+` across lines when long), `undefined`, BigInts (`12n`), numeric arrays
 //! laid out in columns, and `[Array]`/`[Object]` where `util.inspect` stopped at depth 3 (kept as
-//! empty values: the exporter printed nothing more). Pure functions from one record's text.
+//! empty values: the exporter printed nothing more). Pure functions from one record's text; the
+//! literal grammar is nom, with `cut` and `context` so an error names the line and what was
+//! expected there.
+
+use nom::branch::alt;
+use nom::bytes::complete::{is_not, tag, take, take_till, take_while1};
+use nom::character::complete::{anychar, char, digit1, hex_digit1, multispace0, one_of};
+use nom::combinator::{cut, map, map_opt, opt, value as to};
+use nom::error::{ContextError, ErrorKind, ParseError, context};
+use nom::multi::{fold_many0, many0, separated_list0};
+use nom::sequence::{pair, preceded, separated_pair, terminated};
+use nom::{IResult, Parser};
 
 use super::{ParseErrorKind, RecordError, Resources};
 use crate::model::{
@@ -59,238 +70,180 @@ impl Js {
 
 /// Parses one object literal.
 pub fn parse_literal(text: &str) -> Result<Js, RecordError> {
-    let mut p = Lit { s: text.as_bytes(), i: 0 };
-    let v = p.value().map_err(|e| p.error(e))?;
-    p.ws();
-    if p.i != p.s.len() {
-        return Err(p.error("unexpected text after the object"));
-    }
-    Ok(v)
-}
-
-struct Lit<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl Lit<'_> {
-    fn error(&self, msg: &str) -> RecordError {
-        let line = self.s[..self.i.min(self.s.len())].iter().filter(|&&b| b == b'\n').count();
+    let at = |e: LitError| {
+        let consumed = &text[..text.len() - e.at.len()];
         RecordError {
-            offset_lines: line as u64,
-            kind: ParseErrorKind::Invalid(format!("invalid Node console record: {msg}")),
+            offset_lines: consumed.bytes().filter(|&b| b == b'\n').count() as u64,
+            kind: ParseErrorKind::Invalid(format!("invalid Node console record: {}", e.msg)),
         }
+    };
+    match js_value(text) {
+        Ok((rest, v)) if rest.trim().is_empty() => Ok(v),
+        Ok((rest, _)) => Err(at(LitError { at: rest.trim_start(), msg: "unexpected text after the object" })),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(at(e)),
+        Err(nom::Err::Incomplete(_)) => Err(at(LitError { at: "", msg: "unexpected end" })),
     }
+}
 
-    fn ws(&mut self) {
-        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
-            self.i += 1;
+/// Where the literal went wrong, and what was expected there.
+#[derive(Debug)]
+struct LitError<'a> {
+    at: &'a str,
+    msg: &'static str,
+}
+
+const UNEXPECTED: &str = "unexpected text";
+
+impl<'a> ParseError<&'a str> for LitError<'a> {
+    fn from_error_kind(at: &'a str, _: ErrorKind) -> Self {
+        LitError { at, msg: UNEXPECTED }
+    }
+    fn append(_: &'a str, _: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+impl<'a> ContextError<&'a str> for LitError<'a> {
+    /// The innermost position, named by the closest `context`.
+    fn add_context(_: &'a str, msg: &'static str, other: Self) -> Self {
+        if other.msg == UNEXPECTED { LitError { msg, ..other } } else { other }
+    }
+}
+
+type Res<'a, T> = IResult<&'a str, T, LitError<'a>>;
+
+/// Stops the parse here: no other alternative can apply.
+fn fail<'a, T>(at: &'a str, msg: &'static str) -> Res<'a, T> {
+    Err(nom::Err::Failure(LitError { at, msg }))
+}
+
+/// Any value, after optional whitespace; its first character says which.
+fn js_value(i: &str) -> Res<'_, Js> {
+    let (i, _) = multispace0(i)?;
+    match i.chars().next() {
+        None => fail(i, "unexpected end"),
+        Some('{') => object(i),
+        // `util.inspect` stopped at depth 3: the exporter printed nothing more.
+        Some('[') => alt((to(Js::Undefined, alt((tag("[Array]"), tag("[Object]")))), array)).parse(i),
+        Some('\'' | '"' | '`') => text(i),
+        Some(_) => word(i),
+    }
+}
+
+/// `{ key: value, 'quoted.key': value, }`.
+fn object(i: &str) -> Res<'_, Js> {
+    let key = preceded(
+        multispace0,
+        alt((string, map(take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$'), String::from))),
+    );
+    let entry =
+        separated_pair(key, cut(context("expected ':' after a key", preceded(multispace0, char(':')))), cut(js_value));
+    let (i, kvs) = preceded(char('{'), separated_list0(preceded(multispace0, char(',')), entry)).parse(i)?;
+    let (i, _) = opt(preceded(multispace0, char(','))).parse(i)?;
+    let (i, _) = cut(context("expected ',' or '}'", preceded(multispace0, char('}')))).parse(i)?;
+    Ok((i, Js::Obj(kvs)))
+}
+
+/// `[ a, b, ... 12 more items ]` (arrays over 100 items end with that count).
+fn array(i: &str) -> Res<'_, Js> {
+    let more = to(None, preceded(pair(multispace0, tag("... ")), take_till(|c| c == ']')));
+    let item = alt((more, map(js_value, Some)));
+    let (i, items) = preceded(char('['), separated_list0(preceded(multispace0, char(',')), item)).parse(i)?;
+    let (i, _) = opt(preceded(multispace0, char(','))).parse(i)?;
+    let (i, _) = cut(context("expected ',' or ']'", preceded(multispace0, char(']')))).parse(i)?;
+    Ok((i, Js::Arr(items.into_iter().flatten().collect())))
+}
+
+/// A string, long ones printed as `'part' +` lines, cut ones followed by `... 9990 more characters`.
+fn text(i: &str) -> Res<'_, Js> {
+    let (i, first) = string(i)?;
+    let (i, parts) = many0(preceded((multispace0, char('+'), multispace0), string)).parse(i)?;
+    let (i, _) = opt((tag("... "), digit1, tag(" more characters"))).parse(i)?;
+    Ok((i, Js::Str(parts.into_iter().fold(first, |s, p| s + &p))))
+}
+
+/// `'...'`, `"..."` or `` `...` `` with JavaScript escapes.
+fn string(i: &str) -> Res<'_, String> {
+    let (i, quote) = one_of("'\"`")(i)?;
+    let plain = match quote {
+        '\'' => "'\\",
+        '"' => "\"\\",
+        _ => "`\\",
+    };
+    enum Piece<'a> {
+        Text(&'a str),
+        Char(char),
+    }
+    let piece = alt((map(is_not(plain), Piece::Text), map(preceded(char('\\'), cut(escape)), Piece::Char)));
+    let body = fold_many0(piece, String::new, |mut s, p| {
+        match p {
+            Piece::Text(t) => s.push_str(t),
+            Piece::Char(c) => s.push(c),
         }
-    }
+        s
+    });
+    terminated(body, cut(context("unterminated string", char(quote)))).parse(i)
+}
 
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
-    }
+/// The character after a backslash.
+fn escape(i: &str) -> Res<'_, char> {
+    let hex = |n: usize| map_opt(take(n), |h: &str| u32::from_str_radix(h, 16).ok());
+    alt((
+        to('\n', char('n')),
+        to('\r', char('r')),
+        to('\t', char('t')),
+        to('\u{8}', char('b')),
+        to('\u{c}', char('f')),
+        to('\u{b}', char('v')),
+        to('\0', char('0')),
+        preceded(char('x'), map(hex(2), |v| char::from_u32(v).unwrap_or('\u{fffd}'))),
+        preceded(
+            tag("u{"),
+            terminated(
+                map_opt(hex_digit1, |h: &str| u32::from_str_radix(h, 16).ok().and_then(char::from_u32)),
+                char('}'),
+            ),
+        ),
+        // `\uD83D\uDE00`: a surrogate pair is one character.
+        preceded(
+            char('u'),
+            map((hex(4), opt(preceded(tag("\\u"), hex(4)))), |(hi, lo)| match lo {
+                Some(lo) if (0xd800..0xdc00).contains(&hi) => {
+                    char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo.wrapping_sub(0xdc00) & 0x3ff))
+                        .unwrap_or('\u{fffd}')
+                }
+                _ => char::from_u32(hi).unwrap_or('\u{fffd}'),
+            }),
+        ),
+        // Any other escaped character is itself.
+        anychar,
+    ))
+    .parse(i)
+}
 
-    fn eat(&mut self, t: &str) -> bool {
-        if self.s[self.i..].starts_with(t.as_bytes()) {
-            self.i += t.len();
-            true
-        } else {
-            false
-        }
+/// `undefined`, `null`, booleans, numbers, `NaN`, `Infinity`, BigInts (`12n`).
+fn word(i: &str) -> Res<'_, Js> {
+    let (rest, w) = take_till(|c| matches!(c, ',' | '}' | ']' | '\n' | ' '))(i)?;
+    if w.is_empty() {
+        // No value here (`[]`, or a key with nothing after it): the caller decides.
+        return Err(nom::Err::Error(LitError { at: i, msg: "expected a value" }));
     }
-
-    fn value(&mut self) -> Result<Js, &'static str> {
-        self.ws();
-        match self.peek().ok_or("unexpected end")? {
-            b'{' => self.object(),
-            b'[' => {
-                if self.eat("[Array]") || self.eat("[Object]") {
-                    return Ok(Js::Undefined);
-                }
-                self.array()
-            }
-            b'\'' | b'"' | b'`' => {
-                // Long strings are printed as `'part' +` lines.
-                let mut s = self.string()?;
-                loop {
-                    let save = self.i;
-                    self.ws();
-                    if self.eat("+") {
-                        self.ws();
-                        if matches!(self.peek(), Some(b'\'' | b'"' | b'`')) {
-                            s.push_str(&self.string()?);
-                            continue;
-                        }
-                    }
-                    self.i = save;
-                    break;
-                }
-                // `... 9990 more characters` after a string cut at 10,000.
-                let save = self.i;
-                if self.eat("... ") {
-                    while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                        self.i += 1;
-                    }
-                    if !self.eat(" more characters") {
-                        self.i = save;
-                    }
-                }
-                Ok(Js::Str(s))
-            }
-            _ => self.word(),
-        }
-    }
-
-    fn object(&mut self) -> Result<Js, &'static str> {
-        self.i += 1;
-        let mut kvs = Vec::new();
-        loop {
-            self.ws();
-            if self.eat("}") {
-                return Ok(Js::Obj(kvs));
-            }
-            let key = match self.peek().ok_or("unexpected end in an object")? {
-                b'\'' | b'"' => self.string()?,
-                _ => {
-                    let start = self.i;
-                    while self.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$') {
-                        self.i += 1;
-                    }
-                    if start == self.i {
-                        return Err("expected a key");
-                    }
-                    String::from_utf8_lossy(&self.s[start..self.i]).into_owned()
-                }
-            };
-            self.ws();
-            if !self.eat(":") {
-                return Err("expected ':' after a key");
-            }
-            let v = self.value()?;
-            kvs.push((key, v));
-            self.ws();
-            if !self.eat(",") {
-                self.ws();
-                if !self.eat("}") {
-                    return Err("expected ',' or '}'");
-                }
-                return Ok(Js::Obj(kvs));
-            }
-        }
-    }
-
-    fn array(&mut self) -> Result<Js, &'static str> {
-        self.i += 1;
-        let mut items = Vec::new();
-        loop {
-            self.ws();
-            if self.eat("]") {
-                return Ok(Js::Arr(items));
-            }
-            // `... 12 more items` closes arrays over 100 items.
-            if self.eat("... ") {
-                while self.peek().is_some_and(|b| b != b']') {
-                    self.i += 1;
-                }
-                continue;
-            }
-            items.push(self.value()?);
-            self.ws();
-            if !self.eat(",") {
-                self.ws();
-                if !self.eat("]") {
-                    return Err("expected ',' or ']'");
-                }
-                return Ok(Js::Arr(items));
-            }
-        }
-    }
-
-    fn word(&mut self) -> Result<Js, &'static str> {
-        let start = self.i;
-        while self.peek().is_some_and(|b| !matches!(b, b',' | b'}' | b']' | b'\n' | b' ')) {
-            self.i += 1;
-        }
-        let w = std::str::from_utf8(&self.s[start..self.i]).map_err(|_| "not UTF-8")?;
-        Ok(match w {
-            "undefined" => Js::Undefined,
-            "null" => Js::Null,
-            "true" => Js::Bool(true),
-            "false" => Js::Bool(false),
-            "NaN" => Js::Num(f64::NAN),
-            "Infinity" => Js::Num(f64::INFINITY),
-            "-Infinity" => Js::Num(f64::NEG_INFINITY),
-            _ if w.ends_with('n') && w[..w.len() - 1].parse::<i128>().is_ok() => {
-                Js::BigInt(w[..w.len() - 1].to_string())
-            }
-            _ => match w.parse::<i64>() {
-                Ok(i) => Js::Int(i),
-                Err(_) => Js::Num(w.parse().map_err(|_| "unknown value")?),
-            },
-        })
-    }
-
-    /// `'...'`, `"..."` or `` `...` `` with JavaScript escapes.
-    fn string(&mut self) -> Result<String, &'static str> {
-        let quote = self.s[self.i];
-        self.i += 1;
-        let mut out: Vec<u8> = Vec::new();
-        loop {
-            let b = self.peek().ok_or("unterminated string")?;
-            self.i += 1;
-            if b == quote {
-                return String::from_utf8(out).map_err(|_| "not UTF-8");
-            }
-            if b != b'\\' {
-                out.push(b);
-                continue;
-            }
-            let e = self.peek().ok_or("unterminated escape")?;
-            self.i += 1;
-            let c = match e {
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'v' => '\u{b}',
-                b'0' => '\0',
-                b'x' => self.hex(2)?,
-                b'u' if self.eat("{") => {
-                    let start = self.i;
-                    while self.peek().is_some_and(|b| b != b'}') {
-                        self.i += 1;
-                    }
-                    let hex = std::str::from_utf8(&self.s[start..self.i]).map_err(|_| "bad escape")?;
-                    self.i += 1;
-                    char::from_u32(u32::from_str_radix(hex, 16).map_err(|_| "bad escape")?).ok_or("bad escape")?
-                }
-                b'u' => {
-                    let hi = self.hex(4)? as u32;
-                    if (0xd800..0xdc00).contains(&hi) && self.eat("\\u") {
-                        let lo = self.hex(4)? as u32;
-                        char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo.wrapping_sub(0xdc00) & 0x3ff))
-                            .unwrap_or('\u{fffd}')
-                    } else {
-                        char::from_u32(hi).unwrap_or('\u{fffd}')
-                    }
-                }
-                other => other as char,
-            };
-            let mut buf = [0; 4];
-            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-        }
-    }
-
-    fn hex(&mut self, n: usize) -> Result<char, &'static str> {
-        let digits = self.s.get(self.i..self.i + n).ok_or("short escape")?;
-        self.i += n;
-        let v = u32::from_str_radix(std::str::from_utf8(digits).map_err(|_| "bad escape")?, 16)
-            .map_err(|_| "bad escape")?;
-        Ok(char::from_u32(v).unwrap_or('\u{fffd}'))
-    }
+    let js = match w {
+        "undefined" => Js::Undefined,
+        "null" => Js::Null,
+        "true" => Js::Bool(true),
+        "false" => Js::Bool(false),
+        "NaN" => Js::Num(f64::NAN),
+        "Infinity" => Js::Num(f64::INFINITY),
+        "-Infinity" => Js::Num(f64::NEG_INFINITY),
+        _ if w.ends_with('n') && w[..w.len() - 1].parse::<i128>().is_ok() => Js::BigInt(w[..w.len() - 1].to_string()),
+        _ => match (w.parse::<i64>(), w.parse::<f64>()) {
+            (Ok(n), _) => Js::Int(n),
+            (_, Ok(f)) => Js::Num(f),
+            _ => return fail(i, "unknown value"),
+        },
+    };
+    Ok((rest, js))
 }
 
 /// One parsed record.
@@ -541,5 +494,33 @@ mod tests {
         assert_eq!(js.get("i"), Some(&Js::Str("\x1b[0m".into())));
         let err = parse_literal("{\n  a: 'x',\n  b: \n}").unwrap_err();
         assert_eq!(err.offset_lines, 3);
+    }
+
+    #[test]
+    fn long_arrays_cut_strings_and_unicode_escapes() {
+        let text = "{\n  n: [\n    1, 2,\n    ... 98 more items\n  ],\n  s: 'abc'... 9990 more characters,\n  \
+                    e: '\\uD83D\\uDE00 \\u{1F600} \\u00e9',\n  empty: [],\n  o: {}\n}";
+        let js = parse_literal(text).unwrap();
+        assert_eq!(js.get("n"), Some(&Js::Arr(vec![Js::Int(1), Js::Int(2)])));
+        assert_eq!(js.get("s"), Some(&Js::Str("abc".into())));
+        assert_eq!(js.get("e"), Some(&Js::Str("😀 😀 é".into())));
+        assert_eq!(js.get("empty"), Some(&Js::Arr(vec![])));
+        assert_eq!(js.get("o"), Some(&Js::Obj(vec![])));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_what_was_expected() {
+        let cases = [
+            ("{\n  a 1\n}", 1, "expected ':' after a key"),
+            ("{\n  a: [ 1, 2\n  }\n}", 2, "expected ',' or ']'"),
+            ("{\n  a: 'open\n}", 2, "unterminated string"),
+            ("{\n  a: 1\n}\nextra", 3, "unexpected text after the object"),
+            ("{\n  a: @@\n}", 1, "unknown value"),
+        ];
+        for (text, line, what) in cases {
+            let e = parse_literal(text).unwrap_err();
+            assert_eq!(e.offset_lines, line, "{text:?}");
+            assert!(matches!(&e.kind, ParseErrorKind::Invalid(m) if m.ends_with(what)), "{text:?}: {:?}", e.kind);
+        }
     }
 }
