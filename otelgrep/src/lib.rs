@@ -13,6 +13,7 @@ pub mod cli;
 pub mod cmd;
 pub mod filter;
 pub mod frame;
+pub mod histogram;
 pub mod keys;
 pub mod model;
 pub mod parse;
