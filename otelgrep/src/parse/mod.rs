@@ -13,22 +13,23 @@
 
 pub mod collector_debug;
 pub mod go_json;
+mod input;
 pub mod node_console;
 pub mod otlp_json;
 pub mod python_json;
 pub mod rust_debug;
 pub mod rust_text;
 pub mod scan;
+mod sink;
 pub mod time;
 
 use std::fmt;
-use std::io::Read;
-use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 
-use anyhow::Context;
-
 use crate::model::{LogRecord, MetricPoint, Resource, Span};
+
+pub use input::{Input, read_input};
+pub use sink::{Collected, Needs, Sink};
 
 /// Which signal a line-framed record (Rust text, Collector text) belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,108 +116,6 @@ pub struct ParseError {
     pub kind: ParseErrorKind,
 }
 
-/// Which parts of a record a command reads; parsers skip the others (they still check that the
-/// record is well formed where that is cheap, but do not build values nobody reads).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Needs {
-    /// Span, log and metric-point attributes.
-    pub attributes: bool,
-    /// Span events and links.
-    pub events: bool,
-    /// Log bodies.
-    pub bodies: bool,
-    /// When set, the only attribute keys the command reads: parsers may leave the others out
-    /// (the Python and Rust readers do; the rest keep every attribute, which is never wrong).
-    pub only: Option<Arc<[String]>>,
-    /// Whether the command reads log records and metric points beyond counting them: when not,
-    /// parsers may skip their attributes and bodies (they still check and count the records).
-    pub logs: bool,
-    pub metrics: bool,
-}
-
-impl Needs {
-    /// Everything.
-    pub const ALL: Needs =
-        Needs { attributes: true, events: true, bodies: true, only: None, logs: true, metrics: true };
-
-    /// Only what every record has (ids, times, names, kinds, values): counting commands.
-    pub const BARE: Needs =
-        Needs { attributes: false, events: false, bodies: false, only: None, logs: false, metrics: false };
-
-    /// Spans with their attributes, nothing of logs and metrics: request queries.
-    pub const SPAN_ATTRIBUTES: Needs = Needs { attributes: true, ..Needs::BARE };
-
-    /// What a log record's parser needs: nothing when the command does not read logs.
-    pub fn for_logs(&self) -> &Needs {
-        if self.logs { self } else { &BARE }
-    }
-
-    /// What a metrics parser needs: nothing when the command does not read metric points.
-    pub fn for_metrics(&self) -> &Needs {
-        if self.metrics { self } else { &BARE }
-    }
-
-    /// These needs, reading only the attributes named.
-    pub fn only(self, keys: Vec<String>) -> Needs {
-        Needs { only: Some(keys.into()), ..self }
-    }
-
-    /// Whether the command reads the attribute `key`.
-    pub fn attribute(&self, key: &str) -> bool {
-        self.attributes && self.only.as_ref().is_none_or(|only| only.iter().any(|k| k == key))
-    }
-}
-
-static BARE: Needs = Needs::BARE;
-
-/// Where parsed records go. Each worker builds its own from the command's configuration; they are
-/// merged in input order.
-pub trait Sink: Send + Sized {
-    /// What the command tells every worker's sink (filters, options).
-    type Config: Sync;
-    /// What this sink reads of each record.
-    const NEEDS: Needs = Needs::ALL;
-    /// What this sink reads, given its configuration (the attribute keys a query names).
-    fn needs(_config: &Self::Config) -> Needs {
-        Self::NEEDS
-    }
-    fn new(config: &Self::Config) -> Self;
-    fn span(&mut self, span: Span);
-    fn log(&mut self, log: LogRecord);
-    fn point(&mut self, point: MetricPoint);
-    /// Appends what a later part of the input produced.
-    fn merge(&mut self, later: Self);
-}
-
-/// Keeps every record: for commands that need them all, and for tests.
-#[derive(Debug, Default)]
-pub struct Collected {
-    pub spans: Vec<Span>,
-    pub logs: Vec<LogRecord>,
-    pub points: Vec<MetricPoint>,
-}
-
-impl Sink for Collected {
-    type Config = ();
-    fn new(_: &()) -> Self {
-        Collected::default()
-    }
-    fn span(&mut self, span: Span) {
-        self.spans.push(span);
-    }
-    fn log(&mut self, log: LogRecord) {
-        self.logs.push(log);
-    }
-    fn point(&mut self, point: MetricPoint) {
-        self.points.push(point);
-    }
-    fn merge(&mut self, later: Self) {
-        self.spans.extend(later.spans);
-        self.logs.extend(later.logs);
-        self.points.extend(later.points);
-    }
-}
-
 /// Everything about an input except its records.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -261,77 +160,6 @@ pub struct Parsed {
     pub metric_exports: usize,
     pub foreign_lines: usize,
     pub errors: Vec<ParseError>,
-}
-
-/// An input's bytes: mapped from a file, or read into memory (standard input, gzip).
-pub enum Input {
-    Mapped(memmap2::Mmap),
-    Owned(Vec<u8>),
-}
-
-impl Input {
-    /// Tells the kernel this process is done with `len` bytes at `offset` for now. For a mapped
-    /// file the pages leave this process's resident set (they stay in the page cache, and come
-    /// back on the next read), so memory does not grow with the input; for bytes in memory it
-    /// does nothing.
-    pub fn release(&self, offset: usize, len: usize) {
-        if let Input::Mapped(map) = self {
-            // SAFETY: the map is a read-only file mapping, so DONTNEED discards no data: a later
-            // read of these pages maps them again from the file.
-            let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len) };
-        }
-    }
-}
-
-impl std::ops::Deref for Input {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Input::Mapped(m) => m,
-            Input::Owned(v) => v,
-        }
-    }
-}
-
-/// Opens an input: a file is memory-mapped; `-` (standard input) and gzip files (by their magic
-/// bytes, whatever the name) are read whole into memory.
-pub fn read_input(path: &str) -> anyhow::Result<Input> {
-    if path == "-" {
-        let mut raw = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut raw).context("reading standard input")?;
-        return gunzip_if_needed(path, raw);
-    }
-    let p = Path::new(path);
-    if p.is_dir() {
-        anyhow::bail!("{path}: is a directory");
-    }
-    let file = std::fs::File::open(p).with_context(|| format!("reading {path}"))?;
-    let meta = file.metadata().with_context(|| format!("reading {path}"))?;
-    if meta.len() == 0 || !meta.is_file() {
-        // Empty files cannot be mapped, and pipes or devices do not map.
-        let mut raw = Vec::new();
-        (&file).read_to_end(&mut raw).with_context(|| format!("reading {path}"))?;
-        return gunzip_if_needed(path, raw);
-    }
-    // SAFETY: the map is read-only. If another process truncates the file while we read, we may
-    // see SIGBUS; that is the documented cost of mapping, shared by every mmap-based reader.
-    let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("reading {path}"))?;
-    if map.starts_with(&[0x1f, 0x8b]) {
-        return gunzip_if_needed(path, map.to_vec());
-    }
-    let _ = map.advise(memmap2::Advice::Sequential);
-    Ok(Input::Mapped(map))
-}
-
-fn gunzip_if_needed(path: &str, raw: Vec<u8>) -> anyhow::Result<Input> {
-    if !raw.starts_with(&[0x1f, 0x8b]) {
-        return Ok(Input::Owned(raw));
-    }
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(&raw[..])
-        .read_to_end(&mut out)
-        .with_context(|| format!("{path}: not a valid gzip file"))?;
-    Ok(Input::Owned(out))
 }
 
 /// Parses one input into every record; `name` is what error messages call it.

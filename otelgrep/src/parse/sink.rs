@@ -1,0 +1,108 @@
+//! What a command asks of the parsers: the parts of each record it reads (`Needs`), and where
+//! parsed records go (`Sink`, one per worker batch, merged in input order).
+
+use std::sync::Arc;
+
+use crate::model::{LogRecord, MetricPoint, Span};
+
+/// Which parts of a record a command reads; parsers skip the others (they still check that the
+/// record is well formed where that is cheap, but do not build values nobody reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Needs {
+    /// Span, log and metric-point attributes.
+    pub attributes: bool,
+    /// Span events and links.
+    pub events: bool,
+    /// Log bodies.
+    pub bodies: bool,
+    /// When set, the only attribute keys the command reads: parsers may leave the others out
+    /// (the Python and Rust readers do; the rest keep every attribute, which is never wrong).
+    pub only: Option<Arc<[String]>>,
+    /// Whether the command reads log records and metric points beyond counting them: when not,
+    /// parsers may skip their attributes and bodies (they still check and count the records).
+    pub logs: bool,
+    pub metrics: bool,
+}
+
+impl Needs {
+    /// Everything.
+    pub const ALL: Needs =
+        Needs { attributes: true, events: true, bodies: true, only: None, logs: true, metrics: true };
+
+    /// Only what every record has (ids, times, names, kinds, values): counting commands.
+    pub const BARE: Needs =
+        Needs { attributes: false, events: false, bodies: false, only: None, logs: false, metrics: false };
+
+    /// Spans with their attributes, nothing of logs and metrics: request queries.
+    pub const SPAN_ATTRIBUTES: Needs = Needs { attributes: true, ..Needs::BARE };
+
+    /// What a log record's parser needs: nothing when the command does not read logs.
+    pub fn for_logs(&self) -> &Needs {
+        if self.logs { self } else { &BARE }
+    }
+
+    /// What a metrics parser needs: nothing when the command does not read metric points.
+    pub fn for_metrics(&self) -> &Needs {
+        if self.metrics { self } else { &BARE }
+    }
+
+    /// These needs, reading only the attributes named.
+    pub fn only(self, keys: Vec<String>) -> Needs {
+        Needs { only: Some(keys.into()), ..self }
+    }
+
+    /// Whether the command reads the attribute `key`.
+    pub fn attribute(&self, key: &str) -> bool {
+        self.attributes && self.only.as_ref().is_none_or(|only| only.iter().any(|k| k == key))
+    }
+}
+
+static BARE: Needs = Needs::BARE;
+
+/// Where parsed records go. Each worker builds its own from the command's configuration; they are
+/// merged in input order.
+pub trait Sink: Send + Sized {
+    /// What the command tells every worker's sink (filters, options).
+    type Config: Sync;
+    /// What this sink reads of each record.
+    const NEEDS: Needs = Needs::ALL;
+    /// What this sink reads, given its configuration (the attribute keys a query names).
+    fn needs(_config: &Self::Config) -> Needs {
+        Self::NEEDS
+    }
+    fn new(config: &Self::Config) -> Self;
+    fn span(&mut self, span: Span);
+    fn log(&mut self, log: LogRecord);
+    fn point(&mut self, point: MetricPoint);
+    /// Appends what a later part of the input produced.
+    fn merge(&mut self, later: Self);
+}
+
+/// Keeps every record: for commands that need them all, and for tests.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub spans: Vec<Span>,
+    pub logs: Vec<LogRecord>,
+    pub points: Vec<MetricPoint>,
+}
+
+impl Sink for Collected {
+    type Config = ();
+    fn new(_: &()) -> Self {
+        Collected::default()
+    }
+    fn span(&mut self, span: Span) {
+        self.spans.push(span);
+    }
+    fn log(&mut self, log: LogRecord) {
+        self.logs.push(log);
+    }
+    fn point(&mut self, point: MetricPoint) {
+        self.points.push(point);
+    }
+    fn merge(&mut self, later: Self) {
+        self.spans.extend(later.spans);
+        self.logs.extend(later.logs);
+        self.points.extend(later.points);
+    }
+}
