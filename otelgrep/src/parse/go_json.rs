@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::time::parse_utc;
-use super::{Needs, ParseErrorKind, RecordError, Resources};
+use super::{Needs, ParseErrorKind, Record, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
     Temporality, Value,
@@ -211,15 +211,6 @@ pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Resul
         scope: g.instrumentation_scope.or(g.instrumentation_library).map(|s| s.name).filter(|n| !n.is_empty()),
         name: g.name,
     })
-}
-
-/// One parsed Go object.
-#[derive(Debug)]
-pub enum Record {
-    Span(Span),
-    Log(LogRecord),
-    /// A whole metrics export.
-    Metrics(Vec<MetricPoint>),
 }
 
 /// Parses one object of the given kind (either layout).

@@ -403,18 +403,25 @@ fn frame<'a>(
                 }
             }
         }
-        match piece {
-            scan::Piece::Line { line, text } if allow(Format::OtlpJson) && otlp_json::is_document(text) => {
+        // Go's records are told by their first key: looked at once per piece.
+        let go = match &piece {
+            scan::Piece::Line { text, .. } if allow(Format::GoJson) => go_json::line_kind(text),
+            scan::Piece::Object { text, .. } if only.is_none() || only == Some(Format::GoJson) => {
+                go_json::object_kind(text)
+            }
+            _ => None,
+        };
+        match (piece, go) {
+            (scan::Piece::Line { line, text }, _) if allow(Format::OtlpJson) && otlp_json::is_document(text) => {
                 rust.end_record();
                 push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes);
             }
-            scan::Piece::Line { line, text } if allow(Format::GoJson) && go_json::line_kind(text).is_some() => {
+            (scan::Piece::Line { line, text }, Some(kind)) => {
                 rust.end_record();
-                let kind = go_json::line_kind(text).expect("checked by the guard");
                 push(Job::Go { line, text, kind }, &mut batch, &mut batch_bytes);
             }
-            scan::Piece::Line { .. } if !allow(Format::RustText) => report.foreign_lines += 1,
-            scan::Piece::Line { line, text } => {
+            (scan::Piece::Line { .. }, _) if !allow(Format::RustText) => report.foreign_lines += 1,
+            (scan::Piece::Line { line, text }, _) => {
                 if rust.feed(text, line, &mut resources) == rust_text::Fed::Foreign {
                     report.foreign_lines += 1;
                 }
@@ -424,14 +431,14 @@ fn frame<'a>(
                     }
                 }
             }
-            scan::Piece::Truncated { line } => report.errors.push(ParseError {
+            (scan::Piece::Truncated { line }, _) => report.errors.push(ParseError {
                 file: file.clone(),
                 line,
                 kind: ParseErrorKind::Truncated { what: "Python console record" },
             }),
             // Node's object literals are framed the same way; their keys are not quoted and they
             // indent by two spaces.
-            scan::Piece::Object { line, text }
+            (scan::Piece::Object { line, text }, _)
                 if only == Some(Format::NodeConsole) || (only.is_none() && is_node(text)) =>
             {
                 // One record per metric: consecutive metric records are one export.
@@ -441,17 +448,16 @@ fn frame<'a>(
                 }
                 push(Job::Node { line, text }, &mut batch, &mut batch_bytes);
             }
-            scan::Piece::Object { line, text }
-                if (only.is_none() || only == Some(Format::GoJson)) && go_json::object_kind(text).is_some() =>
-            {
-                let kind = go_json::object_kind(text).expect("checked by the guard");
+            (scan::Piece::Object { line, text }, Some(kind)) => {
                 push(Job::Go { line, text, kind }, &mut batch, &mut batch_bytes)
             }
             // Forced to Go, an object of no known Go shape is still read as a span, to say why not.
-            scan::Piece::Object { line, text } if only == Some(Format::GoJson) => {
+            (scan::Piece::Object { line, text }, None) if only == Some(Format::GoJson) => {
                 push(Job::Go { line, text, kind: go_json::Kind::Span }, &mut batch, &mut batch_bytes)
             }
-            scan::Piece::Object { line, text } => push(Job::Python { line, text }, &mut batch, &mut batch_bytes),
+            (scan::Piece::Object { line, text }, None) => {
+                push(Job::Python { line, text }, &mut batch, &mut batch_bytes)
+            }
         }
         previous_was_node_metric = node_metric;
     }
@@ -471,6 +477,29 @@ fn frame<'a>(
     }
 }
 
+/// What one JSON object of the Python or Go exporters holds.
+#[derive(Debug)]
+pub enum Record {
+    Span(Span),
+    Log(LogRecord),
+    /// A whole metrics export: every data point of every metric in it.
+    Metrics(Vec<MetricPoint>),
+}
+
+impl Record {
+    /// Hands the record to the sink; a metrics export counts as one export.
+    fn deliver<S: Sink>(self, sink: &mut S, report: &mut Report) {
+        match self {
+            Record::Span(s) => sink.span(s),
+            Record::Log(l) => sink.log(l),
+            Record::Metrics(points) => {
+                report.metric_exports += 1;
+                points.into_iter().for_each(|p| sink.point(p));
+            }
+        }
+    }
+}
+
 /// The parallel stage: one record, parsed and handed to the sink.
 fn parse_job<S: Sink>(
     job: Job,
@@ -482,14 +511,7 @@ fn parse_job<S: Sink>(
 ) {
     let (line, result) = match job {
         Job::Python { line, text } => {
-            let r = python_json::parse_record(text, needs, resources).map(|record| match record {
-                python_json::Record::Span(s) => sink.span(s),
-                python_json::Record::Log(l) => sink.log(l),
-                python_json::Record::Metrics(points) => {
-                    report.metric_exports += 1;
-                    points.into_iter().for_each(|p| sink.point(p));
-                }
-            });
+            let r = python_json::parse_record(text, needs, resources).map(|record| record.deliver(sink, report));
             (line, r.map(|()| Format::PythonJson))
         }
         Job::Node { line, text } => {
@@ -527,14 +549,7 @@ fn parse_job<S: Sink>(
             (rec.line, r.map(|()| Format::RustText))
         }
         Job::Go { line, text, kind } => {
-            let r = go_json::parse_record(text, kind, needs, resources).map(|record| match record {
-                go_json::Record::Span(s) => sink.span(s),
-                go_json::Record::Log(l) => sink.log(l),
-                go_json::Record::Metrics(points) => {
-                    report.metric_exports += 1;
-                    points.into_iter().for_each(|p| sink.point(p));
-                }
-            });
+            let r = go_json::parse_record(text, kind, needs, resources).map(|record| record.deliver(sink, report));
             (line, r.map(|()| Format::GoJson))
         }
         Job::Collector { rec } => {

@@ -14,20 +14,11 @@ use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
 use super::time::parse_utc;
-use super::{Needs, ParseErrorKind, RecordError, Resources};
+use super::{Needs, ParseErrorKind, Record, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
     Temporality, Value,
 };
-
-/// One parsed object.
-#[derive(Debug)]
-pub enum Record {
-    Span(Span),
-    Log(LogRecord),
-    /// A whole metrics export: every data point of every metric in it.
-    Metrics(Vec<MetricPoint>),
-}
 
 fn invalid(msg: impl Into<String>) -> ParseErrorKind {
     ParseErrorKind::Invalid(msg.into())
