@@ -13,6 +13,7 @@
 
 pub mod collector_debug;
 pub mod go_json;
+mod grammar;
 mod input;
 pub mod node_console;
 pub mod otlp_json;

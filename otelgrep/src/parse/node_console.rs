@@ -10,14 +10,15 @@
 //! expected there.
 
 use nom::branch::alt;
-use nom::bytes::complete::{is_not, tag, take, take_till, take_while1};
+use nom::bytes::complete::{tag, take, take_till, take_while1};
 use nom::character::complete::{anychar, char, digit1, hex_digit1, multispace0, one_of};
 use nom::combinator::{cut, map, map_opt, opt, value as to};
 use nom::error::{ContextError, ErrorKind, ParseError, context};
-use nom::multi::{fold_many0, many0, separated_list0};
+use nom::multi::{many0, separated_list0};
 use nom::sequence::{pair, preceded, separated_pair, terminated};
 use nom::{IResult, Parser};
 
+use super::grammar::unescaped;
 use super::{ParseErrorKind, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
@@ -170,18 +171,7 @@ fn string(i: &str) -> Res<'_, String> {
         '"' => "\"\\",
         _ => "`\\",
     };
-    enum Piece<'a> {
-        Text(&'a str),
-        Char(char),
-    }
-    let piece = alt((map(is_not(plain), Piece::Text), map(preceded(char('\\'), cut(escape)), Piece::Char)));
-    let body = fold_many0(piece, String::new, |mut s, p| {
-        match p {
-            Piece::Text(t) => s.push_str(t),
-            Piece::Char(c) => s.push(c),
-        }
-        s
-    });
+    let body = unescaped(plain, cut(escape));
     terminated(body, cut(context("unterminated string", char(quote)))).parse(i)
 }
 

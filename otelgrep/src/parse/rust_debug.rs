@@ -5,13 +5,14 @@
 //! variant's payload parser is chosen by the variant's name.
 
 use nom::branch::alt;
-use nom::bytes::complete::{is_not, tag, take_till1, take_while};
+use nom::bytes::complete::{tag, take_till1, take_while};
 use nom::character::complete::{char, hex_digit1};
 use nom::combinator::{all_consuming, map, map_opt, value as to};
-use nom::multi::{fold_many0, separated_list0};
+use nom::multi::separated_list0;
 use nom::sequence::{delimited, preceded, separated_pair};
 use nom::{IResult, Parser};
 
+use super::grammar::unescaped;
 use crate::model::Value;
 
 /// Parses a whole Debug value; `None` when the text is not one.
@@ -95,10 +96,6 @@ fn wrapped_string(i: &str) -> IResult<&str, String> {
 
 /// A Rust Debug string literal: `\n`, `\r`, `\t`, `\0`, `\\`, `\"`, `\'` and `\u{1b}` escapes.
 fn string(i: &str) -> IResult<&str, String> {
-    enum Piece<'a> {
-        Text(&'a str),
-        Char(char),
-    }
     let escape = alt((
         to('\n', char('n')),
         to('\r', char('r')),
@@ -111,15 +108,7 @@ fn string(i: &str) -> IResult<&str, String> {
             u32::from_str_radix(h, 16).ok().and_then(char::from_u32)
         }),
     ));
-    let piece = alt((map(is_not("\"\\"), Piece::Text), map(preceded(char('\\'), escape), Piece::Char)));
-    let body = fold_many0(piece, String::new, |mut s, p| {
-        match p {
-            Piece::Text(t) => s.push_str(t),
-            Piece::Char(c) => s.push(c),
-        }
-        s
-    });
-    delimited(char('"'), body, char('"')).parse(i)
+    delimited(char('"'), unescaped("\"\\", escape), char('"')).parse(i)
 }
 
 /// Rust's Debug floats: `0.5`, `1e-6`, `inf`, `-inf`, `NaN`.
