@@ -262,6 +262,15 @@ impl Unit {
         }
     }
 
+    /// Decimals a table shows: microseconds in every unit.
+    pub fn decimals(self) -> usize {
+        match self {
+            Unit::Ns | Unit::Us => 0,
+            Unit::Ms => 3,
+            Unit::S => 6,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Unit::Ns => "ns",

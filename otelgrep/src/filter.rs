@@ -144,6 +144,11 @@ pub fn parse_duration(s: &str) -> Option<i64> {
     })
 }
 
+/// Reads `--every`: a bucket width.
+pub fn parse_every(s: &str) -> Result<i64, FilterError> {
+    parse_duration(s).ok_or_else(|| FilterError(format!("--every {s}: give a width like 10s, 1m, 1h, 1d or 500ms")))
+}
+
 /// Reads `--since`/`--until`: RFC 3339 (an offset, or UTC when none), or a duration before `now`
 /// (`90s`, `10m`, `2h`, `1d`, `500ms`), as `journalctl` and `docker logs` read them.
 pub fn parse_time(s: &str, now_ns: i64) -> Result<i64, FilterError> {

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Span, Value, attr};
+use crate::model::{Attributes, Span, Value, attr};
 
 /// A `--by` key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,13 +94,22 @@ pub struct Resolved {
     pub source: &'static str,
 }
 
+/// An attribute's value as text; an empty string or an empty value is no value.
+pub fn attribute_text(attributes: &Attributes, key: &str) -> Option<String> {
+    match attr(attributes, key)? {
+        Value::Str(s) if s.is_empty() => None,
+        Value::Empty => None,
+        v => Some(v.to_string()),
+    }
+}
+
+/// The span's own `http.route`, without the `route` alias's fallback to the span name.
+pub fn route(span: &Span) -> Option<String> {
+    attribute_text(&span.attributes, "http.route")
+}
+
 fn text(span: &Span, key: &'static str) -> Option<Resolved> {
-    let value = match attr(&span.attributes, key)? {
-        Value::Str(s) if s.is_empty() => return None,
-        Value::Empty => return None,
-        v => v.to_string(),
-    };
-    Some(Resolved { value, source: key })
+    attribute_text(&span.attributes, key).map(|value| Resolved { value, source: key })
 }
 
 fn first(span: &Span, keys: &[&'static str]) -> Option<Resolved> {

@@ -265,6 +265,21 @@ pub fn escape_controls(s: &str) -> String {
     s.chars().map(|c| if escaped(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
 
+/// A value on one line: line breaks and other control characters escaped (`\\n`, `\\u{1b}`).
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// RFC 4180: quote a field that holds a comma, a quote or a line break.
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
@@ -280,5 +295,10 @@ mod tests {
         assert_eq!(Cell::Str("/nope here/✓".into()).shown(), "/nope here/✓");
         // Data formats keep the value as it is.
         assert_eq!(Cell::Str("a\u{1b}b".into()).text(), "a\u{1b}b");
+    }
+
+    #[test]
+    fn values_on_one_line() {
+        assert_eq!(one_line("Traceback:\n\tline 1\r\u{1b}"), "Traceback:\\n\\tline 1\\r\\u{1b}");
     }
 }

@@ -8,9 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
-use crate::cli::{KindFilter, LatencyArgs, OutputFormat, Unit};
+use crate::cli::{KindFilter, LatencyArgs, OutputFormat};
 use crate::cmd::{compare_cells, failed, round_ps, sort_column, sort_rows, wanted};
-use crate::filter::{Filter, parse_duration};
+use crate::filter::{Filter, parse_every};
 use crate::frame::{self, Durations, LatencyQuery, LatencyRow};
 use crate::keys::{Key, attributes_read, resolve, template};
 use crate::model::{LogRecord, MetricPoint, Span};
@@ -28,6 +28,8 @@ pub struct Config {
     pub keys: Vec<Key>,
     pub template: bool,
     pub filter: Filter,
+    /// `--every`: bucket width in ns.
+    pub every_ns: Option<i64>,
 }
 
 impl Config {
@@ -39,11 +41,8 @@ impl Config {
         if let Some(p) = args.percentiles.iter().find(|p| !(0.0..=100.0).contains(*p)) {
             anyhow::bail!("--percentiles: {p} is not between 0 and 100");
         }
-        if let Some(every) = &args.every {
-            parse_duration(every)
-                .ok_or_else(|| anyhow::anyhow!("--every {every}: give a width like 10s, 1m, 1h, 1d or 500ms"))?;
-        }
         Ok(Config {
+            every_ns: args.every.as_deref().map(parse_every).transpose()?,
             kind: args.kind,
             keys: args.by.iter().map(|k| Key::parse(k.trim())).collect(),
             template: args.template,
@@ -141,19 +140,9 @@ fn sparkline(slices: &[Option<f64>]) -> String {
         .collect()
 }
 
-/// Decimals a table shows per unit: microseconds in every unit.
-fn decimals(unit: Unit) -> usize {
-    match unit {
-        Unit::Ns => 0,
-        Unit::Us => 0,
-        Unit::Ms => 3,
-        Unit::S => 6,
-    }
-}
-
 /// Prints the latency table.
 pub fn run(args: &LatencyArgs, all: Samples, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
-    let every_ns = args.every.as_deref().and_then(parse_duration);
+    let every_ns = all.config.every_ns;
     let query = LatencyQuery { percentiles: args.percentiles.clone(), every_ns, spark_slices: SPARK_SLICES };
     let result = frame::latency(&all.durations, &query)?;
     note_sources(args, &all.sources, err)?;
@@ -192,7 +181,7 @@ pub fn run(args: &LatencyArgs, all: Samples, out: &mut dyn Write, err: &mut dyn 
         row.push(alert(errors));
         row.push(alert(pct));
         row.push(seconds.filter(|s| *s > 0.0).map_or(Cell::Null, |s| Cell::Float(r.count as f64 / s, 2)));
-        let figure = |ns: f64| Cell::Float(round_ps(ns) / unit, decimals(args.unit));
+        let figure = |ns: f64| Cell::Float(round_ps(ns) / unit, args.unit.decimals());
         row.push(figure(r.min));
         row.extend(r.percentiles.iter().map(|p| figure(*p)));
         row.push(figure(r.max));

@@ -12,11 +12,11 @@ use regex::Regex;
 use crate::cli::LogsArgs;
 use crate::cmd::{TraceSelector, counted, is_entry, print_rows};
 use crate::filter::Filter;
-use crate::keys::{Key, attributes_read, resolve};
+use crate::keys::{Key, attributes_read, resolve, route};
 use crate::model::{LogRecord, MetricPoint, Span, Value, severity_number, trace_hex};
 use crate::parse::time::format_rfc3339;
 use crate::parse::{Needs, Sink};
-use crate::render::Cell;
+use crate::render::{self, Cell};
 
 /// What every worker's sink needs to know.
 #[derive(Debug, Clone)]
@@ -133,7 +133,7 @@ impl Sink for Records {
         let r = Request {
             start_ns: s.start_ns,
             url: resolve(&Key::Url, &s).map(|r| r.value),
-            route: resolve(&Key::Attribute("http.route".into()), &s).map(|r| r.value),
+            route: route(&s),
             status: resolve(&Key::Status, &s).map(|r| r.value),
             passes: self.config.filter.wheres.iter().all(|w| w.matches(&s)),
         };
@@ -178,21 +178,6 @@ impl Sink for Records {
     }
 }
 
-/// A body on one line: line breaks and other control characters escaped.
-fn one_line(body: &str) -> String {
-    let mut out = String::with_capacity(body.len());
-    for c in body.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.extend(c.escape_unicode()),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Prints the records.
 pub fn run(args: &LogsArgs, all: Records, out: &mut dyn Write) -> anyhow::Result<()> {
     let filter_on_request = !all.config.filter.wheres.is_empty();
@@ -219,7 +204,7 @@ pub fn run(args: &LogsArgs, all: Records, out: &mut dyn Write) -> anyhow::Result
             vec![
                 r.time_ns.map_or(Cell::Null, |t| Cell::Str(format_rfc3339(t))),
                 if severe { Cell::Alert(Box::new(severity)) } else { severity },
-                Cell::Str(if args.full { r.body.clone() } else { one_line(&r.body) }),
+                Cell::Str(if args.full { r.body.clone() } else { render::one_line(&r.body) }),
                 opt(req.and_then(|q| q.url.as_ref())),
                 opt(req.and_then(|q| q.route.as_ref())),
                 opt(req.and_then(|q| q.status.as_ref())),
@@ -231,14 +216,4 @@ pub fn run(args: &LogsArgs, all: Records, out: &mut dyn Write) -> anyhow::Result
     print_rows(&columns, cells, &args.table, out, |total, shown| {
         format!("{}, {with} within a request", counted(total, shown, "log record"))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bodies_on_one_line() {
-        assert_eq!(one_line("Traceback:\n\tline 1\r\u{1b}"), "Traceback:\\n\\tline 1\\r\\u{1b}");
-    }
 }

@@ -13,10 +13,10 @@ use std::io::Write;
 
 use crate::cli::MetricsArgs;
 use crate::cmd::{is_entry, print_rows, round_ps};
-use crate::filter::{Filter, parse_duration};
+use crate::filter::{Filter, parse_every};
 use crate::frame::{self, Durations, LatencyQuery};
 use crate::histogram::Hist;
-use crate::keys::{Key, resolve};
+use crate::keys::route;
 use crate::model::{LogRecord, MetricKind, MetricPoint, PointValue, Span, Temporality, Value, attr};
 use crate::parse::time::{format_rfc3339, format_rfc3339_whole};
 use crate::parse::{Needs, Sink};
@@ -49,12 +49,7 @@ impl Config {
                 "--compare-spans needs a histogram NAME (http.server.duration, http.server.request.duration)"
             );
         }
-        let every_ns = match &args.every {
-            Some(e) => {
-                Some(parse_duration(e).ok_or_else(|| anyhow::anyhow!("--every {e}: give a width like 10s, 1m, 1h"))?)
-            }
-            None => None,
-        };
+        let every_ns = args.every.as_deref().map(parse_every).transpose()?;
         let config = Config { name, filter, every_ns, compare: args.compare_spans };
         Ok((config, files))
     }
@@ -66,7 +61,10 @@ impl Config {
         let f = &self.filter;
         (self.name.is_some() || f.in_time(p.time_ns))
             && (f.services.is_empty() || p.resource.service_name().is_some_and(|n| f.services.iter().any(|s| s == n)))
-            && (f.wheres.is_empty() || f.wheres.iter().all(|w| w.matches(&as_span(p))))
+            && (f.wheres.is_empty() || {
+                let span = as_span(p);
+                f.wheres.iter().all(|w| w.matches(&span))
+            })
     }
 }
 
@@ -141,11 +139,7 @@ impl Sink for Points {
 
     fn span(&mut self, s: Span) {
         if self.config.compare && is_entry(&s) && self.config.filter.span(&s) {
-            self.spans.push(SpanTime {
-                route: resolve(&Key::Attribute("http.route".into()), &s).map(|r| r.value),
-                duration_ns: s.end_ns - s.start_ns,
-                start_ns: s.start_ns,
-            });
+            self.spans.push(SpanTime { route: route(&s), duration_ns: s.end_ns - s.start_ns, start_ns: s.start_ns });
         }
     }
 

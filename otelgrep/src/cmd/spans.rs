@@ -7,10 +7,10 @@ use std::io::Write;
 
 use regex::Regex;
 
-use crate::cli::{KindFilter, SpansArgs, Unit};
+use crate::cli::{KindFilter, SpansArgs};
 use crate::cmd::{TraceSelector, counted, failed, glob, print_rows, wanted};
 use crate::filter::Filter;
-use crate::keys::{Key, attributes_read, resolve};
+use crate::keys::{Key, attributes_read, resolve, route};
 use crate::model::{LogRecord, MetricPoint, Span, StatusCode, trace_hex};
 use crate::parse::time::format_rfc3339;
 use crate::parse::{Needs, Sink};
@@ -124,7 +124,7 @@ impl Sink for Listed {
             span_status: span_status(s.status),
             status: value(&Key::Status),
             // The route only where the span has one (the alias would repeat the name).
-            route: resolve(&Key::Attribute("http.route".into()), &s).map(|r| r.value),
+            route: route(&s),
             url: value(&Key::Url),
             trace_id: s.trace_id,
             extra: self.config.columns.iter().map(value).collect(),
@@ -138,15 +138,6 @@ impl Sink for Listed {
     fn merge(&mut self, later: Self) {
         self.rows.extend(later.rows);
         self.prune(false);
-    }
-}
-
-/// Decimals a table shows per unit: microseconds.
-fn decimals(unit: Unit) -> usize {
-    match unit {
-        Unit::Ns | Unit::Us => 0,
-        Unit::Ms => 3,
-        Unit::S => 6,
     }
 }
 
@@ -170,7 +161,7 @@ pub fn run(args: &SpansArgs, mut all: Listed, out: &mut dyn Write) -> anyhow::Re
         .map(|r| {
             let mut c = vec![
                 Cell::Str(format_rfc3339(r.start_ns)),
-                Cell::Float(r.duration() as f64 / args.unit.ns(), decimals(args.unit)),
+                Cell::Float(r.duration() as f64 / args.unit.ns(), args.unit.decimals()),
                 Cell::Str(r.kind.to_string()),
                 Cell::Str(r.name.clone()),
                 if r.span_status == "ERROR" {

@@ -14,8 +14,8 @@ use serde_json::json;
 use crate::cli::{OutputFormat, TraceArgs};
 use crate::cmd::spans::span_status;
 use crate::cmd::{TraceSelector, failed, is_entry};
-use crate::keys::{Key, resolve};
-use crate::model::{LogRecord, MetricPoint, Span, StatusCode, Value, attr, span_hex, trace_hex};
+use crate::keys::{Key, attribute_text, resolve};
+use crate::model::{LogRecord, MetricPoint, Span, StatusCode, Value, span_hex, trace_hex};
 use crate::parse::time::format_rfc3339;
 use crate::parse::{Needs, Sink};
 use crate::render::{self, Cell};
@@ -148,14 +148,10 @@ fn ms(ns: i64) -> f64 {
     ns as f64 / 1e6
 }
 
-fn text_attr(attrs: &crate::model::Attributes, key: &str) -> Option<String> {
-    attr(attrs, key).map(|v| v.to_string())
-}
-
 /// An event in one line: `exception OverflowError: Python int too large`.
 fn event_line(e: &crate::model::Event) -> String {
-    let kind = text_attr(&e.attributes, "exception.type");
-    let message = text_attr(&e.attributes, "exception.message");
+    let kind = attribute_text(&e.attributes, "exception.type");
+    let message = attribute_text(&e.attributes, "exception.message");
     match (kind, message) {
         (Some(k), Some(m)) => format!("{} {k}: {m}", e.name),
         (Some(k), None) => format!("{} {k}", e.name),
@@ -174,17 +170,13 @@ fn key_attributes(s: &Span) -> Vec<String> {
         out.push(u.value);
     }
     for k in ["db.statement", "db.query.text"] {
-        if let Some(q) = text_attr(&s.attributes, k) {
+        if let Some(q) = attribute_text(&s.attributes, k) {
             let short: String = q.chars().take(60).collect();
             out.push(if short.len() < q.len() { format!("{short}…") } else { short });
             break;
         }
     }
     out
-}
-
-fn one_line(s: &str) -> String {
-    s.replace('\n', "\\n").replace('\r', "\\r").replace('\t', "\\t")
 }
 
 /// Which trace to show, and the parts read of it.
@@ -347,10 +339,10 @@ fn draw(
         let mut label = format!("{} {}", s.kind.as_str(), render::escape_controls(&s.name));
         let attrs = key_attributes(s);
         if !attrs.is_empty() {
-            label.push_str(&format!("  {}", render::escape_controls(&one_line(&attrs.join("  ")))));
+            label.push_str(&format!("  {}", render::one_line(&attrs.join("  "))));
         }
         if s.status == StatusCode::Error {
-            let msg = s.status_message.as_deref().map(|m| format!(" ({})", one_line(m))).unwrap_or_default();
+            let msg = s.status_message.as_deref().map(|m| format!(" ({})", render::one_line(m))).unwrap_or_default();
             label.push_str(&format!("  {}", red(format!("ERROR{msg}"))));
         }
         if let Some(p) = n.orphan_of {
@@ -358,7 +350,7 @@ fn draw(
         }
         writeln!(out, "{:>10.3} {:>11.3}  {bar}  {indent}{label}", ms(from), ms(to - from))?;
         for e in &s.events {
-            let line = render::escape_controls(&one_line(&event_line(e)));
+            let line = render::one_line(&event_line(e));
             let line = if e.name == "exception" { red(format!("! {line}")) } else { format!("· {line}") };
             writeln!(out, "{pad}{indent}  {line}")?;
         }
@@ -384,5 +376,5 @@ fn log_line(l: &LogRecord, t0: i64, red: &dyn Fn(String) -> String) -> String {
         v => v.to_string(),
     };
     let sev = if crate::cmd::logs::severity_of(l).is_some_and(|n| n >= 17) { red(severity) } else { severity };
-    format!("log {at}{sev}  {}", render::escape_controls(&one_line(&body)))
+    format!("log {at}{sev}  {}", render::one_line(&body))
 }
