@@ -114,7 +114,7 @@ pub struct LatencyQuery {
     pub percentiles: Vec<f64>,
     /// `--every`: bucket width in ns.
     pub every_ns: Option<i64>,
-    /// Slices of the covered time the sparkline shows.
+    /// Slices of the covered time the sparkline shows; 0 for no sparkline.
     pub spark_slices: usize,
 }
 
@@ -130,7 +130,8 @@ pub struct LatencyRow {
     pub max: f64,
     /// In the order the query gave the percentiles.
     pub percentiles: Vec<f64>,
-    /// Median per slice of the covered time, `None` for slices without requests (overall rows only).
+    /// Median per slice of the covered time, `None` for slices without requests (overall rows
+    /// only; empty when the query asked for no sparkline).
     pub spark: Vec<Option<f64>>,
 }
 
@@ -165,11 +166,13 @@ pub fn latency(d: &Durations, q: &LatencyQuery) -> anyhow::Result<Latency> {
     columns.push(Column::new("d".into(), durations));
     columns.push(Column::new("err".into(), d.error.iter().map(|&e| u32::from(e)).collect::<Vec<_>>()));
     // The sparkline's slice of each request, by its start: equal slices of the covered time.
-    let slices = q.spark_slices.max(1) as i128;
-    let width = i128::from(t1 - t0) + 1;
-    let slice: Vec<u32> =
-        d.start_ns.iter().map(|&s| ((i128::from(s - t0) * slices / width) as u32).min(slices as u32 - 1)).collect();
-    columns.push(Column::new("slice".into(), slice));
+    let slices = q.spark_slices as i128;
+    if slices > 0 {
+        let width = i128::from(t1 - t0) + 1;
+        let slice: Vec<u32> =
+            d.start_ns.iter().map(|&s| ((i128::from(s - t0) * slices / width) as u32).min(slices as u32 - 1)).collect();
+        columns.push(Column::new("slice".into(), slice));
+    }
     if let Some(every) = q.every_ns {
         columns.push(Column::new(
             "bucket".into(),
@@ -230,6 +233,9 @@ pub fn latency(d: &Durations, q: &LatencyQuery) -> anyhow::Result<Latency> {
         Vec::new()
     };
 
+    if slices == 0 {
+        return Ok(Latency { overall, buckets, covered: Some((t0, t1)) });
+    }
     // The sparkline: each group's median per slice.
     let mut by_slice = keys.iter().map(|k| col(*k)).collect::<Vec<_>>();
     by_slice.push(col("slice"));

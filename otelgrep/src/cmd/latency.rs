@@ -143,12 +143,13 @@ fn sparkline(slices: &[Option<f64>]) -> String {
 /// Prints the latency table.
 pub fn run(args: &LatencyArgs, all: Samples, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
     let every_ns = all.config.every_ns;
-    let query = LatencyQuery { percentiles: args.percentiles.clone(), every_ns, spark_slices: SPARK_SLICES };
-    let result = frame::latency(&all.durations, &query)?;
-    note_sources(args, &all.sources, err)?;
-
+    // The sparkline is for people: tables only, and not beside time buckets.
     let table = matches!(args.table.format, OutputFormat::Table | OutputFormat::Markdown);
     let trend = table && every_ns.is_none();
+    let spark_slices = if trend { SPARK_SLICES } else { 0 };
+    let query = LatencyQuery { percentiles: args.percentiles.clone(), every_ns, spark_slices };
+    let result = frame::latency(&all.durations, &query)?;
+    note_sources(args, &all.sources, err)?;
     let key_names: Vec<&str> = args.by.iter().map(|k| k.trim()).collect();
     let mut columns: Vec<String> = key_names.iter().map(|k| k.to_string()).collect();
     if every_ns.is_some() {

@@ -478,7 +478,7 @@ fn compare(
         error: vec![false; spans.len()],
     };
     let exact =
-        frame::latency(&durations, &LatencyQuery { percentiles: ESTIMATED.to_vec(), every_ns: None, spark_slices: 1 })?;
+        frame::latency(&durations, &LatencyQuery { percentiles: ESTIMATED.to_vec(), every_ns: None, spark_slices: 0 })?;
     let exact: HashMap<String, (u64, Vec<f64>)> = exact
         .overall
         .into_iter()
