@@ -21,6 +21,7 @@ pub mod python_json;
 pub mod rust_debug;
 pub mod rust_text;
 pub mod scan;
+mod skim;
 mod sink;
 pub mod time;
 
