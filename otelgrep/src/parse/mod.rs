@@ -228,7 +228,6 @@ pub fn ingest<S: Sink>(
     release: &dyn Fn(usize, usize),
 ) -> anyhow::Result<(Report, S)> {
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let text = validate_utf8(name, body, bytes.len() - body.len(), release)?;
     let file: Arc<str> = Arc::from(name);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
 
@@ -236,6 +235,7 @@ pub fn ingest<S: Sink>(
     let base = bytes.as_ptr() as usize;
     let needs = S::needs(config);
     let needs = &needs;
+    let mut not_utf8 = None;
     let merged: Merged<S> = std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Job>)>(workers * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
@@ -267,7 +267,7 @@ pub fn ingest<S: Sink>(
         // merge (a count, the N slowest) never holds every batch's result at once.
         let mut merged = Merged::<S>::new(config);
         let mut released = 0usize;
-        frame(text, &file, only, &mut framing, |index, batch| {
+        not_utf8 = frame(body, &file, only, &mut framing, |index, batch| {
             let start = batch.iter().map(|j| j.start() as usize - base).min().unwrap_or(0);
             starts.push(start);
             finished.push(false);
@@ -291,6 +291,10 @@ pub fn ingest<S: Sink>(
         }
         merged
     });
+    if let Some(offset) = not_utf8 {
+        let line = memchr::memchr_iter(b'\n', &body[..offset]).count() + 1;
+        anyhow::bail!("{name}:{line}: not UTF-8 text (byte offset {})", offset + (bytes.len() - body.len()));
+    }
     debug_assert!(merged.pending.is_empty(), "every batch index arrives once");
     let (mut report, sink) = (merged.report, merged.sink);
     report.merge(framing);
@@ -321,45 +325,15 @@ impl<S: Sink> Merged<S> {
     }
 }
 
-/// Checks that `body` is UTF-8 window by window, releasing each window once checked: checking
-/// the whole input in one call would make every page of it resident at once.
-fn validate_utf8<'a>(
-    name: &str,
-    body: &'a [u8],
-    skipped: usize,
-    release: &dyn Fn(usize, usize),
-) -> anyhow::Result<&'a str> {
-    const WINDOW: usize = 16 << 20;
-    let (mut at, mut released) = (0, 0);
-    while at < body.len() {
-        let end = (at + WINDOW).min(body.len());
-        match std::str::from_utf8(&body[at..end]) {
-            Ok(_) => at = end,
-            // A character cut by the window's end: check it with the next window.
-            Err(e) if e.error_len().is_none() && end < body.len() => at += e.valid_up_to(),
-            Err(e) => {
-                let offset = at + e.valid_up_to();
-                let line = body[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-                anyhow::bail!("{name}:{line}: not UTF-8 text (byte offset {})", offset + skipped);
-            }
-        }
-        let page = (skipped + at) & !4095;
-        release(released, page - released);
-        released = page;
-    }
-    // SAFETY: every byte was checked above, window by window (a window ending inside a character
-    // is extended by the next one).
-    Ok(unsafe { std::str::from_utf8_unchecked(body) })
-}
-
-/// The sequential stage: cuts the text into records and hands them over in batches.
+/// The sequential stage: cuts the text into records and hands them over in batches. Returns
+/// where the input stops being UTF-8, if it does (nothing after that is framed).
 fn frame<'a>(
-    text: &'a str,
+    text: &'a [u8],
     file: &Arc<str>,
     only: Option<Format>,
     report: &mut Report,
     mut send: impl FnMut(usize, Vec<Job<'a>>),
-) {
+) -> Option<usize> {
     let allow = |f: Format| only.is_none_or(|o| o == f);
     let mut batch: Vec<Job<'a>> = Vec::new();
     let mut batch_bytes = 0;
@@ -383,7 +357,12 @@ fn frame<'a>(
     } else {
         Box::new(scan::lines(text))
     };
+    let mut not_utf8 = None;
     for piece in pieces {
+        if let scan::Piece::NotUtf8 { offset } = piece {
+            not_utf8 = Some(offset);
+            break;
+        }
         let mut node_metric = false;
         if matches!(piece, scan::Piece::Object { .. } | scan::Piece::Truncated { .. }) {
             rust.end_record();
@@ -433,6 +412,7 @@ fn frame<'a>(
                     }
                 }
             }
+            (scan::Piece::NotUtf8 { .. }, _) => {}
             (scan::Piece::Truncated { line }, _) => report.errors.push(ParseError {
                 file: file.clone(),
                 line,
@@ -477,6 +457,7 @@ fn frame<'a>(
     if !batch.is_empty() {
         send(index, batch);
     }
+    not_utf8
 }
 
 /// What one JSON object of the Python or Go exporters holds.

@@ -37,6 +37,7 @@ pub fn parse_record(text: &str, needs: &Needs, resources: &mut Resources) -> Res
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reader {
     Skim,
+    #[cfg_attr(not(test), allow(dead_code))]
     SerdeOnly,
 }
 
@@ -141,7 +142,10 @@ fn parse_strict(text: &str, needs: &Needs, resources: &mut Resources, reader: Re
             Ok(raw.into_log(needs.for_logs(), resources).map(Record::Log)?)
         }
         Some("resource_metrics") => {
-            let raw: PyMetrics = from_json(text, "metrics export")?;
+            let raw = match (reader == Reader::Skim).then(|| skim_metrics(text)) {
+                Some(Ok(raw)) => raw,
+                _ => from_json(text, "metrics export")?,
+            };
             Ok(raw.into_points(needs.for_metrics(), resources).map(Record::Metrics)?)
         }
         Some(other) => Err(invalid(format!(
@@ -239,6 +243,152 @@ fn skim_log(text: &str) -> Skimmed<PyLog<'_>> {
         span_id: span_id.flatten(),
         resource: resource.flatten(),
     })
+}
+
+/// The fast reading of a metrics export (see [`skim_span`]).
+fn skim_metrics(text: &str) -> Skimmed<PyMetrics<'_>> {
+    let mut s = Skim::new(text);
+    let mut resource_metrics = None;
+    s.object(|s, key| match key {
+        "resource_metrics" => once(&mut resource_metrics, list(s, skim_resource_metrics)?),
+        _ => s.skip(),
+    })?;
+    s.end()?;
+    Ok(PyMetrics { resource_metrics: resource_metrics.ok_or(Bad)? })
+}
+
+fn skim_resource_metrics<'a>(s: &mut Skim<'a>) -> Skimmed<PyResourceMetrics<'a>> {
+    let (mut resource, mut scope_metrics) = (None, None);
+    s.object(|s, key| match key {
+        // One per export, and of two shapes: serde_json reads it.
+        "resource" => once(&mut resource, serde_json::from_str::<Option<PyResource>>(s.raw()?).map_err(|_| Bad)?),
+        "scope_metrics" => once(&mut scope_metrics, list(s, skim_scope_metrics)?),
+        _ => s.skip(),
+    })?;
+    Ok(PyResourceMetrics { resource: resource.flatten(), scope_metrics: scope_metrics.ok_or(Bad)? })
+}
+
+fn skim_scope_metrics<'a>(s: &mut Skim<'a>) -> Skimmed<PyScopeMetrics<'a>> {
+    let (mut scope, mut metrics) = (None, None);
+    s.object(|s, key| match key {
+        "scope" => once(
+            &mut scope,
+            optional(s, |s| {
+                let mut name = None;
+                s.object(|s, key| match key {
+                    "name" => once(&mut name, optional(s, owned_str)?),
+                    _ => s.skip(),
+                })?;
+                Ok(PyScope { name: name.flatten() })
+            })?,
+        ),
+        "metrics" => once(&mut metrics, list(s, skim_metric)?),
+        _ => s.skip(),
+    })?;
+    Ok(PyScopeMetrics { scope: scope.flatten(), metrics: metrics.ok_or(Bad)? })
+}
+
+fn skim_metric<'a>(s: &mut Skim<'a>) -> Skimmed<PyMetric<'a>> {
+    let (mut name, mut description, mut unit, mut data) = (None, None, None, None);
+    s.object(|s, key| match key {
+        "name" => once(&mut name, owned_str(s)?),
+        "description" => once(&mut description, optional(s, owned_str)?),
+        "unit" => once(&mut unit, optional(s, owned_str)?),
+        "data" => {
+            let (mut points, mut temporality, mut monotonic) = (None, None, None);
+            s.object(|s, key| match key {
+                "data_points" => once(&mut points, list(s, skim_point)?),
+                "aggregation_temporality" => once(&mut temporality, optional(s, Skim::int::<i64>)?),
+                "is_monotonic" => once(&mut monotonic, optional(s, Skim::bool)?),
+                _ => s.skip(),
+            })?;
+            let d = PyData {
+                data_points: points.ok_or(Bad)?,
+                aggregation_temporality: temporality.flatten(),
+                is_monotonic: monotonic.flatten(),
+            };
+            once(&mut data, d)
+        }
+        _ => s.skip(),
+    })?;
+    Ok(PyMetric {
+        name: name.ok_or(Bad)?,
+        description: description.flatten(),
+        unit: unit.flatten(),
+        data: data.ok_or(Bad)?,
+    })
+}
+
+fn skim_point<'a>(s: &mut Skim<'a>) -> Skimmed<PyPoint<'a>> {
+    let mut p = PyPoint::default();
+    let mut seen = [false; 16];
+    s.object(|s, key| {
+        let field = match key {
+            "attributes" => 0,
+            "start_time_unix_nano" => 1,
+            "time_unix_nano" => 2,
+            "value" => 3,
+            "count" => 4,
+            "sum" => 5,
+            "min" => 6,
+            "max" => 7,
+            "bucket_counts" => 8,
+            "explicit_bounds" => 9,
+            "scale" => 10,
+            "zero_count" => 11,
+            "positive" => 12,
+            "negative" => 13,
+            "exemplars" => 14,
+            _ => return s.skip(),
+        };
+        if std::mem::replace(&mut seen[field], true) {
+            return Err(Bad);
+        }
+        match field {
+            0 => p.attributes = optional(s, raw)?,
+            1 => p.start_time_unix_nano = optional(s, Skim::int)?,
+            2 => p.time_unix_nano = s.int()?,
+            3 => p.value = optional(s, |s| s.number()?.parse().map_err(|_| Bad))?,
+            4 => p.count = optional(s, Skim::int)?,
+            5 => p.sum = optional(s, Skim::float)?,
+            6 => p.min = optional(s, Skim::float)?,
+            7 => p.max = optional(s, Skim::float)?,
+            8 => p.bucket_counts = optional(s, |s| list(s, Skim::int))?,
+            9 => p.explicit_bounds = optional(s, |s| list(s, Skim::float))?,
+            10 => p.scale = optional(s, Skim::int)?,
+            11 => p.zero_count = optional(s, Skim::int)?,
+            12 => p.positive = optional(s, skim_buckets)?,
+            13 => p.negative = optional(s, skim_buckets)?,
+            _ => s.skip()?,
+        }
+        Ok(())
+    })?;
+    // serde's derive wants the one required field.
+    if !seen[2] {
+        return Err(Bad);
+    }
+    Ok(p)
+}
+
+fn skim_buckets(s: &mut Skim<'_>) -> Skimmed<PyBuckets> {
+    let (mut offset, mut counts) = (None, None);
+    s.object(|s, key| match key {
+        "offset" => once(&mut offset, s.int()?),
+        "bucket_counts" => once(&mut counts, list(s, Skim::int)?),
+        _ => s.skip(),
+    })?;
+    Ok(PyBuckets { offset: offset.ok_or(Bad)?, bucket_counts: counts.ok_or(Bad)? })
+}
+
+/// An array, each element read by `item`.
+fn list<'a, T>(s: &mut Skim<'a>, mut item: impl FnMut(&mut Skim<'a>) -> Skimmed<T>) -> Skimmed<Vec<T>> {
+    let mut out = Vec::new();
+    s.array(|s| item(s).map(|v| out.push(v)))?;
+    Ok(out)
+}
+
+fn owned_str(s: &mut Skim<'_>) -> Skimmed<String> {
+    s.str().map(Cow::into_owned)
 }
 
 /// `null` as `None` (what serde does for an `Option` field), else the value read by `read`.
@@ -581,7 +731,7 @@ struct PyData<'a> {
     is_monotonic: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct PyPoint<'a> {
     #[serde(borrow, default)]
     attributes: Option<Raw<'a>>,
@@ -847,17 +997,21 @@ mod tests {
             format!("{dir}/../../shared/samples/python-flask/flask-merged-stderr.log"),
             format!("{dir}/tests/fixtures/python-nan-surrogate-bigint.log"),
         ];
-        let (mut compared, mut fast) = (0, 0);
+        let (mut compared, mut fast, mut fast_exports) = (0, 0, 0);
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
-            let objects = super::super::scan::python_objects(&text).filter_map(|p| match p {
+            let objects = super::super::scan::python_objects(text.as_bytes()).filter_map(|p| match p {
                 super::super::scan::Piece::Object { text, .. } => Some(text),
                 _ => None,
             });
+            let mut exports = 0;
             for (k, object) in objects.enumerate() {
                 let mut variants = vec![object.to_string()];
-                // Damage a few objects of each file in many ways; the rest as they are.
-                if k % 7 == 0 {
+                let export = object.starts_with("{\n    \"resource_metrics\"");
+                exports += usize::from(export);
+                // Damage a few objects of each file (spans, logs, metrics exports) in many ways;
+                // the rest as they are.
+                if (!export && k % 7 == 0) || (export && exports % 4 == 1) {
                     let b = object.as_bytes();
                     for at in (1..b.len()).step_by(b.len() / 40 + 1) {
                         for edit in [&b""[..], &b[at - 1..at + 1], b"\\", b"\"", b"0", b",", b"null"] {
@@ -878,11 +1032,15 @@ mod tests {
                         compared += 1;
                     }
                     fast += usize::from(skim_span(v).is_ok() || skim_log(v).is_ok());
+                    fast_exports += usize::from(skim_metrics(v).is_ok());
                 }
             }
         }
         // The comparison means something only if both readers were exercised.
-        assert!(compared > 20_000 && fast > 1_000, "{compared} compared, {fast} read fast");
+        assert!(
+            compared > 20_000 && fast > 1_000 && fast_exports > 100,
+            "{compared} compared, {fast} spans and logs and {fast_exports} exports read fast"
+        );
     }
 
     #[test]

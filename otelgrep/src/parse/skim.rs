@@ -141,6 +141,15 @@ impl<'a> Skim<'a> {
         }
     }
 
+    pub fn bool(&mut self) -> Skimmed<bool> {
+        self.ws();
+        match self.peek() {
+            b't' => self.literal(b"true").map(|()| true),
+            b'f' => self.literal(b"false").map(|()| false),
+            _ => Err(Bad),
+        }
+    }
+
     /// Whether the next value is `null`; consumes it if so.
     pub fn null(&mut self) -> Skimmed<bool> {
         self.ws();
