@@ -62,7 +62,14 @@ impl Sink for Tally {
     }
 
     fn log(&mut self, l: LogRecord) {
-        *self.logs_by_severity.entry(severity(&l)).or_default() += 1;
+        // Counted without a new key string when the severity was seen before (most are).
+        let name = severity(&l);
+        match self.logs_by_severity.get_mut(name) {
+            Some(n) => *n += 1,
+            None => {
+                self.logs_by_severity.insert(name.to_string(), 1);
+            }
+        }
         if let Some(t) = l.time_ns.or(l.observed_time_ns) {
             self.see(t);
         }
@@ -146,9 +153,9 @@ impl Counts {
 }
 
 /// The severity's name: the text as printed, else the name of its number's range.
-fn severity(l: &LogRecord) -> String {
+fn severity(l: &LogRecord) -> &str {
     if let Some(t) = l.severity_text.as_deref().filter(|t| !t.is_empty()) {
-        return t.to_string();
+        return t;
     }
     match l.severity_number {
         Some(1..=4) => "TRACE",
@@ -159,7 +166,6 @@ fn severity(l: &LogRecord) -> String {
         Some(21..=24) => "FATAL",
         _ => "UNSPECIFIED",
     }
-    .to_string()
 }
 
 /// The whole report: totals at the top level, then one entry per file.

@@ -125,7 +125,7 @@ fn lenient(text: &str) -> Option<String> {
 
 fn parse_strict(text: &str, needs: &Needs, resources: &mut Resources, reader: Reader) -> Result<Record, RecordError> {
     // The first key is on the second line: `    "name": ...`.
-    let first_key = text.lines().nth(1).and_then(|l| l.trim_start().strip_prefix('"')?.split('"').next());
+    let first_key = first_key(text);
     match first_key {
         Some("name") => {
             let raw = match (reader == Reader::Skim).then(|| skim_span(text)) {
@@ -398,6 +398,14 @@ fn optional<'a, T>(s: &mut Skim<'a>, read: impl FnOnce(&mut Skim<'a>) -> Skimmed
 
 fn raw<'a>(s: &mut Skim<'a>) -> Skimmed<Raw<'a>> {
     s.raw().map(Raw)
+}
+
+/// The object's first key: the exporters print it first on the second line, `    "name": ...`.
+fn first_key(text: &str) -> Option<&str> {
+    let rest = &text[memchr::memchr(b'\n', text.as_bytes())? + 1..];
+    let line = &rest[..memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len())];
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    line.trim_start().strip_prefix('"')?.split('"').next()
 }
 
 fn from_json<'a, T: Deserialize<'a>>(text: &'a str, what: &str) -> Result<T, RecordError> {
@@ -906,12 +914,35 @@ fn value(v: Json) -> Value {
 
 /// `0x` + 32 hex digits; zero and empty mean "none".
 fn hex_u128(s: &str) -> Option<u128> {
-    u128::from_str_radix(s.strip_prefix("0x").unwrap_or(s), 16).ok().filter(|&v| v != 0)
+    let digits = s.strip_prefix("0x").unwrap_or(s);
+    // Two halves of the usual 32 digits: two u64 parses are a third of one u128 parse.
+    if digits.len() == 32 {
+        let (hi, lo) = (hex16(&digits[..16])?, hex16(&digits[16..])?);
+        return Some(u128::from(hi) << 64 | u128::from(lo)).filter(|&v| v != 0);
+    }
+    u128::from_str_radix(digits, 16).ok().filter(|&v| v != 0)
 }
 
 /// `0x` + 16 hex digits; zero and empty mean "none".
 fn hex_u64(s: &str) -> Option<u64> {
-    u64::from_str_radix(s.strip_prefix("0x").unwrap_or(s), 16).ok().filter(|&v| v != 0)
+    let digits = s.strip_prefix("0x").unwrap_or(s);
+    if digits.len() == 16 {
+        return hex16(digits).filter(|&v| v != 0);
+    }
+    u64::from_str_radix(digits, 16).ok().filter(|&v| v != 0)
+}
+
+/// Exactly 16 hex digits.
+fn hex16(digits: &str) -> Option<u64> {
+    digits.bytes().try_fold(0u64, |acc, c| {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        Some(acc << 4 | u64::from(d))
+    })
 }
 
 #[cfg(test)]
