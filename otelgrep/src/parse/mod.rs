@@ -7,6 +7,9 @@
 //! interrupted records). Batches of record slices then go to worker threads, which parse them with
 //! the pure per-format functions and hand each record to a [`Sink`]: a command's own aggregate,
 //! so `summary` never holds the records themselves. Partial results are merged in input order.
+//! Inputs that need none of the stateful framers (Python, OTLP and Go captures) skip the single
+//! framing thread: [`regions`] cuts them where Python objects open and each worker frames and
+//! parses a region of its own.
 //!
 //! Formats are recognised per record, so one file may mix them. Lines that belong to no record
 //! are *foreign* (the app's own output): counted, never errors.
@@ -23,6 +26,7 @@ pub mod rust_text;
 pub mod scan;
 mod skim;
 mod sink;
+mod regions;
 pub mod time;
 
 use std::fmt;
@@ -227,15 +231,34 @@ pub fn ingest<S: Sink>(
     only: Option<Format>,
     release: &dyn Fn(usize, usize),
 ) -> anyhow::Result<(Report, S)> {
+    ingest_with(name, bytes, config, only, release, regions::REGION_BYTES)
+}
+
+/// [`ingest`], with inputs of at least two `region_bytes` framed in parallel where they can be
+/// (see [`regions`]).
+fn ingest_with<S: Sink>(
+    name: &str,
+    bytes: &[u8],
+    config: &S::Config,
+    only: Option<Format>,
+    release: &dyn Fn(usize, usize),
+    region_bytes: usize,
+) -> anyhow::Result<(Report, S)> {
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let file: Arc<str> = Arc::from(name);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
+    let skipped = bytes.len() - body.len();
+    match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, region_bytes) {
+        Some(Ok(done)) => return Ok(done),
+        Some(Err(offset)) => return Err(not_utf8(name, body, offset, skipped)),
+        None => {}
+    }
 
     let mut framing = Report::default();
     let base = bytes.as_ptr() as usize;
     let needs = S::needs(config);
     let needs = &needs;
-    let mut not_utf8 = None;
+    let mut cut_at = None;
     let merged: Merged<S> = std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Job>)>(workers * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
@@ -267,7 +290,7 @@ pub fn ingest<S: Sink>(
         // merge (a count, the N slowest) never holds every batch's result at once.
         let mut merged = Merged::<S>::new(config);
         let mut released = 0usize;
-        not_utf8 = frame(body, &file, only, &mut framing, |index, batch| {
+        cut_at = frame(body, &file, only, &mut framing, |index, batch| {
             let start = batch.iter().map(|j| j.start() as usize - base).min().unwrap_or(0);
             starts.push(start);
             finished.push(false);
@@ -284,22 +307,29 @@ pub fn ingest<S: Sink>(
                 release(page, (safe & !4095) - page);
                 released = safe & !4095;
             }
-        });
+        })
+        .not_utf8;
         drop(job_tx);
         for (i, r, s) in done_rx.iter() {
             merged.add(i, r, s);
         }
         merged
     });
-    if let Some(offset) = not_utf8 {
-        let line = memchr::memchr_iter(b'\n', &body[..offset]).count() + 1;
-        anyhow::bail!("{name}:{line}: not UTF-8 text (byte offset {})", offset + (bytes.len() - body.len()));
+    if let Some(offset) = cut_at {
+        return Err(not_utf8(name, body, offset, skipped));
     }
     debug_assert!(merged.pending.is_empty(), "every batch index arrives once");
     let (mut report, sink) = (merged.report, merged.sink);
     report.merge(framing);
     report.errors.sort_by_key(|e| e.line);
     Ok((report, sink))
+}
+
+/// The error for an input that stops being UTF-8 at `offset` of `body` (`skipped` bytes of
+/// byte-order mark before it).
+fn not_utf8(name: &str, body: &[u8], offset: usize, skipped: usize) -> anyhow::Error {
+    let line = memchr::memchr_iter(b'\n', &body[..offset]).count() + 1;
+    anyhow::anyhow!("{name}:{line}: not UTF-8 text (byte offset {})", offset + skipped)
 }
 
 /// Batch results merged in index order: those that arrive early wait in `pending`.
@@ -325,15 +355,24 @@ impl<S: Sink> Merged<S> {
     }
 }
 
-/// The sequential stage: cuts the text into records and hands them over in batches. Returns
-/// where the input stops being UTF-8, if it does (nothing after that is framed).
+/// How framing ended.
+struct Framed {
+    /// Where the input stops being UTF-8, if it does (nothing after that is framed).
+    not_utf8: Option<usize>,
+    /// Whether a framer that carries state from line to line (Rust text, Collector text, Node
+    /// metric exports) took any line: the cut then depends on what came before.
+    stateful: bool,
+}
+
+/// The sequential stage: cuts the text into records and hands them over in batches.
 fn frame<'a>(
     text: &'a [u8],
     file: &Arc<str>,
     only: Option<Format>,
     report: &mut Report,
     mut send: impl FnMut(usize, Vec<Job<'a>>),
-) -> Option<usize> {
+) -> Framed {
+    let mut stateful = false;
     let allow = |f: Format| only.is_none_or(|o| o == f);
     let mut batch: Vec<Job<'a>> = Vec::new();
     let mut batch_bytes = 0;
@@ -371,6 +410,7 @@ fn frame<'a>(
         // takes the lines first.
         if let scan::Piece::Line { line, text } = piece {
             if allow(Format::CollectorDebug) && (collector.active() || collector_debug::tree_start(text).is_some()) {
+                stateful = true;
                 let taken = collector.feed(text, line, &mut resources);
                 for rec in collector.done.drain(..) {
                     push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
@@ -403,8 +443,9 @@ fn frame<'a>(
             }
             (scan::Piece::Line { .. }, _) if !allow(Format::RustText) => report.foreign_lines += 1,
             (scan::Piece::Line { line, text }, _) => {
-                if rust.feed(text, line, &mut resources) == rust_text::Fed::Foreign {
-                    report.foreign_lines += 1;
+                match rust.feed(text, line, &mut resources) {
+                    rust_text::Fed::Foreign => report.foreign_lines += 1,
+                    rust_text::Fed::Taken => stateful = true,
                 }
                 if !rust.done.is_empty() {
                     for rec in rust.done.drain(..) {
@@ -423,6 +464,7 @@ fn frame<'a>(
             (scan::Piece::Object { line, text }, _)
                 if only == Some(Format::NodeConsole) || (only.is_none() && is_node(text)) =>
             {
+                stateful = true;
                 // One record per metric: consecutive metric records are one export.
                 node_metric = text.lines().nth(1).is_some_and(|l| l.starts_with("  descriptor:"));
                 if node_metric && !previous_was_node_metric {
@@ -457,7 +499,7 @@ fn frame<'a>(
     if !batch.is_empty() {
         send(index, batch);
     }
-    not_utf8
+    Framed { not_utf8, stateful }
 }
 
 /// What one JSON object of the Python or Go exporters holds.

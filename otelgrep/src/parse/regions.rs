@@ -1,0 +1,210 @@
+//! The parallel path: an input cut into regions at lines that open a Python object, each framed
+//! *and* parsed by one worker, so that framing, the UTF-8 check and the page faults of a mapped
+//! file are spread over every core instead of holding up one thread (on 1 GB of Python capture
+//! that thread was the bottleneck once parsing was fast).
+//!
+//! A `{` line is a place where the Python framer starts afresh whatever came before (an object
+//! still open there is cut short, as the sequential framer says too). The cut is the same as the
+//! sequential one as long as no framer that carries state from line to line (Rust text, Collector
+//! text, Node metric exports) takes a line; a region where one does sends the whole input back
+//! to the sequential path, which reads it as before. Results are merged in input order, each
+//! region's line numbers moved by the lines before it.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+
+use super::{Format, Needs, RELEASE_STEP, Report, Resources, Sink, frame, parse_job};
+
+/// Bytes per region: a few in flight stay a few megabytes, and handing one out costs nothing.
+pub(super) const REGION_BYTES: usize = 4 << 20;
+
+/// One region, read.
+struct Region<S> {
+    report: Report,
+    sink: S,
+    /// Its newlines, to number the lines of the next.
+    lines: u64,
+    not_utf8: Option<usize>,
+}
+
+/// Reads `body` region by region on `workers` threads. `None` when this path does not apply: the
+/// input is under two regions, or a region needs a stateful framer. `Some(Err(offset))` when the
+/// input stops being UTF-8 at `offset` of `body`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn ingest<S: Sink>(
+    file: &Arc<str>,
+    body: &[u8],
+    skipped: usize,
+    config: &S::Config,
+    only: Option<Format>,
+    workers: usize,
+    release: &dyn Fn(usize, usize),
+    region_bytes: usize,
+) -> Option<Result<(Report, S), usize>> {
+    let starts = region_starts(body, region_bytes);
+    if starts.len() < 2 {
+        return None;
+    }
+    let needs = S::needs(config);
+    let (next, give_up) = (AtomicUsize::new(0), AtomicBool::new(false));
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(usize, Option<Region<S>>)>();
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (starts, next, give_up, needs) = (&starts, &next, &give_up, &needs);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= starts.len() || give_up.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let end = starts.get(i + 1).copied().unwrap_or(body.len());
+                    let done = region::<S>(file, &body[starts[i]..end], config, needs, only);
+                    if done.is_none() {
+                        give_up.store(true, Ordering::Relaxed);
+                    }
+                    if tx.send((i, done)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Merged in input order as they arrive, so that a sink that compacts on merge never
+        // holds every region's result at once.
+        let mut pending = BTreeMap::new();
+        let (mut merged, mut report, mut sink) = (0, Report::default(), S::new(config));
+        let (mut lines_before, mut released) = (0u64, 0usize);
+        for (i, done) in rx.iter() {
+            pending.insert(i, done);
+            while let Some(done) = pending.remove(&merged) {
+                let Some(done) = done else {
+                    give_up.store(true, Ordering::Relaxed);
+                    return None;
+                };
+                if let Some(offset) = done.not_utf8 {
+                    give_up.store(true, Ordering::Relaxed);
+                    return Some(Err(starts[merged] + offset));
+                }
+                let mut r = done.report;
+                r.errors.iter_mut().for_each(|e| e.line += lines_before);
+                report.merge(r);
+                sink.merge(done.sink);
+                lines_before += done.lines;
+                merged += 1;
+                let safe = (skipped + starts.get(merged).copied().unwrap_or(body.len())) & !4095;
+                if safe >= released + RELEASE_STEP {
+                    release(released, safe - released);
+                    released = safe;
+                }
+            }
+        }
+        report.errors.sort_by_key(|e| e.line);
+        Some(Ok((report, sink)))
+    })
+}
+
+/// Frames and parses one region; `None` if a stateful framer took a line.
+fn region<S: Sink>(
+    file: &Arc<str>,
+    text: &[u8],
+    config: &S::Config,
+    needs: &Needs,
+    only: Option<Format>,
+) -> Option<Region<S>> {
+    let (mut framing, mut report) = (Report::default(), Report::default());
+    let mut sink = S::new(config);
+    let mut resources = Resources::default();
+    let framed = frame(text, file, only, &mut framing, |_, batch| {
+        for job in batch {
+            parse_job(job, needs, file, &mut report, &mut sink, &mut resources);
+        }
+    });
+    if framed.stateful {
+        return None;
+    }
+    report.merge(framing);
+    let lines = memchr::memchr_iter(b'\n', text).count() as u64;
+    Some(Region { report, sink, lines, not_utf8: framed.not_utf8 })
+}
+
+/// Where regions start: the input's start, then the first line that is exactly `{` (trailing
+/// `\r`s aside) at least `region_bytes` after the previous start.
+fn region_starts(body: &[u8], region_bytes: usize) -> Vec<usize> {
+    let mut starts = vec![0];
+    let finder = memchr::memmem::Finder::new(b"\n{");
+    let mut from = region_bytes;
+    while from < body.len() {
+        let open = finder.find_iter(&body[from..]).map(|at| from + at + 1).find(|&line| {
+            let end = memchr::memchr(b'\n', &body[line..]).map_or(body.len(), |i| line + i);
+            body[line + 1..end].iter().all(|&c| c == b'\r')
+        });
+        let Some(line) = open else { break };
+        starts.push(line);
+        from = line.saturating_add(region_bytes);
+    }
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Collected, ingest_with};
+    use super::*;
+
+    fn read(text: &[u8], region_bytes: usize) -> String {
+        match ingest_with::<Collected>("t.log", text, &(), None, &|_, _| {}, region_bytes) {
+            Ok((report, c)) => format!("{report:?}\n{c:?}"),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    /// Every sample and fixture, whole, cut short, mixed with another format, and with a byte
+    /// that is not UTF-8: cut into small regions, read exactly as the sequential path reads it.
+    #[test]
+    fn regions_read_every_input_as_the_sequential_path_does() {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let shared = format!("{dir}/../../shared/samples");
+        let mut files: Vec<std::path::PathBuf> = Vec::new();
+        for d in std::fs::read_dir(&shared).unwrap().chain(std::fs::read_dir(format!("{dir}/tests/fixtures")).unwrap())
+        {
+            let p = d.unwrap().path();
+            match std::fs::read_dir(&p) {
+                Ok(inner) => files.extend(inner.map(|f| f.unwrap().path())),
+                Err(_) => files.push(p),
+            }
+        }
+        let python = std::fs::read(format!("{shared}/python-flask/flask-default.log")).unwrap();
+        let rust = std::fs::read(format!("{shared}/rust-stdout/rust-stdout.log")).unwrap();
+        let otlp = std::fs::read(format!("{shared}/otlp-json/js-otlp-http-json_traces.jsonl")).unwrap();
+        let half = python.len() / 2;
+        let mixed = |other: &[u8]| [&python[..half], b"\n", other, &python[half..]].concat();
+        let mut inputs: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+        inputs.push(python[..python.len() * 3 / 5].to_vec());
+        inputs.push(mixed(&rust));
+        inputs.push(mixed(&otlp));
+        inputs.push(mixed(b"caf\xe9\n"));
+        let (mut parallel, mut sequential) = (0, 0);
+        for text in &inputs {
+            let expected = read(text, usize::MAX);
+            for region_bytes in [1 << 10, 5000, 1 << 16] {
+                assert_eq!(read(text, region_bytes), expected, "regions of {region_bytes} bytes");
+                let file: Arc<str> = Arc::from("t.log");
+                match ingest::<Collected>(&file, text, 0, &(), None, 2, &|_, _| {}, region_bytes) {
+                    Some(_) => parallel += 1,
+                    None => sequential += 1,
+                }
+            }
+        }
+        // Both paths were taken: Python, OTLP and Go inputs in regions, the rest sent back.
+        assert!(parallel >= 10 && sequential >= 10, "{parallel} in regions, {sequential} sequential");
+    }
+
+    #[test]
+    fn regions_start_at_lines_that_open_an_object() {
+        let text = b"a\n{\n  \"x\": {\n}\nb\n{\r\r\n}\n{x\n{\n}";
+        assert_eq!(region_starts(text, 1), [0, 2, 17, 26]);
+        assert_eq!(region_starts(text, 10), [0, 17]);
+        assert_eq!(region_starts(text, usize::MAX), [0]);
+    }
+}
