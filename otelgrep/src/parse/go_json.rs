@@ -47,7 +47,7 @@ pub fn line_kind(line: &str) -> Option<Kind> {
 
 /// Whether a brace-framed object is a pretty-printed Go record, and which: its first key.
 pub fn object_kind(text: &str) -> Option<Kind> {
-    let first = text.lines().nth(1)?.trim_start();
+    let first = super::scan::second_line(text)?.trim_start();
     if first.starts_with("\"Name\": ") {
         Some(Kind::Span)
     } else if first.starts_with("\"Resource\": ") {

@@ -362,6 +362,8 @@ struct Framed {
     /// Whether a framer that carries state from line to line (Rust text, Collector text, Node
     /// metric exports) took any line: the cut then depends on what came before.
     stateful: bool,
+    /// Lines read.
+    lines: u64,
 }
 
 /// The sequential stage: cuts the text into records and hands them over in batches.
@@ -391,13 +393,13 @@ fn frame<'a>(
     let mut collector = collector_debug::Framer::default();
     let mut previous_was_node_metric = false;
     // Brace-framed objects are Python's or Node's; when neither may be read, every line is a line.
-    let pieces: Box<dyn Iterator<Item = scan::Piece<'a>>> = if allow(Format::PythonJson) || allow(Format::NodeConsole) {
-        Box::new(scan::python_objects(text))
+    let mut pieces = if allow(Format::PythonJson) || allow(Format::NodeConsole) {
+        scan::Pieces::Objects(scan::python_objects(text))
     } else {
-        Box::new(scan::lines(text))
+        scan::Pieces::Lines(scan::lines(text))
     };
     let mut not_utf8 = None;
-    for piece in pieces {
+    for piece in pieces.by_ref() {
         if let scan::Piece::NotUtf8 { offset } = piece {
             not_utf8 = Some(offset);
             break;
@@ -466,7 +468,7 @@ fn frame<'a>(
             {
                 stateful = true;
                 // One record per metric: consecutive metric records are one export.
-                node_metric = text.lines().nth(1).is_some_and(|l| l.starts_with("  descriptor:"));
+                node_metric = scan::second_line(text).is_some_and(|l| l.starts_with("  descriptor:"));
                 if node_metric && !previous_was_node_metric {
                     report.metric_exports += 1;
                 }
@@ -499,7 +501,7 @@ fn frame<'a>(
     if !batch.is_empty() {
         send(index, batch);
     }
-    Framed { not_utf8, stateful }
+    Framed { not_utf8, stateful, lines: pieces.lines_read() }
 }
 
 /// What one JSON object of the Python or Go exporters holds.
@@ -596,7 +598,7 @@ fn parse_job<S: Sink>(
 /// Whether a `{`-framed object is a Node literal: its second line is `  key:` (two spaces, an
 /// unquoted or single-quoted key), where Python's is `    "key":`.
 fn is_node(text: &str) -> bool {
-    text.lines().nth(1).is_some_and(|l| {
+    scan::second_line(text).is_some_and(|l| {
         let b = l.as_bytes();
         b.len() > 2 && b[0] == b' ' && b[1] == b' ' && (b[2].is_ascii_alphabetic() || b[2] == b'\'' || b[2] == b'_')
     })

@@ -402,10 +402,7 @@ fn raw<'a>(s: &mut Skim<'a>) -> Skimmed<Raw<'a>> {
 
 /// The object's first key: the exporters print it first on the second line, `    "name": ...`.
 fn first_key(text: &str) -> Option<&str> {
-    let rest = &text[memchr::memchr(b'\n', text.as_bytes())? + 1..];
-    let line = &rest[..memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len())];
-    let line = line.strip_suffix('\r').unwrap_or(line);
-    line.trim_start().strip_prefix('"')?.split('"').next()
+    super::scan::second_line(text)?.trim_start().strip_prefix('"')?.split('"').next()
 }
 
 fn from_json<'a, T: Deserialize<'a>>(text: &'a str, what: &str) -> Result<T, RecordError> {
@@ -932,17 +929,30 @@ fn hex_u64(s: &str) -> Option<u64> {
     u64::from_str_radix(digits, 16).ok().filter(|&v| v != 0)
 }
 
-/// Exactly 16 hex digits.
+/// Exactly 16 hex digits: a table lookup per digit, checked once at the end.
 fn hex16(digits: &str) -> Option<u64> {
-    digits.bytes().try_fold(0u64, |acc, c| {
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => return None,
-        };
-        Some(acc << 4 | u64::from(d))
-    })
+    const fn table() -> [u8; 256] {
+        let mut t = [0xff; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = match c as u8 {
+                d @ b'0'..=b'9' => d - b'0',
+                d @ b'a'..=b'f' => d - b'a' + 10,
+                d @ b'A'..=b'F' => d - b'A' + 10,
+                _ => 0xff,
+            };
+            c += 1;
+        }
+        t
+    }
+    static HEX: [u8; 256] = table();
+    let (mut value, mut bad) = (0u64, 0u8);
+    for &c in digits.as_bytes() {
+        let d = HEX[usize::from(c)];
+        bad |= d;
+        value = value << 4 | u64::from(d & 0xf);
+    }
+    (bad & 0xf0 == 0).then_some(value)
 }
 
 #[cfg(test)]

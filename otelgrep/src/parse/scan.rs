@@ -16,6 +16,13 @@ pub enum Piece<'a> {
     NotUtf8 { offset: usize },
 }
 
+/// A record's second line (where the exporters put the first key), as `str::lines` gives it.
+pub fn second_line(text: &str) -> Option<&str> {
+    let rest = &text[memchr::memchr(b'\n', text.as_bytes())? + 1..];
+    let line = &rest[..memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len())];
+    (!rest.is_empty()).then(|| line.strip_suffix('\r').unwrap_or(line))
+}
+
 /// `bytes[start..end]` as text, or where it stops being UTF-8.
 fn utf8(bytes: &[u8], start: usize, end: usize) -> Result<&str, usize> {
     std::str::from_utf8(&bytes[start..end]).map_err(|e| start + e.valid_up_to())
@@ -36,11 +43,11 @@ fn trim_cr(line: &str) -> &str {
 ///
 /// Inside an object only braces are looked at (a SIMD search), not every line: the object's lines
 /// are counted in one pass when it closes. Most of a Python capture is inside objects.
-pub fn python_objects(text: &[u8]) -> impl Iterator<Item = Piece<'_>> {
+pub fn python_objects(text: &[u8]) -> Objects<'_> {
     Objects { text, lines: LineIter { text, pos: 0, line: 0 } }
 }
 
-struct Objects<'a> {
+pub struct Objects<'a> {
     text: &'a [u8],
     /// Where the next line outside an object starts, and its number less one.
     lines: LineIter<'a>,
@@ -80,7 +87,9 @@ impl<'a> Iterator for Objects<'a> {
                     (Piece::Truncated { line: n }, utf8(self.text, start, next).map(|_| ()))
                 }
                 Close::Open => {
-                    self.lines.pos = self.text.len();
+                    let rest = &self.text[start..];
+                    let lines = memchr::memchr_iter(b'\n', rest).count() + usize::from(!rest.ends_with(b"\n"));
+                    (self.lines.pos, self.lines.line) = (self.text.len(), n - 1 + lines as u64);
                     (Piece::Truncated { line: n }, utf8(self.text, start, self.text.len()).map(|_| ()))
                 }
             }
@@ -121,18 +130,50 @@ fn close(b: &[u8], start: usize, end: usize, n: u64) -> Close {
 }
 
 /// Every line as a [`Piece::Line`], for inputs where no brace-framed format is read.
-pub fn lines(text: &[u8]) -> impl Iterator<Item = Piece<'_>> {
-    let mut lines = LineIter { text, pos: 0, line: 0 };
-    std::iter::from_fn(move || {
-        let (start, end, n) = lines.next()?;
-        Some(match utf8(text, start, end) {
+pub fn lines(text: &[u8]) -> Lines<'_> {
+    Lines(LineIter { text, pos: 0, line: 0 })
+}
+
+pub struct Lines<'a>(LineIter<'a>);
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = Piece<'a>;
+    fn next(&mut self) -> Option<Piece<'a>> {
+        let (start, end, n) = self.0.next()?;
+        Some(match utf8(self.0.text, start, end) {
             Ok(line) => Piece::Line { line: n, text: trim_cr(line) },
             Err(offset) => {
-                lines.pos = text.len();
+                self.0.pos = self.0.text.len();
                 Piece::NotUtf8 { offset }
             }
         })
-    })
+    }
+}
+
+/// Either cut: Python objects and lines, or lines only.
+pub enum Pieces<'a> {
+    Objects(Objects<'a>),
+    Lines(Lines<'a>),
+}
+
+impl<'a> Pieces<'a> {
+    /// Lines read so far (all of them once the pieces run out, unless the input was not UTF-8).
+    pub fn lines_read(&self) -> u64 {
+        match self {
+            Pieces::Objects(o) => o.lines.line,
+            Pieces::Lines(l) => l.0.line,
+        }
+    }
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = Piece<'a>;
+    fn next(&mut self) -> Option<Piece<'a>> {
+        match self {
+            Pieces::Objects(o) => o.next(),
+            Pieces::Lines(l) => l.next(),
+        }
+    }
 }
 
 /// Lines as (start, end-without-newline, 1-based number).
@@ -206,6 +247,13 @@ mod tests {
         // In an object cut short, too.
         let pieces: Vec<Piece> = python_objects(b"{\n\xe2\x82\n{\n}").collect();
         assert_eq!(pieces, [Piece::NotUtf8 { offset: 2 }]);
+    }
+
+    #[test]
+    fn the_second_line_is_what_str_lines_says() {
+        for text in ["{\n  a\n}", "{\r\n  a\r\n}", "{", "{\n", "{\na", "", "\n\n", "{\n\r\n"] {
+            assert_eq!(second_line(text), text.lines().nth(1), "{text:?}");
+        }
     }
 
     /// The framing as first written, a line at a time: the brace search must cut every input the
