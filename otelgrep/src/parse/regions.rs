@@ -11,8 +11,8 @@
 //! region's line numbers moved by the lines before it.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
 use super::{Format, Needs, RELEASE_STEP, Report, Resources, Sink, frame, parse_job};
 
@@ -21,6 +21,9 @@ pub(super) const REGION_BYTES: usize = 4 << 20;
 
 /// One region, read.
 struct Region<S> {
+    /// Where it is in the input.
+    start: usize,
+    end: usize,
     report: Report,
     sink: S,
     /// Its newlines, to number the lines of the next.
@@ -42,25 +45,29 @@ pub(super) fn ingest<S: Sink>(
     release: &dyn Fn(usize, usize),
     region_bytes: usize,
 ) -> Option<Result<(Report, S), usize>> {
-    let starts = region_starts(body, region_bytes);
-    if starts.len() < 2 {
+    if body.len() < region_bytes.saturating_mul(2) {
         return None;
     }
     let needs = S::needs(config);
-    let (next, give_up) = (AtomicUsize::new(0), AtomicBool::new(false));
+    // Regions are cut as workers take them, so that looking for the next `{` line never runs
+    // far ahead of the parsing (a capture with none would be read, and mapped, whole).
+    let cursor = Mutex::new(Cursor { index: 0, start: 0, last: false });
+    let give_up = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, Option<Region<S>>)>();
         for _ in 0..workers {
             let tx = tx.clone();
-            let (starts, next, give_up, needs) = (&starts, &next, &give_up, &needs);
+            let (cursor, give_up, needs) = (&cursor, &give_up, &needs);
             scope.spawn(move || {
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= starts.len() || give_up.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let end = starts.get(i + 1).copied().unwrap_or(body.len());
-                    let done = region::<S>(file, &body[starts[i]..end], config, needs, only);
+                    let Some((i, start, end)) = claim(cursor, body, region_bytes) else { break };
+                    let done = match end {
+                        _ if give_up.load(Ordering::Relaxed) => break,
+                        Some(end) => region::<S>(file, start, &body[start..end], config, needs, only),
+                        // No `{` line near where the next region should start: not a capture for
+                        // this path.
+                        None => None,
+                    };
                     if done.is_none() {
                         give_up.store(true, Ordering::Relaxed);
                     }
@@ -85,7 +92,7 @@ pub(super) fn ingest<S: Sink>(
                 };
                 if let Some(offset) = done.not_utf8 {
                     give_up.store(true, Ordering::Relaxed);
-                    return Some(Err(starts[merged] + offset));
+                    return Some(Err(done.start + offset));
                 }
                 let mut r = done.report;
                 r.errors.iter_mut().for_each(|e| e.line += lines_before);
@@ -93,12 +100,16 @@ pub(super) fn ingest<S: Sink>(
                 sink.merge(done.sink);
                 lines_before += done.lines;
                 merged += 1;
-                let safe = (skipped + starts.get(merged).copied().unwrap_or(body.len())) & !4095;
+                let safe = (skipped + done.end) & !4095;
                 if safe >= released + RELEASE_STEP {
                     release(released, safe - released);
                     released = safe;
                 }
             }
+        }
+        // A worker that saw `give_up` may have stopped with a region taken and not sent.
+        if give_up.load(Ordering::Relaxed) || !pending.is_empty() {
+            return None;
         }
         report.errors.sort_by_key(|e| e.line);
         Some(Ok((report, sink)))
@@ -108,6 +119,7 @@ pub(super) fn ingest<S: Sink>(
 /// Frames and parses one region; `None` if a stateful framer took a line.
 fn region<S: Sink>(
     file: &Arc<str>,
+    start: usize,
     text: &[u8],
     config: &S::Config,
     needs: &Needs,
@@ -126,25 +138,54 @@ fn region<S: Sink>(
     }
     report.merge(framing);
     // Every region but the last ends with its newline: its newlines are its lines.
-    Some(Region { report, sink, lines: framed.lines, not_utf8: framed.not_utf8 })
+    Some(Region { start, end: start + text.len(), report, sink, lines: framed.lines, not_utf8: framed.not_utf8 })
 }
 
-/// Where regions start: the input's start, then the first line that is exactly `{` (trailing
-/// `\r`s aside) at least `region_bytes` after the previous start.
-fn region_starts(body: &[u8], region_bytes: usize) -> Vec<usize> {
-    let mut starts = vec![0];
-    let finder = memchr::memmem::Finder::new(b"\n{");
-    let mut from = region_bytes;
-    while from < body.len() {
-        let open = finder.find_iter(&body[from..]).map(|at| from + at + 1).find(|&line| {
-            let end = memchr::memchr(b'\n', &body[line..]).map_or(body.len(), |i| line + i);
-            body[line + 1..end].iter().all(|&c| c == b'\r')
-        });
-        let Some(line) = open else { break };
-        starts.push(line);
-        from = line.saturating_add(region_bytes);
+/// How far past a region's planned end a `{` line is looked for before the input is left to
+/// the sequential path.
+const SEARCH_BYTES: usize = 4 << 20;
+
+/// The next region to cut.
+struct Cursor {
+    index: usize,
+    start: usize,
+    /// The last region has been handed out.
+    last: bool,
+}
+
+/// Takes the next region: its index, start, and end (`None`: no `{` line where one should be).
+fn claim(cursor: &Mutex<Cursor>, body: &[u8], region_bytes: usize) -> Option<(usize, usize, Option<usize>)> {
+    let mut c = cursor.lock().ok()?;
+    if c.last {
+        return None;
     }
-    starts
+    let (index, start) = (c.index, c.start);
+    let end = next_start(body, start, region_bytes);
+    match end {
+        Some(end) if end < body.len() => (c.index, c.start) = (index + 1, end),
+        _ => c.last = true,
+    }
+    Some((index, start, end))
+}
+
+/// Where the region after the one at `start` starts: the first line that is exactly `{`
+/// (trailing `\r`s aside) at least `region_bytes` on; the input's end if that is nearer; `None`
+/// if there is no such line in the [`SEARCH_BYTES`] after.
+fn next_start(body: &[u8], start: usize, region_bytes: usize) -> Option<usize> {
+    let from = start.saturating_add(region_bytes);
+    if from >= body.len() {
+        return Some(body.len());
+    }
+    let window = &body[from..body.len().min(from.saturating_add(SEARCH_BYTES))];
+    let found = memchr::memmem::find_iter(window, b"\n{").map(|at| from + at + 1).find(|&line| {
+        let end = memchr::memchr(b'\n', &body[line..]).map_or(body.len(), |i| line + i);
+        body[line + 1..end].iter().all(|&c| c == b'\r')
+    });
+    match found {
+        Some(line) => Some(line),
+        None if from + window.len() == body.len() => Some(body.len()),
+        None => None,
+    }
 }
 
 #[cfg(test)]
@@ -207,8 +248,19 @@ mod tests {
     #[test]
     fn regions_start_at_lines_that_open_an_object() {
         let text = b"a\n{\n  \"x\": {\n}\nb\n{\r\r\n}\n{x\n{\n}";
-        assert_eq!(region_starts(text, 1), [0, 2, 17, 26]);
-        assert_eq!(region_starts(text, 10), [0, 17]);
-        assert_eq!(region_starts(text, usize::MAX), [0]);
+        let starts = |text: &[u8], region_bytes| {
+            let (cursor, mut out) = (Mutex::new(Cursor { index: 0, start: 0, last: false }), Vec::new());
+            while let Some((i, start, end)) = claim(&cursor, text, region_bytes) {
+                out.push((i, start, end));
+            }
+            out
+        };
+        let len = Some(text.len());
+        assert_eq!(starts(text, 1), [(0, 0, Some(2)), (1, 2, Some(17)), (2, 17, Some(26)), (3, 26, len)]);
+        assert_eq!(starts(text, 10), [(0, 0, Some(17)), (1, 17, len)]);
+        assert_eq!(starts(text, usize::MAX), [(0, 0, len)]);
+        // No `{` line within reach of where the next region should start: not for this path.
+        let far = [&b"x\n"[..], &vec![b'a'; SEARCH_BYTES + 10], b"\n{\n}"].concat();
+        assert_eq!(starts(&far, 1), [(0, 0, None)]);
     }
 }
