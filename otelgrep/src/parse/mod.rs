@@ -610,6 +610,7 @@ pub struct Resources(Vec<Arc<Resource>>, Vec<(String, Arc<Resource>)>);
 
 impl Resources {
     /// The shared resource printed as `raw`; `parse` runs only the first time a text is seen.
+    /// `raw` is a checked JSON value: [`Resources::texts`] hands it out as one.
     pub fn intern_raw(&mut self, raw: &str, parse: impl FnOnce() -> Resource) -> Arc<Resource> {
         if let Some((_, r)) = self.1.iter().find(|(text, _)| text == raw) {
             return r.clone();
@@ -617,6 +618,11 @@ impl Resources {
         let r = self.intern(parse());
         self.1.push((raw.to_string(), r.clone()));
         r
+    }
+
+    /// The texts of the resources interned by [`Resources::intern_raw`], checked JSON values.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.1.iter().map(|(text, _)| text.as_str())
     }
 
     /// The shared copy of `r`.

@@ -222,6 +222,22 @@ impl<'a> Skim<'a> {
         serde_json::from_str(n).map_err(|_| Bad)
     }
 
+    /// If the next value is one of `texts` (values read and checked before), byte for byte,
+    /// takes it without reading it again. Only objects, arrays and strings qualify: their extent
+    /// is fixed by their own bytes, where a number could go on (`12` is a prefix of `123`).
+    pub fn known<'t>(&mut self, texts: impl Iterator<Item = &'t str>) -> Option<&'a str> {
+        self.ws();
+        let rest = &self.b[self.i..];
+        for t in texts {
+            if matches!(t.as_bytes().first(), Some(b'{' | b'[' | b'"')) && rest.starts_with(t.as_bytes()) {
+                let start = self.i;
+                self.i += t.len();
+                return Some(&self.text[start..self.i]);
+            }
+        }
+        None
+    }
+
     /// Skips one value, checking it.
     pub fn skip(&mut self) -> Skimmed<()> {
         self.value(0)
@@ -375,6 +391,19 @@ mod tests {
         let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(valid(&nested(128)));
         assert!(!valid(&nested(129)));
+    }
+
+    #[test]
+    fn a_known_value_is_taken_whole_and_only_if_it_cannot_go_on() {
+        let mut s = Skim::new("{\"r\": {\"a\": [1]}, \"n\": 123}");
+        let (mut r, mut n) = (None, None);
+        s.object(|s, key| match key {
+            "r" => once(&mut r, s.known(["{\"a\": [2]}", "{\"a\": [1]}"].into_iter()).ok_or(Bad)?),
+            _ => once(&mut n, s.known(["12"].into_iter())).and_then(|()| s.skip()),
+        })
+        .unwrap();
+        assert_eq!(r, Some("{\"a\": [1]}"));
+        assert_eq!(n, Some(None));
     }
 
     #[test]
