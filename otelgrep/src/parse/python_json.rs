@@ -132,21 +132,21 @@ fn parse_strict(text: &str, needs: &Needs, resources: &mut Resources, reader: Re
                 Some(Ok(raw)) => raw,
                 _ => from_json(text, "span")?,
             };
-            Ok(raw.into_span(needs, resources).map(Record::Span)?)
+            Ok(raw.into_span(needs, resources, reader).map(Record::Span)?)
         }
         Some("body") => {
             let raw = match (reader == Reader::Skim).then(|| skim_log(text, resources)) {
                 Some(Ok(raw)) => raw,
                 _ => from_json(text, "log record")?,
             };
-            Ok(raw.into_log(needs.for_logs(), resources).map(Record::Log)?)
+            Ok(raw.into_log(needs.for_logs(), resources, reader).map(Record::Log)?)
         }
         Some("resource_metrics") => {
             let raw = match (reader == Reader::Skim).then(|| skim_metrics(text)) {
                 Some(Ok(raw)) => raw,
                 _ => from_json(text, "metrics export")?,
             };
-            Ok(raw.into_points(needs.for_metrics(), resources).map(Record::Metrics)?)
+            Ok(raw.into_points(needs.for_metrics(), resources, reader).map(Record::Metrics)?)
         }
         Some(other) => Err(invalid(format!(
             "a JSON object that is not a span, log record or metrics export (first key {other:?})"
@@ -470,13 +470,53 @@ impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
 }
 
 /// Attributes from their raw JSON (`{...}` or `null`).
-fn raw_attrs(raw: Option<Raw>, needs: &Needs) -> Result<Attributes, ParseErrorKind> {
+fn raw_attrs(raw: Option<Raw>, needs: &Needs, reader: Reader) -> Result<Attributes, ParseErrorKind> {
     let Some(Raw(r)) = raw else { return Ok(Vec::new()) };
+    if reader == Reader::Skim {
+        if let Ok(kept) = skim_attrs(r, needs) {
+            return Ok(kept);
+        }
+    }
     let mut de = serde_json::Deserializer::from_str(r);
     let kept = serde::de::DeserializeSeed::deserialize(Wanted(needs), &mut de)
         .and_then(|kept| de.end().map(|()| kept))
         .map_err(|e| invalid(format!("invalid attributes: {e}")))?;
     Ok(kept)
+}
+
+/// [`raw_attrs`] the fast way: the keys the command does not read are skipped by the skimmer;
+/// the values of those it reads are strings, numbers and literals (OpenTelemetry's attribute
+/// values), built as the serde_json reader builds them. [`Bad`] (an escaped key, an array) sends
+/// the object to that reader.
+fn skim_attrs(raw: &str, needs: &Needs) -> Skimmed<Attributes> {
+    let mut s = Skim::new(raw);
+    let mut out = Vec::new();
+    if !s.null()? {
+        s.object(|s, key| {
+            if !needs.attribute(key) {
+                return s.skip();
+            }
+            let v = match s.peek_value() {
+                b'"' => value(Json::String(s.str()?.into_owned())),
+                b't' | b'f' => Value::Bool(s.bool()?),
+                b'n' => s.null().and_then(|null| if null { Ok(Value::Empty) } else { Err(Bad) })?,
+                _ => {
+                    // What [`value`] makes of a number, without building one: integers that
+                    // fit as they are, bigger ones as their text.
+                    let n = s.number()?;
+                    if n.contains(['.', 'e', 'E']) {
+                        value(Json::Number(n.parse().map_err(|_| Bad)?))
+                    } else {
+                        n.parse().map_or_else(|_| Value::BigInt(n.to_string()), Value::Int)
+                    }
+                }
+            };
+            out.push((key.to_string(), v));
+            Ok(())
+        })?;
+    }
+    s.end()?;
+    Ok(out)
 }
 
 /// Reads an attributes object (or `null`) in the order it was written, building values only for
@@ -582,7 +622,7 @@ enum PyResource {
 }
 
 impl PySpan<'_> {
-    fn into_span(self, needs: &Needs, resources: &mut Resources) -> Result<Span, ParseErrorKind> {
+    fn into_span(self, needs: &Needs, resources: &mut Resources, reader: Reader) -> Result<Span, ParseErrorKind> {
         let trace_id = hex_u128(&self.context.trace_id).ok_or_else(|| invalid("span without a valid trace_id"))?;
         let span_id = hex_u64(&self.context.span_id).ok_or_else(|| invalid("span without a valid span_id"))?;
         let kind = match self.kind.strip_prefix("SpanKind.").unwrap_or(self.kind) {
@@ -638,7 +678,7 @@ impl PySpan<'_> {
             kind,
             status,
             status_message: self.status.description.map(Cow::into_owned),
-            attributes: if needs.attributes { raw_attrs(self.attributes, needs)? } else { Vec::new() },
+            attributes: if needs.attributes { raw_attrs(self.attributes, needs, reader)? } else { Vec::new() },
             events,
             links,
             resource: raw_resource(self.resource, resources),
@@ -670,7 +710,7 @@ struct PyLog<'a> {
 }
 
 impl PyLog<'_> {
-    fn into_log(self, needs: &Needs, resources: &mut Resources) -> Result<LogRecord, ParseErrorKind> {
+    fn into_log(self, needs: &Needs, resources: &mut Resources, reader: Reader) -> Result<LogRecord, ParseErrorKind> {
         let time = |s: &Option<Cow<str>>| -> Result<Option<i64>, ParseErrorKind> {
             match s.as_deref() {
                 None | Some("") => Ok(None),
@@ -693,7 +733,7 @@ impl PyLog<'_> {
             } else {
                 Value::Empty
             },
-            attributes: if needs.attributes { raw_attrs(self.attributes, needs)? } else { Vec::new() },
+            attributes: if needs.attributes { raw_attrs(self.attributes, needs, reader)? } else { Vec::new() },
             trace_id: self.trace_id.as_deref().and_then(hex_u128),
             span_id: self.span_id.as_deref().and_then(hex_u64),
             resource: raw_resource(self.resource, resources),
@@ -773,7 +813,12 @@ struct PyBuckets {
 }
 
 impl PyMetrics<'_> {
-    fn into_points(self, needs: &Needs, resources: &mut Resources) -> Result<Vec<MetricPoint>, ParseErrorKind> {
+    fn into_points(
+        self,
+        needs: &Needs,
+        resources: &mut Resources,
+        reader: Reader,
+    ) -> Result<Vec<MetricPoint>, ParseErrorKind> {
         let mut out = Vec::new();
         for rm in self.resource_metrics {
             let resource = resources.intern(resource(rm.resource));
@@ -796,7 +841,11 @@ impl PyMetrics<'_> {
                             temporality,
                             start_ns: p.start_time_unix_nano,
                             time_ns: p.time_unix_nano,
-                            attributes: if needs.attributes { raw_attrs(p.attributes, needs)? } else { Vec::new() },
+                            attributes: if needs.attributes {
+                                raw_attrs(p.attributes, needs, reader)?
+                            } else {
+                                Vec::new()
+                            },
                             value,
                             resource: resource.clone(),
                             scope: scope.clone(),
@@ -1048,6 +1097,9 @@ mod tests {
             format!("{dir}/tests/fixtures/python-nan-surrogate-bigint.log"),
         ];
         let (mut compared, mut fast, mut fast_exports) = (0, 0, 0);
+        // What a query reads: a few attributes by name.
+        let keys = ["http.target", "http.status_code", "http.route", "code.lineno"];
+        let only = Needs::SPAN_ATTRIBUTES.only(keys.map(String::from).to_vec());
         let (mut serde_resources, mut skim_resources) = (Resources::default(), Resources::default());
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
@@ -1076,7 +1128,7 @@ mod tests {
                     }
                 }
                 for v in &variants {
-                    for needs in [&Needs::ALL, &Needs::BARE] {
+                    for needs in [&Needs::ALL, &Needs::BARE, &only] {
                         // Resources are kept across records, as a worker keeps them, so that
                         // resources seen before are taken as known.
                         let slow = read(v, needs, &mut serde_resources, Reader::SerdeOnly);
@@ -1102,6 +1154,48 @@ mod tests {
         assert!(
             compared > 20_000 && fast > 1_000 && fast_exports > 100,
             "{compared} compared, {fast} spans and logs and {fast_exports} exports read fast"
+        );
+    }
+
+    /// Attribute values of every JSON kind, and damaged copies: read the fast way, as serde_json
+    /// reads them.
+    #[test]
+    fn attributes_read_fast_are_what_serde_json_reads() {
+        let text = r#"{"b": true, "f": false, "n": null, "i": -42, "x": 1.5e3, "big": 18446744073709551616,
+            "s": "caf\u00e9 \"q\"", "nan": "\u0000otelgrep:NaN", "list": [1, "a"], "o": {"k": 1}, "b": false}"#;
+        // Arrays and objects are left to serde_json: read with every key, the object goes there.
+        let only = Needs::ALL.only(["b", "f", "n", "i", "x", "big", "s", "nan"].map(String::from).to_vec());
+        let mut variants = vec![text.to_string(), "null".into(), "{}".into(), r#"{"k\u0031": 1}"#.into()];
+        for at in 1..text.len() {
+            if text.is_char_boundary(at) && text.is_char_boundary(at + 1) {
+                variants.push(format!("{}{}", &text[..at], &text[at + 1..]));
+            }
+        }
+        let mut fast = 0;
+        for v in &variants {
+            for needs in [&Needs::ALL, &only] {
+                let quick = raw_attrs(Some(Raw(v)), needs, Reader::Skim);
+                let slow = raw_attrs(Some(Raw(v)), needs, Reader::SerdeOnly);
+                assert_eq!(format!("{quick:?}"), format!("{slow:?}"), "{v}");
+                fast += usize::from(skim_attrs(v, needs).is_ok());
+            }
+        }
+        assert!(fast > 50, "{fast} read fast");
+        let kept = skim_attrs(text, &only).unwrap();
+        let kept: Vec<String> = kept.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+        assert_eq!(
+            kept,
+            [
+                "b=Bool(true)",
+                "f=Bool(false)",
+                "n=Empty",
+                "i=Int(-42)",
+                "x=Double(1500.0)",
+                "big=BigInt(\"18446744073709551616\")",
+                "s=Str(\"café \\\"q\\\"\")",
+                "nan=Double(NaN)",
+                "b=Bool(false)"
+            ]
         );
     }
 

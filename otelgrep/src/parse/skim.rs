@@ -150,6 +150,12 @@ impl<'a> Skim<'a> {
         }
     }
 
+    /// The first byte of the next value (`"`, `{`, `[`, `t`, `f`, `n`, or a number's), not taken.
+    pub fn peek_value(&mut self) -> u8 {
+        self.ws();
+        self.peek()
+    }
+
     /// Whether the next value is `null`; consumes it if so.
     pub fn null(&mut self) -> Skimmed<bool> {
         self.ws();
