@@ -21,12 +21,12 @@ mod input;
 pub mod node_console;
 pub mod otlp_json;
 pub mod python_json;
+mod regions;
 pub mod rust_debug;
 pub mod rust_text;
 pub mod scan;
-mod skim;
 mod sink;
-mod regions;
+mod skim;
 pub mod time;
 
 use std::fmt;

@@ -59,10 +59,11 @@ pub(super) fn ingest<S: Sink>(
             let tx = tx.clone();
             let (cursor, give_up, needs) = (&cursor, &give_up, &needs);
             scope.spawn(move || {
-                loop {
-                    let Some((i, start, end)) = claim(cursor, body, region_bytes) else { break };
+                while let Some((i, start, end)) = claim(cursor, body, region_bytes) {
+                    if give_up.load(Ordering::Relaxed) {
+                        break;
+                    }
                     let done = match end {
-                        _ if give_up.load(Ordering::Relaxed) => break,
                         Some(end) => region::<S>(file, start, &body[start..end], config, needs, only),
                         // No `{` line near where the next region should start: not a capture for
                         // this path.

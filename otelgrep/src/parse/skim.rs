@@ -414,7 +414,8 @@ mod tests {
 
     #[test]
     fn reads_fields_strings_and_numbers() {
-        let mut s = Skim::new("{\n    \"name\": \"GET /caf\\u00e9\",\n    \"n\": -42,\n    \"x\": [1.5],\n    \"o\": null\n}");
+        let mut s =
+            Skim::new("{\n    \"name\": \"GET /caf\\u00e9\",\n    \"n\": -42,\n    \"x\": [1.5],\n    \"o\": null\n}");
         let (mut name, mut n, mut raw, mut null) = (None, None, None, false);
         s.object(|s, key| match key {
             "name" => once(&mut name, s.str()?),
