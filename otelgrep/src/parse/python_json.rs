@@ -135,7 +135,7 @@ fn parse_strict(text: &str, needs: &Needs, resources: &mut Resources, reader: Re
     let first_key = first_key(text);
     match first_key {
         Some("name") => {
-            let raw = match (reader == Reader::Skim).then(|| skim_span(text, resources)) {
+            let raw = match (reader == Reader::Skim).then(|| skim_span(text, needs, resources)) {
                 Some(Ok(raw)) => raw,
                 _ => from_json(text, "span")?,
             };
@@ -203,6 +203,9 @@ struct PySpan<'a> {
     links: Option<Raw<'a>>,
     #[serde(borrow, default)]
     resource: Option<Raw<'a>>,
+    /// The attributes the command reads, when the fast reader read them on its way.
+    #[serde(skip)]
+    read_attributes: Option<Attributes>,
 }
 
 #[derive(Deserialize)]
@@ -397,7 +400,11 @@ impl PySpan<'_> {
             kind,
             status,
             status_message: self.status.description.map(Cow::into_owned),
-            attributes: if needs.attributes { raw_attrs(self.attributes, needs, reader)? } else { Vec::new() },
+            attributes: match self.read_attributes {
+                Some(kept) => kept,
+                None if needs.attributes => raw_attrs(self.attributes, needs, reader)?,
+                None => Vec::new(),
+            },
             events,
             links,
             resource: raw_resource(self.resource, resources),
@@ -855,14 +862,16 @@ mod tests {
                         assert_eq!(format!("{quick:?}"), format!("{slow:?}"), "{file}: {v}");
                         compared += 1;
                     }
-                    fast += usize::from(skim_span(v, &skim_resources).is_ok() || skim_log(v, &skim_resources).is_ok());
+                    fast += usize::from(
+                        skim_span(v, &Needs::ALL, &skim_resources).is_ok() || skim_log(v, &skim_resources).is_ok(),
+                    );
                     fast_exports += usize::from(skim_metrics(v).is_ok());
                 }
                 // Every intact record of a real capture goes the fast way (the fixture's NaN and
                 // lone surrogates excepted): a fast reader that fell back would still agree.
                 let intact = &variants[0];
                 if !file.contains("nan-surrogate") {
-                    let read_fast = skim_span(intact, &skim_resources).is_ok()
+                    let read_fast = skim_span(intact, &Needs::ALL, &skim_resources).is_ok()
                         || skim_log(intact, &skim_resources).is_ok()
                         || skim_metrics(intact).is_ok();
                     assert!(read_fast, "{file}: not read fast: {intact}");

@@ -244,6 +244,23 @@ impl<'a> Skim<'a> {
         None
     }
 
+    /// Where the reader is, to come back to with [`Skim::rewind`].
+    pub fn position(&self) -> usize {
+        self.i
+    }
+
+    pub fn rewind(&mut self, to: usize) {
+        self.i = to;
+    }
+
+    /// One value read by `read`, and its text.
+    pub fn raw_with<T>(&mut self, read: impl FnOnce(&mut Self) -> Skimmed<T>) -> Skimmed<(&'a str, T)> {
+        self.ws();
+        let start = self.i;
+        let value = read(self)?;
+        Ok((&self.text[start..self.i], value))
+    }
+
     /// Skips one value, checking it.
     pub fn skip(&mut self) -> Skimmed<()> {
         self.value(0)

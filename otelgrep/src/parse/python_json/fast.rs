@@ -17,8 +17,9 @@ use crate::model::{Attributes, Value};
 use crate::parse::Needs;
 
 /// The fast reading of a span: [`Bad`] sends it to serde_json.
-pub(super) fn skim_span<'a>(text: &'a str, resources: &Resources) -> Skimmed<PySpan<'a>> {
+pub(super) fn skim_span<'a>(text: &'a str, needs: &Needs, resources: &Resources) -> Skimmed<PySpan<'a>> {
     let mut s = Skim::new(text);
+    let mut read_attributes = None;
     let (mut name, mut context, mut kind, mut parent_id, mut start_time, mut end_time) =
         (None, None, None, None, None, None);
     let (mut status, mut attributes, mut events, mut links, mut resource) = (None, None, None, None, None);
@@ -37,6 +38,21 @@ pub(super) fn skim_span<'a>(text: &'a str, resources: &Resources) -> Skimmed<PyS
                 _ => s.skip(),
             })?;
             once(&mut status, PyStatus { status_code: code.ok_or(Bad)?, description: description.flatten() })
+        }
+        // Read here, in the one pass, when the command reads them; kept raw otherwise, or when
+        // they hold what only serde_json reads (an array value, say).
+        "attributes" if needs.attributes && attributes.is_none() => {
+            let at = s.position();
+            match s.raw_with(|s| attributes_here(s, needs)) {
+                Ok((text, kept)) => {
+                    read_attributes = Some(kept);
+                    once(&mut attributes, (text != "null").then_some(Raw(text)))
+                }
+                Err(Bad) => {
+                    s.rewind(at);
+                    once(&mut attributes, optional(s, raw)?)
+                }
+            }
         }
         "attributes" => once(&mut attributes, optional(s, raw)?),
         "events" => once(&mut events, optional(s, raw)?),
@@ -57,6 +73,7 @@ pub(super) fn skim_span<'a>(text: &'a str, resources: &Resources) -> Skimmed<PyS
         events: events.flatten(),
         links: links.flatten(),
         resource: resource.flatten(),
+        read_attributes,
     })
 }
 
@@ -275,6 +292,13 @@ fn raw<'a>(s: &mut Skim<'a>) -> Skimmed<Raw<'a>> {
 /// the object to that reader.
 pub(super) fn skim_attrs(raw: &str, needs: &Needs) -> Skimmed<Attributes> {
     let mut s = Skim::new(raw);
+    let out = attributes_here(&mut s, needs)?;
+    s.end()?;
+    Ok(out)
+}
+
+/// [`skim_attrs`] at the reader's place in a record.
+fn attributes_here(s: &mut Skim<'_>, needs: &Needs) -> Skimmed<Attributes> {
     let mut out = Vec::new();
     if !s.null()? {
         s.object(|s, key| {
@@ -300,6 +324,5 @@ pub(super) fn skim_attrs(raw: &str, needs: &Needs) -> Skimmed<Attributes> {
             Ok(())
         })?;
     }
-    s.end()?;
     Ok(out)
 }
