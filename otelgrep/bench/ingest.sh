@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ingest speed: builds a 1 GB Python capture (copies of samples/python-flask/*.log) and a 1 GB Rust
-# capture (copies of samples/todo/*.log), then reports side by side, warm cache, best of 3:
+# capture (copies of samples/todo/*.log), then reports side by side, warm cache, best of 5 (this machine's timings vary by a tenth):
 # `otelgrep summary` (release build), `grep -c` on the same file, and `cat > /dev/null`, in MB/s,
 # plus otelgrep's peak RSS; then `otelgrep latency --by url` on the same file and its time as a
 # ratio of `summary`'s (a query parses attributes, summary does not). Usage: otelgrep/bench/ingest.sh [SIZE_MB]   (default 1000)
@@ -26,10 +26,10 @@ make() {
 make "$work/python.log" samples/python-flask/flask-default.log samples/python-flask/flask-merged-stderr.log
 make "$work/rust.log" samples/todo/todo-default.log samples/todo/todo-http.log samples/todo/todo-http-dup.log
 
-# best SECONDS of three runs of a command (output discarded)
+# best SECONDS of five runs of a command (output discarded)
 best() {
   local b=""
-  for _ in 1 2 3; do
+  for _ in 1 2 3 4 5; do
     local s e
     s=$(date +%s.%N)
     # Not /dev/null: GNU grep detects it and stops at the first match.
