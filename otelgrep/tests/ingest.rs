@@ -216,8 +216,9 @@ fn node_console_records_both_sdk_generations() {
 
 #[test]
 fn many_batches_merge_to_the_same_counts_and_ordered_errors() {
-    // Six copies span many 1 MiB batches, parsed on several threads and merged in order. One span
-    // line of the fourth copy is damaged: exactly that span is lost, reported at that line.
+    // Fourteen copies span many 1 MiB batches (Rust text) or 4 MB regions (Python), parsed on
+    // several threads and merged in order. One span line of the eleventh copy, past the first
+    // regions, is damaged: exactly that span is lost, reported at that line.
     for (rel, span_line, damaged) in [
         ("python-flask/flask-default.log", "    \"name\": ", "    \"name\" oops"),
         ("todo/todo-default.log", "\tTraceId      : ", "\tTraceId      : zz"),
@@ -225,9 +226,9 @@ fn many_batches_merge_to_the_same_counts_and_ordered_errors() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples").join(rel);
         let one = std::fs::read_to_string(&path).unwrap();
         let single = parse::parse(rel, one.as_bytes()).unwrap();
-        let copies = 6;
+        let copies = 14;
         let per_copy = one.lines().count();
-        let target = 3 * per_copy + one.lines().position(|l| l.starts_with(span_line)).unwrap();
+        let target = 10 * per_copy + one.lines().position(|l| l.starts_with(span_line)).unwrap();
         let text: String = one
             .repeat(copies)
             .lines()
