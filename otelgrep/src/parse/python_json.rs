@@ -698,7 +698,8 @@ fn hex_u128(s: &str) -> Option<u128> {
     let digits = s.strip_prefix("0x").unwrap_or(s);
     // Two halves of the usual 32 digits: two u64 parses are a third of one u128 parse.
     if digits.len() == 32 {
-        let (hi, lo) = (hex16(&digits[..16])?, hex16(&digits[16..])?);
+        let (hi, lo) = digits.as_bytes().split_at(16);
+        let (hi, lo) = (hex16(hi)?, hex16(lo)?);
         return Some(u128::from(hi) << 64 | u128::from(lo)).filter(|&v| v != 0);
     }
     u128::from_str_radix(digits, 16).ok().filter(|&v| v != 0)
@@ -708,13 +709,14 @@ fn hex_u128(s: &str) -> Option<u128> {
 fn hex_u64(s: &str) -> Option<u64> {
     let digits = s.strip_prefix("0x").unwrap_or(s);
     if digits.len() == 16 {
-        return hex16(digits).filter(|&v| v != 0);
+        return hex16(digits.as_bytes()).filter(|&v| v != 0);
     }
     u64::from_str_radix(digits, 16).ok().filter(|&v| v != 0)
 }
 
-/// Exactly 16 hex digits: a table lookup per digit, checked once at the end.
-fn hex16(digits: &str) -> Option<u64> {
+/// Exactly 16 hex digits (bytes: the text may hold anything): a table lookup per digit, checked
+/// once at the end.
+fn hex16(digits: &[u8]) -> Option<u64> {
     const fn table() -> [u8; 256] {
         let mut t = [0xff; 256];
         let mut c = 0;
@@ -731,7 +733,7 @@ fn hex16(digits: &str) -> Option<u64> {
     }
     static HEX: [u8; 256] = table();
     let (mut value, mut bad) = (0u64, 0u8);
-    for &c in digits.as_bytes() {
+    for &c in digits {
         let d = HEX[usize::from(c)];
         bad |= d;
         value = value << 4 | u64::from(d & 0xf);
@@ -925,6 +927,19 @@ mod tests {
                 "b=Bool(false)"
             ]
         );
+    }
+
+    #[test]
+    fn ids_are_hex_or_nothing() {
+        assert_eq!(hex_u128("0x63ec09596bc0f89e039e1b8bb696490c"), Some(0x63ec09596bc0f89e039e1b8bb696490c));
+        assert_eq!(hex_u128("63EC09596BC0F89E039E1B8BB696490C"), Some(0x63ec09596bc0f89e039e1b8bb696490c));
+        assert_eq!(hex_u64("0x766539be427046e5"), Some(0x766539be427046e5));
+        assert_eq!(hex_u64("0x0000000000000000"), None);
+        assert_eq!(hex_u64("abc"), Some(0xabc));
+        // Not hex, or a character across the two halves: nothing, and no panic.
+        assert_eq!(hex_u128("0x63ec09596bc0f89e039e1b8bb696490g"), None);
+        assert_eq!(hex_u128("0x0123456789abcde\u{e9}0123456789abcde"), None);
+        assert_eq!(hex_u64("0x0123456789abcd\u{e9}"), None);
     }
 
     #[test]
