@@ -194,8 +194,8 @@ mod tests {
     use super::super::{Collected, ingest_with};
     use super::*;
 
-    fn read(text: &[u8], region_bytes: usize) -> String {
-        match ingest_with::<Collected>("t.log", text, &(), None, &|_, _| {}, region_bytes) {
+    fn read(text: &[u8], only: Option<Format>, region_bytes: usize) -> String {
+        match ingest_with::<Collected>("t.log", text, &(), only, &|_, _| {}, region_bytes) {
             Ok((report, c)) => format!("{report:?}\n{c:?}"),
             Err(e) => format!("error: {e}"),
         }
@@ -232,14 +232,20 @@ mod tests {
         inputs.push([lost.as_bytes(), &otlp, lost.as_bytes()].concat());
         let (mut parallel, mut sequential) = (0, 0);
         for text in &inputs {
-            let expected = read(text, usize::MAX);
+            let expected = read(text, None, usize::MAX);
             for region_bytes in [1 << 10, 5000, 1 << 16] {
-                assert_eq!(read(text, region_bytes), expected, "regions of {region_bytes} bytes");
+                assert_eq!(read(text, None, region_bytes), expected, "regions of {region_bytes} bytes");
                 let file: Arc<str> = Arc::from("t.log");
                 match ingest::<Collected>(&file, text, 0, &(), None, 2, &|_, _| {}, region_bytes) {
                     Some(_) => parallel += 1,
                     None => sequential += 1,
                 }
+            }
+        }
+        // With a format forced (`--input-format`), too.
+        for only in [Format::PythonJson, Format::RustText, Format::NodeConsole, Format::GoJson] {
+            for text in &inputs[inputs.len() - 5..] {
+                assert_eq!(read(text, Some(only), 1 << 10), read(text, Some(only), usize::MAX), "{only}");
             }
         }
         // Both paths were taken: Python, OTLP and Go inputs in regions, the rest sent back.
