@@ -5,8 +5,9 @@
 //! numbers or decimal strings, enums as integers or names, hex ids in either case, every field
 //! optional. Pure functions from one line to model records.
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
+use super::skim::{Members, Tree, member};
 use super::{ParseErrorKind, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
@@ -41,51 +42,51 @@ fn invalid(msg: impl Into<String>) -> RecordError {
     ParseErrorKind::Invalid(msg.into()).into()
 }
 
+/// An object, as read (see [`Tree`]).
+type Obj<'a> = Members<'a>;
+
 /// `obj[camel]`, else `obj[snake]`.
-fn get<'a>(obj: &'a Map<String, Json>, camel: &str, snake: &str) -> Option<&'a Json> {
-    obj.get(camel).or_else(|| obj.get(snake))
+fn get<'t, 'a>(obj: &'t Obj<'a>, camel: &str, snake: &str) -> Option<&'t Tree<'a>> {
+    member(obj, camel).or_else(|| member(obj, snake))
 }
 
-fn array<'a>(obj: &'a Map<String, Json>, camel: &str, snake: &str) -> &'a [Json] {
-    get(obj, camel, snake).and_then(Json::as_array).map_or(&[], Vec::as_slice)
+fn array<'t, 'a>(obj: &'t Obj<'a>, camel: &str, snake: &str) -> &'t [Tree<'a>] {
+    get(obj, camel, snake).and_then(Tree::as_array).unwrap_or(&[])
 }
 
-fn objects<'a>(obj: &'a Map<String, Json>, camel: &str, snake: &str) -> impl Iterator<Item = &'a Map<String, Json>> {
-    array(obj, camel, snake).iter().filter_map(Json::as_object)
+fn objects<'t, 'a>(obj: &'t Obj<'a>, camel: &str, snake: &str) -> impl Iterator<Item = &'t Obj<'a>> {
+    array(obj, camel, snake).iter().filter_map(Tree::as_object)
 }
 
-fn string<'a>(obj: &'a Map<String, Json>, camel: &str, snake: &str) -> Option<&'a str> {
-    get(obj, camel, snake).and_then(Json::as_str)
+fn string<'t>(obj: &'t Obj<'_>, camel: &str, snake: &str) -> Option<&'t str> {
+    get(obj, camel, snake).and_then(Tree::as_str)
 }
 
 /// An int64/uint64 written as a number or a decimal string.
-fn int(v: Option<&Json>) -> Option<i64> {
+fn int(v: Option<&Tree>) -> Option<i64> {
     match v? {
-        Json::Number(n) => n.as_i64().or_else(|| n.as_u64().and_then(|u| i64::try_from(u).ok())),
-        Json::String(s) => s.parse().ok(),
-        _ => None,
+        Tree::Str(s) => s.parse().ok(),
+        n => n.as_number().and_then(|n| n.as_i64().or_else(|| n.as_u64().and_then(|u| i64::try_from(u).ok()))),
     }
 }
 
-fn uint(v: Option<&Json>) -> Option<u64> {
+fn uint(v: Option<&Tree>) -> Option<u64> {
     match v? {
-        Json::Number(n) => n.as_u64(),
-        Json::String(s) => s.parse().ok(),
-        _ => None,
+        Tree::Str(s) => s.parse().ok(),
+        n => n.as_number()?.as_u64(),
     }
 }
 
 /// A double written as a number or as `"NaN"`, `"Infinity"`, `"-Infinity"`.
-fn double(v: Option<&Json>) -> Option<f64> {
+fn double(v: Option<&Tree>) -> Option<f64> {
     match v? {
-        Json::Number(n) => n.as_f64(),
-        Json::String(s) => match s.as_str() {
+        Tree::Str(s) => match &**s {
             "NaN" => Some(f64::NAN),
             "Infinity" => Some(f64::INFINITY),
             "-Infinity" => Some(f64::NEG_INFINITY),
             other => other.parse().ok(),
         },
-        _ => None,
+        n => n.as_number()?.as_f64(),
     }
 }
 
@@ -98,27 +99,27 @@ fn hex64(v: Option<&str>) -> Option<u64> {
 }
 
 /// An OTLP `AnyValue`.
-fn any_value(v: &Json) -> Value {
+fn any_value(v: &Tree) -> Value {
     let Some(o) = v.as_object() else { return Value::Empty };
     if let Some(s) = string(o, "stringValue", "string_value") {
         return Value::Str(s.to_string());
     }
-    if let Some(b) = get(o, "boolValue", "bool_value").and_then(Json::as_bool) {
+    if let Some(b) = get(o, "boolValue", "bool_value").and_then(Tree::as_bool) {
         return Value::Bool(b);
     }
     if let Some(i) = get(o, "intValue", "int_value") {
         return match int(Some(i)) {
             Some(i) => Value::Int(i),
-            None => Value::BigInt(i.to_string().trim_matches('"').to_string()),
+            None => Value::BigInt(i.to_json().to_string().trim_matches('"').to_string()),
         };
     }
     if let Some(d) = get(o, "doubleValue", "double_value") {
         return double(Some(d)).map_or(Value::Empty, Value::Double);
     }
-    if let Some(a) = get(o, "arrayValue", "array_value").and_then(Json::as_object) {
+    if let Some(a) = get(o, "arrayValue", "array_value").and_then(Tree::as_object) {
         return Value::Array(array(a, "values", "values").iter().map(any_value).collect());
     }
-    if let Some(kv) = get(o, "kvlistValue", "kvlist_value").and_then(Json::as_object) {
+    if let Some(kv) = get(o, "kvlistValue", "kvlist_value").and_then(Tree::as_object) {
         return Value::Map(attributes(kv, "values"));
     }
     if let Some(b) = string(o, "bytesValue", "bytes_value") {
@@ -127,33 +128,47 @@ fn any_value(v: &Json) -> Value {
     Value::Empty
 }
 
-fn attributes(obj: &Map<String, Json>, key: &str) -> Attributes {
+fn attributes(obj: &Obj, key: &str) -> Attributes {
     objects(obj, key, key)
-        .filter_map(|kv| Some((kv.get("key")?.as_str()?.to_string(), kv.get("value").map_or(Value::Empty, any_value))))
+        .filter_map(|kv| {
+            Some((member(kv, "key")?.as_str()?.to_string(), member(kv, "value").map_or(Value::Empty, any_value)))
+        })
         .collect()
 }
 
-fn resource(obj: &Map<String, Json>, resources: &mut Resources) -> std::sync::Arc<Resource> {
-    let attrs = get(obj, "resource", "resource").and_then(Json::as_object).map(|r| attributes(r, "attributes"));
+fn resource(obj: &Obj, resources: &mut Resources) -> std::sync::Arc<Resource> {
+    let attrs = get(obj, "resource", "resource").and_then(Tree::as_object).map(|r| attributes(r, "attributes"));
     resources.intern(Resource { attributes: attrs.unwrap_or_default() })
 }
 
-fn scope_name(obj: &Map<String, Json>) -> Option<String> {
+fn scope_name(obj: &Obj) -> Option<String> {
     let scope = get(obj, "scope", "scope").or_else(|| get(obj, "instrumentationLibrary", "instrumentation_library"))?;
     scope.get("name")?.as_str().map(str::to_string)
 }
 
 /// An enum written as an integer or as its proto name (`SPAN_KIND_SERVER`).
-fn enum_value(v: Option<&Json>, names: &[&str]) -> Option<i64> {
+fn enum_value(v: Option<&Tree>, names: &[&str]) -> Option<i64> {
     match v? {
-        Json::String(s) => names.iter().position(|n| n == s).map(|i| i as i64).or_else(|| s.parse().ok()),
+        Tree::Str(s) => names.iter().position(|n| n == s).map(|i| i as i64).or_else(|| s.parse().ok()),
         other => int(Some(other)),
     }
 }
 
 /// Parses one line.
 pub fn parse_document(line: &str, resources: &mut Resources) -> Result<Batch, RecordError> {
-    let doc: Json = serde_json::from_str(line).map_err(|e| invalid(format!("invalid OTLP JSON: {e}")))?;
+    read(line, resources, true)
+}
+
+/// [`parse_document`], the skimmer first (`fast`) or serde_json alone (what tests compare with).
+fn read(line: &str, resources: &mut Resources, fast: bool) -> Result<Batch, RecordError> {
+    // The skimmer reads the plain document; serde_json what it will not (and words the error).
+    let doc = match fast.then(|| Tree::read(line)) {
+        Some(Ok(doc)) => doc,
+        _ => {
+            let doc: Json = serde_json::from_str(line).map_err(|e| invalid(format!("invalid OTLP JSON: {e}")))?;
+            Tree::from_json(doc)
+        }
+    };
     let doc = doc.as_object().ok_or_else(|| invalid("OTLP JSON document is not an object"))?;
     if get(doc, "resourceSpans", "resource_spans").is_some() {
         return spans(doc, resources).map(Batch::Spans);
@@ -174,7 +189,7 @@ const KINDS: &[&str] = &[
 ];
 const STATUS: &[&str] = &["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
 
-fn spans(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<Span>, RecordError> {
+fn spans(doc: &Obj, resources: &mut Resources) -> Result<Vec<Span>, RecordError> {
     let mut out = Vec::new();
     for rs in objects(doc, "resourceSpans", "resource_spans") {
         let res = resource(rs, resources);
@@ -199,8 +214,8 @@ fn spans(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<Span>
                     5 => SpanKind::Consumer,
                     _ => SpanKind::Unspecified,
                 };
-                let status = get(s, "status", "status").and_then(Json::as_object);
-                let code = status.and_then(|st| enum_value(st.get("code"), STATUS)).unwrap_or(0);
+                let status = get(s, "status", "status").and_then(Tree::as_object);
+                let code = status.and_then(|st| enum_value(member(st, "code"), STATUS)).unwrap_or(0);
                 let events = objects(s, "events", "events")
                     .map(|e| Event {
                         name: string(e, "name", "name").unwrap_or_default().to_string(),
@@ -232,7 +247,7 @@ fn spans(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<Span>
                         _ => StatusCode::Unset,
                     },
                     status_message: status
-                        .and_then(|st| st.get("message")?.as_str())
+                        .and_then(|st| member(st, "message")?.as_str())
                         .filter(|m| !m.is_empty())
                         .map(str::to_string),
                     attributes: attributes(s, "attributes"),
@@ -248,7 +263,7 @@ fn spans(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<Span>
     Ok(out)
 }
 
-fn logs(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<LogRecord>, RecordError> {
+fn logs(doc: &Obj, resources: &mut Resources) -> Result<Vec<LogRecord>, RecordError> {
     let mut out = Vec::new();
     for rl in objects(doc, "resourceLogs", "resource_logs") {
         let res = resource(rl, resources);
@@ -261,7 +276,7 @@ fn logs(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<LogRec
             for l in objects(sl, "logRecords", "log_records") {
                 let severity = get(l, "severityNumber", "severity_number");
                 let severity_number = match severity {
-                    Some(Json::String(s)) if s.starts_with("SEVERITY_NUMBER_") => severity_from_name(s),
+                    Some(Tree::Str(s)) if s.starts_with("SEVERITY_NUMBER_") => severity_from_name(s),
                     other => int(other).and_then(|n| u8::try_from(n).ok()),
                 };
                 out.push(LogRecord {
@@ -289,7 +304,7 @@ fn severity_from_name(s: &str) -> Option<u8> {
     crate::model::severity_number(s.strip_prefix("SEVERITY_NUMBER_")?)
 }
 
-fn metrics(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<MetricPoint>, RecordError> {
+fn metrics(doc: &Obj, resources: &mut Resources) -> Result<Vec<MetricPoint>, RecordError> {
     let mut out = Vec::new();
     for rm in objects(doc, "resourceMetrics", "resource_metrics") {
         let res = resource(rm, resources);
@@ -311,9 +326,9 @@ fn metrics(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<Met
                     ("summary", MetricKind::Summary),
                 ]
                 .iter()
-                .find_map(|(k, kind)| Some((m.get(*k)?.as_object()?, *kind)))
+                .find_map(|(k, kind)| Some((member(m, k)?.as_object()?, *kind)))
                 .ok_or_else(|| invalid(format!("metric {name:?} has no gauge, sum, histogram or summary")))?;
-                let kind = match (base_kind, get(data, "isMonotonic", "is_monotonic").and_then(Json::as_bool)) {
+                let kind = match (base_kind, get(data, "isMonotonic", "is_monotonic").and_then(Tree::as_bool)) {
                     (MetricKind::Counter, Some(false) | None) => MetricKind::UpDownCounter,
                     (k, _) => k,
                 };
@@ -352,32 +367,31 @@ fn metrics(doc: &Map<String, Json>, resources: &mut Resources) -> Result<Vec<Met
     Ok(out)
 }
 
-fn point_value(kind: MetricKind, p: &Map<String, Json>) -> Option<PointValue> {
-    let counts = |o: &Map<String, Json>, c: &str, s: &str| -> Vec<u64> {
-        array(o, c, s).iter().filter_map(|v| uint(Some(v))).collect()
-    };
+fn point_value(kind: MetricKind, p: &Obj) -> Option<PointValue> {
+    let counts =
+        |o: &Obj, c: &str, s: &str| -> Vec<u64> { array(o, c, s).iter().filter_map(|v| uint(Some(v))).collect() };
     Some(match kind {
         MetricKind::Histogram => PointValue::Histogram {
-            count: uint(p.get("count")).unwrap_or(0),
-            sum: double(p.get("sum")),
-            min: double(p.get("min")),
-            max: double(p.get("max")),
+            count: uint(member(p, "count")).unwrap_or(0),
+            sum: double(member(p, "sum")),
+            min: double(member(p, "min")),
+            max: double(member(p, "max")),
             bounds: array(p, "explicitBounds", "explicit_bounds").iter().filter_map(|v| double(Some(v))).collect(),
             counts: counts(p, "bucketCounts", "bucket_counts"),
         },
         MetricKind::ExponentialHistogram => {
-            let side = |k: &str| p.get(k).and_then(Json::as_object);
+            let side = |k: &str| member(p, k).and_then(Tree::as_object);
             let (pos, neg) = (side("positive"), side("negative"));
             PointValue::ExponentialHistogram {
-                count: uint(p.get("count")).unwrap_or(0),
-                sum: double(p.get("sum")),
-                min: double(p.get("min")),
-                max: double(p.get("max")),
-                scale: int(p.get("scale")).unwrap_or(0) as i32,
+                count: uint(member(p, "count")).unwrap_or(0),
+                sum: double(member(p, "sum")),
+                min: double(member(p, "min")),
+                max: double(member(p, "max")),
+                scale: int(member(p, "scale")).unwrap_or(0) as i32,
                 zero_count: uint(get(p, "zeroCount", "zero_count")).unwrap_or(0),
-                positive_offset: pos.and_then(|b| int(b.get("offset"))).unwrap_or(0) as i32,
+                positive_offset: pos.and_then(|b| int(member(b, "offset"))).unwrap_or(0) as i32,
                 positive: pos.map(|b| counts(b, "bucketCounts", "bucket_counts")).unwrap_or_default(),
-                negative_offset: neg.and_then(|b| int(b.get("offset"))).unwrap_or(0) as i32,
+                negative_offset: neg.and_then(|b| int(member(b, "offset"))).unwrap_or(0) as i32,
                 negative: neg.map(|b| counts(b, "bucketCounts", "bucket_counts")).unwrap_or_default(),
             }
         }
@@ -385,7 +399,7 @@ fn point_value(kind: MetricKind, p: &Map<String, Json>) -> Option<PointValue> {
             (Some(i), _) => PointValue::Int(int(Some(i))?),
             (None, Some(d)) => PointValue::Double(double(Some(d))?),
             // A summary's quantiles are not modelled yet: keep its sum.
-            (None, None) if kind == MetricKind::Summary => PointValue::Double(double(p.get("sum"))?),
+            (None, None) if kind == MetricKind::Summary => PointValue::Double(double(member(p, "sum"))?),
             (None, None) => return None,
         },
     })
@@ -410,6 +424,42 @@ mod tests {
         assert_eq!(s.attributes, [("http.status_code".to_string(), Value::Int(500))]);
         assert_eq!(s.resource.service_name(), Some("svc"));
         assert_eq!(s.parent_span_id, None);
+    }
+
+    /// Every sample document, in the JS and the Collector flavours, and damaged copies (a byte
+    /// changed for quotes, escapes, numbers, literals, brackets, at many places): the skimmer's
+    /// tree gives exactly what serde_json's gives, records and errors alike.
+    #[test]
+    fn the_fast_reader_agrees_with_serde_json_on_every_flavour_and_damaged_copies() {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let mut lines = Vec::new();
+        for f in ["js-otlp-http-json_traces", "js-otlp-http-json_metrics", "js-otlp-http-json_logs"] {
+            let text = std::fs::read_to_string(format!("{dir}/../../shared/samples/otlp-json/{f}.jsonl")).unwrap();
+            lines.extend(text.lines().map(String::from));
+        }
+        let flavour = std::fs::read_to_string(format!("{dir}/tests/fixtures/otlp-collector-flavour.jsonl")).unwrap();
+        lines.extend(flavour.lines().map(String::from));
+        let edits = ["", "\"", "\\", "0", "-1", "1.5", "null", "true", "{}", "[]", ",", "\"12\"", "\u{e9}", "\\u00e9"];
+        let (mut compared, mut fast) = (0, 0);
+        for line in &lines {
+            let mut variants = vec![line.clone()];
+            for at in (0..line.len()).step_by(line.len() / 60 + 1).filter(|&at| line.is_char_boundary(at + 1)) {
+                for edit in edits {
+                    let mut v = line.clone();
+                    v.replace_range(at..at + 1, edit);
+                    variants.push(v);
+                }
+            }
+            for v in &variants {
+                let quick = read(v, &mut Resources::default(), true);
+                let slow = read(v, &mut Resources::default(), false);
+                assert_eq!(format!("{quick:?}"), format!("{slow:?}"), "{v}");
+                compared += 1;
+                fast += usize::from(Tree::read(v).is_ok());
+            }
+            assert!(Tree::read(line).is_ok(), "an intact document goes the fast way: {line}");
+        }
+        assert!(lines.len() >= 15 && compared > 5_000 && fast > 1_000, "{compared} compared, {fast} read fast");
     }
 
     #[test]

@@ -11,6 +11,10 @@
 
 use std::borrow::Cow;
 
+mod tree;
+
+pub use tree::{Members, Tree, member};
+
 /// Not what the fast path reads; the record goes to serde_json instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bad;
