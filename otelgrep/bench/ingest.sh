@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Ingest speed: builds a 1 GB Python capture (copies of samples/python-flask/*.log) and a 1 GB Rust
-# capture (copies of samples/todo/*.log), then reports side by side, warm cache, best of 5 (this machine's timings vary by a tenth):
+# Ingest speed: builds a 1 GB Python capture (copies of samples/python-flask/*.log), a 1 GB Rust
+# capture (copies of samples/todo/*.log) and 1 GB of OTLP JSON lines (samples/otlp-json/), then
+# reports side by side, warm cache, best of 5 (this machine's timings vary by a tenth):
 # `otelgrep summary` (release build), `grep -c` on the same file, and `cat > /dev/null`, in MB/s,
 # plus otelgrep's peak RSS; then `otelgrep latency --by url` on the same file and its time as a
 # ratio of `summary`'s (a query parses attributes, summary does not). Usage: otelgrep/bench/ingest.sh [SIZE_MB]   (default 1000)
@@ -25,6 +26,7 @@ make() {
 }
 make "$work/python.log" samples/python-flask/flask-default.log samples/python-flask/flask-merged-stderr.log
 make "$work/rust.log" samples/todo/todo-default.log samples/todo/todo-http.log samples/todo/todo-http-dup.log
+make "$work/otlp.log" samples/otlp-json/*.jsonl
 
 # best SECONDS of five runs of a command (output discarded)
 best() {
@@ -42,11 +44,12 @@ best() {
 
 printf '%-8s %8s  %22s  %22s  %22s  %12s  %28s\n' capture MB "otelgrep summary" "grep -c" "cat > /dev/null" \
   "otelgrep RSS" "latency --by url (vs summary)"
-for kind in python rust; do
+for kind in python rust otlp; do
   f="$work/$kind.log"
   mb=$(echo "$(stat -c %s "$f") / 1000000" | bc -l)
   pattern='"trace_id"'
   [ "$kind" = rust ] && pattern='TraceId      :'
+  [ "$kind" = otlp ] && pattern='"traceId"'
   cat "$f" > /dev/null # warm the page cache
   t_og=$(best "$bin" summary --format json "$f")
   t_grep=$(best grep -c "$pattern" "$f")
