@@ -297,7 +297,20 @@ impl<'a> Skim<'a> {
 
     /// An object: `field` is called with each key (which must hold no escapes, so that it means
     /// what it says) and must read or skip its value.
-    pub fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Skimmed<()>) -> Skimmed<()> {
+    pub fn object(&mut self, field: impl FnMut(&mut Self, &'a str) -> Skimmed<()>) -> Skimmed<()> {
+        let plain_key = |s: &mut Self| match s.string_body()? {
+            (key, false) => Ok(key),
+            _ => Err(Bad),
+        };
+        self.object_with(plain_key, field)
+    }
+
+    /// An object, each key read by `key` and its value by `field`.
+    fn object_with<K>(
+        &mut self,
+        mut key: impl FnMut(&mut Self) -> Skimmed<K>,
+        mut field: impl FnMut(&mut Self, K) -> Skimmed<()>,
+    ) -> Skimmed<()> {
         self.ws();
         if self.peek() != b'{' {
             return Err(Bad);
@@ -309,16 +322,13 @@ impl<'a> Skim<'a> {
             return Ok(());
         }
         loop {
-            let key = match self.string_body()? {
-                (key, false) => key,
-                _ => return Err(Bad),
-            };
+            let k = key(self)?;
             self.ws();
             if self.peek() != b':' {
                 return Err(Bad);
             }
             self.i += 1;
-            field(self, key)?;
+            field(self, k)?;
             self.ws();
             match self.peek() {
                 b',' => {

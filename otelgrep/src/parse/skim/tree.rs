@@ -127,34 +127,13 @@ impl<'a> Skim<'a> {
 
     /// An object's members, keys unescaped (unlike [`Skim::object`], which wants plain keys).
     fn members(&mut self, depth: u32) -> Skimmed<Vec<(Cow<'a, str>, Tree<'a>)>> {
-        self.i += 1;
-        self.ws();
         let mut out = Vec::new();
-        if self.peek() == b'}' {
-            self.i += 1;
-            return Ok(out);
-        }
-        loop {
-            let key = self.str()?;
-            self.ws();
-            if self.peek() != b':' {
-                return Err(Bad);
-            }
-            self.i += 1;
-            out.push((key, self.tree(depth + 1)?));
-            self.ws();
-            match self.peek() {
-                b',' => {
-                    self.i += 1;
-                    self.ws();
-                }
-                b'}' => {
-                    self.i += 1;
-                    return Ok(out);
-                }
-                _ => return Err(Bad),
-            }
-        }
+        self.object_with(Skim::str, |s, key| {
+            let value = s.tree(depth + 1)?;
+            out.push((key, value));
+            Ok(())
+        })?;
+        Ok(out)
     }
 }
 
