@@ -2,10 +2,18 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Exit codes, stated once for --help and the README.
-pub const EXIT_CODES: &str = "Exit codes: 0 when every record was read; 1 when some records could not be read \
+/// The exit codes' text, stated once: a macro, so that the help texts that end with it can be
+/// built with `concat!`.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes: 0 when every record was read; 1 when some records could not be read \
 (the result is still printed, and stderr names each bad record as FILE:LINE: reason); 2 on an error \
-(a missing or unreadable file, bad arguments, or any bad record with --strict).";
+(a missing or unreadable file, bad arguments, or any bad record with --strict)."
+    };
+}
+
+/// Exit codes, for --help and the README.
+pub const EXIT_CODES: &str = exit_codes!();
 
 /// Query OpenTelemetry console-exporter captures (`app | tee output.log`).
 #[derive(Debug, Parser)]
@@ -71,15 +79,16 @@ pub enum Command {
     Metrics(MetricsArgs),
 }
 
-const LOGS_HELP: &str = "--where, --since, --until and --service apply as for spans: --where tests the request
+const LOGS_HELP: &str = concat!(
+    "--where, --since, --until and --service apply as for spans: --where tests the request
 (the entry span of the record's trace), so `--where 'status>=500'` lists what failed requests
 logged; records without a request never pass a --where comparison.
 
-Exit codes: 0 when every record was read; 1 when some records could not be read (the result is
-still printed, and stderr names each bad record as FILE:LINE: reason); 2 on an error (a missing or
-unreadable file, bad arguments, or any bad record with --strict).";
+",
+    exit_codes!()
+);
 
-const METRICS_HELP: &str =
+const METRICS_HELP: &str = concat!(
     "Cumulative counters become deltas between consecutive exports of a series; a value lower than
 the one before, or a new start time, is a reset (a new process): the delta is then the new value,
 never negative. Delta exports are taken as they are. Histogram percentiles are estimated from the
@@ -89,9 +98,9 @@ The first positional argument is a metric NAME when it is not an existing file. 
 to data points: --where to their attributes (`--where http.route=/add`), --since and --until to
 their time, --service to their resource.
 
-Exit codes: 0 when every record was read; 1 when some records could not be read (the result is
-still printed, and stderr names each bad record as FILE:LINE: reason); 2 on an error (a missing or
-unreadable file, bad arguments, or any bad record with --strict).";
+",
+    exit_codes!()
+);
 
 /// `otelgrep spans`.
 #[derive(Debug, Args)]
@@ -195,7 +204,8 @@ pub struct MetricsArgs {
     pub table: TableArgs,
 }
 
-const LATENCY_HELP: &str = "Examples:
+const LATENCY_HELP: &str = concat!(
+    "Examples:
   otelgrep latency --by url output.log
   otelgrep latency --by route,status --every 1m --format csv output.log
   otelgrep latency --by method --where 'status>=500' --since 10m output.log
@@ -205,9 +215,9 @@ count by the time the filtered requests cover (first start to last end), or by t
 with --every. The sparkline shows each group's median latency in 12 equal slices of that time,
 scaled from zero to the group's highest slice.
 
-Exit codes: 0 when every record was read; 1 when some records could not be read (the result is
-still printed, and stderr names each bad record as FILE:LINE: reason); 2 on an error (a missing or
-unreadable file, bad arguments, or any bad record with --strict).";
+",
+    exit_codes!()
+);
 
 /// `otelgrep latency`.
 #[derive(Debug, Args)]
