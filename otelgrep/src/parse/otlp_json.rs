@@ -5,6 +5,8 @@
 //! numbers or decimal strings, enums as integers or names, hex ids in either case, every field
 //! optional. Pure functions from one line to model records.
 
+use std::sync::Arc;
+
 use serde_json::Value as Json;
 
 use super::skim::{Members, Tree, member};
@@ -136,7 +138,7 @@ fn attributes(obj: &Obj, key: &str) -> Attributes {
         .collect()
 }
 
-fn resource(obj: &Obj, resources: &mut Resources) -> std::sync::Arc<Resource> {
+fn resource(obj: &Obj, resources: &mut Resources) -> Arc<Resource> {
     let attrs = get(obj, "resource", "resource").and_then(Tree::as_object).map(|r| attributes(r, "attributes"));
     resources.intern(Resource { attributes: attrs.unwrap_or_default() })
 }
@@ -189,113 +191,141 @@ const KINDS: &[&str] = &[
 ];
 const STATUS: &[&str] = &["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
 
-fn spans(doc: &Obj, resources: &mut Resources) -> Result<Vec<Span>, RecordError> {
-    let mut out = Vec::new();
-    for rs in objects(doc, "resourceSpans", "resource_spans") {
-        let res = resource(rs, resources);
-        let scopes = objects(rs, "scopeSpans", "scope_spans").chain(objects(
-            rs,
-            "instrumentationLibrarySpans",
-            "instrumentation_library_spans",
-        ));
-        for ss in scopes {
-            let scope = scope_name(ss);
-            for s in objects(ss, "spans", "spans") {
-                let name = string(s, "name", "name").unwrap_or_default().to_string();
-                let trace_id = hex128(string(s, "traceId", "trace_id"))
-                    .ok_or_else(|| invalid(format!("span {name:?} without a valid traceId")))?;
-                let span_id = hex64(string(s, "spanId", "span_id"))
-                    .ok_or_else(|| invalid(format!("span {name:?} without a valid spanId")))?;
-                let kind = match enum_value(get(s, "kind", "kind"), KINDS).unwrap_or(0) {
-                    1 => SpanKind::Internal,
-                    2 => SpanKind::Server,
-                    3 => SpanKind::Client,
-                    4 => SpanKind::Producer,
-                    5 => SpanKind::Consumer,
-                    _ => SpanKind::Unspecified,
-                };
-                let status = get(s, "status", "status").and_then(Tree::as_object);
-                let code = status.and_then(|st| enum_value(member(st, "code"), STATUS)).unwrap_or(0);
-                let events = objects(s, "events", "events")
-                    .map(|e| Event {
-                        name: string(e, "name", "name").unwrap_or_default().to_string(),
-                        time_ns: int(get(e, "timeUnixNano", "time_unix_nano")).unwrap_or(0),
-                        attributes: attributes(e, "attributes"),
-                    })
-                    .collect();
-                let links = objects(s, "links", "links")
-                    .filter_map(|l| {
-                        Some(Link {
-                            trace_id: hex128(string(l, "traceId", "trace_id"))?,
-                            span_id: hex64(string(l, "spanId", "span_id"))?,
-                            attributes: attributes(l, "attributes"),
-                        })
-                    })
-                    .collect();
-                out.push(Span {
-                    trace_id,
-                    span_id,
-                    parent_span_id: hex64(string(s, "parentSpanId", "parent_span_id")),
-                    kind,
-                    start_ns: int(get(s, "startTimeUnixNano", "start_time_unix_nano"))
-                        .ok_or_else(|| invalid(format!("span {name:?} without startTimeUnixNano")))?,
-                    end_ns: int(get(s, "endTimeUnixNano", "end_time_unix_nano"))
-                        .ok_or_else(|| invalid(format!("span {name:?} without endTimeUnixNano")))?,
-                    status: match code {
-                        1 => StatusCode::Ok,
-                        2 => StatusCode::Error,
-                        _ => StatusCode::Unset,
-                    },
-                    status_message: status
-                        .and_then(|st| member(st, "message")?.as_str())
-                        .filter(|m| !m.is_empty())
-                        .map(str::to_string),
-                    attributes: attributes(s, "attributes"),
-                    events,
-                    links,
-                    resource: res.clone(),
-                    scope: scope.clone(),
-                    name,
-                });
+/// Where one signal's records sit in a document: resource groups, their scope groups (and the
+/// name SDKs before 1.0 gave those), the records; each as `[camelCase, snake_case]`.
+struct Nesting {
+    resources: [&'static str; 2],
+    scopes: [&'static str; 2],
+    old_scopes: [&'static str; 2],
+    records: [&'static str; 2],
+}
+
+/// Calls `record` with each record of a document, its resource and its scope's name, in order.
+fn each_record<'t, 'a>(
+    doc: &'t Obj<'a>,
+    n: &Nesting,
+    resources: &mut Resources,
+    mut record: impl FnMut(&'t Obj<'a>, &Arc<Resource>, &Option<String>) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
+    for group in objects(doc, n.resources[0], n.resources[1]) {
+        let res = resource(group, resources);
+        let scopes = objects(group, n.scopes[0], n.scopes[1]).chain(objects(group, n.old_scopes[0], n.old_scopes[1]));
+        for scope_group in scopes {
+            let scope = scope_name(scope_group);
+            for r in objects(scope_group, n.records[0], n.records[1]) {
+                record(r, &res, &scope)?;
             }
         }
     }
+    Ok(())
+}
+
+const SPANS: Nesting = Nesting {
+    resources: ["resourceSpans", "resource_spans"],
+    scopes: ["scopeSpans", "scope_spans"],
+    old_scopes: ["instrumentationLibrarySpans", "instrumentation_library_spans"],
+    records: ["spans", "spans"],
+};
+
+const LOGS: Nesting = Nesting {
+    resources: ["resourceLogs", "resource_logs"],
+    scopes: ["scopeLogs", "scope_logs"],
+    old_scopes: ["instrumentationLibraryLogs", "instrumentation_library_logs"],
+    records: ["logRecords", "log_records"],
+};
+
+const METRICS: Nesting = Nesting {
+    resources: ["resourceMetrics", "resource_metrics"],
+    scopes: ["scopeMetrics", "scope_metrics"],
+    old_scopes: ["instrumentationLibraryMetrics", "instrumentation_library_metrics"],
+    records: ["metrics", "metrics"],
+};
+
+fn spans(doc: &Obj, resources: &mut Resources) -> Result<Vec<Span>, RecordError> {
+    let mut out = Vec::new();
+    each_record(doc, &SPANS, resources, |s, res, scope| {
+        let name = string(s, "name", "name").unwrap_or_default().to_string();
+        let trace_id = hex128(string(s, "traceId", "trace_id"))
+            .ok_or_else(|| invalid(format!("span {name:?} without a valid traceId")))?;
+        let span_id = hex64(string(s, "spanId", "span_id"))
+            .ok_or_else(|| invalid(format!("span {name:?} without a valid spanId")))?;
+        let kind = match enum_value(get(s, "kind", "kind"), KINDS).unwrap_or(0) {
+            1 => SpanKind::Internal,
+            2 => SpanKind::Server,
+            3 => SpanKind::Client,
+            4 => SpanKind::Producer,
+            5 => SpanKind::Consumer,
+            _ => SpanKind::Unspecified,
+        };
+        let status = get(s, "status", "status").and_then(Tree::as_object);
+        let code = status.and_then(|st| enum_value(member(st, "code"), STATUS)).unwrap_or(0);
+        let events = objects(s, "events", "events")
+            .map(|e| Event {
+                name: string(e, "name", "name").unwrap_or_default().to_string(),
+                time_ns: int(get(e, "timeUnixNano", "time_unix_nano")).unwrap_or(0),
+                attributes: attributes(e, "attributes"),
+            })
+            .collect();
+        let links = objects(s, "links", "links")
+            .filter_map(|l| {
+                Some(Link {
+                    trace_id: hex128(string(l, "traceId", "trace_id"))?,
+                    span_id: hex64(string(l, "spanId", "span_id"))?,
+                    attributes: attributes(l, "attributes"),
+                })
+            })
+            .collect();
+        out.push(Span {
+            trace_id,
+            span_id,
+            parent_span_id: hex64(string(s, "parentSpanId", "parent_span_id")),
+            kind,
+            start_ns: int(get(s, "startTimeUnixNano", "start_time_unix_nano"))
+                .ok_or_else(|| invalid(format!("span {name:?} without startTimeUnixNano")))?,
+            end_ns: int(get(s, "endTimeUnixNano", "end_time_unix_nano"))
+                .ok_or_else(|| invalid(format!("span {name:?} without endTimeUnixNano")))?,
+            status: match code {
+                1 => StatusCode::Ok,
+                2 => StatusCode::Error,
+                _ => StatusCode::Unset,
+            },
+            status_message: status
+                .and_then(|st| member(st, "message")?.as_str())
+                .filter(|m| !m.is_empty())
+                .map(str::to_string),
+            attributes: attributes(s, "attributes"),
+            events,
+            links,
+            resource: res.clone(),
+            scope: scope.clone(),
+            name,
+        });
+        Ok(())
+    })?;
     Ok(out)
 }
 
 fn logs(doc: &Obj, resources: &mut Resources) -> Result<Vec<LogRecord>, RecordError> {
     let mut out = Vec::new();
-    for rl in objects(doc, "resourceLogs", "resource_logs") {
-        let res = resource(rl, resources);
-        let scopes = objects(rl, "scopeLogs", "scope_logs").chain(objects(
-            rl,
-            "instrumentationLibraryLogs",
-            "instrumentation_library_logs",
-        ));
-        for sl in scopes {
-            for l in objects(sl, "logRecords", "log_records") {
-                let severity = get(l, "severityNumber", "severity_number");
-                let severity_number = match severity {
-                    Some(Tree::Str(s)) if s.starts_with("SEVERITY_NUMBER_") => severity_from_name(s),
-                    other => int(other).and_then(|n| u8::try_from(n).ok()),
-                };
-                out.push(LogRecord {
-                    time_ns: int(get(l, "timeUnixNano", "time_unix_nano")).filter(|&t| t != 0),
-                    observed_time_ns: int(get(l, "observedTimeUnixNano", "observed_time_unix_nano"))
-                        .filter(|&t| t != 0),
-                    severity_number: severity_number.filter(|&n| n != 0),
-                    severity_text: string(l, "severityText", "severity_text")
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string),
-                    body: get(l, "body", "body").map_or(Value::Empty, any_value),
-                    attributes: attributes(l, "attributes"),
-                    trace_id: hex128(string(l, "traceId", "trace_id")),
-                    span_id: hex64(string(l, "spanId", "span_id")),
-                    resource: res.clone(),
-                });
-            }
-        }
-    }
+    each_record(doc, &LOGS, resources, |l, res, _| {
+        let severity = get(l, "severityNumber", "severity_number");
+        let severity_number = match severity {
+            Some(Tree::Str(s)) if s.starts_with("SEVERITY_NUMBER_") => severity_from_name(s),
+            other => int(other).and_then(|n| u8::try_from(n).ok()),
+        };
+        out.push(LogRecord {
+            time_ns: int(get(l, "timeUnixNano", "time_unix_nano")).filter(|&t| t != 0),
+            observed_time_ns: int(get(l, "observedTimeUnixNano", "observed_time_unix_nano")).filter(|&t| t != 0),
+            severity_number: severity_number.filter(|&n| n != 0),
+            severity_text: string(l, "severityText", "severity_text").filter(|s| !s.is_empty()).map(str::to_string),
+            body: get(l, "body", "body").map_or(Value::Empty, any_value),
+            attributes: attributes(l, "attributes"),
+            trace_id: hex128(string(l, "traceId", "trace_id")),
+            span_id: hex64(string(l, "spanId", "span_id")),
+            resource: res.clone(),
+        });
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -306,64 +336,54 @@ fn severity_from_name(s: &str) -> Option<u8> {
 
 fn metrics(doc: &Obj, resources: &mut Resources) -> Result<Vec<MetricPoint>, RecordError> {
     let mut out = Vec::new();
-    for rm in objects(doc, "resourceMetrics", "resource_metrics") {
-        let res = resource(rm, resources);
-        let scopes = objects(rm, "scopeMetrics", "scope_metrics").chain(objects(
-            rm,
-            "instrumentationLibraryMetrics",
-            "instrumentation_library_metrics",
-        ));
-        for sm in scopes {
-            let scope = scope_name(sm);
-            for m in objects(sm, "metrics", "metrics") {
-                let name = string(m, "name", "name").unwrap_or_default().to_string();
-                let (data, base_kind) = [
-                    ("gauge", MetricKind::Gauge),
-                    ("sum", MetricKind::Counter),
-                    ("histogram", MetricKind::Histogram),
-                    ("exponentialHistogram", MetricKind::ExponentialHistogram),
-                    ("exponential_histogram", MetricKind::ExponentialHistogram),
-                    ("summary", MetricKind::Summary),
-                ]
-                .iter()
-                .find_map(|(k, kind)| Some((member(m, k)?.as_object()?, *kind)))
-                .ok_or_else(|| invalid(format!("metric {name:?} has no gauge, sum, histogram or summary")))?;
-                let kind = match (base_kind, get(data, "isMonotonic", "is_monotonic").and_then(Tree::as_bool)) {
-                    (MetricKind::Counter, Some(false) | None) => MetricKind::UpDownCounter,
-                    (k, _) => k,
-                };
-                let temporality = match enum_value(
-                    get(data, "aggregationTemporality", "aggregation_temporality"),
-                    &[
-                        "AGGREGATION_TEMPORALITY_UNSPECIFIED",
-                        "AGGREGATION_TEMPORALITY_DELTA",
-                        "AGGREGATION_TEMPORALITY_CUMULATIVE",
-                    ],
-                ) {
-                    Some(1) => Some(Temporality::Delta),
-                    Some(2) => Some(Temporality::Cumulative),
-                    _ => None,
-                };
-                for p in objects(data, "dataPoints", "data_points") {
-                    let value = point_value(kind, p)
-                        .ok_or_else(|| invalid(format!("metric {name:?}: a data point without its value")))?;
-                    out.push(MetricPoint {
-                        name: name.clone(),
-                        unit: string(m, "unit", "unit").unwrap_or_default().to_string(),
-                        description: string(m, "description", "description").unwrap_or_default().to_string(),
-                        kind,
-                        temporality,
-                        start_ns: int(get(p, "startTimeUnixNano", "start_time_unix_nano")).filter(|&t| t != 0),
-                        time_ns: int(get(p, "timeUnixNano", "time_unix_nano")).unwrap_or(0),
-                        attributes: attributes(p, "attributes"),
-                        value,
-                        resource: res.clone(),
-                        scope: scope.clone(),
-                    });
-                }
-            }
+    each_record(doc, &METRICS, resources, |m, res, scope| {
+        let name = string(m, "name", "name").unwrap_or_default().to_string();
+        let (data, base_kind) = [
+            ("gauge", MetricKind::Gauge),
+            ("sum", MetricKind::Counter),
+            ("histogram", MetricKind::Histogram),
+            ("exponentialHistogram", MetricKind::ExponentialHistogram),
+            ("exponential_histogram", MetricKind::ExponentialHistogram),
+            ("summary", MetricKind::Summary),
+        ]
+        .iter()
+        .find_map(|(k, kind)| Some((member(m, k)?.as_object()?, *kind)))
+        .ok_or_else(|| invalid(format!("metric {name:?} has no gauge, sum, histogram or summary")))?;
+        let kind = match (base_kind, get(data, "isMonotonic", "is_monotonic").and_then(Tree::as_bool)) {
+            (MetricKind::Counter, Some(false) | None) => MetricKind::UpDownCounter,
+            (k, _) => k,
+        };
+        let temporality = match enum_value(
+            get(data, "aggregationTemporality", "aggregation_temporality"),
+            &[
+                "AGGREGATION_TEMPORALITY_UNSPECIFIED",
+                "AGGREGATION_TEMPORALITY_DELTA",
+                "AGGREGATION_TEMPORALITY_CUMULATIVE",
+            ],
+        ) {
+            Some(1) => Some(Temporality::Delta),
+            Some(2) => Some(Temporality::Cumulative),
+            _ => None,
+        };
+        for p in objects(data, "dataPoints", "data_points") {
+            let value = point_value(kind, p)
+                .ok_or_else(|| invalid(format!("metric {name:?}: a data point without its value")))?;
+            out.push(MetricPoint {
+                name: name.clone(),
+                unit: string(m, "unit", "unit").unwrap_or_default().to_string(),
+                description: string(m, "description", "description").unwrap_or_default().to_string(),
+                kind,
+                temporality,
+                start_ns: int(get(p, "startTimeUnixNano", "start_time_unix_nano")).filter(|&t| t != 0),
+                time_ns: int(get(p, "timeUnixNano", "time_unix_nano")).unwrap_or(0),
+                attributes: attributes(p, "attributes"),
+                value,
+                resource: res.clone(),
+                scope: scope.clone(),
+            });
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
