@@ -318,7 +318,7 @@ fn ingest_with<S: Sink>(
     if let Some(offset) = cut_at {
         return Err(not_utf8(name, body, offset, skipped));
     }
-    debug_assert!(merged.pending.is_empty(), "every batch index arrives once");
+    debug_assert!(!merged.order.waiting(), "every batch index arrives once");
     let (mut report, sink) = (merged.report, merged.sink);
     report.merge(framing);
     report.errors.sort_by_key(|e| e.line);
@@ -332,25 +332,50 @@ fn not_utf8(name: &str, body: &[u8], offset: usize, skipped: usize) -> anyhow::E
     anyhow::anyhow!("{name}:{line}: not UTF-8 text (byte offset {})", offset + skipped)
 }
 
-/// Batch results merged in index order: those that arrive early wait in `pending`.
-struct Merged<S> {
+/// Results that arrive in any order (from workers), handed on in index order: those that arrive
+/// early wait.
+struct InOrder<T> {
     next: usize,
-    pending: std::collections::BTreeMap<usize, (Report, S)>,
+    pending: std::collections::BTreeMap<usize, T>,
+}
+
+impl<T> InOrder<T> {
+    fn new() -> Self {
+        InOrder { next: 0, pending: Default::default() }
+    }
+
+    /// Takes result `index`; gives every result now due, in order.
+    fn add(&mut self, index: usize, item: T) -> impl Iterator<Item = T> + '_ {
+        self.pending.insert(index, item);
+        std::iter::from_fn(move || {
+            let item = self.pending.remove(&self.next)?;
+            self.next += 1;
+            Some(item)
+        })
+    }
+
+    /// Whether a result is still waiting for an earlier one.
+    fn waiting(&self) -> bool {
+        !self.pending.is_empty()
+    }
+}
+
+/// Batch results merged in index order.
+struct Merged<S> {
+    order: InOrder<(Report, S)>,
     report: Report,
     sink: S,
 }
 
 impl<S: Sink> Merged<S> {
     fn new(config: &S::Config) -> Self {
-        Merged { next: 0, pending: Default::default(), report: Report::default(), sink: S::new(config) }
+        Merged { order: InOrder::new(), report: Report::default(), sink: S::new(config) }
     }
 
     fn add(&mut self, index: usize, report: Report, sink: S) {
-        self.pending.insert(index, (report, sink));
-        while let Some((r, s)) = self.pending.remove(&self.next) {
+        for (r, s) in self.order.add(index, (report, sink)) {
             self.report.merge(r);
             self.sink.merge(s);
-            self.next += 1;
         }
     }
 }

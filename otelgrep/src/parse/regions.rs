@@ -10,11 +10,10 @@
 //! to the sequential path, which reads it as before. Results are merged in input order, each
 //! region's line numbers moved by the lines before it.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
-use super::{Format, Needs, RELEASE_STEP, Report, Resources, Sink, frame, parse_job};
+use super::{Format, InOrder, Needs, RELEASE_STEP, Report, Resources, Sink, frame, parse_job};
 
 /// Bytes per region: a few in flight stay a few megabytes, and handing one out costs nothing.
 pub(super) const REGION_BYTES: usize = 4 << 20;
@@ -81,12 +80,11 @@ pub(super) fn ingest<S: Sink>(
         drop(tx);
         // Merged in input order as they arrive, so that a sink that compacts on merge never
         // holds every region's result at once.
-        let mut pending = BTreeMap::new();
-        let (mut merged, mut report, mut sink) = (0, Report::default(), S::new(config));
+        let mut order = InOrder::new();
+        let (mut report, mut sink) = (Report::default(), S::new(config));
         let (mut lines_before, mut released) = (0u64, 0usize);
         for (i, done) in rx.iter() {
-            pending.insert(i, done);
-            while let Some(done) = pending.remove(&merged) {
+            for done in order.add(i, done) {
                 let Some(done) = done else {
                     give_up.store(true, Ordering::Relaxed);
                     return None;
@@ -100,7 +98,6 @@ pub(super) fn ingest<S: Sink>(
                 report.merge(r);
                 sink.merge(done.sink);
                 lines_before += done.lines;
-                merged += 1;
                 let safe = (skipped + done.end) & !4095;
                 if safe >= released + RELEASE_STEP {
                     release(released, safe - released);
@@ -109,7 +106,7 @@ pub(super) fn ingest<S: Sink>(
             }
         }
         // A worker that saw `give_up` may have stopped with a region taken and not sent.
-        if give_up.load(Ordering::Relaxed) || !pending.is_empty() {
+        if give_up.load(Ordering::Relaxed) || order.waiting() {
             return None;
         }
         report.errors.sort_by_key(|e| e.line);
