@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::skim::{Members, Tree, member};
+use super::skim::{Members, Reader, Tree, member};
 use super::{ParseErrorKind, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
@@ -158,19 +158,19 @@ fn enum_value(v: Option<&Tree>, names: &[&str]) -> Option<i64> {
 
 /// Parses one line.
 pub fn parse_document(line: &str, resources: &mut Resources) -> Result<Batch, RecordError> {
-    read(line, resources, true)
+    read(line, resources, Reader::Skim)
 }
 
-/// [`parse_document`], the skimmer first (`fast`) or serde_json alone (what tests compare with).
-fn read(line: &str, resources: &mut Resources, fast: bool) -> Result<Batch, RecordError> {
+fn read(line: &str, resources: &mut Resources, reader: Reader) -> Result<Batch, RecordError> {
     // The skimmer reads the plain document; serde_json what it will not (and words the error).
-    let doc = match fast.then(|| Tree::read(line)) {
-        Some(Ok(doc)) => doc,
-        _ => {
-            let doc: Json = serde_json::from_str(line).map_err(|e| invalid(format!("invalid OTLP JSON: {e}")))?;
-            Tree::from_json(doc)
-        }
-    };
+    let doc = reader.read(
+        || Tree::read(line),
+        || {
+            serde_json::from_str::<Json>(line)
+                .map(Tree::from_json)
+                .map_err(|e| invalid(format!("invalid OTLP JSON: {e}")))
+        },
+    )?;
     let doc = doc.as_object().ok_or_else(|| invalid("OTLP JSON document is not an object"))?;
     if get(doc, "resourceSpans", "resource_spans").is_some() {
         return spans(doc, resources).map(Batch::Spans);
@@ -471,8 +471,8 @@ mod tests {
                 }
             }
             for v in &variants {
-                let quick = read(v, &mut Resources::default(), true);
-                let slow = read(v, &mut Resources::default(), false);
+                let quick = read(v, &mut Resources::default(), Reader::Skim);
+                let slow = read(v, &mut Resources::default(), Reader::SerdeOnly);
                 assert_eq!(format!("{quick:?}"), format!("{slow:?}"), "{v}");
                 compared += 1;
                 fast += usize::from(Tree::read(v).is_ok());

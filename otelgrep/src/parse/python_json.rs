@@ -23,6 +23,7 @@ mod fast;
 
 use fast::{skim_attrs, skim_log, skim_metrics, skim_span};
 
+use super::skim::Reader;
 use super::time::parse_utc;
 use super::{Needs, ParseErrorKind, Record, RecordError, Resources};
 use crate::model::{
@@ -37,15 +38,6 @@ fn invalid(msg: impl Into<String>) -> ParseErrorKind {
 /// Parses one object, from its `{` line to its `}` line.
 pub fn parse_record(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Record, RecordError> {
     read(text, needs, resources, Reader::Skim)
-}
-
-/// Which reader takes a record first: the fast one ([`skim_span`], falling back to serde_json
-/// on anything unusual), or serde_json alone (what tests compare the fast one with).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reader {
-    Skim,
-    #[cfg_attr(not(test), allow(dead_code))]
-    SerdeOnly,
 }
 
 fn read(text: &str, needs: &Needs, resources: &mut Resources, reader: Reader) -> Result<Record, RecordError> {
@@ -135,24 +127,15 @@ fn parse_strict(text: &str, needs: &Needs, resources: &mut Resources, reader: Re
     let first_key = first_key(text);
     match first_key {
         Some("name") => {
-            let raw = match (reader == Reader::Skim).then(|| skim_span(text, needs, resources)) {
-                Some(Ok(raw)) => raw,
-                _ => from_json(text, "span")?,
-            };
+            let raw = reader.read(|| skim_span(text, needs, resources), || from_json(text, "span"))?;
             Ok(raw.into_span(needs, resources, reader).map(Record::Span)?)
         }
         Some("body") => {
-            let raw = match (reader == Reader::Skim).then(|| skim_log(text, resources)) {
-                Some(Ok(raw)) => raw,
-                _ => from_json(text, "log record")?,
-            };
+            let raw = reader.read(|| skim_log(text, resources), || from_json(text, "log record"))?;
             Ok(raw.into_log(needs.for_logs(), resources, reader).map(Record::Log)?)
         }
         Some("resource_metrics") => {
-            let raw = match (reader == Reader::Skim).then(|| skim_metrics(text)) {
-                Some(Ok(raw)) => raw,
-                _ => from_json(text, "metrics export")?,
-            };
+            let raw = reader.read(|| skim_metrics(text), || from_json(text, "metrics export"))?;
             Ok(raw.into_points(needs.for_metrics(), resources, reader).map(Record::Metrics)?)
         }
         Some(other) => Err(invalid(format!(
@@ -229,16 +212,15 @@ impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
 /// Attributes from their raw JSON (`{...}` or `null`).
 fn raw_attrs(raw: Option<Raw>, needs: &Needs, reader: Reader) -> Result<Attributes, ParseErrorKind> {
     let Some(Raw(r)) = raw else { return Ok(Vec::new()) };
-    if reader == Reader::Skim {
-        if let Ok(kept) = skim_attrs(r, needs) {
-            return Ok(kept);
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(r);
-    let kept = serde::de::DeserializeSeed::deserialize(Wanted(needs), &mut de)
-        .and_then(|kept| de.end().map(|()| kept))
-        .map_err(|e| invalid(format!("invalid attributes: {e}")))?;
-    Ok(kept)
+    reader.read(
+        || skim_attrs(r, needs),
+        || {
+            let mut de = serde_json::Deserializer::from_str(r);
+            serde::de::DeserializeSeed::deserialize(Wanted(needs), &mut de)
+                .and_then(|kept| de.end().map(|()| kept))
+                .map_err(|e| invalid(format!("invalid attributes: {e}")))
+        },
+    )
 }
 
 /// Reads an attributes object (or `null`) in the order it was written, building values only for

@@ -377,6 +377,25 @@ impl<'a> Skim<'a> {
     }
 }
 
+/// Which reader takes a text first: the skimmer, with serde_json on whatever it says [`Bad`] to,
+/// or serde_json alone (what tests hold the skimmer to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Skim,
+    #[cfg_attr(not(test), allow(dead_code))]
+    SerdeOnly,
+}
+
+impl Reader {
+    /// `fast`'s reading when this reader skims and it reads the text; `slow`'s otherwise.
+    pub fn read<T, E>(self, fast: impl FnOnce() -> Skimmed<T>, slow: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        match self {
+            Reader::Skim => fast().or_else(|Bad| slow()),
+            Reader::SerdeOnly => slow(),
+        }
+    }
+}
+
 /// Sets a field once: a second occurrence is [`Bad`] (serde's derive refuses duplicate fields).
 pub fn once<T>(slot: &mut Option<T>, value: T) -> Skimmed<()> {
     if slot.is_some() {
