@@ -45,9 +45,10 @@ pub fn line_kind(line: &str) -> Option<Kind> {
     }
 }
 
-/// Whether a brace-framed object is a pretty-printed Go record, and which: its first key.
-pub fn object_kind(text: &str) -> Option<Kind> {
-    let first = super::scan::second_line(text)?.trim_start();
+/// Whether a brace-framed object is a pretty-printed Go record, and which: its first key, on its
+/// second line.
+pub fn object_kind(second_line: &str) -> Option<Kind> {
+    let first = second_line.trim_start();
     if first.starts_with("\"Name\": ") {
         Some(Kind::Span)
     } else if first.starts_with("\"Resource\": ") {

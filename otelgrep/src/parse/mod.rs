@@ -451,11 +451,16 @@ fn frame<'a>(
                 }
             }
         }
+        // An object's second line holds its first key, which tells Python, Node and Go apart.
+        let second = match &piece {
+            scan::Piece::Object { text, .. } => scan::second_line(text),
+            _ => None,
+        };
         // Go's records are told by their first key: looked at once per piece.
         let go = match &piece {
             scan::Piece::Line { text, .. } if allow(Format::GoJson) => go_json::line_kind(text),
-            scan::Piece::Object { text, .. } if only.is_none() || only == Some(Format::GoJson) => {
-                go_json::object_kind(text)
+            scan::Piece::Object { .. } if only.is_none() || only == Some(Format::GoJson) => {
+                second.and_then(go_json::object_kind)
             }
             _ => None,
         };
@@ -489,11 +494,11 @@ fn frame<'a>(
             // Node's object literals are framed the same way; their keys are not quoted and they
             // indent by two spaces.
             (scan::Piece::Object { line, text }, _)
-                if only == Some(Format::NodeConsole) || (only.is_none() && is_node(text)) =>
+                if only == Some(Format::NodeConsole) || (only.is_none() && second.is_some_and(is_node)) =>
             {
                 stateful = true;
                 // One record per metric: consecutive metric records are one export.
-                node_metric = scan::second_line(text).is_some_and(|l| l.starts_with("  descriptor:"));
+                node_metric = second.is_some_and(|l| l.starts_with("  descriptor:"));
                 if node_metric && !previous_was_node_metric {
                     report.metric_exports += 1;
                 }
@@ -620,13 +625,11 @@ fn parse_job<S: Sink>(
     }
 }
 
-/// Whether a `{`-framed object is a Node literal: its second line is `  key:` (two spaces, an
+/// Whether a `{`-framed object is a Node literal, by its second line: `  key:` (two spaces, an
 /// unquoted or single-quoted key), where Python's is `    "key":`.
-fn is_node(text: &str) -> bool {
-    scan::second_line(text).is_some_and(|l| {
-        let b = l.as_bytes();
-        b.len() > 2 && b[0] == b' ' && b[1] == b' ' && (b[2].is_ascii_alphabetic() || b[2] == b'\'' || b[2] == b'_')
-    })
+fn is_node(second_line: &str) -> bool {
+    let b = second_line.as_bytes();
+    b.len() > 2 && b[0] == b' ' && b[1] == b' ' && (b[2].is_ascii_alphabetic() || b[2] == b'\'' || b[2] == b'_')
 }
 
 /// Interns resources: most formats repeat the full resource in every record or batch.

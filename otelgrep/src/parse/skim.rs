@@ -272,10 +272,7 @@ impl<'a> Skim<'a> {
 
     /// One value's text, checked.
     pub fn raw(&mut self) -> Skimmed<&'a str> {
-        self.ws();
-        let start = self.i;
-        self.value(0)?;
-        Ok(&self.text[start..self.i])
+        self.raw_with(Skim::skip).map(|(text, ())| text)
     }
 
     fn value(&mut self, depth: u32) -> Skimmed<()> {
