@@ -148,6 +148,14 @@ pub struct Span {
     pub scope: Option<String>,
 }
 
+impl Span {
+    /// Whether both times were given (0 is no time, as OTLP leaves it): spans without them are
+    /// counted, but have no duration.
+    pub fn timed(&self) -> bool {
+        self.start_ns != 0 && self.end_ns != 0
+    }
+}
+
 /// A log record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogRecord {

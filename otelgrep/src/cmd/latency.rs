@@ -58,6 +58,8 @@ pub struct Samples {
     pub durations: Durations,
     /// Per key: attribute the value came from (or `(none)`) → spans.
     pub sources: Vec<BTreeMap<&'static str, u64>>,
+    /// Requests without a start or end time: counted here, left out of the durations.
+    pub untimed: usize,
 }
 
 /// Keys whose values are paths or URLs, which `--template` collapses.
@@ -85,11 +87,16 @@ impl Sink for Samples {
             config: config.clone(),
             durations: Durations { keys: vec![Vec::new(); n], ..Durations::default() },
             sources: vec![BTreeMap::new(); n],
+            untimed: 0,
         }
     }
 
     fn span(&mut self, s: Span) {
         if !wanted(self.config.kind, &s) || !self.config.filter.span(&s) {
+            return;
+        }
+        if !s.timed() {
+            self.untimed += 1;
             return;
         }
         for (i, key) in self.config.keys.iter().enumerate() {
@@ -113,6 +120,7 @@ impl Sink for Samples {
         d.start_ns.extend(l.start_ns);
         d.end_ns.extend(l.end_ns);
         d.error.extend(l.error);
+        self.untimed += later.untimed;
         for (mine, theirs) in self.sources.iter_mut().zip(later.sources) {
             for (k, v) in theirs {
                 *mine.entry(k).or_default() += v;
@@ -150,6 +158,11 @@ pub fn run(args: &LatencyArgs, all: Samples, out: &mut dyn Write, err: &mut dyn 
     let query = LatencyQuery { percentiles: args.percentiles.clone(), every_ns, spark_slices };
     let result = frame::latency(&all.durations, &query)?;
     note_sources(args, &all.sources, err)?;
+    if all.untimed > 0 {
+        let n = all.untimed;
+        let s = if n == 1 { "" } else { "s" };
+        writeln!(err, "otelgrep: note: {n} request{s} without a start or end time left out (no duration to measure)")?;
+    }
     let key_names: Vec<&str> = args.by.iter().map(|k| k.trim()).collect();
     let mut columns: Vec<String> = key_names.iter().map(|k| k.to_string()).collect();
     if every_ns.is_some() {

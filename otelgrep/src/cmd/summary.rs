@@ -29,6 +29,10 @@ pub struct Tally {
 
 impl Tally {
     fn see(&mut self, t: i64) {
+        // 0 is no time (a span or point that was never given one).
+        if t == 0 {
+            return;
+        }
         self.range = Some(match self.range {
             None => (t, t),
             Some((lo, hi)) => (lo.min(t), hi.max(t)),

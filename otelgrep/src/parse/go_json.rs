@@ -170,7 +170,8 @@ pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Resul
         kind: ParseErrorKind::Invalid(format!("invalid Go span JSON: {e}")),
     })?;
     let (trace_id, span_id) = ids(&g.span_context);
-    let time = |t: &str| parse_utc(t).ok_or_else(|| invalid(format!("bad time {t:?}")));
+    // The zero time (`WithoutTimestamps`) is no time: 0, as OTLP leaves it.
+    let time = |t: &str| go_time(Some(t)).map(|t| t.unwrap_or(0));
     let resource = resources.intern(Resource { attributes: attrs(g.resource) });
     let (mut events, mut links) = (Vec::new(), Vec::new());
     if needs.events {

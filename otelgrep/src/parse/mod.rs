@@ -417,8 +417,10 @@ fn frame<'a>(
     let mut rust = rust_text::Framer::default();
     let mut collector = collector_debug::Framer::default();
     let mut previous_was_node_metric = false;
-    // Brace-framed objects are Python's or Node's; when neither may be read, every line is a line.
-    let mut pieces = if allow(Format::PythonJson) || allow(Format::NodeConsole) {
+    // Brace-framed objects are Python's, Node's, Go's or pretty-printed OTLP; when none of those
+    // may be read, every line is a line.
+    let objects = [Format::PythonJson, Format::NodeConsole, Format::GoJson, Format::OtlpJson];
+    let mut pieces = if objects.into_iter().any(allow) {
         scan::Pieces::Objects(scan::python_objects(text))
     } else {
         scan::Pieces::Lines(scan::lines(text))
@@ -464,7 +466,22 @@ fn frame<'a>(
             }
             _ => None,
         };
+        // Pretty-printed OTLP (a request over many lines, or a JSON array of them), told by its
+        // first key; Python's metrics exports share `resource_metrics` with OTLP's snake_case.
+        let otlp_object = match &piece {
+            scan::Piece::Object { text, .. } if text.starts_with('[') => Some(otlp_json::is_document(text)),
+            scan::Piece::Object { text, .. } if second.is_some_and(otlp_json::is_pretty_start) => {
+                Some(!python_json::is_metrics_export(text))
+            }
+            _ => None,
+        };
         match (piece, go) {
+            (scan::Piece::Line { line, text }, _)
+                if allow(Format::PythonJson) && text.starts_with("{\"") && python_json::is_compact_record(text) =>
+            {
+                rust.end_record();
+                push(Job::Python { line, text }, &mut batch, &mut batch_bytes);
+            }
             (scan::Piece::Line { line, text }, _) if allow(Format::OtlpJson) && otlp_json::is_document(text) => {
                 rust.end_record();
                 push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes);
@@ -491,6 +508,15 @@ fn frame<'a>(
                 line,
                 kind: ParseErrorKind::Truncated { what: "Python console record" },
             }),
+            (scan::Piece::Object { line, text }, _) if otlp_object == Some(true) && allow(Format::OtlpJson) => {
+                push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes)
+            }
+            // An array of no known shape, or an object of a format not read: foreign lines.
+            (scan::Piece::Object { text, .. }, _)
+                if otlp_object == Some(true) || (otlp_object == Some(false) && text.starts_with('[')) =>
+            {
+                report.foreign_lines += text.lines().count()
+            }
             // Node's object literals are framed the same way; their keys are not quoted and they
             // indent by two spaces.
             (scan::Piece::Object { line, text }, _)
@@ -511,9 +537,10 @@ fn frame<'a>(
             (scan::Piece::Object { line, text }, None) if only == Some(Format::GoJson) => {
                 push(Job::Go { line, text, kind: go_json::Kind::Span }, &mut batch, &mut batch_bytes)
             }
-            (scan::Piece::Object { line, text }, None) => {
+            (scan::Piece::Object { line, text }, None) if allow(Format::PythonJson) => {
                 push(Job::Python { line, text }, &mut batch, &mut batch_bytes)
             }
+            (scan::Piece::Object { text, .. }, _) => report.foreign_lines += text.lines().count(),
         }
         previous_was_node_metric = node_metric;
     }
@@ -572,6 +599,14 @@ fn parse_job<S: Sink>(
             (line, r.map(|()| Format::PythonJson))
         }
         Job::Node { line, text } => {
+            // Windows line endings: the literal grammar knows `\n` only.
+            let lf;
+            let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() {
+                lf = text.replace("\r\n", "\n");
+                lf.as_str()
+            } else {
+                text
+            };
             let r = node_console::parse_record(text, resources).map(|record| match record {
                 node_console::Record::Span(s) => sink.span(s),
                 node_console::Record::Log(l) => sink.log(l),
@@ -580,12 +615,14 @@ fn parse_job<S: Sink>(
             (line, r.map(|()| Format::NodeConsole))
         }
         Job::Otlp { line, text } => {
-            let r = otlp_json::parse_document(text, resources).map(|batch| match batch {
-                otlp_json::Batch::Spans(s) => s.into_iter().for_each(|s| sink.span(s)),
-                otlp_json::Batch::Logs(l) => l.into_iter().for_each(|l| sink.log(l)),
-                otlp_json::Batch::Metrics(p) => {
-                    report.metric_exports += 1;
-                    p.into_iter().for_each(|p| sink.point(p));
+            let r = otlp_json::parse_document(text, resources).map(|batch| {
+                report.metric_exports += batch.metric_exports;
+                batch.spans.into_iter().for_each(|s| sink.span(s));
+                batch.logs.into_iter().for_each(|l| sink.log(l));
+                batch.points.into_iter().for_each(|p| sink.point(p));
+                // The records that could not be read are named; the others of the document count.
+                for e in batch.errors {
+                    report.errors.push(ParseError { file: file.clone(), line: line + e.offset_lines, kind: e.kind });
                 }
             });
             (line, r.map(|()| Format::OtlpJson))

@@ -16,28 +16,42 @@ use crate::model::{
     Temporality, Value,
 };
 
-/// One document's records.
-#[derive(Debug)]
-pub enum Batch {
-    Spans(Vec<Span>),
-    Logs(Vec<LogRecord>),
-    Metrics(Vec<MetricPoint>),
+/// One document's records, and the records in it that could not be read (the others are kept).
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub spans: Vec<Span>,
+    pub logs: Vec<LogRecord>,
+    pub points: Vec<MetricPoint>,
+    /// Metrics export requests read (each is one export, however many points it holds).
+    pub metric_exports: usize,
+    pub errors: Vec<RecordError>,
 }
 
-/// Whether a line is an OTLP JSON document (cheap: looks at the first key only).
+/// The first keys of an export request, in both spellings.
+const FIRST_KEYS: [&str; 6] = [
+    "\"resourceSpans\"",
+    "\"resourceMetrics\"",
+    "\"resourceLogs\"",
+    "\"resource_spans\"",
+    "\"resource_metrics\"",
+    "\"resource_logs\"",
+];
+
+/// Whether a line is an OTLP JSON document (cheap: looks at the first key only): a request, or
+/// a JSON array of them.
 pub fn is_document(line: &str) -> bool {
     // Called on every line: documents start with `{"resource` at column 0.
-    line.starts_with("{\"resource")
-        && [
-            "{\"resourceSpans\"",
-            "{\"resourceMetrics\"",
-            "{\"resourceLogs\"",
-            "{\"resource_spans\"",
-            "{\"resource_metrics\"",
-            "{\"resource_logs\"",
-        ]
-        .iter()
-        .any(|p| line.starts_with(p))
+    let request = |r: &str| r.strip_prefix('{').is_some_and(|r| is_pretty_start(r));
+    match line.strip_prefix('[') {
+        Some(rest) => request(rest.trim_start()),
+        None => request(line),
+    }
+}
+
+/// Whether an object's second line (a pretty-printed one's first key) opens an export request.
+pub fn is_pretty_start(second_line: &str) -> bool {
+    let key = second_line.trim_start();
+    key.starts_with("\"resource") && FIRST_KEYS.iter().any(|k| key.starts_with(k))
 }
 
 fn invalid(msg: impl Into<String>) -> RecordError {
@@ -156,29 +170,99 @@ fn enum_value(v: Option<&Tree>, names: &[&str]) -> Option<i64> {
     }
 }
 
-/// Parses one line.
-pub fn parse_document(line: &str, resources: &mut Resources) -> Result<Batch, RecordError> {
-    read(line, resources, Reader::Skim)
+/// Parses one document: an export request, or a JSON array of them, on one line or many.
+pub fn parse_document(text: &str, resources: &mut Resources) -> Result<Batch, RecordError> {
+    read(text, resources, Reader::Skim)
 }
 
-fn read(line: &str, resources: &mut Resources, reader: Reader) -> Result<Batch, RecordError> {
+fn read(text: &str, resources: &mut Resources, reader: Reader) -> Result<Batch, RecordError> {
     // The skimmer reads the plain document; serde_json what it will not (and words the error).
     let doc = reader.read(
-        || Tree::read(line),
+        || Tree::read(text),
         || {
-            serde_json::from_str::<Json>(line)
+            serde_json::from_str::<Json>(text)
                 .map(Tree::from_json)
                 .map_err(|e| invalid(format!("invalid OTLP JSON: {e}")))
         },
     )?;
-    let doc = doc.as_object().ok_or_else(|| invalid("OTLP JSON document is not an object"))?;
+    let mut batch = Batch::default();
+    match &doc {
+        Tree::Array(requests) => {
+            for (i, r) in requests.iter().enumerate() {
+                let mut one = Batch::default();
+                let read = r
+                    .as_object()
+                    .ok_or_else(|| "not a JSON object".to_string())
+                    .and_then(|r| request(r, resources, &mut one));
+                if let Err(e) = read {
+                    one.errors.push(invalid(e));
+                }
+                for e in &mut one.errors {
+                    let ParseErrorKind::Invalid(msg) = &mut e.kind else { continue };
+                    *msg = format!("request {} of the array: {msg}", i + 1);
+                }
+                batch.append(one);
+            }
+        }
+        doc => {
+            let doc = doc.as_object().ok_or_else(|| invalid("OTLP JSON document is not an object"))?;
+            request(doc, resources, &mut batch).map_err(invalid)?;
+        }
+    }
+    Ok(batch)
+}
+
+impl Batch {
+    fn append(&mut self, mut later: Batch) {
+        self.spans.append(&mut later.spans);
+        self.logs.append(&mut later.logs);
+        self.points.append(&mut later.points);
+        self.metric_exports += later.metric_exports;
+        self.errors.append(&mut later.errors);
+    }
+}
+
+/// Reads one export request into `batch`; `Err` when it is none.
+fn request(doc: &Obj, resources: &mut Resources, batch: &mut Batch) -> Result<(), String> {
+    let mut known = false;
     if get(doc, "resourceSpans", "resource_spans").is_some() {
-        return spans(doc, resources).map(Batch::Spans);
+        spans(doc, resources, batch);
+        known = true;
     }
     if get(doc, "resourceLogs", "resource_logs").is_some() {
-        return logs(doc, resources).map(Batch::Logs);
+        logs(doc, resources, batch);
+        known = true;
     }
-    metrics(doc, resources).map(Batch::Metrics)
+    if get(doc, "resourceMetrics", "resource_metrics").is_some() {
+        metrics(doc, resources, batch);
+        batch.metric_exports += 1;
+        known = true;
+    }
+    if known {
+        Ok(())
+    } else {
+        Err("not an OTLP export request (no resourceSpans, resourceMetrics or resourceLogs)".into())
+    }
+}
+
+/// A trace or span id: `Ok(0)` when absent or empty (proto3's default), the id when it is
+/// `digits` hex digits (either case), why not otherwise.
+fn id(v: Option<&Tree>, digits: usize, what: &str) -> Result<u128, String> {
+    match v {
+        None | Some(Tree::Null) => Ok(0),
+        Some(Tree::Str(s)) if s.is_empty() => Ok(0),
+        Some(Tree::Str(s)) if s.len() == digits && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(u128::from_str_radix(s, 16).unwrap_or(0))
+        }
+        Some(Tree::Str(s)) => Err(format!("{what} {s:?} is not {digits} hex digits")),
+        Some(other) => Err(format!("{what} {} is not a string", other.to_json())),
+    }
+}
+
+/// The error for record `index` (0-based) of a request, with the record's name when it has one.
+fn record_error(what: &str, index: usize, name: &str, why: String) -> RecordError {
+    let name = if name.is_empty() { String::new() } else { format!(" ({name:?})") };
+    invalid(format!("{what} {} of the request{name}: {why}", index + 1))
 }
 
 const KINDS: &[&str] = &[
@@ -200,24 +284,26 @@ struct Nesting {
     records: [&'static str; 2],
 }
 
-/// Calls `record` with each record of a document, its resource and its scope's name, in order.
+/// Calls `record` with each record of a document (and its index among them), its resource and its
+/// scope's name, in order.
 fn each_record<'t, 'a>(
     doc: &'t Obj<'a>,
     n: &Nesting,
     resources: &mut Resources,
-    mut record: impl FnMut(&'t Obj<'a>, &Arc<Resource>, &Option<String>) -> Result<(), RecordError>,
-) -> Result<(), RecordError> {
+    mut record: impl FnMut(usize, &'t Obj<'a>, &Arc<Resource>, &Option<String>),
+) {
+    let mut index = 0;
     for group in objects(doc, n.resources[0], n.resources[1]) {
         let res = resource(group, resources);
         let scopes = objects(group, n.scopes[0], n.scopes[1]).chain(objects(group, n.old_scopes[0], n.old_scopes[1]));
         for scope_group in scopes {
             let scope = scope_name(scope_group);
             for r in objects(scope_group, n.records[0], n.records[1]) {
-                record(r, &res, &scope)?;
+                record(index, r, &res, &scope);
+                index += 1;
             }
         }
     }
-    Ok(())
 }
 
 const SPANS: Nesting = Nesting {
@@ -241,14 +327,18 @@ const METRICS: Nesting = Nesting {
     records: ["metrics", "metrics"],
 };
 
-fn spans(doc: &Obj, resources: &mut Resources) -> Result<Vec<Span>, RecordError> {
-    let mut out = Vec::new();
-    each_record(doc, &SPANS, resources, |s, res, scope| {
+fn spans(doc: &Obj, resources: &mut Resources, batch: &mut Batch) {
+    each_record(doc, &SPANS, resources, |index, s, res, scope| {
         let name = string(s, "name", "name").unwrap_or_default().to_string();
-        let trace_id = hex128(string(s, "traceId", "trace_id"))
-            .ok_or_else(|| invalid(format!("span {name:?} without a valid traceId")))?;
-        let span_id = hex64(string(s, "spanId", "span_id"))
-            .ok_or_else(|| invalid(format!("span {name:?} without a valid spanId")))?;
+        let ids = id(get(s, "traceId", "trace_id"), 32, "traceId").and_then(|t| {
+            let span = id(get(s, "spanId", "span_id"), 16, "spanId")?;
+            let parent = id(get(s, "parentSpanId", "parent_span_id"), 16, "parentSpanId")?;
+            Ok((t, span as u64, parent as u64))
+        });
+        let (trace_id, span_id, parent) = match ids {
+            Ok(ids) => ids,
+            Err(why) => return batch.errors.push(record_error("span", index, &name, why)),
+        };
         let kind = match enum_value(get(s, "kind", "kind"), KINDS).unwrap_or(0) {
             1 => SpanKind::Internal,
             2 => SpanKind::Server,
@@ -275,15 +365,14 @@ fn spans(doc: &Obj, resources: &mut Resources) -> Result<Vec<Span>, RecordError>
                 })
             })
             .collect();
-        out.push(Span {
+        batch.spans.push(Span {
             trace_id,
             span_id,
-            parent_span_id: hex64(string(s, "parentSpanId", "parent_span_id")),
+            parent_span_id: Some(parent).filter(|&p| p != 0),
             kind,
-            start_ns: int(get(s, "startTimeUnixNano", "start_time_unix_nano"))
-                .ok_or_else(|| invalid(format!("span {name:?} without startTimeUnixNano")))?,
-            end_ns: int(get(s, "endTimeUnixNano", "end_time_unix_nano"))
-                .ok_or_else(|| invalid(format!("span {name:?} without endTimeUnixNano")))?,
+            // No time is 0, as proto3 leaves it: the span is counted, and left out of durations.
+            start_ns: int(get(s, "startTimeUnixNano", "start_time_unix_nano")).unwrap_or(0),
+            end_ns: int(get(s, "endTimeUnixNano", "end_time_unix_nano")).unwrap_or(0),
             status: match code {
                 1 => StatusCode::Ok,
                 2 => StatusCode::Error,
@@ -300,33 +389,34 @@ fn spans(doc: &Obj, resources: &mut Resources) -> Result<Vec<Span>, RecordError>
             scope: scope.clone(),
             name,
         });
-        Ok(())
-    })?;
-    Ok(out)
+    });
 }
 
-fn logs(doc: &Obj, resources: &mut Resources) -> Result<Vec<LogRecord>, RecordError> {
-    let mut out = Vec::new();
-    each_record(doc, &LOGS, resources, |l, res, _| {
+fn logs(doc: &Obj, resources: &mut Resources, batch: &mut Batch) {
+    each_record(doc, &LOGS, resources, |index, l, res, _| {
+        let ids = id(get(l, "traceId", "trace_id"), 32, "traceId")
+            .and_then(|t| Ok((t, id(get(l, "spanId", "span_id"), 16, "spanId")? as u64)));
+        let (trace_id, span_id) = match ids {
+            Ok(ids) => ids,
+            Err(why) => return batch.errors.push(record_error("log record", index, "", why)),
+        };
         let severity = get(l, "severityNumber", "severity_number");
         let severity_number = match severity {
             Some(Tree::Str(s)) if s.starts_with("SEVERITY_NUMBER_") => severity_from_name(s),
             other => int(other).and_then(|n| u8::try_from(n).ok()),
         };
-        out.push(LogRecord {
+        batch.logs.push(LogRecord {
             time_ns: int(get(l, "timeUnixNano", "time_unix_nano")).filter(|&t| t != 0),
             observed_time_ns: int(get(l, "observedTimeUnixNano", "observed_time_unix_nano")).filter(|&t| t != 0),
             severity_number: severity_number.filter(|&n| n != 0),
             severity_text: string(l, "severityText", "severity_text").filter(|s| !s.is_empty()).map(str::to_string),
             body: get(l, "body", "body").map_or(Value::Empty, any_value),
             attributes: attributes(l, "attributes"),
-            trace_id: hex128(string(l, "traceId", "trace_id")),
-            span_id: hex64(string(l, "spanId", "span_id")),
+            trace_id: Some(trace_id).filter(|&t| t != 0),
+            span_id: Some(span_id).filter(|&s| s != 0),
             resource: res.clone(),
         });
-        Ok(())
-    })?;
-    Ok(out)
+    });
 }
 
 /// `SEVERITY_NUMBER_INFO2` → 10.
@@ -334,11 +424,10 @@ fn severity_from_name(s: &str) -> Option<u8> {
     crate::model::severity_number(s.strip_prefix("SEVERITY_NUMBER_")?)
 }
 
-fn metrics(doc: &Obj, resources: &mut Resources) -> Result<Vec<MetricPoint>, RecordError> {
-    let mut out = Vec::new();
-    each_record(doc, &METRICS, resources, |m, res, scope| {
+fn metrics(doc: &Obj, resources: &mut Resources, batch: &mut Batch) {
+    each_record(doc, &METRICS, resources, |index, m, res, scope| {
         let name = string(m, "name", "name").unwrap_or_default().to_string();
-        let (data, base_kind) = [
+        let data = [
             ("gauge", MetricKind::Gauge),
             ("sum", MetricKind::Counter),
             ("histogram", MetricKind::Histogram),
@@ -347,8 +436,9 @@ fn metrics(doc: &Obj, resources: &mut Resources) -> Result<Vec<MetricPoint>, Rec
             ("summary", MetricKind::Summary),
         ]
         .iter()
-        .find_map(|(k, kind)| Some((member(m, k)?.as_object()?, *kind)))
-        .ok_or_else(|| invalid(format!("metric {name:?} has no gauge, sum, histogram or summary")))?;
+        .find_map(|(k, kind)| Some((member(m, k)?.as_object()?, *kind)));
+        // A metric with no data field is an empty metric (pdata writes one): no points, no error.
+        let Some((data, base_kind)) = data else { return };
         let kind = match (base_kind, get(data, "isMonotonic", "is_monotonic").and_then(Tree::as_bool)) {
             (MetricKind::Counter, Some(false) | None) => MetricKind::UpDownCounter,
             (k, _) => k,
@@ -365,10 +455,13 @@ fn metrics(doc: &Obj, resources: &mut Resources) -> Result<Vec<MetricPoint>, Rec
             Some(2) => Some(Temporality::Cumulative),
             _ => None,
         };
-        for p in objects(data, "dataPoints", "data_points") {
-            let value = point_value(kind, p)
-                .ok_or_else(|| invalid(format!("metric {name:?}: a data point without its value")))?;
-            out.push(MetricPoint {
+        for (i, p) in objects(data, "dataPoints", "data_points").enumerate() {
+            let Some(value) = point_value(kind, p) else {
+                let why = format!("data point {} has no value", i + 1);
+                batch.errors.push(record_error("metric", index, &name, why));
+                continue;
+            };
+            batch.points.push(MetricPoint {
                 name: name.clone(),
                 unit: string(m, "unit", "unit").unwrap_or_default().to_string(),
                 description: string(m, "description", "description").unwrap_or_default().to_string(),
@@ -382,9 +475,7 @@ fn metrics(doc: &Obj, resources: &mut Resources) -> Result<Vec<MetricPoint>, Rec
                 scope: scope.clone(),
             });
         }
-        Ok(())
-    })?;
-    Ok(out)
+    });
 }
 
 fn point_value(kind: MetricKind, p: &Obj) -> Option<PointValue> {
@@ -433,7 +524,7 @@ mod tests {
     fn collector_flavour_strings_names_and_snake_case() {
         let line = r#"{"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},"scope_spans":[{"scope":{"name":"s"},"spans":[{"trace_id":"5B8EFFF798038103D269B633813FC60C","span_id":"EEE19B7EC3C1B174","name":"GET","kind":"SPAN_KIND_SERVER","start_time_unix_nano":"1544712660000000000","end_time_unix_nano":"1544712661000000000","attributes":[{"key":"http.status_code","value":{"intValue":"500"}}],"status":{"code":"STATUS_CODE_ERROR","message":"boom"}}]}]}]}"#;
         assert!(is_document(line));
-        let Batch::Spans(spans) = parse_document(line, &mut Resources::default()).unwrap() else { panic!() };
+        let spans = parse_document(line, &mut Resources::default()).unwrap().spans;
         let s = &spans[0];
         assert_eq!(s.trace_id, 0x5b8efff798038103d269b633813fc60c);
         assert_eq!(

@@ -146,9 +146,42 @@ fn parse_strict(text: &str, needs: &Needs, resources: &mut Resources, reader: Re
     }
 }
 
-/// The object's first key: the exporters print it first on the second line, `    "name": ...`.
+/// The object's first key: the exporters print it first on the second line, `    "name": ...`,
+/// or right after the brace when the object is on one line (`to_json(indent=None)`).
 fn first_key(text: &str) -> Option<&str> {
-    super::scan::second_line(text)?.trim_start().strip_prefix('"')?.split('"').next()
+    let after = match super::scan::second_line(text) {
+        Some(line) => line,
+        None => text.strip_prefix('{')?,
+    };
+    after.trim_start().strip_prefix('"')?.split('"').next()
+}
+
+/// Whether a line is a whole Python console record printed on one line (`to_json(indent=None)`,
+/// what compact formatters print): a span, a log record or a metrics export, told from other
+/// JSON lines (an app's own JSON logs) by the keys only the SDK's records hold together.
+pub fn is_compact_record(line: &str) -> bool {
+    // `json.dumps` separates with `": "` by default; a custom formatter may not.
+    let has = |key: &str, then: &str| {
+        [": ", ":"]
+            .iter()
+            .any(|sep| memchr::memmem::find(line.as_bytes(), format!("{key}{sep}{then}").as_bytes()).is_some())
+    };
+    let starts =
+        |key: &str| line.strip_prefix('{').and_then(|l| l.strip_prefix(key)).is_some_and(|l| l.starts_with(':'));
+    if starts("\"name\"") {
+        has("\"context\"", "{\"trace_id\"")
+    } else if starts("\"body\"") {
+        has("\"severity_number\"", "")
+    } else {
+        starts("\"resource_metrics\"") && is_metrics_export(line)
+    }
+}
+
+/// Whether an object whose first key is `resource_metrics` is the Python console exporter's (each
+/// metric's points under `data`), not OTLP JSON in snake_case (points under `sum`, `gauge`...).
+pub fn is_metrics_export(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memmem::find_iter(b, b"\"data\":").any(|at| at == 0 || b[at - 1] != b'\\')
 }
 
 fn from_json<'a, T: Deserialize<'a>>(text: &'a str, what: &str) -> Result<T, RecordError> {
@@ -173,8 +206,9 @@ struct PySpan<'a> {
     context: PyContext<'a>,
     kind: &'a str,
     parent_id: Option<&'a str>,
-    start_time: &'a str,
-    end_time: &'a str,
+    /// `null` where the SDK never set it (a span built in a test, or one not ended).
+    start_time: Option<&'a str>,
+    end_time: Option<&'a str>,
     #[serde(borrow)]
     status: PyStatus<'a>,
     /// Kept raw, and read only when the command needs them.
@@ -376,8 +410,9 @@ impl PySpan<'_> {
             trace_id,
             span_id,
             parent_span_id: self.parent_id.and_then(hex_u64),
-            start_ns: time(self.start_time, "start_time")?,
-            end_ns: time(self.end_time, "end_time")?,
+            // No time is 0, as OTLP writes it: the span is counted, and left out of durations.
+            start_ns: self.start_time.map_or(Ok(0), |t| time(t, "start_time"))?,
+            end_ns: self.end_time.map_or(Ok(0), |t| time(t, "end_time"))?,
             name: self.name.into_owned(),
             kind,
             status,
@@ -499,10 +534,14 @@ struct PyPoint<'a> {
     attributes: Option<Raw<'a>>,
     start_time_unix_nano: Option<i64>,
     time_unix_nano: i64,
-    value: Option<serde_json::Number>,
+    #[serde(default)]
+    value: Option<PyNumber>,
     count: Option<u64>,
+    #[serde(default, deserialize_with = "py_float")]
     sum: Option<f64>,
+    #[serde(default, deserialize_with = "py_float")]
     min: Option<f64>,
+    #[serde(default, deserialize_with = "py_float")]
     max: Option<f64>,
     bucket_counts: Option<Vec<u64>>,
     explicit_bounds: Option<Vec<f64>>,
@@ -512,6 +551,50 @@ struct PyPoint<'a> {
     negative: Option<PyBuckets>,
     #[serde(default, rename = "exemplars")]
     _exemplars: IgnoredAny,
+}
+
+/// A number as Python's `json.dumps` writes it: JSON's, or `NaN`/`Infinity`/`-Infinity` (a gauge
+/// that saw NaN, the min and max of an empty histogram), which [`lenient`] turns into markers.
+#[derive(Debug, Clone, PartialEq)]
+enum PyNumber {
+    Number(serde_json::Number),
+    NonFinite(f64),
+}
+
+impl<'de> Deserialize<'de> for PyNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Json::deserialize(d)? {
+            Json::Number(n) => Ok(PyNumber::Number(n)),
+            Json::String(s) => non_finite(&s)
+                .map(PyNumber::NonFinite)
+                .ok_or_else(|| serde::de::Error::custom(format!("expected a number, found {s:?}"))),
+            other => Err(serde::de::Error::custom(format!("expected a number, found {other}"))),
+        }
+    }
+}
+
+impl PyNumber {
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            PyNumber::Number(n) => n.as_f64(),
+            PyNumber::NonFinite(f) => Some(*f),
+        }
+    }
+}
+
+/// The value of a marker [`lenient`] wrote.
+fn non_finite(s: &str) -> Option<f64> {
+    match s {
+        NAN => Some(f64::NAN),
+        INF => Some(f64::INFINITY),
+        NEG_INF => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+/// An optional float that may be non-finite (see [`PyNumber`]).
+fn py_float<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(Option::<PyNumber>::deserialize(d)?.and_then(|n| n.as_f64()))
 }
 
 #[derive(Deserialize)]
@@ -570,7 +653,7 @@ impl PyMetrics<'_> {
 fn point(
     monotonic: &Option<bool>,
     temporality: Option<Temporality>,
-    value: Option<&serde_json::Number>,
+    value: Option<&PyNumber>,
     p: &PyPoint<'_>,
 ) -> Option<(MetricKind, PointValue)> {
     if let (Some(counts), Some(bounds)) = (&p.bucket_counts, &p.explicit_bounds) {
@@ -600,10 +683,12 @@ fn point(
         };
         return Some((MetricKind::ExponentialHistogram, v));
     }
-    let value = value?;
-    let v = match value.as_i64() {
-        Some(i) => PointValue::Int(i),
-        None => PointValue::Double(value.as_f64()?),
+    let v = match value? {
+        PyNumber::Number(n) => match n.as_i64() {
+            Some(i) => PointValue::Int(i),
+            None => PointValue::Double(n.as_f64()?),
+        },
+        PyNumber::NonFinite(f) => PointValue::Double(*f),
     };
     let kind = match (monotonic, temporality) {
         (Some(true), _) => MetricKind::Counter,
@@ -664,11 +749,9 @@ fn value(v: Json) -> Value {
             None if !n.to_string().contains(['.', 'e', 'E']) => Value::BigInt(n.to_string()),
             None => Value::Double(n.as_f64().unwrap_or(f64::NAN)),
         },
-        Json::String(s) => match s.as_str() {
-            NAN => Value::Double(f64::NAN),
-            INF => Value::Double(f64::INFINITY),
-            NEG_INF => Value::Double(f64::NEG_INFINITY),
-            _ => Value::Str(s),
+        Json::String(s) => match non_finite(&s) {
+            Some(f) => Value::Double(f),
+            None => Value::Str(s),
         },
         Json::Array(items) => Value::Array(items.into_iter().map(value).collect()),
         Json::Object(m) => Value::Map(m.into_iter().map(|(k, v)| (k, value(v))).collect()),

@@ -8,7 +8,8 @@
 pub enum Piece<'a> {
     /// A line outside any Python object (another format's, or foreign), without its `\r`s.
     Line { line: u64, text: &'a str },
-    /// A whole object, from its `{` line to its `}` line; `line` is 1-based.
+    /// A whole object, from its `{` line to its `}` line (or a JSON array, from its `[` line to
+    /// its `]` line); `line` is 1-based.
     Object { line: u64, text: &'a str },
     /// An object opened at `line` and never closed.
     Truncated { line: u64 },
@@ -67,14 +68,17 @@ impl<'a> Iterator for Objects<'a> {
     type Item = Piece<'a>;
     fn next(&mut self) -> Option<Piece<'a>> {
         let (start, end, n) = self.lines.next()?;
-        let is_open = is_brace_line(&self.text[start..end], b'{');
+        let line = &self.text[start..end];
+        let is_open = is_brace_line(line, b'{') || is_brace_line(line, b'[');
         let (piece, checked) = if !is_open {
             match utf8(self.text, start, end) {
                 Ok(line) => return Some(Piece::Line { line: n, text: trim_cr(line) }),
                 Err(offset) => (Piece::NotUtf8 { offset }, Err(offset)),
             }
         } else {
-            match close(self.text, start, end, n) {
+            let close =
+                if line[0] == b'{' { close(self.text, start, end, n) } else { close_array(self.text, start, end, n) };
+            match close {
                 Close::Closed { end, line } => {
                     (self.lines.pos, self.lines.line) = (end + 1, line);
                     match utf8(self.text, start, end) {
@@ -123,6 +127,27 @@ fn close(b: &[u8], start: usize, end: usize, n: u64) -> Close {
         let line = n + memchr::memchr_iter(b'\n', &b[start..at]).count() as u64;
         return match b[at] {
             b'}' => Close::Closed { end: line_end, line },
+            _ => Close::Reopened { start: at, line },
+        };
+    }
+    Close::Open
+}
+
+/// Finds how the array whose `[` line is `start..end` (line `n`) ends: at a `]` line, or where a
+/// `{` or `[` line opens the next record (pretty-printed JSON arrays of OTLP requests indent their
+/// elements, so no line inside one is a bare brace or bracket).
+fn close_array(b: &[u8], start: usize, end: usize, n: u64) -> Close {
+    for at in memchr::memchr3_iter(b'{', b'[', b']', &b[end..]).map(|i| end + i) {
+        if b[at - 1] != b'\n' {
+            continue;
+        }
+        let line_end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i);
+        if !is_brace_line(&b[at..line_end], b[at]) {
+            continue;
+        }
+        let line = n + memchr::memchr_iter(b'\n', &b[start..at]).count() as u64;
+        return match b[at] {
+            b']' => Close::Closed { end: line_end, line },
             _ => Close::Reopened { start: at, line },
         };
     }

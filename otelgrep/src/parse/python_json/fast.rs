@@ -10,8 +10,8 @@ use serde_json::Value as Json;
 use super::super::Resources;
 use super::super::skim::{Bad, Skim, Skimmed, once};
 use super::{
-    PyBuckets, PyContext, PyData, PyLog, PyMetric, PyMetrics, PyPoint, PyResource, PyResourceMetrics, PyScope,
-    PyScopeMetrics, PySpan, PyStatus, Raw, value,
+    PyBuckets, PyContext, PyData, PyLog, PyMetric, PyMetrics, PyNumber, PyPoint, PyResource, PyResourceMetrics,
+    PyScope, PyScopeMetrics, PySpan, PyStatus, Raw, value,
 };
 use crate::model::{Attributes, Value};
 use crate::parse::Needs;
@@ -66,8 +66,8 @@ pub(super) fn skim_span<'a>(text: &'a str, needs: &Needs, resources: &Resources)
         context: context.ok_or(Bad)?,
         kind: kind.ok_or(Bad)?,
         parent_id: parent_id.flatten(),
-        start_time: start_time.ok_or(Bad)?,
-        end_time: end_time.ok_or(Bad)?,
+        start_time: Some(start_time.ok_or(Bad)?),
+        end_time: Some(end_time.ok_or(Bad)?),
         status: status.ok_or(Bad)?,
         attributes: attributes.flatten(),
         events: events.flatten(),
@@ -225,7 +225,7 @@ fn skim_point<'a>(s: &mut Skim<'a>) -> Skimmed<PyPoint<'a>> {
             0 => p.attributes = optional(s, raw)?,
             1 => p.start_time_unix_nano = optional(s, Skim::int)?,
             2 => p.time_unix_nano = s.int()?,
-            3 => p.value = optional(s, |s| s.number()?.parse().map_err(|_| Bad))?,
+            3 => p.value = optional(s, |s| s.number()?.parse().map(PyNumber::Number).map_err(|_| Bad))?,
             4 => p.count = optional(s, Skim::int)?,
             5 => p.sum = optional(s, Skim::float)?,
             6 => p.min = optional(s, Skim::float)?,

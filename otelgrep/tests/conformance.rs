@@ -1,0 +1,245 @@
+//! Files the OpenTelemetry projects themselves wrote (`../shared/conformance/`), read whole: no
+//! skipped record, no telemetry counted as foreign, and exactly the spans, SERVER spans, log
+//! records, metric points and exports that an independent count of the documents gives
+//! (`fixtures/conformance/count.py`: Python's json module, no otelgrep code). Then the same files
+//! in every layout their writers use (`fixtures/conformance/layouts.py`), and the per-record rules:
+//! minimal records are records, a bad id skips its record only, NaN where a number may stand.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Scratch, otelgrep};
+use serde_json::Value;
+
+fn shared(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared").join(rel)
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/conformance").join(rel)
+}
+
+/// Every conformance file (the pretty and compact originals, and legacy/).
+fn conformance_files() -> Vec<String> {
+    let mut files = Vec::new();
+    for dir in ["conformance", "conformance/legacy"] {
+        for entry in std::fs::read_dir(shared(dir)).unwrap() {
+            let p = entry.unwrap().path();
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            if p.is_file() && !name.ends_with(".md") {
+                files.push(p.to_str().unwrap().to_string());
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 21, "{files:?}");
+    files
+}
+
+/// count.py's figures for each file, in order.
+fn independent_counts(files: &[String]) -> Vec<Value> {
+    let out = Command::new("python3").arg(fixture("count.py")).args(files).output().expect("python3");
+    assert!(out.status.success(), "count.py: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// `summary --format json` of one file; the command must succeed (exit 0: nothing skipped).
+fn summary(file: &str) -> Value {
+    let (out, err, code) = otelgrep(&["summary", "--format", "json", file]);
+    assert_eq!(code, 0, "{file}: {err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+/// Holds otelgrep's summary of each file to the independent count.
+fn assert_counts_equal(files: &[String]) {
+    for (file, want) in files.iter().zip(independent_counts(files)) {
+        let got = summary(file);
+        for key in ["spans", "server_spans", "log_records", "metric_points", "metric_exports"] {
+            assert_eq!(got[key], want[key], "{file}: {key}: otelgrep {} against {}", got[key], want[key]);
+        }
+        assert_eq!(got["skipped_records"], 0, "{file}: {}", got["skipped_reasons"]);
+        assert_eq!(got["foreign_lines"], 0, "{file}: telemetry counted as foreign");
+    }
+}
+
+#[test]
+fn every_conformance_file_is_read_whole_with_the_independent_counts() {
+    let files = conformance_files();
+    assert_counts_equal(&files);
+    // The counter itself is held to what the conformance README says of the demo capture.
+    let demo = shared("conformance/otel-tui_otel-demo-fileexporter.jsonl").to_str().unwrap().to_string();
+    let c = &independent_counts(std::slice::from_ref(&demo))[0];
+    assert_eq!((c["spans"].as_u64(), c["metric_points"].as_u64()), (Some(547), Some(4551)));
+}
+
+#[test]
+fn every_conformance_file_in_every_layout_its_writers_use_gives_the_same_counts() {
+    let scratch = Scratch::new("layouts");
+    let mut variants = Vec::new();
+    for file in conformance_files() {
+        let out = Command::new("python3")
+            .arg(fixture("layouts.py"))
+            .args([&file, scratch.0.to_str().unwrap()])
+            .output()
+            .expect("python3");
+        assert!(out.status.success(), "layouts.py {file}: {}", String::from_utf8_lossy(&out.stderr));
+        let written: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect();
+        // Each layout holds what the original holds.
+        let original = summary(&file);
+        for v in &written {
+            let got = summary(v);
+            for key in ["spans", "server_spans", "log_records", "metric_points", "metric_exports"] {
+                assert_eq!(got[key], original[key], "{v}: {key}");
+            }
+        }
+        variants.extend(written);
+    }
+    assert!(variants.len() > 100, "{} layouts written", variants.len());
+    assert_counts_equal(&variants);
+}
+
+/// The OTLP samples in every layout give the same `latency --by url` table as the original.
+#[test]
+fn otlp_samples_in_every_layout_give_the_same_latency_table() {
+    let scratch = Scratch::new("otlp-layouts");
+    let traces = common::sample("otlp-json/js-otlp-http-json_traces.jsonl");
+    let traces = traces.to_str().unwrap();
+    let out = Command::new("python3")
+        .arg(fixture("layouts.py"))
+        .args([traces, scratch.0.to_str().unwrap()])
+        .output()
+        .expect("python3");
+    assert!(out.status.success());
+    let (want, _, code) = otelgrep(&["latency", "--by", "url,status", "--format", "csv", traces]);
+    assert_eq!(code, 0);
+    assert!(want.lines().count() > 2, "{want}");
+    for v in String::from_utf8(out.stdout).unwrap().lines() {
+        let (got, err, code) = otelgrep(&["latency", "--by", "url,status", "--format", "csv", v]);
+        assert_eq!((code, got.as_str()), (0, want.as_str()), "{v}: {err}");
+    }
+}
+
+#[test]
+fn a_minimal_span_is_counted_and_left_out_of_durations_with_a_note() {
+    // pdata's request test: a span with no ids, kind or times.
+    let file = shared("conformance/collector-pdata_traces-request.jsonl");
+    let file = file.to_str().unwrap();
+    let v = summary(file);
+    assert_eq!((v["spans"].as_u64(), v["first_time"].is_null()), (Some(1), true), "{v}");
+    let (out, err, code) = otelgrep(&["latency", "--by", "name", "--kind", "all", "--format", "csv", file]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "no duration, so no row: {out}");
+    assert!(err.contains("1 request without a start or end time left out"), "{err}");
+    // And Python's `null` times (the SDK's own to_json test).
+    let file = shared("conformance/python-sdk_span-to_json.txt");
+    let (_, err, code) = otelgrep(&["latency", "--kind", "all", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("1 request without a start or end time"), "{err}");
+}
+
+#[test]
+fn a_bad_id_skips_its_span_only_and_names_it() {
+    // The demo capture's first traces request, with three of its spans' ids damaged.
+    let demo = std::fs::read_to_string(shared("conformance/otel-tui_otel-demo-fileexporter.jsonl")).unwrap();
+    let line = demo
+        .lines()
+        .filter(|l| l.starts_with("{\"resourceSpans\""))
+        .max_by_key(|l| l.matches("\"spanId\"").count())
+        .unwrap();
+    let mut doc: Value = serde_json::from_str(line).unwrap();
+    let mut spans: Vec<&mut Value> = Vec::new();
+    for rs in doc["resourceSpans"].as_array_mut().unwrap() {
+        for ss in rs["scopeSpans"].as_array_mut().unwrap() {
+            spans.extend(ss["spans"].as_array_mut().unwrap().iter_mut());
+        }
+    }
+    let total = spans.len();
+    assert!(total >= 4, "{total} spans");
+    spans[0]["traceId"] = Value::from("not-hex");
+    spans[2]["spanId"] = Value::from("abc");
+    spans[total - 1]["parentSpanId"] = Value::from("zz00000000000000");
+    let scratch = Scratch::new("bad-ids");
+    let file = scratch.file("bad-ids.jsonl", &format!("{}\n", serde_json::to_string(&doc).unwrap()));
+    let (out, err, code) = otelgrep(&["summary", "--format", "json", &file]);
+    assert_eq!(code, 1, "records were skipped: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["spans"].as_u64(), Some(total as u64 - 3), "{v}");
+    assert_eq!(v["skipped_records"], 3);
+    assert!(err.contains(&format!("{file}:1: span 1 of the request")), "{err}");
+    assert!(err.contains("traceId \"not-hex\" is not 32 hex digits"), "{err}");
+    assert!(err.contains("span 3 of the request") && err.contains("spanId \"abc\" is not 16 hex digits"), "{err}");
+    assert!(err.contains(&format!("span {total} of the request")), "{err}");
+}
+
+#[test]
+fn python_metrics_with_nan_and_infinity_keep_every_point() {
+    // The SDK writes NaN for a gauge that saw it, Infinity/-Infinity as an empty histogram's
+    // min and max (json.dumps' allow_nan): every point is kept.
+    let text = std::fs::read_to_string(shared("conformance/python-sdk_metricsdata-to_json-compact.txt")).unwrap();
+    let mut doc: Value = serde_json::from_str(&text).unwrap();
+    let metrics = doc["resource_metrics"][0]["scope_metrics"][0]["metrics"].as_array_mut().unwrap();
+    let (mut gauges, mut histograms) = (0, 0);
+    for m in metrics.iter_mut() {
+        for p in m["data"]["data_points"].as_array_mut().unwrap() {
+            if p.get("value").is_some() {
+                p["value"] = Value::from("@NaN");
+                gauges += 1;
+            } else if p.get("bucket_counts").is_some() {
+                p["min"] = Value::from("@Infinity");
+                p["max"] = Value::from("@-Infinity");
+                histograms += 1;
+            }
+        }
+    }
+    assert!(gauges > 0 && histograms > 0);
+    let line = serde_json::to_string(&doc)
+        .unwrap()
+        .replace("\"@NaN\"", "NaN")
+        .replace("\"@-Infinity\"", "-Infinity")
+        .replace("\"@Infinity\"", "Infinity");
+    let scratch = Scratch::new("nan-metrics");
+    let pretty = serde_json::to_string_pretty(&doc)
+        .unwrap()
+        .replace("\"@NaN\"", "NaN")
+        .replace("\"@-Infinity\"", "-Infinity")
+        .replace("\"@Infinity\"", "Infinity");
+    for file in [scratch.file("one-line.txt", &(line + "\n")), scratch.file("pretty.txt", &(pretty + "\n"))] {
+        let v = summary(&file);
+        assert_eq!(v["metric_points"], 24, "{file}: {v}");
+        assert_eq!(v["skipped_records"], 0);
+    }
+}
+
+/// Every shared sample with Windows line endings reads as the original does.
+#[test]
+fn every_sample_with_crlf_line_endings_reads_as_the_original() {
+    let scratch = Scratch::new("crlf");
+    let mut files = Vec::new();
+    for dir in ["python-flask", "rust-stdout", "node-console", "otlp-json", "todo"] {
+        for e in std::fs::read_dir(common::sample(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if matches!(p.extension().and_then(|e| e.to_str()), Some("log" | "txt" | "jsonl")) {
+                files.push(p);
+            }
+        }
+    }
+    for fixture in ["collector-debug-detailed.log", "go-stdouttrace.log", "go-stdoutmetric-stdoutlog.log"] {
+        files.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture));
+    }
+    assert!(files.len() >= 15);
+    for p in files {
+        let text = std::fs::read_to_string(&p).unwrap();
+        let name = p.file_name().unwrap().to_str().unwrap();
+        let crlf = scratch.file(name, &text.replace('\n', "\r\n"));
+        let (want, _, want_code) = otelgrep(&["summary", "--format", "json", p.to_str().unwrap()]);
+        let (got, err, code) = otelgrep(&["summary", "--format", "json", &crlf]);
+        let (mut want, mut got): (Value, Value) =
+            (serde_json::from_str(&want).unwrap(), serde_json::from_str(&got).unwrap());
+        for v in [&mut want, &mut got] {
+            v.as_object_mut().unwrap().remove("files");
+        }
+        assert_eq!((code, got), (want_code, want), "{name} with CRLF: {err}");
+    }
+}
