@@ -402,8 +402,10 @@ pub enum InputFormat {
     PythonJson,
     /// Rust `opentelemetry-stdout` text.
     RustText,
-    /// OTLP JSON, one export request per line.
+    /// OTLP JSON: export requests one a line, pretty-printed, or in a JSON array.
     OtlpJson,
+    /// The Collector `file` exporter's `format: proto` (length-prefixed binary OTLP).
+    OtlpProto,
     /// Node.js console exporters.
     NodeConsole,
     /// The Collector's `debug` exporter, detailed verbosity.

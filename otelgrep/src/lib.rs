@@ -20,6 +20,8 @@ pub mod parse;
 pub mod render;
 
 use std::io::Write;
+
+use anyhow::Context;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, FilterArgs, InputArgs, InputFormat};
@@ -144,9 +146,42 @@ fn read_all<S: Sink>(
 }
 
 /// Opens every input (files mapped, standard input and gzip read), so that a command may read
-/// them more than once.
+/// them more than once. A folder stands for every file under it (a Collector's output folder, its
+/// rotated files beside the current one), in name order: rotated backups (`traces-2026-…json`)
+/// sort before the file they were cut from (`traces.json`).
 fn open_all(files: &[String]) -> anyhow::Result<Vec<(String, parse::Input)>> {
-    files.iter().map(|name| Ok((name.clone(), parse::read_input(name)?))).collect()
+    let mut all = Vec::new();
+    for name in files {
+        if name != "-" && std::path::Path::new(name).is_dir() {
+            let found = files_under(std::path::Path::new(name))?;
+            if found.is_empty() {
+                anyhow::bail!("{name}: a folder with no files in it");
+            }
+            all.extend(found);
+        } else {
+            all.push(name.clone());
+        }
+    }
+    all.into_iter().map(|name| Ok((name.clone(), parse::read_input(&name)?))).collect()
+}
+
+/// The files under a folder, in every subfolder, hidden ones left out, sorted by path.
+fn files_under(dir: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for entry in entries {
+        let path = entry.with_context(|| format!("reading {}", dir.display()))?.path();
+        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
+            continue;
+        }
+        if path.is_dir() {
+            out.extend(files_under(&path)?);
+        } else {
+            out.push(path.to_string_lossy().into_owned());
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Parses opened inputs into the command's sink; bad records as `read_all` says. `err` may be
@@ -163,6 +198,7 @@ fn ingest_all<S: Sink>(
         InputFormat::PythonJson => Some(Format::PythonJson),
         InputFormat::RustText => Some(Format::RustText),
         InputFormat::OtlpJson => Some(Format::OtlpJson),
+        InputFormat::OtlpProto => Some(Format::OtlpProto),
         InputFormat::NodeConsole => Some(Format::NodeConsole),
         InputFormat::CollectorDebug => Some(Format::CollectorDebug),
         InputFormat::GoJson => Some(Format::GoJson),

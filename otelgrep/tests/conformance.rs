@@ -243,3 +243,113 @@ fn every_sample_with_crlf_line_endings_reads_as_the_original() {
         assert_eq!((code, got), (want_code, want), "{name} with CRLF: {err}");
     }
 }
+
+/// The Python that has the official opentelemetry-proto package (`bash .ci/run` makes one).
+fn proto_python() -> String {
+    let python = std::env::var("OTELGREP_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&python).args(["-c", "import opentelemetry.proto.trace.v1.trace_pb2"]).status();
+    assert!(
+        ok.is_ok_and(|s| s.success()),
+        "{python} lacks the opentelemetry-proto package: run the tests with `bash .ci/run`, which installs it"
+    );
+    python
+}
+
+/// OTLP JSON written as the Collector's `format: proto` by the official Python package.
+fn to_proto(python: &str, json: &str, out: &Path) {
+    let status = Command::new(python).arg(fixture("to_proto.py")).arg(json).arg(out).status().unwrap();
+    assert!(status.success(), "to_proto.py {json}");
+}
+
+#[test]
+fn every_otlp_file_as_the_collectors_binary_format_reads_as_its_json() {
+    let python = proto_python();
+    let scratch = Scratch::new("proto");
+    let mut json: Vec<String> = conformance_files()
+        .into_iter()
+        .filter(|f| f.contains("otlp-proto-examples") || f.contains("collector-pdata") || f.contains("otel-tui"))
+        .collect();
+    for s in ["traces", "metrics", "logs"] {
+        json.push(common::sample(&format!("otlp-json/js-otlp-http-json_{s}.jsonl")).to_str().unwrap().to_string());
+    }
+    assert_eq!(json.len(), 15);
+    let want = independent_counts(&json);
+    for (file, want) in json.iter().zip(want) {
+        let bin = scratch.0.join(format!("{}.binpb", Path::new(file).file_name().unwrap().to_str().unwrap()));
+        to_proto(&python, file, &bin);
+        let bin = bin.to_str().unwrap();
+        let got = summary(bin);
+        for key in ["spans", "server_spans", "log_records", "metric_points", "metric_exports"] {
+            assert_eq!(got[key], want[key], "{bin}: {key}");
+        }
+        assert_eq!(got["skipped_records"], 0, "{bin}");
+        assert_eq!(got["formats"].get("otlp-proto").is_some(), true, "{bin}: {got}");
+        // The same table as the JSON, to the digit.
+        for args in [&["latency", "--by", "url,status", "--format", "csv"][..], &["metrics", "--format", "csv"][..]] {
+            let (a, _, _) = otelgrep(&[args, &[file.as_str()]].concat());
+            let (b, err, code) = otelgrep(&[args, &[bin]].concat());
+            assert_eq!((code, b), (0, a), "{bin} {args:?}: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_binary_capture_cut_short_gives_everything_before_the_cut() {
+    let python = proto_python();
+    let scratch = Scratch::new("proto-cut");
+    let demo = shared("conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let bin = scratch.0.join("demo.binpb");
+    to_proto(&python, demo.to_str().unwrap(), &bin);
+    let bytes = std::fs::read(&bin).unwrap();
+    // Cut inside the last message: every message before it is read, the last one reported.
+    let mut at = 0;
+    let mut starts = Vec::new();
+    while at < bytes.len() {
+        starts.push(at);
+        at += 4 + u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    }
+    let last = *starts.last().unwrap();
+    let cut = scratch.0.join("cut.binpb");
+    std::fs::write(&cut, &bytes[..last + 10]).unwrap();
+    let whole: Vec<u8> = bytes[..last].to_vec();
+    let before = scratch.0.join("before.binpb");
+    std::fs::write(&before, whole).unwrap();
+    let (out, err, code) = otelgrep(&["summary", "--format", "json", cut.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!(":{}: OTLP protobuf message cut short", starts.len())), "{err}");
+    let (got, want): (Value, Value) = (serde_json::from_str(&out).unwrap(), summary(before.to_str().unwrap()));
+    for key in ["spans", "log_records", "metric_points"] {
+        assert_eq!(got[key], want[key], "{key}");
+    }
+    assert_eq!(got["skipped_records"], 1);
+}
+
+#[test]
+fn a_folder_is_every_capture_in_it_rotated_files_and_subfolders_included() {
+    let python = proto_python();
+    let scratch = Scratch::new("folder");
+    let demo = shared("conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let text = std::fs::read_to_string(&demo).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // As the file exporter's rotation leaves them: backups named by time, then the current file;
+    // one more service's output, binary, in a folder of its own.
+    let dir = scratch.0.join("collector-out");
+    std::fs::create_dir_all(dir.join("proto")).unwrap();
+    let third = lines.len() / 3;
+    std::fs::write(dir.join("otel-2026-12-01T10-00-00.000.json"), lines[..third].join("\n") + "\n").unwrap();
+    std::fs::write(dir.join("otel-2026-12-01T11-00-00.000.json"), lines[third..2 * third].join("\n") + "\n").unwrap();
+    std::fs::write(dir.join("otel.json"), lines[2 * third..].join("\n") + "\n").unwrap();
+    std::fs::write(dir.join(".otel.json.lock"), "not telemetry").unwrap();
+    let otlp = common::sample("otlp-json/js-otlp-http-json_traces.jsonl");
+    to_proto(&python, otlp.to_str().unwrap(), &dir.join("proto/traces.binpb"));
+    let both = scratch.file("both.jsonl", &(text.clone() + &std::fs::read_to_string(&otlp).unwrap()));
+    for args in [&["latency", "--by", "service,url", "--format", "csv"][..], &["urls", "--format", "csv"][..]] {
+        let (want, _, _) = otelgrep(&[args, &[both.as_str()]].concat());
+        let (got, err, code) = otelgrep(&[args, &[dir.to_str().unwrap()]].concat());
+        assert_eq!((code, got), (0, want), "{args:?}: {err}");
+    }
+    let v = summary(dir.to_str().unwrap());
+    let files: Vec<&str> = v["files"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert!(files[0].ends_with("otel-2026-12-01T10-00-00.000.json") && files[2].ends_with("otel.json"), "{files:?}");
+}

@@ -165,10 +165,14 @@ fn missing_files_and_directories_are_one_line_errors() {
         String::from_utf8(out.stderr).unwrap(),
         "otelgrep: reading /nonexistent/capture.log: No such file or directory (os error 2)\n"
     );
+    // A folder is read as every file in it; one with none is an error, not a table of zeros.
     let dir = temp("dir");
     let out = otelgrep(&["summary", dir.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(String::from_utf8(out.stderr).unwrap(), format!("otelgrep: {}: is a directory\n", dir.display()));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!("otelgrep: {}: a folder with no files in it\n", dir.display())
+    );
 }
 
 #[test]

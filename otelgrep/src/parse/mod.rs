@@ -20,6 +20,7 @@ mod grammar;
 mod input;
 pub mod node_console;
 pub mod otlp_json;
+pub mod otlp_proto;
 pub mod python_json;
 mod regions;
 pub mod rust_debug;
@@ -65,8 +66,10 @@ pub enum Format {
     PythonJson,
     /// Rust `opentelemetry-stdout` text (0.25 and later).
     RustText,
-    /// OTLP JSON, one export request per line.
+    /// OTLP JSON: export requests one a line, pretty-printed, or in a JSON array.
     OtlpJson,
+    /// Binary OTLP, length-prefixed, as the Collector `file` exporter's `format: proto` writes.
+    OtlpProto,
     /// Node.js console exporters (`util.inspect` object literals).
     NodeConsole,
     /// The Collector's `debug` exporter, detailed verbosity.
@@ -81,6 +84,7 @@ impl fmt::Display for Format {
             Format::PythonJson => "python-json",
             Format::RustText => "rust-text",
             Format::OtlpJson => "otlp-json",
+            Format::OtlpProto => "otlp-proto",
             Format::NodeConsole => "node-console",
             Format::CollectorDebug => "collector-debug",
             Format::GoJson => "go-json",
@@ -184,12 +188,35 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
 
 /// One framed record, not parsed yet.
 enum Job<'a> {
-    Python { line: u64, text: &'a str },
-    Node { line: u64, text: &'a str },
-    Otlp { line: u64, text: &'a str },
-    Rust { rec: RecordLines<'a>, open_at_end: bool },
-    Collector { rec: RecordLines<'a> },
-    Go { line: u64, text: &'a str, kind: go_json::Kind },
+    Python {
+        line: u64,
+        text: &'a str,
+    },
+    Node {
+        line: u64,
+        text: &'a str,
+    },
+    Otlp {
+        line: u64,
+        text: &'a str,
+    },
+    Rust {
+        rec: RecordLines<'a>,
+        open_at_end: bool,
+    },
+    Collector {
+        rec: RecordLines<'a>,
+    },
+    Go {
+        line: u64,
+        text: &'a str,
+        kind: go_json::Kind,
+    },
+    /// A binary OTLP message: its number in the input (errors name it as their line) and bytes.
+    Proto {
+        index: u64,
+        bytes: &'a [u8],
+    },
 }
 
 impl Job<'_> {
@@ -201,6 +228,7 @@ impl Job<'_> {
             }
             Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.as_ptr()).min().unwrap_or(std::ptr::null()),
             Job::Collector { rec } => rec.lines.first().map_or(std::ptr::null(), |l| l.as_ptr()),
+            Job::Proto { bytes, .. } => bytes.as_ptr(),
         }
     }
 
@@ -211,6 +239,7 @@ impl Job<'_> {
             }
             Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.len() + 1).sum(),
             Job::Collector { rec } => rec.lines.iter().map(|l| l.len() + 1).sum(),
+            Job::Proto { bytes, .. } => bytes.len(),
         }
     }
 }
@@ -236,9 +265,9 @@ pub fn ingest<S: Sink>(
 
 /// [`ingest`], with inputs of at least two `region_bytes` framed in parallel where they can be
 /// (see [`regions`]).
-fn ingest_with<S: Sink>(
+fn ingest_with<'a, S: Sink>(
     name: &str,
-    bytes: &[u8],
+    bytes: &'a [u8],
     config: &S::Config,
     only: Option<Format>,
     release: &dyn Fn(usize, usize),
@@ -248,7 +277,9 @@ fn ingest_with<S: Sink>(
     let file: Arc<str> = Arc::from(name);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
     let skipped = bytes.len() - body.len();
-    match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, region_bytes) {
+    // Binary OTLP is framed by its length prefixes, on this thread.
+    let proto = only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(body);
+    match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, region_bytes).filter(|_| !proto) {
         Some(Ok(done)) => return Ok(done),
         Some(Err(offset)) => return Err(not_utf8(name, body, offset, skipped)),
         None => {}
@@ -290,7 +321,7 @@ fn ingest_with<S: Sink>(
         // merge (a count, the N slowest) never holds every batch's result at once.
         let mut merged = Merged::<S>::new(config);
         let mut released = 0usize;
-        cut_at = frame(body, &file, only, &mut framing, |index, batch| {
+        let send = |index, batch: Vec<Job<'a>>| {
             let start = batch.iter().map(|j| j.start() as usize - base).min().unwrap_or(0);
             starts.push(start);
             finished.push(false);
@@ -307,8 +338,13 @@ fn ingest_with<S: Sink>(
                 release(page, (safe & !4095) - page);
                 released = safe & !4095;
             }
-        })
-        .not_utf8;
+        };
+        let framed = if proto {
+            frame_proto(body, &file, &mut framing, send)
+        } else {
+            frame(body, &file, only, &mut framing, send)
+        };
+        cut_at = framed.not_utf8;
         drop(job_tx);
         for (i, r, s) in done_rx.iter() {
             merged.add(i, r, s);
@@ -561,6 +597,38 @@ fn frame<'a>(
     Framed { not_utf8, stateful, lines: pieces.lines_read() }
 }
 
+/// The sequential stage for binary OTLP: one job per length-prefixed message.
+fn frame_proto<'a>(
+    bytes: &'a [u8],
+    file: &Arc<str>,
+    report: &mut Report,
+    mut send: impl FnMut(usize, Vec<Job<'a>>),
+) -> Framed {
+    let (mut batch, mut batch_bytes, mut index, mut messages) = (Vec::new(), 0, 0, 0);
+    for frame in otlp_proto::frames(bytes) {
+        messages = frame.index;
+        match frame.bytes {
+            Ok(b) => {
+                batch_bytes += b.len();
+                batch.push(Job::Proto { index: frame.index, bytes: b });
+                if batch_bytes >= BATCH_BYTES {
+                    send(index, std::mem::take(&mut batch));
+                    (index, batch_bytes) = (index + 1, 0);
+                }
+            }
+            Err(()) => report.errors.push(ParseError {
+                file: file.clone(),
+                line: frame.index,
+                kind: ParseErrorKind::Truncated { what: "OTLP protobuf message" },
+            }),
+        }
+    }
+    if !batch.is_empty() {
+        send(index, batch);
+    }
+    Framed { not_utf8: None, stateful: true, lines: messages }
+}
+
 /// What one JSON object of the Python or Go exporters holds.
 #[derive(Debug)]
 pub enum Record {
@@ -615,17 +683,12 @@ fn parse_job<S: Sink>(
             (line, r.map(|()| Format::NodeConsole))
         }
         Job::Otlp { line, text } => {
-            let r = otlp_json::parse_document(text, resources).map(|batch| {
-                report.metric_exports += batch.metric_exports;
-                batch.spans.into_iter().for_each(|s| sink.span(s));
-                batch.logs.into_iter().for_each(|l| sink.log(l));
-                batch.points.into_iter().for_each(|p| sink.point(p));
-                // The records that could not be read are named; the others of the document count.
-                for e in batch.errors {
-                    report.errors.push(ParseError { file: file.clone(), line: line + e.offset_lines, kind: e.kind });
-                }
-            });
+            let r = otlp_json::parse_document(text, resources).map(|b| b.deliver(line, file, sink, report));
             (line, r.map(|()| Format::OtlpJson))
+        }
+        Job::Proto { index, bytes } => {
+            let r = otlp_proto::parse_message(bytes, resources).map(|b| b.deliver(index, file, sink, report));
+            (index, r.map(|()| Format::OtlpProto))
         }
         Job::Rust { rec, open_at_end } => {
             let r = match rec.signal {

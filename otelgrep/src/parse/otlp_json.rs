@@ -213,6 +213,18 @@ fn read(text: &str, resources: &mut Resources, reader: Reader) -> Result<Batch, 
 }
 
 impl Batch {
+    /// Hands the records to the sink; the records that could not be read are reported at
+    /// `line` (the document's), and the others of the document count.
+    pub(super) fn deliver<S: super::Sink>(self, line: u64, file: &Arc<str>, sink: &mut S, report: &mut super::Report) {
+        report.metric_exports += self.metric_exports;
+        self.spans.into_iter().for_each(|s| sink.span(s));
+        self.logs.into_iter().for_each(|l| sink.log(l));
+        self.points.into_iter().for_each(|p| sink.point(p));
+        for e in self.errors {
+            report.errors.push(super::ParseError { file: file.clone(), line: line + e.offset_lines, kind: e.kind });
+        }
+    }
+
     fn append(&mut self, mut later: Batch) {
         self.spans.append(&mut later.spans);
         self.logs.append(&mut later.logs);

@@ -1,0 +1,489 @@
+//! The Collector `file` exporter's `format: proto`: binary OTLP, each export written as a 4-byte
+//! big-endian length and then a `TracesData`, `MetricsData` or `LogsData` message
+//! (`exportMessageAsBuffer` in the exporter's `file_writer.go`). Signals may share one file (one
+//! exporter in several pipelines), and the framing does not say which message is which: the first
+//! records' field numbers and wire types tell it (see [`signal`]).
+//!
+//! Messages are decoded by prost from the declarations in `messages.rs` (the fields otelgrep
+//! reads, with opentelemetry-proto's numbers) into the same [`Batch`] as OTLP JSON.
+
+use std::sync::Arc;
+
+mod messages;
+
+use messages::*;
+use prost::Message;
+use prost::encoding::{WireType, decode_key, decode_varint};
+
+use super::otlp_json::Batch;
+use super::{ParseErrorKind, RecordError, Resources};
+use crate::model::{
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
+    Temporality, Value,
+};
+
+/// Whether an input starts as the proto format does: a length that fits, then field 1 of a
+/// `*Data` message (a resource group), which no text capture starts with.
+pub fn is_framed(bytes: &[u8]) -> bool {
+    let Some(len) = bytes.get(..4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize) else {
+        return false;
+    };
+    len >= 2 && bytes.len() >= 4 + len && bytes[4] == 0x0a
+}
+
+/// One framed message: its place (1-based) and byte offset, and its bytes, or `Err` when the
+/// input ends inside it.
+pub struct Frame<'a> {
+    pub index: u64,
+    pub offset: usize,
+    pub bytes: Result<&'a [u8], ()>,
+}
+
+/// The framed messages of an input, in order.
+pub fn frames(bytes: &[u8]) -> impl Iterator<Item = Frame<'_>> {
+    let (mut at, mut index) = (0usize, 0u64);
+    std::iter::from_fn(move || {
+        if at >= bytes.len() {
+            return None;
+        }
+        index += 1;
+        let offset = at;
+        let Some(head) = bytes.get(at..at + 4) else {
+            at = bytes.len();
+            return Some(Frame { index, offset, bytes: Err(()) });
+        };
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let body = bytes.get(at + 4..at + 4 + len);
+        at = body.map_or(bytes.len(), |_| at + 4 + len);
+        Some(Frame { index, offset, bytes: body.ok_or(()) })
+    })
+}
+
+/// Reads one message into records.
+pub fn parse_message(bytes: &[u8], resources: &mut Resources) -> Result<Batch, RecordError> {
+    let invalid =
+        |e: prost::DecodeError| RecordError::from(ParseErrorKind::Invalid(format!("invalid OTLP protobuf: {e}")));
+    let mut batch = Batch::default();
+    match signal(bytes) {
+        Some(Kind::Spans) => {
+            for rs in TracesData::decode(bytes).map_err(invalid)?.resource_spans {
+                let res = resource(rs.resource, resources);
+                for ss in rs.scope_spans {
+                    let scope = ss.scope.map(|s| s.name).filter(|n| !n.is_empty());
+                    for s in ss.spans {
+                        let index = batch.spans.len() + batch.errors.len();
+                        match span(s, &res, &scope) {
+                            Ok(s) => batch.spans.push(s),
+                            Err(why) => batch.errors.push(record_error("span", index, why)),
+                        }
+                    }
+                }
+            }
+        }
+        Some(Kind::Logs) => {
+            for rl in LogsData::decode(bytes).map_err(invalid)?.resource_logs {
+                let res = resource(rl.resource, resources);
+                for sl in rl.scope_logs {
+                    for l in sl.log_records {
+                        let index = batch.logs.len() + batch.errors.len();
+                        match log(l, &res) {
+                            Ok(l) => batch.logs.push(l),
+                            Err(why) => batch.errors.push(record_error("log record", index, why)),
+                        }
+                    }
+                }
+            }
+        }
+        Some(Kind::Metrics) => {
+            batch.metric_exports += 1;
+            for rm in MetricsData::decode(bytes).map_err(invalid)?.resource_metrics {
+                let res = resource(rm.resource, resources);
+                for sm in rm.scope_metrics {
+                    let scope = sm.scope.map(|s| s.name).filter(|n| !n.is_empty());
+                    for m in sm.metrics {
+                        points(m, &res, &scope, &mut batch.points, &mut batch.errors);
+                    }
+                }
+            }
+        }
+        // A message without records (no resource group, or only empty ones): nothing to read.
+        None => {}
+    }
+    Ok(batch)
+}
+
+fn record_error(what: &str, index: usize, why: String) -> RecordError {
+    ParseErrorKind::Invalid(format!("{what} {} of the request: {why}", index + 1)).into()
+}
+
+/// The signal of a `*Data` message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Spans,
+    Metrics,
+    Logs,
+}
+
+/// The wire types a record's fields may have, per signal (field number → wire type), from
+/// opentelemetry-proto's `Span`, `Metric` and `LogRecord`.
+const SPAN_FIELDS: &[(u32, WireType)] = &[
+    (1, WireType::LengthDelimited),
+    (2, WireType::LengthDelimited),
+    (3, WireType::LengthDelimited),
+    (4, WireType::LengthDelimited),
+    (5, WireType::LengthDelimited),
+    (6, WireType::Varint),
+    (7, WireType::SixtyFourBit),
+    (8, WireType::SixtyFourBit),
+    (9, WireType::LengthDelimited),
+    (10, WireType::Varint),
+    (11, WireType::LengthDelimited),
+    (12, WireType::Varint),
+    (13, WireType::LengthDelimited),
+    (14, WireType::Varint),
+    (15, WireType::LengthDelimited),
+    (16, WireType::ThirtyTwoBit),
+];
+const METRIC_FIELDS: &[(u32, WireType)] = &[
+    (1, WireType::LengthDelimited),
+    (2, WireType::LengthDelimited),
+    (3, WireType::LengthDelimited),
+    (5, WireType::LengthDelimited),
+    (7, WireType::LengthDelimited),
+    (9, WireType::LengthDelimited),
+    (10, WireType::LengthDelimited),
+    (11, WireType::LengthDelimited),
+    (12, WireType::LengthDelimited),
+];
+const LOG_FIELDS: &[(u32, WireType)] = &[
+    (1, WireType::SixtyFourBit),
+    (2, WireType::Varint),
+    (3, WireType::LengthDelimited),
+    (5, WireType::LengthDelimited),
+    (6, WireType::LengthDelimited),
+    (7, WireType::Varint),
+    (8, WireType::ThirtyTwoBit),
+    (9, WireType::LengthDelimited),
+    (10, WireType::LengthDelimited),
+    (11, WireType::SixtyFourBit),
+    (12, WireType::LengthDelimited),
+];
+
+/// Which signal a message holds: the records (resource group field 2, scope group field 2) are
+/// held to each signal's field numbers and wire types, until one record fits one signal only.
+/// A record that fits several (a minimal one: a name, a body) is held to what its fields must
+/// then hold (see [`plausible`]).
+fn signal(msg: &[u8]) -> Option<Kind> {
+    let mut fallback = None;
+    for group in fields(msg).filter(|(n, _, _)| *n == 1).filter_map(|(_, _, b)| b) {
+        for scope in fields(group).filter(|(n, _, _)| *n == 2).filter_map(|(_, _, b)| b) {
+            for record in fields(scope).filter(|(n, _, _)| *n == 2).filter_map(|(_, _, b)| b) {
+                let fit: Vec<Kind> =
+                    [(Kind::Spans, SPAN_FIELDS), (Kind::Metrics, METRIC_FIELDS), (Kind::Logs, LOG_FIELDS)]
+                        .into_iter()
+                        .filter(|(_, schema)| fits(record, schema))
+                        .map(|(k, _)| k)
+                        .collect();
+                match fit.as_slice() {
+                    [] => {}
+                    [one] => return Some(*one),
+                    several => match several.iter().filter(|k| plausible(**k, record)).collect::<Vec<_>>().as_slice() {
+                        [one] => return Some(**one),
+                        _ => fallback = fallback.or(Some(several[0])),
+                    },
+                }
+            }
+        }
+    }
+    fallback
+}
+
+/// Whether every field of a message has a number and wire type `schema` allows.
+fn fits(msg: &[u8], schema: &[(u32, WireType)]) -> bool {
+    whole(msg) && fields(msg).all(|(n, w, _)| schema.iter().all(|&(m, v)| m != n || v == w))
+}
+
+/// Whether a message decodes to its end.
+fn whole(msg: &[u8]) -> bool {
+    let mut rest = msg;
+    while !rest.is_empty() {
+        let Some(next) = skip_field(rest) else { return false };
+        rest = next;
+    }
+    true
+}
+
+/// The bytes after a message's first field, if it decodes.
+fn skip_field(mut buf: &[u8]) -> Option<&[u8]> {
+    let (_, wire) = decode_key(&mut buf).ok()?;
+    match wire {
+        WireType::Varint => decode_varint(&mut buf).ok().map(|_| buf),
+        WireType::SixtyFourBit => buf.get(8..),
+        WireType::ThirtyTwoBit => buf.get(4..),
+        WireType::LengthDelimited => {
+            let len = usize::try_from(decode_varint(&mut buf).ok()?).ok()?;
+            buf.get(len..)
+        }
+        WireType::StartGroup | WireType::EndGroup => None,
+    }
+}
+
+/// What a record's fields must hold to be a span (ids of 16 and 8 bytes, a printable name), a
+/// metric (a printable name, data fields that are messages of the data's shape, holding points
+/// that decode) or a log record
+/// (a body that is an `AnyValue`).
+fn plausible(kind: Kind, record: &[u8]) -> bool {
+    let printable = |b: &[u8]| std::str::from_utf8(b).is_ok_and(|s| !s.chars().any(char::is_control));
+    let data = |b: &[u8]| {
+        fits(b, &[(1, WireType::LengthDelimited), (2, WireType::Varint), (3, WireType::Varint)])
+            && fields(b).filter(|(n, _, _)| *n == 1).all(|(_, _, p)| p.is_some_and(whole))
+    };
+    fields(record).all(|(n, _, b)| {
+        let b = b.unwrap_or_default();
+        match (kind, n) {
+            (Kind::Spans, 1) => matches!(b.len(), 0 | 16),
+            (Kind::Spans, 2 | 4) => matches!(b.len(), 0 | 8),
+            (Kind::Spans, 5) | (Kind::Metrics, 1) | (Kind::Logs, 3) => printable(b),
+            (Kind::Metrics, 5 | 7 | 9 | 10 | 11) => data(b),
+            (Kind::Logs, 5) => fits(b, ANY_VALUE_FIELDS),
+            _ => true,
+        }
+    })
+}
+
+const ANY_VALUE_FIELDS: &[(u32, WireType)] = &[
+    (1, WireType::LengthDelimited),
+    (2, WireType::Varint),
+    (3, WireType::Varint),
+    (4, WireType::SixtyFourBit),
+    (5, WireType::LengthDelimited),
+    (6, WireType::LengthDelimited),
+    (7, WireType::LengthDelimited),
+    (8, WireType::Varint),
+];
+
+/// A message's top-level fields: number, wire type, and the bytes of length-delimited ones.
+/// Stops at the first field that does not decode (prost then says what is wrong).
+fn fields(mut buf: &[u8]) -> impl Iterator<Item = (u32, WireType, Option<&[u8]>)> {
+    std::iter::from_fn(move || {
+        if buf.is_empty() {
+            return None;
+        }
+        let (number, wire) = decode_key(&mut buf).ok()?;
+        let bytes = match wire {
+            WireType::Varint => {
+                decode_varint(&mut buf).ok()?;
+                None
+            }
+            WireType::SixtyFourBit => {
+                buf = buf.get(8..)?;
+                None
+            }
+            WireType::ThirtyTwoBit => {
+                buf = buf.get(4..)?;
+                None
+            }
+            WireType::LengthDelimited => {
+                let len = usize::try_from(decode_varint(&mut buf).ok()?).ok()?;
+                let (body, rest) = (buf.get(..len)?, buf.get(len..)?);
+                buf = rest;
+                Some(body)
+            }
+            WireType::StartGroup | WireType::EndGroup => return None,
+        };
+        Some((number, wire, bytes))
+    })
+}
+
+/// A trace or span id: empty is none (0); otherwise exactly `len` bytes.
+fn id(bytes: &[u8], len: usize, what: &str) -> Result<u128, String> {
+    match bytes.len() {
+        0 => Ok(0),
+        n if n == len => Ok(bytes.iter().fold(0u128, |acc, &b| acc << 8 | u128::from(b))),
+        n => Err(format!("{what} of {n} bytes (not {len})")),
+    }
+}
+
+fn resource(r: Option<PbResource>, resources: &mut Resources) -> Arc<Resource> {
+    resources.intern(Resource { attributes: r.map(|r| attributes(r.attributes)).unwrap_or_default() })
+}
+
+fn attributes(kvs: Vec<KeyValue>) -> Attributes {
+    kvs.into_iter().map(|kv| (kv.key, kv.value.map_or(Value::Empty, any_value))).collect()
+}
+
+fn any_value(v: AnyValue) -> Value {
+    match v.value {
+        Some(any_value::Value::StringValue(s)) => Value::Str(s),
+        Some(any_value::Value::BoolValue(b)) => Value::Bool(b),
+        Some(any_value::Value::IntValue(i)) => Value::Int(i),
+        Some(any_value::Value::DoubleValue(d)) => Value::Double(d),
+        Some(any_value::Value::ArrayValue(a)) => Value::Array(a.values.into_iter().map(any_value).collect()),
+        Some(any_value::Value::KvlistValue(kv)) => Value::Map(attributes(kv.values)),
+        // OTLP JSON writes bytes as base64; kept as their length here rather than guessed at.
+        Some(any_value::Value::BytesValue(b)) => Value::Str(format!("({} bytes)", b.len())),
+        None => Value::Empty,
+    }
+}
+
+fn time(ns: u64) -> i64 {
+    i64::try_from(ns).unwrap_or(i64::MAX)
+}
+
+fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<String>) -> Result<Span, String> {
+    let named = |why: String| if s.name.is_empty() { why } else { format!("{:?}: {why}", s.name) };
+    let trace_id = id(&s.trace_id, 16, "traceId").map_err(named)?;
+    let span_id = id(&s.span_id, 8, "spanId").map_err(named)? as u64;
+    let parent = id(&s.parent_span_id, 8, "parentSpanId").map_err(named)? as u64;
+    let status = s.status.unwrap_or_default();
+    Ok(Span {
+        trace_id,
+        span_id,
+        parent_span_id: Some(parent).filter(|&p| p != 0),
+        kind: match s.kind {
+            1 => SpanKind::Internal,
+            2 => SpanKind::Server,
+            3 => SpanKind::Client,
+            4 => SpanKind::Producer,
+            5 => SpanKind::Consumer,
+            _ => SpanKind::Unspecified,
+        },
+        start_ns: time(s.start_time_unix_nano),
+        end_ns: time(s.end_time_unix_nano),
+        status: match status.code {
+            1 => StatusCode::Ok,
+            2 => StatusCode::Error,
+            _ => StatusCode::Unset,
+        },
+        status_message: Some(status.message).filter(|m| !m.is_empty()),
+        attributes: attributes(s.attributes),
+        events: s
+            .events
+            .into_iter()
+            .map(|e| Event { name: e.name, time_ns: time(e.time_unix_nano), attributes: attributes(e.attributes) })
+            .collect(),
+        links: s
+            .links
+            .into_iter()
+            .filter_map(|l| {
+                Some(Link {
+                    trace_id: id(&l.trace_id, 16, "").ok().filter(|&t| t != 0)?,
+                    span_id: id(&l.span_id, 8, "").ok().filter(|&s| s != 0)? as u64,
+                    attributes: attributes(l.attributes),
+                })
+            })
+            .collect(),
+        resource: res.clone(),
+        scope: scope.clone(),
+        name: s.name,
+    })
+}
+
+fn log(l: PbLogRecord, res: &Arc<Resource>) -> Result<LogRecord, String> {
+    let trace_id = id(&l.trace_id, 16, "traceId")?;
+    let span_id = id(&l.span_id, 8, "spanId")? as u64;
+    Ok(LogRecord {
+        time_ns: Some(time(l.time_unix_nano)).filter(|&t| t != 0),
+        observed_time_ns: Some(time(l.observed_time_unix_nano)).filter(|&t| t != 0),
+        severity_number: u8::try_from(l.severity_number).ok().filter(|&n| n != 0),
+        severity_text: Some(l.severity_text).filter(|s| !s.is_empty()),
+        body: l.body.map_or(Value::Empty, any_value),
+        attributes: attributes(l.attributes),
+        trace_id: Some(trace_id).filter(|&t| t != 0),
+        span_id: Some(span_id).filter(|&s| s != 0),
+        resource: res.clone(),
+    })
+}
+
+fn temporality(t: i32) -> Option<Temporality> {
+    match t {
+        1 => Some(Temporality::Delta),
+        2 => Some(Temporality::Cumulative),
+        _ => None,
+    }
+}
+
+/// A metric's points; a metric without data is an empty metric. A number point without its value
+/// is named in `errors` and left out, as OTLP JSON's are.
+fn points(
+    m: PbMetric,
+    res: &Arc<Resource>,
+    scope: &Option<String>,
+    out: &mut Vec<MetricPoint>,
+    errors: &mut Vec<RecordError>,
+) {
+    let point = |kind, temporality, start: u64, time_ns: u64, attrs: Vec<KeyValue>, value| MetricPoint {
+        name: m.name.clone(),
+        unit: m.unit.clone(),
+        description: m.description.clone(),
+        kind,
+        temporality,
+        start_ns: Some(time(start)).filter(|&t| t != 0),
+        time_ns: time(time_ns),
+        attributes: attributes(attrs),
+        value,
+        resource: res.clone(),
+        scope: scope.clone(),
+    };
+    let mut numbers = |kind, temp, data_points: Vec<NumberDataPoint>, out: &mut Vec<MetricPoint>| {
+        for (i, p) in data_points.into_iter().enumerate() {
+            let value = match p.value {
+                Some(number_data_point::Value::AsInt(i)) => PointValue::Int(i),
+                Some(number_data_point::Value::AsDouble(d)) => PointValue::Double(d),
+                None => {
+                    let why = format!("metric {:?}: data point {} has no value", m.name, i + 1);
+                    errors.push(ParseErrorKind::Invalid(why).into());
+                    continue;
+                }
+            };
+            out.push(point(kind, temp, p.start_time_unix_nano, p.time_unix_nano, p.attributes, value));
+        }
+    };
+    match m.data.clone() {
+        Some(metric::Data::Gauge(g)) => numbers(MetricKind::Gauge, None, g.data_points, out),
+        Some(metric::Data::Sum(sum)) => {
+            let kind = if sum.is_monotonic { MetricKind::Counter } else { MetricKind::UpDownCounter };
+            numbers(kind, temporality(sum.aggregation_temporality), sum.data_points, out)
+        }
+        Some(metric::Data::Histogram(h)) => {
+            let temp = temporality(h.aggregation_temporality);
+            out.extend(h.data_points.into_iter().map(|p| {
+                let v = PointValue::Histogram {
+                    count: p.count,
+                    sum: p.sum,
+                    min: p.min,
+                    max: p.max,
+                    bounds: p.explicit_bounds,
+                    counts: p.bucket_counts,
+                };
+                point(MetricKind::Histogram, temp, p.start_time_unix_nano, p.time_unix_nano, p.attributes, v)
+            }))
+        }
+        Some(metric::Data::ExponentialHistogram(h)) => {
+            let temp = temporality(h.aggregation_temporality);
+            out.extend(h.data_points.into_iter().map(|p| {
+                let (pos, neg) = (p.positive.unwrap_or_default(), p.negative.unwrap_or_default());
+                let v = PointValue::ExponentialHistogram {
+                    count: p.count,
+                    sum: p.sum,
+                    min: p.min,
+                    max: p.max,
+                    scale: p.scale,
+                    zero_count: p.zero_count,
+                    positive_offset: pos.offset,
+                    positive: pos.bucket_counts,
+                    negative_offset: neg.offset,
+                    negative: neg.bucket_counts,
+                };
+                let kind = MetricKind::ExponentialHistogram;
+                point(kind, temp, p.start_time_unix_nano, p.time_unix_nano, p.attributes, v)
+            }))
+        }
+        // A summary's quantiles are not modelled (as in OTLP JSON): its sum is kept.
+        Some(metric::Data::Summary(sm)) => out.extend(sm.data_points.into_iter().map(|p| {
+            let v = PointValue::Double(p.sum);
+            point(MetricKind::Summary, None, p.start_time_unix_nano, p.time_unix_nano, p.attributes, v)
+        })),
+        None => {}
+    }
+}
