@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ingest speed: builds a 1 GB Python capture (copies of samples/python-flask/*.log), a 1 GB Rust
-# capture (copies of samples/todo/*.log) and 1 GB of OTLP JSON lines (samples/otlp-json/), then
+# capture (copies of samples/todo/*.log), 1 GB of OTLP JSON lines (samples/otlp-json/), the same
+# pretty-printed, and 1 GB of the OpenTelemetry demo's Collector capture (JSON, and binary), then
 # reports side by side, warm cache, best of 5 (this machine's timings vary by a tenth):
 # `otelgrep summary` (release build), `grep -c` on the same file, and `cat > /dev/null`, in MB/s,
 # plus otelgrep's peak RSS; then `otelgrep latency --by url` on the same file and its time as a
@@ -27,6 +28,23 @@ make() {
 make "$work/python.log" samples/python-flask/flask-default.log samples/python-flask/flask-merged-stderr.log
 make "$work/rust.log" samples/todo/todo-default.log samples/todo/todo-http.log samples/todo/todo-http-dup.log
 make "$work/otlp.log" samples/otlp-json/*.jsonl
+# The same OTLP requests pretty-printed (two spaces, as opentelemetry-proto's examples), the
+# OpenTelemetry demo's Collector file-exporter capture (8 services, lines up to 858 KB), and that
+# capture as the exporter's `format: proto` (written by the official Python package, when the
+# virtual environment of .ci/run is there).
+for f in samples/otlp-json/*.jsonl; do
+  python3 -c 'import json,sys; [print(json.dumps(json.loads(l), indent=2)) for l in open(sys.argv[1])]' "$f"
+done > "$work/pretty-sample.json"
+make "$work/otlp-pretty.log" "$work/pretty-sample.json"
+demo=../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl
+make "$work/demo.log" "$demo"
+kinds="python rust otlp otlp-pretty demo"
+python="${OTELGREP_PYTHON:-$HOME/.cache/otelgrep-venv/bin/python}"
+if "$python" -c "import opentelemetry.proto" 2> /dev/null; then
+  "$python" otelgrep/tests/fixtures/conformance/to_proto.py "$demo" "$work/demo-sample.binpb"
+  make "$work/demo-proto.log" "$work/demo-sample.binpb"
+  kinds="$kinds demo-proto"
+fi
 
 # best SECONDS of five runs of a command (output discarded)
 best() {
@@ -42,14 +60,14 @@ best() {
   echo "$b"
 }
 
-printf '%-8s %8s  %22s  %22s  %22s  %12s  %28s\n' capture MB "otelgrep summary" "grep -c" "cat > /dev/null" \
+printf '%-11s %8s  %22s  %22s  %22s  %12s  %28s\n' capture MB "otelgrep summary" "grep -c" "cat > /dev/null" \
   "otelgrep RSS" "latency --by url (vs summary)"
-for kind in python rust otlp; do
+for kind in $kinds; do
   f="$work/$kind.log"
   mb=$(echo "$(stat -c %s "$f") / 1000000" | bc -l)
   pattern='"trace_id"'
   [ "$kind" = rust ] && pattern='TraceId      :'
-  [ "$kind" = otlp ] && pattern='"traceId"'
+  case "$kind" in otlp* | demo*) pattern='"traceId"' ;; esac
   cat "$f" > /dev/null # warm the page cache
   t_og=$(best "$bin" summary --format json "$f")
   t_grep=$(best grep -c "$pattern" "$f")
@@ -58,7 +76,7 @@ for kind in python rust otlp; do
   rss=$( { /usr/bin/time -f '%M' "$bin" summary --format json "$f" > /dev/null; } 2>&1 | tail -1)
   rate() { echo "$mb / $1" | bc -l | xargs printf '%.0f'; }
   ratio=$(echo "$t_lat / $t_og" | bc -l | xargs printf '%.2f')
-  printf '%-8s %8.0f  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %9s MB  %9.3f s %6s MB/s %5sx\n' \
+  printf '%-11s %8.0f  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %9s MB  %9.3f s %6s MB/s %5sx\n' \
     "$kind" "$mb" "$t_og" "$(rate "$t_og")" "$t_grep" "$(rate "$t_grep")" "$t_cat" "$(rate "$t_cat")" \
     "$((rss / 1024))" "$t_lat" "$(rate "$t_lat")" "$ratio"
 done

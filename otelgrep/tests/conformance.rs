@@ -353,3 +353,75 @@ fn a_folder_is_every_capture_in_it_rotated_files_and_subfolders_included() {
     assert_eq!(files.len(), 4, "{files:?}");
     assert!(files[0].ends_with("otel-2026-12-01T10-00-00.000.json") && files[2].ends_with("otel.json"), "{files:?}");
 }
+
+/// The Python samples turned into OTLP JSON apart from otelgrep (`py_to_otlp.py`), then laid out
+/// every way OTLP is written and written as binary OTLP: every command gives what it gives on the
+/// console capture itself (this also holds the URL rebuilt from Flask's attributes on OTLP input).
+#[test]
+fn python_samples_as_otlp_in_every_layout_and_as_binary_give_the_same_tables() {
+    let python = proto_python();
+    let scratch = Scratch::new("py-otlp");
+    let commands: [&[&str]; 5] = [
+        &["latency", "--by", "url,status", "--format", "csv"],
+        &["metrics", "--format", "csv"],
+        &["metrics", "http.server.duration", "--format", "csv"],
+        &["logs", "--format", "csv"],
+        &["spans", "--format", "csv"],
+    ];
+    for name in ["flask-default.log", "flask-merged-stderr.log"] {
+        let capture = common::sample(&format!("python-flask/{name}"));
+        let capture = capture.to_str().unwrap();
+        let otlp = scratch.0.join(format!("{name}.jsonl"));
+        let status = Command::new("python3").arg(fixture("py_to_otlp.py")).arg(capture).arg(&otlp).status().unwrap();
+        assert!(status.success());
+        let out = Command::new("python3").arg(fixture("layouts.py")).arg(&otlp).arg(&scratch.0).output().unwrap();
+        assert!(out.status.success());
+        let mut variants: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect();
+        let bin = scratch.0.join(format!("{name}.binpb"));
+        to_proto(&python, otlp.to_str().unwrap(), &bin);
+        variants.push(bin.to_str().unwrap().to_string());
+        assert_eq!(variants.len(), 10);
+        for args in commands {
+            let (want, _, code) = otelgrep(&[args, &[capture]].concat());
+            assert_eq!(code, 0);
+            assert!(want.lines().count() > 3, "{args:?}: {want}");
+            for v in &variants {
+                let (got, err, code) = otelgrep(&[args, &[v.as_str()]].concat());
+                assert_eq!((code, &got), (0, &want), "{v} {args:?}: {err}");
+            }
+        }
+    }
+}
+
+/// The real Python SDK (1.45, `.ci/run`'s virtual environment) printing every metric point type
+/// it has, exponential histograms included, pretty and one record a line: read whole, with the
+/// independent counts, and the exponential histogram's buckets as recorded.
+#[test]
+fn the_real_python_sdk_output_of_every_point_type_is_read_whole() {
+    let python = proto_python();
+    let scratch = Scratch::new("python-sdk");
+    let mut files = Vec::new();
+    for layout in ["pretty", "compact"] {
+        let out = Command::new(&python)
+            .arg(fixture("python_sdk_capture.py"))
+            .args((layout == "compact").then_some("--compact"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        files.push(scratch.file(&format!("{layout}.txt"), &String::from_utf8(out.stdout).unwrap()));
+    }
+    assert_counts_equal(&files);
+    for file in &files {
+        let v = summary(file);
+        assert_eq!((v["spans"].as_u64(), v["metric_exports"].as_u64()), (Some(1), Some(2)), "{file}: {v}");
+        let rows = common::json_rows(&["metrics", "exp.latency", file]);
+        // Recorded: 0.001, 0.5, 2, 2, 700 and 0 (the zero bucket).
+        assert_eq!(rows[0]["count"], 6, "{file}: {rows:?}");
+        assert!((rows[0]["sum"].as_f64().unwrap() - 704.501).abs() < 1e-9, "{rows:?}");
+        let kinds = common::json_rows(&["metrics", file]);
+        let kind = |name: &str| kinds.iter().find(|m| m["metric"] == name).map(|m| m["kind"].clone());
+        assert_eq!(kind("exp.latency").unwrap(), "exponential_histogram", "{kinds:?}");
+        assert_eq!(kind("temperature").unwrap(), "gauge", "{kinds:?}");
+        assert_eq!(kind("queue").unwrap(), "updowncounter", "{kinds:?}");
+    }
+}
