@@ -683,7 +683,7 @@ fn parse_job<S: Sink>(
             (line, r.map(|()| Format::NodeConsole))
         }
         Job::Otlp { line, text } => {
-            let r = otlp_json::parse_document(text, resources).map(|b| b.deliver(line, file, sink, report));
+            let r = otlp_json::parse_document(text, needs, resources).map(|b| b.deliver(line, file, sink, report));
             (line, r.map(|()| Format::OtlpJson))
         }
         Job::Proto { index, bytes } => {
@@ -732,9 +732,10 @@ fn is_node(second_line: &str) -> bool {
     b.len() > 2 && b[0] == b' ' && b[1] == b' ' && (b[2].is_ascii_alphabetic() || b[2] == b'\'' || b[2] == b'_')
 }
 
-/// Interns resources: most formats repeat the full resource in every record or batch.
+/// Interns resources: most formats repeat the full resource in every record or batch. Texts are
+/// kept per format family (Python's, OTLP's): one text means different attributes in each.
 #[derive(Debug, Default)]
-pub struct Resources(Vec<Arc<Resource>>, Vec<(String, Arc<Resource>)>);
+pub struct Resources(Vec<Arc<Resource>>, Vec<(String, Arc<Resource>)>, Vec<(String, Arc<Resource>)>);
 
 impl Resources {
     /// The shared resource printed as `raw`; `parse` runs only the first time a text is seen.
@@ -751,6 +752,21 @@ impl Resources {
     /// The texts of the resources interned by [`Resources::intern_raw`], checked JSON values.
     pub fn texts(&self) -> impl Iterator<Item = &str> {
         self.1.iter().map(|(text, _)| text.as_str())
+    }
+
+    /// [`Resources::intern_raw`] for OTLP JSON resources.
+    pub fn intern_otlp_raw(&mut self, raw: &str, parse: impl FnOnce() -> Resource) -> Arc<Resource> {
+        if let Some((_, r)) = self.2.iter().find(|(text, _)| text == raw) {
+            return r.clone();
+        }
+        let r = self.intern(parse());
+        self.2.push((raw.to_string(), r.clone()));
+        r
+    }
+
+    /// The texts of the resources interned by [`Resources::intern_otlp_raw`].
+    pub fn otlp_texts(&self) -> impl Iterator<Item = &str> {
+        self.2.iter().map(|(text, _)| text.as_str())
     }
 
     /// The shared copy of `r`.

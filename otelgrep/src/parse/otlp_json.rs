@@ -9,8 +9,10 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::skim::{Members, Reader, Tree, member};
-use super::{ParseErrorKind, RecordError, Resources};
+mod fast;
+
+use super::skim::{Bad, Members, Reader, Tree, member};
+use super::{Needs, ParseErrorKind, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
     Temporality, Value,
@@ -170,9 +172,14 @@ fn enum_value(v: Option<&Tree>, names: &[&str]) -> Option<i64> {
     }
 }
 
-/// Parses one document: an export request, or a JSON array of them, on one line or many.
-pub fn parse_document(text: &str, resources: &mut Resources) -> Result<Batch, RecordError> {
-    read(text, resources, Reader::Skim)
+/// Parses one document: an export request, or a JSON array of them, on one line or many. The
+/// fast reader takes a plain request, reading only what `needs` asks for; the tree reader (with
+/// serde_json on what the skimmer will not read) takes the rest, and words the errors.
+pub fn parse_document(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Batch, RecordError> {
+    match fast::skim_request(text, needs, resources) {
+        Ok(batch) => Ok(batch),
+        Err(Bad) => read(text, resources, Reader::Skim),
+    }
 }
 
 fn read(text: &str, resources: &mut Resources, reader: Reader) -> Result<Batch, RecordError> {
@@ -341,94 +348,134 @@ const METRICS: Nesting = Nesting {
 
 fn spans(doc: &Obj, resources: &mut Resources, batch: &mut Batch) {
     each_record(doc, &SPANS, resources, |index, s, res, scope| {
-        let name = string(s, "name", "name").unwrap_or_default().to_string();
-        let ids = id(get(s, "traceId", "trace_id"), 32, "traceId").and_then(|t| {
-            let span = id(get(s, "spanId", "span_id"), 16, "spanId")?;
-            let parent = id(get(s, "parentSpanId", "parent_span_id"), 16, "parentSpanId")?;
-            Ok((t, span as u64, parent as u64))
-        });
-        let (trace_id, span_id, parent) = match ids {
-            Ok(ids) => ids,
-            Err(why) => return batch.errors.push(record_error("span", index, &name, why)),
-        };
-        let kind = match enum_value(get(s, "kind", "kind"), KINDS).unwrap_or(0) {
-            1 => SpanKind::Internal,
-            2 => SpanKind::Server,
-            3 => SpanKind::Client,
-            4 => SpanKind::Producer,
-            5 => SpanKind::Consumer,
-            _ => SpanKind::Unspecified,
-        };
-        let status = get(s, "status", "status").and_then(Tree::as_object);
-        let code = status.and_then(|st| enum_value(member(st, "code"), STATUS)).unwrap_or(0);
-        let events = objects(s, "events", "events")
-            .map(|e| Event {
-                name: string(e, "name", "name").unwrap_or_default().to_string(),
-                time_ns: int(get(e, "timeUnixNano", "time_unix_nano")).unwrap_or(0),
-                attributes: attributes(e, "attributes"),
-            })
-            .collect();
-        let links = objects(s, "links", "links")
-            .filter_map(|l| {
-                Some(Link {
-                    trace_id: hex128(string(l, "traceId", "trace_id"))?,
-                    span_id: hex64(string(l, "spanId", "span_id"))?,
-                    attributes: attributes(l, "attributes"),
-                })
-            })
-            .collect();
-        batch.spans.push(Span {
-            trace_id,
-            span_id,
-            parent_span_id: Some(parent).filter(|&p| p != 0),
-            kind,
-            // No time is 0, as proto3 leaves it: the span is counted, and left out of durations.
-            start_ns: int(get(s, "startTimeUnixNano", "start_time_unix_nano")).unwrap_or(0),
-            end_ns: int(get(s, "endTimeUnixNano", "end_time_unix_nano")).unwrap_or(0),
-            status: match code {
-                1 => StatusCode::Ok,
-                2 => StatusCode::Error,
-                _ => StatusCode::Unset,
-            },
-            status_message: status
-                .and_then(|st| member(st, "message")?.as_str())
-                .filter(|m| !m.is_empty())
-                .map(str::to_string),
-            attributes: attributes(s, "attributes"),
-            events,
-            links,
-            resource: res.clone(),
-            scope: scope.clone(),
-            name,
-        });
+        let (events, links) = (events(array(s, "events", "events")), links(array(s, "links", "links")));
+        match span(index, s, attributes(s, "attributes"), events, links, res, scope) {
+            Ok(span) => batch.spans.push(span),
+            Err(e) => batch.errors.push(e),
+        }
     });
+}
+
+/// A span from its fields (`s`: scalars and status), with the attributes, events and links the
+/// reader read apart (the fast reader reads only those a command needs); the tree reader and the
+/// fast one both build spans here.
+fn span(
+    index: usize,
+    s: &Obj,
+    attributes: Attributes,
+    events: Vec<Event>,
+    links: Vec<Link>,
+    res: &Arc<Resource>,
+    scope: &Option<String>,
+) -> Result<Span, RecordError> {
+    let name = string(s, "name", "name").unwrap_or_default().to_string();
+    let ids = id(get(s, "traceId", "trace_id"), 32, "traceId").and_then(|t| {
+        let span = id(get(s, "spanId", "span_id"), 16, "spanId")?;
+        let parent = id(get(s, "parentSpanId", "parent_span_id"), 16, "parentSpanId")?;
+        Ok((t, span as u64, parent as u64))
+    });
+    let (trace_id, span_id, parent) = ids.map_err(|why| record_error("span", index, &name, why))?;
+    let kind = match enum_value(get(s, "kind", "kind"), KINDS).unwrap_or(0) {
+        1 => SpanKind::Internal,
+        2 => SpanKind::Server,
+        3 => SpanKind::Client,
+        4 => SpanKind::Producer,
+        5 => SpanKind::Consumer,
+        _ => SpanKind::Unspecified,
+    };
+    let status = get(s, "status", "status").and_then(Tree::as_object);
+    let code = status.and_then(|st| enum_value(member(st, "code"), STATUS)).unwrap_or(0);
+    Ok(Span {
+        trace_id,
+        span_id,
+        parent_span_id: Some(parent).filter(|&p| p != 0),
+        kind,
+        // No time is 0, as proto3 leaves it: the span is counted, and left out of durations.
+        start_ns: int(get(s, "startTimeUnixNano", "start_time_unix_nano")).unwrap_or(0),
+        end_ns: int(get(s, "endTimeUnixNano", "end_time_unix_nano")).unwrap_or(0),
+        status: match code {
+            1 => StatusCode::Ok,
+            2 => StatusCode::Error,
+            _ => StatusCode::Unset,
+        },
+        status_message: status
+            .and_then(|st| member(st, "message")?.as_str())
+            .filter(|m| !m.is_empty())
+            .map(str::to_string),
+        attributes,
+        events,
+        links,
+        resource: res.clone(),
+        scope: scope.clone(),
+        name,
+    })
+}
+
+/// A span's events, from the `events` array.
+fn events(items: &[Tree]) -> Vec<Event> {
+    items
+        .iter()
+        .filter_map(Tree::as_object)
+        .map(|e| Event {
+            name: string(e, "name", "name").unwrap_or_default().to_string(),
+            time_ns: int(get(e, "timeUnixNano", "time_unix_nano")).unwrap_or(0),
+            attributes: attributes(e, "attributes"),
+        })
+        .collect()
+}
+
+/// A span's links, from the `links` array; a link without valid ids links nowhere.
+fn links(items: &[Tree]) -> Vec<Link> {
+    items
+        .iter()
+        .filter_map(Tree::as_object)
+        .filter_map(|l| {
+            Some(Link {
+                trace_id: hex128(string(l, "traceId", "trace_id"))?,
+                span_id: hex64(string(l, "spanId", "span_id"))?,
+                attributes: attributes(l, "attributes"),
+            })
+        })
+        .collect()
 }
 
 fn logs(doc: &Obj, resources: &mut Resources, batch: &mut Batch) {
     each_record(doc, &LOGS, resources, |index, l, res, _| {
-        let ids = id(get(l, "traceId", "trace_id"), 32, "traceId")
-            .and_then(|t| Ok((t, id(get(l, "spanId", "span_id"), 16, "spanId")? as u64)));
-        let (trace_id, span_id) = match ids {
-            Ok(ids) => ids,
-            Err(why) => return batch.errors.push(record_error("log record", index, "", why)),
-        };
-        let severity = get(l, "severityNumber", "severity_number");
-        let severity_number = match severity {
-            Some(Tree::Str(s)) if s.starts_with("SEVERITY_NUMBER_") => severity_from_name(s),
-            other => int(other).and_then(|n| u8::try_from(n).ok()),
-        };
-        batch.logs.push(LogRecord {
-            time_ns: int(get(l, "timeUnixNano", "time_unix_nano")).filter(|&t| t != 0),
-            observed_time_ns: int(get(l, "observedTimeUnixNano", "observed_time_unix_nano")).filter(|&t| t != 0),
-            severity_number: severity_number.filter(|&n| n != 0),
-            severity_text: string(l, "severityText", "severity_text").filter(|s| !s.is_empty()).map(str::to_string),
-            body: get(l, "body", "body").map_or(Value::Empty, any_value),
-            attributes: attributes(l, "attributes"),
-            trace_id: Some(trace_id).filter(|&t| t != 0),
-            span_id: Some(span_id).filter(|&s| s != 0),
-            resource: res.clone(),
-        });
+        let body = get(l, "body", "body").map_or(Value::Empty, any_value);
+        match log(index, l, attributes(l, "attributes"), body, res) {
+            Ok(l) => batch.logs.push(l),
+            Err(e) => batch.errors.push(e),
+        }
     });
+}
+
+/// A log record from its fields, with the attributes and body read apart (see [`span`]).
+fn log(
+    index: usize,
+    l: &Obj,
+    attributes: Attributes,
+    body: Value,
+    res: &Arc<Resource>,
+) -> Result<LogRecord, RecordError> {
+    let ids = id(get(l, "traceId", "trace_id"), 32, "traceId")
+        .and_then(|t| Ok((t, id(get(l, "spanId", "span_id"), 16, "spanId")? as u64)));
+    let (trace_id, span_id) = ids.map_err(|why| record_error("log record", index, "", why))?;
+    let severity = get(l, "severityNumber", "severity_number");
+    let severity_number = match severity {
+        Some(Tree::Str(s)) if s.starts_with("SEVERITY_NUMBER_") => severity_from_name(s),
+        other => int(other).and_then(|n| u8::try_from(n).ok()),
+    };
+    Ok(LogRecord {
+        time_ns: int(get(l, "timeUnixNano", "time_unix_nano")).filter(|&t| t != 0),
+        observed_time_ns: int(get(l, "observedTimeUnixNano", "observed_time_unix_nano")).filter(|&t| t != 0),
+        severity_number: severity_number.filter(|&n| n != 0),
+        severity_text: string(l, "severityText", "severity_text").filter(|s| !s.is_empty()).map(str::to_string),
+        body,
+        attributes,
+        trace_id: Some(trace_id).filter(|&t| t != 0),
+        span_id: Some(span_id).filter(|&s| s != 0),
+        resource: res.clone(),
+    })
 }
 
 /// `SEVERITY_NUMBER_INFO2` → 10.
@@ -438,56 +485,75 @@ fn severity_from_name(s: &str) -> Option<u8> {
 
 fn metrics(doc: &Obj, resources: &mut Resources, batch: &mut Batch) {
     each_record(doc, &METRICS, resources, |index, m, res, scope| {
-        let name = string(m, "name", "name").unwrap_or_default().to_string();
-        let data = [
-            ("gauge", MetricKind::Gauge),
-            ("sum", MetricKind::Counter),
-            ("histogram", MetricKind::Histogram),
-            ("exponentialHistogram", MetricKind::ExponentialHistogram),
-            ("exponential_histogram", MetricKind::ExponentialHistogram),
-            ("summary", MetricKind::Summary),
-        ]
-        .iter()
-        .find_map(|(k, kind)| Some((member(m, k)?.as_object()?, *kind)));
-        // A metric with no data field is an empty metric (pdata writes one): no points, no error.
-        let Some((data, base_kind)) = data else { return };
-        let kind = match (base_kind, get(data, "isMonotonic", "is_monotonic").and_then(Tree::as_bool)) {
-            (MetricKind::Counter, Some(false) | None) => MetricKind::UpDownCounter,
-            (k, _) => k,
-        };
-        let temporality = match enum_value(
-            get(data, "aggregationTemporality", "aggregation_temporality"),
-            &[
-                "AGGREGATION_TEMPORALITY_UNSPECIFIED",
-                "AGGREGATION_TEMPORALITY_DELTA",
-                "AGGREGATION_TEMPORALITY_CUMULATIVE",
-            ],
-        ) {
-            Some(1) => Some(Temporality::Delta),
-            Some(2) => Some(Temporality::Cumulative),
-            _ => None,
-        };
-        for (i, p) in objects(data, "dataPoints", "data_points").enumerate() {
-            let Some(value) = point_value(kind, p) else {
-                let why = format!("data point {} has no value", i + 1);
-                batch.errors.push(record_error("metric", index, &name, why));
-                continue;
-            };
-            batch.points.push(MetricPoint {
-                name: name.clone(),
-                unit: string(m, "unit", "unit").unwrap_or_default().to_string(),
-                description: string(m, "description", "description").unwrap_or_default().to_string(),
-                kind,
-                temporality,
-                start_ns: int(get(p, "startTimeUnixNano", "start_time_unix_nano")).filter(|&t| t != 0),
-                time_ns: int(get(p, "timeUnixNano", "time_unix_nano")).unwrap_or(0),
-                attributes: attributes(p, "attributes"),
-                value,
-                resource: res.clone(),
-                scope: scope.clone(),
-            });
-        }
+        let data = data(m);
+        let points = data
+            .map(|(d, _)| objects(d, "dataPoints", "data_points").map(|p| (p, attributes(p, "attributes"))).collect())
+            .unwrap_or_default();
+        metric(index, m, data, points, res, scope, batch);
     });
+}
+
+/// The keys of a metric's data, and what each makes of it, in the order they are looked for.
+const DATA_KEYS: [(&str, MetricKind); 6] = [
+    ("gauge", MetricKind::Gauge),
+    ("sum", MetricKind::Counter),
+    ("histogram", MetricKind::Histogram),
+    ("exponentialHistogram", MetricKind::ExponentialHistogram),
+    ("exponential_histogram", MetricKind::ExponentialHistogram),
+    ("summary", MetricKind::Summary),
+];
+
+/// A metric's data object and kind; `None` for a metric without data (pdata writes one).
+fn data<'t, 'a>(m: &'t Obj<'a>) -> Option<(&'t Obj<'a>, MetricKind)> {
+    DATA_KEYS.iter().find_map(|(k, kind)| Some((member(m, k)?.as_object()?, *kind)))
+}
+
+/// A metric's points, from the metric's fields (`m`), its data object (without reading its
+/// points) and each point with the attributes read apart (see [`span`]). A metric with no data is
+/// an empty metric; a point without its value is named in `batch.errors`.
+fn metric(
+    index: usize,
+    m: &Obj,
+    data: Option<(&Obj, MetricKind)>,
+    points: Vec<(&Obj, Attributes)>,
+    res: &Arc<Resource>,
+    scope: &Option<String>,
+    batch: &mut Batch,
+) {
+    let name = string(m, "name", "name").unwrap_or_default().to_string();
+    let Some((data, base_kind)) = data else { return };
+    let kind = match (base_kind, get(data, "isMonotonic", "is_monotonic").and_then(Tree::as_bool)) {
+        (MetricKind::Counter, Some(false) | None) => MetricKind::UpDownCounter,
+        (k, _) => k,
+    };
+    let temporality = match enum_value(
+        get(data, "aggregationTemporality", "aggregation_temporality"),
+        &["AGGREGATION_TEMPORALITY_UNSPECIFIED", "AGGREGATION_TEMPORALITY_DELTA", "AGGREGATION_TEMPORALITY_CUMULATIVE"],
+    ) {
+        Some(1) => Some(Temporality::Delta),
+        Some(2) => Some(Temporality::Cumulative),
+        _ => None,
+    };
+    for (i, (p, attributes)) in points.into_iter().enumerate() {
+        let Some(value) = point_value(kind, p) else {
+            let why = format!("data point {} has no value", i + 1);
+            batch.errors.push(record_error("metric", index, &name, why));
+            continue;
+        };
+        batch.points.push(MetricPoint {
+            name: name.clone(),
+            unit: string(m, "unit", "unit").unwrap_or_default().to_string(),
+            description: string(m, "description", "description").unwrap_or_default().to_string(),
+            kind,
+            temporality,
+            start_ns: int(get(p, "startTimeUnixNano", "start_time_unix_nano")).filter(|&t| t != 0),
+            time_ns: int(get(p, "timeUnixNano", "time_unix_nano")).unwrap_or(0),
+            attributes,
+            value,
+            resource: res.clone(),
+            scope: scope.clone(),
+        });
+    }
 }
 
 fn point_value(kind: MetricKind, p: &Obj) -> Option<PointValue> {
@@ -536,7 +602,7 @@ mod tests {
     fn collector_flavour_strings_names_and_snake_case() {
         let line = r#"{"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},"scope_spans":[{"scope":{"name":"s"},"spans":[{"trace_id":"5B8EFFF798038103D269B633813FC60C","span_id":"EEE19B7EC3C1B174","name":"GET","kind":"SPAN_KIND_SERVER","start_time_unix_nano":"1544712660000000000","end_time_unix_nano":"1544712661000000000","attributes":[{"key":"http.status_code","value":{"intValue":"500"}}],"status":{"code":"STATUS_CODE_ERROR","message":"boom"}}]}]}]}"#;
         assert!(is_document(line));
-        let spans = parse_document(line, &mut Resources::default()).unwrap().spans;
+        let spans = parse_document(line, &Needs::ALL, &mut Resources::default()).unwrap().spans;
         let s = &spans[0];
         assert_eq!(s.trace_id, 0x5b8efff798038103d269b633813fc60c);
         assert_eq!(
@@ -562,8 +628,23 @@ mod tests {
         }
         let flavour = std::fs::read_to_string(format!("{dir}/tests/fixtures/otlp-collector-flavour.jsonl")).unwrap();
         lines.extend(flavour.lines().map(String::from));
+        // The OpenTelemetry projects' own documents (the demo capture's first lines: every signal).
+        for f in [
+            "collector-pdata_traces-request.jsonl",
+            "collector-pdata_metrics-request.jsonl",
+            "collector-pdata_logs-request.jsonl",
+            "otlp-proto-examples_trace.jsonl",
+            "otlp-proto-examples_metrics.jsonl",
+            "otlp-proto-examples_logs.jsonl",
+            "otlp-proto-examples_events.jsonl",
+            "otel-tui_otel-demo-fileexporter.jsonl",
+        ] {
+            let text = std::fs::read_to_string(format!("{dir}/../../shared/conformance/{f}")).unwrap();
+            // Short ones: each is damaged at 60 places 14 ways.
+            lines.extend(text.lines().filter(|l| l.len() < 40_000).take(6).map(String::from));
+        }
         let edits = ["", "\"", "\\", "0", "-1", "1.5", "null", "true", "{}", "[]", ",", "\"12\"", "\u{e9}", "\\u00e9"];
-        let (mut compared, mut fast) = (0, 0);
+        let (mut compared, mut fast, mut fastest) = (0, 0, 0);
         for line in &lines {
             let mut variants = vec![line.clone()];
             for at in (0..line.len()).step_by(line.len() / 60 + 1).filter(|&at| line.is_char_boundary(at + 1)) {
@@ -577,12 +658,19 @@ mod tests {
                 let quick = read(v, &mut Resources::default(), Reader::Skim);
                 let slow = read(v, &mut Resources::default(), Reader::SerdeOnly);
                 assert_eq!(format!("{quick:?}"), format!("{slow:?}"), "{v}");
+                // The one-pass reader too, with everything read.
+                let quickest = parse_document(v, &Needs::ALL, &mut Resources::default());
+                assert_eq!(format!("{quickest:?}"), format!("{slow:?}"), "{v}");
                 compared += 1;
                 fast += usize::from(Tree::read(v).is_ok());
+                fastest += usize::from(fast::skim_request(v, &Needs::ALL, &mut Resources::default()).is_ok());
             }
             assert!(Tree::read(line).is_ok(), "an intact document goes the fast way: {line}");
+            let one_pass = fast::skim_request(line, &Needs::ALL, &mut Resources::default());
+            assert!(one_pass.is_ok(), "an intact request goes the one-pass way: {line}");
         }
-        assert!(lines.len() >= 15 && compared > 5_000 && fast > 1_000, "{compared} compared, {fast} read fast");
+        assert!(lines.len() >= 25 && compared > 10_000 && fast > 1_000, "{compared} compared, {fast} read fast");
+        assert!(fastest > 1_000, "{fastest} read in one pass");
     }
 
     #[test]

@@ -270,6 +270,11 @@ impl<'a> Skim<'a> {
         self.value(0)
     }
 
+    /// Skips one value `depth` levels into the text (the nesting limit counts from the root).
+    pub fn skip_at(&mut self, depth: u32) -> Skimmed<()> {
+        self.value(depth)
+    }
+
     /// One value's text, checked.
     pub fn raw(&mut self) -> Skimmed<&'a str> {
         self.raw_with(Skim::skip).map(|(text, ())| text)

@@ -104,6 +104,12 @@ impl<'a> Tree<'a> {
 }
 
 impl<'a> Skim<'a> {
+    /// The next value as a tree, `depth` levels into the text (the limit counts from the text's
+    /// root, as serde_json's does).
+    pub fn tree_at(&mut self, depth: u32) -> Skimmed<Tree<'a>> {
+        self.tree(depth)
+    }
+
     fn tree(&mut self, depth: u32) -> Skimmed<Tree<'a>> {
         if depth >= 128 {
             return Err(Bad);

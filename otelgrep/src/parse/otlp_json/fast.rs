@@ -1,0 +1,347 @@
+//! The fast reading of an OTLP JSON request: one pass of the skimmer over the text, building the
+//! records as it goes and skipping what the command does not read (attributes it does not ask
+//! for, events and links, log bodies), where the tree reader builds a [`Tree`] of every value
+//! first. Record fields are still read as small trees and made into records by the tree reader's
+//! own functions (`span`, `log`, `metric`), so a value means the same either way.
+//!
+//! Anything unusual is [`Bad`] and the request goes to the tree reader: a top-level array, a key
+//! written twice or in both spellings where the reader acts on it, pre-1.0 key names, a value of
+//! an unexpected type, an escaped key.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::super::skim::{Bad, Skim, Skimmed, Tree, once};
+use super::super::{Needs, Resources};
+use super::{Batch, any_value, attributes, events, links, log, metric, span};
+use crate::model::{Attributes, Resource, Value};
+
+/// Depths of the values read, counted from the request (0) as the tree reader counts them:
+/// request, resource groups, a group, scope groups, a scope group, records, a record.
+const RECORD: u32 = 6;
+
+/// Reads one request; [`Bad`] sends it to the tree reader.
+pub(super) fn skim_request(text: &str, needs: &Needs, resources: &mut Resources) -> Skimmed<Batch> {
+    let mut s = Skim::new(text);
+    let (mut spans, mut logs, mut metrics) = (None, None, None);
+    s.object(|s, key| {
+        let slot = match key {
+            "resourceSpans" | "resource_spans" => &mut spans,
+            "resourceLogs" | "resource_logs" => &mut logs,
+            "resourceMetrics" | "resource_metrics" => &mut metrics,
+            _ => return s.skip_at(1),
+        };
+        // Both spellings, or one twice: the tree reader's precedence decides.
+        once(slot, s.position())?;
+        s.skip_at(1)
+    })?;
+    s.end()?;
+    if spans.is_none() && logs.is_none() && metrics.is_none() {
+        return Err(Bad);
+    }
+    // Read in the tree reader's order: spans, logs, then metrics (their errors in that order).
+    let mut batch = Batch::default();
+    let mut read = |at: Option<usize>, signal: Signal, batch: &mut Batch| -> Skimmed<()> {
+        let Some(at) = at else { return Ok(()) };
+        s.rewind(at);
+        let mut index = 0;
+        s.array(|s| group(s, signal, needs, resources, &mut index, batch))
+    };
+    read(spans, Signal::Spans, &mut batch)?;
+    read(logs, Signal::Logs, &mut batch)?;
+    read(metrics, Signal::Metrics, &mut batch)?;
+    batch.metric_exports += usize::from(metrics.is_some());
+    Ok(batch)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Signal {
+    Spans,
+    Logs,
+    Metrics,
+}
+
+impl Signal {
+    fn scopes(self) -> [&'static str; 2] {
+        match self {
+            Signal::Spans => ["scopeSpans", "scope_spans"],
+            Signal::Logs => ["scopeLogs", "scope_logs"],
+            Signal::Metrics => ["scopeMetrics", "scope_metrics"],
+        }
+    }
+
+    fn records(self) -> [&'static str; 2] {
+        match self {
+            Signal::Spans => ["spans", "spans"],
+            Signal::Logs => ["logRecords", "log_records"],
+            Signal::Metrics => ["metrics", "metrics"],
+        }
+    }
+}
+
+/// Where a resource group's records start in the batch, to give them their resource (and their
+/// scope's name) once the group (the scope group) has been read: JSON does not order keys.
+#[derive(Clone, Copy)]
+struct Marks {
+    spans: usize,
+    logs: usize,
+    points: usize,
+}
+
+impl Marks {
+    fn of(batch: &Batch) -> Marks {
+        Marks { spans: batch.spans.len(), logs: batch.logs.len(), points: batch.points.len() }
+    }
+}
+
+fn group(
+    s: &mut Skim<'_>,
+    signal: Signal,
+    needs: &Needs,
+    resources: &mut Resources,
+    index: &mut usize,
+    batch: &mut Batch,
+) -> Skimmed<()> {
+    let start = Marks::of(batch);
+    let (mut resource, mut scopes) = (None, None);
+    s.object(|s, key| match key {
+        "resource" => once(&mut resource, read_resource(s, resources)?),
+        k if signal.scopes().contains(&k) => {
+            // Records read before their resource get it when the group ends.
+            let res = resource.clone().unwrap_or_else(|| PLACEHOLDER.clone());
+            once(&mut scopes, resource.is_some())?;
+            s.array(|s| scope_group(s, signal, needs, &res, index, batch))
+        }
+        "instrumentationLibrarySpans"
+        | "instrumentation_library_spans"
+        | "instrumentationLibraryLogs"
+        | "instrumentation_library_logs"
+        | "instrumentationLibraryMetrics"
+        | "instrumentation_library_metrics" => Err(Bad),
+        _ => s.skip_at(3),
+    })?;
+    if scopes != Some(true) {
+        let resource = resource.unwrap_or_else(|| resources.intern(Resource::default()));
+        batch.spans[start.spans..].iter_mut().for_each(|r| r.resource = resource.clone());
+        batch.logs[start.logs..].iter_mut().for_each(|r| r.resource = resource.clone());
+        batch.points[start.points..].iter_mut().for_each(|r| r.resource = resource.clone());
+    }
+    Ok(())
+}
+
+/// The resource of records read before their group's resource, until it is read.
+static PLACEHOLDER: std::sync::LazyLock<Arc<Resource>> = std::sync::LazyLock::new(Arc::default);
+
+/// A group's resource, read once per distinct text (most requests repeat it).
+fn read_resource(s: &mut Skim<'_>, resources: &mut Resources) -> Skimmed<Arc<Resource>> {
+    if s.peek_value() != b'{' {
+        return Err(Bad);
+    }
+    if let Some(text) = s.known(resources.otlp_texts()) {
+        return Ok(resources.intern_otlp_raw(text, Resource::default));
+    }
+    let (text, tree) = s.raw_with(|s| s.tree_at(3))?;
+    let parse = || Resource { attributes: tree.as_object().map(|r| attributes(r, "attributes")).unwrap_or_default() };
+    Ok(resources.intern_otlp_raw(text, parse))
+}
+
+fn scope_group(
+    s: &mut Skim<'_>,
+    signal: Signal,
+    needs: &Needs,
+    res: &Arc<Resource>,
+    index: &mut usize,
+    batch: &mut Batch,
+) -> Skimmed<()> {
+    let start = Marks::of(batch);
+    let (mut scope, mut records) = (None, None);
+    s.object(|s, key| match key {
+        "scope" => {
+            let name = if s.null()? { None } else { scope_name(s)? };
+            once(&mut scope, name)
+        }
+        "instrumentationLibrary" | "instrumentation_library" => Err(Bad),
+        k if signal.records().contains(&k) => {
+            // Records read before their scope get its name when the scope group ends.
+            once(&mut records, scope.is_some())?;
+            let name = scope.clone().flatten();
+            s.array(|s| {
+                let i = *index;
+                *index += 1;
+                record(s, signal, needs, i, res, &name, batch)
+            })
+        }
+        _ => s.skip_at(5),
+    })?;
+    if records == Some(false) {
+        let scope = scope.flatten();
+        batch.spans[start.spans..].iter_mut().for_each(|r| r.scope = scope.clone());
+        batch.points[start.points..].iter_mut().for_each(|r| r.scope = scope.clone());
+    }
+    Ok(())
+}
+
+/// A scope's name: a string, or none.
+fn scope_name(s: &mut Skim<'_>) -> Skimmed<Option<String>> {
+    let mut name = None;
+    s.object(|s, key| match key {
+        "name" => once(&mut name, s.str()?.into_owned()),
+        _ => s.skip_at(6),
+    })?;
+    Ok(name)
+}
+
+fn record(
+    s: &mut Skim<'_>,
+    signal: Signal,
+    needs: &Needs,
+    index: usize,
+    res: &Arc<Resource>,
+    scope: &Option<String>,
+    batch: &mut Batch,
+) -> Skimmed<()> {
+    match signal {
+        Signal::Spans => {
+            let mut fields = Vec::new();
+            let (mut attrs, mut events_seen, mut links_seen) = (None, None, None);
+            let (mut evs, mut lks) = (Vec::new(), Vec::new());
+            s.object(|s, key| match key {
+                "attributes" => once(&mut attrs, read_attributes(s, needs, RECORD + 1)?),
+                "events" => {
+                    once(&mut events_seen, ())?;
+                    wanted_tree(s, needs.events, |t| {
+                        evs = events(t.as_array().ok_or(Bad)?);
+                        Ok(())
+                    })
+                }
+                "links" => {
+                    once(&mut links_seen, ())?;
+                    wanted_tree(s, needs.events, |t| {
+                        lks = links(t.as_array().ok_or(Bad)?);
+                        Ok(())
+                    })
+                }
+                _ => field(s, key, &mut fields),
+            })?;
+            match span(index, &fields, attrs.unwrap_or_default(), evs, lks, res, scope) {
+                Ok(sp) => batch.spans.push(sp),
+                Err(e) => batch.errors.push(e),
+            }
+        }
+        Signal::Logs => {
+            let needs = needs.for_logs();
+            let mut fields = Vec::new();
+            let (mut attrs, mut body) = (None, None);
+            s.object(|s, key| match key {
+                "attributes" => once(&mut attrs, read_attributes(s, needs, RECORD + 1)?),
+                "body" => {
+                    let mut value = Value::Empty;
+                    wanted_tree(s, needs.bodies, |t| {
+                        value = any_value(&t);
+                        Ok(())
+                    })?;
+                    once(&mut body, value)
+                }
+                _ => field(s, key, &mut fields),
+            })?;
+            match log(index, &fields, attrs.unwrap_or_default(), body.unwrap_or(Value::Empty), res) {
+                Ok(l) => batch.logs.push(l),
+                Err(e) => batch.errors.push(e),
+            }
+        }
+        Signal::Metrics => read_metric(s, needs.for_metrics(), index, res, scope, batch)?,
+    }
+    Ok(())
+}
+
+/// A field the record functions read from the fields' members, as a tree of its own.
+fn field<'a>(s: &mut Skim<'a>, key: &'a str, fields: &mut Vec<(Cow<'a, str>, Tree<'a>)>) -> Skimmed<()> {
+    fields.push((Cow::Borrowed(key), s.tree_at(RECORD + 1)?));
+    Ok(())
+}
+
+/// A value read as a tree and handed to `take` when `wanted`, skipped otherwise.
+fn wanted_tree<'a>(s: &mut Skim<'a>, wanted: bool, take: impl FnOnce(Tree<'a>) -> Skimmed<()>) -> Skimmed<()> {
+    if wanted { take(s.tree_at(RECORD + 1)?) } else { s.skip_at(RECORD + 1) }
+}
+
+/// A record's attributes (`[{"key": ..., "value": ...}, ...]` at `depth`): those the command
+/// reads, in order.
+fn read_attributes(s: &mut Skim<'_>, needs: &Needs, depth: u32) -> Skimmed<Attributes> {
+    let mut out = Vec::new();
+    if !needs.attributes {
+        if s.peek_value() != b'[' {
+            return Err(Bad);
+        }
+        s.skip_at(depth)?;
+        return Ok(out);
+    }
+    s.array(|s| {
+        let (mut key, mut value): (Option<Cow<str>>, Option<Option<Tree>>) = (None, None);
+        s.object(|s, k| match k {
+            "key" => once(&mut key, s.str()?),
+            "value" => {
+                // The key says whether the value is read; a value written first is read anyway.
+                let keep = key.as_deref().is_none_or(|k| needs.attribute(k));
+                let v = if keep { Some(s.tree_at(depth + 2)?) } else { s.skip_at(depth + 2).map(|()| None)? };
+                once(&mut value, v)
+            }
+            _ => s.skip_at(depth + 2),
+        })?;
+        let key = key.ok_or(Bad)?;
+        if needs.attribute(&key) {
+            let value = value.flatten().map_or(Value::Empty, |v| any_value(&v));
+            out.push((key.into_owned(), value));
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A metric: its fields as trees, its data object's fields as trees, and each data point's
+/// fields as trees with its attributes read apart.
+fn read_metric(
+    s: &mut Skim<'_>,
+    needs: &Needs,
+    index: usize,
+    res: &Arc<Resource>,
+    scope: &Option<String>,
+    batch: &mut Batch,
+) -> Skimmed<()> {
+    type Fields<'a> = Vec<(Cow<'a, str>, Tree<'a>)>;
+    let (mut fields, mut data_fields): (Fields, Fields) = (Vec::new(), Vec::new());
+    let mut points: Vec<(Fields, Attributes)> = Vec::new();
+    let mut kind = None;
+    s.object(|s, key| {
+        let Some((_, k)) = super::DATA_KEYS.iter().find(|(d, _)| *d == key) else {
+            return field(s, key, &mut fields);
+        };
+        // One data field only: with several, which one counts is the tree reader's to say.
+        once(&mut kind, *k)?;
+        let mut seen_points = None;
+        s.object(|s, k| match k {
+            "dataPoints" | "data_points" => {
+                once(&mut seen_points, ())?;
+                s.array(|s| {
+                    let (mut p, mut attrs) = (Vec::new(), None);
+                    s.object(|s, k| match k {
+                        "attributes" => once(&mut attrs, read_attributes(s, needs, RECORD + 4)?),
+                        _ => {
+                            p.push((Cow::Borrowed(k), s.tree_at(RECORD + 4)?));
+                            Ok(())
+                        }
+                    })?;
+                    points.push((p, attrs.unwrap_or_default()));
+                    Ok(())
+                })
+            }
+            _ => {
+                data_fields.push((Cow::Borrowed(k), s.tree_at(RECORD + 2)?));
+                Ok(())
+            }
+        })
+    })?;
+    let points = points.iter_mut().map(|(p, a)| (&p[..], std::mem::take(a))).collect();
+    metric(index, &fields, kind.map(|k| (&data_fields[..], k)), points, res, scope, batch);
+    Ok(())
+}
