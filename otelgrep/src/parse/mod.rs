@@ -741,12 +741,7 @@ impl Resources {
     /// The shared resource printed as `raw`; `parse` runs only the first time a text is seen.
     /// `raw` is a checked JSON value: [`Resources::texts`] hands it out as one.
     pub fn intern_raw(&mut self, raw: &str, parse: impl FnOnce() -> Resource) -> Arc<Resource> {
-        if let Some((_, r)) = self.1.iter().find(|(text, _)| text == raw) {
-            return r.clone();
-        }
-        let r = self.intern(parse());
-        self.1.push((raw.to_string(), r.clone()));
-        r
+        self.intern_text(false, raw, parse)
     }
 
     /// The texts of the resources interned by [`Resources::intern_raw`], checked JSON values.
@@ -756,17 +751,23 @@ impl Resources {
 
     /// [`Resources::intern_raw`] for OTLP JSON resources.
     pub fn intern_otlp_raw(&mut self, raw: &str, parse: impl FnOnce() -> Resource) -> Arc<Resource> {
-        if let Some((_, r)) = self.2.iter().find(|(text, _)| text == raw) {
-            return r.clone();
-        }
-        let r = self.intern(parse());
-        self.2.push((raw.to_string(), r.clone()));
-        r
+        self.intern_text(true, raw, parse)
     }
 
     /// The texts of the resources interned by [`Resources::intern_otlp_raw`].
     pub fn otlp_texts(&self) -> impl Iterator<Item = &str> {
         self.2.iter().map(|(text, _)| text.as_str())
+    }
+
+    fn intern_text(&mut self, otlp: bool, raw: &str, parse: impl FnOnce() -> Resource) -> Arc<Resource> {
+        let texts = if otlp { &self.2 } else { &self.1 };
+        if let Some((_, r)) = texts.iter().find(|(text, _)| text == raw) {
+            return r.clone();
+        }
+        let r = self.intern(parse());
+        let texts = if otlp { &mut self.2 } else { &mut self.1 };
+        texts.push((raw.to_string(), r.clone()));
+        r
     }
 
     /// The shared copy of `r`.

@@ -84,14 +84,19 @@ fn string<'t>(obj: &'t Obj<'_>, camel: &str, snake: &str) -> Option<&'t str> {
 fn int(v: Option<&Tree>) -> Option<i64> {
     match v? {
         Tree::Str(s) => s.parse().ok(),
-        n => n.as_number().and_then(|n| n.as_i64().or_else(|| n.as_u64().and_then(|u| i64::try_from(u).ok()))),
+        // A plain integer (most are) without serde_json's Number; the rest as it reads them.
+        n @ Tree::Number(t) => t.parse().ok().or_else(|| {
+            n.as_number().and_then(|n| n.as_i64().or_else(|| n.as_u64().and_then(|u| i64::try_from(u).ok())))
+        }),
+        _ => None,
     }
 }
 
 fn uint(v: Option<&Tree>) -> Option<u64> {
     match v? {
         Tree::Str(s) => s.parse().ok(),
-        n => n.as_number()?.as_u64(),
+        n @ Tree::Number(t) => t.parse().ok().or_else(|| n.as_number()?.as_u64()),
+        _ => None,
     }
 }
 
@@ -232,7 +237,7 @@ impl Batch {
         }
     }
 
-    fn append(&mut self, mut later: Batch) {
+    pub(super) fn append(&mut self, mut later: Batch) {
         self.spans.append(&mut later.spans);
         self.logs.append(&mut later.logs);
         self.points.append(&mut later.points);
@@ -375,14 +380,7 @@ fn span(
         Ok((t, span as u64, parent as u64))
     });
     let (trace_id, span_id, parent) = ids.map_err(|why| record_error("span", index, &name, why))?;
-    let kind = match enum_value(get(s, "kind", "kind"), KINDS).unwrap_or(0) {
-        1 => SpanKind::Internal,
-        2 => SpanKind::Server,
-        3 => SpanKind::Client,
-        4 => SpanKind::Producer,
-        5 => SpanKind::Consumer,
-        _ => SpanKind::Unspecified,
-    };
+    let kind = span_kind(enum_value(get(s, "kind", "kind"), KINDS).unwrap_or(0));
     let status = get(s, "status", "status").and_then(Tree::as_object);
     let code = status.and_then(|st| enum_value(member(st, "code"), STATUS)).unwrap_or(0);
     Ok(Span {
@@ -409,6 +407,18 @@ fn span(
         scope: scope.clone(),
         name,
     })
+}
+
+/// OTLP's `SpanKind` number (JSON and protobuf alike).
+pub(super) fn span_kind(n: i64) -> SpanKind {
+    match n {
+        1 => SpanKind::Internal,
+        2 => SpanKind::Server,
+        3 => SpanKind::Client,
+        4 => SpanKind::Producer,
+        5 => SpanKind::Consumer,
+        _ => SpanKind::Unspecified,
+    }
 }
 
 /// A span's events, from the `events` array.

@@ -18,8 +18,8 @@ use prost::encoding::{WireType, decode_key, decode_varint};
 use super::otlp_json::Batch;
 use super::{ParseErrorKind, RecordError, Resources};
 use crate::model::{
-    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
-    Temporality, Value,
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, StatusCode, Temporality,
+    Value,
 };
 
 /// Whether an input starts as the proto format does: a length that fits, then field 1 of a
@@ -340,14 +340,7 @@ fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<String>) -> Result<Span, 
         trace_id,
         span_id,
         parent_span_id: Some(parent).filter(|&p| p != 0),
-        kind: match s.kind {
-            1 => SpanKind::Internal,
-            2 => SpanKind::Server,
-            3 => SpanKind::Client,
-            4 => SpanKind::Producer,
-            5 => SpanKind::Consumer,
-            _ => SpanKind::Unspecified,
-        },
+        kind: super::otlp_json::span_kind(i64::from(s.kind)),
         start_ns: time(s.start_time_unix_nano),
         end_ns: time(s.end_time_unix_nano),
         status: match status.code {

@@ -116,28 +116,20 @@ fn is_brace_line(line: &[u8], brace: u8) -> bool {
 
 /// Finds how the object whose `{` line is `start..end` (line `n`) ends.
 fn close(b: &[u8], start: usize, end: usize, n: u64) -> Close {
-    for at in memchr::memchr2_iter(b'{', b'}', &b[end..]).map(|i| end + i) {
-        if b[at - 1] != b'\n' {
-            continue;
-        }
-        let line_end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i);
-        if !is_brace_line(&b[at..line_end], b[at]) {
-            continue;
-        }
-        let line = n + memchr::memchr_iter(b'\n', &b[start..at]).count() as u64;
-        return match b[at] {
-            b'}' => Close::Closed { end: line_end, line },
-            _ => Close::Reopened { start: at, line },
-        };
-    }
-    Close::Open
+    close_at(b, start, end, n, b'}', memchr::memchr2_iter(b'{', b'}', &b[end..]))
 }
 
 /// Finds how the array whose `[` line is `start..end` (line `n`) ends: at a `]` line, or where a
 /// `{` or `[` line opens the next record (pretty-printed JSON arrays of OTLP requests indent their
 /// elements, so no line inside one is a bare brace or bracket).
 fn close_array(b: &[u8], start: usize, end: usize, n: u64) -> Close {
-    for at in memchr::memchr3_iter(b'{', b'[', b']', &b[end..]).map(|i| end + i) {
+    close_at(b, start, end, n, b']', memchr::memchr3_iter(b'{', b'[', b']', &b[end..]))
+}
+
+/// The first of `candidates` (offsets after `end` of the bytes that may close or reopen) that is a
+/// line of its own: `closer` closes, any other reopens.
+fn close_at(b: &[u8], start: usize, end: usize, n: u64, closer: u8, candidates: impl Iterator<Item = usize>) -> Close {
+    for at in candidates.map(|i| end + i) {
         if b[at - 1] != b'\n' {
             continue;
         }
@@ -146,9 +138,10 @@ fn close_array(b: &[u8], start: usize, end: usize, n: u64) -> Close {
             continue;
         }
         let line = n + memchr::memchr_iter(b'\n', &b[start..at]).count() as u64;
-        return match b[at] {
-            b']' => Close::Closed { end: line_end, line },
-            _ => Close::Reopened { start: at, line },
+        return if b[at] == closer {
+            Close::Closed { end: line_end, line }
+        } else {
+            Close::Reopened { start: at, line }
         };
     }
     Close::Open

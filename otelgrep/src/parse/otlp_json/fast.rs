@@ -23,42 +23,41 @@ const RECORD: u32 = 6;
 /// Reads one request; [`Bad`] sends it to the tree reader.
 pub(super) fn skim_request(text: &str, needs: &Needs, resources: &mut Resources) -> Skimmed<Batch> {
     let mut s = Skim::new(text);
-    let (mut spans, mut logs, mut metrics) = (None, None, None);
+    // One batch per signal, read where its key stands and joined in the tree reader's order
+    // (spans, logs, metrics: their errors come in that order).
+    let mut signals: [Option<Batch>; 3] = [None, None, None];
     s.object(|s, key| {
-        let slot = match key {
-            "resourceSpans" | "resource_spans" => &mut spans,
-            "resourceLogs" | "resource_logs" => &mut logs,
-            "resourceMetrics" | "resource_metrics" => &mut metrics,
+        let signal = match key {
+            "resourceSpans" | "resource_spans" => Signal::Spans,
+            "resourceLogs" | "resource_logs" => Signal::Logs,
+            "resourceMetrics" | "resource_metrics" => Signal::Metrics,
             _ => return s.skip_at(1),
         };
+        let mut batch = Batch::default();
+        let mut index = 0;
+        s.array(|s| group(s, signal, needs, resources, &mut index, &mut batch))?;
         // Both spellings, or one twice: the tree reader's precedence decides.
-        once(slot, s.position())?;
-        s.skip_at(1)
+        once(&mut signals[signal as usize], batch)
     })?;
     s.end()?;
+    let [spans, logs, metrics] = signals;
     if spans.is_none() && logs.is_none() && metrics.is_none() {
         return Err(Bad);
     }
-    // Read in the tree reader's order: spans, logs, then metrics (their errors in that order).
     let mut batch = Batch::default();
-    let mut read = |at: Option<usize>, signal: Signal, batch: &mut Batch| -> Skimmed<()> {
-        let Some(at) = at else { return Ok(()) };
-        s.rewind(at);
-        let mut index = 0;
-        s.array(|s| group(s, signal, needs, resources, &mut index, batch))
-    };
-    read(spans, Signal::Spans, &mut batch)?;
-    read(logs, Signal::Logs, &mut batch)?;
-    read(metrics, Signal::Metrics, &mut batch)?;
-    batch.metric_exports += usize::from(metrics.is_some());
+    let exports = usize::from(metrics.is_some());
+    for b in [spans, logs, metrics].into_iter().flatten() {
+        batch.append(b);
+    }
+    batch.metric_exports = exports;
     Ok(batch)
 }
 
 #[derive(Clone, Copy, PartialEq)]
 enum Signal {
-    Spans,
-    Logs,
-    Metrics,
+    Spans = 0,
+    Logs = 1,
+    Metrics = 2,
 }
 
 impl Signal {
