@@ -425,3 +425,31 @@ fn the_real_python_sdk_output_of_every_point_type_is_read_whole() {
         assert_eq!(kind("queue").unwrap(), "updowncounter", "{kinds:?}");
     }
 }
+
+/// What a new user's trial found: a request line indented by a script, a binary capture that
+/// opens with an empty export, and a span without times listed by `spans`.
+#[test]
+fn indented_lines_empty_first_exports_and_untimed_spans_in_listings() {
+    let python = proto_python();
+    let scratch = Scratch::new("trial");
+    let traces = common::sample("otlp-json/js-otlp-http-json_traces.jsonl");
+    let text = std::fs::read_to_string(&traces).unwrap();
+    let indented = scratch.file("indented.jsonl", &text.lines().map(|l| format!("  \t{l}\n")).collect::<String>());
+    let (want, got) = (summary(traces.to_str().unwrap()), summary(&indented));
+    assert_eq!((got["spans"].as_u64(), got["foreign_lines"].as_u64()), (want["spans"].as_u64(), Some(0)), "{got}");
+
+    let bin = scratch.0.join("traces.binpb");
+    to_proto(&python, traces.to_str().unwrap(), &bin);
+    let mut bytes = vec![0u8; 4];
+    bytes.extend(std::fs::read(&bin).unwrap());
+    let empty_first = scratch.0.join("empty-first.binpb");
+    std::fs::write(&empty_first, bytes).unwrap();
+    let got = summary(empty_first.to_str().unwrap());
+    assert_eq!((got["spans"].as_u64(), got["skipped_records"].as_u64()), (want["spans"].as_u64(), Some(0)), "{got}");
+
+    // pdata's minimal span: no time, no duration, rather than 1970 and a made-up figure.
+    let minimal = shared("conformance/collector-pdata_traces-request.jsonl");
+    let rows = common::json_rows(&["spans", "--kind", "all", minimal.to_str().unwrap()]);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0]["time"].is_null() && rows[0]["duration"].is_null(), "{rows:?}");
+}

@@ -67,8 +67,9 @@ pub struct Row {
 }
 
 impl Row {
+    /// 0 is no time (a span never given one): such a span has no duration, and sorts as 0.
     fn duration(&self) -> i64 {
-        self.end_ns - self.start_ns
+        if self.start_ns == 0 || self.end_ns == 0 { 0 } else { self.end_ns - self.start_ns }
     }
 }
 
@@ -160,8 +161,12 @@ pub fn run(args: &SpansArgs, mut all: Listed, out: &mut dyn Write) -> anyhow::Re
         .iter()
         .map(|r| {
             let mut c = vec![
-                Cell::Str(format_rfc3339(r.start_ns)),
-                Cell::Float(r.duration() as f64 / args.unit.ns(), args.unit.decimals()),
+                if r.start_ns == 0 { Cell::Null } else { Cell::Str(format_rfc3339(r.start_ns)) },
+                if r.start_ns == 0 || r.end_ns == 0 {
+                    Cell::Null
+                } else {
+                    Cell::Float(r.duration() as f64 / args.unit.ns(), args.unit.decimals())
+                },
                 Cell::Str(r.kind.to_string()),
                 Cell::Str(r.name.clone()),
                 if r.span_status == "ERROR" {

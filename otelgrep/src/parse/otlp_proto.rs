@@ -24,11 +24,18 @@ use crate::model::{
 
 /// Whether an input starts as the proto format does: a length that fits, then field 1 of a
 /// `*Data` message (a resource group), which no text capture starts with.
+/// Empty messages (an export of nothing is four zero bytes) are passed over to the first that
+/// holds something.
 pub fn is_framed(bytes: &[u8]) -> bool {
-    let Some(len) = bytes.get(..4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize) else {
-        return false;
-    };
-    len >= 2 && bytes.len() >= 4 + len && bytes[4] == 0x0a
+    let mut at = 0;
+    while let Some(b) = bytes.get(at..at + 4) {
+        let len = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        if len > 0 {
+            return len >= 2 && bytes.len() >= at + 4 + len && bytes[at + 4] == 0x0a;
+        }
+        at += 4;
+    }
+    false
 }
 
 /// One framed message: its place (1-based) and byte offset, and its bytes, or `Err` when the
