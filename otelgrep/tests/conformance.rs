@@ -453,3 +453,28 @@ fn indented_lines_empty_first_exports_and_untimed_spans_in_listings() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0]["time"].is_null() && rows[0]["duration"].is_null(), "{rows:?}");
 }
+
+/// Requests written back to back with nothing between them: pretty ones closed and opened on one
+/// line (`}{`), and compact ones run together on one line, are each read.
+#[test]
+fn requests_back_to_back_without_a_newline_are_each_read() {
+    let scratch = Scratch::new("back-to-back");
+    let demo = shared("conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let text = std::fs::read_to_string(&demo).unwrap();
+    let lines: Vec<&str> = text.lines().take(12).collect();
+    let want = summary(&scratch.file("twelve.jsonl", &(lines.join("\n") + "\n")));
+    let pretty: Vec<String> = lines
+        .iter()
+        .map(|l| serde_json::to_string_pretty(&serde_json::from_str::<Value>(l).unwrap()).unwrap())
+        .collect();
+    for (name, joined) in [
+        ("one-line.jsonl", lines.join("") + "\n"),
+        ("spaced.jsonl", lines.join(" ") + "\n"),
+        ("pretty.json", pretty.join("") + "\n"),
+    ] {
+        let got = summary(&scratch.file(name, &joined));
+        for key in ["spans", "log_records", "metric_points", "metric_exports", "skipped_records"] {
+            assert_eq!(got[key], want[key], "{name}: {key}");
+        }
+    }
+}

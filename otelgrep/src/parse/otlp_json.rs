@@ -183,10 +183,51 @@ fn enum_value(v: Option<&Tree>, names: &[&str]) -> Option<i64> {
 /// fast reader takes a plain request, reading only what `needs` asks for; the tree reader (with
 /// serde_json on what the skimmer will not read) takes the rest, and words the errors.
 pub fn parse_document(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Batch, RecordError> {
+    match one_document(text, needs, resources) {
+        Ok(batch) => Ok(batch),
+        Err(e) => back_to_back(text, needs, resources).unwrap_or(Err(e)),
+    }
+}
+
+fn one_document(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Batch, RecordError> {
     match fast::skim_request(text, needs, resources) {
         Ok(batch) => Ok(batch),
         Err(Bad) => read(text, resources, Reader::Skim),
     }
+}
+
+/// Documents written one after another with nothing but spaces between them (`}{`, or several
+/// on one line), each read on its own; `None` when the text is not that.
+fn back_to_back(text: &str, needs: &Needs, resources: &mut Resources) -> Option<Result<Batch, RecordError>> {
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while let Some(value) = values.next() {
+        value.ok()?;
+        pieces.push(start..values.byte_offset());
+        start = values.byte_offset();
+    }
+    if pieces.len() < 2 {
+        return None;
+    }
+    let mut batch = Batch::default();
+    for (i, range) in pieces.into_iter().enumerate() {
+        let piece = &text[range.clone()];
+        let lines = text[..range.start + (piece.len() - piece.trim_start().len())].matches('\n').count() as u64;
+        match one_document(piece, needs, resources) {
+            Ok(mut b) => {
+                b.errors.iter_mut().for_each(|e| e.offset_lines += lines);
+                batch.append(b);
+            }
+            Err(e) => {
+                let why = format!("document {} of those written back to back: {}", i + 1, e.kind);
+                batch
+                    .errors
+                    .push(RecordError { offset_lines: lines + e.offset_lines, kind: ParseErrorKind::Invalid(why) });
+            }
+        }
+    }
+    Some(Ok(batch))
 }
 
 fn read(text: &str, resources: &mut Resources, reader: Reader) -> Result<Batch, RecordError> {
