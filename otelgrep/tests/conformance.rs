@@ -283,7 +283,7 @@ fn every_otlp_file_as_the_collectors_binary_format_reads_as_its_json() {
             assert_eq!(got[key], want[key], "{bin}: {key}");
         }
         assert_eq!(got["skipped_records"], 0, "{bin}");
-        assert_eq!(got["formats"].get("otlp-proto").is_some(), true, "{bin}: {got}");
+        assert!(got["formats"].get("otlp-proto").is_some(), "{bin}: {got}");
         // The same table as the JSON, to the digit.
         for args in [&["latency", "--by", "url,status", "--format", "csv"][..], &["metrics", "--format", "csv"][..]] {
             let (a, _, _) = otelgrep(&[args, &[file.as_str()]].concat());

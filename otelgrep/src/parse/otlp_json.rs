@@ -43,7 +43,7 @@ const FIRST_KEYS: [&str; 6] = [
 /// a JSON array of them.
 pub fn is_document(line: &str) -> bool {
     // Called on every line: documents start with `{"resource` at column 0.
-    let request = |r: &str| r.strip_prefix('{').is_some_and(|r| is_pretty_start(r));
+    let request = |r: &str| r.strip_prefix('{').is_some_and(is_pretty_start);
     // Indented by a wrapper or a script (`  {"resourceSpans": ...}`): still a request.
     let line = if line.starts_with([' ', '\t']) { line.trim_start() } else { line };
     match line.strip_prefix('[') {

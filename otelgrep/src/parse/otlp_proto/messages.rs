@@ -51,6 +51,8 @@ pub struct AnyValue {
     pub value: Option<any_value::Value>,
 }
 
+// The variants keep opentelemetry-proto's names (`string_value` is `StringValue`).
+#[allow(clippy::enum_variant_names)]
 pub mod any_value {
     #[derive(Clone, PartialEq, prost::Oneof)]
     pub enum Value {
