@@ -1,0 +1,81 @@
+//! The OTLP JSON readers held to each other and to serde_json.
+
+use super::*;
+
+#[test]
+fn collector_flavour_strings_names_and_snake_case() {
+    let line = r#"{"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},"scope_spans":[{"scope":{"name":"s"},"spans":[{"trace_id":"5B8EFFF798038103D269B633813FC60C","span_id":"EEE19B7EC3C1B174","name":"GET","kind":"SPAN_KIND_SERVER","start_time_unix_nano":"1544712660000000000","end_time_unix_nano":"1544712661000000000","attributes":[{"key":"http.status_code","value":{"intValue":"500"}}],"status":{"code":"STATUS_CODE_ERROR","message":"boom"}}]}]}]}"#;
+    assert!(is_document(line));
+    let spans = parse_document(line, &Needs::ALL, &mut Resources::default()).unwrap().spans;
+    let s = &spans[0];
+    assert_eq!(s.trace_id, 0x5b8efff798038103d269b633813fc60c);
+    assert_eq!((s.kind, s.status, s.status_message.as_deref()), (SpanKind::Server, StatusCode::Error, Some("boom")));
+    assert_eq!(s.end_ns - s.start_ns, 1_000_000_000);
+    assert_eq!(s.attributes, [("http.status_code".to_string(), Value::Int(500))]);
+    assert_eq!(s.resource.service_name(), Some("svc"));
+    assert_eq!(s.parent_span_id, None);
+}
+
+/// Every sample document, in the JS and the Collector flavours, and damaged copies (a byte
+/// changed for quotes, escapes, numbers, literals, brackets, at many places): the skimmer's
+/// tree gives exactly what serde_json's gives, records and errors alike.
+#[test]
+fn the_fast_reader_agrees_with_serde_json_on_every_flavour_and_damaged_copies() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let mut lines = Vec::new();
+    for f in ["js-otlp-http-json_traces", "js-otlp-http-json_metrics", "js-otlp-http-json_logs"] {
+        let text = std::fs::read_to_string(format!("{dir}/../../shared/samples/otlp-json/{f}.jsonl")).unwrap();
+        lines.extend(text.lines().map(String::from));
+    }
+    let flavour = std::fs::read_to_string(format!("{dir}/tests/fixtures/otlp-collector-flavour.jsonl")).unwrap();
+    lines.extend(flavour.lines().map(String::from));
+    // The OpenTelemetry projects' own documents (the demo capture's first lines: every signal).
+    for f in [
+        "collector-pdata_traces-request.jsonl",
+        "collector-pdata_metrics-request.jsonl",
+        "collector-pdata_logs-request.jsonl",
+        "otlp-proto-examples_trace.jsonl",
+        "otlp-proto-examples_metrics.jsonl",
+        "otlp-proto-examples_logs.jsonl",
+        "otlp-proto-examples_events.jsonl",
+        "otel-tui_otel-demo-fileexporter.jsonl",
+    ] {
+        let text = std::fs::read_to_string(format!("{dir}/../../shared/conformance/{f}")).unwrap();
+        // Short ones: each is damaged at 60 places 14 ways.
+        lines.extend(text.lines().filter(|l| l.len() < 40_000).take(6).map(String::from));
+    }
+    let edits = ["", "\"", "\\", "0", "-1", "1.5", "null", "true", "{}", "[]", ",", "\"12\"", "\u{e9}", "\\u00e9"];
+    let (mut compared, mut fast, mut fastest) = (0, 0, 0);
+    for line in &lines {
+        let mut variants = vec![line.clone()];
+        for at in (0..line.len()).step_by(line.len() / 60 + 1).filter(|&at| line.is_char_boundary(at + 1)) {
+            for edit in edits {
+                let mut v = line.clone();
+                v.replace_range(at..at + 1, edit);
+                variants.push(v);
+            }
+        }
+        for v in &variants {
+            let quick = read(v, &mut Resources::default(), Reader::Skim);
+            let slow = read(v, &mut Resources::default(), Reader::SerdeOnly);
+            assert_eq!(format!("{quick:?}"), format!("{slow:?}"), "{v}");
+            // The one-pass reader too, with everything read.
+            let quickest = parse_document(v, &Needs::ALL, &mut Resources::default());
+            assert_eq!(format!("{quickest:?}"), format!("{slow:?}"), "{v}");
+            compared += 1;
+            fast += usize::from(Tree::read(v).is_ok());
+            fastest += usize::from(fast::skim_request(v, &Needs::ALL, &mut Resources::default()).is_ok());
+        }
+        assert!(Tree::read(line).is_ok(), "an intact document goes the fast way: {line}");
+        let one_pass = fast::skim_request(line, &Needs::ALL, &mut Resources::default());
+        assert!(one_pass.is_ok(), "an intact request goes the one-pass way: {line}");
+    }
+    assert!(lines.len() >= 25 && compared > 10_000 && fast > 1_000, "{compared} compared, {fast} read fast");
+    assert!(fastest > 1_000, "{fastest} read in one pass");
+}
+
+#[test]
+fn severity_names() {
+    assert_eq!(severity_from_name("SEVERITY_NUMBER_INFO"), Some(9));
+    assert_eq!(severity_from_name("SEVERITY_NUMBER_ERROR2"), Some(18));
+}
