@@ -20,9 +20,9 @@ pub mod parse;
 pub mod render;
 
 use std::io::Write;
+use std::process::ExitCode;
 
 use anyhow::Context;
-use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, FilterArgs, InputArgs, InputFormat};
 use crate::parse::{Format, Report, Sink};

@@ -67,9 +67,9 @@ pub struct Row {
 }
 
 impl Row {
-    /// 0 is no time (a span never given one): such a span has no duration, and sorts as 0.
-    fn duration(&self) -> i64 {
-        if self.start_ns == 0 || self.end_ns == 0 { 0 } else { self.end_ns - self.start_ns }
+    /// 0 is no time (a span never given one): such a span has no duration.
+    fn duration(&self) -> Option<i64> {
+        (self.start_ns != 0 && self.end_ns != 0).then(|| self.end_ns - self.start_ns)
     }
 }
 
@@ -162,11 +162,7 @@ pub fn run(args: &SpansArgs, mut all: Listed, out: &mut dyn Write) -> anyhow::Re
         .map(|r| {
             let mut c = vec![
                 if r.start_ns == 0 { Cell::Null } else { Cell::Str(format_rfc3339(r.start_ns)) },
-                if r.start_ns == 0 || r.end_ns == 0 {
-                    Cell::Null
-                } else {
-                    Cell::Float(r.duration() as f64 / args.unit.ns(), args.unit.decimals())
-                },
+                r.duration().map_or(Cell::Null, |d| Cell::Float(d as f64 / args.unit.ns(), args.unit.decimals())),
                 Cell::Str(r.kind.to_string()),
                 Cell::Str(r.name.clone()),
                 if r.span_status == "ERROR" {

@@ -281,10 +281,12 @@ fn ingest_with<'a, S: Sink>(
     let skipped = bytes.len() - body.len();
     // Binary OTLP is framed by its length prefixes, on this thread.
     let proto = only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(body);
-    match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, region_bytes).filter(|_| !proto) {
-        Some(Ok(done)) => return Ok(done),
-        Some(Err(offset)) => return Err(not_utf8(name, body, offset, skipped)),
-        None => {}
+    if !proto {
+        match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, region_bytes) {
+            Some(Ok(done)) => return Ok(done),
+            Some(Err(offset)) => return Err(not_utf8(name, body, offset, skipped)),
+            None => {}
+        }
     }
 
     let mut framing = Report::default();
@@ -669,14 +671,6 @@ fn parse_job<S: Sink>(
             (line, r.map(|()| Format::PythonJson))
         }
         Job::Node { line, text } => {
-            // Windows line endings: the literal grammar knows `\n` only.
-            let lf;
-            let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() {
-                lf = text.replace("\r\n", "\n");
-                lf.as_str()
-            } else {
-                text
-            };
             let r = node_console::parse_record(text, resources).map(|record| match record {
                 node_console::Record::Span(s) => sink.span(s),
                 node_console::Record::Log(l) => sink.log(l),

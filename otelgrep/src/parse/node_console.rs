@@ -296,6 +296,14 @@ fn hex64(v: Option<&Js>) -> Option<u64> {
 
 /// Parses one record's text, from its `{` line to its `}` line.
 pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, RecordError> {
+    // Windows line endings: the literal grammar knows `\n` only.
+    let lf;
+    let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() {
+        lf = text.replace("\r\n", "\n");
+        lf.as_str()
+    } else {
+        text
+    };
     let js = parse_literal(text)?;
     // SDKs before 1.24 print no resource.
     let resource =

@@ -327,7 +327,7 @@ fn id(v: Option<&Tree>, digits: usize, what: &str) -> Result<u128, String> {
 }
 
 /// The error for record `index` (0-based) of a request, with the record's name when it has one.
-fn record_error(what: &str, index: usize, name: &str, why: String) -> RecordError {
+pub(super) fn record_error(what: &str, index: usize, name: &str, why: String) -> RecordError {
     let name = if name.is_empty() { String::new() } else { format!(" ({name:?})") };
     invalid(format!("{what} {} of the request{name}: {why}", index + 1))
 }

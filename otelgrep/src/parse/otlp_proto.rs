@@ -15,7 +15,7 @@ use messages::*;
 use prost::Message;
 use prost::encoding::{WireType, decode_key, decode_varint};
 
-use super::otlp_json::Batch;
+use super::otlp_json::{Batch, record_error, span_kind};
 use super::{ParseErrorKind, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, StatusCode, Temporality,
@@ -81,7 +81,7 @@ pub fn parse_message(bytes: &[u8], resources: &mut Resources) -> Result<Batch, R
                         let index = batch.spans.len() + batch.errors.len();
                         match span(s, &res, &scope) {
                             Ok(s) => batch.spans.push(s),
-                            Err(why) => batch.errors.push(record_error("span", index, why)),
+                            Err((name, why)) => batch.errors.push(record_error("span", index, &name, why)),
                         }
                     }
                 }
@@ -95,7 +95,7 @@ pub fn parse_message(bytes: &[u8], resources: &mut Resources) -> Result<Batch, R
                         let index = batch.logs.len() + batch.errors.len();
                         match log(l, &res) {
                             Ok(l) => batch.logs.push(l),
-                            Err(why) => batch.errors.push(record_error("log record", index, why)),
+                            Err(why) => batch.errors.push(record_error("log record", index, "", why)),
                         }
                     }
                 }
@@ -117,10 +117,6 @@ pub fn parse_message(bytes: &[u8], resources: &mut Resources) -> Result<Batch, R
         None => {}
     }
     Ok(batch)
-}
-
-fn record_error(what: &str, index: usize, why: String) -> RecordError {
-    ParseErrorKind::Invalid(format!("{what} {} of the request: {why}", index + 1)).into()
 }
 
 /// The signal of a `*Data` message.
@@ -337,8 +333,9 @@ fn time(ns: u64) -> i64 {
     i64::try_from(ns).unwrap_or(i64::MAX)
 }
 
-fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<String>) -> Result<Span, String> {
-    let named = |why: String| if s.name.is_empty() { why } else { format!("{:?}: {why}", s.name) };
+/// A span, or its name and why it is not one.
+fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<String>) -> Result<Span, (String, String)> {
+    let named = |why: String| (s.name.clone(), why);
     let trace_id = id(&s.trace_id, 16, "traceId").map_err(named)?;
     let span_id = id(&s.span_id, 8, "spanId").map_err(named)? as u64;
     let parent = id(&s.parent_span_id, 8, "parentSpanId").map_err(named)? as u64;
@@ -347,7 +344,7 @@ fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<String>) -> Result<Span, 
         trace_id,
         span_id,
         parent_span_id: Some(parent).filter(|&p| p != 0),
-        kind: super::otlp_json::span_kind(i64::from(s.kind)),
+        kind: span_kind(i64::from(s.kind)),
         start_ns: time(s.start_time_unix_nano),
         end_ns: time(s.end_time_unix_nano),
         status: match status.code {
@@ -406,12 +403,13 @@ fn temporality(t: i32) -> Option<Temporality> {
 /// A metric's points; a metric without data is an empty metric. A number point without its value
 /// is named in `errors` and left out, as OTLP JSON's are.
 fn points(
-    m: PbMetric,
+    mut m: PbMetric,
     res: &Arc<Resource>,
     scope: &Option<String>,
     out: &mut Vec<MetricPoint>,
     errors: &mut Vec<RecordError>,
 ) {
+    let data = m.data.take();
     let point = |kind, temporality, start: u64, time_ns: u64, attrs: Vec<KeyValue>, value| MetricPoint {
         name: m.name.clone(),
         unit: m.unit.clone(),
@@ -439,7 +437,7 @@ fn points(
             out.push(point(kind, temp, p.start_time_unix_nano, p.time_unix_nano, p.attributes, value));
         }
     };
-    match m.data.clone() {
+    match data {
         Some(metric::Data::Gauge(g)) => numbers(MetricKind::Gauge, None, g.data_points, out),
         Some(metric::Data::Sum(sum)) => {
             let kind = if sum.is_monotonic { MetricKind::Counter } else { MetricKind::UpDownCounter };

@@ -162,9 +162,10 @@ fn first_key(text: &str) -> Option<&str> {
 pub fn is_compact_record(line: &str) -> bool {
     // `json.dumps` separates with `": "` by default; a custom formatter may not.
     let has = |key: &str, then: &str| {
-        [": ", ":"]
-            .iter()
-            .any(|sep| memchr::memmem::find(line.as_bytes(), format!("{key}{sep}{then}").as_bytes()).is_some())
+        memchr::memmem::find_iter(line.as_bytes(), key.as_bytes()).any(|at| {
+            let rest = &line[at + key.len()..];
+            rest.strip_prefix(": ").or_else(|| rest.strip_prefix(':')).is_some_and(|r| r.starts_with(then))
+        })
     };
     let starts =
         |key: &str| line.strip_prefix('{').and_then(|l| l.strip_prefix(key)).is_some_and(|l| l.starts_with(':'));

@@ -91,6 +91,19 @@ impl Marks {
     fn of(batch: &Batch) -> Marks {
         Marks { spans: batch.spans.len(), logs: batch.logs.len(), points: batch.points.len() }
     }
+
+    /// Gives the records read since the mark their resource.
+    fn set_resource(self, batch: &mut Batch, resource: &Arc<Resource>) {
+        batch.spans[self.spans..].iter_mut().for_each(|r| r.resource = resource.clone());
+        batch.logs[self.logs..].iter_mut().for_each(|r| r.resource = resource.clone());
+        batch.points[self.points..].iter_mut().for_each(|r| r.resource = resource.clone());
+    }
+
+    /// Gives the spans and points read since the mark their scope's name.
+    fn set_scope(self, batch: &mut Batch, scope: &Option<String>) {
+        batch.spans[self.spans..].iter_mut().for_each(|r| r.scope = scope.clone());
+        batch.points[self.points..].iter_mut().for_each(|r| r.scope = scope.clone());
+    }
 }
 
 fn group(
@@ -121,9 +134,7 @@ fn group(
     })?;
     if scopes != Some(true) {
         let resource = resource.unwrap_or_else(|| resources.intern(Resource::default()));
-        batch.spans[start.spans..].iter_mut().for_each(|r| r.resource = resource.clone());
-        batch.logs[start.logs..].iter_mut().for_each(|r| r.resource = resource.clone());
-        batch.points[start.points..].iter_mut().for_each(|r| r.resource = resource.clone());
+        start.set_resource(batch, &resource);
     }
     Ok(())
 }
@@ -173,9 +184,7 @@ fn scope_group(
         _ => s.skip_at(5),
     })?;
     if records == Some(false) {
-        let scope = scope.flatten();
-        batch.spans[start.spans..].iter_mut().for_each(|r| r.scope = scope.clone());
-        batch.points[start.points..].iter_mut().for_each(|r| r.scope = scope.clone());
+        start.set_scope(batch, &scope.flatten());
     }
     Ok(())
 }
