@@ -51,9 +51,62 @@ capture() {
   echo "$name: $(wc -l < "$out/$name.log") lines, $(($(wc -l < "$out/$name.requests.tsv") - 1)) requests" >&2
 }
 
+# start_on FD NAME DB INSTANCE: starts todo with stdout on FD (shared by every process started on it),
+# stderr to $work/NAME.stderr; sets PID and PORT.
+start_on() {
+  local fd=$1 name=$2 db=$3 instance=$4 err="$work/$2.stderr"
+  env -u OTEL_SEMCONV_STABILITY_OPT_IN -u OTEL_TRACES_EXPORTER -u OTEL_METRICS_EXPORTER \
+    -u OTEL_LOGS_EXPORTER -u OTEL_SERVICE_NAME NO_COLOR=1 OTEL_METRIC_EXPORT_INTERVAL=2000 \
+    OTEL_RESOURCE_ATTRIBUTES="service.instance.id=$instance" \
+    "$bin" --port 0 --db "$db" >&"$fd" 2> "$err" &
+  PID=$! PORT=""
+  for _ in $(seq 1 200); do
+    PORT=$(grep -ao 'listening on http://127.0.0.1:[0-9]*' "$err" 2>/dev/null | head -1 | sed 's/.*://') || true
+    [ -n "$PORT" ] && break
+    sleep 0.05
+  done
+  [ -n "$PORT" ] || { echo "todo did not start for $name" >&2; exit 1; }
+}
+
+# drive PORT SEED REQUESTS INSTANCE TSV: `todo traffic`, its record with the instance appended.
+drive() {
+  "$bin" traffic --url "http://127.0.0.1:$1" --requests "$3" --concurrency "$CONCURRENCY" \
+    --seed "$2" --pause-ms "$PAUSE_MS" --record "$5.raw"
+  awk -v i="$4" 'NR > 1 { print $0 "\t" i }' "$5.raw" > "$5"
+}
+
+# Two processes on one pipe (as workers behind one `tee`), each with its own service.instance.id,
+# driven at the same time; then todo-a restarts under the same id (its counters start again from
+# zero) and serves a third run. Requests are recorded with the instance that served them.
+two_processes() {
+  local name=todo-two-processes
+  if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " =~ " $name " ]]; then return; fi
+  local log="$out/$name.log" tsv="$out/$name.requests.tsv"
+  rm -f "$work"/two-*.db* "$log"
+  mkfifo "$work/pipe"
+  cat "$work/pipe" > "$log" &
+  local reader=$!
+  exec 3> "$work/pipe"
+  printf 'client_start_utc\tmethod\ttarget\tstatus\tclient_ms\tnote\tinstance\n' > "$tsv"
+  start_on 3 a "$work/two-a.db" todo-a; local pa=$PID porta=$PORT
+  start_on 3 b "$work/two-b.db" todo-b; local pb=$PID portb=$PORT
+  drive "$porta" 21 150 todo-a "$work/a.tsv" & local da=$!
+  drive "$portb" 22 250 todo-b "$work/b.tsv"
+  wait "$da"
+  kill -INT "$pa"; wait "$pa" || true
+  start_on 3 a2 "$work/two-a.db" todo-a; local pa2=$PID porta2=$PORT
+  drive "$porta2" 23 100 todo-a "$work/a2.tsv"
+  kill -INT "$pa2" "$pb"; wait "$pa2" "$pb" || true
+  exec 3>&-
+  wait "$reader"
+  cat "$work/a.tsv" "$work/b.tsv" "$work/a2.tsv" >> "$tsv"
+  echo "$name: $(wc -l < "$log") lines, $(($(wc -l < "$tsv") - 1)) requests" >&2
+}
+
 # The three semconv modes get the same seed, so the same requests: `otelgrep urls` must agree on them.
 capture todo-default 11 separate
 capture todo-http 11 separate OTEL_SEMCONV_STABILITY_OPT_IN=http
 capture todo-http-dup 11 separate OTEL_SEMCONV_STABILITY_OPT_IN=http/dup
 capture todo-console-merged-stderr 14 merged \
   OTEL_TRACES_EXPORTER=console OTEL_METRICS_EXPORTER=console OTEL_LOGS_EXPORTER=console
+two_processes

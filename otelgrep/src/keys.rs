@@ -1,12 +1,16 @@
 //! Grouping keys that survive semantic-convention renames (see shared/FORMATS.md §8).
 //!
 //! `url`, `route`, `target`, `method`, `status`, `service`, `name` and `kind` resolve per span
-//! across the old and stable HTTP conventions; any other key is an attribute name, and the two
-//! renamed ones people ask for by their old names (`http.url`, `http.status_code`) fall back to
-//! their stable twins. Each resolution says which attribute it used, so output can name it.
+//! across the old and stable HTTP conventions; any other key is an attribute name, and the
+//! renamed ones people ask for by their old names (`http.url`, `http.status_code`, ...) fall back
+//! to their stable twins. An attribute name is looked up on the span first, then on its resource
+//! (`service.instance.id`, `host.name`, `k8s.pod.name`): the span's own value wins, as the more
+//! specific one, and `resource.NAME` asks for the resource's alone. `scope.name` is the
+//! instrumentation scope. Each resolution says which attribute it used, so output can name it.
 //! Pure functions over the model; commands decide what to do with a missing value.
 
 use std::fmt::Write as _;
+use std::sync::LazyLock;
 
 use crate::model::{Attributes, Span, Value, attr};
 
@@ -28,8 +32,12 @@ pub enum Key {
     Name,
     /// Span kind.
     Kind,
-    /// Any attribute, by its name.
+    /// Any attribute, by its name: the span's, else the resource's.
     Attribute(String),
+    /// `resource.NAME`: the resource's attribute alone.
+    Resource(String),
+    /// `scope.name`: the instrumentation scope's name.
+    Scope,
 }
 
 impl Key {
@@ -44,7 +52,11 @@ impl Key {
             "service" => Key::Service,
             "name" => Key::Name,
             "kind" => Key::Kind,
-            other => Key::Attribute(other.to_string()),
+            "scope.name" => Key::Scope,
+            other => match other.strip_prefix("resource.").filter(|n| !n.is_empty()) {
+                Some(name) => Key::Resource(name.to_string()),
+                None => Key::Attribute(other.to_string()),
+            },
         }
     }
 }
@@ -90,7 +102,8 @@ pub fn attributes_read<'a>(keys: impl IntoIterator<Item = &'a Key>) -> Vec<Strin
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub value: String,
-    /// The attribute (or `span name`, `span kind`, `rebuilt`) the value came from.
+    /// The attribute (or `span name`, `span kind`, `rebuilt from ...`, `resource`) the value came
+    /// from.
     pub source: &'static str,
 }
 
@@ -139,13 +152,17 @@ pub fn resolve(key: &Key, span: &Span) -> Option<Resolved> {
             "http.status_code" => first(span, &["http.status_code", "http.response.status_code"]),
             "http.method" => first(span, &["http.method", "http.request.method"]),
             "http.target" => first(span, &["http.target"]).or_else(|| target(span)),
-            other => attr(&span.attributes, other).filter(|v| **v != Value::Empty).map(|v| Resolved {
-                value: v.to_string(),
-                // An attribute asked for by an arbitrary name: the name is the source.
-                source: "attribute",
-            }),
+            other => attribute(&span.attributes, other, "attribute")
+                .or_else(|| attribute(&span.resource.attributes, other, "resource")),
         },
+        Key::Resource(name) => attribute(&span.resource.attributes, name, "resource"),
+        Key::Scope => span.scope.clone().filter(|s| !s.is_empty()).map(|value| Resolved { value, source: "scope" }),
     }
+}
+
+/// An attribute asked for by an arbitrary name (the name is its source), from `attrs`.
+fn attribute(attrs: &Attributes, name: &str, source: &'static str) -> Option<Resolved> {
+    attr(attrs, name).filter(|v| **v != Value::Empty).map(|v| Resolved { value: v.to_string(), source })
 }
 
 /// Path and query: `http.target` (raw), else `url.path` (re-encoded) + `?url.query`, else the
@@ -179,22 +196,55 @@ fn url(span: &Span) -> Option<Resolved> {
         return Some(u);
     }
     let target = target(span)?;
-    let scheme = first(span, &["url.scheme", "http.scheme"]).map_or_else(|| "http".to_string(), |r| r.value);
-    let Some(mut authority) =
-        first(span, &["server.address", "http.host", "net.host.name", "http.server_name"]).map(|r| r.value)
-    else {
+    let scheme = first(span, SCHEMES);
+    let Some(host) = first(span, HOSTS) else {
         // Nothing is known of the host: the target alone, no invented host.
         return Some(Resolved { value: target.value, source: target.source });
     };
+    let scheme_text = scheme.as_ref().map_or("http", |r| r.value.as_str());
+    let mut authority = host.value;
     let has_port = if authority.starts_with('[') { authority.contains("]:") } else { authority.contains(':') };
+    let mut port_source = None;
     if !has_port {
-        let port = first(span, &["server.port", "net.host.port"]).map(|r| r.value);
-        let default = if scheme == "https" { "443" } else { "80" };
-        if let Some(p) = port.filter(|p| p != default) {
-            authority = format!("{authority}:{p}");
+        let default = if scheme_text == "https" { "443" } else { "80" };
+        if let Some(p) = first(span, PORTS).filter(|p| p.value != default) {
+            authority = format!("{authority}:{}", p.value);
+            port_source = Some(p.source);
         }
     }
-    Some(Resolved { value: format!("{scheme}://{authority}{}", target.value), source: "rebuilt" })
+    let value = format!("{scheme_text}://{authority}{}", target.value);
+    let source = rebuilt_from(scheme.map(|r| r.source), host.source, port_source, target.source);
+    Some(Resolved { value, source })
+}
+
+const SCHEMES: &[&str] = &["url.scheme", "http.scheme"];
+const HOSTS: &[&str] = &["server.address", "http.host", "net.host.name", "http.server_name"];
+const PORTS: &[&str] = &["server.port", "net.host.port"];
+const TARGETS: &[&str] = &["http.target", "url.path", "url.full", "http.url"];
+
+/// `rebuilt from url.scheme, server.address, url.path`: the attributes a rebuilt URL came from, as
+/// a `'static` source (one of the few combinations, made once) so resolving stays allocation-free.
+fn rebuilt_from(scheme: Option<&str>, host: &str, port: Option<&str>, target: &str) -> &'static str {
+    static ALL: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let mut all = Vec::new();
+        for s in SCHEMES.iter().map(Some).chain([None]) {
+            for h in HOSTS {
+                for p in PORTS.iter().map(Some).chain([None]) {
+                    for t in TARGETS {
+                        let parts: Vec<&str> =
+                            [s.copied(), Some(*h), p.copied(), Some(*t)].into_iter().flatten().collect();
+                        all.push(format!("rebuilt from {}", parts.join(", ")));
+                    }
+                }
+            }
+        }
+        all
+    });
+    let index = |list: &[&str], v: &str| list.iter().position(|x| *x == v).unwrap_or(0);
+    let s = scheme.map_or(SCHEMES.len(), |v| index(SCHEMES, v));
+    let p = port.map_or(PORTS.len(), |v| index(PORTS, v));
+    let i = ((s * HOSTS.len() + index(HOSTS, host)) * (PORTS.len() + 1) + p) * TARGETS.len() + index(TARGETS, target);
+    ALL[i].as_str()
 }
 
 /// Python's WSGI `url.path` is the UTF-8 path decoded as latin-1 (`✓` arrives as `\u{e2}\u{9c}\u{93}`):
@@ -264,6 +314,18 @@ mod tests {
         for word in ["delete", "static", "x.css", "abc", "users", "v2"] {
             assert!(!is_identifier(word), "{word}");
         }
+    }
+
+    #[test]
+    fn rebuilt_urls_name_their_parts() {
+        assert_eq!(
+            rebuilt_from(Some("url.scheme"), "server.address", None, "url.path"),
+            "rebuilt from url.scheme, server.address, url.path"
+        );
+        assert_eq!(
+            rebuilt_from(None, "http.server_name", Some("net.host.port"), "http.url"),
+            "rebuilt from http.server_name, net.host.port, http.url"
+        );
     }
 
     #[test]

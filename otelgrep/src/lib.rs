@@ -209,6 +209,17 @@ fn ingest_all<S: Sink>(
         let (report, sink) = parse::ingest::<S>(shown, bytes, config, only, &|offset, len| bytes.release(offset, len))?;
         parsed.push((name.clone(), report, sink));
     }
+    for (name, report, _) in &parsed {
+        if report.unattributed > 0 {
+            writeln!(
+                err,
+                "otelgrep: note: {name}: {} span(s) and log record(s) were printed without their Resource after \
+                 several processes had printed theirs (opentelemetry-stdout prints it in a process's first block \
+                 only): each was given the last Resource printed, which may not be its own",
+                report.unattributed
+            )?;
+        }
+    }
     let errors: Vec<_> = parsed.iter().flat_map(|(_, r, _)| &r.errors).collect();
     for e in errors.iter().take(ERRORS_SHOWN) {
         writeln!(err, "otelgrep: {e}")?;

@@ -67,10 +67,27 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
         row(&format!("  {n}"), &|c| c.metric_points_by_name.get(n).copied().unwrap_or(0).to_string());
     }
     row("services", &|c| c.services.join(", "));
+    // Instances when there is more to say than the services: several processes of one service, or
+    // instances that name themselves.
+    let instances: std::collections::BTreeSet<String> =
+        columns.iter().flat_map(|(_, c)| c.instances.iter().map(|i| i.label())).collect();
+    if instances.len() > columns.iter().map(|(_, c)| c.services.len()).max().unwrap_or(0)
+        || columns.iter().any(|(_, c)| c.instances.iter().any(|i| !i.attributes.is_empty()))
+    {
+        row("instances", &|c| c.instances.len().to_string());
+        for label in &instances {
+            row(&format!("  {label}"), &|c| {
+                c.instances.iter().find(|i| i.label() == *label).map(|i| i.records()).unwrap_or_default()
+            });
+        }
+    }
     row("first time", &|c| c.first_time.clone().unwrap_or_default());
     row("last time", &|c| c.last_time.clone().unwrap_or_default());
     row("foreign lines", &|c| c.foreign_lines.to_string());
     row("skipped records", &|c| c.skipped_records.to_string());
+    if columns.iter().any(|(_, c)| c.unattributed_records > 0) {
+        row("records of an unsaid resource", &|c| c.unattributed_records.to_string());
+    }
     if columns.iter().any(|(_, c)| !c.skipped_reasons.is_empty()) {
         row("  first reasons", &|c| c.skipped_reasons.join("\n"));
     }

@@ -63,7 +63,7 @@ fn old_names_fall_back_to_their_stable_twins_and_say_so() {
     let status = resolve(&Key::parse("http.status_code"), s).unwrap();
     assert_eq!(status.source, "http.response.status_code");
     let url = resolve(&Key::parse("http.url"), s).unwrap();
-    assert_eq!(url.source, "rebuilt");
+    assert_eq!(url.source, "rebuilt from url.scheme, server.address, server.port, url.path");
     assert!(url.value.starts_with("http://127.0.0.1:"), "{url:?}");
 }
 

@@ -6,6 +6,15 @@
 //! (re-entrant, so the exporter's own `println!` calls pass) for the whole export; its futures are
 //! ready at once, so polling them to completion under the lock never waits on anything else.
 //!
+//! Several processes may share one stdout (workers behind one pipe, `a & b | tee`): the lock above
+//! is per process, so each export also holds a POSIX record lock on the stdout file itself
+//! ([`ProcessLock`]). Record locks belong to the process, not to the open file, so processes that
+//! inherited one pipe still exclude each other, and their blocks never interleave.
+//!
+//! opentelemetry-stdout prints the resource in an exporter's first Spans and Logs blocks only; with
+//! several processes in one capture a later block could then be anyone's. [`Fresh`] gives every
+//! export a new exporter, so every block names its resource, as every Metrics block already does.
+//!
 //! When stdout is closed (the `tee` behind a pipe was killed), `println!` panics. The panic is
 //! caught here, its message is kept out of the terminal by [`install_panic_hook`], the user gets
 //! one line on stderr, and [`stdout_closed`] wakes the server so it shuts down cleanly.
@@ -48,6 +57,7 @@ fn locked<F: Future<Output = OTelSdkResult>>(export: impl FnOnce() -> F) -> OTel
     }
     let stdout = io::stdout();
     let mut lock = stdout.lock();
+    let _others = ProcessLock::take();
     let result = panic::catch_unwind(AssertUnwindSafe(|| futures_executor::block_on(export())));
     match result {
         Ok(r) => {
@@ -65,6 +75,38 @@ fn locked<F: Future<Output = OTelSdkResult>>(export: impl FnOnce() -> F) -> OTel
             mark_closed();
             Err(OTelSdkError::InternalFailure("stdout is closed".into()))
         }
+    }
+}
+
+/// A POSIX record lock (`fcntl(F_SETLKW)`) on the whole of stdout, held until dropped. Best
+/// effort: where stdout cannot be locked (a terminal on some systems), exports go out unlocked, as
+/// they would without it.
+struct ProcessLock(bool);
+
+impl ProcessLock {
+    fn take() -> ProcessLock {
+        ProcessLock(set_lock(libc::F_WRLCK as libc::c_short))
+    }
+}
+
+impl Drop for ProcessLock {
+    fn drop(&mut self) {
+        if self.0 {
+            set_lock(libc::F_UNLCK as libc::c_short);
+        }
+    }
+}
+
+/// Sets (waiting for it) or clears the record lock on all of stdout; whether it worked.
+fn set_lock(kind: libc::c_short) -> bool {
+    // SAFETY: `flock` is a plain C struct that zeroes validly, and fcntl only reads it; fd 1 is
+    // stdout, which std keeps open for the life of the process.
+    unsafe {
+        let mut l: libc::flock = std::mem::zeroed();
+        l.l_type = kind;
+        l.l_whence = libc::SEEK_SET as libc::c_short;
+        // l_start 0 and l_len 0: from the start to any end, so every writer asks for the same lock.
+        libc::fcntl(libc::STDOUT_FILENO, libc::F_SETLKW, &l) == 0
     }
 }
 
@@ -99,6 +141,57 @@ pub fn install_panic_hook() {
             default(info);
         }
     }));
+}
+
+/// A new `E` (given the resource) for every export: every block prints the resource.
+pub struct Fresh<E> {
+    resource: Option<Resource>,
+    exporter: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> Default for Fresh<E> {
+    fn default() -> Self {
+        Fresh { resource: None, exporter: std::marker::PhantomData }
+    }
+}
+
+impl<E> fmt::Debug for Fresh<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Fresh")
+    }
+}
+
+impl<E> Fresh<E> {
+    fn exporter(&self, set: impl FnOnce(&mut E, &Resource)) -> E
+    where
+        E: Default,
+    {
+        let mut e = E::default();
+        if let Some(r) = &self.resource {
+            set(&mut e, r);
+        }
+        e
+    }
+}
+
+impl<E: SpanExporter + Default + Send> SpanExporter for Fresh<E> {
+    fn export(&self, batch: Vec<SpanData>) -> impl Future<Output = OTelSdkResult> + Send {
+        let e = self.exporter(|e, r| e.set_resource(r));
+        async move { e.export(batch).await }
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = Some(resource.clone());
+    }
+}
+
+impl<E: LogExporter + Default + Send + Sync> LogExporter for Fresh<E> {
+    fn export(&self, batch: LogBatch<'_>) -> impl Future<Output = OTelSdkResult> + Send {
+        let e = self.exporter(|e, r| e.set_resource(r));
+        async move { e.export(batch).await }
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = Some(resource.clone());
+    }
 }
 
 impl<E: SpanExporter> SpanExporter for Locked<E> {

@@ -25,7 +25,7 @@ use tracing_subscriber::filter::{EnvFilter, Targets, filter_fn};
 use tracing_subscriber::prelude::*;
 
 use crate::config::{Exporter, Protocol, TelemetryConfig};
-use crate::console::Locked;
+use crate::console::{Fresh, Locked};
 
 /// Instrumentation scope name of everything the app emits.
 pub const SCOPE: &str = "todo";
@@ -62,7 +62,7 @@ pub fn init(cfg: &TelemetryConfig) -> anyhow::Result<OtelGuard> {
     for exporter in &cfg.traces {
         traces = match exporter {
             Exporter::Console => {
-                traces.with_span_processor(batch(Locked(opentelemetry_stdout::SpanExporter::default()), cfg))
+                traces.with_span_processor(batch(Locked(Fresh::<opentelemetry_stdout::SpanExporter>::default()), cfg))
             }
             Exporter::Otlp(p) => {
                 let builder = opentelemetry_otlp::SpanExporter::builder();
@@ -99,7 +99,9 @@ pub fn init(cfg: &TelemetryConfig) -> anyhow::Result<OtelGuard> {
     let mut logs = SdkLoggerProvider::builder().with_resource(resource);
     for exporter in &cfg.logs {
         logs = match exporter {
-            Exporter::Console => logs.with_batch_exporter(Locked(opentelemetry_stdout::LogExporter::default())),
+            Exporter::Console => {
+                logs.with_batch_exporter(Locked(Fresh::<opentelemetry_stdout::LogExporter>::default()))
+            }
             Exporter::Otlp(p) => {
                 let builder = opentelemetry_otlp::LogExporter::builder();
                 let exporter = match p {
@@ -153,14 +155,16 @@ fn resource(cfg: &TelemetryConfig) -> Resource {
     if let Some(name) = cfg.default_service_name {
         builder = builder.with_service_name(name);
     }
-    builder
-        .with_attributes([
-            // A new id per process start, as the Python SDK does: it separates runs appended to
-            // one capture, and cumulative metrics restart with it.
-            KeyValue::new("service.instance.id", instance_id()),
-            KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
-        ])
-        .build()
+    let detected = builder.build();
+    let mut ours: Vec<KeyValue> = detected.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect();
+    ours.push(KeyValue::new("service.version", env!("CARGO_PKG_VERSION")));
+    // A new id per process start, as the Python SDK does: it separates runs appended to one
+    // capture, and cumulative metrics restart with it. One given in OTEL_RESOURCE_ATTRIBUTES wins
+    // (workers named by their supervisor, a restart that keeps its identity).
+    if detected.get(&opentelemetry::Key::new("service.instance.id")).is_none() {
+        ours.push(KeyValue::new("service.instance.id", instance_id()));
+    }
+    Resource::builder_empty().with_attributes(ours).build()
 }
 
 fn batch<E: opentelemetry_sdk::trace::SpanExporter + 'static>(

@@ -268,21 +268,31 @@ fn compare_keys(a: &[Option<String>], b: &[Option<String>]) -> std::cmp::Orderin
 }
 
 /// Says on stderr when a key asked for by an attribute name took its value elsewhere for some
-/// spans (`http.url` rebuilt, `http.status_code` read from `http.response.status_code`), or had none.
+/// spans (`http.url` rebuilt from its parts, `http.status_code` read from
+/// `http.response.status_code`, a resource's value beside spans' own), or had none.
 fn note_sources(
     args: &LatencyArgs,
     sources: &[BTreeMap<&'static str, u64>],
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
     for (name, counts) in args.by.iter().map(|k| k.trim()).zip(sources) {
-        let literal =
-            !matches!(Key::parse(name), Key::Attribute(_)) || counts.keys().all(|s| *s == "attribute" || *s == name);
-        if literal {
+        let plain = |s: &str| s == "attribute" || s == "resource" || s == name;
+        let both = counts.contains_key("attribute") && counts.contains_key("resource");
+        if !matches!(Key::parse(name), Key::Attribute(_)) || (counts.keys().all(|s| plain(s)) && !both) {
             continue;
         }
-        let from: Vec<String> =
-            counts.iter().map(|(s, n)| format!("{s} ({n} span{})", if *n == 1 { "" } else { "s" })).collect();
-        writeln!(err, "otelgrep: note: --by {name} took its values from {}", from.join(", "))?;
+        let spans = |n: &u64| format!("{n} span{}", if *n == 1 { "" } else { "s" });
+        let from: Vec<String> = counts
+            .iter()
+            .map(|(s, n)| match *s {
+                "(none)" => format!("{} without one", spans(n)),
+                "attribute" => format!("{} from the span's own", spans(n)),
+                "resource" => format!("{} from the resource's (the span had none)", spans(n)),
+                s if s.starts_with("rebuilt") => format!("{} {s}", spans(n)),
+                s => format!("{} from {s}", spans(n)),
+            })
+            .collect();
+        writeln!(err, "otelgrep: note: --by {name}: {}", from.join("; "))?;
     }
     Ok(())
 }

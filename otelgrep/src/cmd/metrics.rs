@@ -1,12 +1,17 @@
 //! `otelgrep metrics`: what the metrics exports said, turned into numbers people read.
 //!
 //! Without a name: one row per metric (kind, unit, series, temporality, time range). With a name:
-//! per series (attribute set) and export, counters as deltas and rates (cumulative exports are
-//! differenced; a drop or a new start time is a reset, never a negative delta), gauges as values,
+//! per series and export, counters as deltas and rates (cumulative exports are differenced; a drop
+//! or a new start time is a reset, never a negative delta), gauges as values,
 //! histograms as count, sum, mean and percentiles estimated from the buckets (linear within a
 //! bucket, as Prometheus' `histogram_quantile`). `--compare-spans` sets those estimates beside the
 //! exact percentiles of the spans of the same routes. Pure arithmetic over points; no polars
 //! except through `frame::latency` for the exact span percentiles.
+//!
+//! A series is what the data model says it is: the resource (every attribute, not only
+//! `service.name`), the scope, the metric and the point's attributes. Two workers of one service
+//! (told apart by `service.instance.id`) are two series, each differenced on its own; the table
+//! gives a column to each resource attribute that tells this metric's series apart.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -118,8 +123,9 @@ pub struct Points {
     pub spans: Vec<SpanTime>,
 }
 
-/// A series: its attribute set, keys sorted, and the service when there is one.
-pub fn series_key(p: &MetricPoint) -> String {
+/// A series as people read it: the service and the point's attributes, keys sorted. The resource
+/// attributes that tell series of one service apart get columns of their own ([`distinguishing`]).
+pub fn series_label(p: &MetricPoint) -> String {
     let mut kv: Vec<String> = p.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
     kv.sort();
     let mut key = kv.join(", ");
@@ -127,6 +133,37 @@ pub fn series_key(p: &MetricPoint) -> String {
         key = if key.is_empty() { format!("service.name={s}") } else { format!("service.name={s}, {key}") };
     }
     key
+}
+
+/// A series' identity: every resource attribute, the scope and the point's attributes (the metric
+/// name is the caller's), as one text that compares equal exactly when the series are one.
+pub fn series_id(p: &MetricPoint) -> String {
+    let sorted = |attrs: &crate::model::Attributes| {
+        let mut kv: Vec<String> = attrs.iter().map(|(k, v)| format!("{k:?}={v:?}")).collect();
+        kv.sort();
+        kv.join(",")
+    };
+    format!("{}|{:?}|{}", sorted(&p.resource.attributes), p.scope, sorted(&p.attributes))
+}
+
+/// The resource attributes whose values differ between the points' resources (`service.name`
+/// aside, which the label carries): what tells the series of several processes apart.
+fn distinguishing(points: &[MetricPoint]) -> Vec<String> {
+    let mut resources: Vec<&crate::model::Resource> = Vec::new();
+    for p in points {
+        if !resources.iter().any(|r| **r == *p.resource) {
+            resources.push(&p.resource);
+        }
+    }
+    let keys: BTreeSet<&str> = resources.iter().flat_map(|r| r.attributes.iter().map(|(k, _)| k.as_str())).collect();
+    keys.into_iter()
+        .filter(|k| *k != "service.name")
+        .filter(|k| {
+            let first = attr(&resources[0].attributes, k);
+            resources.iter().any(|r| attr(&r.attributes, k) != first)
+        })
+        .map(String::from)
+        .collect()
 }
 
 impl Sink for Points {
@@ -153,7 +190,7 @@ impl Sink for Points {
             Some(n) if *n == p.name => self.points.push(p),
             Some(_) => {}
             None => {
-                let key = series_key(&p);
+                let key = series_id(&p);
                 let info = self.metrics.entry(p.name.clone()).or_insert_with(|| Info {
                     kind: p.kind,
                     unit: p.unit.clone(),
@@ -221,7 +258,8 @@ fn number(v: &PointValue) -> Option<f64> {
 /// One export of one series, with what happened since the export before.
 #[derive(Debug, Clone)]
 struct Step {
-    series: String,
+    /// The series' index in the table's order.
+    series: usize,
     time_ns: i64,
     /// Seconds since the export before (or since the series' start).
     interval_s: Option<f64>,
@@ -230,14 +268,28 @@ struct Step {
     hist: Option<Hist>,
 }
 
-/// Per series, in time order: deltas for sums, per-interval histograms for histograms.
-fn steps(points: &[MetricPoint]) -> Vec<Step> {
-    let mut by_series: BTreeMap<String, Vec<&MetricPoint>> = BTreeMap::new();
+/// A series of the table: its label and the values of the distinguishing resource attributes.
+#[derive(Debug, Clone)]
+struct Series {
+    label: String,
+    resource: Vec<Option<String>>,
+    /// What `--compare-spans` groups it under.
+    group: String,
+}
+
+/// The series of `points` (in label order) and, per series, in time order: deltas for sums,
+/// per-interval histograms for histograms.
+fn steps(points: &[MetricPoint], group: impl Fn(&MetricPoint) -> String) -> (Vec<String>, Vec<Series>, Vec<Step>) {
+    let columns = distinguishing(points);
+    let mut by_series: BTreeMap<(String, Vec<Option<String>>, String), Vec<&MetricPoint>> = BTreeMap::new();
     for p in points {
-        by_series.entry(series_key(p)).or_default().push(p);
+        let resource = columns.iter().map(|k| crate::keys::attribute_text(&p.resource.attributes, k)).collect();
+        by_series.entry((series_label(p), resource, series_id(p))).or_default().push(p);
     }
+    let mut series = Vec::new();
     let mut out = Vec::new();
-    for (series, mut ps) in by_series {
+    for (index, ((label, resource, _), mut ps)) in by_series.into_iter().enumerate() {
+        series.push(Series { label, resource, group: group(ps[0]) });
         ps.sort_by_key(|p| (p.time_ns, p.start_ns));
         // The same export read twice (two files of one run) is one export.
         ps.dedup_by(|a, b| a.time_ns == b.time_ns && a.start_ns == b.start_ns && a.value == b.value);
@@ -276,11 +328,11 @@ fn steps(points: &[MetricPoint]) -> Vec<Step> {
                 }
                 _ => (None, None),
             };
-            out.push(Step { series: series.clone(), time_ns: p.time_ns, interval_s, value, delta, hist });
+            out.push(Step { series: index, time_ns: p.time_ns, interval_s, value, delta, hist });
             prev = Some(p);
         }
     }
-    out
+    (columns, series, out)
 }
 
 /// Regroups steps into `every`-wide buckets per series: deltas and histograms add up, gauges keep
@@ -360,7 +412,9 @@ fn values(
 ) -> (Vec<String>, Vec<Vec<Cell>>, String) {
     let kind = points.first().map(|p| p.kind);
     let unit = points.first().map(|p| p.unit.clone()).unwrap_or_default();
-    let mut steps = steps(points);
+    // `; unit ms`, or nothing when the metric has no unit.
+    let unit = if unit.is_empty() { String::new() } else { format!("; unit {unit}") };
+    let (resource_columns, series, mut steps) = steps(points, |_| String::new());
     steps.retain(|s| filter.in_time(s.time_ns));
     if let Some(e) = every {
         steps = regroup(steps, e);
@@ -368,16 +422,16 @@ fn values(
     let time_column = if every.is_some() { "bucket" } else { "time" };
     let time = |t: i64| Cell::Str(if every.is_some() { format_rfc3339_whole(t) } else { format_rfc3339(t) });
     let float = |v: Option<f64>, d: usize| v.map_or(Cell::Null, |v| Cell::Float(v, d));
+    let n = series.len();
     let (columns, rows, footer): (Vec<&str>, Vec<Vec<Cell>>, String) = match kind {
-        None => (vec!["series", time_column, "value"], Vec::new(), format!("no points of {name}")),
-        Some(MetricKind::Counter | MetricKind::UpDownCounter) => (
-            vec!["series", time_column, "interval_s", "value", "delta", "rate_per_s"],
-            steps
+        None => (vec![time_column, "value"], Vec::new(), format!("no points of {name}")),
+        Some(MetricKind::Counter | MetricKind::UpDownCounter) => {
+            let total: f64 = steps.iter().filter_map(|s| s.delta).sum();
+            let rows = steps
                 .iter()
                 .map(|s| {
                     let rate = s.delta.zip(s.interval_s).map(|(d, i)| d / i);
                     vec![
-                        Cell::Str(s.series.clone()),
                         time(s.time_ns),
                         float(s.interval_s, 3),
                         if every.is_some() { Cell::Null } else { float(s.value, 3) },
@@ -385,11 +439,17 @@ fn values(
                         float(rate, 3),
                     ]
                 })
-                .collect(),
-            format!("{name}: deltas between exports (resets start again from zero); unit {unit}"),
-        ),
+                .collect();
+            (
+                vec![time_column, "interval_s", "value", "delta", "rate_per_s"],
+                rows,
+                format!(
+                    "{name}: deltas between exports (resets start again from zero); {total} in all, {n} series{unit}"
+                ),
+            )
+        }
         Some(MetricKind::Histogram | MetricKind::ExponentialHistogram) => {
-            let mut columns = vec!["series", time_column, "count", "sum", "mean"];
+            let mut columns = vec![time_column, "count", "sum", "mean"];
             columns.extend(["p50_est", "p90_est", "p99_est"]);
             columns.extend(["bucket_bounds", "bucket_counts"]);
             let rows = steps
@@ -400,7 +460,6 @@ fn values(
                     let sum = h.and_then(|h| h.sum);
                     let mean = sum.zip(count).filter(|(_, c)| *c > 0).map(|(s, c)| s / c as f64);
                     let mut row = vec![
-                        Cell::Str(s.series.clone()),
                         time(s.time_ns),
                         count.map_or(Cell::Null, |c| Cell::Int(c as i64)),
                         float(sum, 3),
@@ -415,21 +474,39 @@ fn values(
                     row
                 })
                 .collect();
+            let count: u64 = steps.iter().filter_map(|s| s.hist.as_ref().map(|h| h.count)).sum();
             (
                 columns,
                 rows,
                 format!(
-                    "{name}: per export interval; percentiles estimated from the buckets (linear within a bucket); unit {unit}"
+                    "{name}: per export interval; percentiles estimated from the buckets (linear within a bucket); \
+                     {count} recorded in all, {n} series{unit}"
                 ),
             )
         }
         Some(_) => (
-            vec!["series", time_column, "value"],
-            steps.iter().map(|s| vec![Cell::Str(s.series.clone()), time(s.time_ns), float(s.value, 3)]).collect(),
-            format!("{name}: values as exported; unit {unit}"),
+            vec![time_column, "value"],
+            steps.iter().map(|s| vec![time(s.time_ns), float(s.value, 3)]).collect(),
+            format!("{name}: values as exported; {n} series{unit}"),
         ),
     };
-    (columns.into_iter().map(String::from).collect(), rows, footer)
+    // Each row opens with what tells its series apart: the distinguishing resource attributes,
+    // then the service and the point's attributes.
+    let mut all: Vec<String> = resource_columns;
+    all.push("series".into());
+    all.extend(columns.into_iter().map(String::from));
+    let rows = steps
+        .iter()
+        .zip(rows)
+        .map(|(s, row)| {
+            let series = &series[s.series];
+            let mut full: Vec<Cell> = series.resource.iter().map(|v| v.clone().map_or(Cell::Null, Cell::Str)).collect();
+            full.push(Cell::Str(series.label.clone()));
+            full.extend(row);
+            full
+        })
+        .collect();
+    (all, rows, footer)
 }
 
 /// A histogram's whole-run estimate per route next to the exact percentiles of the spans.
@@ -459,11 +536,11 @@ fn compare(
     };
     // Per route, the per-interval histograms of its series added up (inside --since/--until): for
     // cumulative exports that is the last export of each run, resets handled as for counters.
-    let groups: HashMap<String, String> = points.iter().map(|p| (series_key(p), group(p))).collect();
+    let (_, series, steps) = steps(points, group);
     let mut per_route: BTreeMap<String, Hist> = BTreeMap::new();
-    for step in steps(points) {
+    for step in steps {
         if let Some(h) = step.hist.filter(|_| filter.in_time(step.time_ns)) {
-            add_to(&mut per_route, groups[&step.series].clone(), h);
+            add_to(&mut per_route, series[step.series].group.clone(), h);
         }
     }
     // Exact percentiles of the entry spans, grouped by the same attribute.

@@ -1,14 +1,19 @@
 //! `otelgrep summary`: what each capture holds, and what could not be read.
 //!
-//! Counts while parsing ([`Tally`] is the sink), so memory does not grow with the input.
+//! Counts while parsing ([`Tally`] is the sink), so memory does not grow with the input. Several
+//! processes in one capture are said: each service instance (a resource's `service.name` with the
+//! attributes that tell instances apart: `service.instance.id`, `host.name`, `process.pid`) is
+//! listed with its record counts.
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::cli::{SummaryArgs, SummaryFormat};
-use crate::model::{LogRecord, MetricPoint, Span, SpanKind, StatusCode};
+use crate::keys::attribute_text;
+use crate::model::{LogRecord, MetricPoint, Resource, Span, SpanKind, StatusCode};
 use crate::parse::time::format_rfc3339;
 use crate::parse::{Needs, Report, Sink};
 use crate::render;
@@ -23,9 +28,14 @@ pub struct Tally {
     error_spans: usize,
     logs_by_severity: BTreeMap<String, usize>,
     points_by_name: BTreeMap<String, usize>,
-    services: Vec<String>,
+    /// Records per resource (spans, log records, metric points); resources are shared, so the one
+    /// of the record before is almost always the one of the next.
+    resources: Vec<(Arc<Resource>, [usize; 3])>,
     range: Option<(i64, i64)>,
 }
+
+/// The resource attributes that tell instances of one service apart, in the order shown.
+const INSTANCE_KEYS: [&str; 4] = ["service.instance.id", "host.name", "process.pid", "k8s.pod.name"];
 
 impl Tally {
     fn see(&mut self, t: i64) {
@@ -39,13 +49,46 @@ impl Tally {
         });
     }
 
-    fn service(&mut self, name: Option<&str>) {
-        if let Some(n) = name {
-            if let Err(i) = self.services.binary_search_by(|s| s.as_str().cmp(n)) {
-                self.services.insert(i, n.to_string());
+    /// Counts a record (0 span, 1 log record, 2 metric point) of `r`.
+    fn resource(&mut self, r: &Arc<Resource>, signal: usize) {
+        let at = match self.resources.iter().rposition(|(mine, _)| Arc::ptr_eq(mine, r)) {
+            Some(i) => i,
+            None => {
+                self.resources.push((r.clone(), [0; 3]));
+                self.resources.len() - 1
+            }
+        };
+        self.resources[at].1[signal] += 1;
+        // The last seen first next time.
+        let last = self.resources.len() - 1;
+        self.resources.swap(at, last);
+    }
+
+    /// Service instances and their counts, by what tells them apart.
+    fn instances(&self) -> BTreeMap<Instance, [usize; 3]> {
+        let mut out: BTreeMap<Instance, [usize; 3]> = BTreeMap::new();
+        for (r, counts) in &self.resources {
+            let instance = Instance {
+                service: r.service_name().map(str::to_string),
+                attributes: INSTANCE_KEYS
+                    .iter()
+                    .filter_map(|k| attribute_text(&r.attributes, k).map(|v| (k.to_string(), v)))
+                    .collect(),
+            };
+            let total = out.entry(instance).or_default();
+            for (t, c) in total.iter_mut().zip(counts) {
+                *t += c;
             }
         }
+        out
     }
+}
+
+/// A service instance: its service and the attributes that tell it from the others.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Instance {
+    service: Option<String>,
+    attributes: Vec<(String, String)>,
 }
 
 impl Sink for Tally {
@@ -62,7 +105,7 @@ impl Sink for Tally {
         self.error_spans += usize::from(s.status == StatusCode::Error);
         self.see(s.start_ns);
         self.see(s.end_ns);
-        self.service(s.resource.service_name());
+        self.resource(&s.resource, 0);
     }
 
     fn log(&mut self, l: LogRecord) {
@@ -77,12 +120,12 @@ impl Sink for Tally {
         if let Some(t) = l.time_ns.or(l.observed_time_ns) {
             self.see(t);
         }
-        self.service(l.resource.service_name());
+        self.resource(&l.resource, 1);
     }
 
     fn point(&mut self, m: MetricPoint) {
         self.see(m.time_ns);
-        self.service(m.resource.service_name());
+        self.resource(&m.resource, 2);
         *self.points_by_name.entry(m.name).or_default() += 1;
     }
 
@@ -97,8 +140,11 @@ impl Sink for Tally {
         for (k, v) in later.points_by_name {
             *self.points_by_name.entry(k).or_default() += v;
         }
-        for s in later.services {
-            self.service(Some(&s));
+        for (r, counts) in later.resources {
+            match self.resources.iter_mut().find(|(mine, _)| **mine == *r) {
+                Some((_, mine)) => mine.iter_mut().zip(counts).for_each(|(m, c)| *m += c),
+                None => self.resources.push((r, counts)),
+            }
         }
         if let Some((lo, hi)) = later.range {
             self.see(lo);
@@ -123,10 +169,14 @@ pub struct Counts {
     /// Metrics exports (batches) as the exporter wrote them.
     pub metric_exports: usize,
     pub services: Vec<String>,
+    /// Each service instance (process) seen, with its record counts.
+    pub instances: Vec<InstanceCounts>,
     pub first_time: Option<String>,
     pub last_time: Option<String>,
     pub foreign_lines: usize,
     pub skipped_records: usize,
+    /// Records whose resource the capture does not say (see `Report::unattributed`).
+    pub unattributed_records: usize,
     /// The first few reasons, as `file:line: reason`.
     pub skipped_reasons: Vec<String>,
 }
@@ -146,13 +196,55 @@ impl Counts {
         c.metric_points = tally.points_by_name.values().sum();
         c.metric_points_by_name = tally.points_by_name.clone();
         c.metric_exports = report.metric_exports;
-        c.services = tally.services.clone();
+        let instances = tally.instances();
+        c.services = instances.keys().filter_map(|i| i.service.clone()).collect();
+        c.services.dedup();
+        c.instances = instances
+            .into_iter()
+            .map(|(i, [spans, log_records, metric_points])| InstanceCounts {
+                service: i.service,
+                attributes: i.attributes.into_iter().collect(),
+                spans,
+                log_records,
+                metric_points,
+            })
+            .collect();
         c.first_time = tally.range.map(|(lo, _)| format_rfc3339(lo));
         c.last_time = tally.range.map(|(_, hi)| format_rfc3339(hi));
         c.foreign_lines = report.foreign_lines;
         c.skipped_records = report.errors.len();
+        c.unattributed_records = report.unattributed;
         c.skipped_reasons = report.errors.iter().take(REASONS_SHOWN).map(ToString::to_string).collect();
         c
+    }
+}
+
+/// One service instance's records.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceCounts {
+    pub service: Option<String>,
+    /// What tells it from other instances: `service.instance.id`, `host.name`, `process.pid`,
+    /// `k8s.pod.name`, those it has.
+    pub attributes: BTreeMap<String, String>,
+    pub spans: usize,
+    pub log_records: usize,
+    pub metric_points: usize,
+}
+
+impl InstanceCounts {
+    /// `todo (service.instance.id=todo-a)`.
+    pub fn label(&self) -> String {
+        let service = self.service.as_deref().unwrap_or("(no service.name)");
+        if self.attributes.is_empty() {
+            return service.to_string();
+        }
+        let attrs: Vec<String> = self.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{service} ({})", attrs.join(", "))
+    }
+
+    /// `720 spans, 240 log records, 60 points`.
+    pub fn records(&self) -> String {
+        format!("{} spans, {} log records, {} points", self.spans, self.log_records, self.metric_points)
     }
 }
 
@@ -197,6 +289,7 @@ pub fn summarize(inputs: Vec<(String, Report, Tally)>) -> Summary {
         files.push(FileCounts { file: name, counts: Counts::new(&report, &tally) });
         total_report.metric_exports += report.metric_exports;
         total_report.foreign_lines += report.foreign_lines;
+        total_report.unattributed += report.unattributed;
         total_report.records.extend(report.records);
         total_report.errors.extend(report.errors);
         total_tally.merge(tally);

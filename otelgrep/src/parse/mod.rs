@@ -139,6 +139,9 @@ pub struct Report {
     pub foreign_lines: usize,
     /// Records that could not be read, in input order.
     pub errors: Vec<ParseError>,
+    /// Records whose resource the capture does not say (Rust stdout blocks of several processes
+    /// printed without their Resource), given the last one printed.
+    pub unattributed: usize,
 }
 
 impl Report {
@@ -157,6 +160,7 @@ impl Report {
             }
         }
         self.metric_exports += later.metric_exports;
+        self.unattributed += later.unattributed;
         self.foreign_lines += later.foreign_lines;
         self.errors.extend(later.errors);
     }
@@ -586,6 +590,7 @@ fn frame<'a>(
     }
     rust.finish(&mut resources);
     report.metric_exports += rust.metric_exports;
+    report.unattributed += rust.unattributed;
     collector.finish(&mut resources);
     report.metric_exports += collector.metric_exports;
     for rec in collector.done.drain(..) {

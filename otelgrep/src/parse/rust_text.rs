@@ -42,6 +42,14 @@ pub struct Framer<'a> {
     scope: Option<String>,
     /// Metrics blocks seen (one per export).
     pub metric_exports: usize,
+    /// The distinct resources printed per signal, and whether the current block printed one.
+    /// opentelemetry-stdout prints a process's resource in its first Spans and Logs blocks only:
+    /// once two processes have printed theirs, a block without one could be either's.
+    printed: [Vec<Arc<Resource>>; 3],
+    block_resource: bool,
+    /// Spans and log records of such blocks: given the last resource printed, which may not be
+    /// theirs.
+    pub unattributed: usize,
     previous_foreign: bool,
     /// The last line added to the current record, if it is still the one a column-0 line would
     /// continue. Only Display-printed (raw) values continue that way; checked lazily, since
@@ -132,9 +140,11 @@ impl<'a> Framer<'a> {
                     self.metric_exports += 1;
                 }
                 self.block = Some(signal);
+                self.block_resource = false;
                 return Some(Fed::Taken);
             }
             "Resource" if self.block.is_some() => {
+                self.block_resource = true;
                 self.finish_current();
                 self.resource_lines = Some(Vec::new());
                 return Some(Fed::Taken);
@@ -150,6 +160,9 @@ impl<'a> Framer<'a> {
                 self.finish_suspended();
             }
             self.block = Some(signal);
+            if signal != Signal::Metrics && !self.block_resource && self.printed[index(signal)].len() > 1 {
+                self.unattributed += 1;
+            }
             let resource = self.resources[index(signal)].clone();
             let scope = if signal == Signal::Metrics { self.scope.clone() } else { None };
             self.current = Some(RecordLines { signal, line: n, lines: vec![line], scope, resource });
@@ -251,7 +264,12 @@ impl<'a> Framer<'a> {
 
     fn end_resource(&mut self, resources: &mut Resources) {
         if let (Some(lines), Some(block)) = (self.resource_lines.take(), self.block) {
-            self.resources[index(block)] = resources.intern(parse_resource(&lines));
+            let r = resources.intern(parse_resource(&lines));
+            let printed = &mut self.printed[index(block)];
+            if !printed.iter().any(|p| **p == *r) {
+                printed.push(r.clone());
+            }
+            self.resources[index(block)] = r;
         }
     }
 
