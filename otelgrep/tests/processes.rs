@@ -1,0 +1,243 @@
+//! Several processes in one capture. `samples/todo/todo-two-processes.log`: two `todo` processes
+//! (`service.instance.id` todo-a and todo-b) writing to one pipe, both driven at once, then todo-a
+//! restarted under the same id (its counters start again from zero). The truth is the driver's
+//! record (`todo-two-processes.requests.tsv`, with the instance that served each request) and,
+//! for records per process, a count of the capture's own lines; never otelgrep.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{Scratch, json_rows, otelgrep, sample};
+use serde_json::Value;
+
+const CAPTURE: &str = "todo/todo-two-processes.log";
+
+/// (instance, method, path without the query, status, note) per request the driver sent.
+fn driver() -> Vec<(String, String, String, u16, String)> {
+    let tsv = std::fs::read_to_string(sample("todo/todo-two-processes.requests.tsv")).unwrap();
+    tsv.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let path = f[2].split('?').next().unwrap().to_string();
+            (f[6].to_string(), f[1].to_string(), path, f[3].parse().unwrap(), f[5].to_string())
+        })
+        .collect()
+}
+
+/// The handler a request reached, as `todo_app_requests_total{endpoint}` counts it: the body limit
+/// (413) and the form extractor (a missing field) turn requests away before the handler.
+fn endpoint(method: &str, path: &str, status: u16, note: &str) -> Option<&'static str> {
+    match (method, path) {
+        ("GET" | "HEAD", "/") => Some("tasks_index"),
+        ("POST", "/add") if status != 413 && note != "400-missing-field" => Some("tasks_create"),
+        ("POST", p) if p.starts_with("/delete/") => Some("tasks_delete"),
+        _ => None,
+    }
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn each_process_counter_is_differenced_on_its_own_and_the_totals_are_what_each_served() {
+    let mut want: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for (instance, method, path, status, note) in driver() {
+        if let Some(e) = endpoint(&method, &path, status, &note) {
+            *want.entry((instance, e.to_string())).or_default() += 1.0;
+        }
+    }
+    let rows = json_rows(&["metrics", "todo_app_requests_total", sample(CAPTURE).to_str().unwrap()]);
+    let mut got: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for r in &rows {
+        // The resource attribute that tells the processes apart has a column of its own.
+        let instance = r["service.instance.id"].as_str().unwrap().to_string();
+        let series = r["series"].as_str().unwrap();
+        let endpoint = series.split("endpoint=").nth(1).unwrap().to_string();
+        let delta = num(&r["delta"]);
+        assert!(delta >= 0.0, "{r}");
+        *got.entry((instance, endpoint)).or_default() += delta;
+    }
+    assert_eq!(got, want);
+    // The table's footer adds the series up.
+    let (out, _, _) = otelgrep(&["metrics", "todo_app_requests_total", sample(CAPTURE).to_str().unwrap()]);
+    let total: f64 = want.values().sum();
+    assert!(out.contains(&format!("; {total} in all, 6 series")), "{out}");
+    // One process's series alone, by a resource attribute.
+    let b = json_rows(&[
+        "metrics",
+        "todo_app_requests_total",
+        "--where",
+        "service.instance.id=todo-b",
+        sample(CAPTURE).to_str().unwrap(),
+    ]);
+    let b_total: f64 = b.iter().map(|r| num(&r["delta"])).sum();
+    let b_want: f64 = want.iter().filter(|((i, _), _)| i == "todo-b").map(|(_, n)| n).sum();
+    assert_eq!(b_total, b_want);
+}
+
+#[test]
+fn the_restarted_process_starts_a_new_run_of_the_same_series() {
+    // todo-a's index counter: the first run's exports climb, then the restart's first export is
+    // below the last one and counts whole (a reset, never a negative delta).
+    let rows = json_rows(&[
+        "metrics",
+        "todo_app_requests_total",
+        "--where",
+        "service.instance.id=todo-a",
+        "--where",
+        "endpoint=tasks_index",
+        sample(CAPTURE).to_str().unwrap(),
+    ]);
+    let values: Vec<f64> = rows.iter().map(|r| num(&r["value"])).collect();
+    let resets = values.windows(2).filter(|w| w[1] < w[0]).count();
+    assert_eq!(resets, 1, "{values:?}");
+    let served = driver()
+        .iter()
+        .filter(|(i, m, p, s, n)| i == "todo-a" && endpoint(m, p, *s, n) == Some("tasks_index"))
+        .count();
+    assert_eq!(rows.iter().map(|r| num(&r["delta"])).sum::<f64>(), served as f64);
+}
+
+#[test]
+fn requests_split_by_instance_as_the_processes_served_them() {
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for (instance, ..) in driver() {
+        *want.entry(instance).or_default() += 1;
+    }
+    for key in ["service.instance.id", "resource.service.instance.id"] {
+        let rows = json_rows(&["latency", "--by", key, sample(CAPTURE).to_str().unwrap()]);
+        let got: BTreeMap<String, u64> =
+            rows.iter().map(|r| (r[key].as_str().unwrap().to_string(), r["count"].as_u64().unwrap())).collect();
+        assert_eq!(got, want, "--by {key}");
+    }
+    let b = json_rows(&["urls", "--where", "service.instance.id=todo-b", sample(CAPTURE).to_str().unwrap()]);
+    assert_eq!(b.iter().map(|r| r["count"].as_u64().unwrap()).sum::<u64>(), want["todo-b"]);
+    // The histogram's counts per route equal the spans', over both processes and both runs.
+    let cmp =
+        json_rows(&["metrics", "http.server.duration", "--compare-spans", sample(CAPTURE).to_str().unwrap()]);
+    assert!(!cmp.is_empty());
+    for r in &cmp {
+        assert_eq!(r["metric_count"], r["spans"], "{r}");
+    }
+}
+
+/// Spans, log records and data points per instance, counted on the capture's own lines: every
+/// block of this capture names its resource.
+fn lines_per_instance() -> BTreeMap<String, [usize; 3]> {
+    let text = std::fs::read_to_string(sample(CAPTURE)).unwrap();
+    let mut out: BTreeMap<String, [usize; 3]> = BTreeMap::new();
+    let mut instance = String::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("\t ->  service.instance.id=String(Owned(\"") {
+            instance = rest.trim_end_matches("\"))").to_string();
+        }
+        let signal = if line.starts_with("Span #") {
+            0
+        } else if line.starts_with("Log #") {
+            1
+        } else if line.trim_start().starts_with("DataPoint #") {
+            2
+        } else {
+            continue;
+        };
+        out.entry(instance.clone()).or_default()[signal] += 1;
+    }
+    out
+}
+
+#[test]
+fn summary_lists_each_instance_with_its_records() {
+    let (out, err, code) = otelgrep(&["summary", "--format", "json", sample(CAPTURE).to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let got: BTreeMap<String, [usize; 3]> = v["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            assert_eq!(i["service"], "todo");
+            let counts = ["spans", "log_records", "metric_points"].map(|k| i[k].as_u64().unwrap() as usize);
+            (i["attributes"]["service.instance.id"].as_str().unwrap().to_string(), counts)
+        })
+        .collect();
+    assert_eq!(got, lines_per_instance());
+    let (table, _, _) = otelgrep(&["summary", sample(CAPTURE).to_str().unwrap()]);
+    assert!(table.contains("todo (service.instance.id=todo-a)"), "{table}");
+}
+
+#[test]
+fn two_runs_back_to_back_add_up_and_stay_apart() {
+    // The same 400 requests served by two runs (two instance ids), one capture after the other.
+    let scratch = Scratch::new("two-runs");
+    let a = std::fs::read_to_string(sample("todo/todo-default.log")).unwrap();
+    let b = std::fs::read_to_string(sample("todo/todo-http.log")).unwrap();
+    let both = scratch.file("both.log", &format!("{a}{b}"));
+    let total = |path: &str| -> f64 {
+        json_rows(&["metrics", "todo_app_requests_total", path]).iter().map(|r| num(&r["delta"])).sum()
+    };
+    let (one, two) = (total(sample("todo/todo-default.log").to_str().unwrap()), total(&both));
+    assert!(one > 0.0);
+    assert_eq!(two, one + total(sample("todo/todo-http.log").to_str().unwrap()));
+    let runs = json_rows(&["latency", "--by", "service.instance.id", &both]);
+    assert_eq!(runs.iter().map(|r| r["count"].as_u64().unwrap()).collect::<Vec<_>>(), [400, 400]);
+}
+
+#[test]
+fn blocks_without_their_resource_after_two_processes_printed_theirs_are_said() {
+    // As a plain opentelemetry-stdout app prints it: the resource in each process's first Spans
+    // and Logs blocks only. Once both processes have printed theirs, a block without one could be
+    // either's: each of its records is counted and said, not silently given to the last one.
+    let text = std::fs::read_to_string(sample(CAPTURE)).unwrap();
+    let mut kept = String::new();
+    let (mut seen, mut block, mut instance) = (BTreeSet::<(String, String)>::new(), String::new(), None);
+    let mut printed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let (mut dropping, mut want) = (false, 0);
+    let mut resource: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if ["Spans", "Logs", "Metrics"].contains(&line) {
+            block = line.to_string();
+            instance = None;
+        }
+        if line == "Resource" {
+            resource.clear();
+            dropping = true;
+        }
+        if dropping && line != "Resource" && !line.starts_with("\t ->  ") && !line.starts_with("\tResource") {
+            // The resource section ended: keep it only in a process's first block of the signal.
+            dropping = false;
+            let id = resource.iter().find_map(|l| l.strip_prefix("\t ->  service.instance.id=")).unwrap().to_string();
+            if block == "Metrics" || seen.insert((block.clone(), id.clone())) {
+                kept.push_str("Resource\n");
+                resource.iter().for_each(|l| kept.push_str(&format!("{l}\n")));
+                let ids = printed.entry(block.clone()).or_default();
+                if !ids.contains(&id) {
+                    ids.push(id.clone());
+                }
+                instance = Some(id);
+            }
+        }
+        if dropping {
+            if line != "Resource" {
+                resource.push(line);
+            }
+            continue;
+        }
+        let starts = line.starts_with("Span #") || line.starts_with("Log #");
+        if starts && instance.is_none() && printed.get(&block).is_some_and(|ids| ids.len() > 1) {
+            want += 1;
+        }
+        kept.push_str(line);
+        kept.push('\n');
+    }
+    assert!(want > 0);
+    let scratch = Scratch::new("unsaid-resource");
+    let path = scratch.file("plain.log", &kept);
+    let (out, err, code) = otelgrep(&["summary", "--format", "json", &path]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["unattributed_records"], want, "{err}");
+    assert!(err.contains(&format!("{want} span(s) and log record(s) were printed without their Resource")), "{err}");
+}
