@@ -122,7 +122,8 @@ pub struct SpansArgs {
     /// Only failed spans: status ERROR, or a 5xx response.
     #[arg(long)]
     pub errors: bool,
-    /// More columns: aliases or attribute names, comma-separated (`http.user_agent,db.statement`).
+    /// More columns: aliases or attribute names (the span's, else its resource's),
+    /// comma-separated (`http.user_agent,db.statement,service.instance.id`).
     #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
     pub columns: Vec<String>,
     /// Unit of the durations.
@@ -181,6 +182,15 @@ pub struct LogsArgs {
 
 /// `otelgrep metrics`.
 #[derive(Debug, Args)]
+// The shared filters keep data points here, not spans.
+#[command(mut_arg("wheres", |a| a.help(
+    "Keep data points for which EXPR holds (repeat to require several): the forms of the other \
+     commands' --where, over the point's attributes, then its resource's (service.instance.id, \
+     host.name; resource.NAME for the resource's alone), the metric name as `name` and scope.name"
+)))]
+#[command(mut_arg("since", |a| a.help("Only data points at or after this time (RFC 3339, or a duration before now)")))]
+#[command(mut_arg("until", |a| a.help("Only data points before this time (same forms as --since)")))]
+#[command(mut_arg("service", |a| a.help("Only data points from these services (service.name), comma-separated")))]
 pub struct MetricsArgs {
     /// An optional metric name, then the captures.
     #[arg(required = true, value_name = "NAME | FILE")]
@@ -225,8 +235,10 @@ pub struct LatencyArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Group by these keys, comma-separated: the aliases url, route, target, method, status,
-    /// service, name, kind (they resolve across semantic-convention renames), or any attribute
-    /// name. `http.url` and `http.status_code` fall back to their renamed twins, and stderr says so.
+    /// service, name, kind (they resolve across semantic-convention renames), scope.name, or any
+    /// attribute name: the span's own, else its resource's (`service.instance.id`, `host.name`,
+    /// `k8s.pod.name`); `resource.NAME` takes the resource's alone. `http.url` and
+    /// `http.status_code` fall back to their renamed twins, and stderr says so.
     #[arg(long, value_delimiter = ',', default_value = "route", value_name = "KEY,...")]
     pub by: Vec<String>,
     /// Collapse identifiers in url/target keys (`/delete/3` becomes `/delete/{id}`), preferring
@@ -297,8 +309,9 @@ pub struct FilterArgs {
     /// Keep spans for which EXPR holds; repeat to require several. `KEY=VALUE`, `KEY!=VALUE`,
     /// `KEY>N`, `KEY>=N`, `KEY<N`, `KEY<=N` (numbers compare as numbers), `KEY~REGEX`,
     /// `KEY!~REGEX`, `KEY exists`, `KEY missing`; `status=5xx` matches a status class. KEY is an
-    /// alias (url, route, target, method, status, service, name, kind) or an attribute name. A span
-    /// without KEY only passes `missing`.
+    /// alias (url, route, target, method, status, service, name, kind), scope.name, or an
+    /// attribute name: the span's own, else its resource's (`resource.NAME`: the resource's
+    /// alone). A span without KEY only passes `missing`.
     #[arg(long = "where", value_name = "EXPR")]
     pub wheres: Vec<String>,
     /// Only spans starting at or after this time: RFC 3339 (UTC when no offset is given) or a

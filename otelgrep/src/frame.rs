@@ -93,7 +93,7 @@ pub fn urls(requests: &[Request]) -> anyhow::Result<Vec<UrlSummary>> {
         o.methods.sort();
         o.statuses.sort();
     }
-    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.url.cmp(&b.url)));
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| crate::render::natural_cmp(&a.url, &b.url)));
     Ok(out)
 }
 

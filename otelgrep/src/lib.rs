@@ -34,27 +34,29 @@ const ERRORS_SHOWN: usize = 20;
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Summary(args) => {
-            query::<cmd::summary::Tally>(&args.input, &(), err, |inputs, _| cmd::summary::run(&args, inputs, out))
+            query::<cmd::summary::Tally>(&args.input, &(), None, err, |inputs, _| cmd::summary::run(&args, inputs, out))
         }
         Command::Urls(args) => {
             let config = cmd::urls::Config { kind: args.kind, template: args.template, filter: filter(&args.filter)? };
-            query::<cmd::urls::Rows>(&args.input, &config, err, |inputs, _| cmd::urls::run(&args, inputs, out))
+            query::<cmd::urls::Rows>(&args.input, &config, Some(&config.filter), err, |inputs, _| {
+                cmd::urls::run(&args, inputs, out)
+            })
         }
         Command::Latency(args) => {
             let config = cmd::latency::Config::new(&args, filter(&args.filter)?)?;
-            query::<cmd::latency::Samples>(&args.input, &config, err, |inputs, err| {
+            query::<cmd::latency::Samples>(&args.input, &config, Some(&config.filter), err, |inputs, err| {
                 cmd::latency::run(&args, cmd::merged(inputs), out, err)
             })
         }
         Command::Spans(args) => {
             let config = cmd::spans::Config::new(&args, filter(&args.filter)?)?;
-            query::<cmd::spans::Listed>(&args.input, &config, err, |inputs, _| {
+            query::<cmd::spans::Listed>(&args.input, &config, Some(&config.filter), err, |inputs, _| {
                 cmd::spans::run(&args, cmd::merged(inputs), out)
             })
         }
         Command::Logs(args) => {
             let config = cmd::logs::Config::new(&args, filter(&args.filter)?)?;
-            query::<cmd::logs::Records>(&args.input, &config, err, |inputs, _| {
+            query::<cmd::logs::Records>(&args.input, &config, Some(&config.filter), err, |inputs, _| {
                 cmd::logs::run(&args, cmd::merged(inputs), out)
             })
         }
@@ -101,6 +103,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
                 return Ok(ExitCode::from(2));
             };
             let code = exit_code(&found);
+            note_time_range(&config.filter, &found, err)?;
             cmd::metrics::run(&args, &config, cmd::merged(found), out)?;
             Ok(code)
         }
@@ -112,6 +115,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
 fn query<S: Sink>(
     input: &InputArgs,
     config: &S::Config,
+    time: Option<&filter::Filter>,
     err: &mut dyn Write,
     print: impl FnOnce(Vec<(String, Report, S)>, &mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExitCode> {
@@ -119,8 +123,32 @@ fn query<S: Sink>(
         return Ok(ExitCode::from(2));
     };
     let code = exit_code(&inputs);
+    if let Some(f) = time {
+        note_time_range(f, &inputs, err)?;
+    }
     print(inputs, err)?;
     Ok(code)
+}
+
+/// Says on stderr when `--since`/`--until` select no time the input covers, and what it covers:
+/// an empty table must not read as "nothing happened then" when nothing was captured then.
+fn note_time_range<S>(f: &filter::Filter, inputs: &[(String, Report, S)], err: &mut dyn Write) -> anyhow::Result<()> {
+    if f.since.is_none() && f.until.is_none() {
+        return Ok(());
+    }
+    let range = inputs.iter().filter_map(|(_, r, _)| r.range).reduce(|(a, b), (c, d)| (a.min(c), b.max(d)));
+    let Some((lo, hi)) = range else { return Ok(()) };
+    let overlaps = f.since.is_none_or(|s| hi >= s) && f.until.is_none_or(|u| lo < u);
+    if !overlaps {
+        let t = parse::time::format_rfc3339;
+        let asked = match (f.since, f.until) {
+            (Some(a), Some(b)) => format!("between {} and {}", t(a), t(b)),
+            (Some(a), None) => format!("since {}", t(a)),
+            (_, b) => format!("before {}", t(b.unwrap_or_default())),
+        };
+        writeln!(err, "otelgrep: note: nothing {asked}: the input covers {} to {}", t(lo), t(hi))?;
+    }
+    Ok(())
 }
 
 /// The shared filters, checked before any input is read; relative times count back from now.

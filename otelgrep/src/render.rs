@@ -13,6 +13,14 @@ use crate::cmd::summary::{Counts, Summary};
 /// be real (a pty that was never sized says 0) would get one character per line: no fitting then.
 fn fit(table: &mut Table) {
     table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    // Into a pipe there is no terminal to ask: `COLUMNS` (which shells set, and `COLUMNS=100 cmd |
+    // less` gives) is the width, as for `ls` and `git`; without it, tables are as wide as they are.
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok()) {
+            table.set_width(w);
+        }
+    }
     if table.width().is_some_and(|w| w < 40) {
         table.set_content_arrangement(ContentArrangement::Disabled);
     }
@@ -67,13 +75,11 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
         row(&format!("  {n}"), &|c| c.metric_points_by_name.get(n).copied().unwrap_or(0).to_string());
     }
     row("services", &|c| c.services.join(", "));
-    // Instances when there is more to say than the services: several processes of one service, or
-    // instances that name themselves.
+    // Instances when there is more to say than the services: several processes of one service.
+    // (JSON always lists them.)
     let instances: std::collections::BTreeSet<String> =
         columns.iter().flat_map(|(_, c)| c.instances.iter().map(|i| i.label())).collect();
-    if instances.len() > columns.iter().map(|(_, c)| c.services.len()).max().unwrap_or(0)
-        || columns.iter().any(|(_, c)| c.instances.iter().any(|i| !i.attributes.is_empty()))
-    {
+    if columns.iter().any(|(_, c)| c.instances.len() > c.services.len()) {
         row("instances", &|c| c.instances.len().to_string());
         for label in &instances {
             row(&format!("  {label}"), &|c| {
@@ -113,14 +119,26 @@ pub enum Cell {
     Null,
     /// A sparkline: text that a narrow table must not wrap.
     Spark(String),
+    /// Text a table shows on one line (line breaks and tabs as `\n`, `\t`); data formats carry it
+    /// as it is.
+    Line(String),
     /// A cell shown in red when colours are on: something went wrong (errors > 0).
     Alert(Box<Cell>),
 }
 
 impl Cell {
+    /// A value that is a number when it reads as an integer (an HTTP status, whichever attribute
+    /// type the exporter gave it), else text; no value is `Null`.
+    pub fn integer_or_text(v: Option<String>) -> Cell {
+        match v {
+            None => Cell::Null,
+            Some(s) => s.parse::<i64>().map_or(Cell::Str(s), Cell::Int),
+        }
+    }
+
     fn text(&self) -> String {
         match self {
-            Cell::Str(s) | Cell::Spark(s) => s.clone(),
+            Cell::Str(s) | Cell::Spark(s) | Cell::Line(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Float(f, _) => f.to_string(),
             Cell::List(items) => items.join(", "),
@@ -135,6 +153,7 @@ impl Cell {
         match self {
             Cell::Float(f, decimals) => format!("{f:.decimals$}"),
             Cell::Alert(c) => c.shown(),
+            Cell::Line(s) => one_line(s),
             other => escape_controls(&other.text()),
         }
     }
@@ -149,7 +168,7 @@ impl Cell {
 
     fn json(&self) -> serde_json::Value {
         match self {
-            Cell::Str(s) | Cell::Spark(s) => serde_json::Value::String(s.clone()),
+            Cell::Str(s) | Cell::Spark(s) | Cell::Line(s) => serde_json::Value::String(s.clone()),
             Cell::Int(i) => serde_json::Value::from(*i),
             // NaN and infinities have no JSON number: null.
             Cell::Float(f, _) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
@@ -176,7 +195,7 @@ impl Cell {
             (Some(a), Some(b)) => a.total_cmp(&b),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
-            (None, None) => self.text().cmp(&other.text()),
+            (None, None) => natural_cmp(&self.text(), &other.text()),
         }
     }
 }
@@ -272,17 +291,17 @@ pub fn rows(
     Ok(())
 }
 
-/// `\u{1b}` for ESC and the like; line breaks (which tables show as such) and everything else as
-/// it is.
+/// Control characters escaped as [`one_line`] does (`\t`, `\r`, `\u{1b}`), line breaks kept: a
+/// table cell may span lines.
 pub fn escape_controls(s: &str) -> String {
-    let escaped = |c: char| c.is_control() && c != '\n';
-    if !s.chars().any(escaped) {
+    if !s.chars().any(|c| c.is_control() && c != '\n') {
         return s.to_string();
     }
-    s.chars().map(|c| if escaped(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+    s.split('\n').map(one_line).collect::<Vec<_>>().join("\n")
 }
 
-/// A value on one line: line breaks and other control characters escaped (`\\n`, `\\u{1b}`).
+/// A value on one line: line breaks and other control characters escaped (`\\n`, `\\t`,
+/// `\\u{1b}`).
 pub fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -297,6 +316,35 @@ pub fn one_line(s: &str) -> String {
     out
 }
 
+/// Text order with runs of digits compared as numbers: `/delete/2` before `/delete/10`.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let run = |s: &[u8]| s.iter().take_while(|b| b.is_ascii_digit()).count();
+                let (m, n) = (run(x), run(y));
+                // Leading zeros aside, a longer run is a larger number; equal lengths compare as text.
+                fn trim(s: &[u8]) -> &[u8] {
+                    s.iter().position(|b| *b != b'0').map_or(&s[s.len()..], |i| &s[i..])
+                }
+                let (p, q) = (trim(&x[..m]), trim(&y[..n]));
+                let order = p.len().cmp(&q.len()).then_with(|| p.cmp(q));
+                if order != Ordering::Equal {
+                    return order;
+                }
+                (x, y) = (&x[m..], &y[n..]);
+            }
+            (Some(c), Some(d)) if c != d => return c.cmp(d),
+            _ => (x, y) = (&x[1..], &y[1..]),
+        }
+    }
+}
+
 /// RFC 4180: quote a field that holds a comma, a quote or a line break.
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
@@ -309,9 +357,20 @@ mod tests {
     #[test]
     fn tables_show_control_characters_escaped() {
         assert_eq!(Cell::Str("a\u{1b}[31mb\u{9c}".into()).shown(), "a\\u{1b}[31mb\\u{9c}");
+        // One style everywhere: a tab is `\t`, in a multi-line cell as on one line.
+        assert_eq!(Cell::Str("a\tb\nc".into()).shown(), "a\\tb\nc");
+        assert_eq!(Cell::Line("a\tb\nc".into()).shown(), "a\\tb\\nc");
+        assert_eq!(Cell::Line("a\tb\nc".into()).json(), serde_json::json!("a\tb\nc"));
         assert_eq!(Cell::Str("/nope here/✓".into()).shown(), "/nope here/✓");
         // Data formats keep the value as it is.
         assert_eq!(Cell::Str("a\u{1b}b".into()).text(), "a\u{1b}b");
+    }
+
+    #[test]
+    fn natural_order() {
+        let mut v = ["/delete/10", "/delete/2", "/add", "/delete/02", "/delete/1a", "/"];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(v, ["/", "/add", "/delete/1a", "/delete/02", "/delete/2", "/delete/10"]);
     }
 
     #[test]

@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{json_rows, python_objects, sample};
+use common::{json_rows, otelgrep, python_objects, sample};
 use serde_json::Value;
 
 #[test]
@@ -37,7 +37,7 @@ fn flask_log_lines_are_matched_to_their_urls() {
             Some(trace) => {
                 let (target, status) = &targets[trace];
                 assert_eq!(r["url"].as_str().unwrap(), format!("http://127.0.0.1:5000{target}"), "{r}");
-                assert_eq!(r["status"].as_str().unwrap(), status);
+                assert_eq!(r["status"].as_u64().unwrap().to_string(), *status);
                 matched += 1;
             }
         }
@@ -59,7 +59,7 @@ fn level_grep_trace_and_where() {
     assert_eq!(json_rows(&["logs", "--level", "warn", path]).len(), 19);
     let overflow = json_rows(&["logs", "--grep", "IdOverflowError", path]);
     assert_eq!(overflow.len(), 7);
-    assert!(overflow.iter().all(|r| r["status"] == "500" && r["route"] == "/delete/{id}"));
+    assert!(overflow.iter().all(|r| r["status"] == 500 && r["route"] == "/delete/{id}"));
     let failed = json_rows(&["logs", "--where", "status>=500", path]);
     assert_eq!(
         failed.iter().map(|r| r["trace_id"].clone()).collect::<Vec<_>>(),
@@ -71,13 +71,20 @@ fn level_grep_trace_and_where() {
 }
 
 #[test]
-fn bodies_are_one_line_unless_full() {
+fn bodies_are_one_line_in_tables_unless_full_and_whole_in_data() {
     let path = sample("python-flask/flask-default.log");
     let path = path.to_str().unwrap();
+    // Data formats carry the body as logged, with or without --full.
     let short = json_rows(&["logs", "--grep", "Running on", path]);
     let full = json_rows(&["logs", "--grep", "Running on", "--full", path]);
     assert_eq!(short.len(), 1);
     let (s, f) = (short[0]["body"].as_str().unwrap(), full[0]["body"].as_str().unwrap());
-    assert!(!s.contains('\n') && s.contains("\\n") && s.contains("\\u{1b}"), "{s}");
-    assert!(f.contains('\n') && f.contains('\u{1b}'), "{f}");
+    assert_eq!(s, f);
+    assert!(s.contains('\n') && s.contains('\u{1b}'), "{s}");
+    // A table shows it on one line, escaped; with --full, over several lines.
+    let (table, _, _) = otelgrep(&["logs", "--grep", "Running on", path]);
+    let row = table.lines().find(|l| l.contains("Running on")).unwrap();
+    assert!(row.contains("\\n") && row.contains("\\u{1b}"), "{table}");
+    let (table, _, _) = otelgrep(&["logs", "--grep", "Running on", "--full", path]);
+    assert!(!table.contains("\\n") && table.contains("\\u{1b}"), "{table}");
 }

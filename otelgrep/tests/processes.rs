@@ -94,10 +94,8 @@ fn the_restarted_process_starts_a_new_run_of_the_same_series() {
     let values: Vec<f64> = rows.iter().map(|r| num(&r["value"])).collect();
     let resets = values.windows(2).filter(|w| w[1] < w[0]).count();
     assert_eq!(resets, 1, "{values:?}");
-    let served = driver()
-        .iter()
-        .filter(|(i, m, p, s, n)| i == "todo-a" && endpoint(m, p, *s, n) == Some("tasks_index"))
-        .count();
+    let served =
+        driver().iter().filter(|(i, m, p, s, n)| i == "todo-a" && endpoint(m, p, *s, n) == Some("tasks_index")).count();
     assert_eq!(rows.iter().map(|r| num(&r["delta"])).sum::<f64>(), served as f64);
 }
 
@@ -116,8 +114,7 @@ fn requests_split_by_instance_as_the_processes_served_them() {
     let b = json_rows(&["urls", "--where", "service.instance.id=todo-b", sample(CAPTURE).to_str().unwrap()]);
     assert_eq!(b.iter().map(|r| r["count"].as_u64().unwrap()).sum::<u64>(), want["todo-b"]);
     // The histogram's counts per route equal the spans', over both processes and both runs.
-    let cmp =
-        json_rows(&["metrics", "http.server.duration", "--compare-spans", sample(CAPTURE).to_str().unwrap()]);
+    let cmp = json_rows(&["metrics", "http.server.duration", "--compare-spans", sample(CAPTURE).to_str().unwrap()]);
     assert!(!cmp.is_empty());
     for r in &cmp {
         assert_eq!(r["metric_count"], r["spans"], "{r}");
@@ -240,4 +237,28 @@ fn blocks_without_their_resource_after_two_processes_printed_theirs_are_said() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["unattributed_records"], want, "{err}");
     assert!(err.contains(&format!("{want} span(s) and log record(s) were printed without their Resource")), "{err}");
+}
+
+#[test]
+fn a_cumulative_run_and_a_delta_run_in_one_file_add_up() {
+    // The same app, once with cumulative and once with delta temporality, one capture after the
+    // other: one series each (the resources are alike), each point read as its temporality says.
+    let scratch = Scratch::new("mixed-temporality");
+    let shared =
+        |f: &str| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples/rust-stdout").join(f);
+    let (c, d) = (shared("rust-stdout.log"), shared("rust-stdout-interleaved.log"));
+    let text = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+    let both = scratch.file("both.log", &format!("{}{}", text(&c), text(&d)));
+    let total = |path: &str, metric: &str| -> f64 {
+        let rows = json_rows(&["metrics", metric, path]);
+        rows.iter().map(|r| r.get("delta").or(r.get("count")).map_or(0.0, num)).sum()
+    };
+    for metric in ["todo.http.requests", "todo.items.added", "http.server.request.duration"] {
+        let (one, two) = (total(c.to_str().unwrap(), metric), total(d.to_str().unwrap(), metric));
+        assert!(one > 0.0 && two > 0.0, "{metric}");
+        assert_eq!(total(&both, metric), one + two, "{metric}");
+    }
+    let listing = json_rows(&["metrics", &both]);
+    let requests = listing.iter().find(|m| m["metric"] == "todo.http.requests").unwrap();
+    assert_eq!(requests["temporality"], "cumulative, delta");
 }

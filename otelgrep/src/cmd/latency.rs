@@ -164,6 +164,11 @@ pub fn run(args: &LatencyArgs, all: Samples, out: &mut dyn Write, err: &mut dyn 
         writeln!(err, "otelgrep: note: {n} request{s} without a start or end time left out (no duration to measure)")?;
     }
     let key_names: Vec<&str> = args.by.iter().map(|k| k.trim()).collect();
+    // Status codes are numbers in CSV and JSON, whichever attribute type the exporter gave them.
+    let numeric: Vec<bool> = key_names
+        .iter()
+        .map(|k| matches!(Key::parse(k), Key::Status) || ["http.status_code", "http.response.status_code"].contains(k))
+        .collect();
     let mut columns: Vec<String> = key_names.iter().map(|k| k.to_string()).collect();
     if every_ns.is_some() {
         columns.push("bucket".into());
@@ -180,7 +185,12 @@ pub fn run(args: &LatencyArgs, all: Samples, out: &mut dyn Write, err: &mut dyn 
     let unit = args.unit.ns();
     let window_s = result.covered.map(|(t0, t1)| (t1 - t0) as f64 / 1e9);
     let cells = |r: &LatencyRow, with_bucket: bool| -> Vec<Cell> {
-        let mut row: Vec<Cell> = r.keys.iter().map(|k| k.clone().map_or(Cell::Null, Cell::Str)).collect();
+        let mut row: Vec<Cell> = r
+            .keys
+            .iter()
+            .zip(&numeric)
+            .map(|(k, n)| if *n { Cell::integer_or_text(k.clone()) } else { k.clone().map_or(Cell::Null, Cell::Str) })
+            .collect();
         if with_bucket {
             row.push(r.bucket.map_or(Cell::Null, |b| Cell::Str(format_rfc3339_whole(b))));
         }
@@ -262,9 +272,18 @@ pub fn run(args: &LatencyArgs, all: Samples, out: &mut dyn Write, err: &mut dyn 
     Ok(())
 }
 
-/// Missing keys after present ones, then text order.
+/// Missing keys after present ones, then natural order (`/delete/2` before `/delete/10`).
 fn compare_keys(a: &[Option<String>], b: &[Option<String>]) -> std::cmp::Ordering {
-    a.iter().map(|k| (k.is_none(), k)).cmp(b.iter().map(|k| (k.is_none(), k)))
+    for (x, y) in a.iter().zip(b) {
+        let order = match (x, y) {
+            (Some(x), Some(y)) => crate::render::natural_cmp(x, y),
+            (x, y) => x.is_none().cmp(&y.is_none()),
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    std::cmp::Ordering::Equal
 }
 
 /// Says on stderr when a key asked for by an attribute name took its value elsewhere for some

@@ -16,7 +16,7 @@ use crate::keys::{Key, attributes_read, resolve, route};
 use crate::model::{LogRecord, MetricPoint, Span, Value, severity_number, trace_hex};
 use crate::parse::time::format_rfc3339;
 use crate::parse::{Needs, Sink};
-use crate::render::{self, Cell};
+use crate::render::Cell;
 
 /// What every worker's sink needs to know.
 #[derive(Debug, Clone)]
@@ -204,10 +204,11 @@ pub fn run(args: &LogsArgs, all: Records, out: &mut dyn Write) -> anyhow::Result
             vec![
                 r.time_ns.map_or(Cell::Null, |t| Cell::Str(format_rfc3339(t))),
                 if severe { Cell::Alert(Box::new(severity)) } else { severity },
-                Cell::Str(if args.full { r.body.clone() } else { render::one_line(&r.body) }),
+                // A table shows the body on one line unless --full; data formats carry it whole.
+                if args.full { Cell::Str(r.body.clone()) } else { Cell::Line(r.body.clone()) },
                 opt(req.and_then(|q| q.url.as_ref())),
                 opt(req.and_then(|q| q.route.as_ref())),
-                opt(req.and_then(|q| q.status.as_ref())),
+                Cell::integer_or_text(req.and_then(|q| q.status.clone())),
                 r.trace_id.map_or(Cell::Null, |t| Cell::Str(trace_hex(t))),
             ]
         })

@@ -99,7 +99,8 @@ fn as_span(p: &MetricPoint) -> Span {
 pub struct Info {
     pub kind: MetricKind,
     pub unit: String,
-    pub temporality: Option<Temporality>,
+    /// Every temporality its points had (a capture may hold a delta and a cumulative run).
+    pub temporalities: BTreeSet<&'static str>,
     pub series: BTreeSet<String>,
     pub points: u64,
     pub first_ns: i64,
@@ -194,13 +195,14 @@ impl Sink for Points {
                 let info = self.metrics.entry(p.name.clone()).or_insert_with(|| Info {
                     kind: p.kind,
                     unit: p.unit.clone(),
-                    temporality: p.temporality,
+                    temporalities: BTreeSet::new(),
                     series: BTreeSet::new(),
                     points: 0,
                     first_ns: p.time_ns,
                     last_ns: p.time_ns,
                 });
                 info.series.insert(key);
+                info.temporalities.insert(temporality_name(p.temporality));
                 info.points += 1;
                 info.first_ns = info.first_ns.min(p.start_ns.unwrap_or(p.time_ns));
                 info.last_ns = info.last_ns.max(p.time_ns);
@@ -216,6 +218,7 @@ impl Sink for Points {
                 }
                 Some(mine) => {
                     mine.series.extend(info.series);
+                    mine.temporalities.extend(info.temporalities);
                     mine.points += info.points;
                     mine.first_ns = mine.first_ns.min(info.first_ns);
                     mine.last_ns = mine.last_ns.max(info.last_ns);
@@ -392,7 +395,7 @@ fn listing(metrics: &BTreeMap<String, Info>) -> (Vec<String>, Vec<Vec<Cell>>, St
                 Cell::Str(name.clone()),
                 Cell::Str(kind_name(i.kind).into()),
                 Cell::Str(i.unit.clone()),
-                Cell::Str(temporality_name(i.temporality).into()),
+                Cell::Str(i.temporalities.iter().filter(|t| !t.is_empty()).copied().collect::<Vec<_>>().join(", ")),
                 Cell::Int(i.series.len() as i64),
                 Cell::Int(i.points as i64),
                 Cell::Str(format_rfc3339(i.first_ns)),

@@ -170,7 +170,7 @@ pub fn run(args: &SpansArgs, mut all: Listed, out: &mut dyn Write) -> anyhow::Re
                 } else {
                     Cell::Str(r.span_status.into())
                 },
-                opt(&r.status),
+                Cell::integer_or_text(r.status.clone()),
                 opt(&r.route),
                 opt(&r.url),
                 Cell::Str(trace_hex(r.trace_id)),

@@ -144,6 +144,11 @@ fn tree<'a>(spans: &'a [Span], logs: &'a [LogRecord]) -> (Vec<Node<'a>>, Vec<&'a
     (out, loose)
 }
 
+/// An HTTP status in JSON: a number when it is one.
+fn status_json(s: String) -> serde_json::Value {
+    s.parse::<i64>().map_or(serde_json::Value::String(s), Into::into)
+}
+
 fn ms(ns: i64) -> f64 {
     ns as f64 / 1e6
 }
@@ -228,7 +233,7 @@ pub fn run(args: &TraceArgs, parts: Parts, colour: bool, out: &mut dyn Write) ->
                         "duration_ms": ms(s.end_ns - s.start_ns),
                         "span_status": span_status(s.status),
                         "status_message": s.status_message,
-                        "status": resolve(&Key::Status, s).map(|r| r.value),
+                        "status": resolve(&Key::Status, s).map(|r| status_json(r.value)),
                         "url": resolve(&Key::Url, s).map(|r| r.value),
                         "events": s.events.iter().map(|e| json!({
                             "name": e.name,
@@ -274,7 +279,7 @@ pub fn run(args: &TraceArgs, parts: Parts, colour: bool, out: &mut dyn Write) ->
                         Cell::Str(s.kind.as_str().into()),
                         Cell::Str(s.name.clone()),
                         Cell::Str(span_status(s.status).into()),
-                        resolve(&Key::Status, s).map_or(Cell::Null, |r| Cell::Str(r.value)),
+                        Cell::integer_or_text(resolve(&Key::Status, s).map(|r| r.value)),
                         resolve(&Key::Url, s).map_or(Cell::Null, |r| Cell::Str(r.value)),
                         Cell::Str(span_hex(s.span_id)),
                         s.parent_span_id.map_or(Cell::Null, |p| Cell::Str(span_hex(p))),

@@ -38,7 +38,7 @@ use crate::model::{LogRecord, MetricPoint, Resource, Span};
 
 pub use input::{Input, read_input};
 pub use resources::Resources;
-pub use sink::{Collected, Needs, Sink};
+pub use sink::{Collected, Needs, Ranged, Sink};
 
 /// Which signal a line-framed record (Rust text, Collector text) belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +142,8 @@ pub struct Report {
     /// Records whose resource the capture does not say (Rust stdout blocks of several processes
     /// printed without their Resource), given the last one printed.
     pub unattributed: usize,
+    /// The first and last time of any record (ns), whatever the command kept.
+    pub range: Option<(i64, i64)>,
 }
 
 impl Report {
@@ -266,7 +268,9 @@ pub fn ingest<S: Sink>(
     only: Option<Format>,
     release: &dyn Fn(usize, usize),
 ) -> anyhow::Result<(Report, S)> {
-    ingest_with(name, bytes, config, only, release, regions::REGION_BYTES)
+    let (mut report, ranged) = ingest_with::<Ranged<S>>(name, bytes, config, only, release, regions::REGION_BYTES)?;
+    report.range = ranged.range;
+    Ok((report, ranged.inner))
 }
 
 /// [`ingest`], with inputs of at least two `region_bytes` framed in parallel where they can be

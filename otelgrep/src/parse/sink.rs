@@ -106,3 +106,52 @@ impl Sink for Collected {
         self.points.extend(later.points);
     }
 }
+
+/// A sink that also notes the time range of every record it is given (before any filter of the
+/// command's: `--since` that selects nothing can then say what the input covers).
+#[derive(Debug)]
+pub struct Ranged<S> {
+    pub inner: S,
+    pub range: Option<(i64, i64)>,
+}
+
+impl<S> Ranged<S> {
+    fn see(&mut self, t: i64) {
+        // 0 is no time.
+        if t != 0 {
+            self.range = Some(self.range.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
+        }
+    }
+}
+
+impl<S: Sink> Sink for Ranged<S> {
+    type Config = S::Config;
+    const NEEDS: Needs = S::NEEDS;
+    fn needs(config: &S::Config) -> Needs {
+        S::needs(config)
+    }
+    fn new(config: &S::Config) -> Self {
+        Ranged { inner: S::new(config), range: None }
+    }
+    fn span(&mut self, span: Span) {
+        self.see(span.start_ns);
+        self.inner.span(span);
+    }
+    fn log(&mut self, log: LogRecord) {
+        if let Some(t) = log.time_ns.or(log.observed_time_ns) {
+            self.see(t);
+        }
+        self.inner.log(log);
+    }
+    fn point(&mut self, point: MetricPoint) {
+        self.see(point.time_ns);
+        self.inner.point(point);
+    }
+    fn merge(&mut self, later: Self) {
+        if let Some((lo, hi)) = later.range {
+            self.see(lo);
+            self.see(hi);
+        }
+        self.inner.merge(later.inner);
+    }
+}
