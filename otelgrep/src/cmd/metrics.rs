@@ -284,7 +284,9 @@ struct Series {
 /// per-interval histograms for histograms.
 fn steps(points: &[MetricPoint], group: impl Fn(&MetricPoint) -> String) -> (Vec<String>, Vec<Series>, Vec<Step>) {
     let columns = distinguishing(points);
-    let mut by_series: BTreeMap<(String, Vec<Option<String>>, String), Vec<&MetricPoint>> = BTreeMap::new();
+    // (label, distinguishing resource values, identity): the table's order, then the identity.
+    type SeriesKey = (String, Vec<Option<String>>, String);
+    let mut by_series: BTreeMap<SeriesKey, Vec<&MetricPoint>> = BTreeMap::new();
     for p in points {
         let resource = columns.iter().map(|k| crate::keys::attribute_text(&p.resource.attributes, k)).collect();
         by_series.entry((series_label(p), resource, series_id(p))).or_default().push(p);

@@ -48,6 +48,16 @@ pub struct App {
     stderr_thread: Option<JoinHandle<()>>,
 }
 
+/// Where a started server's stdout goes.
+enum Out {
+    /// A pipe read to its end by the harness.
+    Captured,
+    /// A pipe whose read end is closed at once.
+    Closed,
+    /// A pipe the test reads, shared with other processes.
+    Shared(std::io::PipeWriter),
+}
+
 /// What a stopped server left behind.
 pub struct Stopped {
     pub stdout: String,
@@ -65,6 +75,15 @@ impl App {
     /// With `capture_stdout` false, stdout is a pipe whose read end is closed at once, as when
     /// the `tee` behind `todo | tee` was killed.
     pub fn start_with(db: &Path, env: &[(&str, &str)], capture_stdout: bool) -> App {
+        App::start_on(db, env, if capture_stdout { Out::Captured } else { Out::Closed })
+    }
+
+    /// Starts one of several processes writing to one pipe (`out`), as workers behind one `tee`.
+    pub fn start_sharing(db: &Path, env: &[(&str, &str)], out: std::io::PipeWriter) -> App {
+        App::start_on(db, env, Out::Shared(out))
+    }
+
+    fn start_on(db: &Path, env: &[(&str, &str)], out: Out) -> App {
         let mut cmd = Command::new(BIN);
         cmd.args(["--port", "0", "--host", "127.0.0.1", "--db"]).arg(db);
         for (k, _) in std::env::vars() {
@@ -76,7 +95,12 @@ impl App {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("starting todo");
+        let capture_stdout = matches!(out, Out::Captured);
+        let stdout = match out {
+            Out::Shared(w) => Stdio::from(w),
+            _ => Stdio::piped(),
+        };
+        let mut child = cmd.stdout(stdout).stderr(Stdio::piped()).spawn().expect("starting todo");
         let stdout = child.stdout.take().filter(|_| capture_stdout).map(|mut out| {
             std::thread::spawn(move || {
                 let mut buf = Vec::new();
