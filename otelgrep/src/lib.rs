@@ -237,7 +237,11 @@ fn ingest_all<S: Sink>(
         let (report, sink) = parse::ingest::<S>(shown, bytes, config, only, &|offset, len| bytes.release(offset, len))?;
         parsed.push((name.clone(), report, sink));
     }
-    for (name, report, _) in &parsed {
+    for ((name, report, _), (_, bytes)) in parsed.iter().zip(inputs) {
+        if report.records.is_empty() && report.errors.is_empty() {
+            // A table of zeros must not read as an answer: say that nothing here was telemetry.
+            writeln!(err, "otelgrep: {}", no_telemetry(name, bytes))?;
+        }
         if report.unattributed > 0 {
             writeln!(
                 err,
@@ -261,6 +265,36 @@ fn ingest_all<S: Sink>(
         }
     }
     Ok(Some(parsed))
+}
+
+/// `no telemetry found in output.log: 30,026 lines, e.g. "app-1  | {"`: how its lines begin.
+fn no_telemetry(name: &str, bytes: &[u8]) -> String {
+    let name = if name == "-" { "<stdin>" } else { name };
+    if bytes.is_empty() {
+        return format!("no telemetry found in {name}: it is empty");
+    }
+    let lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+    let first = bytes.split(|b| *b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
+    let shown: String = String::from_utf8_lossy(&first[..first.len().min(200)]).chars().take(24).collect();
+    format!(
+        "no telemetry found in {name}: {} line{}, e.g. \"{}\"",
+        thousands(lines),
+        if lines == 1 { "" } else { "s" },
+        render::one_line(&shown)
+    )
+}
+
+/// `30026` as `30,026`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn exit_code<S>(inputs: &[(String, Report, S)]) -> ExitCode {
