@@ -55,6 +55,9 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
         m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
     };
     row("formats", &|c| join(&c.formats));
+    if columns.iter().any(|(_, c)| !c.encodings.is_empty()) {
+        row("encoding", &|c| if c.encodings.is_empty() { "UTF-8".into() } else { c.encodings.join(", ") });
+    }
     row("spans", &|c| c.spans.to_string());
     let kinds: std::collections::BTreeSet<&String> = columns.iter().flat_map(|(_, c)| c.spans_by_kind.keys()).collect();
     for k in kinds {

@@ -158,6 +158,9 @@ impl Sink for Tally {
 pub struct Counts {
     /// Records read per input format.
     pub formats: BTreeMap<String, usize>,
+    /// The encodings inputs were decoded from, when not UTF-8 (`UTF-16LE`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub encodings: Vec<String>,
     pub spans: usize,
     pub server_spans: usize,
     pub spans_by_kind: BTreeMap<String, usize>,
@@ -196,6 +199,7 @@ impl Counts {
         c.metric_points = tally.points_by_name.values().sum();
         c.metric_points_by_name = tally.points_by_name.clone();
         c.metric_exports = report.metric_exports;
+        c.encodings = report.encoding.iter().map(|e| e.to_string()).collect();
         let instances = tally.instances();
         c.services = instances.keys().filter_map(|i| i.service.clone()).collect();
         c.services.dedup();
@@ -290,6 +294,7 @@ pub fn summarize(inputs: Vec<(String, Report, Tally)>) -> Summary {
         total_report.metric_exports += report.metric_exports;
         total_report.foreign_lines += report.foreign_lines;
         total_report.unattributed += report.unattributed;
+        total_report.encoding = total_report.encoding.or(report.encoding);
         total_report.records.extend(report.records);
         total_report.errors.extend(report.errors);
         total_tally.merge(tally);

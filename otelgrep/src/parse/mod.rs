@@ -29,6 +29,7 @@ pub mod rust_text;
 pub mod scan;
 mod sink;
 mod skim;
+pub mod text;
 pub mod time;
 
 use std::fmt;
@@ -144,6 +145,8 @@ pub struct Report {
     pub unattributed: usize,
     /// The first and last time of any record (ns), whatever the command kept.
     pub range: Option<(i64, i64)>,
+    /// The encoding the input was decoded from, when not UTF-8 (`UTF-16LE`).
+    pub encoding: Option<&'static str>,
 }
 
 impl Report {
@@ -240,6 +243,24 @@ impl Job<'_> {
         }
     }
 
+    /// Where a bad line (see [`text::repair`]) that this record's text touches starts, if one
+    /// does; `base` is the address of the text's first byte.
+    fn touches(&self, bad_lines: &[std::ops::Range<usize>], base: usize) -> Option<usize> {
+        if bad_lines.is_empty() {
+            return None;
+        }
+        let span = |s: &str| s.as_ptr() as usize - base..s.as_ptr() as usize - base + s.len();
+        match self {
+            Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } | Job::Go { text, .. } => {
+                text::touches(bad_lines, span(text))
+            }
+            Job::Rust { rec, .. } | Job::Collector { rec } => {
+                rec.lines.iter().find_map(|l| text::touches(bad_lines, span(l)))
+            }
+            Job::Proto { .. } => None,
+        }
+    }
+
     fn weight(&self) -> usize {
         match self {
             Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } | Job::Go { text, .. } => {
@@ -268,13 +289,38 @@ pub fn ingest<S: Sink>(
     only: Option<Format>,
     release: &dyn Fn(usize, usize),
 ) -> anyhow::Result<(Report, S)> {
-    let (mut report, ranged) = ingest_with::<Ranged<S>>(name, bytes, config, only, release, regions::REGION_BYTES)?;
+    // The text layer first: UTF-16 decoded, marks dropped; bytes that are not UTF-8 repaired only
+    // when the framers meet one (most inputs never pay for it).
+    let decoded = text::decode(bytes);
+    let shift = match &decoded.bytes {
+        std::borrow::Cow::Borrowed(b) => Some(b.as_ptr() as usize - bytes.as_ptr() as usize),
+        std::borrow::Cow::Owned(_) => None,
+    };
+    // Pages of a mapped input are released; bytes decoded into memory go when the call ends.
+    let moved = |offset: usize, len: usize| {
+        if let Some(shift) = shift {
+            release(offset + shift, len);
+        }
+    };
+    let encoding = decoded.encoding;
+    let first = ingest_with::<Ranged<S>>(name, &decoded.bytes, config, only, &moved, regions::REGION_BYTES, &[])?;
+    let (mut report, ranged) = match first {
+        Some(done) => done,
+        None => {
+            let repaired = text::repair(decoded);
+            let again =
+                ingest_with::<Ranged<S>>(name, &repaired.bytes, config, only, &|_, _| {}, regions::REGION_BYTES, &repaired.bad_lines)?;
+            again.ok_or_else(|| anyhow::anyhow!("{name}: not UTF-8 text even once repaired"))?
+        }
+    };
     report.range = ranged.range;
+    report.encoding = encoding;
     Ok((report, ranged.inner))
 }
 
 /// [`ingest`], with inputs of at least two `region_bytes` framed in parallel where they can be
-/// (see [`regions`]).
+/// (see [`regions`]). `None` when `bytes` are not all UTF-8; then `bad_lines` (from
+/// [`text::repair`]) name the lines of repaired text whose records are skipped.
 fn ingest_with<'a, S: Sink>(
     name: &str,
     bytes: &'a [u8],
@@ -282,17 +328,19 @@ fn ingest_with<'a, S: Sink>(
     only: Option<Format>,
     release: &dyn Fn(usize, usize),
     region_bytes: usize,
-) -> anyhow::Result<(Report, S)> {
+    bad_lines: &[std::ops::Range<usize>],
+) -> anyhow::Result<Option<(Report, S)>> {
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let file: Arc<str> = Arc::from(name);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
     let skipped = bytes.len() - body.len();
     // Binary OTLP is framed by its length prefixes, on this thread.
     let proto = only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(body);
-    if !proto {
+    // Repaired text goes the sequential way, where each record is checked against the bad lines.
+    if !proto && bad_lines.is_empty() {
         match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, region_bytes) {
-            Some(Ok(done)) => return Ok(done),
-            Some(Err(offset)) => return Err(not_utf8(name, body, offset, skipped)),
+            Some(Ok(done)) => return Ok(Some(done)),
+            Some(Err(_)) => return Ok(None),
             None => {}
         }
     }
@@ -316,6 +364,17 @@ fn ingest_with<'a, S: Sink>(
                     let mut sink = S::new(config);
                     let mut resources = Resources::default();
                     for job in batch {
+                        if let Some(at) = job.touches(bad_lines, base) {
+                            // A record holding a byte that was not UTF-8 is not read as if it were.
+                            let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1;
+                            let why = "a byte that is not UTF-8 (Latin-1? a binary value?): the record is skipped";
+                            report.errors.push(ParseError {
+                                file: file.clone(),
+                                line,
+                                kind: ParseErrorKind::Invalid(why.into()),
+                            });
+                            continue;
+                        }
                         parse_job(job, needs, &file, &mut report, &mut sink, &mut resources);
                     }
                     if done_tx.send((index, report, sink)).is_err() {
@@ -363,21 +422,14 @@ fn ingest_with<'a, S: Sink>(
         }
         merged
     });
-    if let Some(offset) = cut_at {
-        return Err(not_utf8(name, body, offset, skipped));
+    if cut_at.is_some() {
+        return Ok(None);
     }
     debug_assert!(!merged.order.waiting(), "every batch index arrives once");
     let (mut report, sink) = (merged.report, merged.sink);
     report.merge(framing);
     report.errors.sort_by_key(|e| e.line);
-    Ok((report, sink))
-}
-
-/// The error for an input that stops being UTF-8 at `offset` of `body` (`skipped` bytes of
-/// byte-order mark before it).
-fn not_utf8(name: &str, body: &[u8], offset: usize, skipped: usize) -> anyhow::Error {
-    let line = memchr::memchr_iter(b'\n', &body[..offset]).count() + 1;
-    anyhow::anyhow!("{name}:{line}: not UTF-8 text (byte offset {})", offset + skipped)
+    Ok(Some((report, sink)))
 }
 
 /// Results that arrive in any order (from workers), handed on in index order: those that arrive

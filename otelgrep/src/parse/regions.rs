@@ -192,8 +192,9 @@ mod tests {
     use super::*;
 
     fn read(text: &[u8], only: Option<Format>, region_bytes: usize) -> String {
-        match ingest_with::<Collected>("t.log", text, &(), only, &|_, _| {}, region_bytes) {
-            Ok((report, c)) => format!("{report:?}\n{c:?}"),
+        match ingest_with::<Collected>("t.log", text, &(), only, &|_, _| {}, region_bytes, &[]) {
+            Ok(Some((report, c))) => format!("{report:?}\n{c:?}"),
+            Ok(None) => "not UTF-8".to_string(),
             Err(e) => format!("error: {e}"),
         }
     }

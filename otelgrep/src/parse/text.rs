@@ -1,0 +1,142 @@
+//! The text layer: an input's bytes as UTF-8 text, whatever encoding the capture arrived in. No
+//! lines and no formats here.
+//!
+//! PowerShell's `Tee-Object` and `>` write UTF-16 with a byte-order mark: decoded. A UTF-8 mark is
+//! skipped wherever a line starts with one (two captures concatenated). Bytes that are not UTF-8
+//! (a Latin-1 character an app printed, a capture cut inside a character) are replaced, and the
+//! ranges of the lines that held them are kept: a record that holds such a line is skipped and
+//! named, a foreign line stays foreign. Most captures need none of this: [`decode`] borrows them
+//! as they are, and the repair runs only when the framers meet a byte that is not UTF-8.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// An input as text: the bytes, now UTF-8, and what was done to get there.
+#[derive(Debug)]
+pub struct Text<'a> {
+    pub bytes: Cow<'a, [u8]>,
+    /// The encoding it was decoded from, when not UTF-8 (`UTF-16LE`).
+    pub encoding: Option<&'static str>,
+    /// Byte ranges (in `bytes`) of the lines that held bytes that were not UTF-8, in order.
+    pub bad_lines: Vec<Range<usize>>,
+}
+
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Decodes UTF-16 (by its byte-order mark) and drops UTF-8 byte-order marks at line starts;
+/// borrows everything else as it is (see [`repair`] for bytes that are not UTF-8).
+pub fn decode(bytes: &[u8]) -> Text<'_> {
+    let utf16 = match bytes {
+        [0xff, 0xfe, ..] => Some((true, "UTF-16LE")),
+        [0xfe, 0xff, ..] => Some((false, "UTF-16BE")),
+        _ => None,
+    };
+    if let Some((little, name)) = utf16 {
+        return Text { bytes: Cow::Owned(from_utf16(&bytes[2..], little)), encoding: Some(name), bad_lines: Vec::new() };
+    }
+    let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    let marks = memchr::memmem::find_iter(body, UTF8_BOM).any(|at| at == 0 || body[at - 1] == b'\n');
+    let bytes = if marks { Cow::Owned(without_marks(body)) } else { Cow::Borrowed(body) };
+    Text { bytes, encoding: None, bad_lines: Vec::new() }
+}
+
+/// UTF-16 code units to UTF-8. A lone surrogate becomes U+FFFD; an odd last byte (a capture cut
+/// inside a code unit) is dropped, so the record it was in is cut, like any other.
+fn from_utf16(bytes: &[u8], little: bool) -> Vec<u8> {
+    let units = bytes.chunks_exact(2).map(|p| if little { u16::from_le_bytes([p[0], p[1]]) } else { u16::from_be_bytes([p[0], p[1]]) });
+    let mut out = String::with_capacity(bytes.len() / 2);
+    for c in char::decode_utf16(units) {
+        out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+    }
+    // A mark after the first (captures concatenated) is not text either.
+    let out = out.into_bytes();
+    if memchr::memmem::find(&out, UTF8_BOM).is_some() { without_marks(&out) } else { out }
+}
+
+/// `bytes` without the UTF-8 byte-order marks that open a line.
+fn without_marks(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        out.extend_from_slice(line.strip_prefix(UTF8_BOM).unwrap_or(line));
+    }
+    out
+}
+
+/// Replaces what is not UTF-8 in `text` (U+FFFD for each bad sequence) and notes the lines that
+/// held it. Bytes cut short at the very end (a capture cut inside a character) are dropped
+/// instead: the record they were in is then cut, as a killed process leaves it.
+pub fn repair(text: Text<'_>) -> Text<'static> {
+    let bytes = &text.bytes[..];
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    let mut bad_lines: Vec<Range<usize>> = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.extend_from_slice(s.as_bytes());
+                break;
+            }
+            Err(e) => {
+                let (good, after) = rest.split_at(e.valid_up_to());
+                out.extend_from_slice(good);
+                let Some(len) = e.error_len() else {
+                    // An unfinished sequence at the end: the input was cut inside a character.
+                    break;
+                };
+                let line_start = memchr::memrchr(b'\n', &out).map_or(0, |i| i + 1);
+                out.extend_from_slice("\u{fffd}".as_bytes());
+                match bad_lines.last_mut() {
+                    Some(last) if last.start == line_start => {}
+                    _ => bad_lines.push(line_start..line_start),
+                }
+                rest = &after[len..];
+            }
+        }
+    }
+    // Each bad line ends at its newline (or the end).
+    for r in &mut bad_lines {
+        r.end = memchr::memchr(b'\n', &out[r.start..]).map_or(out.len(), |i| r.start + i);
+    }
+    Text { bytes: Cow::Owned(out), encoding: text.encoding, bad_lines }
+}
+
+/// The first bad line that `span` (a record's text, as a byte range of the text) touches.
+pub fn touches(bad_lines: &[Range<usize>], span: Range<usize>) -> Option<usize> {
+    let i = bad_lines.partition_point(|r| r.end < span.start);
+    bad_lines.get(i).filter(|r| r.start < span.end.max(span.start + 1)).map(|r| r.start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_with_either_mark_is_decoded() {
+        let text = "{\n    \"name\": \"caf\u{e9} ✓\"\n}\n";
+        let le: Vec<u8> = [0xff, 0xfe].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let be: Vec<u8> = [0xfe, 0xff].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        for (bytes, name) in [(le, "UTF-16LE"), (be, "UTF-16BE")] {
+            let t = decode(&bytes);
+            assert_eq!((std::str::from_utf8(&t.bytes).unwrap(), t.encoding), (text, Some(name)));
+        }
+    }
+
+    #[test]
+    fn marks_at_line_starts_are_dropped() {
+        let t = decode(b"\xef\xbb\xbfa\n\xef\xbb\xbfb\nc\xef\xbb\xbf\n");
+        assert_eq!(&t.bytes[..], b"a\nb\nc\xef\xbb\xbf\n");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_replaced_and_their_lines_noted() {
+        let t = repair(decode(b"ok\ncaf\xe9 au lait\nfine\nbad \xff\xfe end"));
+        assert_eq!(std::str::from_utf8(&t.bytes).unwrap(), "ok\ncaf\u{fffd} au lait\nfine\nbad \u{fffd}\u{fffd} end");
+        assert_eq!(t.bad_lines, [3..17, 23..37]);
+        assert_eq!(touches(&t.bad_lines, 0..2), None);
+        assert_eq!(touches(&t.bad_lines, 0..5), Some(3));
+        assert_eq!(touches(&t.bad_lines, 18..22), None);
+        // Cut inside a character: the unfinished sequence is dropped, nothing is marked bad.
+        let t = repair(decode("x ✓".as_bytes().split_at(4).0));
+        assert_eq!((&t.bytes[..], t.bad_lines.len()), (&b"x "[..], 0));
+    }
+}
