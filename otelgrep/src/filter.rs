@@ -29,6 +29,8 @@ enum Test {
 #[derive(Debug, Clone)]
 pub struct Where {
     key: Key,
+    /// The key as typed: a metric point's own attribute of that name comes before any alias.
+    typed: String,
     test: Test,
 }
 
@@ -44,7 +46,7 @@ impl Where {
         let e = expr.trim();
         for (suffix, test) in [(" exists", Test::Exists), (" missing", Test::Missing), (" !exists", Test::Missing)] {
             if let Some(key) = e.strip_suffix(suffix).map(str::trim).filter(|k| !k.is_empty()) {
-                return Ok(Where { key: Key::parse(key), test });
+                return Ok(Where { key: Key::parse(key), typed: key.to_string(), test });
             }
         }
         let bad = |why: &str| {
@@ -81,13 +83,25 @@ impl Where {
             ">=" => Test::Cmp(Ordering::Less, false, value.to_string()),
             _ => unreachable!("every operator in the list is matched above"),
         };
-        Ok(Where { key: Key::parse(key), test })
+        Ok(Where { key: Key::parse(key), typed: key.to_string(), test })
     }
 
     /// Whether the span passes. A span without the key passes only `missing` (as in SQL, a
     /// comparison with nothing is never true, `!=` included).
     pub fn matches(&self, span: &Span) -> bool {
-        let value = resolve(&self.key, span).map(|r| r.value);
+        self.test(resolve(&self.key, span).map(|r| r.value))
+    }
+
+    /// Whether a metric point passes, seen as a span (`as_span`): an attribute of the point
+    /// named as typed (`route`, `status`) is what the user means, before any alias.
+    pub fn matches_point(&self, attrs: &crate::model::Attributes, as_span: &Span) -> bool {
+        match crate::keys::attribute_text(attrs, &self.typed) {
+            Some(v) => self.test(Some(v)),
+            None => self.matches(as_span),
+        }
+    }
+
+    fn test(&self, value: Option<String>) -> bool {
         match (&self.test, value) {
             (Test::Exists, v) => v.is_some(),
             (Test::Missing, v) => v.is_none(),
@@ -155,10 +169,13 @@ pub fn parse_time(s: &str, now_ns: i64) -> Result<i64, FilterError> {
     if let Some(d) = parse_duration(s) {
         return Ok(now_ns - d);
     }
-    parse_utc(s.trim()).ok_or_else(|| {
+    let t = s.trim();
+    // A date alone is its midnight, UTC.
+    let t = if t.len() == 10 && t.as_bytes()[4] == b'-' { format!("{t}T00:00:00Z") } else { t.to_string() };
+    parse_utc(&t).ok_or_else(|| {
         FilterError(format!(
-            "'{s}' is not a time: give RFC 3339 (2026-11-28T10:00:00Z, an offset or none for UTC) or a \
-             duration before now (30s, 10m, 2h, 1d)"
+            "'{s}' is not a time: give RFC 3339 (2026-11-28T10:00:00Z, an offset or none for UTC), a date \
+             (2026-11-28, midnight UTC) or a duration before now (30s, 10m, 2h, 1d)"
         ))
     })
 }
@@ -243,5 +260,6 @@ mod tests {
         assert_eq!(parse_time("10m", now).unwrap(), now - 600_000_000_000);
         assert_eq!(parse_time("2026-11-28T01:00:00Z", now).unwrap(), 1_795_827_600_000_000_000);
         assert!(parse_time("yesterday", now).is_err());
+        assert_eq!(parse_time("2026-11-28", now).unwrap(), 1_795_824_000_000_000_000);
     }
 }

@@ -130,16 +130,16 @@ fn query<S: Sink>(
     Ok(code)
 }
 
-/// Says on stderr when `--since`/`--until` select no time the input covers, and what it covers:
-/// an empty table must not read as "nothing happened then" when nothing was captured then.
+/// Says on stderr when `--since`/`--until` hold no record at all (of any kind, before the other
+/// filters), and what times the input covers: an empty table must not read as "nothing happened
+/// then" when nothing was captured then.
 fn note_time_range<S>(f: &filter::Filter, inputs: &[(String, Report, S)], err: &mut dyn Write) -> anyhow::Result<()> {
     if f.since.is_none() && f.until.is_none() {
         return Ok(());
     }
     let range = inputs.iter().filter_map(|(_, r, _)| r.range).reduce(|(a, b), (c, d)| (a.min(c), b.max(d)));
     let Some((lo, hi)) = range else { return Ok(()) };
-    let overlaps = f.since.is_none_or(|s| hi >= s) && f.until.is_none_or(|u| lo < u);
-    if !overlaps {
+    if inputs.iter().all(|(_, r, _)| r.in_window == 0) {
         let t = parse::time::format_rfc3339;
         let asked = match (f.since, f.until) {
             (Some(a), Some(b)) => format!("between {} and {}", t(a), t(b)),
@@ -289,7 +289,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -33,6 +33,9 @@ pub fn json<T: Serialize>(value: &T, out: &mut dyn Write) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Instance rows a summary table shows.
+const INSTANCES_SHOWN: usize = 20;
+
 /// The summary as one table: a row per figure, a column per file (and a total column when there
 /// are several files).
 pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -46,9 +49,11 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
     header.extend(columns.iter().map(|(name, _)| name.to_string()));
     table.set_header(header);
 
+    // Values come from the capture (service names, reasons): one line each, escaped.
+    // (The reasons' cell lists one escaped reason per line.)
     let mut row = |label: &str, cell: &dyn Fn(&Counts) -> String| {
-        let mut r = vec![label.to_string()];
-        r.extend(columns.iter().map(|(_, c)| cell(c)));
+        let mut r = vec![one_line(label)];
+        r.extend(columns.iter().map(|(_, c)| if label == "  first reasons" { cell(c) } else { one_line(&cell(c)) }));
         table.add_row(r);
     };
     let join = |m: &std::collections::BTreeMap<String, usize>| {
@@ -78,15 +83,31 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
         row(&format!("  {n}"), &|c| c.metric_points_by_name.get(n).copied().unwrap_or(0).to_string());
     }
     row("services", &|c| c.services.join(", "));
-    // Instances when there is more to say than the services: several processes of one service.
-    // (JSON always lists them.)
-    let instances: std::collections::BTreeSet<String> =
-        columns.iter().flat_map(|(_, c)| c.instances.iter().map(|i| i.label())).collect();
-    if columns.iter().any(|(_, c)| c.instances.len() > c.services.len()) {
+    // Instances when there is more to say than the services: the services with several processes,
+    // each instance on a row (at most INSTANCES_SHOWN; JSON always lists them all).
+    let several = |c: &Counts| {
+        let mut per: std::collections::BTreeMap<&Option<String>, usize> = Default::default();
+        c.instances.iter().for_each(|i| *per.entry(&i.service).or_default() += 1);
+        // Resources that name no service (host metrics' processes) are not service instances.
+        per.into_iter().filter(|(s, n)| *n > 1 && s.is_some()).map(|(s, _)| s.clone()).collect::<Vec<_>>()
+    };
+    let shown: std::collections::BTreeSet<String> = columns
+        .iter()
+        .flat_map(|(_, c)| {
+            let services = several(c);
+            c.instances.iter().filter(move |i| services.contains(&i.service)).map(|i| i.label()).collect::<Vec<_>>()
+        })
+        .collect();
+    if !shown.is_empty() {
         row("instances", &|c| c.instances.len().to_string());
-        for label in &instances {
+        for label in shown.iter().take(INSTANCES_SHOWN) {
             row(&format!("  {label}"), &|c| {
                 c.instances.iter().find(|i| i.label() == *label).map(|i| i.records()).unwrap_or_default()
+            });
+        }
+        if shown.len() > INSTANCES_SHOWN {
+            row(&format!("  ... {} more (--format json lists them)", shown.len() - INSTANCES_SHOWN), &|_| {
+                String::new()
             });
         }
     }
@@ -98,7 +119,7 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
         row("records of an unsaid resource", &|c| c.unattributed_records.to_string());
     }
     if columns.iter().any(|(_, c)| !c.skipped_reasons.is_empty()) {
-        row("  first reasons", &|c| c.skipped_reasons.join("\n"));
+        row("  first reasons", &|c| c.skipped_reasons.iter().map(|r| one_line(r)).collect::<Vec<_>>().join("\n"));
     }
     for i in 1..columns.len() + 1 {
         if let Some(col) = table.column_mut(i) {
@@ -118,13 +139,20 @@ pub enum Cell {
     Float(f64, usize),
     /// Several values: a JSON array, joined with `, ` elsewhere.
     List(Vec<String>),
+    /// Several counts: a JSON array of numbers, joined with `, ` elsewhere.
+    Ints(Vec<u64>),
+    /// Counts by name (statuses): a JSON object, `200×262, 302×94` elsewhere.
+    Tally(Vec<(String, u64)>),
+    /// No value, which a table shows as this text (`(no url)`): JSON `null`, CSV empty.
+    Missing(&'static str),
     /// No value (JSON `null`, an empty CSV field).
     Null,
     /// A sparkline: text that a narrow table must not wrap.
     Spark(String),
-    /// Text a table shows on one line (line breaks and tabs as `\n`, `\t`); data formats carry it
-    /// as it is.
-    Line(String),
+    /// Text a table shows over several lines, as it was written (`logs --full`); other control
+    /// characters escaped. (`Str` is shown on one line: line breaks as `\n`.) Data formats carry
+    /// both as they are.
+    Lines(String),
     /// A cell shown in red when colours are on: something went wrong (errors > 0).
     Alert(Box<Cell>),
 }
@@ -141,11 +169,13 @@ impl Cell {
 
     fn text(&self) -> String {
         match self {
-            Cell::Str(s) | Cell::Spark(s) | Cell::Line(s) => s.clone(),
+            Cell::Str(s) | Cell::Spark(s) | Cell::Lines(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Float(f, _) => f.to_string(),
             Cell::List(items) => items.join(", "),
-            Cell::Null => String::new(),
+            Cell::Ints(items) => items.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
+            Cell::Tally(items) => items.iter().map(|(k, n)| format!("{k}×{n}")).collect::<Vec<_>>().join(", "),
+            Cell::Null | Cell::Missing(_) => String::new(),
             Cell::Alert(c) => c.text(),
         }
     }
@@ -156,8 +186,9 @@ impl Cell {
         match self {
             Cell::Float(f, decimals) => format!("{f:.decimals$}"),
             Cell::Alert(c) => c.shown(),
-            Cell::Line(s) => one_line(s),
-            other => escape_controls(&other.text()),
+            Cell::Lines(s) => escape_controls(s),
+            Cell::Missing(text) => text.to_string(),
+            other => one_line(&other.text()),
         }
     }
 
@@ -171,12 +202,16 @@ impl Cell {
 
     fn json(&self) -> serde_json::Value {
         match self {
-            Cell::Str(s) | Cell::Spark(s) | Cell::Line(s) => serde_json::Value::String(s.clone()),
+            Cell::Str(s) | Cell::Spark(s) | Cell::Lines(s) => serde_json::Value::String(s.clone()),
             Cell::Int(i) => serde_json::Value::from(*i),
             // NaN and infinities have no JSON number: null.
             Cell::Float(f, _) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
             Cell::List(items) => serde_json::Value::from(items.clone()),
-            Cell::Null => serde_json::Value::Null,
+            Cell::Ints(items) => serde_json::Value::from(items.clone()),
+            Cell::Tally(items) => {
+                serde_json::Value::Object(items.iter().map(|(k, n)| (k.clone(), serde_json::Value::from(*n))).collect())
+            }
+            Cell::Null | Cell::Missing(_) => serde_json::Value::Null,
             Cell::Alert(c) => c.json(),
         }
     }
@@ -242,19 +277,35 @@ pub fn rows(
                 }));
             }
             // Figures align right and, like sparklines, are never wrapped: on a narrow terminal
-            // only text columns (URLs) give up width.
-            for (i, cell) in rows.first().into_iter().flatten().enumerate() {
+            // only text columns (URLs) give up width. A column is a figure when any of its cells
+            // is one (the first may have no value).
+            let numeric: Vec<bool> = (0..columns.len()).map(|i| rows.iter().any(|r| r[i].numeric())).collect();
+            let widest = |i: usize| rows.iter().map(|r| r[i].shown().chars().count()).chain([columns[i].len()]).max();
+            // Sparklines, and short words (times, ids, severities) that a wrap would only break.
+            let spark: Vec<bool> = (0..columns.len())
+                .map(|i| {
+                    rows.iter().any(|r| matches!(r[i], Cell::Spark(_)))
+                        || (widest(i).unwrap_or(0) <= 32 && rows.iter().all(|r| !r[i].shown().contains(' ')))
+                })
+                .collect();
+            // A URL cut into 3-character lines is unreadable: text keeps up to 30 columns of its
+            // width, less when the width there is (terminal or COLUMNS) cannot hold that, never
+            // under 12; the table may then be wider than asked.
+            let fixed: usize =
+                (0..columns.len()).filter(|i| numeric[*i] || spark[*i]).map(|i| widest(i).unwrap_or(0) + 3).sum();
+            let texts = (0..columns.len()).filter(|i| !numeric[*i] && !spark[*i]).count().max(1);
+            let floor = table
+                .width()
+                .map_or(30, |w| ((usize::from(w).saturating_sub(fixed + 1)) / texts).saturating_sub(3).clamp(12, 30));
+            for i in 0..columns.len() {
                 if let Some(col) = table.column_mut(i) {
-                    if cell.numeric() {
+                    if numeric[i] {
                         col.set_cell_alignment(CellAlignment::Right);
                     }
-                    if cell.numeric() || matches!(cell, Cell::Spark(_)) {
+                    if numeric[i] || spark[i] {
                         col.set_constraint(ColumnConstraint::ContentWidth);
                     } else {
-                        // A URL cut into 3-character lines is unreadable: text keeps up to 30
-                        // columns of its width, and the table may then be wider than the terminal.
-                        let widest = rows.iter().map(|r| r[i].shown().chars().count()).chain([columns[i].len()]);
-                        let keep = widest.max().unwrap_or(0).min(30) as u16 + 2; // + the padding
+                        let keep = widest(i).unwrap_or(0).min(floor) as u16 + 2; // + the padding
                         col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(keep)));
                     }
                 }
@@ -294,10 +345,16 @@ pub fn rows(
     Ok(())
 }
 
+/// Characters a terminal must not be given as they are: control characters, the Unicode line and
+/// paragraph separators, and the bidirectional overrides that reorder what follows them.
+fn hidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Control characters escaped as [`one_line`] does (`\t`, `\r`, `\u{1b}`), line breaks kept: a
 /// table cell may span lines.
 pub fn escape_controls(s: &str) -> String {
-    if !s.chars().any(|c| c.is_control() && c != '\n') {
+    if !s.chars().any(|c| hidden(c) && c != '\n') {
         return s.to_string();
     }
     s.split('\n').map(one_line).collect::<Vec<_>>().join("\n")
@@ -312,7 +369,7 @@ pub fn one_line(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.extend(c.escape_unicode()),
+            c if hidden(c) => out.extend(c.escape_unicode()),
             c => out.push(c),
         }
     }
@@ -361,9 +418,9 @@ mod tests {
     fn tables_show_control_characters_escaped() {
         assert_eq!(Cell::Str("a\u{1b}[31mb\u{9c}".into()).shown(), "a\\u{1b}[31mb\\u{9c}");
         // One style everywhere: a tab is `\t`, in a multi-line cell as on one line.
-        assert_eq!(Cell::Str("a\tb\nc".into()).shown(), "a\\tb\nc");
-        assert_eq!(Cell::Line("a\tb\nc".into()).shown(), "a\\tb\\nc");
-        assert_eq!(Cell::Line("a\tb\nc".into()).json(), serde_json::json!("a\tb\nc"));
+        assert_eq!(Cell::Lines("a\tb\nc".into()).shown(), "a\\tb\nc");
+        assert_eq!(Cell::Str("a\tb\nc\u{2028}".into()).shown(), "a\\tb\\nc\\u{2028}");
+        assert_eq!(Cell::Str("a\tb\nc".into()).json(), serde_json::json!("a\tb\nc"));
         assert_eq!(Cell::Str("/nope here/✓".into()).shown(), "/nope here/✓");
         // Data formats keep the value as it is.
         assert_eq!(Cell::Str("a\u{1b}b".into()).text(), "a\u{1b}b");

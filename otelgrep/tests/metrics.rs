@@ -97,8 +97,7 @@ fn check_estimates(rows: &[Value]) -> usize {
                 (lo.parse().unwrap(), hi.parse().unwrap())
             })
             .collect();
-        let counts: Vec<u64> =
-            r["bucket_counts"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().parse().unwrap()).collect();
+        let counts: Vec<u64> = r["bucket_counts"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).collect();
         assert_eq!(counts.iter().sum::<u64>(), count, "{r}");
         for (q, key) in [(0.5, "p50_est"), (0.9, "p90_est"), (0.99, "p99_est")] {
             let est = num(&r[key]);

@@ -196,3 +196,89 @@ fn tables_into_a_pipe_take_their_width_from_columns() {
     assert!(wide > 200, "{wide}");
     assert!(narrow <= 200 && narrow < wide, "{narrow}");
 }
+
+#[test]
+fn a_points_own_attribute_named_like_an_alias_is_what_metrics_where_tests() {
+    // The SDK capture's counter `requests` has an attribute `route` (not `http.route`).
+    let scratch = Scratch::new("metrics-where");
+    let file = &sdk_captures(&scratch)[0];
+    let rows = json_rows(&["metrics", "requests", "--where", "route=/", file]);
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["series"].as_str().unwrap().contains("route=/")), "{rows:?}");
+    assert!(json_rows(&["metrics", "requests", "--where", "route=/elsewhere", file]).is_empty());
+}
+
+#[test]
+fn an_unknown_metric_is_an_error_naming_the_ones_there_are() {
+    let (_, err, code) =
+        otelgrep(&["metrics", "http.server.durations", sample("todo/todo-default.log").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no metric named http.server.durations in the input; similar ones: http.server.active_requests, http.server.duration"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_table_shows_captured_text_on_one_line_escaped() {
+    // A span whose name, route and resource hold a line break, a tab, a colour and a line separator.
+    let scratch = Scratch::new("escapes");
+    let nasty = "GET\n/x\t\u{1b}[31mred\u{2028}";
+    let attr = |k: &str, v: &str| serde_json::json!({"key": k, "value": {"stringValue": v}});
+    let doc = serde_json::json!({"resourceSpans": [{
+        "resource": {"attributes": [attr("service.name", "svc\tone"), attr("host.name", nasty)]},
+        "scopeSpans": [{"spans": [{
+            "traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "name": nasty, "kind": 2,
+            "startTimeUnixNano": "1700000000000000000", "endTimeUnixNano": "1700000000500000000",
+            "attributes": [attr("http.route", nasty), attr("url.full", &format!("http://x/{nasty}"))]
+        }]}]
+    }]});
+    let file = scratch.file("nasty.jsonl", &format!("{doc}\n"));
+    for args in [
+        vec!["spans", "--columns", "host.name"],
+        vec!["urls"],
+        vec!["latency", "--by", "route,host.name"],
+        vec!["summary"],
+        vec!["trace", "--slowest"],
+    ] {
+        let mut all = args.clone();
+        all.push(&file);
+        let (out, _, code) = otelgrep(&all);
+        assert_eq!(code, 0, "{args:?}");
+        assert!(!out.contains('\u{1b}') && !out.contains('\t') && !out.contains('\u{2028}'), "{args:?}: {out}");
+        assert!(!out.lines().any(|l| l.trim_start_matches(['│', ' ']).starts_with("/x")), "{args:?}: {out}");
+    }
+    // Data formats keep it whole.
+    let rows = json_rows(&["spans", "--columns", "host.name", &file]);
+    assert_eq!((rows[0]["name"].as_str(), rows[0]["host.name"].as_str()), (Some(nasty), Some(nasty)));
+}
+
+#[test]
+fn a_window_inside_the_capture_that_holds_nothing_says_what_it_covers_and_dates_are_times() {
+    let path = sample("todo/todo-default.log");
+    let (out, err, _) = otelgrep(&[
+        "spans",
+        "--since",
+        "2026-11-28T01:09:18.0001Z",
+        "--until",
+        "2026-11-28T01:09:18.0002Z",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.contains("0 spans"), "{out}");
+    assert!(
+        err.contains("nothing between 2026-11-28T01:09:18.000100Z and 2026-11-28T01:09:18.000200Z: the input covers"),
+        "{err}"
+    );
+    // A date is its midnight, UTC: the whole capture is on 2026-11-28.
+    let (out, _, code) = otelgrep(&["spans", "--since", "2026-11-28", "--until", "2026-11-29", path.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(out.contains("1150 spans"), "{out}");
+}
+
+#[test]
+fn urls_in_data_formats_give_statuses_as_counts_and_no_placeholder() {
+    let rows = json_rows(&["urls", sample("todo/todo-default.log").to_str().unwrap()]);
+    let root = rows.iter().find(|r| r["url"].as_str().is_some_and(|u| u.ends_with(":33207/"))).unwrap();
+    assert_eq!(root["statuses"], serde_json::json!({"200": 262}));
+    assert_eq!(root["methods"], serde_json::json!(["GET", "HEAD"]));
+}

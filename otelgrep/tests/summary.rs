@@ -176,14 +176,18 @@ fn missing_files_and_directories_are_one_line_errors() {
 }
 
 #[test]
-fn binary_garbage_is_an_error_naming_the_file_not_a_panic() {
+fn binary_garbage_in_a_record_skips_it_naming_the_line_not_a_panic() {
     let path = temp("binary").join("garbage.bin");
     std::fs::write(&path, b"{\n\xff\xfe\x00\n}\n").unwrap();
     let out = otelgrep(&["summary", path.to_str().unwrap()], None);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
-        format!("otelgrep: {}:2: not UTF-8 text (byte offset 2)\n", path.display())
+        format!(
+            "otelgrep: {}:2: a byte that is not UTF-8 (Latin-1? a binary value?): the record is skipped\n\
+             otelgrep: 1 record(s) could not be read and were skipped\n",
+            path.display()
+        )
     );
 }
 

@@ -34,14 +34,12 @@ fn got(json: &str) -> BTreeMap<String, (u64, BTreeMap<String, u64>)> {
     let rows: Vec<Value> = serde_json::from_str(json).unwrap();
     rows.iter()
         .map(|r| {
+            // Statuses are an object of counts: {"200": 262, "302": 1}.
             let statuses = r["statuses"]
-                .as_array()
+                .as_object()
                 .unwrap()
                 .iter()
-                .map(|s| {
-                    let (code, n) = s.as_str().unwrap().split_once('×').unwrap();
-                    (code.to_string(), n.parse().unwrap())
-                })
+                .map(|(code, n)| (code.clone(), n.as_u64().unwrap()))
                 .collect();
             (r["url"].as_str().unwrap().to_string(), (r["count"].as_u64().unwrap(), statuses))
         })

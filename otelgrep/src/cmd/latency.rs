@@ -81,6 +81,10 @@ impl Sink for Samples {
         Self::NEEDS.only(attributes_read(config.keys.iter().chain(config.filter.keys())))
     }
 
+    fn window(config: &Config) -> (Option<i64>, Option<i64>) {
+        (config.filter.since, config.filter.until)
+    }
+
     fn new(config: &Config) -> Self {
         let n = config.keys.len();
         Samples {

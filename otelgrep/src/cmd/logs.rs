@@ -122,6 +122,10 @@ impl Sink for Records {
         Self::NEEDS.only(attributes_read(config.filter.keys()))
     }
 
+    fn window(config: &Config) -> (Option<i64>, Option<i64>) {
+        (config.filter.since, config.filter.until)
+    }
+
     fn new(config: &Config) -> Self {
         Records { config: config.clone(), rows: Vec::new(), requests: HashMap::new() }
     }
@@ -205,7 +209,7 @@ pub fn run(args: &LogsArgs, all: Records, out: &mut dyn Write) -> anyhow::Result
                 r.time_ns.map_or(Cell::Null, |t| Cell::Str(format_rfc3339(t))),
                 if severe { Cell::Alert(Box::new(severity)) } else { severity },
                 // A table shows the body on one line unless --full; data formats carry it whole.
-                if args.full { Cell::Str(r.body.clone()) } else { Cell::Line(r.body.clone()) },
+                if args.full { Cell::Lines(r.body.clone()) } else { Cell::Str(r.body.clone()) },
                 opt(req.and_then(|q| q.url.as_ref())),
                 opt(req.and_then(|q| q.route.as_ref())),
                 Cell::integer_or_text(req.and_then(|q| q.status.clone())),

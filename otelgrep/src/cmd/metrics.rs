@@ -68,7 +68,7 @@ impl Config {
             && (f.services.is_empty() || p.resource.service_name().is_some_and(|n| f.services.iter().any(|s| s == n)))
             && (f.wheres.is_empty() || {
                 let span = as_span(p);
-                f.wheres.iter().all(|w| w.matches(&span))
+                f.wheres.iter().all(|w| w.matches_point(&p.attributes, &span))
             })
     }
 }
@@ -122,6 +122,8 @@ pub struct Points {
     pub metrics: BTreeMap<String, Info>,
     pub points: Vec<MetricPoint>,
     pub spans: Vec<SpanTime>,
+    /// Every metric name seen (before any filter), to say which exist when NAME does not.
+    pub names: BTreeSet<String>,
 }
 
 /// A series as people read it: the service and the point's attributes, keys sorted. The resource
@@ -131,7 +133,18 @@ pub fn series_label(p: &MetricPoint) -> String {
     kv.sort();
     let mut key = kv.join(", ");
     if let Some(s) = p.resource.service_name() {
-        key = if key.is_empty() { format!("service.name={s}") } else { format!("service.name={s}, {key}") };
+        // A point may name a service of its own (the Collector's span metrics do): the resource's
+        // is then marked as such, or left out when it says the same.
+        let service = match attr(&p.attributes, "service.name") {
+            None => format!("service.name={s}"),
+            Some(Value::Str(own)) if own == s => String::new(),
+            Some(_) => format!("resource.service.name={s}"),
+        };
+        key = match (service.is_empty(), key.is_empty()) {
+            (true, _) => key,
+            (false, true) => service,
+            (false, false) => format!("{service}, {key}"),
+        };
     }
     key
 }
@@ -171,8 +184,18 @@ impl Sink for Points {
     type Config = Config;
     const NEEDS: Needs = Needs { attributes: true, metrics: true, ..Needs::BARE };
 
+    fn window(config: &Config) -> (Option<i64>, Option<i64>) {
+        (config.filter.since, config.filter.until)
+    }
+
     fn new(config: &Config) -> Self {
-        Points { config: config.clone(), metrics: BTreeMap::new(), points: Vec::new(), spans: Vec::new() }
+        Points {
+            config: config.clone(),
+            metrics: BTreeMap::new(),
+            points: Vec::new(),
+            spans: Vec::new(),
+            names: BTreeSet::new(),
+        }
     }
 
     fn span(&mut self, s: Span) {
@@ -184,6 +207,9 @@ impl Sink for Points {
     fn log(&mut self, _: LogRecord) {}
 
     fn point(&mut self, p: MetricPoint) {
+        if self.config.name.is_some() && !self.names.contains(&p.name) {
+            self.names.insert(p.name.clone());
+        }
         if !self.config.keeps(&p) {
             return;
         }
@@ -227,6 +253,7 @@ impl Sink for Points {
         }
         self.points.extend(later.points);
         self.spans.extend(later.spans);
+        self.names.extend(later.names);
     }
 }
 
@@ -378,6 +405,9 @@ fn unit_ms(unit: &str) -> Option<f64> {
 
 /// Prints the listing, a metric's steps, or the comparison with spans.
 pub fn run(args: &MetricsArgs, config: &Config, all: Points, out: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some(name) = config.name.as_deref().filter(|n| !all.names.contains(*n)) {
+        anyhow::bail!("{}", unknown(name, &all.names));
+    }
     let (columns, rows, footer): (Vec<String>, Vec<Vec<Cell>>, String) = match &config.name {
         None => listing(&all.metrics),
         Some(name) if config.compare => compare(name, &all.points, &all.spans, &config.filter)?,
@@ -385,6 +415,23 @@ pub fn run(args: &MetricsArgs, config: &Config, all: Points, out: &mut dyn Write
     };
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
     print_rows(&columns, rows, &args.table, out, |_, _| footer)
+}
+
+/// `no metric named X in the input; there are: ...`, the names that share a word with X first.
+fn unknown(name: &str, names: &BTreeSet<String>) -> String {
+    if names.is_empty() {
+        return format!("no metric named {name}: the input holds no metrics");
+    }
+    let words: Vec<&str> = name.split(['.', '_', '-']).filter(|w| w.len() > 2).collect();
+    let close: Vec<&String> = names.iter().filter(|n| words.iter().any(|w| n.contains(w))).collect();
+    let list: Vec<&String> = if close.is_empty() { names.iter().collect() } else { close };
+    let shown: Vec<&str> = list.iter().take(12).map(|s| s.as_str()).collect();
+    let more = if list.len() > shown.len() { format!(" and {} more", list.len() - shown.len()) } else { String::new() };
+    format!(
+        "no metric named {name} in the input; {}: {}{more} (`otelgrep metrics FILE` lists every one)",
+        if list.len() == names.len() { "there are" } else { "similar ones" },
+        shown.join(", ")
+    )
 }
 
 fn listing(metrics: &BTreeMap<String, Info>) -> (Vec<String>, Vec<Vec<Cell>>, String) {
@@ -427,11 +474,13 @@ fn values(
     let time_column = if every.is_some() { "bucket" } else { "time" };
     let time = |t: i64| Cell::Str(if every.is_some() { format_rfc3339_whole(t) } else { format_rfc3339(t) });
     let float = |v: Option<f64>, d: usize| v.map_or(Cell::Null, |v| Cell::Float(v, d));
-    let n = series.len();
+    // The series the rows show (a time window may leave some out).
+    let n = steps.iter().map(|s| s.series).collect::<BTreeSet<_>>().len();
     let (columns, rows, footer): (Vec<&str>, Vec<Vec<Cell>>, String) = match kind {
         None => (vec![time_column, "value"], Vec::new(), format!("no points of {name}")),
         Some(MetricKind::Counter | MetricKind::UpDownCounter) => {
-            let total: f64 = steps.iter().filter_map(|s| s.delta).sum();
+            // + 0.0: an empty sum is -0.0, which prints as "-0".
+            let total: f64 = steps.iter().filter_map(|s| s.delta).sum::<f64>() + 0.0;
             let rows = steps
                 .iter()
                 .map(|s| {
@@ -473,9 +522,9 @@ fn values(
                     row.extend(ESTIMATED.iter().map(|p| float(h.and_then(|h| h.estimate(p / 100.0)), 3)));
                     // Each bucket as `lower..upper`, for scripts that check or re-plot the estimate.
                     let bounds = h.map(|h| h.buckets.iter().map(|b| format!("{}..{}", b.0, b.1)).collect());
-                    let counts = h.map(|h| h.buckets.iter().map(|b| b.2.to_string()).collect());
+                    let counts = h.map(|h| h.buckets.iter().map(|b| b.2).collect());
                     row.push(bounds.map_or(Cell::Null, Cell::List));
-                    row.push(counts.map_or(Cell::Null, Cell::List));
+                    row.push(counts.map_or(Cell::Null, Cell::Ints));
                     row
                 })
                 .collect();

@@ -109,6 +109,10 @@ impl Sink for Listed {
         Self::NEEDS.only(attributes_read(config.columns.iter().chain(config.filter.keys())))
     }
 
+    fn window(config: &Config) -> (Option<i64>, Option<i64>) {
+        (config.filter.since, config.filter.until)
+    }
+
     fn new(config: &Config) -> Self {
         Listed { config: config.clone(), rows: Vec::new() }
     }

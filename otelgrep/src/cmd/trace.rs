@@ -326,7 +326,7 @@ fn draw(
         if services.is_empty() {
             String::new()
         } else {
-            format!(" · {}", services.into_iter().collect::<Vec<_>>().join(", "))
+            format!(" · {}", render::one_line(&services.into_iter().collect::<Vec<_>>().join(", ")))
         },
     )?;
     if errors > 0 {
@@ -341,7 +341,7 @@ fn draw(
         let b = (((to as f64 / total as f64) * BAR as f64).ceil() as usize).clamp(a + 1, BAR.max(a + 1));
         let bar: String = (0..BAR).map(|i| if i >= a && i < b { '█' } else { ' ' }).collect();
         let indent = "  ".repeat(n.depth);
-        let mut label = format!("{} {}", s.kind.as_str(), render::escape_controls(&s.name));
+        let mut label = format!("{} {}", s.kind.as_str(), render::one_line(&s.name));
         let attrs = key_attributes(s);
         if !attrs.is_empty() {
             label.push_str(&format!("  {}", render::one_line(&attrs.join("  "))));

@@ -37,6 +37,10 @@ impl Sink for Rows {
         Self::NEEDS.only(attributes_read(config.filter.keys()))
     }
 
+    fn window(config: &Config) -> (Option<i64>, Option<i64>) {
+        (config.filter.since, config.filter.until)
+    }
+
     fn new(config: &Config) -> Self {
         Rows { config: config.clone(), rows: Vec::new() }
     }
@@ -49,7 +53,7 @@ impl Sink for Rows {
             Some(u) if self.config.template => template(&s, &u.value),
             Some(u) => u.value,
             // Nothing silently dropped: spans without any URL get a row of their own.
-            None => "(no url)".to_string(),
+            None => NO_URL.to_string(),
         };
         self.rows.push(Request {
             url,
@@ -65,6 +69,9 @@ impl Sink for Rows {
     }
 }
 
+/// The group of spans without any URL (nothing is silently dropped): `null` in data formats.
+const NO_URL: &str = "(no url)";
+
 /// Prints the table of URLs: most requested first unless `--sort` says otherwise.
 pub fn run(args: &UrlsArgs, inputs: Vec<(String, Report, Rows)>, out: &mut dyn Write) -> anyhow::Result<()> {
     let requests: Vec<Request> = inputs.into_iter().flat_map(|(_, _, r)| r.rows).collect();
@@ -75,10 +82,15 @@ pub fn run(args: &UrlsArgs, inputs: Vec<(String, Report, Rows)>, out: &mut dyn W
         .into_iter()
         .map(|u| {
             vec![
-                Cell::Str(u.url),
+                if u.url == NO_URL { Cell::Missing(NO_URL) } else { Cell::Str(u.url) },
                 Cell::Int(u.count as i64),
                 Cell::List(u.methods),
-                Cell::List(u.statuses.into_iter().map(|(s, n)| format!("{s}×{n}")).collect()),
+                Cell::Tally(
+                    u.statuses
+                        .into_iter()
+                        .map(|(s, n)| (if s.is_empty() { "(none)".to_string() } else { s }, n as u64))
+                        .collect(),
+                ),
                 Cell::Str(format_rfc3339(u.first_ns)),
                 Cell::Str(format_rfc3339(u.last_ns)),
             ]

@@ -147,6 +147,8 @@ pub struct Report {
     pub range: Option<(i64, i64)>,
     /// The encoding the input was decoded from, when not UTF-8 (`UTF-16LE`).
     pub encoding: Option<&'static str>,
+    /// Records inside the command's `--since`/`--until` window (all of them without one).
+    pub in_window: usize,
 }
 
 impl Report {
@@ -308,12 +310,20 @@ pub fn ingest<S: Sink>(
         Some(done) => done,
         None => {
             let repaired = text::repair(decoded);
-            let again =
-                ingest_with::<Ranged<S>>(name, &repaired.bytes, config, only, &|_, _| {}, regions::REGION_BYTES, &repaired.bad_lines)?;
+            let again = ingest_with::<Ranged<S>>(
+                name,
+                &repaired.bytes,
+                config,
+                only,
+                &|_, _| {},
+                regions::REGION_BYTES,
+                &repaired.bad_lines,
+            )?;
             again.ok_or_else(|| anyhow::anyhow!("{name}: not UTF-8 text even once repaired"))?
         }
     };
     report.range = ranged.range;
+    report.in_window = ranged.in_window;
     report.encoding = encoding;
     Ok((report, ranged.inner))
 }

@@ -70,6 +70,11 @@ pub trait Sink: Send + Sized {
     fn needs(_config: &Self::Config) -> Needs {
         Self::NEEDS
     }
+    /// The `--since`/`--until` window the command selects (start inclusive, end exclusive), if
+    /// any: [`Ranged`] counts the records inside it, so a window that holds none can say so.
+    fn window(_config: &Self::Config) -> (Option<i64>, Option<i64>) {
+        (None, None)
+    }
     fn new(config: &Self::Config) -> Self;
     fn span(&mut self, span: Span);
     fn log(&mut self, log: LogRecord);
@@ -113,6 +118,9 @@ impl Sink for Collected {
 pub struct Ranged<S> {
     pub inner: S,
     pub range: Option<(i64, i64)>,
+    window: (Option<i64>, Option<i64>),
+    /// Records whose time falls inside the command's window.
+    pub in_window: usize,
 }
 
 impl<S> Ranged<S> {
@@ -120,6 +128,8 @@ impl<S> Ranged<S> {
         // 0 is no time.
         if t != 0 {
             self.range = Some(self.range.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
+            let (since, until) = self.window;
+            self.in_window += usize::from(since.is_none_or(|s| t >= s) && until.is_none_or(|u| t < u));
         }
     }
 }
@@ -131,7 +141,7 @@ impl<S: Sink> Sink for Ranged<S> {
         S::needs(config)
     }
     fn new(config: &S::Config) -> Self {
-        Ranged { inner: S::new(config), range: None }
+        Ranged { inner: S::new(config), range: None, window: S::window(config), in_window: 0 }
     }
     fn span(&mut self, span: Span) {
         self.see(span.start_ns);
@@ -149,9 +159,9 @@ impl<S: Sink> Sink for Ranged<S> {
     }
     fn merge(&mut self, later: Self) {
         if let Some((lo, hi)) = later.range {
-            self.see(lo);
-            self.see(hi);
+            self.range = Some(self.range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
         }
+        self.in_window += later.in_window;
         self.inner.merge(later.inner);
     }
 }

@@ -32,7 +32,11 @@ pub fn decode(bytes: &[u8]) -> Text<'_> {
         _ => None,
     };
     if let Some((little, name)) = utf16 {
-        return Text { bytes: Cow::Owned(from_utf16(&bytes[2..], little)), encoding: Some(name), bad_lines: Vec::new() };
+        return Text {
+            bytes: Cow::Owned(from_utf16(&bytes[2..], little)),
+            encoding: Some(name),
+            bad_lines: Vec::new(),
+        };
     }
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let marks = memchr::memmem::find_iter(body, UTF8_BOM).any(|at| at == 0 || body[at - 1] == b'\n');
@@ -43,7 +47,9 @@ pub fn decode(bytes: &[u8]) -> Text<'_> {
 /// UTF-16 code units to UTF-8. A lone surrogate becomes U+FFFD; an odd last byte (a capture cut
 /// inside a code unit) is dropped, so the record it was in is cut, like any other.
 fn from_utf16(bytes: &[u8], little: bool) -> Vec<u8> {
-    let units = bytes.chunks_exact(2).map(|p| if little { u16::from_le_bytes([p[0], p[1]]) } else { u16::from_be_bytes([p[0], p[1]]) });
+    let units = bytes
+        .chunks_exact(2)
+        .map(|p| if little { u16::from_le_bytes([p[0], p[1]]) } else { u16::from_be_bytes([p[0], p[1]]) });
     let mut out = String::with_capacity(bytes.len() / 2);
     for c in char::decode_utf16(units) {
         out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
