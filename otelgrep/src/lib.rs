@@ -234,7 +234,11 @@ fn ingest_all<S: Sink>(
     let mut parsed = Vec::with_capacity(inputs.len());
     for (name, bytes) in inputs {
         let shown = if name == "-" { "<stdin>" } else { name.as_str() };
-        let (report, sink) = parse::ingest::<S>(shown, bytes, config, only, &|offset, len| bytes.release(offset, len))?;
+        let (mut report, sink) =
+            parse::ingest::<S>(shown, bytes, config, only, &|offset, len| bytes.release(offset, len))?;
+        if let Some((format, why)) = bytes.cut() {
+            cut_short(shown, format, why, bytes, &mut report, err)?;
+        }
         parsed.push((name.clone(), report, sink));
     }
     for ((name, report, _), (_, bytes)) in parsed.iter().zip(inputs) {
@@ -265,6 +269,36 @@ fn ingest_all<S: Sink>(
         }
     }
     Ok(Some(parsed))
+}
+
+/// A compressed input whose stream stopped early: everything before the cut was read; the cut is
+/// one skipped record (the record it fell in, which the framers report as cut, or one of its own
+/// when it fell between records).
+fn cut_short(
+    name: &str,
+    format: &str,
+    why: &str,
+    text: &[u8],
+    report: &mut Report,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    writeln!(
+        err,
+        "otelgrep: note: {name}: the {format} stream ends early ({why}): everything before the cut was read"
+    )?;
+    // The record the cut fell in was reported already when it is cut (a record left open) or
+    // fails on the last line (a request line stopped short).
+    let last_line = memchr::memchr_iter(b'\n', text.strip_suffix(b"\n").unwrap_or(text)).count() as u64 + 1;
+    let reported = report.errors.iter().any(|e| matches!(e.kind, parse::ParseErrorKind::Truncated { .. }))
+        || report.errors.last().is_some_and(|e| e.line == last_line);
+    if !reported {
+        report.errors.push(parse::ParseError {
+            file: name.into(),
+            line: last_line + 1,
+            kind: parse::ParseErrorKind::Invalid(format!("the {format} stream is cut here: what followed is lost")),
+        });
+    }
+    Ok(())
 }
 
 /// `no telemetry found in output.log: 30,026 lines, e.g. "app-1  | {"`: how its lines begin.

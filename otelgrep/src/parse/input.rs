@@ -1,18 +1,34 @@
-//! Opening inputs: files are memory-mapped, standard input and gzip files (by their magic bytes,
-//! whatever the name) are read whole into memory. No parsing here.
+//! Opening inputs (the bytes-in layer): files are memory-mapped; standard input and compressed
+//! files (gzip, several members back to back; zstd, several frames; by their magic bytes, whatever
+//! the name) are read whole into memory. A compressed file cut short gives everything before the
+//! cut, and says where it was cut. No parsing here.
 
 use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
 
-/// An input's bytes: mapped from a file, or read into memory (standard input, gzip).
+/// An input's bytes: mapped from a file, or read into memory (standard input, decompressed).
 pub enum Input {
     Mapped(memmap2::Mmap),
     Owned(Vec<u8>),
+    /// Decompressed: the format, and why the stream stopped early if it did.
+    Decompressed {
+        bytes: Vec<u8>,
+        format: &'static str,
+        cut: Option<String>,
+    },
 }
 
 impl Input {
+    /// Why a compressed input ended before its end (`gzip: incomplete deflate stream`).
+    pub fn cut(&self) -> Option<(&'static str, &str)> {
+        match self {
+            Input::Decompressed { format, cut: Some(why), .. } => Some((format, why)),
+            _ => None,
+        }
+    }
+
     /// Tells the kernel this process is done with `len` bytes at `offset` for now. For a mapped
     /// file the pages leave this process's resident set (they stay in the page cache, and come
     /// back on the next read), so memory does not grow with the input; for bytes in memory it
@@ -31,18 +47,18 @@ impl std::ops::Deref for Input {
     fn deref(&self) -> &[u8] {
         match self {
             Input::Mapped(m) => m,
-            Input::Owned(v) => v,
+            Input::Owned(v) | Input::Decompressed { bytes: v, .. } => v,
         }
     }
 }
 
-/// Opens an input: a file is memory-mapped; `-` (standard input) and gzip files (by their magic
-/// bytes, whatever the name) are read whole into memory.
+/// Opens an input: a file is memory-mapped; `-` (standard input) and compressed files (by their
+/// magic bytes, whatever the name) are read whole into memory.
 pub fn read_input(path: &str) -> anyhow::Result<Input> {
     if path == "-" {
         let mut raw = Vec::new();
         std::io::stdin().lock().read_to_end(&mut raw).context("reading standard input")?;
-        return gunzip_if_needed(path, raw);
+        return Ok(decompress(raw));
     }
     let p = Path::new(path);
     if p.is_dir() {
@@ -54,25 +70,87 @@ pub fn read_input(path: &str) -> anyhow::Result<Input> {
         // Empty files cannot be mapped, and pipes or devices do not map.
         let mut raw = Vec::new();
         (&file).read_to_end(&mut raw).with_context(|| format!("reading {path}"))?;
-        return gunzip_if_needed(path, raw);
+        return Ok(decompress(raw));
     }
     // SAFETY: the map is read-only. If another process truncates the file while we read, we may
     // see SIGBUS; that is the documented cost of mapping, shared by every mmap-based reader.
     let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("reading {path}"))?;
-    if map.starts_with(&[0x1f, 0x8b]) {
-        return gunzip_if_needed(path, map.to_vec());
+    if map.starts_with(GZIP) || map.starts_with(ZSTD) {
+        return Ok(decompress(map.to_vec()));
     }
     let _ = map.advise(memmap2::Advice::Sequential);
     Ok(Input::Mapped(map))
 }
 
-fn gunzip_if_needed(path: &str, raw: Vec<u8>) -> anyhow::Result<Input> {
-    if !raw.starts_with(&[0x1f, 0x8b]) {
-        return Ok(Input::Owned(raw));
-    }
+const GZIP: &[u8] = &[0x1f, 0x8b];
+const ZSTD: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+
+/// Decompresses gzip or zstd by their magic bytes; anything else is the input as it is. What was
+/// decoded before an error is kept, and the error says where the stream stopped.
+fn decompress(raw: Vec<u8>) -> Input {
+    let (format, result) = if raw.starts_with(GZIP) {
+        let mut out = Vec::new();
+        let r = flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(|e| e.to_string());
+        ("gzip", (out, r.err()))
+    } else if raw.starts_with(ZSTD) {
+        ("zstd", unzstd(&raw))
+    } else {
+        return Input::Owned(raw);
+    };
+    let (bytes, cut) = result;
+    Input::Decompressed { bytes, format, cut }
+}
+
+/// Every zstd frame of `raw`, back to back (the Collector writes one per flush). The decoder
+/// hands out what it decoded as it goes, so a cut stream keeps everything before the cut.
+fn unzstd(raw: &[u8]) -> (Vec<u8>, Option<String>) {
     let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(&raw[..])
-        .read_to_end(&mut out)
-        .with_context(|| format!("{path}: not a valid gzip file"))?;
-    Ok(Input::Owned(out))
+    let result = zstd::stream::read::Decoder::with_buffer(raw).and_then(|mut d| {
+        // Read in pieces: on an error, what came before it is kept.
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match d.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    });
+    let cut = result.err().map(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            "the last frame is incomplete".to_string()
+        } else {
+            e.to_string()
+        }
+    });
+    (out, cut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_streams_keep_what_came_before_the_cut() {
+        let text: Vec<u8> = (0..200_000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let mut gz = Vec::new();
+        {
+            use std::io::Write;
+            let mut e = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::fast());
+            e.write_all(&text).unwrap();
+            e.finish().unwrap();
+        }
+        let zst = zstd::encode_all(&text[..], 3).unwrap();
+        for (whole, format) in [(gz, "gzip"), (zst, "zstd")] {
+            let all = decompress(whole.clone());
+            assert_eq!((&all[..], all.cut()), (&text[..], None), "{format}");
+            // Two back to back are both read.
+            let twice = decompress([whole.clone(), whole.clone()].concat());
+            assert_eq!(twice.len(), 2 * text.len(), "{format}");
+            let cut = decompress(whole[..whole.len() / 2].to_vec());
+            assert!(cut.cut().is_some_and(|(f, _)| f == format), "{format}");
+            assert!(!cut.is_empty() && text.starts_with(&cut), "{format}: {}", cut.len());
+        }
+    }
 }

@@ -763,9 +763,10 @@ fn parse_job<S: Sink>(
                 Signal::Logs => rust_text::parse_log(&rec, needs.for_logs()).map(|l| sink.log(l)),
                 Signal::Metrics => rust_text::parse_metric(&rec).map(|p| p.into_iter().for_each(|p| sink.point(p))),
             };
-            // A record still open at the end that lacks a field was cut short (a killed process).
+            // A record still open at the end that does not read was cut short (a killed process,
+            // a compressed file cut): its last line may stop anywhere.
             let r = r.map_err(|e| match e {
-                RecordError { offset_lines: 0, .. } if open_at_end => {
+                RecordError { .. } if open_at_end => {
                     RecordError { offset_lines: 0, kind: ParseErrorKind::Truncated { what: "Rust stdout record" } }
                 }
                 e => e,
