@@ -309,7 +309,7 @@ fn no_telemetry(name: &str, bytes: &[u8]) -> String {
     }
     let lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
     let first = bytes.split(|b| *b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
-    let shown: String = String::from_utf8_lossy(&first[..first.len().min(200)]).chars().take(24).collect();
+    let shown: String = String::from_utf8_lossy(&first[..first.len().min(200)]).chars().take(32).collect();
     format!(
         "no telemetry found in {name}: {} line{}, e.g. \"{}\"",
         thousands(lines),

@@ -60,6 +60,12 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
         m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
     };
     row("formats", &|c| join(&c.formats));
+    if columns.iter().any(|(_, c)| !c.wrappers.is_empty()) {
+        row("wrappers", &|c| join(&c.wrappers));
+    }
+    if columns.iter().any(|(_, c)| !c.sources.is_empty()) {
+        row("sources", &|c| c.sources.join(", "));
+    }
     if columns.iter().any(|(_, c)| !c.encodings.is_empty()) {
         row("encoding", &|c| if c.encodings.is_empty() { "UTF-8".into() } else { c.encodings.join(", ") });
     }

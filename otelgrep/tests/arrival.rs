@@ -12,16 +12,17 @@ use common::{Scratch, otelgrep, sample};
 #[test]
 fn a_file_without_telemetry_says_so_and_shows_how_its_lines_begin() {
     let scratch = Scratch::new("no-telemetry");
-    let text = std::fs::read_to_string(sample("todo/todo-default.log")).unwrap();
-    let wrapped: String = text.lines().map(|l| format!("app-1  | {l}\n")).collect();
-    let lines = text.lines().count();
+    // An app's own log (no exporter configured), wrapped by docker compose: the wrapper is taken
+    // off, and still nothing.
+    let wrapped: String = (0..30_026).map(|i| format!("app-1  | GET /tasks/{i} 200\n")).collect();
+    let lines = 30_026;
     let file = scratch.file("output.log", &wrapped);
     let (_, err, code) = otelgrep(&["latency", &file]);
     assert_eq!(code, 0);
     let lines = lines.to_string();
     let (head, tail) = lines.split_at(lines.len() - 3);
     assert!(
-        err.contains(&format!("no telemetry found in {file}: {head},{tail} lines, e.g. \"app-1  | Logs\"")),
+        err.contains(&format!("no telemetry found in {file}: {head},{tail} lines, e.g. \"app-1  | GET /tasks/0 200\"")),
         "{err}"
     );
     let empty = scratch.file("empty.log", "");
@@ -159,4 +160,175 @@ fn compressed_captures_read_as_the_plain_ones_and_cut_ones_keep_what_came_before
             assert_eq!((got["skipped_records"].as_u64(), code), (Some(1), 1), "{rel} cut at {fraction}: {got}");
         }
     }
+}
+
+/// Each line of `text` as the wrapper writes it (`i` is the line's index).
+fn wrap(text: &str, each: impl Fn(usize, &str) -> String) -> Vec<u8> {
+    text.lines().enumerate().map(|(i, l)| each(i, l)).collect::<String>().into_bytes()
+}
+
+/// `2026-12-02T10:00:00.000000123Z`, a stamp that differs per line.
+fn stamp(i: usize) -> String {
+    format!("2026-12-02T10:{:02}:{:02}.{:09}Z", i / 3600 % 60, i / 60 % 60, i)
+}
+
+/// A CRI log file's lines: each line over `max` bytes split into `P` parts and a last `F` (the
+/// runtime cuts at a byte count, inside a character if it falls there).
+fn cri(text: &str, max: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        let mut parts: Vec<&[u8]> = l.as_bytes().chunks(max).collect();
+        if parts.is_empty() {
+            parts.push(b"");
+        }
+        let last = parts.len() - 1;
+        for (k, p) in parts.iter().enumerate() {
+            out.extend_from_slice(format!("{} stdout {} ", stamp(i), if k == last { "F" } else { "P" }).as_bytes());
+            out.extend_from_slice(p);
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn every_wrapper_reads_as_the_plain_capture() {
+    let scratch = Scratch::new("wrappers");
+    for (n, rel) in CAPTURES.iter().enumerate() {
+        let path = sample(rel);
+        let plain = std::fs::read_to_string(&path).unwrap();
+        let (want, _) = summary(path.to_str().unwrap());
+        let want_latency = latency_csv(path.to_str().unwrap());
+        let wrapped: Vec<(&str, Vec<u8>)> = vec![
+            ("compose", wrap(&plain, |_, l| format!("todo-1  | {l}\n"))),
+            ("compose --timestamps", wrap(&plain, |i, l| format!("todo-1  | {} {l}\n", stamp(i)))),
+            ("compose on a terminal", wrap(&plain, |_, l| format!("\x1b[36mtodo-1  |\x1b[0m {l}\n"))),
+            ("docker logs --timestamps", wrap(&plain, |i, l| format!("{} {l}\n", stamp(i)))),
+            (
+                "kubectl logs --prefix --timestamps",
+                wrap(&plain, |i, l| format!("[pod/todo-7d9f/todo] {} {l}\n", stamp(i))),
+            ),
+            ("CRI, lines over 40 bytes in parts", cri(&plain, 40)),
+            (
+                "journalctl",
+                wrap(&plain, |i, l| format!("Dec 02 10:{:02}:{:02} host todo[1234]: {l}\n", i / 60 % 60, i % 60)),
+            ),
+            (
+                "journalctl -o short-iso",
+                wrap(&plain, |_, l| format!("2026-12-02T10:00:00+0000 host todo[1234]: {l}\n")),
+            ),
+            ("colours", wrap(&plain, |_, l| format!("\x1b[1m\x1b[0m{l}\x1b[K\n"))),
+        ];
+        for (how, bytes) in wrapped {
+            let path = scratch.0.join(format!("{n}.log"));
+            std::fs::write(&path, &bytes).unwrap();
+            let file = path.to_str().unwrap().to_string();
+            let (got, code) = summary(&file);
+            assert_eq!((figures(&got), code), (figures(&want), 0), "{rel} as {how}: {got}");
+            assert!(got["wrappers"].as_object().is_some_and(|w| !w.is_empty()), "{rel} as {how}: {got}");
+            assert_eq!(latency_csv(&file), want_latency, "{rel} as {how}");
+        }
+    }
+}
+
+#[test]
+fn services_interleaved_line_by_line_are_each_read_whole() {
+    let scratch = Scratch::new("interleaved");
+    let (a, b) = (sample("todo/todo-default.log"), sample("python-flask/flask-merged-stderr.log"));
+    let (ta, tb) = (std::fs::read_to_string(&a).unwrap(), std::fs::read_to_string(&b).unwrap());
+    let (la, lb): (Vec<&str>, Vec<&str>) = (ta.lines().collect(), tb.lines().collect());
+    let mut text = String::from("Attaching to flask-1, todo-1\n");
+    for i in 0..la.len().max(lb.len()) {
+        if let Some(l) = la.get(i) {
+            text.push_str(&format!("\x1b[36mtodo-1   |\x1b[0m {} {l}\n", stamp(i)));
+        }
+        if let Some(l) = lb.get(i) {
+            text.push_str(&format!("\x1b[33mflask-1  |\x1b[0m {} {l}\n", stamp(i)));
+        }
+    }
+    let file = scratch.file("compose.log", &text);
+    // The same as the two captures read side by side (the `Attaching` line is one foreign line).
+    let (out, _, _) = otelgrep(&["summary", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let mut want: serde_json::Value = serde_json::from_str(&out).unwrap();
+    want["foreign_lines"] = (want["foreign_lines"].as_u64().unwrap() + 1).into();
+    let (got, code) = summary(&file);
+    assert_eq!((figures(&got), code), (figures(&want), 0), "{got}");
+    assert_eq!(got["sources"], serde_json::json!(["todo-1", "flask-1"]));
+    let (both, _, _) =
+        otelgrep(&["latency", "--by", "url", "--format", "csv", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(latency_csv(&file), both);
+    // A bad record is named by its line in the capture, not in its source's own text.
+    let broken = text.replacen("\"kind\": \"SpanKind.", "\"kind\": SpanKind.", 1);
+    let file = scratch.file("broken.log", &broken);
+    let line = broken.lines().position(|l| l.contains("\"kind\": SpanKind.")).unwrap() + 1;
+    let (_, err, code) = otelgrep(&["summary", &file]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("{file}:")), "{err}");
+    let named: u64 = err.split(&format!("{file}:")).nth(1).unwrap().split(':').next().unwrap().parse().unwrap();
+    assert!(named <= line as u64 && line as u64 - named < 40, "error at {named}, bad line {line}: {err}");
+}
+
+#[test]
+fn a_demo_capture_in_a_cri_file_joins_its_16_kib_parts() {
+    // The OpenTelemetry demo's Collector file: lines up to 858 KB, which the container runtime
+    // writes as 16 KiB `P` parts.
+    let scratch = Scratch::new("cri-demo");
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let plain = std::fs::read_to_string(&demo).unwrap();
+    let path = scratch.0.join("demo.log");
+    std::fs::write(&path, cri(&plain, 16 * 1024)).unwrap();
+    let file = path.to_str().unwrap().to_string();
+    let (want, _) = summary(demo.to_str().unwrap());
+    let (got, code) = summary(&file);
+    assert_eq!((figures(&got), code), (figures(&want), 0));
+    assert!(got["wrappers"]["container runtime (CRI)"].as_u64().unwrap() > plain.lines().count() as u64);
+}
+
+#[test]
+fn encodings_read_as_the_plain_capture() {
+    let scratch = Scratch::new("encodings");
+    for (n, rel) in CAPTURES.iter().enumerate() {
+        let path = sample(rel);
+        let plain = std::fs::read_to_string(&path).unwrap();
+        let (want, _) = summary(path.to_str().unwrap());
+        let le: Vec<u8> = [0xff, 0xfe].into_iter().chain(plain.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let be: Vec<u8> = [0xfe, 0xff].into_iter().chain(plain.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        for (how, bytes) in [("UTF-16LE", le), ("UTF-16BE", be)] {
+            let file = scratch.0.join(format!("{n}-{how}.log"));
+            std::fs::write(&file, &bytes).unwrap();
+            let (got, code) = summary(file.to_str().unwrap());
+            assert_eq!((figures(&got), code), (figures(&want), 0), "{rel} as {how}");
+            assert_eq!(got["encodings"], serde_json::json!([how]));
+        }
+        // Two captures concatenated, each with a UTF-8 mark.
+        let twice = scratch.0.join(format!("{n}-marks.log"));
+        std::fs::write(&twice, format!("\u{feff}{plain}\u{feff}{plain}")).unwrap();
+        let (got, _) = summary(twice.to_str().unwrap());
+        assert_eq!(got["spans"].as_u64(), want["spans"].as_u64().map(|s| 2 * s), "{rel} twice");
+        // Lines of the app's own holding a Latin-1 byte, before and after: foreign, nothing else.
+        let latin1 =
+            [b"caf\xe9 au lait\n".to_vec(), plain.as_bytes().to_vec(), b"na\xefve\n\xa9 2026\n".to_vec()].concat();
+        let file = scratch.0.join(format!("{n}-latin1.log"));
+        std::fs::write(&file, &latin1).unwrap();
+        let (mut got, code) = summary(file.to_str().unwrap());
+        assert_eq!(code, 0, "{rel} with Latin-1 foreign lines");
+        got["foreign_lines"] = (got["foreign_lines"].as_u64().unwrap() - 3).into();
+        assert_eq!(figures(&got), figures(&want), "{rel} with Latin-1 foreign lines");
+    }
+}
+
+#[test]
+fn a_capture_cut_inside_a_character_is_a_cut_record() {
+    let scratch = Scratch::new("cut-char");
+    // The todo capture holds Japanese task texts: cut inside one of their characters.
+    let plain = std::fs::read(sample("todo/todo-default.log")).unwrap();
+    let at = plain.windows(3).position(|w| w == "日".as_bytes()).unwrap() + 1;
+    let file = scratch.0.join("cut.log");
+    std::fs::write(&file, &plain[..at]).unwrap();
+    let (out, err, code) = otelgrep(&["summary", "--format", "json", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["skipped_records"], 1, "{err}");
+    assert!(err.contains("cut short"), "{err}");
 }

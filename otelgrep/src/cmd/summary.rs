@@ -161,6 +161,10 @@ pub struct Counts {
     /// The encodings inputs were decoded from, when not UTF-8 (`UTF-16LE`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub encodings: Vec<String>,
+    /// Wrappers taken off the lines (`docker compose`, `timestamps`), with how many lines had each.
+    pub wrappers: BTreeMap<String, usize>,
+    /// The sources the wrappers told apart (services, pods, streams), when there were several.
+    pub sources: Vec<String>,
     pub spans: usize,
     pub server_spans: usize,
     pub spans_by_kind: BTreeMap<String, usize>,
@@ -200,6 +204,10 @@ impl Counts {
         c.metric_points_by_name = tally.points_by_name.clone();
         c.metric_exports = report.metric_exports;
         c.encodings = report.encoding.iter().map(|e| e.to_string()).collect();
+        for (w, n) in &report.wrappers {
+            *c.wrappers.entry(w.to_string()).or_default() += n;
+        }
+        c.sources = report.sources.clone();
         let instances = tally.instances();
         c.services = instances.keys().filter_map(|i| i.service.clone()).collect();
         c.services.dedup();
@@ -295,6 +303,8 @@ pub fn summarize(inputs: Vec<(String, Report, Tally)>) -> Summary {
         total_report.foreign_lines += report.foreign_lines;
         total_report.unattributed += report.unattributed;
         total_report.encoding = total_report.encoding.or(report.encoding);
+        total_report.wrappers.extend(report.wrappers);
+        total_report.sources.extend(report.sources);
         total_report.records.extend(report.records);
         total_report.errors.extend(report.errors);
         total_tally.merge(tally);

@@ -1,0 +1,248 @@
+//! The lines layer: what Docker, Kubernetes, the container runtime, journald and terminals put
+//! around each line of a capture, taken off, and the lines of different sources told apart. No
+//! formats here: a wrapper is recognised by its own shape (FORMATS.md §10), never by what it wraps.
+//!
+//! Wrappers stack: an outer prefix that names the source (`docker compose` `todo-1  | `,
+//! `kubectl logs --prefix` `[pod/todo-7d9f/todo] `, a CRI log file's `TIME stdout F `, `journalctl`'s
+//! `Dec 02 10:00:00 host todo[1234]: `), then the timestamp `--timestamps` adds, and ANSI colour
+//! codes anywhere. Each is recognised on a sample of the first lines (most of them must carry it),
+//! then taken off every line that carries it; a line that does not (compose's `Attaching to ...`)
+//! passes as it is. Lines of several services interleave line by line, so every source's lines go
+//! to a text of their own, with the number each line had in the capture; a CRI line split into
+//! `P` parts is joined back. Plain captures are not copied: [`unwrap`] says there is nothing to do.
+
+use std::sync::LazyLock;
+
+use regex::bytes::Regex;
+
+/// One source's lines, unwrapped: its name, its text, and each line's number in the capture.
+#[derive(Debug, Default)]
+pub struct Source {
+    pub name: String,
+    pub text: Vec<u8>,
+    pub lines: Vec<u64>,
+}
+
+/// A capture taken out of its wrappers.
+#[derive(Debug, Default)]
+pub struct Unwrapped {
+    pub sources: Vec<Source>,
+    /// What was taken off, and from how many lines (`docker compose`, 30026).
+    pub found: Vec<(&'static str, usize)>,
+}
+
+/// Lines looked at to recognise the wrappers.
+const SAMPLE: usize = 400;
+
+/// An outer wrapper: it names each line's source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outer {
+    Compose,
+    KubectlPrefix,
+    Cri,
+    Journal,
+}
+
+impl Outer {
+    const ALL: [Outer; 4] = [Outer::Cri, Outer::Compose, Outer::KubectlPrefix, Outer::Journal];
+
+    fn name(self) -> &'static str {
+        match self {
+            Outer::Compose => "docker compose",
+            Outer::KubectlPrefix => "kubectl --prefix",
+            Outer::Cri => "container runtime (CRI)",
+            Outer::Journal => "journalctl",
+        }
+    }
+
+    fn pattern(self) -> &'static Regex {
+        static COMPOSE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([A-Za-z0-9][A-Za-z0-9_.-]*) +\| ?").unwrap());
+        static KUBECTL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\[(pod/[^/\] ]+/[^\] ]+)\] ").unwrap());
+        static CRI: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) (stdout|stderr) ([FP]) ?")
+                .unwrap()
+        });
+        static JOURNAL: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(
+                r"^(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[+-]\d{4}|Z)) \S+ ([^\s:\[]+(?:\[\d+\])?): ",
+            )
+            .unwrap()
+        });
+        match self {
+            Outer::Compose => &COMPOSE,
+            Outer::KubectlPrefix => &KUBECTL,
+            Outer::Cri => &CRI,
+            Outer::Journal => &JOURNAL,
+        }
+    }
+}
+
+/// `--timestamps`: an RFC 3339 stamp and a space.
+static STAMP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) ").unwrap());
+
+/// ANSI escape sequences: CSI (`ESC [ ... m`), OSC (`ESC ] ... BEL`), and two-byte escapes.
+static ANSI: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])").unwrap());
+
+fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let text = text.strip_suffix(b"\n").unwrap_or(text);
+    text.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+}
+
+/// Takes `text` out of its wrappers, or `None` when it has none (no copy is made then).
+pub fn unwrap(text: &[u8]) -> Option<Unwrapped> {
+    let ansi = memchr::memchr(0x1b, text).is_some();
+    let clean = |l: &[u8]| -> Vec<u8> { if ansi { ANSI.replace_all(l, &b""[..]).into_owned() } else { l.to_vec() } };
+    let sample: Vec<Vec<u8>> = lines(text).filter(|l| !l.is_empty()).take(SAMPLE).map(clean).collect();
+    let most = |n: usize| !sample.is_empty() && 2 * n > sample.len();
+    let outer = Outer::ALL
+        .into_iter()
+        .map(|o| (o, sample.iter().filter(|l| o.pattern().is_match(l)).count()))
+        .filter(|(_, n)| most(*n))
+        .max_by_key(|(_, n)| *n)
+        .map(|(o, _)| o);
+    let rest = |l: &[u8]| -> Vec<u8> {
+        match outer.and_then(|o| o.pattern().find(l)) {
+            Some(m) => l[m.end()..].to_vec(),
+            None => l.to_vec(),
+        }
+    };
+    let stamped = most(sample.iter().filter(|l| STAMP.is_match(&rest(l))).count());
+    if outer.is_none() && !stamped && !ansi {
+        return None;
+    }
+    Some(split(text, outer, stamped, ansi))
+}
+
+fn split(text: &[u8], outer: Option<Outer>, stamped: bool, ansi: bool) -> Unwrapped {
+    let mut out = Unwrapped::default();
+    let (mut outer_n, mut stamp_n, mut ansi_n) = (0, 0, 0);
+    // A CRI line in `P` parts, per source: the parts so far and the first part's line.
+    let mut partial: Vec<Option<u64>> = Vec::new();
+    for (i, raw) in lines(text).enumerate() {
+        let number = i as u64 + 1;
+        let cleaned;
+        let mut line: &[u8] = raw;
+        if ansi && memchr::memchr(0x1b, raw).is_some() {
+            cleaned = ANSI.replace_all(raw, &b""[..]).into_owned();
+            line = &cleaned;
+            ansi_n += 1;
+        }
+        let mut source: &[u8] = b"";
+        let mut is_partial = false;
+        if let Some(o) = outer {
+            if let Some(c) = o.pattern().captures(line) {
+                outer_n += 1;
+                source = c.get(1).map_or(&b""[..], |m| m.as_bytes());
+                is_partial = o == Outer::Cri && c.get(2).is_some_and(|m| m.as_bytes() == b"P");
+                line = &line[c.get(0).unwrap().end()..];
+            }
+        }
+        if stamped {
+            if let Some(m) = STAMP.find(line) {
+                stamp_n += 1;
+                line = &line[m.end()..];
+            }
+        }
+        let at = match out.sources.iter().position(|s| s.name.as_bytes() == source) {
+            Some(at) => at,
+            None => {
+                out.sources.push(Source { name: String::from_utf8_lossy(source).into_owned(), ..Source::default() });
+                partial.push(None);
+                out.sources.len() - 1
+            }
+        };
+        let s = &mut out.sources[at];
+        s.text.extend_from_slice(line);
+        if is_partial {
+            // The rest of this line comes in the source's next part.
+            partial[at].get_or_insert(number);
+            continue;
+        }
+        s.text.push(b'\n');
+        s.lines.push(partial[at].take().unwrap_or(number));
+    }
+    // A line whose last part never came is still a line.
+    for (s, p) in out.sources.iter_mut().zip(partial) {
+        if let Some(first) = p {
+            s.text.push(b'\n');
+            s.lines.push(first);
+        }
+    }
+    if let Some(o) = outer {
+        out.found.push((o.name(), outer_n));
+    }
+    if stamped {
+        out.found.push(("timestamps", stamp_n));
+    }
+    if ansi_n > 0 {
+        out.found.push(("ANSI escapes", ansi_n));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(u: &Unwrapped) -> Vec<(String, String, Vec<u64>)> {
+        u.sources
+            .iter()
+            .map(|s| (s.name.clone(), String::from_utf8(s.text.clone()).unwrap(), s.lines.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn plain_text_has_nothing_to_unwrap() {
+        assert!(unwrap(b"{\n  \"name\": \"x | y\"\n}\nSpans\n").is_none());
+    }
+
+    #[test]
+    fn compose_services_interleaved_with_stamps_and_colours_are_told_apart() {
+        let text = "Attaching to api-1, todo-1\n\
+                    \x1b[36mtodo-1  |\x1b[0m 2026-12-02T10:00:00.123456789Z {\n\
+                    \x1b[33mapi-1   |\x1b[0m 2026-12-02T10:00:00.2Z {\n\
+                    \x1b[36mtodo-1  |\x1b[0m 2026-12-02T10:00:00.3Z }\n\
+                    \x1b[33mapi-1   |\x1b[0m 2026-12-02T10:00:00.4Z }\n\
+                    todo-1  | \n";
+        let u = unwrap(text.as_bytes()).unwrap();
+        assert_eq!(
+            texts(&u),
+            [
+                ("".into(), "Attaching to api-1, todo-1\n".into(), vec![1]),
+                ("todo-1".into(), "{\n}\n\n".into(), vec![2, 4, 6]),
+                ("api-1".into(), "{\n}\n".into(), vec![3, 5]),
+            ]
+        );
+        assert_eq!(u.found, [("docker compose", 5), ("timestamps", 4), ("ANSI escapes", 4)]);
+    }
+
+    #[test]
+    fn cri_parts_are_joined_per_stream() {
+        let text = "2026-12-02T10:00:00.1Z stdout P {\"a\":\n\
+                    2026-12-02T10:00:00.2Z stderr F oops\n\
+                    2026-12-02T10:00:00.3Z stdout P 1,\n\
+                    2026-12-02T10:00:00.4Z stdout F \"b\":2}\n";
+        let u = unwrap(text.as_bytes()).unwrap();
+        assert_eq!(
+            texts(&u),
+            [("stdout".into(), "{\"a\":1,\"b\":2}\n".into(), vec![1]), ("stderr".into(), "oops\n".into(), vec![2])]
+        );
+    }
+
+    #[test]
+    fn kubectl_prefixes_journal_lines_and_bare_stamps() {
+        let k =
+            unwrap(b"[pod/todo-7d9f/todo] 2026-12-02T10:00:00.1Z {\n[pod/todo-7d9f/todo] 2026-12-02T10:00:00.2Z }\n")
+                .unwrap();
+        assert_eq!(texts(&k), [("pod/todo-7d9f/todo".into(), "{\n}\n".into(), vec![1, 2])]);
+        let j = unwrap(b"Dec 02 10:00:00 host todo[1234]: {\nDec 02 10:00:00 host todo[1234]: }\n").unwrap();
+        assert_eq!(texts(&j), [("todo[1234]".into(), "{\n}\n".into(), vec![1, 2])]);
+        let iso =
+            unwrap(b"2026-12-02T10:00:00+0000 host todo[7]: {\n2026-12-02T10:00:00+0000 host todo[7]: }\n").unwrap();
+        assert_eq!(texts(&iso), [("todo[7]".into(), "{\n}\n".into(), vec![1, 2])]);
+        let stamps = unwrap(b"2026-12-02T10:00:00.123456789Z {\n2026-12-02T10:00:00.2Z }\n").unwrap();
+        assert_eq!(texts(&stamps), [("".into(), "{\n}\n".into(), vec![1, 2])]);
+    }
+}
