@@ -109,7 +109,11 @@ pub fn unwrap(text: &[u8]) -> Option<Unwrapped> {
         }
     };
     let stamped = most(sample.iter().filter(|l| STAMP.is_match(&rest(l))).count());
-    if outer.is_none() && !stamped && !ansi {
+    // Colours alone are taken off only when a fair share of lines has them (a terminal recording,
+    // a coloured formatter); a few coloured lines of the app's own (Flask's banner) are foreign
+    // whatever their colour, and a large capture is not copied for them.
+    let coloured = ansi && 20 * memchr::memchr_iter(0x1b, text).count() >= memchr::memchr_iter(b'\n', text).count();
+    if outer.is_none() && !stamped && !coloured {
         return None;
     }
     Some(split(text, outer, stamped, ansi))
