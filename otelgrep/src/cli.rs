@@ -151,8 +151,9 @@ pub struct TraceArgs {
     /// Read only this format (see `otelgrep summary --help`).
     #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
     pub input_format: InputFormat,
-    /// Output: `table` draws the tree; the others give one row per span (with its depth), events
-    /// and logs included in json.
+    /// Output: `table` draws the tree; `json` is one object (the trace, its spans with their depth,
+    /// offset_ms, duration_ms, events and logs, and the logs outside any span); csv, ndjson and
+    /// markdown give one row per span (offset and duration in ms, the number of events).
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
 }
@@ -392,9 +393,10 @@ pub enum OutputFormat {
 /// Inputs, as every command takes them.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Captures to read; `-` is standard input; gzip files are decompressed. Files are
-    /// memory-mapped and memory stays flat; standard input and gzip files are read whole into
-    /// memory first.
+    /// Captures to read (or folders of them); `-` is standard input; gzip and zstd files are
+    /// decompressed; UTF-16 is decoded; Docker, Kubernetes, CRI and journald line prefixes and
+    /// colour codes are taken off. Files are memory-mapped and memory stays flat; standard input,
+    /// compressed files and files that need decoding are read whole into memory first.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
     /// Treat any record that cannot be read as an error (exit 2, nothing printed).

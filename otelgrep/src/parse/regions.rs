@@ -13,7 +13,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
-use super::{Format, InOrder, Needs, RELEASE_STEP, Report, Resources, Sink, frame, parse_job};
+use super::framing::frame;
+use super::{Format, InOrder, Needs, RELEASE_STEP, Report, Resources, Sink, parse_job};
 
 /// Bytes per region: a few in flight stay a few megabytes, and handing one out costs nothing.
 pub(super) const REGION_BYTES: usize = 4 << 20;

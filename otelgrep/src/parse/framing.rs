@@ -1,0 +1,309 @@
+//! The sequential stage: an input's text (or binary OTLP) cut into records, not parsed yet, and
+//! handed over in batches. Python and Node objects between column-0 braces, OTLP JSON lines and
+//! documents, Go objects, Rust `opentelemetry-stdout` records (whose framing carries state: blocks,
+//! resources, interrupted records), Collector `debug` records, and length-prefixed protobuf
+//! messages. Lines that belong to no record are counted as foreign here.
+
+use std::sync::Arc;
+
+use super::*;
+
+/// One framed record, not parsed yet.
+pub(super) enum Job<'a> {
+    Python {
+        line: u64,
+        text: &'a str,
+    },
+    Node {
+        line: u64,
+        text: &'a str,
+    },
+    Otlp {
+        line: u64,
+        text: &'a str,
+    },
+    Rust {
+        rec: RecordLines<'a>,
+        open_at_end: bool,
+    },
+    Collector {
+        rec: RecordLines<'a>,
+    },
+    Go {
+        line: u64,
+        text: &'a str,
+        kind: go_json::Kind,
+    },
+    /// A binary OTLP message: its number in the input (errors name it as their line) and bytes.
+    Proto {
+        index: u64,
+        bytes: &'a [u8],
+    },
+}
+
+impl Job<'_> {
+    /// Address of the record's first byte (every record's lines come after its first line).
+    pub(super) fn start(&self) -> *const u8 {
+        match self {
+            Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } | Job::Go { text, .. } => {
+                text.as_ptr()
+            }
+            Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.as_ptr()).min().unwrap_or(std::ptr::null()),
+            Job::Collector { rec } => rec.lines.first().map_or(std::ptr::null(), |l| l.as_ptr()),
+            Job::Proto { bytes, .. } => bytes.as_ptr(),
+        }
+    }
+
+    /// Where a bad line (see [`text::repair`]) that this record's text touches starts, if one
+    /// does; `base` is the address of the text's first byte.
+    pub(super) fn touches(&self, bad_lines: &[std::ops::Range<usize>], base: usize) -> Option<usize> {
+        if bad_lines.is_empty() {
+            return None;
+        }
+        let span = |s: &str| s.as_ptr() as usize - base..s.as_ptr() as usize - base + s.len();
+        match self {
+            Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } | Job::Go { text, .. } => {
+                text::touches(bad_lines, span(text))
+            }
+            Job::Rust { rec, .. } | Job::Collector { rec } => {
+                rec.lines.iter().find_map(|l| text::touches(bad_lines, span(l)))
+            }
+            Job::Proto { .. } => None,
+        }
+    }
+
+    pub(super) fn weight(&self) -> usize {
+        match self {
+            Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } | Job::Go { text, .. } => {
+                text.len()
+            }
+            Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.len() + 1).sum(),
+            Job::Collector { rec } => rec.lines.iter().map(|l| l.len() + 1).sum(),
+            Job::Proto { bytes, .. } => bytes.len(),
+        }
+    }
+}
+
+/// Bytes of record text per batch handed to a worker.
+pub(super) const BATCH_BYTES: usize = 1 << 20;
+
+/// How framing ended.
+pub(super) struct Framed {
+    /// Where the input stops being UTF-8, if it does (nothing after that is framed).
+    pub(super) not_utf8: Option<usize>,
+    /// Whether a framer that carries state from line to line (Rust text, Collector text, Node
+    /// metric exports) took any line: the cut then depends on what came before.
+    pub(super) stateful: bool,
+    /// Lines read.
+    pub(super) lines: u64,
+}
+
+/// The sequential stage: cuts the text into records and hands them over in batches.
+pub(super) fn frame<'a>(
+    text: &'a [u8],
+    file: &Arc<str>,
+    only: Option<Format>,
+    report: &mut Report,
+    mut send: impl FnMut(usize, Vec<Job<'a>>),
+) -> Framed {
+    let mut stateful = false;
+    let allow = |f: Format| only.is_none_or(|o| o == f);
+    let mut batch: Vec<Job<'a>> = Vec::new();
+    let mut batch_bytes = 0;
+    let mut index = 0;
+    let mut push = |job: Job<'a>, batch: &mut Vec<Job<'a>>, batch_bytes: &mut usize| {
+        *batch_bytes += job.weight();
+        batch.push(job);
+        if *batch_bytes >= BATCH_BYTES {
+            send(index, std::mem::take(batch));
+            index += 1;
+            *batch_bytes = 0;
+        }
+    };
+    let mut resources = Resources::default();
+    let mut rust = rust_text::Framer::default();
+    let mut collector = collector_debug::Framer::default();
+    let mut previous_was_node_metric = false;
+    // Brace-framed objects are Python's, Node's, Go's or pretty-printed OTLP; when none of those
+    // may be read, every line is a line.
+    let objects = [Format::PythonJson, Format::NodeConsole, Format::GoJson, Format::OtlpJson];
+    let mut pieces = if objects.into_iter().any(allow) {
+        scan::Pieces::Objects(scan::python_objects(text))
+    } else {
+        scan::Pieces::Lines(scan::lines(text))
+    };
+    let mut not_utf8 = None;
+    for piece in pieces.by_ref() {
+        if let scan::Piece::NotUtf8 { offset } = piece {
+            not_utf8 = Some(offset);
+            break;
+        }
+        let mut node_metric = false;
+        if matches!(piece, scan::Piece::Object { .. } | scan::Piece::Truncated { .. }) {
+            rust.end_record();
+        }
+        // Collector trees share `Span #n`/`Metric #n` with the Rust format: inside one, its framer
+        // takes the lines first.
+        if let scan::Piece::Line { line, text } = piece {
+            if allow(Format::CollectorDebug) && (collector.active() || collector_debug::tree_start(text).is_some()) {
+                stateful = true;
+                let taken = collector.feed(text, line, &mut resources);
+                for rec in collector.done.drain(..) {
+                    push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
+                }
+                if taken {
+                    continue;
+                }
+                collector.finish(&mut resources);
+                for rec in collector.done.drain(..) {
+                    push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
+                }
+            }
+        }
+        // An object's second line holds its first key, which tells Python, Node and Go apart.
+        let second = match &piece {
+            scan::Piece::Object { text, .. } => scan::second_line(text),
+            _ => None,
+        };
+        // Go's records are told by their first key: looked at once per piece.
+        let go = match &piece {
+            scan::Piece::Line { text, .. } if allow(Format::GoJson) => go_json::line_kind(text),
+            scan::Piece::Object { .. } if only.is_none() || only == Some(Format::GoJson) => {
+                second.and_then(go_json::object_kind)
+            }
+            _ => None,
+        };
+        // Pretty-printed OTLP (a request over many lines, or a JSON array of them), told by its
+        // first key; Python's metrics exports share `resource_metrics` with OTLP's snake_case.
+        let otlp_object = match &piece {
+            scan::Piece::Object { text, .. } if text.starts_with('[') => Some(otlp_json::is_document(text)),
+            scan::Piece::Object { text, .. } if second.is_some_and(otlp_json::is_pretty_start) => {
+                Some(!python_json::is_metrics_export(text))
+            }
+            _ => None,
+        };
+        match (piece, go) {
+            (scan::Piece::Line { line, text }, _)
+                if allow(Format::PythonJson) && text.starts_with("{\"") && python_json::is_compact_record(text) =>
+            {
+                rust.end_record();
+                push(Job::Python { line, text }, &mut batch, &mut batch_bytes);
+            }
+            (scan::Piece::Line { line, text }, _) if allow(Format::OtlpJson) && otlp_json::is_document(text) => {
+                rust.end_record();
+                push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes);
+            }
+            (scan::Piece::Line { line, text }, Some(kind)) => {
+                rust.end_record();
+                push(Job::Go { line, text, kind }, &mut batch, &mut batch_bytes);
+            }
+            (scan::Piece::Line { .. }, _) if !allow(Format::RustText) => report.foreign_lines += 1,
+            (scan::Piece::Line { line, text }, _) => {
+                match rust.feed(text, line, &mut resources) {
+                    rust_text::Fed::Foreign => report.foreign_lines += 1,
+                    rust_text::Fed::Taken => stateful = true,
+                }
+                if !rust.done.is_empty() {
+                    for rec in rust.done.drain(..) {
+                        push(Job::Rust { rec, open_at_end: false }, &mut batch, &mut batch_bytes);
+                    }
+                }
+            }
+            (scan::Piece::NotUtf8 { .. }, _) => {}
+            (scan::Piece::Truncated { line }, _) => report.errors.push(ParseError {
+                file: file.clone(),
+                line,
+                kind: ParseErrorKind::Truncated { what: "Python console record" },
+            }),
+            (scan::Piece::Object { line, text }, _) if otlp_object == Some(true) && allow(Format::OtlpJson) => {
+                push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes)
+            }
+            // An array of no known shape, or an object of a format not read: foreign lines.
+            (scan::Piece::Object { text, .. }, _)
+                if otlp_object == Some(true) || (otlp_object == Some(false) && text.starts_with('[')) =>
+            {
+                report.foreign_lines += text.lines().count()
+            }
+            // Node's object literals are framed the same way; their keys are not quoted and they
+            // indent by two spaces.
+            (scan::Piece::Object { line, text }, _)
+                if only == Some(Format::NodeConsole) || (only.is_none() && second.is_some_and(is_node)) =>
+            {
+                stateful = true;
+                // One record per metric: consecutive metric records are one export.
+                node_metric = second.is_some_and(|l| l.starts_with("  descriptor:"));
+                if node_metric && !previous_was_node_metric {
+                    report.metric_exports += 1;
+                }
+                push(Job::Node { line, text }, &mut batch, &mut batch_bytes);
+            }
+            (scan::Piece::Object { line, text }, Some(kind)) => {
+                push(Job::Go { line, text, kind }, &mut batch, &mut batch_bytes)
+            }
+            // Forced to Go, an object of no known Go shape is still read as a span, to say why not.
+            (scan::Piece::Object { line, text }, None) if only == Some(Format::GoJson) => {
+                push(Job::Go { line, text, kind: go_json::Kind::Span }, &mut batch, &mut batch_bytes)
+            }
+            (scan::Piece::Object { line, text }, None) if allow(Format::PythonJson) => {
+                push(Job::Python { line, text }, &mut batch, &mut batch_bytes)
+            }
+            (scan::Piece::Object { text, .. }, _) => report.foreign_lines += text.lines().count(),
+        }
+        previous_was_node_metric = node_metric;
+    }
+    rust.finish(&mut resources);
+    report.metric_exports += rust.metric_exports;
+    report.unattributed += rust.unattributed;
+    collector.finish(&mut resources);
+    report.metric_exports += collector.metric_exports;
+    for rec in collector.done.drain(..) {
+        push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
+    }
+    let open = std::mem::take(&mut rust.open_at_end);
+    for (i, rec) in rust.done.drain(..).enumerate() {
+        push(Job::Rust { rec, open_at_end: open.contains(&i) }, &mut batch, &mut batch_bytes);
+    }
+    if !batch.is_empty() {
+        send(index, batch);
+    }
+    Framed { not_utf8, stateful, lines: pieces.lines_read() }
+}
+
+/// The sequential stage for binary OTLP: one job per length-prefixed message.
+pub(super) fn frame_proto<'a>(
+    bytes: &'a [u8],
+    file: &Arc<str>,
+    report: &mut Report,
+    mut send: impl FnMut(usize, Vec<Job<'a>>),
+) -> Framed {
+    let (mut batch, mut batch_bytes, mut index, mut messages) = (Vec::new(), 0, 0, 0);
+    for frame in otlp_proto::frames(bytes) {
+        messages = frame.index;
+        match frame.bytes {
+            Ok(b) => {
+                batch_bytes += b.len();
+                batch.push(Job::Proto { index: frame.index, bytes: b });
+                if batch_bytes >= BATCH_BYTES {
+                    send(index, std::mem::take(&mut batch));
+                    (index, batch_bytes) = (index + 1, 0);
+                }
+            }
+            Err(()) => report.errors.push(ParseError {
+                file: file.clone(),
+                line: frame.index,
+                kind: ParseErrorKind::Truncated { what: "OTLP protobuf message" },
+            }),
+        }
+    }
+    if !batch.is_empty() {
+        send(index, batch);
+    }
+    Framed { not_utf8: None, stateful: true, lines: messages }
+}
+
+/// Whether a `{`-framed object is a Node literal, by its second line: `  key:` (two spaces, an
+/// unquoted or single-quoted key), where Python's is `    "key":`.
+fn is_node(second_line: &str) -> bool {
+    let b = second_line.as_bytes();
+    b.len() > 2 && b[0] == b' ' && b[1] == b' ' && (b[2].is_ascii_alphabetic() || b[2] == b'\'' || b[2] == b'_')
+}

@@ -1,0 +1,105 @@
+//! The layers an input goes through before its records are framed: bytes (already opened by
+//! `input.rs`), then text (`text.rs`: encodings), then lines (`wrappers.rs`: wrappers taken off,
+//! sources told apart), then records and values ([`super::ingest_with`]: the framers and
+//! parsers). Each layer knows nothing of the others' details: the formats never see a Docker
+//! prefix, and the wrappers never see JSON.
+
+use super::{Format, Ranged, Report, Sink, ingest_with, otlp_proto, regions, text, wrappers};
+
+/// Reads one input's bytes into the command's sink `S`, through every layer: the records are
+/// framed on this thread and parsed on worker threads. `release` is called with byte ranges of
+/// `bytes` that no batch still being parsed refers to. `only` restricts recognition to one format
+/// (`--input-format`); everything else is foreign.
+pub fn ingest<S: Sink>(
+    name: &str,
+    bytes: &[u8],
+    config: &S::Config,
+    only: Option<Format>,
+    release: &dyn Fn(usize, usize),
+) -> anyhow::Result<(Report, S)> {
+    // The text layer first: UTF-16 decoded, marks dropped; bytes that are not UTF-8 repaired only
+    // when the framers meet one (most inputs never pay for it).
+    // Binary OTLP has no encoding and no lines: it goes to the framers as it is.
+    let binary = only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(bytes);
+    let decoded = if binary {
+        text::Text { bytes: std::borrow::Cow::Borrowed(bytes), encoding: None, bad_lines: Vec::new() }
+    } else {
+        text::decode(bytes)
+    };
+    let shift = match &decoded.bytes {
+        std::borrow::Cow::Borrowed(b) => Some(b.as_ptr() as usize - bytes.as_ptr() as usize),
+        std::borrow::Cow::Owned(_) => None,
+    };
+    let encoding = decoded.encoding;
+    // Then the lines layer: wrappers taken off, each source's lines a text of its own.
+    let unwrapped = if binary { None } else { wrappers::unwrap(&decoded.bytes) };
+    let (mut report, ranged) = match unwrapped {
+        None => {
+            // Pages of a mapped input are released; decoded bytes go when the call ends.
+            let moved = |offset: usize, len: usize| {
+                if let Some(shift) = shift {
+                    release(offset + shift, len);
+                }
+            };
+            ingest_text::<S>(name, decoded, config, only, &moved)?
+        }
+        Some(unwrapped) => {
+            let mut all: Option<(Report, Ranged<S>)> = None;
+            let several = unwrapped.sources.iter().filter(|s| !s.name.is_empty()).count() > 1;
+            for source in unwrapped.sources {
+                let text = text::Text { bytes: source.text.into(), encoding, bad_lines: Vec::new() };
+                let (mut report, ranged) = ingest_text::<S>(name, text, config, only, &|_, _| {})?;
+                // Lines are numbered as in the capture, not in the source's own text.
+                for e in &mut report.errors {
+                    e.line = source.lines.get(e.line as usize - 1).copied().unwrap_or(e.line);
+                }
+                if several && !source.name.is_empty() {
+                    report.sources.push(source.name);
+                }
+                all = Some(match all {
+                    None => (report, ranged),
+                    Some((mut r, mut s)) => {
+                        r.merge(report);
+                        s.merge(ranged);
+                        (r, s)
+                    }
+                });
+            }
+            let (mut report, ranged) = all.unwrap_or_else(|| (Report::default(), Ranged::new(config)));
+            report.errors.sort_by_key(|e| e.line);
+            report.wrappers = unwrapped.found;
+            (report, ranged)
+        }
+    };
+    report.range = ranged.range;
+    report.in_window = ranged.in_window;
+    report.encoding = encoding;
+    Ok((report, ranged.inner))
+}
+
+/// One text (a whole input, or one source of a wrapped one) into the sink: read as it is, or,
+/// when a byte is not UTF-8, read again repaired (see [`text::repair`]).
+fn ingest_text<S: Sink>(
+    name: &str,
+    text: text::Text<'_>,
+    config: &S::Config,
+    only: Option<Format>,
+    release: &dyn Fn(usize, usize),
+) -> anyhow::Result<(Report, Ranged<S>)> {
+    if let Some(done) = ingest_with::<Ranged<S>>(name, &text.bytes, config, only, release, regions::REGION_BYTES, &[])?
+    {
+        return Ok(done);
+    }
+    let repaired = text::repair(text);
+    let again = ingest_with::<Ranged<S>>(
+        name,
+        &repaired.bytes,
+        config,
+        only,
+        &|_, _| {},
+        regions::REGION_BYTES,
+        &repaired.bad_lines,
+    )?;
+    again.ok_or_else(|| anyhow::anyhow!("{name}: not UTF-8 text even once repaired"))
+}
+
