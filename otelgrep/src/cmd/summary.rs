@@ -28,9 +28,15 @@ pub struct Tally {
     error_spans: usize,
     logs_by_severity: BTreeMap<String, usize>,
     points_by_name: BTreeMap<String, usize>,
-    /// Records per resource (spans, log records, metric points); resources are shared, so the one
-    /// of the record before is almost always the one of the next.
+    /// Records per resource (spans, log records, metric points), and where each shared resource
+    /// (by address) sits in that list: a capture may hold hundreds of resources, interleaved.
     resources: Vec<(Arc<Resource>, [usize; 3])>,
+    at: std::collections::HashMap<usize, usize>,
+    /// The last resource counted: most records share the one before.
+    last: Option<(usize, usize)>,
+    /// Records per instance, of the parts merged in (workers' resources are their own copies,
+    /// so merging goes by what tells instances apart, not by address).
+    merged: BTreeMap<Instance, [usize; 3]>,
     range: Option<(i64, i64)>,
 }
 
@@ -51,36 +57,48 @@ impl Tally {
 
     /// Counts a record (0 span, 1 log record, 2 metric point) of `r`.
     fn resource(&mut self, r: &Arc<Resource>, signal: usize) {
-        let at = match self.resources.iter().rposition(|(mine, _)| Arc::ptr_eq(mine, r)) {
-            Some(i) => i,
-            None => {
-                self.resources.push((r.clone(), [0; 3]));
-                self.resources.len() - 1
+        let key = Arc::as_ptr(r) as usize;
+        let at = match self.last {
+            Some((k, i)) if k == key => i,
+            _ => {
+                let resources = &mut self.resources;
+                let i = *self.at.entry(key).or_insert_with(|| {
+                    resources.push((r.clone(), [0; 3]));
+                    resources.len() - 1
+                });
+                self.last = Some((key, i));
+                i
             }
         };
         self.resources[at].1[signal] += 1;
-        // The last seen first next time.
-        let last = self.resources.len() - 1;
-        self.resources.swap(at, last);
     }
 
     /// Service instances and their counts, by what tells them apart.
     fn instances(&self) -> BTreeMap<Instance, [usize; 3]> {
-        let mut out: BTreeMap<Instance, [usize; 3]> = BTreeMap::new();
+        let mut out = self.merged.clone();
         for (r, counts) in &self.resources {
-            let instance = Instance {
-                service: r.service_name().map(str::to_string),
-                attributes: INSTANCE_KEYS
-                    .iter()
-                    .filter_map(|k| attribute_text(&r.attributes, k).map(|v| (k.to_string(), v)))
-                    .collect(),
-            };
-            let total = out.entry(instance).or_default();
-            for (t, c) in total.iter_mut().zip(counts) {
-                *t += c;
-            }
+            add(&mut out, Instance::of(r), counts);
         }
         out
+    }
+}
+
+fn add(to: &mut BTreeMap<Instance, [usize; 3]>, instance: Instance, counts: &[usize; 3]) {
+    let total = to.entry(instance).or_default();
+    for (t, c) in total.iter_mut().zip(counts) {
+        *t += c;
+    }
+}
+
+impl Instance {
+    fn of(r: &Resource) -> Instance {
+        Instance {
+            service: r.service_name().map(str::to_string),
+            attributes: INSTANCE_KEYS
+                .iter()
+                .filter_map(|k| attribute_text(&r.attributes, k).map(|v| (k.to_string(), v)))
+                .collect(),
+        }
     }
 }
 
@@ -130,6 +148,9 @@ impl Sink for Tally {
     }
 
     fn merge(&mut self, later: Self) {
+        for (instance, counts) in later.instances() {
+            add(&mut self.merged, instance, &counts);
+        }
         for (k, v) in later.spans_by_kind {
             *self.spans_by_kind.entry(k).or_default() += v;
         }
@@ -139,12 +160,6 @@ impl Sink for Tally {
         }
         for (k, v) in later.points_by_name {
             *self.points_by_name.entry(k).or_default() += v;
-        }
-        for (r, counts) in later.resources {
-            match self.resources.iter_mut().find(|(mine, _)| **mine == *r) {
-                Some((_, mine)) => mine.iter_mut().zip(counts).for_each(|(m, c)| *m += c),
-                None => self.resources.push((r, counts)),
-            }
         }
         if let Some((lo, hi)) = later.range {
             self.see(lo);

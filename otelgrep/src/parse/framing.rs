@@ -89,7 +89,8 @@ pub(super) const BATCH_BYTES: usize = 1 << 20;
 
 /// How framing ended.
 pub(super) struct Framed {
-    /// Where the input stops being UTF-8, if it does (nothing after that is framed).
+    /// Where the text first needs the text layer's repair, if it does: a byte that is not UTF-8,
+    /// or a byte-order mark opening a line (nothing after that is framed).
     pub(super) not_utf8: Option<usize>,
     /// Whether a framer that carries state from line to line (Rust text, Collector text, Node
     /// metric exports) took any line: the cut then depends on what came before.
@@ -137,6 +138,14 @@ pub(super) fn frame<'a>(
         if let scan::Piece::NotUtf8 { offset } = piece {
             not_utf8 = Some(offset);
             break;
+        }
+        // A byte-order mark opening a line (two captures concatenated) is the text layer's to
+        // take off, like a byte that is not UTF-8: the text is repaired and read again.
+        if let scan::Piece::Line { text: l, .. } = piece {
+            if l.starts_with('\u{feff}') {
+                not_utf8 = Some(l.as_ptr() as usize - text.as_ptr() as usize);
+                break;
+            }
         }
         let mut node_metric = false;
         if matches!(piece, scan::Piece::Object { .. } | scan::Piece::Truncated { .. }) {

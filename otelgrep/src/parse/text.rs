@@ -23,8 +23,8 @@ pub struct Text<'a> {
 
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
-/// Decodes UTF-16 (by its byte-order mark) and drops UTF-8 byte-order marks at line starts;
-/// borrows everything else as it is (see [`repair`] for bytes that are not UTF-8).
+/// Decodes UTF-16 (by its byte-order mark) and drops a UTF-8 mark at the start; borrows
+/// everything else as it is (see [`repair`] for bytes that are not UTF-8 and marks further on).
 pub fn decode(bytes: &[u8]) -> Text<'_> {
     let utf16 = match bytes {
         [0xff, 0xfe, ..] => Some((true, "UTF-16LE")),
@@ -38,10 +38,10 @@ pub fn decode(bytes: &[u8]) -> Text<'_> {
             bad_lines: Vec::new(),
         };
     }
+    // A mark opening a later line is rare and costs a pass to find: the framers meet it, and the
+    // text is then repaired (see [`repair`]).
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
-    let marks = memchr::memmem::find_iter(body, UTF8_BOM).any(|at| at == 0 || body[at - 1] == b'\n');
-    let bytes = if marks { Cow::Owned(without_marks(body)) } else { Cow::Borrowed(body) };
-    Text { bytes, encoding: None, bad_lines: Vec::new() }
+    Text { bytes: Cow::Borrowed(body), encoding: None, bad_lines: Vec::new() }
 }
 
 /// UTF-16 code units to UTF-8. A lone surrogate becomes U+FFFD; an odd last byte (a capture cut
@@ -68,11 +68,13 @@ fn without_marks(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Replaces what is not UTF-8 in `text` (U+FFFD for each bad sequence) and notes the lines that
-/// held it. Bytes cut short at the very end (a capture cut inside a character) are dropped
-/// instead: the record they were in is then cut, as a killed process leaves it.
+/// Drops the byte-order marks that open lines, then replaces what is not UTF-8 in `text` (U+FFFD
+/// for each bad sequence) and notes the lines that held it. Bytes cut short at the very end (a
+/// capture cut inside a character) are dropped instead: the record they were in is then cut, as a
+/// killed process leaves it.
 pub fn repair(text: Text<'_>) -> Text<'static> {
-    let bytes = &text.bytes[..];
+    let unmarked = without_marks(&text.bytes);
+    let bytes = &unmarked[..];
     let mut out = Vec::with_capacity(bytes.len() + 16);
     let mut bad_lines: Vec<Range<usize>> = Vec::new();
     let mut rest = bytes;
@@ -129,7 +131,7 @@ mod tests {
 
     #[test]
     fn marks_at_line_starts_are_dropped() {
-        let t = decode(b"\xef\xbb\xbfa\n\xef\xbb\xbfb\nc\xef\xbb\xbf\n");
+        let t = repair(decode(b"\xef\xbb\xbfa\n\xef\xbb\xbfb\nc\xef\xbb\xbf\n"));
         assert_eq!(&t.bytes[..], b"a\nb\nc\xef\xbb\xbf\n");
     }
 

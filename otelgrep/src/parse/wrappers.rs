@@ -90,11 +90,20 @@ fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     text.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l))
 }
 
-/// Takes `text` out of its wrappers, or `None` when it has none (no copy is made then).
+/// Bytes of a sampled line looked at: wrappers sit at the start, and a line may be a megabyte.
+const SAMPLE_BYTES: usize = 512;
+
+/// Takes `text` out of its wrappers, or `None` when it has none (no copy is made then). Only the
+/// start of the first lines is looked at: plain captures cost nothing more.
 pub fn unwrap(text: &[u8]) -> Option<Unwrapped> {
-    let ansi = memchr::memchr(0x1b, text).is_some();
-    let clean = |l: &[u8]| -> Vec<u8> { if ansi { ANSI.replace_all(l, &b""[..]).into_owned() } else { l.to_vec() } };
-    let sample: Vec<Vec<u8>> = lines(text).filter(|l| !l.is_empty()).take(SAMPLE).map(clean).collect();
+    let sample: Vec<std::borrow::Cow<[u8]>> = lines(text)
+        .filter(|l| !l.is_empty())
+        .take(SAMPLE)
+        .map(|l| {
+            let l = &l[..l.len().min(SAMPLE_BYTES)];
+            if memchr::memchr(0x1b, l).is_some() { ANSI.replace_all(l, &b""[..]) } else { l.into() }
+        })
+        .collect();
     let most = |n: usize| !sample.is_empty() && 2 * n > sample.len();
     let outer = Outer::ALL
         .into_iter()
@@ -102,24 +111,22 @@ pub fn unwrap(text: &[u8]) -> Option<Unwrapped> {
         .filter(|(_, n)| most(*n))
         .max_by_key(|(_, n)| *n)
         .map(|(o, _)| o);
-    let rest = |l: &[u8]| -> Vec<u8> {
-        match outer.and_then(|o| o.pattern().find(l)) {
-            Some(m) => l[m.end()..].to_vec(),
-            None => l.to_vec(),
-        }
+    let rest = |l: &[u8]| -> bool {
+        let after = outer.and_then(|o| o.pattern().find(l)).map_or(0, |m| m.end());
+        STAMP.is_match(&l[after..])
     };
-    let stamped = most(sample.iter().filter(|l| STAMP.is_match(&rest(l))).count());
-    // Colours alone are taken off only when a fair share of lines has them (a terminal recording,
-    // a coloured formatter); a few coloured lines of the app's own (Flask's banner) are foreign
+    let stamped = most(sample.iter().filter(|l| rest(l)).count());
+    // Colours alone are taken off only when most lines have them (a terminal recording, a
+    // coloured formatter); a few coloured lines of the app's own (Flask's banner) are foreign
     // whatever their colour, and a large capture is not copied for them.
-    let coloured = ansi && 20 * memchr::memchr_iter(0x1b, text).count() >= memchr::memchr_iter(b'\n', text).count();
+    let coloured = most(lines(text).filter(|l| !l.is_empty()).take(SAMPLE).filter(|l| memchr::memchr(0x1b, l).is_some()).count());
     if outer.is_none() && !stamped && !coloured {
         return None;
     }
-    Some(split(text, outer, stamped, ansi))
+    Some(split(text, outer, stamped))
 }
 
-fn split(text: &[u8], outer: Option<Outer>, stamped: bool, ansi: bool) -> Unwrapped {
+fn split(text: &[u8], outer: Option<Outer>, stamped: bool) -> Unwrapped {
     let mut out = Unwrapped::default();
     let (mut outer_n, mut stamp_n, mut ansi_n) = (0, 0, 0);
     // A CRI line in `P` parts, per source: the parts so far and the first part's line.
@@ -128,7 +135,7 @@ fn split(text: &[u8], outer: Option<Outer>, stamped: bool, ansi: bool) -> Unwrap
         let number = i as u64 + 1;
         let cleaned;
         let mut line: &[u8] = raw;
-        if ansi && memchr::memchr(0x1b, raw).is_some() {
+        if memchr::memchr(0x1b, raw).is_some() {
             cleaned = ANSI.replace_all(raw, &b""[..]).into_owned();
             line = &cleaned;
             ansi_n += 1;
