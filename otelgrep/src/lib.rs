@@ -62,7 +62,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         }
         Command::Trace(args) => {
             let (selector, files) = cmd::trace::select(&args)?;
-            let inputs = open_all(&files)?;
+            let inputs = open_all(&files, true)?;
             let mut code = ExitCode::SUCCESS;
             let selector = match selector {
                 Some(s) => s,
@@ -96,7 +96,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         }
         Command::Metrics(args) => {
             let (config, files) = cmd::metrics::Config::new(&args, filter(&args.filter)?)?;
-            let inputs = open_all(&files)?;
+            let inputs = open_all(&files, false)?;
             let Some(found) =
                 ingest_all::<cmd::metrics::Points>(&inputs, args.input_format, args.strict, &config, err)?
             else {
@@ -169,15 +169,16 @@ fn read_all<S: Sink>(
     config: &S::Config,
     err: &mut dyn Write,
 ) -> anyhow::Result<Option<Vec<(String, Report, S)>>> {
-    let inputs = open_all(&input.files)?;
+    let inputs = open_all(&input.files, false)?;
     ingest_all(&inputs, input.input_format, input.strict, config, err)
 }
 
-/// Opens every input (files mapped, standard input and gzip read), so that a command may read
-/// them more than once. A folder stands for every file under it (a Collector's output folder, its
-/// rotated files beside the current one), in name order: rotated backups (`traces-2026-…json`)
+/// Opens every input: files mapped; standard input, pipes and compressed files as streams read
+/// once, or read whole into memory when `whole` (a command that reads its inputs twice: `trace`).
+/// A folder stands for every file under it (a Collector's output folder, its rotated files beside
+/// the current one), in name order: rotated backups (`traces-2026-…json`)
 /// sort before the file they were cut from (`traces.json`).
-fn open_all(files: &[String]) -> anyhow::Result<Vec<(String, parse::Input)>> {
+fn open_all(files: &[String], whole: bool) -> anyhow::Result<Vec<(String, parse::Input)>> {
     let mut all = Vec::new();
     for name in files {
         if name != "-" && std::path::Path::new(name).is_dir() {
@@ -190,7 +191,7 @@ fn open_all(files: &[String]) -> anyhow::Result<Vec<(String, parse::Input)>> {
             all.push(name.clone());
         }
     }
-    all.into_iter().map(|name| Ok((name.clone(), parse::read_input(&name)?))).collect()
+    all.into_iter().map(|name| Ok((name.clone(), parse::read_input(&name, whole)?))).collect()
 }
 
 /// The files under a folder, in every subfolder, hidden ones left out, sorted by path.
@@ -232,20 +233,44 @@ fn ingest_all<S: Sink>(
         InputFormat::GoJson => Some(Format::GoJson),
     };
     let mut parsed = Vec::with_capacity(inputs.len());
+    let mut nothing = Vec::new();
     for (name, bytes) in inputs {
         let shown = if name == "-" { "<stdin>" } else { name.as_str() };
-        let (mut report, sink) =
-            parse::ingest::<S>(shown, bytes, config, only, &|offset, len| bytes.release(offset, len))?;
-        if let Some((format, why)) = bytes.cut() {
-            cut_short(shown, format, why, bytes, &mut report, err)?;
-        }
+        let (report, sink) = match bytes.take_stream() {
+            // Standard input and compressed files: read piece by piece, in bounded memory.
+            Some((mut reader, format)) => {
+                let (mut report, sink, end) =
+                    parse::ingest_stream::<S>(shown, &mut *reader, config, only, parse::STREAM_CHUNK)?;
+                if let Some(why) = &end.cut {
+                    cut_short(shown, format.unwrap_or("input"), why, end.lines, &mut report, err)?;
+                }
+                if report.records.is_empty() && report.errors.is_empty() {
+                    nothing.push(no_telemetry(shown, end.bytes == 0, end.lines as usize, &end.first_line));
+                }
+                (report, sink)
+            }
+            None => {
+                let (mut report, sink) =
+                    parse::ingest::<S>(shown, bytes, config, only, &|offset, len| bytes.release(offset, len))?;
+                if let Some((format, why)) = bytes.cut() {
+                    let lines = memchr::memchr_iter(b'\n', bytes.strip_suffix(b"\n").unwrap_or(bytes)).count();
+                    cut_short(shown, format, why, lines as u64 + 1, &mut report, err)?;
+                }
+                if report.records.is_empty() && report.errors.is_empty() {
+                    let lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+                    let first = bytes.split(|b| *b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
+                    nothing.push(no_telemetry(shown, bytes.is_empty(), lines, first));
+                }
+                (report, sink)
+            }
+        };
         parsed.push((name.clone(), report, sink));
     }
-    for ((name, report, _), (_, bytes)) in parsed.iter().zip(inputs) {
-        if report.records.is_empty() && report.errors.is_empty() {
-            // A table of zeros must not read as an answer: say that nothing here was telemetry.
-            writeln!(err, "otelgrep: {}", no_telemetry(name, bytes))?;
-        }
+    for note in nothing {
+        // A table of zeros must not read as an answer: say that nothing here was telemetry.
+        writeln!(err, "otelgrep: {note}")?;
+    }
+    for (name, report, _) in &parsed {
         if report.unattributed > 0 {
             writeln!(
                 err,
@@ -278,7 +303,7 @@ fn cut_short(
     name: &str,
     format: &str,
     why: &str,
-    text: &[u8],
+    last_line: u64,
     report: &mut Report,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -288,7 +313,6 @@ fn cut_short(
     )?;
     // The record the cut fell in was reported already when it is cut (a record left open) or
     // fails on the last line (a request line stopped short).
-    let last_line = memchr::memchr_iter(b'\n', text.strip_suffix(b"\n").unwrap_or(text)).count() as u64 + 1;
     let reported = report.errors.iter().any(|e| matches!(e.kind, parse::ParseErrorKind::Truncated { .. }))
         || report.errors.last().is_some_and(|e| e.line == last_line);
     if !reported {
@@ -302,13 +326,10 @@ fn cut_short(
 }
 
 /// `no telemetry found in output.log: 30,026 lines, e.g. "app-1  | {"`: how its lines begin.
-fn no_telemetry(name: &str, bytes: &[u8]) -> String {
-    let name = if name == "-" { "<stdin>" } else { name };
-    if bytes.is_empty() {
+fn no_telemetry(name: &str, empty: bool, lines: usize, first: &[u8]) -> String {
+    if empty {
         return format!("no telemetry found in {name}: it is empty");
     }
-    let lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
-    let first = bytes.split(|b| *b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
     let shown: String = String::from_utf8_lossy(&first[..first.len().min(200)]).chars().take(32).collect();
     format!(
         "no telemetry found in {name}: {} line{}, e.g. \"{}\"",

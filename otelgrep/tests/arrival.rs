@@ -332,3 +332,69 @@ fn a_capture_cut_inside_a_character_is_a_cut_record() {
     assert_eq!(v["skipped_records"], 1, "{err}");
     assert!(err.contains("cut short"), "{err}");
 }
+
+/// Runs otelgrep with `bytes` on its standard input: (stdout, stderr, exit code).
+fn otelgrep_stdin(args: &[&str], bytes: &[u8]) -> (String, String, i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_otelgrep"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let bytes = bytes.to_vec();
+    // Written from a thread, as a producer would, so a large input never deadlocks on the pipe.
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = stdin.write_all(&bytes);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap(), out.status.code().unwrap())
+}
+
+#[test]
+fn standard_input_reads_as_the_file_plain_compressed_or_cut() {
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let pretty = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/conformance/otlp-proto-examples_metrics.json");
+    let mut paths: Vec<std::path::PathBuf> = CAPTURES.iter().map(|rel| sample(rel)).collect();
+    paths.extend([sample("todo/todo-two-processes.log"), sample("rust-stdout/rust-stdout.log"), demo, pretty]);
+    for path in paths {
+        let file = path.to_str().unwrap();
+        let plain = std::fs::read(&path).unwrap();
+        let (want, _) = summary(file);
+        let want_latency = latency_csv(file);
+        let (want_spans, _, _) = otelgrep(&["spans", "--kind", "all", "--format", "csv", file]);
+        for (how, bytes) in
+            [("plain", plain.clone()), ("gzip", gzip(&plain)), ("zstd", zstd::encode_all(&plain[..], 3).unwrap())]
+        {
+            let (out, err, code) = otelgrep_stdin(&["summary", "--format", "json", "-"], &bytes);
+            let mut got: serde_json::Value =
+                serde_json::from_str(&out).unwrap_or_else(|e| panic!("{file}: {e}: {err}"));
+            got.as_object_mut().unwrap().remove("files");
+            assert_eq!((figures(&got), code), (figures(&want), 0), "{file} on standard input, {how}: {err}");
+            let (out, _, _) = otelgrep_stdin(&["latency", "--by", "url", "--format", "csv", "-"], &bytes);
+            assert_eq!(out, want_latency, "{file} on standard input, {how}");
+            let (out, _, _) = otelgrep_stdin(&["spans", "--kind", "all", "--format", "csv", "-"], &bytes);
+            assert_eq!(out, want_spans, "{file} on standard input, {how}");
+        }
+        // Cut short on standard input: what the file cut at the same byte gives.
+        let scratch = Scratch::new("stdin-cut");
+        let cut = &plain[..plain.len() * 2 / 3];
+        let prefix = scratch.0.join("prefix.log");
+        std::fs::write(&prefix, cut).unwrap();
+        let (want, want_code) = summary(prefix.to_str().unwrap());
+        let (out, _, code) = otelgrep_stdin(&["summary", "--format", "json", "-"], cut);
+        let mut got: serde_json::Value = serde_json::from_str(&out).unwrap();
+        got.as_object_mut().unwrap().remove("files");
+        assert_eq!(
+            (figures(&got), got["skipped_records"].clone(), code),
+            (figures(&want), want["skipped_records"].clone(), want_code),
+            "{file} cut"
+        );
+    }
+}

@@ -18,9 +18,21 @@ pub enum Input {
         format: &'static str,
         cut: Option<String>,
     },
+    /// Read once, piece by piece, in bounded memory (standard input, a compressed file): taken
+    /// by the one reading it. The format is the compression's, if any.
+    Streamed(std::sync::Mutex<Option<Box<dyn Read + Send>>>, Option<&'static str>),
 }
 
 impl Input {
+    /// The stream to read, once (`None` for inputs in memory, or a stream already taken), and
+    /// its compression.
+    pub fn take_stream(&self) -> Option<(Box<dyn Read + Send>, Option<&'static str>)> {
+        match self {
+            Input::Streamed(reader, format) => reader.lock().ok()?.take().map(|r| (r, *format)),
+            _ => None,
+        }
+    }
+
     /// Why a compressed input ended before its end (`gzip: incomplete deflate stream`).
     pub fn cut(&self) -> Option<(&'static str, &str)> {
         match self {
@@ -48,13 +60,19 @@ impl std::ops::Deref for Input {
         match self {
             Input::Mapped(m) => m,
             Input::Owned(v) | Input::Decompressed { bytes: v, .. } => v,
+            // A stream's bytes are never all in memory: it is read through `take_stream`.
+            Input::Streamed(..) => &[],
         }
     }
 }
 
 /// Opens an input: a file is memory-mapped; `-` (standard input) and compressed files (by their
-/// magic bytes, whatever the name) are read whole into memory.
-pub fn read_input(path: &str) -> anyhow::Result<Input> {
+/// magic bytes, whatever the name) are streams, or read whole into memory when `whole` (a command
+/// that reads its inputs twice).
+pub fn read_input(path: &str, whole: bool) -> anyhow::Result<Input> {
+    if path == "-" && !whole {
+        return Ok(stream(Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin()))));
+    }
     if path == "-" {
         let mut raw = Vec::new();
         std::io::stdin().lock().read_to_end(&mut raw).context("reading standard input")?;
@@ -66,6 +84,10 @@ pub fn read_input(path: &str) -> anyhow::Result<Input> {
     }
     let file = std::fs::File::open(p).with_context(|| format!("reading {path}"))?;
     let meta = file.metadata().with_context(|| format!("reading {path}"))?;
+    if !meta.is_file() && !whole {
+        // A named pipe or `<(command)`: a stream like standard input.
+        return Ok(stream(Box::new(std::io::BufReader::with_capacity(1 << 20, file))));
+    }
     if meta.len() == 0 || !meta.is_file() {
         // Empty files cannot be mapped, and pipes or devices do not map.
         let mut raw = Vec::new();
@@ -75,11 +97,33 @@ pub fn read_input(path: &str) -> anyhow::Result<Input> {
     // SAFETY: the map is read-only. If another process truncates the file while we read, we may
     // see SIGBUS; that is the documented cost of mapping, shared by every mmap-based reader.
     let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("reading {path}"))?;
+    if (map.starts_with(GZIP) || map.starts_with(ZSTD)) && !whole {
+        drop(map);
+        return Ok(stream(Box::new(std::io::BufReader::with_capacity(1 << 20, file))));
+    }
     if map.starts_with(GZIP) || map.starts_with(ZSTD) {
         return Ok(decompress(map.to_vec()));
     }
     let _ = map.advise(memmap2::Advice::Sequential);
     Ok(Input::Mapped(map))
+}
+
+/// A stream, decompressed as it is read when its first bytes say it is gzip or zstd.
+fn stream(mut reader: Box<dyn std::io::BufRead + Send>) -> Input {
+    let head = reader.fill_buf().map(|b| b.to_vec()).unwrap_or_default();
+    if head.starts_with(GZIP) {
+        return Input::Streamed(
+            std::sync::Mutex::new(Some(Box::new(flate2::bufread::MultiGzDecoder::new(reader)))),
+            Some("gzip"),
+        );
+    }
+    if head.starts_with(ZSTD) {
+        if let Ok(d) = zstd::stream::read::Decoder::with_buffer(reader) {
+            return Input::Streamed(std::sync::Mutex::new(Some(Box::new(d))), Some("zstd"));
+        }
+        return Input::Owned(Vec::new());
+    }
+    Input::Streamed(std::sync::Mutex::new(Some(Box::new(reader))), None)
 }
 
 const GZIP: &[u8] = &[0x1f, 0x8b];

@@ -15,10 +15,10 @@
 //! are *foreign* (the app's own output): counted, never errors.
 
 pub mod collector_debug;
+mod framing;
 pub mod go_json;
 mod grammar;
 mod input;
-mod framing;
 mod layers;
 pub mod node_console;
 pub mod otlp_json;
@@ -42,7 +42,7 @@ use crate::model::{LogRecord, MetricPoint, Resource, Span};
 
 use framing::{Job, frame, frame_proto};
 pub use input::{Input, read_input};
-pub use layers::ingest;
+pub use layers::{STREAM_CHUNK, StreamEnd, ingest, ingest_stream};
 pub use resources::Resources;
 pub use sink::{Collected, Needs, Ranged, Sink};
 

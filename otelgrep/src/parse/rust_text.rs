@@ -292,6 +292,89 @@ impl<'a> Framer<'a> {
     }
 }
 
+/// Where the last block header (`Spans`, `Metrics`, `Logs`) of `text` starts at which the text
+/// may be cut: no record is left open across it (unlocked exporters interleave their blocks line
+/// by line, and a record interrupted by another signal's block resumes after it).
+pub fn last_clean_header(text: &str) -> Option<usize> {
+    let mut framer = Framer::default();
+    let mut resources = Resources::default();
+    let mut best = None;
+    for (n, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let signal = match line {
+            "Spans" => Some(Signal::Spans),
+            "Metrics" => Some(Signal::Metrics),
+            "Logs" => Some(Signal::Logs),
+            _ => None,
+        };
+        if let Some(signal) = signal {
+            let open = framer.current.as_ref().is_some_and(|c| c.signal != signal && c.signal != Signal::Metrics);
+            if framer.suspended.is_none() && !open {
+                best = Some(line.as_ptr() as usize - text.as_ptr() as usize);
+            }
+        }
+        framer.feed(line, n as u64 + 1, &mut resources);
+        framer.done.clear();
+    }
+    best
+}
+
+/// What a text cut after `text` must be told of what came before, as lines to put in front of
+/// the rest: the last `Resource` section of the Spans and of the Logs blocks (opentelemetry-stdout
+/// prints each once, in its first block), each under its header. `before` is what `text` itself
+/// was given. Blocks of the prefix hold no record. Found from the end, so only the tail of a long
+/// text is looked at.
+pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
+    let mut found: [Option<&[u8]>; 2] = [None, None];
+    for source in [text, before] {
+        for at in memchr::memmem::rfind_iter(source, b"\nResource") {
+            let after = at + b"\nResource".len();
+            if !matches!(source.get(after..after + 1), Some(b"\n") | Some(b"\r")) {
+                continue;
+            }
+            let header_start = memchr::memrchr(b'\n', &source[..at]).map_or(0, |i| i + 1);
+            let header = &source[header_start..at];
+            let which = match header.strip_suffix(b"\r").unwrap_or(header) {
+                b"Spans" => 0,
+                b"Logs" => 1,
+                _ => continue,
+            };
+            if found[which].is_some() {
+                continue;
+            }
+            let start = memchr::memchr(b'\n', &source[after..]).map_or(source.len(), |i| after + i + 1);
+            let mut end = start;
+            while end < source.len() {
+                let line_end = memchr::memchr(b'\n', &source[end..]).map_or(source.len(), |i| end + i);
+                let line = &source[end..line_end];
+                let attribute = line.starts_with(b"\t ->  ")
+                    || line.starts_with(b"\tResource SchemaUrl")
+                    || line.starts_with(b"\t Resource SchemaUrl");
+                if !attribute {
+                    break;
+                }
+                end = (line_end + 1).min(source.len());
+            }
+            found[which] = Some(&source[start..end]);
+            if found.iter().all(Option::is_some) {
+                break;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (header, section) in [(&b"Spans"[..], found[0]), (&b"Logs"[..], found[1])] {
+        if let Some(lines) = section {
+            out.extend_from_slice(header);
+            out.extend_from_slice(b"\nResource\n");
+            out.extend_from_slice(lines);
+            if !lines.ends_with(b"\n") {
+                out.push(b'\n');
+            }
+        }
+    }
+    out
+}
+
 /// Lines whose value is printed with Display, unescaped: a newline in it continues at column 0.
 const RAW_FIELDS: &[&str] = &[
     "\tName         : ",

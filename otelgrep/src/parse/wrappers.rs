@@ -119,7 +119,8 @@ pub fn unwrap(text: &[u8]) -> Option<Unwrapped> {
     // Colours alone are taken off only when most lines have them (a terminal recording, a
     // coloured formatter); a few coloured lines of the app's own (Flask's banner) are foreign
     // whatever their colour, and a large capture is not copied for them.
-    let coloured = most(lines(text).filter(|l| !l.is_empty()).take(SAMPLE).filter(|l| memchr::memchr(0x1b, l).is_some()).count());
+    let coloured =
+        most(lines(text).filter(|l| !l.is_empty()).take(SAMPLE).filter(|l| memchr::memchr(0x1b, l).is_some()).count());
     if outer.is_none() && !stamped && !coloured {
         return None;
     }
