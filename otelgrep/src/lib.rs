@@ -239,8 +239,14 @@ fn ingest_all<S: Sink>(
         let (report, sink) = match bytes.take_stream() {
             // Standard input and compressed files: read piece by piece, in bounded memory.
             Some((mut reader, format)) => {
-                let (mut report, sink, end) =
-                    parse::ingest_stream::<S>(shown, &mut *reader, config, only, parse::STREAM_CHUNK)?;
+                let (mut report, sink, end) = parse::ingest_stream::<S>(
+                    shown,
+                    &mut *reader,
+                    config,
+                    only,
+                    parse::STREAM_CHUNK,
+                    parse::LONGEST_PIECE,
+                )?;
                 if let Some(why) = &end.cut {
                     cut_short(shown, format.unwrap_or("input"), why, end.lines, &mut report, err)?;
                 }

@@ -31,6 +31,7 @@ pub mod rust_text;
 pub mod scan;
 mod sink;
 mod skim;
+mod stream;
 pub mod text;
 pub mod time;
 pub mod wrappers;
@@ -42,9 +43,10 @@ use crate::model::{LogRecord, MetricPoint, Resource, Span};
 
 use framing::{Job, frame, frame_proto};
 pub use input::{Input, read_input};
-pub use layers::{STREAM_CHUNK, StreamEnd, ingest, ingest_stream};
+pub use layers::ingest;
 pub use resources::Resources;
 pub use sink::{Collected, Needs, Ranged, Sink};
+pub use stream::{LONGEST_PIECE, STREAM_CHUNK, StreamEnd, ingest_stream};
 
 /// Which signal a line-framed record (Rust text, Collector text) belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,302 @@
+//! Streams (standard input, pipes, compressed files): read once, in bounded memory. A thread of
+//! its own reads blocks while the pieces before them are parsed, so a pipe's writer is never kept
+//! waiting for the parse; pieces are cut where a record starts and each is read through the layers
+//! like a small file (`layers.rs`). What a later piece needs of an earlier one (a Rust text's
+//! resources) is carried in front of it. The live `--follow` reading is this, never ending.
+
+use std::io::Read;
+use std::sync::mpsc;
+
+use super::layers::ingest_text;
+use super::{Format, Ranged, Report, Sink, ingest, otlp_proto, text, wrappers};
+
+/// What reading a stream found besides its records: what `no telemetry found` and a cut
+/// compressed stream report.
+#[derive(Debug, Default)]
+pub struct StreamEnd {
+    /// Lines read (a last line without its line break counts).
+    pub lines: u64,
+    pub first_line: Vec<u8>,
+    pub bytes: u64,
+    /// Why the stream stopped early, when it did (a read or decompression error).
+    pub cut: Option<String>,
+}
+
+/// Bytes read before a piece is cut off and read: memory stays at about three times this (the
+/// piece, the next one being read, and a piece grown for a long record).
+pub const STREAM_CHUNK: usize = 64 << 20;
+
+/// The longest piece: a record longer than this (none that an exporter writes) is cut, so that a
+/// stream without line breaks (a gzip bomb of zeros) cannot grow the buffer without bound.
+pub const LONGEST_PIECE: usize = 2 * STREAM_CHUNK;
+
+/// The reading side of a stream, on a thread of its own: it is handed a buffer and a length to
+/// fill it to, and hands it back filled (or at the end of the stream). Two buffers take turns:
+/// one is filled while the piece in the other is parsed, and bytes are read straight into the
+/// buffer they are parsed from, never copied but for the start of a record a cut falls in.
+struct Filler {
+    ask: mpsc::Sender<(Vec<u8>, usize)>,
+    filled: mpsc::Receiver<(Vec<u8>, bool, Option<std::io::Error>)>,
+}
+
+impl Filler {
+    /// Starts filling `buf` up to `upto` bytes.
+    fn start(&self, buf: Vec<u8>, upto: usize) {
+        let _ = self.ask.send((buf, upto));
+    }
+
+    /// The buffer asked for last, filled, and whether the stream ended (an error ends it, and is
+    /// kept in `end`).
+    fn wait(&self, end: &mut StreamEnd) -> (Vec<u8>, bool) {
+        match self.filled.recv() {
+            Ok((buf, eof, error)) => {
+                if let Some(e) = error {
+                    end.cut = Some(e.to_string());
+                }
+                (buf, eof)
+            }
+            Err(_) => (Vec::new(), true),
+        }
+    }
+
+    /// `buf` filled up to `upto`, waited for.
+    fn fill(&self, buf: Vec<u8>, upto: usize, end: &mut StreamEnd) -> (Vec<u8>, bool) {
+        self.start(buf, upto);
+        self.wait(end)
+    }
+}
+
+/// The reading thread: fills the buffers it is handed until the stream ends, or nobody asks.
+fn fill_buffers(
+    reader: &mut (dyn Read + Send),
+    asked: mpsc::Receiver<(Vec<u8>, usize)>,
+    filled: mpsc::Sender<(Vec<u8>, bool, Option<std::io::Error>)>,
+) {
+    while let Ok((mut buf, upto)) = asked.recv() {
+        let want = upto.saturating_sub(buf.len());
+        buf.reserve(want);
+        // `read_to_end` retries interrupted reads, reads into the spare room without zeroing it,
+        // and stops at the limit or at the end of the stream.
+        let (eof, error) = match (&mut *reader).take(want as u64).read_to_end(&mut buf) {
+            Ok(n) => (n < want, None),
+            Err(e) => (true, Some(e)),
+        };
+        if filled.send((buf, eof, error)).is_err() || eof {
+            return;
+        }
+    }
+}
+
+/// Reads a stream (standard input, a compressed file) piece by piece in bounded memory: each
+/// piece ends where a record starts (a line `{`, `{"…`, `Spans`, `Metrics` or `Logs`), is read
+/// as a text of its own, and what a Rust text's later blocks need of earlier ones (their
+/// resources) is put in front of the next piece. A stream that needs the text or lines layer
+/// (UTF-16, wrappers) or is binary OTLP is read whole, as a file would be.
+pub fn ingest_stream<S: Sink>(
+    name: &str,
+    reader: &mut (dyn Read + Send),
+    config: &S::Config,
+    only: Option<Format>,
+    chunk: usize,
+    longest: usize,
+) -> anyhow::Result<(Report, S, StreamEnd)> {
+    std::thread::scope(|scope| {
+        let (ask, asked) = mpsc::channel();
+        let (done, filled) = mpsc::channel();
+        scope.spawn(move || fill_buffers(reader, asked, done));
+        // Leaving drops the filler: the reading thread stops at its next buffer.
+        pieces::<S>(name, Filler { ask, filled }, config, only, chunk, longest)
+    })
+}
+
+/// The pieces of a stream, read in turn (see [`ingest_stream`]).
+fn pieces<S: Sink>(
+    name: &str,
+    filler: Filler,
+    config: &S::Config,
+    only: Option<Format>,
+    chunk: usize,
+    longest: usize,
+) -> anyhow::Result<(Report, S, StreamEnd)> {
+    let mut end = StreamEnd::default();
+    let (mut buf, mut eof) = filler.fill(Vec::with_capacity(chunk), chunk, &mut end);
+    let first = buf.split(|b| *b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
+    end.first_line = first[..first.len().min(200)].to_vec();
+    let whole = buf.starts_with(&[0xff, 0xfe])
+        || buf.starts_with(&[0xfe, 0xff])
+        || (only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(&buf))
+        || wrappers::unwrap(&buf[..buf.len().min(1 << 20)]).is_some();
+    if whole {
+        while !eof {
+            let target = buf.len() + chunk;
+            (buf, eof) = filler.fill(buf, target, &mut end);
+        }
+        end.lines =
+            memchr::memchr_iter(b'\n', &buf).count() as u64 + u64::from(!buf.is_empty() && !buf.ends_with(b"\n"));
+        end.bytes = buf.len() as u64;
+        let (report, sink) = ingest(name, &buf, config, only, &|_, _| {})?;
+        return Ok((report, sink, end));
+    }
+    let mut context: Vec<u8> = Vec::new();
+    let mut all: Option<(Report, Ranged<S>)> = None;
+    let mut spare: Vec<u8> = Vec::new();
+    // Whether the last piece ended inside a line, and how many lines were counted twice for it.
+    let (mut open_line, mut report_fix) = (false, 0);
+    loop {
+        let cut = if eof {
+            buf.len()
+        } else {
+            match record_start_before(&buf) {
+                Some(at) if at > 0 => at,
+                // A piece longer than `longest` is cut wherever it ends (a gzip bomb of zeros must
+                // not grow the buffer without bound); its last line goes on in the next piece.
+                _ if buf.len() >= longest => buf.len(),
+                _ => {
+                    // No record starts in what was read: read more before cutting.
+                    let more = buf.len() + chunk;
+                    (buf, eof) = filler.fill(buf, more, &mut end);
+                    continue;
+                }
+            }
+        };
+        // The record the cut falls in starts the other buffer, filled while this piece is read.
+        if !eof {
+            spare.clear();
+            spare.extend_from_slice(&buf[cut..]);
+            filler.start(std::mem::take(&mut spare), chunk);
+        }
+        let piece = &buf[..cut];
+        let piece_lines = memchr::memchr_iter(b'\n', piece).count() as u64;
+        let context_lines = memchr::memchr_iter(b'\n', &context).count() as u64;
+        // Only a Rust text carries context; any other piece is read where it lies, not copied.
+        let text: std::borrow::Cow<[u8]> =
+            if context.is_empty() { piece.into() } else { [&context[..], piece].concat().into() };
+        let decoded = text::decode(&text);
+        let (mut report, ranged) = ingest_text::<S>(name, decoded, config, only, &|_, _| {})?;
+        for e in &mut report.errors {
+            e.line = e.line.saturating_sub(context_lines) + end.lines;
+        }
+        // Only Rust text needs what came before (a scan of the piece from its end otherwise).
+        if !context.is_empty() || report.records.iter().any(|(f, _)| *f == Format::RustText) {
+            context = super::rust_text::resume_context(&context, piece);
+        }
+        all = Some(match all {
+            None => (report, ranged),
+            Some((mut r, mut s)) => {
+                r.merge(report);
+                s.merge(ranged);
+                (r, s)
+            }
+        });
+        end.lines += piece_lines;
+        end.bytes += cut as u64;
+        if !piece.is_empty() {
+            // A piece cut inside a line (a line longer than a piece): the line goes on in the
+            // next piece, and was counted as a foreign line there too.
+            if open_line {
+                report_fix += 1;
+            }
+            open_line = !piece.ends_with(b"\n");
+        }
+        if eof {
+            // A last line without its line break is a line too.
+            end.lines += u64::from(open_line);
+            break;
+        }
+        spare = std::mem::take(&mut buf);
+        if spare.capacity() > chunk + chunk / 2 {
+            // Grown for a long record: not kept, so that two such never live at once.
+            spare = Vec::new();
+        }
+        (buf, eof) = filler.wait(&mut end);
+    }
+    let (mut report, ranged) = all.unwrap_or_else(|| (Report::default(), Ranged::new(config)));
+    report.foreign_lines = report.foreign_lines.saturating_sub(report_fix);
+    report.range = ranged.range;
+    report.in_window = ranged.in_window;
+    Ok((report, ranged.inner, end))
+}
+
+/// Where the last line that opens a record starts in `buf` (a line `{`, one opening with `{"`,
+/// or a Rust block header at which no record is left open), not counting a last line still
+/// without its line break.
+fn record_start_before(buf: &[u8]) -> Option<usize> {
+    let complete = memchr::memrchr(b'\n', buf)?;
+    let mut end = complete;
+    while let Some(nl) = memchr::memrchr(b'\n', &buf[..end]) {
+        let line = &buf[nl + 1..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        // Node prints one object per metric, and the objects of one export follow each other: a
+        // cut between two of them would count two exports.
+        let next = &buf[end + 1..];
+        let node_metric = next.starts_with(b"  descriptor:");
+        if (line == b"{" && !node_metric) || line.starts_with(b"{\"") {
+            return Some(nl + 1);
+        }
+        if matches!(line, b"Spans" | b"Metrics" | b"Logs") {
+            // Rust text: a header is a cut only where its framer is idle, which framing tells.
+            let text = std::str::from_utf8(&buf[..complete]).ok()?;
+            return super::rust_text::last_clean_header(text).filter(|at| *at > 0);
+        }
+        end = nl;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Collected;
+
+    /// A line longer than the longest piece is read in parts, and is still one line.
+    #[test]
+    fn a_line_longer_than_a_piece_is_one_foreign_line() {
+        let input = [vec![0u8; 10_000], b"\nend\n".to_vec(), vec![b'x'; 5000]].concat();
+        let (report, _, end) = ingest_stream::<Collected>("bomb", &mut &input[..], &(), None, 1024, 2048).unwrap();
+        assert_eq!((report.foreign_lines, end.lines, end.bytes), (3, 3, input.len() as u64));
+    }
+
+    /// Every sample read as a stream in small pieces gives what it gives read whole: the same
+    /// records (resources included), foreign lines, exports and errors at the same lines.
+    #[test]
+    fn streams_in_pieces_read_as_whole_inputs() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples");
+        for rel in [
+            "todo/todo-default.log",
+            "todo/todo-console-merged-stderr.log",
+            "todo/todo-two-processes.log",
+            "python-flask/flask-merged-stderr.log",
+            "rust-stdout/rust-stdout.log",
+            "rust-stdout/rust-stdout-interleaved.log",
+            "otlp-json/js-otlp-http-json_metrics.jsonl",
+            "node-console/sdk-node-0.223_trace-base-2.12.1.txt",
+            // Others' files: the demo's Collector capture (lines up to 858 KB, longer than a
+            // piece), pretty-printed OTLP, Go's pretty stdouttrace.
+            "../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl",
+            "../../shared/conformance/otlp-proto-examples_metrics.json",
+            "../../shared/conformance/go-stdouttrace_pretty-without-timestamps.txt",
+        ] {
+            let bytes = std::fs::read(root.join(rel)).unwrap();
+            // Cut short too, so the last piece ends inside a record.
+            for input in [&bytes[..], &bytes[..bytes.len() * 2 / 3]] {
+                let (want, whole) = ingest::<Collected>(rel, input, &(), None, &|_, _| {}).unwrap();
+                for chunk in [4096, 100_000] {
+                    let (got, pieces, end) =
+                        ingest_stream::<Collected>(rel, &mut &input[..], &(), None, chunk, usize::MAX).unwrap();
+                    let at = format!("{rel} ({} bytes) in pieces of {chunk}", input.len());
+                    assert_eq!(end.bytes, input.len() as u64, "{at}");
+                    assert_eq!(
+                        (got.foreign_lines, got.metric_exports),
+                        (want.foreign_lines, want.metric_exports),
+                        "{at}"
+                    );
+                    let lines = |r: &Report| r.errors.iter().map(|e| (e.line, e.kind.to_string())).collect::<Vec<_>>();
+                    assert_eq!(lines(&got), lines(&want), "{at}");
+                    assert_eq!(pieces.spans, whole.spans, "{at}");
+                    assert_eq!(pieces.logs, whole.logs, "{at}");
+                    assert_eq!(pieces.points, whole.points, "{at}");
+                }
+            }
+        }
+    }
+}
