@@ -74,15 +74,29 @@ fn a_closed_pipe_ends_every_output_format_quietly() {
     }
 }
 
-/// The samples every arrival test wraps, encodes or compresses.
-const CAPTURES: &[&str] = &[
-    "todo/todo-default.log",
-    "todo/todo-console-merged-stderr.log",
-    "python-flask/flask-merged-stderr.log",
-    "rust-stdout/rust-stdout-interleaved.log",
-    "node-console/sdk-node-0.223_interleaved-app-logs.txt",
-    "otlp-json/js-otlp-http-json_traces.jsonl",
-];
+/// Every capture the arrival tests wrap, encode, compress and stream: every sample (ours and the
+/// shared ones) and every file the OpenTelemetry projects wrote (`../shared/conformance/`).
+fn captures() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut all = Vec::new();
+    for dir in ["samples", "../shared/conformance"] {
+        let mut stack = vec![root.join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| ["log", "txt", "json", "jsonl"].contains(&x.to_str().unwrap()))
+                {
+                    all.push(p);
+                }
+            }
+        }
+    }
+    all.sort();
+    assert!(all.len() > 25, "{all:?}");
+    all
+}
 
 /// `summary --format json` without the per-file part, and the exit code.
 fn summary(path: &str) -> (serde_json::Value, i32) {
@@ -129,9 +143,9 @@ fn gunzip_prefix(bytes: &[u8]) -> Vec<u8> {
 #[test]
 fn compressed_captures_read_as_the_plain_ones_and_cut_ones_keep_what_came_before() {
     let scratch = Scratch::new("compressed");
-    for (i, rel) in CAPTURES.iter().enumerate() {
-        let path = sample(rel);
-        let plain = std::fs::read(&path).unwrap();
+    for (i, path) in captures().iter().enumerate() {
+        let rel = path.display();
+        let plain = std::fs::read(path).unwrap();
         let (want, _) = summary(path.to_str().unwrap());
         let want_latency = latency_csv(path.to_str().unwrap());
         let gz = gzip(&plain);
@@ -194,9 +208,9 @@ fn cri(text: &str, max: usize) -> Vec<u8> {
 #[test]
 fn every_wrapper_reads_as_the_plain_capture() {
     let scratch = Scratch::new("wrappers");
-    for (n, rel) in CAPTURES.iter().enumerate() {
-        let path = sample(rel);
-        let plain = std::fs::read_to_string(&path).unwrap();
+    for (n, path) in captures().iter().enumerate() {
+        let rel = path.display();
+        let plain = std::fs::read_to_string(path).unwrap();
         let (want, _) = summary(path.to_str().unwrap());
         let want_latency = latency_csv(path.to_str().unwrap());
         let wrapped: Vec<(&str, Vec<u8>)> = vec![
@@ -288,9 +302,9 @@ fn a_demo_capture_in_a_cri_file_joins_its_16_kib_parts() {
 #[test]
 fn encodings_read_as_the_plain_capture() {
     let scratch = Scratch::new("encodings");
-    for (n, rel) in CAPTURES.iter().enumerate() {
-        let path = sample(rel);
-        let plain = std::fs::read_to_string(&path).unwrap();
+    for (n, path) in captures().iter().enumerate() {
+        let rel = path.display();
+        let plain = std::fs::read_to_string(path).unwrap();
         let (want, _) = summary(path.to_str().unwrap());
         let le: Vec<u8> = [0xff, 0xfe].into_iter().chain(plain.encode_utf16().flat_map(u16::to_le_bytes)).collect();
         let be: Vec<u8> = [0xfe, 0xff].into_iter().chain(plain.encode_utf16().flat_map(u16::to_be_bytes)).collect();
@@ -301,14 +315,16 @@ fn encodings_read_as_the_plain_capture() {
             assert_eq!((figures(&got), code), (figures(&want), 0), "{rel} as {how}");
             assert_eq!(got["encodings"], serde_json::json!([how]));
         }
-        // Two captures concatenated, each with a UTF-8 mark.
+        // Two captures concatenated, each with a UTF-8 mark (each ends its last line, as a
+        // capture of a terminal does).
+        let ended = if plain.ends_with('\n') { plain.clone() } else { format!("{plain}\n") };
         let twice = scratch.0.join(format!("{n}-marks.log"));
-        std::fs::write(&twice, format!("\u{feff}{plain}\u{feff}{plain}")).unwrap();
+        std::fs::write(&twice, format!("\u{feff}{ended}\u{feff}{ended}")).unwrap();
         let (got, _) = summary(twice.to_str().unwrap());
         assert_eq!(got["spans"].as_u64(), want["spans"].as_u64().map(|s| 2 * s), "{rel} twice");
         // Lines of the app's own holding a Latin-1 byte, before and after: foreign, nothing else.
         let latin1 =
-            [b"caf\xe9 au lait\n".to_vec(), plain.as_bytes().to_vec(), b"na\xefve\n\xa9 2026\n".to_vec()].concat();
+            [b"caf\xe9 au lait\n".to_vec(), ended.clone().into_bytes(), b"na\xefve\n\xa9 2026\n".to_vec()].concat();
         let file = scratch.0.join(format!("{n}-latin1.log"));
         std::fs::write(&file, &latin1).unwrap();
         let (mut got, code) = summary(file.to_str().unwrap());
@@ -357,13 +373,7 @@ fn otelgrep_stdin(args: &[&str], bytes: &[u8]) -> (String, String, i32) {
 
 #[test]
 fn standard_input_reads_as_the_file_plain_compressed_or_cut() {
-    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
-    let pretty = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/otlp-proto-examples_metrics.json");
-    let mut paths: Vec<std::path::PathBuf> = CAPTURES.iter().map(|rel| sample(rel)).collect();
-    paths.extend([sample("todo/todo-two-processes.log"), sample("rust-stdout/rust-stdout.log"), demo, pretty]);
-    for path in paths {
+    for path in captures() {
         let file = path.to_str().unwrap();
         let plain = std::fs::read(&path).unwrap();
         let (want, _) = summary(file);

@@ -23,15 +23,22 @@ use crate::model::{
 };
 
 /// Whether an input starts as the proto format does: a length that fits, then field 1 of a
-/// `*Data` message (a resource group), which no text capture starts with.
-/// Empty messages (an export of nothing is four zero bytes) are passed over to the first that
-/// holds something.
+/// `*Data` message (a resource group) whose own length fits in the message. Empty messages (an
+/// export of nothing is four zero bytes) are passed over to the first that holds something.
+/// A text never passes: its first byte makes a length of at least 512 MB, and the longest
+/// message taken is 256 MB (a Rust capture of 1.3 GB opens `Logs\n`: as a length that fits,
+/// then a byte 0x0a).
 pub fn is_framed(bytes: &[u8]) -> bool {
+    const LONGEST: usize = 1 << 28;
     let mut at = 0;
     while let Some(b) = bytes.get(at..at + 4) {
         let len = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
         if len > 0 {
-            return len >= 2 && bytes.len() >= at + 4 + len && bytes[at + 4] == 0x0a;
+            let Some(message) = bytes.get(at + 4..at + 4 + len).filter(|_| (2..=LONGEST).contains(&len)) else {
+                return false;
+            };
+            let mut rest = &message[1..];
+            return message[0] == 0x0a && decode_varint(&mut rest).is_ok_and(|field| field as usize <= rest.len());
         }
         at += 4;
     }
@@ -483,5 +490,29 @@ fn points(
             point(MetricKind::Summary, None, p.start_time_unix_nano, p.time_unix_nano, p.attributes, v)
         })),
         None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_framed;
+
+    /// A Rust capture of 1.3 GB opens `Logs\n`, which read as a length is 1,282 MB followed by
+    /// the byte 0x0a: it is text, not a framed message. (A sparse file: no disk is written.)
+    #[test]
+    fn a_large_text_is_never_taken_for_framed_messages() {
+        let path = std::env::temp_dir().join(format!("otelgrep-framed-{}", std::process::id()));
+        let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+        std::io::Write::write_all(&mut &file, b"Logs\nResource\n\t ->  service.name=String(Owned(\"todo\"))\n")
+            .unwrap();
+        file.set_len(1_300_000_000).unwrap();
+        let map = unsafe { memmap2::Mmap::map(&file) }.unwrap();
+        let framed = is_framed(&map);
+        drop(map);
+        std::fs::remove_file(&path).unwrap();
+        assert!(!framed);
+        // A real message is: its length, field 1 with a length that fits.
+        assert!(is_framed(&[0, 0, 0, 4, 0x0a, 2, 0x0a, 0]));
+        assert!(!is_framed(&[0, 0, 0, 4, 0x0a, 9, 0x0a, 0]));
     }
 }

@@ -140,6 +140,7 @@ fn pieces<S: Sink>(
     let mut context: Vec<u8> = Vec::new();
     let mut all: Option<(Report, Ranged<S>)> = None;
     let mut spare: Vec<u8> = Vec::new();
+    let mut joined: Vec<u8> = Vec::new();
     // Whether the last piece ended inside a line, and how many lines were counted twice for it.
     let (mut open_line, mut report_fix) = (false, 0);
     loop {
@@ -168,10 +169,17 @@ fn pieces<S: Sink>(
         let piece = &buf[..cut];
         let piece_lines = memchr::memchr_iter(b'\n', piece).count() as u64;
         let context_lines = memchr::memchr_iter(b'\n', &context).count() as u64;
-        // Only a Rust text carries context; any other piece is read where it lies, not copied.
-        let text: std::borrow::Cow<[u8]> =
-            if context.is_empty() { piece.into() } else { [&context[..], piece].concat().into() };
-        let decoded = text::decode(&text);
+        // Only a Rust text carries context; any other piece is read where it lies, not copied
+        // (and a Rust one is copied into the same buffer each time: no page is faulted twice).
+        let text: &[u8] = if context.is_empty() {
+            piece
+        } else {
+            joined.clear();
+            joined.extend_from_slice(&context);
+            joined.extend_from_slice(piece);
+            &joined
+        };
+        let decoded = text::decode(text);
         let (mut report, ranged) = ingest_text::<S>(name, decoded, config, only, &|_, _| {})?;
         for e in &mut report.errors {
             e.line = e.line.saturating_sub(context_lines) + end.lines;
