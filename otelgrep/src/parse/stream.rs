@@ -36,8 +36,13 @@ pub const LONGEST_PIECE: usize = 2 * STREAM_CHUNK;
 /// buffer they are parsed from, never copied but for the start of a record a cut falls in.
 struct Filler {
     ask: mpsc::Sender<(Vec<u8>, usize)>,
-    filled: mpsc::Receiver<(Vec<u8>, bool, Option<std::io::Error>)>,
+    filled: mpsc::Receiver<Filled>,
 }
+
+/// A buffer handed back: its bytes, whether the stream ended, the error that ended it, and
+/// where the last record starts in it (found on the reading thread, beside the parse: for a Rust
+/// text it takes a pass of the framer).
+type Filled = (Vec<u8>, bool, Option<std::io::Error>, Option<usize>);
 
 impl Filler {
     /// Starts filling `buf` up to `upto` bytes.
@@ -47,31 +52,27 @@ impl Filler {
 
     /// The buffer asked for last, filled, and whether the stream ended (an error ends it, and is
     /// kept in `end`).
-    fn wait(&self, end: &mut StreamEnd) -> (Vec<u8>, bool) {
+    fn wait(&self, end: &mut StreamEnd) -> (Vec<u8>, bool, Option<usize>) {
         match self.filled.recv() {
-            Ok((buf, eof, error)) => {
+            Ok((buf, eof, error, start)) => {
                 if let Some(e) = error {
                     end.cut = Some(e.to_string());
                 }
-                (buf, eof)
+                (buf, eof, start)
             }
-            Err(_) => (Vec::new(), true),
+            Err(_) => (Vec::new(), true, None),
         }
     }
 
     /// `buf` filled up to `upto`, waited for.
-    fn fill(&self, buf: Vec<u8>, upto: usize, end: &mut StreamEnd) -> (Vec<u8>, bool) {
+    fn fill(&self, buf: Vec<u8>, upto: usize, end: &mut StreamEnd) -> (Vec<u8>, bool, Option<usize>) {
         self.start(buf, upto);
         self.wait(end)
     }
 }
 
 /// The reading thread: fills the buffers it is handed until the stream ends, or nobody asks.
-fn fill_buffers(
-    reader: &mut (dyn Read + Send),
-    asked: mpsc::Receiver<(Vec<u8>, usize)>,
-    filled: mpsc::Sender<(Vec<u8>, bool, Option<std::io::Error>)>,
-) {
+fn fill_buffers(reader: &mut (dyn Read + Send), asked: mpsc::Receiver<(Vec<u8>, usize)>, filled: mpsc::Sender<Filled>) {
     while let Ok((mut buf, upto)) = asked.recv() {
         let want = upto.saturating_sub(buf.len());
         buf.reserve(want);
@@ -81,7 +82,8 @@ fn fill_buffers(
             Ok(n) => (n < want, None),
             Err(e) => (true, Some(e)),
         };
-        if filled.send((buf, eof, error)).is_err() || eof {
+        let start = if eof { None } else { record_start_before(&buf) };
+        if filled.send((buf, eof, error, start)).is_err() || eof {
             return;
         }
     }
@@ -119,7 +121,7 @@ fn pieces<S: Sink>(
     longest: usize,
 ) -> anyhow::Result<(Report, S, StreamEnd)> {
     let mut end = StreamEnd::default();
-    let (mut buf, mut eof) = filler.fill(Vec::with_capacity(chunk), chunk, &mut end);
+    let (mut buf, mut eof, mut start) = filler.fill(Vec::with_capacity(chunk), chunk, &mut end);
     let first = buf.split(|b| *b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
     end.first_line = first[..first.len().min(200)].to_vec();
     let whole = buf.starts_with(&[0xff, 0xfe])
@@ -129,7 +131,7 @@ fn pieces<S: Sink>(
     if whole {
         while !eof {
             let target = buf.len() + chunk;
-            (buf, eof) = filler.fill(buf, target, &mut end);
+            (buf, eof, _) = filler.fill(buf, target, &mut end);
         }
         end.lines =
             memchr::memchr_iter(b'\n', &buf).count() as u64 + u64::from(!buf.is_empty() && !buf.ends_with(b"\n"));
@@ -147,7 +149,7 @@ fn pieces<S: Sink>(
         let cut = if eof {
             buf.len()
         } else {
-            match record_start_before(&buf) {
+            match start {
                 Some(at) if at > 0 => at,
                 // A piece longer than `longest` is cut wherever it ends (a gzip bomb of zeros must
                 // not grow the buffer without bound); its last line goes on in the next piece.
@@ -155,7 +157,7 @@ fn pieces<S: Sink>(
                 _ => {
                     // No record starts in what was read: read more before cutting.
                     let more = buf.len() + chunk;
-                    (buf, eof) = filler.fill(buf, more, &mut end);
+                    (buf, eof, start) = filler.fill(buf, more, &mut end);
                     continue;
                 }
             }
@@ -216,7 +218,7 @@ fn pieces<S: Sink>(
             // Grown for a long record: not kept, so that two such never live at once.
             spare = Vec::new();
         }
-        (buf, eof) = filler.wait(&mut end);
+        (buf, eof, start) = filler.wait(&mut end);
     }
     let (mut report, ranged) = all.unwrap_or_else(|| (Report::default(), Ranged::new(config)));
     report.foreign_lines = report.foreign_lines.saturating_sub(report_fix);
