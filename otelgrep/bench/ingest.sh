@@ -5,7 +5,9 @@
 # reports side by side, warm cache, best of 5 (this machine's timings vary by a tenth):
 # `otelgrep summary` (release build), `grep -c` on the same file, and `cat > /dev/null`, in MB/s,
 # plus otelgrep's peak RSS; then `otelgrep latency --by url` on the same file and its time as a
-# ratio of `summary`'s (a query parses attributes, summary does not). Usage: otelgrep/bench/ingest.sh [SIZE_MB]   (default 1000)
+# ratio of `summary`'s (a query parses attributes, summary does not); then streams: the same bytes
+# on standard input and gzip files against the mapped file, with peak RSS.
+# Usage: otelgrep/bench/ingest.sh [SIZE_MB [streams]]   (default 1000; `streams`: that table alone)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/otelgrep-target}"
@@ -60,7 +62,9 @@ best() {
   echo "$b"
 }
 
-printf '%-11s %8s  %22s  %22s  %22s  %12s  %28s\n' capture MB "otelgrep summary" "grep -c" "cat > /dev/null" \
+only="${2:-all}"
+[ "$only" = streams ] && kinds=""
+[ -n "$kinds" ] && printf '%-11s %8s  %22s  %22s  %22s  %12s  %28s\n' capture MB "otelgrep summary" "grep -c" "cat > /dev/null" \
   "otelgrep RSS" "latency --by url (vs summary)"
 for kind in $kinds; do
   f="$work/$kind.log"
