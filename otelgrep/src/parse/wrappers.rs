@@ -116,11 +116,18 @@ pub fn unwrap(text: &[u8]) -> Option<Unwrapped> {
         STAMP.is_match(&l[after..])
     };
     let stamped = most(sample.iter().filter(|l| rest(l)).count());
-    // Colours alone are taken off only when most lines have them (a terminal recording, a
-    // coloured formatter); a few coloured lines of the app's own (Flask's banner) are foreign
-    // whatever their colour, and a large capture is not copied for them.
-    let coloured =
-        most(lines(text).filter(|l| !l.is_empty()).take(SAMPLE).filter(|l| memchr::memchr(0x1b, l).is_some()).count());
+    // Colours alone are taken off when most lines have them (a terminal recording, a coloured
+    // formatter), or when a coloured line is indented or a bracket (`grep --color` or `jq -C` on a
+    // record's lines: records are indented, an app's log lines are not); a few coloured lines of
+    // the app's own (Flask's banner) are foreign whatever their colour, and a large capture is
+    // not copied for them.
+    let tinted: Vec<&[u8]> =
+        lines(text).filter(|l| !l.is_empty()).take(SAMPLE).filter(|l| memchr::memchr(0x1b, l).is_some()).collect();
+    let coloured = most(tinted.len())
+        || tinted.iter().any(|l| {
+            let plain = ANSI.replace_all(&l[..l.len().min(SAMPLE_BYTES)], &b""[..]);
+            matches!(plain.first(), Some(b'{' | b'}' | b'[' | b']' | b'\t')) || plain.starts_with(b"  ")
+        });
     if outer.is_none() && !stamped && !coloured {
         return None;
     }
