@@ -56,14 +56,7 @@ pub fn ingest<S: Sink>(
                 if several && !source.name.is_empty() {
                     report.sources.push(source.name);
                 }
-                all = Some(match all {
-                    None => (report, ranged),
-                    Some((mut r, mut s)) => {
-                        r.merge(report);
-                        s.merge(ranged);
-                        (r, s)
-                    }
-                });
+                all = Some(join(all, (report, ranged)));
             }
             let (mut report, ranged) = all.unwrap_or_else(|| (Report::default(), Ranged::new(config)));
             report.errors.sort_by_key(|e| e.line);
@@ -101,4 +94,19 @@ pub(super) fn ingest_text<S: Sink>(
         &repaired.bad_lines,
     )?;
     again.ok_or_else(|| anyhow::anyhow!("{name}: not UTF-8 text even once repaired"))
+}
+
+/// What was read so far (if anything) and what was read next, as one reading.
+pub(super) fn join<S: Sink>(
+    so_far: Option<(Report, Ranged<S>)>,
+    (report, ranged): (Report, Ranged<S>),
+) -> (Report, Ranged<S>) {
+    match so_far {
+        None => (report, ranged),
+        Some((mut r, mut s)) => {
+            r.merge(report);
+            s.merge(ranged);
+            (r, s)
+        }
+    }
 }

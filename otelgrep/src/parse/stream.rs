@@ -7,7 +7,7 @@
 use std::io::Read;
 use std::sync::mpsc;
 
-use super::layers::ingest_text;
+use super::layers::{ingest_text, join};
 use super::{Format, Ranged, Report, Sink, ingest, otlp_proto, text, wrappers};
 
 /// What reading a stream found besides its records: what `no telemetry found` and a cut
@@ -190,14 +190,7 @@ fn pieces<S: Sink>(
         if !context.is_empty() || report.records.iter().any(|(f, _)| *f == Format::RustText) {
             context = super::rust_text::resume_context(&context, piece);
         }
-        all = Some(match all {
-            None => (report, ranged),
-            Some((mut r, mut s)) => {
-                r.merge(report);
-                s.merge(ranged);
-                (r, s)
-            }
-        });
+        all = Some(join(all, (report, ranged)));
         end.lines += piece_lines;
         end.bytes += cut as u64;
         if !piece.is_empty() {
