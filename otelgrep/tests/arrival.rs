@@ -419,3 +419,27 @@ fn standard_input_reads_as_the_file_plain_compressed_or_cut() {
         );
     }
 }
+
+#[test]
+fn a_capture_appended_to_one_without_its_last_line_break_reads_as_both() {
+    // `head -c -1 a.log > cut.log; cat cut.log b.log`: the seam is a `}{` line. Python records
+    // and OTLP documents on both sides of it are read.
+    let scratch = Scratch::new("seam");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for rel in [
+        "samples/python-flask/flask-default.log",
+        "samples/python-flask/flask-merged-stderr.log",
+        "../shared/conformance/otlp-proto-examples_trace.json",
+        "../shared/conformance/python-sdk_span-to_json.txt",
+    ] {
+        let path = root.join(rel);
+        let plain = std::fs::read_to_string(&path).unwrap();
+        let (want, _) = summary(path.to_str().unwrap());
+        let file = scratch.file("seam.log", &format!("{}{plain}", plain.trim_end()));
+        let (got, code) = summary(&file);
+        assert_eq!(code, 0, "{rel}: {got}");
+        for key in ["spans", "log_records", "metric_points"] {
+            assert_eq!(got[key].as_u64(), want[key].as_u64().map(|n| 2 * n), "{rel}: {key}");
+        }
+    }
+}

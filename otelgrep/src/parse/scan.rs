@@ -60,6 +60,9 @@ enum Close {
     Closed { end: usize, line: u64 },
     /// At another `{` line, which starts at `start` and is line `line`.
     Reopened { start: usize, line: u64 },
+    /// At a `}{` line (a capture without its last line break, another appended to it): the
+    /// object ends at `end`, after the `}`, and the next opens on the same line.
+    Seam { end: usize, line: u64 },
     /// Never.
     Open,
 }
@@ -81,6 +84,14 @@ impl<'a> Iterator for Objects<'a> {
             match close {
                 Close::Closed { end, line } => {
                     (self.lines.pos, self.lines.line) = (end + 1, line);
+                    match utf8(self.text, start, end) {
+                        Ok(text) => return Some(Piece::Object { line: n, text }),
+                        Err(offset) => (Piece::NotUtf8 { offset }, Err(offset)),
+                    }
+                }
+                Close::Seam { end, line } => {
+                    // The next object opens at the `{` that follows on the same line.
+                    (self.lines.pos, self.lines.line) = (end, line - 1);
                     match utf8(self.text, start, end) {
                         Ok(text) => return Some(Piece::Object { line: n, text }),
                         Err(offset) => (Piece::NotUtf8 { offset }, Err(offset)),
@@ -134,10 +145,14 @@ fn close_at(b: &[u8], start: usize, end: usize, n: u64, closer: u8, candidates: 
             continue;
         }
         let line_end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i);
-        if !is_brace_line(&b[at..line_end], b[at]) {
+        let seam = closer == b'}' && b[at] == b'}' && is_brace_line(&b[at + 1..line_end], b'{');
+        if !is_brace_line(&b[at..line_end], b[at]) && !seam {
             continue;
         }
         let line = n + memchr::memchr_iter(b'\n', &b[start..at]).count() as u64;
+        if seam {
+            return Close::Seam { end: at + 1, line };
+        }
         return if b[at] == closer {
             Close::Closed { end: line_end, line }
         } else {
@@ -268,6 +283,21 @@ mod tests {
     }
 
     #[test]
+    fn a_capture_appended_to_one_without_its_last_line_break_is_two_objects() {
+        let text = "{\n    \"a\": 1\n}{\n    \"b\": 2\n}\nafter";
+        let pieces: Vec<Piece> = python_objects(text.as_bytes()).collect();
+        assert_eq!(
+            pieces,
+            [
+                Piece::Object { line: 1, text: "{\n    \"a\": 1\n}" },
+                Piece::Object { line: 3, text: "{\n    \"b\": 2\n}" },
+                Piece::Line { line: 6, text: "after" },
+            ]
+        );
+        assert_eq!(pieces, line_by_line(text));
+    }
+
+    #[test]
     fn the_second_line_is_what_str_lines_says() {
         for text in ["{\n  a\n}", "{\r\n  a\r\n}", "{", "{\n", "{\na", "", "\n\n", "{\n\r\n"] {
             assert_eq!(second_line(text), text.lines().nth(1), "{text:?}");
@@ -290,6 +320,10 @@ mod tests {
                 ("}", Some((line, from))) => {
                     pending = None;
                     out.push(Piece::Object { line, text: &text[from..end] });
+                }
+                ("}{", Some((line, from))) => {
+                    out.push(Piece::Object { line, text: &text[from..start + 1] });
+                    pending = Some((n, start + 1));
                 }
                 (_, Some(_)) => {}
                 (_, None) => out.push(Piece::Line { line: n, text: content }),
