@@ -108,6 +108,17 @@ fn unknown_and_ambiguous_ids_say_so() {
     let (_, err, code) = otelgrep(&["trace", "00000000deadbeef", path.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("no span or log record of trace 00000000deadbeef"), "{err}");
+    // What the input holds instead: how many traces, and the ids nearest the one given.
+    let traces: std::collections::BTreeSet<String> = json_rows(&["spans", "--kind", "all", path.to_str().unwrap()])
+        .iter()
+        .map(|r| r["trace_id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(err.contains(&format!("which holds {} traces; the closest: ", traces.len())), "{err}");
+    // An id one digit off from a real one is the first named.
+    let real = traces.iter().next().unwrap();
+    let off = format!("{}{}", &real[..31], if real.ends_with('0') { '1' } else { '0' });
+    let (_, err, _) = otelgrep(&["trace", &off, path.to_str().unwrap()]);
+    assert!(err.contains(&format!("the closest: {real}")), "{err}");
     let (_, err, code) = otelgrep(&["trace", "xyz", path.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("'xyz' is not a trace id"), "{err}");

@@ -94,6 +94,11 @@ impl TraceSelector {
         Ok(TraceSelector { prefix: u128::from_str_radix(hex, 16)?, bits })
     }
 
+    /// The digits given, as the leading digits of a whole id (the rest zero).
+    pub fn aligned(&self) -> u128 {
+        if self.bits == 128 { self.prefix } else { self.prefix << (128 - self.bits) }
+    }
+
     pub fn matches(&self, id: u128) -> bool {
         if self.bits == 128 { id == self.prefix } else { id >> (128 - self.bits) == self.prefix }
     }

@@ -64,29 +64,57 @@ pub struct Parts {
     selector: TraceSelector,
     pub spans: Vec<Span>,
     pub logs: Vec<LogRecord>,
+    /// The other traces' ids: what a trace id that matches nothing is told of.
+    others: HashSet<u128>,
 }
 
 impl Sink for Parts {
     type Config = TraceSelector;
     const NEEDS: Needs = Needs { logs: true, ..Needs::ALL };
     fn new(selector: &TraceSelector) -> Self {
-        Parts { selector: *selector, spans: Vec::new(), logs: Vec::new() }
+        Parts { selector: *selector, spans: Vec::new(), logs: Vec::new(), others: HashSet::new() }
     }
     fn span(&mut self, s: Span) {
         if self.selector.matches(s.trace_id) {
             self.spans.push(s);
+        } else {
+            self.others.insert(s.trace_id);
         }
     }
     fn log(&mut self, l: LogRecord) {
-        if l.trace_id.is_some_and(|t| self.selector.matches(t)) {
-            self.logs.push(l);
+        match l.trace_id {
+            Some(t) if self.selector.matches(t) => self.logs.push(l),
+            Some(t) => {
+                self.others.insert(t);
+            }
+            None => {}
         }
     }
     fn point(&mut self, _: MetricPoint) {}
     fn merge(&mut self, later: Self) {
         self.spans.extend(later.spans);
         self.logs.extend(later.logs);
+        self.others.extend(later.others);
     }
+}
+
+/// `no span or log record of trace X in the input, which holds 400 traces; the closest: …`:
+/// the ids that share the most leading digits with X.
+fn not_found(id: &str, parts: &Parts) -> String {
+    let shown = id.trim().trim_start_matches("0x");
+    let mut msg = format!("no span or log record of trace {shown} in the input");
+    if parts.others.is_empty() {
+        msg.push_str(", which holds no trace");
+        return msg;
+    }
+    let wanted = parts.selector.aligned();
+    let mut closest: Vec<(u32, u128)> =
+        parts.others.iter().map(|&t| (((t ^ wanted).leading_zeros() / 4).min(shown.len() as u32), t)).collect();
+    closest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let n = parts.others.len();
+    let ids: Vec<String> = closest.iter().take(3).map(|(_, t)| trace_hex(*t)).collect();
+    msg.push_str(&format!(", which holds {n} trace{}; the closest: {}", if n == 1 { "" } else { "s" }, ids.join(", ")));
+    msg
 }
 
 /// A span in the tree.
@@ -201,7 +229,7 @@ pub fn run(args: &TraceArgs, parts: Parts, colour: bool, out: &mut dyn Write) ->
     let traces: std::collections::BTreeSet<u128> =
         parts.spans.iter().map(|s| s.trace_id).chain(parts.logs.iter().filter_map(|l| l.trace_id)).collect();
     match traces.len() {
-        0 => anyhow::bail!("no span or log record of trace {} in the input", args.args[0]),
+        0 => anyhow::bail!("{}", not_found(&args.args[0], &parts)),
         1 => {}
         n => anyhow::bail!(
             "{n} traces start with {}: {}; give more digits",
