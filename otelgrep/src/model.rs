@@ -154,6 +154,17 @@ impl Span {
     pub fn timed(&self) -> bool {
         self.start_ns != 0 && self.end_ns != 0
     }
+
+    /// Whether the span ends before it starts (a clock stepped back, a bad exporter): it is
+    /// counted, but a negative duration is no duration, and would drag every percentile down.
+    pub fn backwards(&self) -> bool {
+        self.timed() && self.end_ns < self.start_ns
+    }
+
+    /// The duration, when it has one (both times, not backwards).
+    pub fn duration_ns(&self) -> Option<i64> {
+        (self.timed() && !self.backwards()).then(|| self.end_ns - self.start_ns)
+    }
 }
 
 /// A log record.

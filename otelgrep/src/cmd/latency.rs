@@ -60,6 +60,8 @@ pub struct Samples {
     pub sources: Vec<BTreeMap<&'static str, u64>>,
     /// Requests without a start or end time: counted here, left out of the durations.
     pub untimed: usize,
+    /// Requests that end before they start: counted here, left out of the durations.
+    pub backwards: usize,
 }
 
 /// Keys whose values are paths or URLs, which `--template` collapses.
@@ -92,6 +94,7 @@ impl Sink for Samples {
             durations: Durations { keys: vec![Vec::new(); n], ..Durations::default() },
             sources: vec![BTreeMap::new(); n],
             untimed: 0,
+            backwards: 0,
         }
     }
 
@@ -101,6 +104,10 @@ impl Sink for Samples {
         }
         if !s.timed() {
             self.untimed += 1;
+            return;
+        }
+        if s.backwards() {
+            self.backwards += 1;
             return;
         }
         for (i, key) in self.config.keys.iter().enumerate() {
@@ -125,6 +132,7 @@ impl Sink for Samples {
         d.end_ns.extend(l.end_ns);
         d.error.extend(l.error);
         self.untimed += later.untimed;
+        self.backwards += later.backwards;
         for (mine, theirs) in self.sources.iter_mut().zip(later.sources) {
             for (k, v) in theirs {
                 *mine.entry(k).or_default() += v;
@@ -166,6 +174,11 @@ pub fn run(args: &LatencyArgs, all: Samples, out: &mut dyn Write, err: &mut dyn 
         let n = all.untimed;
         let s = if n == 1 { "" } else { "s" };
         writeln!(err, "otelgrep: note: {n} request{s} without a start or end time left out (no duration to measure)")?;
+    }
+    if all.backwards > 0 {
+        let n = all.backwards;
+        let what = if n == 1 { "request that ends before it starts" } else { "requests that end before they start" };
+        writeln!(err, "otelgrep: note: {n} {what} left out (no duration to measure)")?;
     }
     let key_names: Vec<&str> = args.by.iter().map(|k| k.trim()).collect();
     // Status codes are numbers in CSV and JSON, whichever attribute type the exporter gave them.

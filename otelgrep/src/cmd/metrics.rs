@@ -199,8 +199,11 @@ impl Sink for Points {
     }
 
     fn span(&mut self, s: Span) {
-        if self.config.compare && is_entry(&s) && self.config.filter.span(&s) {
-            self.spans.push(SpanTime { route: route(&s), duration_ns: s.end_ns - s.start_ns, start_ns: s.start_ns });
+        // Spans without a duration (no times, or ending before they start) compare with nothing.
+        if let Some(duration_ns) = s.duration_ns().filter(|_| self.config.compare && is_entry(&s)) {
+            if self.config.filter.span(&s) {
+                self.spans.push(SpanTime { route: route(&s), duration_ns, start_ns: s.start_ns });
+            }
         }
     }
 

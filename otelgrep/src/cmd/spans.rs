@@ -67,9 +67,10 @@ pub struct Row {
 }
 
 impl Row {
-    /// 0 is no time (a span never given one): such a span has no duration.
+    /// 0 is no time (a span never given one): such a span has no duration, and neither has one
+    /// that ends before it starts.
     fn duration(&self) -> Option<i64> {
-        (self.start_ns != 0 && self.end_ns != 0).then(|| self.end_ns - self.start_ns)
+        (self.start_ns != 0 && self.end_ns != 0 && self.end_ns >= self.start_ns).then(|| self.end_ns - self.start_ns)
     }
 }
 

@@ -36,8 +36,9 @@ impl Sink for Slowest {
         Slowest::default()
     }
     fn span(&mut self, s: Span) {
-        if is_entry(&s) {
-            self.span_like((s.end_ns - s.start_ns, s.trace_id));
+        // The slowest of the requests that have a duration.
+        if let Some(d) = s.duration_ns().filter(|_| is_entry(&s)) {
+            self.span_like((d, s.trace_id));
         }
     }
     fn log(&mut self, _: LogRecord) {}

@@ -1,0 +1,82 @@
+//! Numbers that cannot be right are not averaged in: each odd case through every command that
+//! would use it, against the same capture without the odd record.
+
+mod common;
+
+use common::{Scratch, json_rows, otelgrep, sample};
+
+/// The Flask capture's slowest request, made to end before it starts (its times swapped), and the
+/// capture without that span: (with the backwards span, without it). A negative duration used to
+/// show as `min -47.419` and drag p50 down.
+fn backwards_and_without() -> (String, String) {
+    let text = std::fs::read_to_string(sample("python-flask/flask-default.log")).unwrap();
+    // The objects of the capture: each `{` line to its `}` line.
+    let mut objects: Vec<(usize, usize)> = Vec::new();
+    let mut open = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        match line.trim_end() {
+            "{" => open = Some(at),
+            "}" => objects.extend(open.take().map(|s| (s, at + line.len()))),
+            _ => {}
+        }
+        at += line.len();
+    }
+    let time = |o: &str, key: &str| -> String {
+        let v: serde_json::Value = serde_json::from_str(o).unwrap();
+        v[key].as_str().unwrap_or_default().to_string()
+    };
+    let servers: Vec<(usize, usize)> =
+        objects.into_iter().filter(|(s, e)| text[*s..*e].contains("\"kind\": \"SpanKind.SERVER\"")).collect();
+    // Seconds of the day: the capture's times are of one day, `2026-11-27T23:37:18.535031Z`.
+    let seconds = |t: &str| -> f64 {
+        let hms: Vec<f64> = t[11..t.len() - 1].split(':').map(|x| x.parse().unwrap()).collect();
+        hms[0] * 3600.0 + hms[1] * 60.0 + hms[2]
+    };
+    let duration = |(s, e): &(usize, usize)| {
+        let o = &text[*s..*e];
+        seconds(&time(o, "end_time")) - seconds(&time(o, "start_time"))
+    };
+    // The slowest request: the one `trace --slowest` would show.
+    let (s, e) = *servers.iter().max_by(|a, b| duration(a).total_cmp(&duration(b))).unwrap();
+    let object = &text[s..e];
+    let (start, end) = (time(object, "start_time"), time(object, "end_time"));
+    let swapped = object
+        .replace(&format!("\"start_time\": \"{start}\""), "\"start_time\": \"START\"")
+        .replace(&format!("\"end_time\": \"{end}\""), &format!("\"end_time\": \"{start}\""))
+        .replace("\"start_time\": \"START\"", &format!("\"start_time\": \"{end}\""));
+    assert_ne!(swapped, object);
+    let backwards = format!("{}{}{}", &text[..s], swapped, &text[e..]);
+    let without = format!("{}{}", &text[..s], &text[e..]);
+    (backwards, without)
+}
+
+#[test]
+fn a_span_that_ends_before_it_starts_has_no_duration_in_any_command() {
+    let scratch = Scratch::new("backwards");
+    let (backwards, without) = backwards_and_without();
+    let (b, w) = (scratch.file("backwards.log", &backwards), scratch.file("without.log", &without));
+    // latency: left out of the durations and said; the table is the one without it.
+    for by in ["url", "route", "url,status"] {
+        let (got, err, code) = otelgrep(&["latency", "--by", by, "--format", "csv", &b]);
+        let (want, _, _) = otelgrep(&["latency", "--by", by, "--format", "csv", &w]);
+        assert_eq!((got, code), (want, 0), "--by {by}");
+        assert!(err.contains("1 request that ends before it starts left out"), "{err}");
+    }
+    // spans: listed (it happened), without a duration.
+    let rows = json_rows(&["spans", "--kind", "all", &b]);
+    let rows_without = json_rows(&["spans", "--kind", "all", &w]);
+    assert_eq!(rows.len(), rows_without.len() + 1);
+    assert_eq!(rows.iter().filter(|r| r["duration"].is_null()).count(), 1);
+    assert!(rows.iter().filter_map(|r| r["duration"].as_f64()).all(|d| d >= 0.0));
+    // trace --slowest: the slowest of the requests that have a duration.
+    let (got, _, _) = otelgrep(&["trace", "--slowest", "--format", "json", &b]);
+    let (want, _, _) = otelgrep(&["trace", "--slowest", "--format", "json", &w]);
+    assert_eq!(got, want);
+    // summary still counts it.
+    let count = |f: &str| {
+        let (out, _, _) = otelgrep(&["summary", "--format", "json", f]);
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["spans"].as_u64().unwrap()
+    };
+    assert_eq!(count(&b), count(&w) + 1);
+}
