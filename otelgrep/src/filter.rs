@@ -106,7 +106,12 @@ impl Where {
             (Test::Exists, v) => v.is_some(),
             (Test::Missing, v) => v.is_none(),
             (_, None) => false,
-            (Test::Cmp(ord, want, operand), Some(v)) => (compare(&v, operand) == *ord) == *want,
+            (Test::Cmp(ord, want, operand), Some(v)) => match compare(&v, operand) {
+                Some(got) => (got == *ord) == *want,
+                // Not a number against a number (`NaN`, `abc`): unequal, and neither below nor
+                // above it, so `status>=500` never matches a status of `NaN`.
+                None => *ord == Ordering::Equal && !*want,
+            },
             (Test::Class(class, want), Some(v)) => {
                 let is = v.len() == 3 && v.as_bytes()[0] == b'0' + class && v.bytes().all(|b| b.is_ascii_digit());
                 is == *want
@@ -131,11 +136,13 @@ fn unquote(v: &str) -> &str {
     v
 }
 
-/// Numbers compare as numbers (`status>=500`, `200.0=200`), anything else as text.
-fn compare(value: &str, operand: &str) -> Ordering {
+/// Numbers compare as numbers (`status>=500`, `200.0=200`), anything else as text; a value that
+/// is not a number (or is NaN) does not compare with a number at all.
+fn compare(value: &str, operand: &str) -> Option<Ordering> {
     match (value.parse::<f64>(), operand.parse::<f64>()) {
-        (Ok(a), Ok(b)) if !a.is_nan() && !b.is_nan() => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
-        _ => value.cmp(operand),
+        (Ok(a), Ok(b)) if !a.is_nan() && !b.is_nan() => a.partial_cmp(&b),
+        (_, Ok(b)) if !b.is_nan() => None,
+        _ => Some(value.cmp(operand)),
     }
 }
 
@@ -249,9 +256,12 @@ mod tests {
 
     #[test]
     fn numbers_compare_as_numbers() {
-        assert_eq!(compare("1000", "500"), Ordering::Greater);
-        assert_eq!(compare("200", "200.0"), Ordering::Equal);
-        assert_eq!(compare("abc", "abd"), Ordering::Less);
+        assert_eq!(compare("1000", "500"), Some(Ordering::Greater));
+        assert_eq!(compare("200", "200.0"), Some(Ordering::Equal));
+        assert_eq!(compare("abc", "abd"), Some(Ordering::Less));
+        // No number against a number: no order at all.
+        assert_eq!(compare("NaN", "500"), None);
+        assert_eq!(compare("abc", "500"), None);
     }
 
     #[test]

@@ -80,3 +80,22 @@ fn a_span_that_ends_before_it_starts_has_no_duration_in_any_command() {
     };
     assert_eq!(count(&b), count(&w) + 1);
 }
+
+#[test]
+fn a_status_of_nan_is_no_number_a_filter_compares_with() {
+    // Python writes a float attribute that is NaN as `NaN`: 53 requests of the Flask capture
+    // given that status instead of 200.
+    let scratch = Scratch::new("nan-status");
+    let plain = std::fs::read_to_string(sample("python-flask/flask-default.log")).unwrap();
+    let nan = plain.replace("\"http.status_code\": 200\n", "\"http.status_code\": NaN\n");
+    assert!(nan.matches("NaN").count() > 50);
+    let (p, n) = (sample("python-flask/flask-default.log"), scratch.file("nan.log", &nan));
+    let p = p.to_str().unwrap();
+    for filter in ["status>=500", "status>500", "status<100", "status<=99", "status=500"] {
+        let count = |f: &str| json_rows(&["spans", "--kind", "all", "--where", filter, f]).len();
+        assert_eq!(count(&n), count(p), "--where '{filter}'");
+    }
+    // `!=` holds: NaN is not 200.
+    let count = |f: &str| json_rows(&["spans", "--where", "status!=200", f]).len();
+    assert_eq!(count(&n), count(p) + 53);
+}
