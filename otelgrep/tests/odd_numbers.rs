@@ -99,3 +99,23 @@ fn a_status_of_nan_is_no_number_a_filter_compares_with() {
     let count = |f: &str| json_rows(&["spans", "--where", "status!=200", f]).len();
     assert_eq!(count(&n), count(p) + 53);
 }
+
+#[test]
+fn an_id_shorter_than_the_sdk_writes_skips_its_record_named() {
+    // The SDK writes `0x` and 32 (trace) or 16 (span) digits; one digit fewer is not an id, and
+    // padding it with zeros would make another trace.
+    let scratch = Scratch::new("short-id");
+    let plain = std::fs::read_to_string(sample("python-flask/flask-default.log")).unwrap();
+    let line = plain.lines().position(|l| l.trim_start().starts_with("\"trace_id\": \"0x")).unwrap();
+    let mut lines: Vec<String> = plain.lines().map(String::from).collect();
+    // One digit fewer: the one after `0x`.
+    let at = lines[line].find("\"0x").unwrap() + 3;
+    lines[line].remove(at);
+    let short = lines.join("\n") + "\n";
+    let file = scratch.file("short.log", &short);
+    let (out, err, code) = otelgrep(&["summary", "--format", "json", &file]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is not an id (0x and 32 hex digits)"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["skipped_records"], 1);
+}

@@ -362,8 +362,11 @@ enum PyResource {
 
 impl PySpan<'_> {
     fn into_span(self, needs: &Needs, resources: &mut Resources, reader: Reader) -> Result<Span, ParseErrorKind> {
-        let trace_id = hex_u128(&self.context.trace_id).ok_or_else(|| invalid("span without a valid trace_id"))?;
-        let span_id = hex_u64(&self.context.span_id).ok_or_else(|| invalid("span without a valid span_id"))?;
+        let trace_id = optional_id("trace_id", Some(&self.context.trace_id), id128)?
+            .ok_or_else(|| invalid("span without a valid trace_id"))?;
+        let span_id = optional_id("span_id", Some(&self.context.span_id), id64)?
+            .ok_or_else(|| invalid("span without a valid span_id"))?;
+        let parent_span_id = optional_id("parent_id", self.parent_id, id64)?;
         let kind = match self.kind.strip_prefix("SpanKind.").unwrap_or(self.kind) {
             "INTERNAL" => SpanKind::Internal,
             "SERVER" => SpanKind::Server,
@@ -410,7 +413,7 @@ impl PySpan<'_> {
         Ok(Span {
             trace_id,
             span_id,
-            parent_span_id: self.parent_id.and_then(hex_u64),
+            parent_span_id,
             // No time is 0, as OTLP writes it: the span is counted, and left out of durations.
             start_ns: self.start_time.map_or(Ok(0), |t| time(t, "start_time"))?,
             end_ns: self.end_time.map_or(Ok(0), |t| time(t, "end_time"))?,
@@ -478,8 +481,8 @@ impl PyLog<'_> {
                 Value::Empty
             },
             attributes: if needs.attributes { raw_attrs(self.attributes, needs, reader)? } else { Vec::new() },
-            trace_id: self.trace_id.as_deref().and_then(hex_u128),
-            span_id: self.span_id.as_deref().and_then(hex_u64),
+            trace_id: optional_id("trace_id", self.trace_id.as_deref(), id128)?,
+            span_id: optional_id("span_id", self.span_id.as_deref(), id64)?,
             resource: raw_resource(self.resource, resources),
         })
     }
@@ -761,23 +764,51 @@ fn value(v: Json) -> Value {
 
 /// `0x` + 32 hex digits; zero and empty mean "none".
 fn hex_u128(s: &str) -> Option<u128> {
+    id128(s).ok().flatten()
+}
+
+/// A trace id as the SDK writes it (`format_trace_id`: `0x` and exactly 32 hex digits): `None`
+/// when zero (no trace), `Err` when it is not one (a shorter id must not be padded into another).
+fn id128(s: &str) -> Result<Option<u128>, ()> {
     let digits = s.strip_prefix("0x").unwrap_or(s);
-    // Two halves of the usual 32 digits: two u64 parses are a third of one u128 parse.
-    if digits.len() == 32 {
-        let (hi, lo) = digits.as_bytes().split_at(16);
-        let (hi, lo) = (hex16(hi)?, hex16(lo)?);
-        return Some(u128::from(hi) << 64 | u128::from(lo)).filter(|&v| v != 0);
+    if digits.len() != 32 {
+        return Err(());
     }
-    u128::from_str_radix(digits, 16).ok().filter(|&v| v != 0)
+    // Two halves: two u64 parses are a third of one u128 parse.
+    let (hi, lo) = digits.as_bytes().split_at(16);
+    let (hi, lo) = (hex16(hi).ok_or(())?, hex16(lo).ok_or(())?);
+    Ok(Some(u128::from(hi) << 64 | u128::from(lo)).filter(|&v| v != 0))
+}
+
+/// A span id (`0x` and exactly 16 hex digits), as [`id128`].
+fn id64(s: &str) -> Result<Option<u64>, ()> {
+    let digits = s.strip_prefix("0x").unwrap_or(s);
+    if digits.len() != 16 {
+        return Err(());
+    }
+    Ok(hex16(digits.as_bytes()).ok_or(())?).map(|v| Some(v).filter(|&v| v != 0))
+}
+
+/// An optional id field: absent or zero is none; anything but an id skips the record, named.
+fn optional_id<T>(
+    field: &str,
+    s: Option<&str>,
+    parse: fn(&str) -> Result<Option<T>, ()>,
+) -> Result<Option<T>, ParseErrorKind> {
+    match s {
+        None => Ok(None),
+        Some(v) => parse(v).map_err(|()| {
+            invalid(format!(
+                "{field} {v:?} is not an id (0x and {} hex digits)",
+                if field.contains("trace") { 32 } else { 16 }
+            ))
+        }),
+    }
 }
 
 /// `0x` + 16 hex digits; zero and empty mean "none".
 fn hex_u64(s: &str) -> Option<u64> {
-    let digits = s.strip_prefix("0x").unwrap_or(s);
-    if digits.len() == 16 {
-        return hex16(digits.as_bytes()).filter(|&v| v != 0);
-    }
-    u64::from_str_radix(digits, 16).ok().filter(|&v| v != 0)
+    id64(s).ok().flatten()
 }
 
 /// Exactly 16 hex digits (bytes: the text may hold anything): a table lookup per digit, checked
@@ -1001,7 +1032,10 @@ mod tests {
         assert_eq!(hex_u128("63EC09596BC0F89E039E1B8BB696490C"), Some(0x63ec09596bc0f89e039e1b8bb696490c));
         assert_eq!(hex_u64("0x766539be427046e5"), Some(0x766539be427046e5));
         assert_eq!(hex_u64("0x0000000000000000"), None);
-        assert_eq!(hex_u64("abc"), Some(0xabc));
+        // A shorter id is not an id: padding it with zeros would make another one.
+        assert_eq!(id64("abc"), Err(()));
+        assert_eq!(id128("0x63ec09596bc0f89e039e1b8bb69649"), Err(()));
+        assert_eq!(id128("0x00000000000000000000000000000000"), Ok(None));
         // Not hex, or a character across the two halves: nothing, and no panic.
         assert_eq!(hex_u128("0x63ec09596bc0f89e039e1b8bb696490g"), None);
         assert_eq!(hex_u128("0x0123456789abcde\u{e9}0123456789abcde"), None);
