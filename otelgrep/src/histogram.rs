@@ -75,6 +75,36 @@ impl Exp {
     }
 }
 
+/// Why a histogram point cannot be read as buckets, when it cannot: explicit bounds are one
+/// fewer than the counts (a histogram without buckets has neither), ascending and not NaN; an
+/// exponential histogram's bucket indices (offset plus position) fit in an `i32` and its scale is
+/// one the data model allows (-10 to 20). Such a point would give buckets like `inf..inf` or
+/// wrap an index: it is left out, and said.
+pub fn unreadable(v: &PointValue) -> Option<String> {
+    match v {
+        PointValue::Histogram { bounds, counts, .. } => {
+            if !counts.is_empty() && counts.len() != bounds.len() + 1 {
+                return Some(format!("{} bucket counts for {} bounds", counts.len(), bounds.len()));
+            }
+            if bounds.iter().any(|b| b.is_nan()) || bounds.windows(2).any(|w| w[0] >= w[1]) {
+                return Some("bucket bounds that do not ascend".into());
+            }
+            None
+        }
+        PointValue::ExponentialHistogram { scale, positive_offset, positive, negative_offset, negative, .. } => {
+            if !(-10..=20).contains(scale) {
+                return Some(format!("exponential scale {scale} (the data model allows -10 to 20)"));
+            }
+            let fits = |offset: i32, n: usize| i32::try_from(n).ok().and_then(|n| offset.checked_add(n)).is_some();
+            if !fits(*positive_offset, positive.len()) || !fits(*negative_offset, negative.len()) {
+                return Some("exponential bucket indices beyond the range of an index".into());
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
 impl Hist {
     /// Explicit bounds `b0..bn` give `(-inf, b0], (b0, b1], ..., (bn, +inf)`; an exponential
     /// histogram's bucket `i` at scale `s` is `(base^i, base^(i+1)]` with `base = 2^(2^-s)`, negative
@@ -104,7 +134,12 @@ impl Hist {
                 negative,
             } => {
                 let index = |offset: i32, counts: &[u64]| -> BTreeMap<i32, u64> {
-                    counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(k, c)| (offset + k as i32, *c)).collect()
+                    counts
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| **c > 0)
+                        .map(|(k, c)| (offset.saturating_add(k as i32), *c))
+                        .collect()
                 };
                 let exp = Exp {
                     scale: *scale,

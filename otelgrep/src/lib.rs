@@ -104,7 +104,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             };
             let code = exit_code(&found);
             note_time_range(&config.filter, &found, err)?;
-            cmd::metrics::run(&args, &config, cmd::merged(found), out)?;
+            cmd::metrics::run(&args, &config, cmd::merged(found), out, err)?;
             Ok(code)
         }
     }

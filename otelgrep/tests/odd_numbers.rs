@@ -119,3 +119,44 @@ fn an_id_shorter_than_the_sdk_writes_skips_its_record_named() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["skipped_records"], 1);
 }
+
+/// One OTLP JSON export of histogram `h` (service `odd`) at second `t`.
+fn histogram_export(t: u64, data: &str) -> String {
+    format!(
+        r#"{{"resourceMetrics":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"odd"}}}}]}},"scopeMetrics":[{{"scope":{{"name":"s"}},"metrics":[{{"name":"h","unit":"ms",{data}}}]}}]}}]}}"#
+    )
+    .replace("START", "1000000000")
+    .replace("TIME", &(t * 1_000_000_000).to_string())
+}
+
+#[test]
+fn histograms_whose_buckets_cannot_be_right_are_left_out_and_said() {
+    let scratch = Scratch::new("odd-histograms");
+    let good = histogram_export(
+        2,
+        r#""histogram":{"aggregationTemporality":1,"dataPoints":[{"startTimeUnixNano":"START","timeUnixNano":"TIME","count":"3","sum":6,"bucketCounts":["1","1","1"],"explicitBounds":[1,2]}]}"#,
+    );
+    // 20 counts for 2 bounds; bounds that go down; an exponential index past i32::MAX.
+    let bad = [
+        histogram_export(
+            3,
+            r#""histogram":{"aggregationTemporality":1,"dataPoints":[{"startTimeUnixNano":"START","timeUnixNano":"TIME","count":"20","sum":6,"bucketCounts":["1","1","1","1","1","1","1","1","1","1","1","1","1","1","1","1","1","1","1","1"],"explicitBounds":[1,2]}]}"#,
+        ),
+        histogram_export(
+            4,
+            r#""histogram":{"aggregationTemporality":1,"dataPoints":[{"startTimeUnixNano":"START","timeUnixNano":"TIME","count":"3","sum":6,"bucketCounts":["1","1","1"],"explicitBounds":[2,1]}]}"#,
+        ),
+        histogram_export(
+            5,
+            r#""exponentialHistogram":{"aggregationTemporality":1,"dataPoints":[{"startTimeUnixNano":"START","timeUnixNano":"TIME","count":"20","sum":6,"scale":0,"zeroCount":"0","positive":{"offset":2147483640,"bucketCounts":["1","1","1","1","1","1","1","1","1","1","1","1","1","1","1","1","1","1","1","1"]}}]}"#,
+        ),
+    ];
+    let only_good = scratch.file("good.jsonl", &format!("{good}\n"));
+    let all = scratch.file("all.jsonl", &format!("{good}\n{}\n", bad.join("\n")));
+    let (want, _, _) = otelgrep(&["metrics", "h", "--format", "csv", &only_good]);
+    let (got, err, code) = otelgrep(&["metrics", "h", "--format", "csv", &all]);
+    assert_eq!((got, code), (want, 0), "{err}");
+    assert!(err.contains("1 point of h left out: 20 bucket counts for 2 bounds"), "{err}");
+    assert!(err.contains("1 point of h left out: bucket bounds that do not ascend"), "{err}");
+    assert!(err.contains("1 point of h left out: exponential bucket indices beyond the range"), "{err}");
+}

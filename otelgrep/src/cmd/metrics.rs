@@ -124,6 +124,8 @@ pub struct Points {
     pub spans: Vec<SpanTime>,
     /// Every metric name seen (before any filter), to say which exist when NAME does not.
     pub names: BTreeSet<String>,
+    /// Points left out because their values cannot be right: (metric, why) → how many.
+    pub unreadable: BTreeMap<(String, String), usize>,
 }
 
 /// A series as people read it: the service and the point's attributes, keys sorted. The resource
@@ -195,6 +197,7 @@ impl Sink for Points {
             points: Vec::new(),
             spans: Vec::new(),
             names: BTreeSet::new(),
+            unreadable: BTreeMap::new(),
         }
     }
 
@@ -214,6 +217,10 @@ impl Sink for Points {
             self.names.insert(p.name.clone());
         }
         if !self.config.keeps(&p) {
+            return;
+        }
+        if let Some(why) = crate::histogram::unreadable(&p.value) {
+            *self.unreadable.entry((p.name.clone(), why)).or_default() += 1;
             return;
         }
         match &self.config.name {
@@ -240,6 +247,9 @@ impl Sink for Points {
     }
 
     fn merge(&mut self, later: Self) {
+        for (k, n) in later.unreadable {
+            *self.unreadable.entry(k).or_default() += n;
+        }
         for (name, info) in later.metrics {
             match self.metrics.get_mut(&name) {
                 None => {
@@ -407,9 +417,19 @@ fn unit_ms(unit: &str) -> Option<f64> {
 }
 
 /// Prints the listing, a metric's steps, or the comparison with spans.
-pub fn run(args: &MetricsArgs, config: &Config, all: Points, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(
+    args: &MetricsArgs,
+    config: &Config,
+    all: Points,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
     if let Some(name) = config.name.as_deref().filter(|n| !all.names.contains(*n)) {
         anyhow::bail!("{}", unknown(name, &all.names));
+    }
+    for ((metric, why), n) in &all.unreadable {
+        let s = if *n == 1 { "" } else { "s" };
+        writeln!(err, "otelgrep: note: {n} point{s} of {metric} left out: {why}")?;
     }
     let (columns, rows, footer): (Vec<String>, Vec<Vec<Cell>>, String) = match &config.name {
         None => listing(&all.metrics),
