@@ -36,7 +36,8 @@ impl Exp {
         let down = |m: &BTreeMap<i32, u64>| {
             let mut out = BTreeMap::new();
             for (i, c) in m {
-                *out.entry(i >> shift).or_insert(0) += c;
+                let e = out.entry(i >> shift).or_insert(0u64);
+                *e = e.saturating_add(*c);
             }
             out
         };
@@ -63,7 +64,7 @@ impl Exp {
     fn combine(&self, other: &Exp, add: bool) -> Option<Exp> {
         let t = self.scale.min(other.scale);
         let (mut a, b) = (self.at_scale(t), other.at_scale(t));
-        let apply = |x: u64, y: u64| if add { Some(x + y) } else { x.checked_sub(y) };
+        let apply = |x: u64, y: u64| if add { Some(x.saturating_add(y)) } else { x.checked_sub(y) };
         a.zero = apply(a.zero, b.zero)?;
         for (mine, theirs) in [(&mut a.positive, &b.positive), (&mut a.negative, &b.negative)] {
             for (i, c) in theirs {
@@ -203,10 +204,11 @@ impl Hist {
             return false;
         } else {
             for (a, b) in self.buckets.iter_mut().zip(&other.buckets) {
-                a.2 += b.2;
+                a.2 = a.2.saturating_add(b.2);
             }
         }
-        self.count += other.count;
+        // Counts from the input may be anything up to 2^64-1: added without overflow.
+        self.count = self.count.saturating_add(other.count);
         self.sum = match (self.sum, other.sum) {
             (Some(a), Some(b)) => Some(a + b),
             _ => None,
@@ -230,7 +232,7 @@ impl Hist {
             if c == 0 {
                 continue;
             }
-            if (seen + c) as f64 >= rank {
+            if seen.saturating_add(c) as f64 >= rank {
                 let lo = if lo.is_finite() {
                     lo
                 } else {
@@ -239,7 +241,7 @@ impl Hist {
                 let hi = if hi.is_finite() { hi } else { self.max.filter(|m| m.is_finite() && *m >= lo).unwrap_or(lo) };
                 return Some(lo + (hi - lo) * ((rank - seen as f64) / c as f64).clamp(0.0, 1.0));
             }
-            seen += c;
+            seen = seen.saturating_add(c);
         }
         // Bucket counts short of `count` (a malformed point): the top of the last non-empty bucket.
         self.buckets.iter().rev().find(|b| b.2 > 0).map(|b| if b.1.is_finite() { b.1 } else { b.0 })

@@ -141,6 +141,8 @@ pub fn summary_table(s: &Summary, out: &mut dyn Write) -> anyhow::Result<()> {
 pub enum Cell {
     Str(String),
     Int(i64),
+    /// A count read from the input: any u64, 2^64-1 included (never shown as -1).
+    Count(u64),
     /// A figure, and the decimals a table shows of it (CSV and JSON get every digit).
     Float(f64, usize),
     /// Several values: a JSON array, joined with `, ` elsewhere.
@@ -177,6 +179,7 @@ impl Cell {
         match self {
             Cell::Str(s) | Cell::Spark(s) | Cell::Lines(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
+            Cell::Count(n) => n.to_string(),
             Cell::Float(f, _) => f.to_string(),
             Cell::List(items) => items.join(", "),
             Cell::Ints(items) => items.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
@@ -200,7 +203,7 @@ impl Cell {
 
     pub fn numeric(&self) -> bool {
         match self {
-            Cell::Int(_) | Cell::Float(..) => true,
+            Cell::Int(_) | Cell::Count(_) | Cell::Float(..) => true,
             Cell::Alert(c) => c.numeric(),
             _ => false,
         }
@@ -210,6 +213,7 @@ impl Cell {
         match self {
             Cell::Str(s) | Cell::Spark(s) | Cell::Lines(s) => serde_json::Value::String(s.clone()),
             Cell::Int(i) => serde_json::Value::from(*i),
+            Cell::Count(n) => serde_json::Value::from(*n),
             // NaN and infinities have no JSON number: null.
             Cell::Float(f, _) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
             Cell::List(items) => serde_json::Value::from(items.clone()),
@@ -227,9 +231,11 @@ impl Cell {
         use std::cmp::Ordering;
         let num = |c: &Cell| match c {
             Cell::Int(i) => Some(*i as f64),
+            Cell::Count(n) => Some(*n as f64),
             Cell::Float(f, _) => Some(*f),
             Cell::Alert(c) => match **c {
                 Cell::Int(i) => Some(i as f64),
+                Cell::Count(n) => Some(n as f64),
                 Cell::Float(f, _) => Some(f),
                 _ => None,
             },

@@ -160,3 +160,26 @@ fn histograms_whose_buckets_cannot_be_right_are_left_out_and_said() {
     assert!(err.contains("1 point of h left out: bucket bounds that do not ascend"), "{err}");
     assert!(err.contains("1 point of h left out: exponential bucket indices beyond the range"), "{err}");
 }
+
+#[test]
+fn a_count_of_two_to_the_64_minus_one_is_shown_as_it_is() {
+    let scratch = Scratch::new("huge-count");
+    let max = u64::MAX.to_string();
+    let point = |t: u64| {
+        histogram_export(
+            t,
+            &format!(
+                r#""histogram":{{"aggregationTemporality":2,"dataPoints":[{{"startTimeUnixNano":"START","timeUnixNano":"TIME","count":"{max}","sum":6,"bucketCounts":["{max}","0","0"],"explicitBounds":[1,2]}}]}}"#
+            ),
+        )
+    };
+    // Cumulative exports (the second differenced to nothing), and `--every` adds them up.
+    let file = scratch.file("huge.jsonl", &format!("{}\n{}\n", point(2), point(3)));
+    let (out, err, code) = otelgrep(&["metrics", "h", "--format", "json", &file]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let counts: Vec<String> = rows.iter().filter_map(|r| r.get("count")).map(|c| c.to_string()).collect();
+    assert!(counts.contains(&max), "{out}");
+    let (_, err, code) = otelgrep(&["metrics", "h", "--every", "1m", "--format", "csv", &file]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -536,12 +536,8 @@ fn values(
                     let count = h.map(|h| h.count);
                     let sum = h.and_then(|h| h.sum);
                     let mean = sum.zip(count).filter(|(_, c)| *c > 0).map(|(s, c)| s / c as f64);
-                    let mut row = vec![
-                        time(s.time_ns),
-                        count.map_or(Cell::Null, |c| Cell::Int(c as i64)),
-                        float(sum, 3),
-                        float(mean, 3),
-                    ];
+                    let mut row =
+                        vec![time(s.time_ns), count.map_or(Cell::Null, Cell::Count), float(sum, 3), float(mean, 3)];
                     row.extend(ESTIMATED.iter().map(|p| float(h.and_then(|h| h.estimate(p / 100.0)), 3)));
                     // Each bucket as `lower..upper`, for scripts that check or re-plot the estimate.
                     let bounds = h.map(|h| h.buckets.iter().map(|b| format!("{}..{}", b.0, b.1)).collect());
@@ -649,7 +645,7 @@ fn compare(
             let spans = exact.get(route);
             let mut row = vec![
                 Cell::Str(route.clone()),
-                Cell::Int(h.count as i64),
+                Cell::Count(h.count),
                 spans.map_or(Cell::Int(0), |(n, _)| Cell::Int(*n as i64)),
             ];
             for (i, p) in ESTIMATED.iter().enumerate() {
