@@ -73,7 +73,7 @@ pub fn read_input(path: &str, whole: bool) -> anyhow::Result<Input> {
     if path == "-" && !whole {
         #[cfg(target_os = "linux")]
         grow_pipe(std::io::stdin());
-        return Ok(stream(Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin()))));
+        return stream(Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin())));
     }
     if path == "-" {
         let mut raw = Vec::new();
@@ -90,7 +90,7 @@ pub fn read_input(path: &str, whole: bool) -> anyhow::Result<Input> {
         // A named pipe or `<(command)`: a stream like standard input.
         #[cfg(target_os = "linux")]
         grow_pipe(&file);
-        return Ok(stream(Box::new(std::io::BufReader::with_capacity(1 << 20, file))));
+        return stream(Box::new(std::io::BufReader::with_capacity(1 << 20, file)));
     }
     if meta.len() == 0 || !meta.is_file() {
         // Empty files cannot be mapped, and pipes or devices do not map.
@@ -103,7 +103,7 @@ pub fn read_input(path: &str, whole: bool) -> anyhow::Result<Input> {
     let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("reading {path}"))?;
     if (map.starts_with(GZIP) || map.starts_with(ZSTD)) && !whole {
         drop(map);
-        return Ok(stream(Box::new(std::io::BufReader::with_capacity(1 << 20, file))));
+        return stream(Box::new(std::io::BufReader::with_capacity(1 << 20, file)));
     }
     if map.starts_with(GZIP) || map.starts_with(ZSTD) {
         return Ok(decompress(map.to_vec()));
@@ -123,21 +123,16 @@ fn grow_pipe(fd: impl std::os::fd::AsFd) {
 }
 
 /// A stream, decompressed as it is read when its first bytes say it is gzip or zstd.
-fn stream(mut reader: Box<dyn std::io::BufRead + Send>) -> Input {
+fn stream(mut reader: Box<dyn std::io::BufRead + Send>) -> anyhow::Result<Input> {
     let head = reader.fill_buf().map(|b| b.to_vec()).unwrap_or_default();
-    if head.starts_with(GZIP) {
-        return Input::Streamed(
-            std::sync::Mutex::new(Some(Box::new(flate2::bufread::MultiGzDecoder::new(reader)))),
-            Some("gzip"),
-        );
-    }
-    if head.starts_with(ZSTD) {
-        if let Ok(d) = zstd::stream::read::Decoder::with_buffer(reader) {
-            return Input::Streamed(std::sync::Mutex::new(Some(Box::new(d))), Some("zstd"));
-        }
-        return Input::Owned(Vec::new());
-    }
-    Input::Streamed(std::sync::Mutex::new(Some(Box::new(reader))), None)
+    let (reader, format): (Box<dyn Read + Send>, _) = if head.starts_with(GZIP) {
+        (Box::new(flate2::bufread::MultiGzDecoder::new(reader)), Some("gzip"))
+    } else if head.starts_with(ZSTD) {
+        (Box::new(zstd::stream::read::Decoder::with_buffer(reader).context("starting zstd")?), Some("zstd"))
+    } else {
+        (Box::new(reader), None)
+    };
+    Ok(Input::Streamed(std::sync::Mutex::new(Some(reader)), format))
 }
 
 const GZIP: &[u8] = &[0x1f, 0x8b];

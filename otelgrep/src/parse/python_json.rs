@@ -362,11 +362,11 @@ enum PyResource {
 
 impl PySpan<'_> {
     fn into_span(self, needs: &Needs, resources: &mut Resources, reader: Reader) -> Result<Span, ParseErrorKind> {
-        let trace_id = optional_id("trace_id", Some(&self.context.trace_id), id128)?
+        let trace_id = optional_id("trace_id", Some(&self.context.trace_id), TRACE_ID)?
             .ok_or_else(|| invalid("span without a valid trace_id"))?;
-        let span_id = optional_id("span_id", Some(&self.context.span_id), id64)?
+        let span_id = optional_id("span_id", Some(&self.context.span_id), SPAN_ID)?
             .ok_or_else(|| invalid("span without a valid span_id"))?;
-        let parent_span_id = optional_id("parent_id", self.parent_id, id64)?;
+        let parent_span_id = optional_id("parent_id", self.parent_id, SPAN_ID)?;
         let kind = match self.kind.strip_prefix("SpanKind.").unwrap_or(self.kind) {
             "INTERNAL" => SpanKind::Internal,
             "SERVER" => SpanKind::Server,
@@ -481,8 +481,8 @@ impl PyLog<'_> {
                 Value::Empty
             },
             attributes: if needs.attributes { raw_attrs(self.attributes, needs, reader)? } else { Vec::new() },
-            trace_id: optional_id("trace_id", self.trace_id.as_deref(), id128)?,
-            span_id: optional_id("span_id", self.span_id.as_deref(), id64)?,
+            trace_id: optional_id("trace_id", self.trace_id.as_deref(), TRACE_ID)?,
+            span_id: optional_id("span_id", self.span_id.as_deref(), SPAN_ID)?,
             resource: raw_resource(self.resource, resources),
         })
     }
@@ -789,22 +789,21 @@ fn id64(s: &str) -> Result<Option<u64>, ()> {
     Ok(hex16(digits.as_bytes()).ok_or(())?).map(|v| Some(v).filter(|&v| v != 0))
 }
 
-/// An optional id field: absent or zero is none; anything but an id skips the record, named.
-fn optional_id<T>(
-    field: &str,
-    s: Option<&str>,
-    parse: fn(&str) -> Result<Option<T>, ()>,
-) -> Result<Option<T>, ParseErrorKind> {
+/// An optional id field of `digits` hex digits: absent or zero is none; anything but an id
+/// skips the record, named.
+fn optional_id<T>(field: &str, s: Option<&str>, (parse, digits): IdReader<T>) -> Result<Option<T>, ParseErrorKind> {
     match s {
         None => Ok(None),
-        Some(v) => parse(v).map_err(|()| {
-            invalid(format!(
-                "{field} {v:?} is not an id (0x and {} hex digits)",
-                if field.contains("trace") { 32 } else { 16 }
-            ))
-        }),
+        Some(v) => parse(v).map_err(|()| invalid(format!("{field} {v:?} is not an id (0x and {digits} hex digits)"))),
     }
 }
+
+/// An id's reader and its number of digits.
+type IdReader<T> = (fn(&str) -> Result<Option<T>, ()>, usize);
+
+/// Trace and span ids as [`optional_id`] reads them.
+const TRACE_ID: IdReader<u128> = (id128, 32);
+const SPAN_ID: IdReader<u64> = (id64, 16);
 
 /// `0x` + 16 hex digits; zero and empty mean "none".
 fn hex_u64(s: &str) -> Option<u64> {

@@ -118,38 +118,31 @@ impl<'a> Framer<'a> {
 
     /// Block headers, `Resource`, and record starts.
     fn column0_structure(&mut self, line: &'a str, n: u64, resources: &mut Resources) -> Option<Fed> {
-        match line {
-            "Spans" | "Metrics" | "Logs" => {
-                let signal = match line {
-                    "Spans" => Signal::Spans,
-                    "Metrics" => Signal::Metrics,
-                    _ => Signal::Logs,
-                };
-                self.end_resource(resources);
-                self.end_scope();
-                match self.current.take() {
-                    // Another signal cut into this record: it may resume after the block.
-                    Some(rec) if rec.signal != signal && rec.signal != Signal::Metrics => {
-                        self.finish_suspended();
-                        self.suspended = Some(rec);
-                    }
-                    Some(rec) => self.done.push(rec),
-                    None => {}
+        if let Some(signal) = block_header(line) {
+            self.end_resource(resources);
+            self.end_scope();
+            let interrupted = self.interrupted_by(signal);
+            match self.current.take() {
+                // Another signal cut into this record: it may resume after the block.
+                Some(rec) if interrupted => {
+                    self.finish_suspended();
+                    self.suspended = Some(rec);
                 }
-                if signal == Signal::Metrics {
-                    self.metric_exports += 1;
-                }
-                self.block = Some(signal);
-                self.block_resource = false;
-                return Some(Fed::Taken);
+                Some(rec) => self.done.push(rec),
+                None => {}
             }
-            "Resource" if self.block.is_some() => {
-                self.block_resource = true;
-                self.finish_current();
-                self.resource_lines = Some(Vec::new());
-                return Some(Fed::Taken);
+            if signal == Signal::Metrics {
+                self.metric_exports += 1;
             }
-            _ => {}
+            self.block = Some(signal);
+            self.block_resource = false;
+            return Some(Fed::Taken);
+        }
+        if line == "Resource" && self.block.is_some() {
+            self.block_resource = true;
+            self.finish_current();
+            self.resource_lines = Some(Vec::new());
+            return Some(Fed::Taken);
         }
         if let Some(signal) = record_start(line) {
             self.end_resource(resources);
@@ -174,10 +167,7 @@ impl<'a> Framer<'a> {
     /// Everything else: resource and scope lines, record lines, continuations.
     fn rest(&mut self, line: &'a str, last_line: Option<&'a str>, resources: &mut Resources) -> Fed {
         if let Some(res) = &mut self.resource_lines {
-            if line.starts_with("\t ->  ")
-                || line.starts_with("\tResource SchemaUrl")
-                || line.starts_with("\t Resource SchemaUrl")
-            {
+            if is_resource_line(line.as_bytes()) {
                 res.push(line);
                 return Fed::Taken;
             }
@@ -292,6 +282,31 @@ impl<'a> Framer<'a> {
     }
 }
 
+/// The signal whose block a header line (`Spans`, `Metrics`, `Logs`) opens.
+fn block_header(line: &str) -> Option<Signal> {
+    match line {
+        "Spans" => Some(Signal::Spans),
+        "Metrics" => Some(Signal::Metrics),
+        "Logs" => Some(Signal::Logs),
+        _ => None,
+    }
+}
+
+/// A line of a `Resource` section: an attribute, or the schema URL.
+fn is_resource_line(line: &[u8]) -> bool {
+    line.starts_with(b"\t ->  ")
+        || line.starts_with(b"\tResource SchemaUrl")
+        || line.starts_with(b"\t Resource SchemaUrl")
+}
+
+impl Framer<'_> {
+    /// Whether a block of `signal` starting now interrupts the current record (one of another
+    /// signal, not a metric: it is suspended, and may resume after the block).
+    fn interrupted_by(&self, signal: Signal) -> bool {
+        self.current.as_ref().is_some_and(|c| c.signal != signal && c.signal != Signal::Metrics)
+    }
+}
+
 /// Where the last block header (`Spans`, `Metrics`, `Logs`) of `text` starts at which the text
 /// may be cut: no record is left open across it (unlocked exporters interleave their blocks line
 /// by line, and a record interrupted by another signal's block resumes after it).
@@ -301,15 +316,8 @@ pub fn last_clean_header(text: &str) -> Option<usize> {
     let mut best = None;
     for (n, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let signal = match line {
-            "Spans" => Some(Signal::Spans),
-            "Metrics" => Some(Signal::Metrics),
-            "Logs" => Some(Signal::Logs),
-            _ => None,
-        };
-        if let Some(signal) = signal {
-            let open = framer.current.as_ref().is_some_and(|c| c.signal != signal && c.signal != Signal::Metrics);
-            if framer.suspended.is_none() && !open {
+        if let Some(signal) = block_header(line) {
+            if framer.suspended.is_none() && !framer.interrupted_by(signal) {
                 best = Some(line.as_ptr() as usize - text.as_ptr() as usize);
             }
         }
@@ -346,11 +354,7 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
             let mut end = start;
             while end < source.len() {
                 let line_end = memchr::memchr(b'\n', &source[end..]).map_or(source.len(), |i| end + i);
-                let line = &source[end..line_end];
-                let attribute = line.starts_with(b"\t ->  ")
-                    || line.starts_with(b"\tResource SchemaUrl")
-                    || line.starts_with(b"\t Resource SchemaUrl");
-                if !attribute {
+                if !is_resource_line(&source[end..line_end]) {
                     break;
                 }
                 end = (line_end + 1).min(source.len());
