@@ -251,7 +251,7 @@ fn ingest_all<S: Sink>(
                     cut_short(shown, format.unwrap_or("input"), why, end.lines, &mut report, err)?;
                 }
                 if report.records.is_empty() && report.errors.is_empty() {
-                    nothing.push(no_telemetry(shown, end.bytes == 0, end.lines as usize, &end.first_line));
+                    nothing.push(no_telemetry(shown, end.bytes == 0, end.lines, &end.first_line));
                 }
                 (report, sink)
             }
@@ -259,12 +259,10 @@ fn ingest_all<S: Sink>(
                 let (mut report, sink) =
                     parse::ingest::<S>(shown, bytes, config, only, &|offset, len| bytes.release(offset, len))?;
                 if let Some((format, why)) = bytes.cut() {
-                    let lines = memchr::memchr_iter(b'\n', bytes.strip_suffix(b"\n").unwrap_or(bytes)).count();
-                    cut_short(shown, format, why, lines as u64 + 1, &mut report, err)?;
+                    cut_short(shown, format, why, parse::line_count(bytes), &mut report, err)?;
                 }
                 if report.records.is_empty() && report.errors.is_empty() {
-                    let lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
-                    let first = bytes.split(|b| *b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
+                    let (lines, first) = (parse::line_count(bytes), parse::first_line(bytes));
                     nothing.push(no_telemetry(shown, bytes.is_empty(), lines, first));
                 }
                 (report, sink)
@@ -332,14 +330,14 @@ fn cut_short(
 }
 
 /// `no telemetry found in output.log: 30,026 lines, e.g. "app-1  | {"`: how its lines begin.
-fn no_telemetry(name: &str, empty: bool, lines: usize, first: &[u8]) -> String {
+fn no_telemetry(name: &str, empty: bool, lines: u64, first: &[u8]) -> String {
     if empty {
         return format!("no telemetry found in {name}: it is empty");
     }
-    let shown: String = String::from_utf8_lossy(&first[..first.len().min(200)]).chars().take(32).collect();
+    let shown: String = String::from_utf8_lossy(first).chars().take(32).collect();
     format!(
         "no telemetry found in {name}: {} line{}, e.g. \"{}\"",
-        thousands(lines),
+        thousands(lines as usize),
         if lines == 1 { "" } else { "s" },
         render::one_line(&shown)
     )

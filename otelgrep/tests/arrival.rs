@@ -28,6 +28,12 @@ fn a_file_without_telemetry_says_so_and_shows_how_its_lines_begin() {
     let empty = scratch.file("empty.log", "");
     let (_, err, _) = otelgrep(&["summary", &empty]);
     assert!(err.contains(&format!("no telemetry found in {empty}: it is empty")), "{err}");
+    // Standard input says the same of the same lines, blank ones counted as `wc -l` does.
+    let blank = scratch.file("blank.log", "hello\n\n\nworld\n");
+    let (_, from_file, _) = otelgrep(&["summary", &blank]);
+    let (_, from_stdin, _) = otelgrep_stdin(&["summary", "-"], b"hello\n\n\nworld\n");
+    assert!(from_file.contains("4 lines, e.g. \"hello\""), "{from_file}");
+    assert_eq!(from_stdin.replace("<stdin>", &blank), from_file);
     // A capture that holds telemetry says nothing of the kind.
     let (_, err, _) = otelgrep(&["summary", sample("todo/todo-default.log").to_str().unwrap()]);
     assert!(!err.contains("no telemetry"), "{err}");

@@ -30,6 +30,17 @@ pub const STREAM_CHUNK: usize = 64 << 20;
 /// stream without line breaks (a gzip bomb of zeros) cannot grow the buffer without bound.
 pub const LONGEST_PIECE: usize = 2 * STREAM_CHUNK;
 
+/// Lines in `bytes`, as `wc -l` counts them and a last line without its line break too.
+pub fn line_count(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64 + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"))
+}
+
+/// The first line that is not blank (at most 200 bytes of it): how an input begins.
+pub fn first_line(bytes: &[u8]) -> &[u8] {
+    let first = bytes.split(|b| *b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
+    &first[..first.len().min(200)]
+}
+
 /// The reading side of a stream, on a thread of its own: it is handed a buffer and a length to
 /// fill it to, and hands it back filled (or at the end of the stream). Two buffers take turns:
 /// one is filled while the piece in the other is parsed, and bytes are read straight into the
@@ -122,8 +133,7 @@ fn pieces<S: Sink>(
 ) -> anyhow::Result<(Report, S, StreamEnd)> {
     let mut end = StreamEnd::default();
     let (mut buf, mut eof, mut start) = filler.fill(Vec::with_capacity(chunk), chunk, &mut end);
-    let first = buf.split(|b| *b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
-    end.first_line = first[..first.len().min(200)].to_vec();
+    end.first_line = first_line(&buf).to_vec();
     let whole = buf.starts_with(&[0xff, 0xfe])
         || buf.starts_with(&[0xfe, 0xff])
         || (only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(&buf))
@@ -133,8 +143,7 @@ fn pieces<S: Sink>(
             let target = buf.len() + chunk;
             (buf, eof, _) = filler.fill(buf, target, &mut end);
         }
-        end.lines =
-            memchr::memchr_iter(b'\n', &buf).count() as u64 + u64::from(!buf.is_empty() && !buf.ends_with(b"\n"));
+        end.lines = line_count(&buf);
         end.bytes = buf.len() as u64;
         let (report, sink) = ingest(name, &buf, config, only, &|_, _| {})?;
         return Ok((report, sink, end));
