@@ -13,6 +13,8 @@ pub mod cli;
 pub mod cmd;
 pub mod filter;
 pub mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod histogram;
 pub mod keys;
 pub mod model;

@@ -30,7 +30,7 @@ pub mod rust_debug;
 pub mod rust_text;
 pub mod scan;
 mod sink;
-mod skim;
+pub(crate) mod skim;
 mod stream;
 pub mod text;
 pub mod time;

@@ -189,7 +189,7 @@ pub fn parse_document(text: &str, needs: &Needs, resources: &mut Resources) -> R
     }
 }
 
-fn one_document(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Batch, RecordError> {
+pub(crate) fn one_document(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Batch, RecordError> {
     match fast::skim_request(text, needs, resources) {
         Ok(batch) => Ok(batch),
         Err(Bad) => read(text, resources, Reader::Skim),
@@ -230,7 +230,7 @@ fn back_to_back(text: &str, needs: &Needs, resources: &mut Resources) -> Option<
     Some(Ok(batch))
 }
 
-fn read(text: &str, resources: &mut Resources, reader: Reader) -> Result<Batch, RecordError> {
+pub(crate) fn read(text: &str, resources: &mut Resources, reader: Reader) -> Result<Batch, RecordError> {
     // The skimmer reads the plain document; serde_json what it will not (and words the error).
     let doc = reader.read(
         || Tree::read(text),

@@ -239,9 +239,10 @@ fn record_start_before(buf: &[u8]) -> Option<usize> {
         let line = &buf[nl + 1..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         // Node prints one object per metric, and the objects of one export follow each other: a
-        // cut between two of them would count two exports.
+        // cut between two of them would count two exports. A next line not read whole yet may
+        // still be one.
         let next = &buf[end + 1..];
-        let node_metric = next.starts_with(b"  descriptor:");
+        let node_metric = next.starts_with(b"  descriptor:") || b"  descriptor:".starts_with(next);
         if (line == b"{" && !node_metric) || line.starts_with(b"{\"") {
             return Some(nl + 1);
         }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the fuzz targets with cargo-fuzz (libFuzzer, nightly) and prints, per target, executions,
+# time, speed, corpus size and findings.
+#
+# Usage: fuzz/run.sh [--runs N] [--time SECONDS] [--jobs J] [TARGET...]
+#   --runs N      stop each target after N executions (default 10,000,000)
+#   --time S      and after S seconds at most (default 3600)
+#   --jobs J      targets run side by side (default 1; the machine has 2 cores)
+# Set-up once: `cargo install cargo-fuzz` (the nightly toolchain is on the machine).
+# Each target starts from fuzz/seeds/TARGET (pieces of the real captures, fuzz/make_seeds.py) and
+# grows fuzz/corpus/TARGET (not committed). A finding stops its target and is left in
+# fuzz/artifacts/TARGET/; once fixed, copy it to fuzz/regressions/TARGET/ with a name saying what
+# it was: `cargo test -p otelgrep --test fuzz` replays it on stable from then on.
+set -euo pipefail
+cd "$(dirname "$0")"
+runs=10000000 time=3600 jobs=1 targets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs="$2"; shift 2 ;;
+    --time) time="$2"; shift 2 ;;
+    --jobs) jobs="$2"; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(ls fuzz_targets | sed 's/\.rs$//')
+command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz" >&2; exit 2; }
+# No sanitizer: the code under test is safe Rust (ASan finds nothing there and costs 2-3x);
+# overflow checks and debug assertions stay on (-a), so arithmetic on input values is checked.
+flags=(--sanitizer none -O -a)
+cargo +nightly fuzz build "${flags[@]}" >&2
+mkdir -p logs
+one() {
+  local t="$1"
+  mkdir -p "corpus/$t" "artifacts/$t"
+  # -max_len: the seeds' size; -timeout: a slow input is a finding too; -rss_limit_mb: so is memory.
+  cargo +nightly fuzz run "${flags[@]}" "$t" "corpus/$t" "seeds/$t" -- \
+    -runs="$runs" -max_total_time="$time" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 > "logs/$t.log" 2>&1 || true
+}
+export -f one; export runs time
+export -a flags 2>/dev/null || true
+running=0
+for t in "${targets[@]}"; do
+  one "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+printf '%-14s %12s %8s %9s %7s %s\n' target executions seconds 'exec/s' corpus findings
+for t in "${targets[@]}"; do
+  log="logs/$t.log"
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1)
+  [ -n "$secs" ] || secs=$(grep -o '^#[0-9]*.*time: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
+  corpus=$(ls "corpus/$t" | wc -l)
+  findings=$(ls "artifacts/$t" 2>/dev/null | wc -l)
+  rate=$([ -n "$execs" ] && [ -n "$secs" ] && [ "$secs" -gt 0 ] && echo $((execs / secs)) || echo -)
+  printf '%-14s %12s %8s %9s %7s %s\n' "$t" "${execs:--}" "${secs:--}" "$rate" "$corpus" "$findings"
+  [ "$findings" -eq 0 ] || ls "artifacts/$t" | sed "s|^|    fuzz/artifacts/$t/|"
+done

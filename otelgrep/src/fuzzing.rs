@@ -1,0 +1,220 @@
+//! What the fuzz targets (`fuzz/fuzz_targets/`, run by `fuzz/run.sh` with cargo-fuzz on nightly)
+//! check on arbitrary bytes: one function per target, kept in the library so that every finding
+//! and every seed replays on stable exactly as the fuzzer ran it (`tests/fuzz.rs`). Each function
+//! must return normally on any input; a panic (an assertion below, an overflow in a debug build,
+//! an index out of range) is a finding. Beyond not panicking, each states what must agree: two
+//! readers of one format, the parallel and the sequential framer, a stream and a file, and the
+//! commands among themselves on what they skip.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::filter::{self, Filter, Where};
+use crate::model::Span;
+use crate::parse::skim::Reader;
+use crate::parse::{self, Collected, Format, Needs, Report, Resources};
+
+/// The formats `--input-format` can name, the first byte of some targets' input choosing one
+/// (or none: recognition per record, as by default).
+const FORMATS: [Option<Format>; 8] = [
+    None,
+    Some(Format::PythonJson),
+    Some(Format::RustText),
+    Some(Format::OtlpJson),
+    Some(Format::OtlpProto),
+    Some(Format::NodeConsole),
+    Some(Format::CollectorDebug),
+    Some(Format::GoJson),
+];
+
+/// Python console objects: the one-pass skimmer and serde_json read a record alike (records and
+/// errors), with everything read and with nothing but the bare record.
+pub fn python_json(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let read = |needs: &Needs, reader| {
+        format!("{:?}", parse::python_json::read(text, needs, &mut Resources::default(), reader))
+    };
+    assert_eq!(read(&Needs::ALL, Reader::Skim), read(&Needs::ALL, Reader::SerdeOnly), "{text:?}");
+    let _ = read(&Needs::BARE, Reader::Skim);
+}
+
+/// OTLP JSON documents: the one-pass reader, the skimmer's tree and serde_json's tree give the same
+/// records and errors; a document of several back to back never panics.
+pub fn otlp_json(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let res = &mut Resources::default();
+    let slow = format!("{:?}", parse::otlp_json::read(text, res, Reader::SerdeOnly));
+    let skim = format!("{:?}", parse::otlp_json::read(text, &mut Resources::default(), Reader::Skim));
+    assert_eq!(skim, slow, "skimmer's tree against serde_json: {text:?}");
+    let one = format!("{:?}", parse::otlp_json::one_document(text, &Needs::ALL, &mut Resources::default()));
+    assert_eq!(one, slow, "one-pass reader against serde_json: {text:?}");
+    for needs in [Needs::BARE, Needs::SPAN_ATTRIBUTES] {
+        let _ = parse::otlp_json::parse_document(text, &needs, &mut Resources::default());
+    }
+}
+
+/// Node's `util.inspect` literals and records.
+pub fn node_console(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let _ = parse::node_console::parse_literal(text);
+    let _ = parse::node_console::parse_record(text, &mut Resources::default());
+}
+
+/// Go's stdout exporters: the first byte picks what the record is taken for.
+pub fn go_json(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else { return };
+    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let kind =
+        [parse::go_json::Kind::Span, parse::go_json::Kind::Metrics, parse::go_json::Kind::Log][pick as usize % 3];
+    let _ = parse::go_json::line_kind(text);
+    let _ = parse::go_json::object_kind(text);
+    for needs in [Needs::ALL, Needs::BARE] {
+        let _ = parse::go_json::parse_record(text, kind, &needs, &mut Resources::default());
+    }
+}
+
+/// Binary OTLP: the length framing, and every frame (and the whole input) as a message.
+pub fn otlp_proto(data: &[u8]) {
+    let _ = parse::otlp_proto::is_framed(data);
+    for frame in parse::otlp_proto::frames(data) {
+        if let Ok(bytes) = frame.bytes {
+            let _ = parse::otlp_proto::parse_message(bytes, &mut Resources::default());
+        }
+    }
+    let _ = parse::otlp_proto::parse_message(data, &mut Resources::default());
+}
+
+/// The value grammars of the text formats: Rust's `Debug` values, the Collector's `Tag(value)`,
+/// Node's literals.
+pub fn values(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let _ = parse::rust_debug::parse_value(text);
+    let _ = parse::rust_debug::parse_string(text);
+    let _ = parse::collector_debug::parse_value(text);
+    let _ = parse::collector_debug::strip_zap_prefix(text);
+    let _ = parse::collector_debug::tree_start(text);
+}
+
+/// The framers: an input read by the parallel region splitter (regions of a few bytes) gives
+/// exactly what the one framing thread gives, records, errors and counts. The first byte picks
+/// `--input-format`.
+pub fn framer(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else { return };
+    let only = FORMATS[pick as usize % FORMATS.len()];
+    let read = |region_bytes| {
+        let done = parse::ingest_with::<Collected>("fuzz", rest, &(), only, &|_, _| {}, region_bytes, &[]);
+        match done {
+            Ok(Some((report, c))) => Some(outcome(&report, &c)),
+            Ok(None) => None,
+            Err(e) => Some(format!("error {e}")),
+        }
+    };
+    let sequential = read(usize::MAX / 4);
+    let regions = read(1 + usize::from(pick >> 3));
+    assert_eq!(regions, sequential, "regions against one framer, only {only:?}");
+}
+
+/// The layers before the framers: encodings, byte-order and UTF-8 marks, wrappers (Docker,
+/// Kubernetes, CRI, journald, ANSI), then the whole ingest. Errors name lines of the input.
+pub fn arrival(data: &[u8]) {
+    let decoded = parse::text::decode(data);
+    let _ = parse::wrappers::unwrap(&decoded.bytes);
+    let (report, _) = parse::ingest::<Collected>("fuzz", data, &(), None, &|_, _| {}).expect("ingest never fails");
+    let lines = parse::line_count(&decoded.bytes) + 1;
+    for e in &report.errors {
+        assert!(e.line >= 1 && e.line <= lines.max(parse::line_count(data) + 1), "{e} of {lines} lines");
+    }
+}
+
+/// A stream read in small pieces gives what the same bytes give as a file: records, errors and
+/// counts. The first byte sets the piece size.
+pub fn stream(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else { return };
+    let chunk = 1 + usize::from(pick);
+    let (report, whole) = parse::ingest::<Collected>("fuzz", rest, &(), None, &|_, _| {}).expect("a file");
+    let mut reader = rest;
+    let streamed = parse::ingest_stream::<Collected>("fuzz", &mut reader, &(), None, chunk, rest.len() + 1);
+    let (s_report, s_sink, end) = streamed.expect("a stream");
+    let (a, b) = (outcome(&s_report, &s_sink), outcome(&report, &whole));
+    if a != b && std::env::var_os("OTELGREP_FUZZ_DUMP").is_some() {
+        let _ = std::fs::write("/tmp/fuzz-a.txt", &a);
+        let _ = std::fs::write("/tmp/fuzz-b.txt", &b);
+    }
+    assert_eq!(a, b, "pieces of {chunk} bytes");
+    assert_eq!(end.lines, parse::line_count(rest));
+}
+
+/// `--where`, `--since`/`--until` and `--every`: one argument per line; whatever parses is
+/// applied to a span carrying the usual HTTP attributes.
+pub fn filters(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let now = 1_780_000_000_000_000_000;
+    let span = sample_span();
+    let mut wheres = Vec::new();
+    for line in text.lines() {
+        let _ = filter::parse_duration(line);
+        let _ = filter::parse_every(line);
+        let _ = filter::parse_time(line, now);
+        if let Ok(w) = Where::parse(line) {
+            let _ = w.matches(&span);
+            let _ = w.matches_point(&span.attributes, &span);
+            wheres.push(line.to_string());
+        }
+    }
+    let mut lines = text.lines();
+    if let Ok(f) = Filter::new(&wheres, lines.next(), lines.next(), &[], now) {
+        let _ = f.span(&span);
+    }
+}
+
+/// The whole program on arbitrary bytes: `summary` and `latency` (as a user runs them, through
+/// the command line, the tables rendered) skip exactly the same records.
+pub fn pipeline(data: &[u8]) {
+    static RUN: AtomicU64 = AtomicU64::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "otelgrep-fuzz-{}-{}.log",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed) % 4
+    ));
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    let file = path.to_string_lossy().into_owned();
+    let run = |command: &[&str]| {
+        let cli =
+            Cli::try_parse_from(["otelgrep"].iter().chain(command).chain([&file.as_str()])).expect("arguments parse");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = crate::run(cli, &mut out, &mut err);
+        let err = String::from_utf8(err).expect("diagnostics are UTF-8");
+        let skipped: Vec<String> = err.lines().filter(|l| l.contains(&format!("{file}:"))).map(String::from).collect();
+        let _ = std::io::sink().write_all(&out);
+        (code.map(|c| format!("{c:?}")).map_err(|e| e.to_string()), skipped)
+    };
+    let summary = run(&["summary"]);
+    let latency = run(&["latency", "--by", "url"]);
+    let spans = run(&["spans", "--format", "csv"]);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(summary.1, latency.1, "summary and latency skip the same records");
+    assert_eq!(summary.1, spans.1, "summary and spans skip the same records");
+}
+
+/// What an ingest gave, to compare two readings of the same bytes.
+fn outcome(report: &Report, c: &Collected) -> String {
+    let mut records = report.records.clone();
+    records.sort();
+    let errors: Vec<String> = report.errors.iter().map(|e| e.to_string()).collect();
+    format!(
+        "records {records:?}\nexports {}\nforeign {}\nerrors {errors:#?}\nspans {:#?}\nlogs {:#?}\npoints {:#?}",
+        report.metric_exports, report.foreign_lines, c.spans, c.logs, c.points
+    )
+}
+
+/// A server span with the attributes filters usually name, one of them NaN.
+fn sample_span() -> Span {
+    const REQUEST: &str = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"todo"}}]},"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"GET /","kind":2,"startTimeUnixNano":"1","endTimeUnixNano":"5000001","attributes":[{"key":"http.method","value":{"stringValue":"GET"}},{"key":"http.status_code","value":{"intValue":"500"}},{"key":"http.target","value":{"stringValue":"/add?x=1"}},{"key":"latency","value":{"doubleValue":"NaN"}}]}]}]}]}"#;
+    let batch = parse::otlp_json::parse_document(REQUEST, &Needs::ALL, &mut Resources::default());
+    batch.ok().and_then(|b| b.spans.into_iter().next()).expect("the sample span reads")
+}
