@@ -183,3 +183,29 @@ fn a_count_of_two_to_the_64_minus_one_is_shown_as_it_is() {
     let (_, err, code) = otelgrep(&["metrics", "h", "--every", "1m", "--format", "csv", &file]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn an_attribute_nested_deeper_than_json_readers_build_is_kept_as_written_by_every_command() {
+    // 100,000 levels in one Python attribute: `summary` and `latency --by http.flavor` passed
+    // over it, `spans` (which reads every attribute) lost the record to serde_json's nesting
+    // limit. Every command now counts the request; the value is kept as its text.
+    let scratch = Scratch::new("deep");
+    let plain = std::fs::read_to_string(sample("python-flask/flask-default.log")).unwrap();
+    let deep = format!("\"deep.attr\": {}{},\n", "[".repeat(100_000), "]".repeat(100_000));
+    let first = plain.find("    \"attributes\": {\n        \"http.method\"").unwrap() + "    \"attributes\": {\n".len();
+    let text = format!("{}        {deep}{}", &plain[..first], &plain[first..]);
+    let (d, p) = (scratch.file("deep.log", &text), sample("python-flask/flask-default.log"));
+    let p = p.to_str().unwrap();
+    for args in [&["latency", "--by", "http.flavor"][..], &["latency", "--by", "url"], &["spans"], &["urls"], &["logs"]]
+    {
+        let rows = |f: &str| json_rows(&[args, &[f]].concat());
+        assert_eq!(rows(&d), rows(p), "{args:?}");
+    }
+    let (out, err, code) = otelgrep(&["summary", "--format", "json", &d]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["skipped_records"], 0);
+    // The value, as written.
+    let held = json_rows(&["spans", "--where", "deep.attr~^\\[\\[\\[", "--columns", "deep.attr", &d]);
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0]["deep.attr"].as_str().unwrap().len(), 200_000);
+}

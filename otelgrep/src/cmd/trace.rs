@@ -230,7 +230,11 @@ pub fn run(args: &TraceArgs, parts: Parts, colour: bool, out: &mut dyn Write) ->
     let traces: std::collections::BTreeSet<u128> =
         parts.spans.iter().map(|s| s.trace_id).chain(parts.logs.iter().filter_map(|l| l.trace_id)).collect();
     match traces.len() {
-        0 => anyhow::bail!("{}", not_found(&args.args[0], &parts)),
+        // With --slowest the arguments are files: the id is the one the first pass chose.
+        0 => {
+            let asked = if args.slowest { trace_hex(parts.selector.aligned()) } else { args.args[0].clone() };
+            anyhow::bail!("{}", not_found(&asked, &parts))
+        }
         1 => {}
         n => anyhow::bail!(
             "{n} traces start with {}: {}; give more digits",

@@ -40,7 +40,12 @@ pub fn parse_record(text: &str, needs: &Needs, resources: &mut Resources) -> Res
     read(text, needs, resources, Reader::Skim)
 }
 
-fn read(text: &str, needs: &Needs, resources: &mut Resources, reader: Reader) -> Result<Record, RecordError> {
+pub(crate) fn read(
+    text: &str,
+    needs: &Needs,
+    resources: &mut Resources,
+    reader: Reader,
+) -> Result<Record, RecordError> {
     match parse_strict(text, needs, resources, reader) {
         Ok(r) => Ok(r),
         // Python's json.dumps writes what JSON forbids: bare NaN/Infinity (allow_nan=True) and
@@ -287,8 +292,13 @@ impl<'de> serde::de::Visitor<'de> for Wanted<'_> {
         let mut out = Vec::new();
         while let Some(KeyStr(key)) = map.next_key()? {
             if self.0.attribute(&key) {
-                let v: Json = map.next_value()?;
-                out.push((key.into_owned(), value(v)));
+                // Taken as text first (serde_json skips without a nesting limit), then built: a
+                // value nested deeper than serde_json builds (128 levels) is kept as written,
+                // rather than losing its record in the commands that read it and not in the others.
+                let raw: &RawValue = map.next_value()?;
+                let v =
+                    serde_json::from_str::<Json>(raw.get()).map_or_else(|_| Value::Str(raw.get().to_string()), value);
+                out.push((key.into_owned(), v));
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
