@@ -34,12 +34,12 @@ one() {
   local t="$1"
   mkdir -p "corpus/$t" "artifacts/$t"
   # -max_len: the seeds' size; -timeout: a slow input is a finding too; -rss_limit_mb: so is memory.
-  cargo +nightly fuzz run "${flags[@]}" "$t" "corpus/$t" "seeds/$t" -- \
+  # Started from the built binary: `cargo fuzz run` would rebuild, one target at a time.
+  "target/x86_64-unknown-linux-gnu/release/$t" "corpus/$t" "seeds/$t" \
+    -artifact_prefix="artifacts/$t/" \
     -runs="$runs" -max_total_time="$time" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 > "logs/$t.log" 2>&1 || true
 }
-export -f one; export runs time
-export -a flags 2>/dev/null || true
 running=0
 for t in "${targets[@]}"; do
   one "$t" &
@@ -50,12 +50,11 @@ wait
 printf '%-14s %12s %8s %9s %7s %s\n' target executions seconds 'exec/s' corpus findings
 for t in "${targets[@]}"; do
   log="logs/$t.log"
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1)
-  [ -n "$secs" ] || secs=$(grep -o '^#[0-9]*.*time: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
-  corpus=$(ls "corpus/$t" | wc -l)
-  findings=$(ls "artifacts/$t" 2>/dev/null | wc -l)
-  rate=$([ -n "$execs" ] && [ -n "$secs" ] && [ "$secs" -gt 0 ] && echo $((execs / secs)) || echo -)
-  printf '%-14s %12s %8s %9s %7s %s\n' "$t" "${execs:--}" "${secs:--}" "$rate" "$corpus" "$findings"
-  [ "$findings" -eq 0 ] || ls "artifacts/$t" | sed "s|^|    fuzz/artifacts/$t/|"
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1 || true)
+  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  corpus=$(find "corpus/$t" -type f | wc -l)
+  findings=$(find "artifacts/$t" -type f | wc -l)
+  printf '%-14s %12s %8s %9s %7s %s\n' "$t" "${execs:--}" "${secs:--}" "${rate:--}" "$corpus" "$findings"
+  [ "$findings" -eq 0 ] || find "artifacts/$t" -type f | sed 's|^|    fuzz/|'
 done

@@ -161,7 +161,8 @@ pub fn parse_duration(s: &str) -> Option<i64> {
     let t = s.trim();
     UNITS.iter().find_map(|(suffix, ns)| {
         let n: u32 = t.strip_suffix(suffix)?.parse().ok()?;
-        Some(i64::from(n) * ns).filter(|d| *d > 0)
+        // 202600d does not fit in 64 bits of nanoseconds (about 292 years): not a duration.
+        i64::from(n).checked_mul(*ns).filter(|d| *d > 0)
     })
 }
 

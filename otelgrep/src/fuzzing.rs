@@ -6,12 +6,12 @@
 //! readers of one format, the parallel and the sequential framer, a stream and a file, and the
 //! commands among themselves on what they skip.
 
-use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use clap::Parser;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command};
+use crate::cmd;
 use crate::filter::{self, Filter, Where};
 use crate::model::Span;
 use crate::parse::skim::Reader;
@@ -105,7 +105,8 @@ pub fn framer(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else { return };
     let only = FORMATS[pick as usize % FORMATS.len()];
     let read = |region_bytes| {
-        let done = parse::ingest_with::<Collected>("fuzz", rest, &(), only, &|_, _| {}, region_bytes, &[]);
+        let reading = parse::Reading { region_bytes, bad_lines: &[], ending: parse::Ending::Input };
+        let done = parse::ingest_with::<Collected>("fuzz", rest, &(), only, &|_, _| {}, &reading);
         match done {
             Ok(Some((report, c))) => Some(outcome(&report, &c)),
             Ok(None) => None,
@@ -114,7 +115,10 @@ pub fn framer(data: &[u8]) {
     };
     let sequential = read(usize::MAX / 4);
     let regions = read(1 + usize::from(pick >> 3));
-    assert_eq!(regions, sequential, "regions against one framer, only {only:?}");
+    match (regions, sequential) {
+        (Some(r), Some(s)) => same(&r, &s, &format!("in regions, with one framer (only {only:?})")),
+        (r, s) => assert_eq!(r.is_some(), s.is_some(), "read as text in regions, with one framer"),
+    }
 }
 
 /// The layers before the framers: encodings, byte-order and UTF-8 marks, wrappers (Docker,
@@ -138,12 +142,7 @@ pub fn stream(data: &[u8]) {
     let mut reader = rest;
     let streamed = parse::ingest_stream::<Collected>("fuzz", &mut reader, &(), None, chunk, rest.len() + 1);
     let (s_report, s_sink, end) = streamed.expect("a stream");
-    let (a, b) = (outcome(&s_report, &s_sink), outcome(&report, &whole));
-    if a != b && std::env::var_os("OTELGREP_FUZZ_DUMP").is_some() {
-        let _ = std::fs::write("/tmp/fuzz-a.txt", &a);
-        let _ = std::fs::write("/tmp/fuzz-b.txt", &b);
-    }
-    assert_eq!(a, b, "pieces of {chunk} bytes");
+    same(&outcome(&s_report, &s_sink), &outcome(&report, &whole), &format!("in pieces of {chunk} bytes, as a file"));
     assert_eq!(end.lines, parse::line_count(rest));
 }
 
@@ -170,35 +169,38 @@ pub fn filters(data: &[u8]) {
     }
 }
 
-/// The whole program on arbitrary bytes: `summary` and `latency` (as a user runs them, through
-/// the command line, the tables rendered) skip exactly the same records.
+/// The whole ingest on arbitrary bytes, into the sinks of `summary`, `latency --by url` and
+/// `spans` (each reads other parts of a record): they skip exactly the same records, with the
+/// same reasons at the same lines.
 pub fn pipeline(data: &[u8]) {
-    static RUN: AtomicU64 = AtomicU64::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "otelgrep-fuzz-{}-{}.log",
-        std::process::id(),
-        RUN.fetch_add(1, Ordering::Relaxed) % 4
-    ));
-    if std::fs::write(&path, data).is_err() {
-        return;
+    static CONFIGS: OnceLock<(cmd::latency::Config, cmd::spans::Config)> = OnceLock::new();
+    let (latency, spans) = CONFIGS.get_or_init(|| {
+        let parsed = |args: &[&str]| Cli::try_parse_from(args).expect("arguments parse").command;
+        let (Command::Latency(l), Command::Spans(s)) =
+            (parsed(&["otelgrep", "latency", "--by", "url", "-"]), parsed(&["otelgrep", "spans", "-"]))
+        else {
+            unreachable!("the commands parsed are latency and spans")
+        };
+        (
+            cmd::latency::Config::new(&l, Filter::default()).expect("latency's config"),
+            cmd::spans::Config::new(&s, Filter::default()).expect("spans' config"),
+        )
+    });
+    fn skipped<S: parse::Sink>(data: &[u8], config: &S::Config) -> Vec<String> {
+        let (report, _) = parse::ingest::<S>("fuzz", data, config, None, &|_, _| {}).expect("ingest never fails");
+        report.errors.iter().map(|e| e.to_string()).collect()
     }
-    let file = path.to_string_lossy().into_owned();
-    let run = |command: &[&str]| {
-        let cli =
-            Cli::try_parse_from(["otelgrep"].iter().chain(command).chain([&file.as_str()])).expect("arguments parse");
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = crate::run(cli, &mut out, &mut err);
-        let err = String::from_utf8(err).expect("diagnostics are UTF-8");
-        let skipped: Vec<String> = err.lines().filter(|l| l.contains(&format!("{file}:"))).map(String::from).collect();
-        let _ = std::io::sink().write_all(&out);
-        (code.map(|c| format!("{c:?}")).map_err(|e| e.to_string()), skipped)
-    };
-    let summary = run(&["summary"]);
-    let latency = run(&["latency", "--by", "url"]);
-    let spans = run(&["spans", "--format", "csv"]);
-    let _ = std::fs::remove_file(&path);
-    assert_eq!(summary.1, latency.1, "summary and latency skip the same records");
-    assert_eq!(summary.1, spans.1, "summary and spans skip the same records");
+    let summary = skipped::<cmd::summary::Tally>(data, &());
+    assert_eq!(summary, skipped::<cmd::latency::Samples>(data, latency), "summary and latency skip alike");
+    assert_eq!(summary, skipped::<cmd::spans::Listed>(data, spans), "summary and spans skip alike");
+}
+
+/// Two readings must be the same; the first line where they differ is the finding.
+fn same(a: &str, b: &str, what: &str) {
+    if let Some((x, y)) = a.lines().zip(b.lines()).find(|(x, y)| x != y) {
+        panic!("{what}: differ at\n  {x}\n  {y}");
+    }
+    assert_eq!(a.lines().count(), b.lines().count(), "{what}: one reading has more lines");
 }
 
 /// What an ingest gave, to compare two readings of the same bytes.

@@ -104,6 +104,7 @@ pub(super) fn frame<'a>(
     text: &'a [u8],
     file: &Arc<str>,
     only: Option<Format>,
+    ending: Ending,
     report: &mut Report,
     mut send: impl FnMut(usize, Vec<Job<'a>>),
 ) -> Framed {
@@ -213,8 +214,10 @@ pub(super) fn frame<'a>(
                     rust_text::Fed::Taken => stateful = true,
                 }
                 if !rust.done.is_empty() {
-                    for rec in rust.done.drain(..) {
-                        push(Job::Rust { rec, open_at_end: false }, &mut batch, &mut batch_bytes);
+                    // Those ended by another format's record are flagged (`end_record`).
+                    let open = std::mem::take(&mut rust.open_at_end);
+                    for (i, rec) in rust.done.drain(..).enumerate() {
+                        push(Job::Rust { rec, open_at_end: open.contains(&i) }, &mut batch, &mut batch_bytes);
                     }
                 }
             }
@@ -259,6 +262,11 @@ pub(super) fn frame<'a>(
             (scan::Piece::Object { text, .. }, _) => report.foreign_lines += text.lines().count(),
         }
         previous_was_node_metric = node_metric;
+    }
+    match ending {
+        Ending::Input => {}
+        Ending::Record => rust.end_record(),
+        Ending::Header => rust.end_block(),
     }
     rust.finish(&mut resources);
     report.metric_exports += rust.metric_exports;

@@ -4,7 +4,7 @@
 //! parsers). Each layer knows nothing of the others' details: the formats never see a Docker
 //! prefix, and the wrappers never see JSON.
 
-use super::{Format, Ranged, Report, Sink, ingest_with, otlp_proto, regions, text, wrappers};
+use super::{Ending, Format, Ranged, Reading, Report, Sink, ingest_with, otlp_proto, regions, text, wrappers};
 
 /// Reads one input's bytes into the command's sink `S`, through every layer: the records are
 /// framed on this thread and parsed on worker threads. `release` is called with byte ranges of
@@ -41,14 +41,14 @@ pub fn ingest<S: Sink>(
                     release(offset + shift, len);
                 }
             };
-            ingest_text::<S>(name, decoded, config, only, &moved)?
+            ingest_text::<S>(name, decoded, config, only, &moved, Ending::Input)?
         }
         Some(unwrapped) => {
             let mut all: Option<(Report, Ranged<S>)> = None;
             let several = unwrapped.sources.iter().filter(|s| !s.name.is_empty()).count() > 1;
             for source in unwrapped.sources {
                 let text = text::Text { bytes: source.text.into(), encoding, bad_lines: Vec::new() };
-                let (mut report, ranged) = ingest_text::<S>(name, text, config, only, &|_, _| {})?;
+                let (mut report, ranged) = ingest_text::<S>(name, text, config, only, &|_, _| {}, Ending::Input)?;
                 // Lines are numbered as in the capture, not in the source's own text.
                 for e in &mut report.errors {
                     e.line = source.lines.get(e.line as usize - 1).copied().unwrap_or(e.line);
@@ -78,21 +78,15 @@ pub(super) fn ingest_text<S: Sink>(
     config: &S::Config,
     only: Option<Format>,
     release: &dyn Fn(usize, usize),
+    ending: Ending,
 ) -> anyhow::Result<(Report, Ranged<S>)> {
-    if let Some(done) = ingest_with::<Ranged<S>>(name, &text.bytes, config, only, release, regions::REGION_BYTES, &[])?
-    {
+    let reading = Reading { region_bytes: regions::REGION_BYTES, bad_lines: &[], ending };
+    if let Some(done) = ingest_with::<Ranged<S>>(name, &text.bytes, config, only, release, &reading)? {
         return Ok(done);
     }
     let repaired = text::repair(text);
-    let again = ingest_with::<Ranged<S>>(
-        name,
-        &repaired.bytes,
-        config,
-        only,
-        &|_, _| {},
-        regions::REGION_BYTES,
-        &repaired.bad_lines,
-    )?;
+    let reading = Reading { bad_lines: &repaired.bad_lines, ..reading };
+    let again = ingest_with::<Ranged<S>>(name, &repaired.bytes, config, only, &|_, _| {}, &reading)?;
     again.ok_or_else(|| anyhow::anyhow!("{name}: not UTF-8 text even once repaired"))
 }
 

@@ -211,24 +211,47 @@ pub fn parse(name: &str, bytes: &[u8]) -> anyhow::Result<Parsed> {
     })
 }
 
+/// Inputs smaller than this are parsed by one worker.
+const SMALL_INPUT: usize = 1 << 20;
+
+/// What follows a text: the end of its input, or, in a stream read in pieces, what starts the
+/// next piece. A Rust record still open at the end was cut short at the end of the input, cut by
+/// another format's record before a record, and closed as a block header closes it before one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    Input,
+    Record,
+    Header,
+}
+
+/// How [`ingest_with`] reads a text: inputs of at least two `region_bytes` are framed in parallel
+/// where they can be; `bad_lines` name the lines of repaired text (see [`text::repair`]) whose
+/// records are skipped; `ending` says what follows the text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reading<'b> {
+    pub region_bytes: usize,
+    pub bad_lines: &'b [std::ops::Range<usize>],
+    pub ending: Ending,
+}
+
 /// Bytes parsed before the pages behind them are released.
 const RELEASE_STEP: usize = 32 << 20;
 
-/// [`ingest`], with inputs of at least two `region_bytes` framed in parallel where they can be
-/// (see [`regions`]). `None` when `bytes` are not all UTF-8; then `bad_lines` (from
-/// [`text::repair`]) name the lines of repaired text whose records are skipped.
+/// [`ingest`], read as `reading` says. `None` when `bytes` are not all UTF-8.
 pub(crate) fn ingest_with<'a, S: Sink>(
     name: &str,
     bytes: &'a [u8],
     config: &S::Config,
     only: Option<Format>,
     release: &dyn Fn(usize, usize),
-    region_bytes: usize,
-    bad_lines: &[std::ops::Range<usize>],
+    reading: &Reading,
 ) -> anyhow::Result<Option<(Report, S)>> {
+    let Reading { region_bytes, bad_lines, ending } = *reading;
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let file: Arc<str> = Arc::from(name);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
+    // Asked once: the answer reads the process's cgroup files.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let workers = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16));
     let skipped = bytes.len() - body.len();
     // Binary OTLP is framed by its length prefixes, on this thread.
     let proto = only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(body);
@@ -244,80 +267,77 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     let mut framing = Report::default();
     let base = bytes.as_ptr() as usize;
     let needs = S::needs(config);
-    let needs = &needs;
+    let batch = |batch: Vec<Job>| parse_batch::<S>(batch, &needs, &file, config, bytes, bad_lines);
+    let frame_all = |framing: &mut Report, send: &mut dyn FnMut(usize, Vec<Job<'a>>)| {
+        let framed = if proto {
+            frame_proto(body, &file, framing, send)
+        } else {
+            frame(body, &file, only, ending, framing, send)
+        };
+        framed.not_utf8
+    };
     let mut cut_at = None;
-    let merged: Merged<S> = std::thread::scope(|scope| {
-        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Job>)>(workers * 2);
-        let job_rx = Arc::new(Mutex::new(job_rx));
-        let (done_tx, done_rx) = mpsc::channel();
-        for _ in 0..workers {
-            let (job_rx, done_tx, file) = (job_rx.clone(), done_tx.clone(), file.clone());
-            scope.spawn(move || {
-                loop {
-                    let next = job_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((index, batch))) = next else { break };
-                    let mut report = Report::default();
-                    let mut sink = S::new(config);
-                    let mut resources = Resources::default();
-                    for job in batch {
-                        if let Some(at) = job.touches(bad_lines, base) {
-                            // A record holding a byte that was not UTF-8 is not read as if it were.
-                            let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1;
-                            let why = "a byte that is not UTF-8 (Latin-1? a binary value?): the record is skipped";
-                            report.errors.push(ParseError {
-                                file: file.clone(),
-                                line,
-                                kind: ParseErrorKind::Invalid(why.into()),
-                            });
-                            continue;
-                        }
-                        parse_job(job, needs, &file, &mut report, &mut sink, &mut resources);
-                    }
-                    if done_tx.send((index, report, sink)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        // Where each batch starts in `bytes`, and which batches are done: everything before the
-        // oldest unfinished batch can be released.
-        let mut starts: Vec<usize> = Vec::new();
-        let mut finished: Vec<bool> = Vec::new();
-        // Batches are merged in input order as soon as they can be, so a sink that compacts on
-        // merge (a count, the N slowest) never holds every batch's result at once.
+    let merged: Merged<S> = if bytes.len() < SMALL_INPUT {
+        // A small input is a batch or two: parsed here, no worker is started.
         let mut merged = Merged::<S>::new(config);
-        let mut released = 0usize;
-        let send = |index, batch: Vec<Job<'a>>| {
-            let start = batch.iter().map(|j| j.start() as usize - base).min().unwrap_or(0);
-            starts.push(start);
-            finished.push(false);
-            // A closed channel means a worker died: stop framing; the scope reports the panic.
-            let _ = job_tx.send((index, batch));
-            for (i, r, s) in done_rx.try_iter() {
-                finished[i] = true;
+        cut_at = frame_all(&mut framing, &mut |index, jobs| {
+            let (r, s) = batch(jobs);
+            merged.add(index, r, s);
+        });
+        merged
+    } else {
+        std::thread::scope(|scope| {
+            let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Job>)>(workers * 2);
+            let job_rx = Arc::new(Mutex::new(job_rx));
+            let (done_tx, done_rx) = mpsc::channel();
+            for _ in 0..workers {
+                let (job_rx, done_tx, batch) = (job_rx.clone(), done_tx.clone(), &batch);
+                scope.spawn(move || {
+                    loop {
+                        let next = job_rx.lock().map(|rx| rx.recv());
+                        let Ok(Ok((index, jobs))) = next else { break };
+                        let (report, sink) = batch(jobs);
+                        if done_tx.send((index, report, sink)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            // Where each batch starts in `bytes`, and which batches are done: everything before the
+            // oldest unfinished batch can be released.
+            let mut starts: Vec<usize> = Vec::new();
+            let mut finished: Vec<bool> = Vec::new();
+            // Batches are merged in input order as soon as they can be, so a sink that compacts on
+            // merge (a count, the N slowest) never holds every batch's result at once.
+            let mut merged = Merged::<S>::new(config);
+            let mut released = 0usize;
+            let mut send = |index, jobs: Vec<Job<'a>>| {
+                let start = jobs.iter().map(|j| j.start() as usize - base).min().unwrap_or(0);
+                starts.push(start);
+                finished.push(false);
+                // A closed channel means a worker died: stop framing; the scope reports the panic.
+                let _ = job_tx.send((index, jobs));
+                for (i, r, s) in done_rx.try_iter() {
+                    finished[i] = true;
+                    merged.add(i, r, s);
+                }
+                let oldest = finished.iter().position(|f| !f).unwrap_or(finished.len());
+                let safe = starts.get(oldest).copied().unwrap_or(start).min(start);
+                if safe >= released + RELEASE_STEP {
+                    let page = released & !4095;
+                    release(page, (safe & !4095) - page);
+                    released = safe & !4095;
+                }
+            };
+            cut_at = frame_all(&mut framing, &mut send);
+            drop(job_tx);
+            for (i, r, s) in done_rx.iter() {
                 merged.add(i, r, s);
             }
-            let oldest = finished.iter().position(|f| !f).unwrap_or(finished.len());
-            let safe = starts.get(oldest).copied().unwrap_or(start).min(start);
-            if safe >= released + RELEASE_STEP {
-                let page = released & !4095;
-                release(page, (safe & !4095) - page);
-                released = safe & !4095;
-            }
-        };
-        let framed = if proto {
-            frame_proto(body, &file, &mut framing, send)
-        } else {
-            frame(body, &file, only, &mut framing, send)
-        };
-        cut_at = framed.not_utf8;
-        drop(job_tx);
-        for (i, r, s) in done_rx.iter() {
-            merged.add(i, r, s);
-        }
-        merged
-    });
+            merged
+        })
+    };
     if cut_at.is_some() {
         return Ok(None);
     }
@@ -326,6 +346,31 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     report.merge(framing);
     report.errors.sort_by_key(|e| e.line);
     Ok(Some((report, sink)))
+}
+
+/// One batch of framed records into a sink of its own. A record holding a byte that was not UTF-8
+/// (`bad_lines`) is not read as if it were: it is skipped, named.
+fn parse_batch<S: Sink>(
+    jobs: Vec<Job>,
+    needs: &Needs,
+    file: &Arc<str>,
+    config: &S::Config,
+    bytes: &[u8],
+    bad_lines: &[std::ops::Range<usize>],
+) -> (Report, S) {
+    let mut report = Report::default();
+    let mut sink = S::new(config);
+    let mut resources = Resources::default();
+    for job in jobs {
+        if let Some(at) = job.touches(bad_lines, bytes.as_ptr() as usize) {
+            let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1;
+            let why = "a byte that is not UTF-8 (Latin-1? a binary value?): the record is skipped";
+            report.errors.push(ParseError { file: file.clone(), line, kind: ParseErrorKind::Invalid(why.into()) });
+            continue;
+        }
+        parse_job(job, needs, file, &mut report, &mut sink, &mut resources);
+    }
+    (report, sink)
 }
 
 /// Results that arrive in any order (from workers), handed on in index order: those that arrive

@@ -57,8 +57,8 @@ pub struct Framer<'a> {
     last_line: Option<&'a str>,
     /// Finished records, in order.
     pub done: Vec<RecordLines<'a>>,
-    /// Indices in `done` of the records still open when the input ended: if one of them is
-    /// incomplete, the input was cut short inside it.
+    /// Indices in `done` of the records still open when the input ended or another format's
+    /// record began: if one of them is incomplete, it was cut short there.
     pub open_at_end: Vec<usize>,
 }
 
@@ -234,8 +234,20 @@ impl<'a> Framer<'a> {
         }
     }
 
-    /// Another format's record came: the current record cannot go on past it.
+    /// Another format's record came: the current record cannot go on past it. If it does not
+    /// read, it was cut there, as one open at the end of the input is (a stream read in pieces
+    /// ends a piece where such a record starts: both say the same).
     pub fn end_record(&mut self) {
+        if self.current.is_some() {
+            self.open_at_end.push(self.done.len());
+        }
+        self.finish_current();
+        self.last_line = None;
+    }
+
+    /// A block header of the next piece of a stream follows (at a header where no record is
+    /// suspended, [`last_clean_header`]): the current record ends as the header would end it.
+    pub fn end_block(&mut self) {
         self.finish_current();
         self.last_line = None;
     }
@@ -417,11 +429,12 @@ fn invalid(offset: usize, msg: impl Into<String>) -> RecordError {
     RecordError { offset_lines: offset as u64, kind: ParseErrorKind::Invalid(msg.into()) }
 }
 
-/// A `k: Debug` attribute line's content (after the arrow).
-fn debug_attr(offset: usize, kv: &str) -> Result<(String, Value), RecordError> {
-    let (k, v) = kv.split_once(": ").ok_or_else(|| invalid(offset, format!("attribute without ': ': {kv:?}")))?;
-    let value = parse_value(v).ok_or_else(|| invalid(offset, format!("attribute {k:?}: unreadable value {v:?}")))?;
-    Ok((k.to_string(), value))
+/// A `k: Debug` attribute line's content (after the arrow). A value that is not Rust's `Debug`
+/// of an OpenTelemetry value (a damaged line) is kept as its text, as resource values are: the
+/// record is the same to a command that reads its attributes and to one that does not.
+fn debug_attr(kv: &str) -> (String, Value) {
+    let (k, v) = kv.split_once(": ").unwrap_or((kv, ""));
+    (k.to_string(), parse_value(v).unwrap_or_else(|| Value::Str(v.to_string())))
 }
 
 /// Where the attribute lines of a span go.
@@ -523,7 +536,7 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
             if !wanted {
                 continue;
             }
-            let kv = debug_attr(i, kv)?;
+            let kv = debug_attr(kv);
             match section {
                 Section::Span => attributes.push(kv),
                 Section::Event => events.last_mut().map(|e| e.attributes.push(kv)).unwrap_or(()),
@@ -583,13 +596,13 @@ pub fn parse_log(rec: &RecordLines, needs: &Needs) -> Result<LogRecord, RecordEr
             log.severity_number = crate::model::severity_number(v);
         } else if let Some(v) = line.strip_prefix("\t Body: ") {
             if needs.bodies {
-                log.body = parse_value(v).ok_or_else(|| invalid(i, format!("unreadable body {v:?}")))?;
+                log.body = parse_value(v).unwrap_or_else(|| Value::Str(v.to_string()));
             }
         } else if *line == "\t Attributes:" {
             complete = true;
         } else if let Some(kv) = line.strip_prefix("\t\t ->  ") {
             if needs.attributes {
-                log.attributes.push(debug_attr(i, kv)?);
+                log.attributes.push(debug_attr(kv));
             }
         }
     }

@@ -38,8 +38,9 @@ fn trim_cr(line: &str) -> &str {
 ///
 /// The Python exporters write `json.dumps(obj, indent=4)`: an object opens with a line that is
 /// exactly `{` and closes with a line that is exactly `}`, and JSON escapes every control
-/// character, so no line inside an object can be either. A `{` line met inside an object means the
-/// previous one was cut short (a killed process); it is reported and scanning resumes there.
+/// character, so no line inside an object can be either. A `{` line, or a record on one line
+/// (`{"…`), met inside an object means the previous one was cut short (a killed process); it is
+/// reported and scanning resumes there.
 /// Trailing `\r`s are ignored (Windows writes `\r\n`, and `\r\r\n` after the closing brace).
 ///
 /// Inside an object only braces are looked at (a SIMD search), not every line: the object's lines
@@ -146,7 +147,10 @@ fn close_at(b: &[u8], start: usize, end: usize, n: u64, closer: u8, candidates: 
         }
         let line_end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i);
         let seam = closer == b'}' && b[at] == b'}' && is_brace_line(&b[at + 1..line_end], b'{');
-        if !is_brace_line(&b[at..line_end], b[at]) && !seam {
+        // A request or record on one line (`{"resourceSpans"…`, `{"name"…`) at column 0 cannot be
+        // inside a pretty-printed object, whose lines are indented: the object was cut there.
+        let one_line_record = b[at] == b'{' && b.get(at + 1) == Some(&b'"');
+        if !is_brace_line(&b[at..line_end], b[at]) && !seam && !one_line_record {
             continue;
         }
         let line = n + memchr::memchr_iter(b'\n', &b[start..at]).count() as u64;

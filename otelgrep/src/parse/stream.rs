@@ -7,6 +7,7 @@
 use std::io::Read;
 use std::sync::mpsc;
 
+use super::Ending;
 use super::layers::{ingest_text, join};
 use super::{Format, Ranged, Report, Sink, ingest, otlp_proto, text, wrappers};
 
@@ -191,7 +192,15 @@ fn pieces<S: Sink>(
             &joined
         };
         let decoded = text::decode(text);
-        let (mut report, ranged) = ingest_text::<S>(name, decoded, config, only, &|_, _| {})?;
+        // What starts the next piece: a Rust block header, another record, or nothing (the end).
+        let next = buf[cut..].split(|b| *b == b'\n').next().unwrap_or_default();
+        let ending = match next.strip_suffix(b"\r").unwrap_or(next) {
+            _ if cut == buf.len() => Ending::Input,
+            b"Spans" | b"Metrics" | b"Logs" => Ending::Header,
+            line if line.starts_with(b"{") => Ending::Record,
+            _ => Ending::Input,
+        };
+        let (mut report, ranged) = ingest_text::<S>(name, decoded, config, only, &|_, _| {}, ending)?;
         for e in &mut report.errors {
             e.line = e.line.saturating_sub(context_lines) + end.lines;
         }
