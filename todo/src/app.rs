@@ -1,4 +1,6 @@
 //! The router, its limits, and the telemetry middleware that opens one SERVER span per request.
+//! Inside it, the guard (`guard.rs`) refuses misdirected and cross-site requests and adds the
+//! security headers, so both refusals are SERVER spans with their status.
 //!
 //! The middleware names the span `METHOD route` (the method alone when no route matched, or
 //! when the route exists but not for this method), joins an incoming `traceparent`, records the
@@ -7,6 +9,7 @@
 //! `exception` event and an ERROR log record, all inside the request's span.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -25,6 +28,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::db::Db;
 use crate::error::{ServerError, Unrouted};
+use crate::guard::{self, AllowedHosts};
 use crate::routes;
 use crate::semconv::{RequestInfo, Semconv};
 use crate::telemetry::SCOPE;
@@ -43,13 +47,23 @@ pub struct AppState {
     /// The configured listening host, for `http.server_name`.
     pub server_name: String,
     pub server_port: u16,
+    /// The `Host` values answered; others get 421.
+    pub hosts: Arc<AllowedHosts>,
 }
 
 impl AppState {
     /// State over `db`, with instruments from the global meter provider (a no-op until
-    /// `telemetry::init` installs one, which is what the handler tests want).
+    /// `telemetry::init` installs one, which is what the handler tests want). It answers to
+    /// `server_name` at `server_port` (and the loopback names, if that is a loopback address).
     pub fn new(db: Db, semconv: Semconv, server_name: impl Into<String>, server_port: u16) -> Self {
-        AppState { db, metrics: AppMetrics::new(semconv), semconv, server_name: server_name.into(), server_port }
+        let server_name = server_name.into();
+        let hosts = Arc::new(AllowedHosts::new([server_name.as_str()], server_port, &[]));
+        AppState { db, metrics: AppMetrics::new(semconv), semconv, server_name, server_port, hosts }
+    }
+
+    /// The same state answering to `hosts` instead.
+    pub fn with_hosts(self, hosts: AllowedHosts) -> Self {
+        AppState { hosts: Arc::new(hosts), ..self }
     }
 }
 
@@ -120,6 +134,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(middleware::from_fn_with_state(state.hosts.clone(), guard::guard))
         .layer(middleware::from_fn_with_state(state.clone(), telemetry))
         .with_state(state)
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
+use crate::guard::HostPattern;
 use crate::semconv::Semconv;
 use crate::traffic::TrafficArgs;
 
@@ -40,6 +41,31 @@ pub struct ServeArgs {
     /// SQLite database file; created if missing.
     #[arg(long, default_value = "tasks.db")]
     pub db: PathBuf,
+    /// Another name to answer to, NAME (any port) or NAME:PORT; repeatable, or a comma list in
+    /// TODO_ALLOWED_HOSTS. Only the listening address is answered otherwise (with localhost,
+    /// 127.0.0.1 and [::1] when it is a loopback or 0.0.0.0), so behind a reverse proxy give the
+    /// name it forwards. Any other Host gets 421, which keeps DNS-rebinding pages out.
+    #[arg(long = "allowed-host", env = "TODO_ALLOWED_HOSTS", value_delimiter = ',', value_name = "NAME[:PORT]")]
+    pub allowed_hosts: Vec<HostPattern>,
+    /// Seconds a client has to send a request's line and headers, counted from when the
+    /// connection opens or its previous response went out; so it is also how long an idle
+    /// keep-alive connection stays open. A slower client is disconnected.
+    #[arg(long, default_value = "10", value_parser = seconds, value_name = "SECONDS")]
+    pub header_timeout: Duration,
+    /// Connections served at once. Past it, new connections wait in the kernel's accept queue
+    /// until one closes. Each may buffer a 64 KiB request head.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+}
+
+/// A positive number of seconds, fractions allowed (`0.5`).
+fn seconds(s: &str) -> Result<Duration, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{s:?}: expected a number of seconds above 0 (at most 86400)"))
 }
 
 /// Subcommands besides serving.

@@ -4,7 +4,7 @@
 //! details go into a [`ServerError`] response extension that the telemetry middleware records on
 //! the request span (status Error, an `exception` event) and logs, inside the request's span.
 
-use axum::extract::rejection::FormRejection;
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -20,6 +20,12 @@ pub enum AppError {
     /// No such page.
     #[error("not found")]
     NotFound,
+    /// A state-changing request a browser sent for another site (`guard.rs`); the reason.
+    #[error("Cross-site request refused ({0})")]
+    CrossSite(String),
+    /// A `Host` this server does not answer to (`guard.rs`), as sent.
+    #[error("Misdirected request: this server does not answer to the host {0:?} (see --allowed-host)")]
+    MisdirectedRequest(String),
     /// A task id with digits only that does not fit SQLite's 64-bit INTEGER. The original Flask
     /// app answers this with a 500 (SQLite's OverflowError); the twin does the same on purpose, so
     /// the captures hold a real server error with its exception event.
@@ -54,12 +60,20 @@ impl From<FormRejection> for AppError {
     }
 }
 
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
+        AppError::BadRequest(format!("Invalid query string: {}", rejection.body_text()))
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, kind) = match &self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, None),
             AppError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, None),
             AppError::NotFound => (StatusCode::NOT_FOUND, None),
+            AppError::CrossSite(_) => (StatusCode::FORBIDDEN, None),
+            AppError::MisdirectedRequest(_) => (StatusCode::MISDIRECTED_REQUEST, None),
             AppError::IdOverflow(_) => (StatusCode::INTERNAL_SERVER_ERROR, Some("IdOverflowError")),
             AppError::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, Some("DatabaseError")),
         };

@@ -1,7 +1,9 @@
 //! `todo`: the Rust twin of the Flask OpenTelemetry tutorial's To-Do List app.
 //!
-//! A request goes through `app` (router, limits, the SERVER span and HTTP metrics), then a handler
-//! in `routes` (its INTERNAL span and log lines), then `db` (one CLIENT span per statement).
+//! `server` accepts connections (header timeout, connection cap, graceful drain). A request goes
+//! through `app` (router, limits, the SERVER span and HTTP metrics), `guard` (Host and cross-site
+//! refusals, security headers), then a handler in `routes` (its INTERNAL span and log lines),
+//! then `db` (one CLIENT span per statement).
 //! `telemetry` builds the providers from the validated `config`, `console` keeps the stdout
 //! exporters' blocks whole, and `semconv` decides the attribute names. `traffic` is the load
 //! driver that produces the ground truth for otelgrep's tests.
@@ -11,19 +13,21 @@ pub mod config;
 pub mod console;
 pub mod db;
 pub mod error;
+pub mod guard;
 pub mod page;
 pub mod routes;
 pub mod semconv;
+pub mod server;
 pub mod telemetry;
 pub mod traffic;
-
-use std::net::SocketAddr;
 
 use anyhow::Context;
 
 use crate::app::{AppState, app};
 use crate::config::{ServeArgs, TelemetryConfig};
 use crate::db::Db;
+use crate::guard::AllowedHosts;
+use crate::server::Limits;
 
 /// Serves the app until SIGINT, SIGTERM or a closed stdout, then flushes all telemetry.
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -51,12 +55,12 @@ async fn run_server(args: ServeArgs, cfg: TelemetryConfig) -> anyhow::Result<()>
         .await
         .with_context(|| format!("listening on {}:{}", args.host, args.port))?;
     let addr = listener.local_addr().context("reading the listening address")?;
-    let state = AppState::new(db, cfg.semconv, args.host.clone(), addr.port());
+    let bound = addr.ip().to_string();
+    let hosts = AllowedHosts::new([args.host.as_str(), bound.as_str()], addr.port(), &args.allowed_hosts);
+    let state = AppState::new(db, cfg.semconv, args.host.clone(), addr.port()).with_hosts(hosts);
+    let limits = Limits { header_timeout: args.header_timeout, max_connections: args.max_connections };
     tracing::info!("todo listening on http://{addr} (database {})", args.db.display());
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    server::serve(listener, app(state), limits, shutdown_signal()).await;
     tracing::info!("todo stopped; flushing telemetry");
     Ok(())
 }

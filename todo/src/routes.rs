@@ -5,7 +5,7 @@
 //! log lines are the original's, word for word.
 
 use axum::Form;
-use axum::extract::{FromRequest, Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use opentelemetry::trace::Status;
@@ -27,16 +27,40 @@ pub struct NewTask {
     pub task: String,
 }
 
-/// `GET /`: the list page.
-pub async fn tasks_index(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+/// The list page's query string: `?page=N`. Other parameters (the tutorial's `q` and `sort`)
+/// are ignored, as the original ignores them all.
+#[derive(Debug, Deserialize, FromRequestParts)]
+#[from_request(via(Query), rejection(AppError))]
+pub struct PageQuery {
+    pub page: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for, from 1; no `page`, or an empty one, is the first.
+    pub fn number(&self) -> Result<u32, AppError> {
+        match self.page.as_deref() {
+            None | Some("") => Ok(1),
+            Some(p) => p
+                .parse()
+                .ok()
+                .filter(|&n| n >= 1 && p.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| AppError::BadRequest(format!("page must be a whole number from 1 up, not {p:?}"))),
+        }
+    }
+}
+
+/// `GET /?page=N`: one page of the list, [`TASKS_PER_PAGE`](crate::db::TASKS_PER_PAGE) tasks, oldest first. A page
+/// past the last one is an empty page with a link back to the first.
+pub async fn tasks_index(State(state): State<AppState>, query: PageQuery) -> Result<Html<String>, AppError> {
     state.metrics.count_request("tasks_index");
-    let tasks = {
+    let number = query.number()?;
+    let (tasks, has_next) = {
         let _span = info_span!("querying_tasks").entered();
-        let tasks = state.db.list()?;
+        let (tasks, has_next) = state.db.page(number)?;
         info!("Fetched {} tasks from the database", tasks.len());
-        tasks
+        (tasks, has_next)
     };
-    Ok(Html(page::render(&tasks)))
+    Ok(Html(page::render(&tasks, number, has_next)))
 }
 
 /// `POST /add`: stores the task and sends the browser back to the list.
@@ -88,7 +112,7 @@ pub async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-/// 302 to `/`, as Flask's `redirect(url_for('home'))` answers.
+/// 302 to `/` (the first page), as Flask's `redirect(url_for('home'))` answers.
 fn back_to_list() -> Response {
     (StatusCode::FOUND, [(header::LOCATION, "/")]).into_response()
 }

@@ -1,5 +1,5 @@
-//! The page in real headless Chromium: add a task through the form, see it, delete it with its
-//! button, see it gone. Speaks the W3C WebDriver protocol (JSON over HTTP) to Debian's
+//! The page in real headless Chromium, under its Content-Security-Policy: add a task through the
+//! form, see it styled, delete it with its button, see it gone. Speaks the W3C WebDriver protocol (JSON over HTTP) to Debian's
 //! `chromedriver`, which `.ci/run` installs together with `chromium`.
 
 mod common;
@@ -93,6 +93,9 @@ impl Session<'_> {
     fn text(&self, element: &str) -> String {
         self.get(&format!("/element/{element}/text")).as_str().unwrap().to_string()
     }
+    fn css(&self, element: &str, property: &str) -> String {
+        self.get(&format!("/element/{element}/css/{property}")).as_str().unwrap().to_string()
+    }
     fn click(&self, element: &str) {
         self.post(&format!("/element/{element}/click"), json!({}));
     }
@@ -151,6 +154,11 @@ fn add_and_delete_a_task_in_headless_chromium() {
 
     let tasks = session.wait_for(".task", 1);
     assert_eq!(session.text(&tasks[0]), text);
+    // The page is served with a CSP that allows its one style block by hash and nothing inline
+    // else: the style applies only if the hash is right. (The form post above went through the
+    // cross-site check with Chromium's Origin and Sec-Fetch-Site.)
+    assert_eq!(session.css(&tasks[0], "white-space"), "pre-wrap", "the style block was blocked by the CSP");
+    assert_eq!(session.css(&session.find("li form"), "display"), "inline");
     assert!(session.find_all(".task b").is_empty(), "task text was rendered as HTML");
     assert!(session.get("/url").as_str().unwrap().ends_with('/'), "the form redirects back to the list");
 

@@ -75,23 +75,28 @@ impl App {
     /// With `capture_stdout` false, stdout is a pipe whose read end is closed at once, as when
     /// the `tee` behind `todo | tee` was killed.
     pub fn start_with(db: &Path, env: &[(&str, &str)], capture_stdout: bool) -> App {
-        App::start_on(db, env, if capture_stdout { Out::Captured } else { Out::Closed })
+        App::start_on(db, env, &[], if capture_stdout { Out::Captured } else { Out::Closed })
     }
 
     /// Starts one of several processes writing to one pipe (`out`), as workers behind one `tee`.
     pub fn start_sharing(db: &Path, env: &[(&str, &str)], out: std::io::PipeWriter) -> App {
-        App::start_on(db, env, Out::Shared(out))
+        App::start_on(db, env, &[], Out::Shared(out))
     }
 
-    fn start_on(db: &Path, env: &[(&str, &str)], out: Out) -> App {
+    /// As [`App::start`], with more command-line flags (`--header-timeout 1`).
+    pub fn start_args(db: &Path, env: &[(&str, &str)], args: &[&str]) -> App {
+        App::start_on(db, env, args, Out::Captured)
+    }
+
+    fn start_on(db: &Path, env: &[(&str, &str)], args: &[&str], out: Out) -> App {
         let mut cmd = Command::new(BIN);
-        cmd.args(["--port", "0", "--host", "127.0.0.1", "--db"]).arg(db);
+        cmd.args(["--port", "0", "--host", "127.0.0.1", "--db"]).arg(db).args(args);
         for (k, _) in std::env::vars() {
             if k.starts_with("OTEL_") {
                 cmd.env_remove(k);
             }
         }
-        cmd.env("NO_COLOR", "1").env_remove("RUST_LOG");
+        cmd.env("NO_COLOR", "1").env_remove("RUST_LOG").env_remove("TODO_ALLOWED_HOSTS");
         for (k, v) in env {
             cmd.env(k, v);
         }
