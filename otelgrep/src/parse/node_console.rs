@@ -281,7 +281,7 @@ fn micros_to_nanos(v: &Js) -> Option<i64> {
 /// `[seconds, nanoseconds]`.
 fn hrtime(v: Option<&Js>) -> Option<i64> {
     match v? {
-        Js::Arr(a) if a.len() == 2 => Some(a[0].i64()?.checked_mul(1_000_000_000)? + a[1].i64()?),
+        Js::Arr(a) if a.len() == 2 => a[0].i64()?.checked_mul(1_000_000_000)?.checked_add(a[1].i64()?),
         _ => None,
     }
 }
@@ -402,6 +402,11 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
             .ok_or_else(|| invalid(format!("span {name:?} without a timestamp")))?;
         let duration_us =
             js.get("duration").and_then(Js::f64).ok_or_else(|| invalid(format!("span {name:?} without a duration")))?;
+        // A duration no clock gives (NaN, or past the range of times) is no duration.
+        let end_ns = Some((duration_us * 1000.0).round())
+            .filter(|d| d.is_finite() && d.abs() < 9e18)
+            .and_then(|d| start_ns.checked_add(d as i64))
+            .ok_or_else(|| invalid(format!("span {name:?}: duration {duration_us} is not a duration")))?;
         let parent =
             hex64(js.get("parentSpanContext").and_then(|p| p.get("spanId"))).or_else(|| hex64(js.get("parentId")));
         let status = js.get("status");
@@ -444,7 +449,7 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
                 _ => SpanKind::Unspecified,
             },
             start_ns,
-            end_ns: start_ns + (duration_us * 1000.0).round() as i64,
+            end_ns,
             status: match status.and_then(|s| s.get("code")).and_then(Js::i64) {
                 Some(1) => StatusCode::Ok,
                 Some(2) => StatusCode::Error,
