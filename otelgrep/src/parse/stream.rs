@@ -256,13 +256,50 @@ fn record_start_before(buf: &[u8]) -> Option<usize> {
             return Some(nl + 1);
         }
         if matches!(line, b"Spans" | b"Metrics" | b"Logs") {
-            // Rust text: a header is a cut only where its framer is idle, which framing tells.
+            // Rust text: a header is a cut only where its framer is idle, which framing tells,
+            // and outside any brace object left open (read whole, the object runs on to its
+            // closing line, header and all): then the cut is where that object opens.
             let text = std::str::from_utf8(&buf[..complete]).ok()?;
-            return super::rust_text::last_clean_header(text).filter(|at| *at > 0);
+            let at = super::rust_text::last_clean_header(text).filter(|at| *at > 0)?;
+            return match open_object(&buf[..at]) {
+                None => Some(at),
+                Some(open)
+                    if open > 0
+                        && !buf[open..]
+                            .split(|b| *b == b'\n')
+                            .nth(1)
+                            .is_some_and(|l| l.starts_with(b"  descriptor:")) =>
+                {
+                    Some(open)
+                }
+                Some(_) => None,
+            };
         }
         end = nl;
     }
     None
+}
+
+/// Where the last brace object of `text` opens (a line `{` or `[`) when no line closes it (`}`,
+/// `]`) or opens a one-line record (`{"…`, which ends an open object) after it.
+fn open_object(text: &[u8]) -> Option<usize> {
+    let mut end = text.len();
+    loop {
+        let braces = memchr::memrchr3(b'{', b'[', b'}', &text[..end]);
+        let at = braces.max(memchr::memrchr(b']', &text[..end]))?;
+        end = at;
+        if at > 0 && text[at - 1] != b'\n' {
+            continue;
+        }
+        let line = text[at..].split(|b| *b == b'\n').next().unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match line {
+            b"{" | b"[" => return Some(at),
+            b"}" | b"]" => return None,
+            _ if line.starts_with(b"{\"") => return None,
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
