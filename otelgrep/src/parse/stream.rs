@@ -9,7 +9,7 @@ use std::sync::mpsc;
 
 use super::Ending;
 use super::layers::{ingest_text, join};
-use super::{Format, Ranged, Report, Sink, ingest, otlp_proto, text, wrappers};
+use super::{Format, Ranged, Report, Sink, go_json, ingest, otlp_json, otlp_proto, python_json, text, wrappers};
 
 /// What reading a stream found besides its records: what `no telemetry found` and a cut
 /// compressed stream report.
@@ -84,7 +84,12 @@ impl Filler {
 }
 
 /// The reading thread: fills the buffers it is handed until the stream ends, or nobody asks.
-fn fill_buffers(reader: &mut (dyn Read + Send), asked: mpsc::Receiver<(Vec<u8>, usize)>, filled: mpsc::Sender<Filled>) {
+fn fill_buffers(
+    reader: &mut (dyn Read + Send),
+    only: Option<Format>,
+    asked: mpsc::Receiver<(Vec<u8>, usize)>,
+    filled: mpsc::Sender<Filled>,
+) {
     while let Ok((mut buf, upto)) = asked.recv() {
         let want = upto.saturating_sub(buf.len());
         buf.reserve(want);
@@ -94,7 +99,7 @@ fn fill_buffers(reader: &mut (dyn Read + Send), asked: mpsc::Receiver<(Vec<u8>, 
             Ok(n) => (n < want, None),
             Err(e) => (true, Some(e)),
         };
-        let start = if eof { None } else { record_start_before(&buf) };
+        let start = if eof { None } else { record_start_before(&buf, only) };
         if filled.send((buf, eof, error, start)).is_err() || eof {
             return;
         }
@@ -117,7 +122,7 @@ pub fn ingest_stream<S: Sink>(
     std::thread::scope(|scope| {
         let (ask, asked) = mpsc::channel();
         let (done, filled) = mpsc::channel();
-        scope.spawn(move || fill_buffers(reader, asked, done));
+        scope.spawn(move || fill_buffers(reader, only, asked, done));
         // Leaving drops the filler: the reading thread stops at its next buffer.
         pieces::<S>(name, Filler { ask, filled }, config, only, chunk, longest)
     })
@@ -241,7 +246,19 @@ fn pieces<S: Sink>(
 /// Where the last line that opens a record starts in `buf` (a line `{`, one opening with `{"`,
 /// or a Rust block header at which no record is left open), not counting a last line still
 /// without its line break.
-fn record_start_before(buf: &[u8]) -> Option<usize> {
+fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<usize> {
+    let allow = |f: Format| only.is_none_or(|o| o == f);
+    // As the framer reads them: brace objects when a brace format may be read; a `{"` line when
+    // it is a record of its own (Python's one-line records, OTLP requests, Go's lines), and
+    // otherwise a line like any other (a damaged one may go on a Rust record).
+    let braces = [Format::PythonJson, Format::NodeConsole, Format::GoJson, Format::OtlpJson].into_iter().any(allow);
+    let one_line_record = |line: &[u8]| {
+        std::str::from_utf8(line).is_ok_and(|l| {
+            (allow(Format::PythonJson) && python_json::is_compact_record(l))
+                || (allow(Format::OtlpJson) && otlp_json::is_document(l))
+                || (allow(Format::GoJson) && go_json::line_kind(l).is_some())
+        })
+    };
     let complete = memchr::memrchr(b'\n', buf)?;
     let mut end = complete;
     while let Some(nl) = memchr::memrchr(b'\n', &buf[..end]) {
@@ -252,7 +269,7 @@ fn record_start_before(buf: &[u8]) -> Option<usize> {
         // still be one.
         let next = &buf[end + 1..];
         let node_metric = next.starts_with(b"  descriptor:") || b"  descriptor:".starts_with(next);
-        if (line == b"{" && !node_metric) || line.starts_with(b"{\"") {
+        if braces && ((line == b"{" && !node_metric) || (line.starts_with(b"{\"") && one_line_record(line))) {
             return Some(nl + 1);
         }
         if matches!(line, b"Spans" | b"Metrics" | b"Logs") {
