@@ -35,7 +35,8 @@ use crate::telemetry::SCOPE;
 
 /// Largest request body accepted; larger ones get 413. A task is at most 256 characters.
 pub const BODY_LIMIT: usize = 16 * 1024;
-/// Requests taking longer than this get 408.
+/// Requests taking longer than this get 408. It is the only bound on a slowly sent body:
+/// `--header-timeout` (`server.rs`) covers the head and stalled writes, not the body.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What every handler can reach.

@@ -44,18 +44,32 @@ pub struct ServeArgs {
     /// Another name to answer to, NAME (any port) or NAME:PORT; repeatable, or a comma list in
     /// TODO_ALLOWED_HOSTS. Only the listening address is answered otherwise (with localhost,
     /// 127.0.0.1 and [::1] when it is a loopback or 0.0.0.0), so behind a reverse proxy give the
-    /// name it forwards. Any other Host gets 421, which keeps DNS-rebinding pages out.
-    #[arg(long = "allowed-host", env = "TODO_ALLOWED_HOSTS", value_delimiter = ',', value_name = "NAME[:PORT]")]
-    pub allowed_hosts: Vec<HostPattern>,
+    /// name it forwards. Any other Host gets 421, which keeps DNS-rebinding pages out. Empty
+    /// items are skipped, so an empty TODO_ALLOWED_HOSTS is the same as none.
+    #[arg(
+        long = "allowed-host",
+        env = "TODO_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        value_name = "NAME[:PORT]",
+        value_parser = allowed_host
+    )]
+    pub allowed_hosts: Vec<Option<HostPattern>>,
     /// Seconds a client has to send a request's line and headers, counted from when the
     /// connection opens or its previous response went out; so it is also how long an idle
-    /// keep-alive connection stays open. A slower client is disconnected.
+    /// keep-alive connection stays open. A slower client is disconnected. A response that
+    /// cannot be written for as long (the client stopped reading) also closes the connection.
+    /// A request's body is not covered: a whole request may take 30 s before it gets 408.
     #[arg(long, default_value = "10", value_parser = seconds, value_name = "SECONDS")]
     pub header_timeout: Duration,
     /// Connections served at once. Past it, new connections wait in the kernel's accept queue
     /// until one closes. Each may buffer a 64 KiB request head.
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+}
+
+/// A host pattern, or `None` for an empty item (`TODO_ALLOWED_HOSTS=""`, a trailing comma).
+fn allowed_host(s: &str) -> Result<Option<HostPattern>, String> {
+    if s.trim().is_empty() { Ok(None) } else { s.parse().map(Some) }
 }
 
 /// A positive number of seconds, fractions allowed (`0.5`).

@@ -4,18 +4,23 @@
 //! span with its status, and outside everything else, so the headers are on every answer the
 //! router gives: pages, redirects, 4xx, 5xx, 408 and the refusals themselves.
 //!
+//! - **400 Bad Request** for a request with more than one `Host`, and for an HTTP/1.1 request
+//!   with none (RFC 9112, section 3.2: a server MUST). Taking the first of two would let a proxy
+//!   that checks the last one and this server disagree about which site a request is for.
 //! - **421 Misdirected Request** when `Host` names a host this server does not answer to, for
 //!   every method. A DNS-rebinding page (`evil.example` re-resolved to 127.0.0.1) sends its own
 //!   name, so it can neither read the list nor change it. Answered: the listening address with its
 //!   port; on a loopback or unspecified address also `localhost`, `127.0.0.1` and `[::1]`; on an
 //!   unspecified address (`0.0.0.0`, `::`) any IP literal, since an address typed as digits cannot
 //!   be rebound; and whatever `--allowed-host` adds (a reverse proxy's name). A request without
-//!   `Host` (HTTP/1.0) passes: no browser sends one.
+//!   `Host` (HTTP/1.0 only) passes: no browser sends one.
 //! - **403 Forbidden** for a state-changing request (any method but GET, HEAD, OPTIONS and TRACE)
 //!   that a browser says comes from another site: `Sec-Fetch-Site` other than `same-origin` or
 //!   `none`, or an `Origin` (`null` included) whose host and port are not the request's `Host`.
 //!   The scheme is not compared, so a TLS-terminating proxy in front works. A request with
 //!   neither header (curl, wrk, `todo traffic`) is no browser acting for another site and passes.
+//!   One with two `Origin` or two `Sec-Fetch-Site` headers is refused: no browser sends that,
+//!   and the first alone is not the whole story.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -23,7 +28,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Version, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -139,8 +144,16 @@ fn split_host(host: &str) -> Option<(&str, Option<u16>)> {
     Some((name, port))
 }
 
-/// Why a request is refused, if it is: the Host rule first, then the cross-site rule.
-pub fn refusal(hosts: &AllowedHosts, method: &Method, headers: &HeaderMap) -> Option<AppError> {
+/// Why a request is refused, if it is: the Host rules first, then the cross-site rule.
+pub fn refusal(hosts: &AllowedHosts, method: &Method, version: Version, headers: &HeaderMap) -> Option<AppError> {
+    let count = |name: &HeaderName| headers.get_all(name).iter().count();
+    match count(&header::HOST) {
+        0 if version == Version::HTTP_11 => {
+            return Some(AppError::BadRequest("An HTTP/1.1 request needs a Host header".into()));
+        }
+        n @ 2.. => return Some(AppError::BadRequest(format!("A request has one Host header, not {n}"))),
+        _ => {}
+    }
     // A value that is not visible ASCII (`to_str` fails) is read as `""`: no host, no origin.
     let text = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or_default());
     let host = text(header::HOST.as_str());
@@ -149,6 +162,11 @@ pub fn refusal(hosts: &AllowedHosts, method: &Method, headers: &HeaderMap) -> Op
     }
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
         return None;
+    }
+    for (name, shown) in [(header::ORIGIN, "Origin"), (HeaderName::from_static("sec-fetch-site"), "Sec-Fetch-Site")] {
+        if let n @ 2.. = count(&name) {
+            return Some(AppError::CrossSite(format!("{n} {shown} headers")));
+        }
     }
     if let Some(site) = text("sec-fetch-site").filter(|s| *s != "same-origin" && *s != "none") {
         return Some(AppError::CrossSite(format!("Sec-Fetch-Site: {site}")));
@@ -165,7 +183,7 @@ pub fn refusal(hosts: &AllowedHosts, method: &Method, headers: &HeaderMap) -> Op
 
 /// The middleware: refuses what [`refusal`] names, and adds the security headers to every answer.
 pub async fn guard(State(hosts): State<Arc<AllowedHosts>>, request: Request, next: Next) -> Response {
-    let mut response = match refusal(&hosts, request.method(), request.headers()) {
+    let mut response = match refusal(&hosts, request.method(), request.version(), request.headers()) {
         Some(error) => {
             tracing::warn!("{error} on {} {}", request.method(), request.uri().path());
             error.into_response()
@@ -251,18 +269,23 @@ mod tests {
     }
 
     fn refused(method: Method, pairs: &[(&'static str, &str)]) -> Option<String> {
+        refused_as(Version::HTTP_11, method, pairs)
+    }
+
+    /// Headers named twice in `pairs` are sent twice.
+    fn refused_as(version: Version, method: Method, pairs: &[(&'static str, &str)]) -> Option<String> {
         let mut headers = HeaderMap::new();
         for (k, v) in pairs {
-            headers.insert(*k, HeaderValue::from_str(v).unwrap());
+            headers.append(*k, HeaderValue::from_str(v).unwrap());
         }
-        refusal(&hosts(&["127.0.0.1"], &[]), &method, &headers).map(|e| e.to_string())
+        refusal(&hosts(&["127.0.0.1"], &[]), &method, version, &headers).map(|e| e.to_string())
     }
 
     #[test]
     fn cross_site_posts_are_refused_and_same_origin_ones_pass() {
         let host = ("host", "127.0.0.1:5000");
         assert_eq!(refused(Method::POST, &[host]), None);
-        assert_eq!(refused(Method::POST, &[]), None);
+        assert_eq!(refused_as(Version::HTTP_10, Method::POST, &[]), None);
         assert_eq!(refused(Method::POST, &[host, ("origin", "http://127.0.0.1:5000")]), None);
         assert_eq!(refused(Method::POST, &[host, ("origin", "https://127.0.0.1:5000")]), None);
         assert_eq!(refused(Method::POST, &[host, ("sec-fetch-site", "same-origin")]), None);
@@ -282,7 +305,35 @@ mod tests {
             assert!(refused(Method::DELETE, &[host, (k, v)]).is_some(), "{k}: {v}");
         }
         // An Origin with nothing to compare it with is not trusted.
-        assert!(refused(Method::POST, &[("origin", "http://127.0.0.1:5000")]).is_some());
+        let why = refused_as(Version::HTTP_10, Method::POST, &[("origin", "http://127.0.0.1:5000")]);
+        assert!(why.is_some_and(|w| w.starts_with("Cross-site request refused")));
+    }
+
+    #[test]
+    fn a_request_has_one_host_and_http_1_1_must_send_it() {
+        let own = ("host", "127.0.0.1:5000");
+        assert_eq!(refused(Method::GET, &[]).as_deref(), Some("An HTTP/1.1 request needs a Host header"));
+        assert_eq!(refused_as(Version::HTTP_10, Method::GET, &[]), None);
+        for pairs in [[own, own], [own, ("host", "evil.example")], [("host", "evil.example"), own]] {
+            for version in [Version::HTTP_10, Version::HTTP_11] {
+                let why = refused_as(version, Method::GET, &pairs);
+                assert_eq!(why.as_deref(), Some("A request has one Host header, not 2"), "{version:?} {pairs:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_second_origin_or_sec_fetch_site_is_refused_not_ignored() {
+        let host = ("host", "127.0.0.1:5000");
+        let same = ("origin", "http://127.0.0.1:5000");
+        let why = refused(Method::POST, &[host, same, ("origin", "http://evil.example")]);
+        assert_eq!(why.as_deref(), Some("Cross-site request refused (2 Origin headers)"));
+        assert!(refused(Method::POST, &[host, same, same]).is_some());
+        let site = |v| ("sec-fetch-site", v);
+        let why = refused(Method::DELETE, &[host, site("same-origin"), site("cross-site")]);
+        assert_eq!(why.as_deref(), Some("Cross-site request refused (2 Sec-Fetch-Site headers)"));
+        // Reads are not checked for either header, twice or not.
+        assert_eq!(refused(Method::GET, &[host, same, ("origin", "http://evil.example")]), None);
     }
 
     #[test]

@@ -26,7 +26,7 @@ use anyhow::Context;
 use crate::app::{AppState, app};
 use crate::config::{ServeArgs, TelemetryConfig};
 use crate::db::Db;
-use crate::guard::AllowedHosts;
+use crate::guard::{AllowedHosts, HostPattern};
 use crate::server::Limits;
 
 /// Serves the app until SIGINT, SIGTERM or a closed stdout, then flushes all telemetry.
@@ -56,7 +56,8 @@ async fn run_server(args: ServeArgs, cfg: TelemetryConfig) -> anyhow::Result<()>
         .with_context(|| format!("listening on {}:{}", args.host, args.port))?;
     let addr = listener.local_addr().context("reading the listening address")?;
     let bound = addr.ip().to_string();
-    let hosts = AllowedHosts::new([args.host.as_str(), bound.as_str()], addr.port(), &args.allowed_hosts);
+    let extra: Vec<HostPattern> = args.allowed_hosts.iter().flatten().cloned().collect();
+    let hosts = AllowedHosts::new([args.host.as_str(), bound.as_str()], addr.port(), &extra);
     let state = AppState::new(db, cfg.semconv, args.host.clone(), addr.port()).with_hosts(hosts);
     let limits = Limits { header_timeout: args.header_timeout, max_connections: args.max_connections };
     tracing::info!("todo listening on http://{addr} (database {})", args.db.display());

@@ -22,6 +22,7 @@ async fn call(app: &Router, method: &str, uri: &str, form: Option<&str>) -> (Sta
 }
 
 /// A request with extra headers (`Host`, `Origin`, `Sec-Fetch-Site`); the whole answer back.
+/// Without a `Host` among them it carries the app's own, as every HTTP/1.1 client sends one.
 async fn call_with(
     app: &Router,
     method: &str,
@@ -30,6 +31,9 @@ async fn call_with(
     headers: &[(&str, &str)],
 ) -> (StatusCode, HeaderMap, String) {
     let mut req = Request::builder().method(method).uri(uri);
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req = req.header(header::HOST, "127.0.0.1:5000");
+    }
     for (k, v) in headers {
         req = req.header(*k, *v);
     }

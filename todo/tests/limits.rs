@@ -1,6 +1,7 @@
 //! The real binary against clients that misbehave, over raw TCP: slow and oversized request
-//! heads, idle keep-alive connections, more connections than the cap, foreign `Host` names and
-//! cross-site posts; and the refusals as they appear in the telemetry.
+//! heads, idle keep-alive connections, clients that pipeline and never read, more connections
+//! than the cap, missing, repeated and foreign `Host` names and cross-site posts; and the
+//! refusals as they appear in the telemetry.
 
 mod common;
 
@@ -161,6 +162,51 @@ fn connections_past_the_cap_wait_until_one_closes() {
     app.stop("INT");
 }
 
+/// Sets SO_RCVBUF, which also stops the kernel from growing the buffer (and the window) itself.
+fn shrink_receive_buffer(stream: &TcpStream, bytes: libc::c_int) {
+    use std::os::fd::AsRawFd;
+    let size = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: a valid socket, and a pointer to a c_int of the length given.
+    let rc = unsafe {
+        libc::setsockopt(stream.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, (&raw const bytes).cast(), size)
+    };
+    assert_eq!(rc, 0, "setsockopt SO_RCVBUF: {}", std::io::Error::last_os_error());
+}
+
+#[test]
+fn a_client_that_pipelines_and_never_reads_loses_its_slot_after_the_header_timeout() {
+    let dir = TempDir::new("no-reader");
+    let app =
+        App::start_args(&dir.path("tasks.db"), &NO_TELEMETRY, &["--header-timeout", "1", "--max-connections", "1"]);
+    let host = format!("127.0.0.1:{}", app.port);
+    // Thousands of requests in one write, and never a byte read: the server fills the socket
+    // buffers with answers, then waits to write the next one, and reads no more request heads,
+    // so the header timeout never starts. Only a limit on writing can free the slot.
+    let mut hog = connect(&app);
+    shrink_receive_buffer(&hog, 4096);
+    let pipelined = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").repeat(20_000);
+    let started = Instant::now();
+    let sending = {
+        let mut hog = hog.try_clone().unwrap();
+        std::thread::spawn(move || hog.write_all(pipelined.as_bytes()))
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    // The only slot is the hog's: this one waits in the accept queue until the hog is cut off.
+    let mut probe = connect(&app);
+    probe.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    probe.write_all(get(&host).as_bytes()).unwrap();
+    let mut first = [0u8; 12];
+    let read = probe.read_exact(&mut first);
+    let waited = started.elapsed();
+    assert!(read.is_ok(), "no answer after {waited:?}: the client that never reads still holds the only slot");
+    assert_eq!(&first, b"HTTP/1.1 200");
+    assert!(waited < Duration::from_secs(10), "answered only after {waited:?}; the header timeout is 1 s");
+    // And the hog's own connection is closed.
+    closed_after(&mut hog, started);
+    let _ = sending.join();
+    app.stop("INT");
+}
+
 #[test]
 fn a_request_head_over_64_kib_is_431() {
     let dir = TempDir::new("big-head");
@@ -244,4 +290,71 @@ fn allowed_hosts_come_from_the_flag_or_the_environment() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains(r#""a b" is not a host name or NAME:PORT"#), "{stderr}");
+}
+
+#[test]
+fn an_http_1_1_request_needs_exactly_one_host_and_a_post_one_origin() {
+    let dir = TempDir::new("one-host");
+    let app = App::start(&dir.path("tasks.db"), &NO_TELEMETRY);
+    let own = format!("127.0.0.1:{}", app.port);
+    // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, and for any with two.
+    let missing = exchange(&app, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert_eq!(missing.status, 400);
+    assert_eq!(missing.body, "An HTTP/1.1 request needs a Host header");
+    assert!(missing.header("content-security-policy").is_some(), "no security headers on the 400");
+    for (first, second) in
+        [(own.as_str(), "evil.example"), ("evil.example", own.as_str()), (own.as_str(), own.as_str())]
+    {
+        let twice = format!("GET / HTTP/1.1\r\nHost: {first}\r\nHost: {second}\r\nConnection: close\r\n\r\n");
+        let answer = exchange(&app, &twice);
+        assert_eq!(answer.status, 400, "Host: {first} then Host: {second}");
+        assert_eq!(answer.body, "A request has one Host header, not 2");
+    }
+    // HTTP/1.0 needs no Host (no browser sends such a request), but two are still too many.
+    assert_eq!(exchange(&app, "GET / HTTP/1.0\r\n\r\n").status, 200);
+    assert_eq!(exchange(&app, &format!("GET / HTTP/1.0\r\nHost: {own}\r\nHost: {own}\r\n\r\n")).status, 400);
+
+    // A second Origin or Sec-Fetch-Site is not ignored in favour of the first.
+    let post = |extra: &str, task: &str| {
+        let form = format!("task={task}");
+        let length = form.len();
+        format!(
+            "POST /add HTTP/1.1\r\nHost: {own}\r\n{extra}Content-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {length}\r\nConnection: close\r\n\r\n{form}"
+        )
+    };
+    let origins = format!("Origin: http://{own}\r\nOrigin: http://evil.example\r\n");
+    let answer = exchange(&app, &post(&origins, "two-origins"));
+    assert_eq!(answer.status, 403);
+    assert_eq!(answer.body, "Cross-site request refused (2 Origin headers)");
+    let sites = "Sec-Fetch-Site: same-origin\r\nSec-Fetch-Site: cross-site\r\n";
+    let answer = exchange(&app, &post(sites, "two-sites"));
+    assert_eq!(answer.status, 403);
+    assert_eq!(answer.body, "Cross-site request refused (2 Sec-Fetch-Site headers)");
+    // One of each, as a browser sends them, still passes.
+    let browser = format!("Origin: http://{own}\r\nSec-Fetch-Site: same-origin\r\n");
+    assert_eq!(exchange(&app, &post(&browser, "mine")).status, 302);
+    let page = exchange(&app, &get(&own));
+    assert!(page.body.contains("<span class=\"task\">mine</span>"), "{}", page.body);
+    assert!(!page.body.contains("two-"), "a refused post was stored: {}", page.body);
+    app.stop("INT");
+}
+
+#[test]
+fn an_empty_allowed_hosts_variable_or_item_is_skipped() {
+    let dir = TempDir::new("allowed-hosts-empty");
+    let mut env = NO_TELEMETRY.to_vec();
+    env.push(("TODO_ALLOWED_HOSTS", ""));
+    let app = App::start(&dir.path("tasks.db"), &env);
+    assert_eq!(exchange(&app, &get(&format!("127.0.0.1:{}", app.port))).status, 200);
+    assert_eq!(exchange(&app, &get("todo.example.com")).status, 421);
+    app.stop("INT");
+
+    env.pop();
+    env.push(("TODO_ALLOWED_HOSTS", " todo.example.com, ,other.example:8080,"));
+    let app = App::start(&dir.path("tasks.db"), &env);
+    assert_eq!(exchange(&app, &get("todo.example.com")).status, 200);
+    assert_eq!(exchange(&app, &get("other.example:8080")).status, 200);
+    assert_eq!(exchange(&app, &get("other.example")).status, 421);
+    app.stop("INT");
 }
