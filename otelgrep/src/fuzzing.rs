@@ -128,7 +128,9 @@ pub fn arrival(data: &[u8]) {
     let _ = parse::wrappers::unwrap(&decoded.bytes);
     let (report, _) = parse::ingest::<Collected>("fuzz", data, &(), None, &|_, _| {}).expect("ingest never fails");
     let lines = parse::line_count(&decoded.bytes) + 1;
-    for e in &report.errors {
+    // Binary OTLP names the message (its number) where text names a line.
+    let binary = parse::otlp_proto::is_framed(data);
+    for e in report.errors.iter().filter(|_| !binary) {
         assert!(e.line >= 1 && e.line <= lines.max(parse::line_count(data) + 1), "{e} of {lines} lines");
     }
 }

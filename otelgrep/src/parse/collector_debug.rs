@@ -51,6 +51,30 @@ pub fn tree_start(line: &str) -> Option<Signal> {
     (!rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())).then_some(signal)
 }
 
+/// The byte ranges of `text` that Collector trees take, from each tree's header to the end of its
+/// last line: a stream must not be cut inside one (read whole, the tree takes lines there that
+/// would otherwise open records of their own, `{"…` included).
+pub fn trees(text: &str) -> Vec<std::ops::Range<usize>> {
+    let (mut framer, mut resources) = (Framer::default(), Resources::default());
+    let (mut out, mut at, mut open) = (Vec::new(), 0usize, None);
+    for (n, raw) in text.split_inclusive('\n').enumerate() {
+        let line = raw.strip_suffix('\n').unwrap_or(raw);
+        let line = line.trim_end_matches('\r');
+        if framer.active() || tree_start(line).is_some() {
+            if framer.feed(line, n as u64 + 1, &mut resources) {
+                open.get_or_insert(at);
+            } else {
+                framer.finish(&mut resources);
+                out.extend(open.take().map(|start| start..at));
+            }
+            framer.done.clear();
+        }
+        at += raw.len();
+    }
+    out.extend(open.map(|start| start..at));
+    out
+}
+
 /// Assigns lines to records while inside a tree.
 #[derive(Debug, Default)]
 pub struct Framer<'a> {

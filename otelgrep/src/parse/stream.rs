@@ -9,7 +9,9 @@ use std::sync::mpsc;
 
 use super::Ending;
 use super::layers::{ingest_text, join};
-use super::{Format, Ranged, Report, Sink, go_json, ingest, otlp_json, otlp_proto, python_json, text, wrappers};
+use super::{
+    Format, Ranged, Report, Sink, collector_debug, go_json, ingest, otlp_json, otlp_proto, python_json, text, wrappers,
+};
 
 /// What reading a stream found besides its records: what `no telemetry found` and a cut
 /// compressed stream report.
@@ -260,6 +262,26 @@ fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<usize> {
         })
     };
     let complete = memchr::memrchr(b'\n', buf)?;
+    // Collector trees take every line until they end: no cut inside one (looked for only where
+    // one may be).
+    let headers: [&[u8]; 3] = [b"ResourceSpans #", b"ResourceMetrics #", b"ResourceLog #"];
+    let trees = if headers.iter().any(|h| memchr::memmem::find(buf, h).is_some()) {
+        match std::str::from_utf8(&buf[..complete]) {
+            Ok(text) => collector_debug::trees(text),
+            // Bytes that are not UTF-8 as `?`, one for one, so that offsets stay those of `buf`.
+            Err(_) => {
+                let mut same_length = String::with_capacity(complete);
+                for chunk in buf[..complete].utf8_chunks() {
+                    same_length.push_str(chunk.valid());
+                    same_length.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+                }
+                collector_debug::trees(&same_length)
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let in_tree = |at: usize| trees.iter().any(|t| t.start < at && at < t.end);
     let mut end = complete;
     while let Some(nl) = memchr::memrchr(b'\n', &buf[..end]) {
         let line = &buf[nl + 1..end];
@@ -269,7 +291,10 @@ fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<usize> {
         // still be one.
         let next = &buf[end + 1..];
         let node_metric = next.starts_with(b"  descriptor:") || b"  descriptor:".starts_with(next);
-        if braces && ((line == b"{" && !node_metric) || (line.starts_with(b"{\"") && one_line_record(line))) {
+        if braces
+            && ((line == b"{" && !node_metric) || (line.starts_with(b"{\"") && one_line_record(line)))
+            && !in_tree(nl + 1)
+        {
             return Some(nl + 1);
         }
         if matches!(line, b"Spans" | b"Metrics" | b"Logs") {
@@ -278,10 +303,14 @@ fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<usize> {
             // closing line, header and all): then the cut is where that object opens.
             let text = std::str::from_utf8(&buf[..complete]).ok()?;
             let at = super::rust_text::last_clean_header(text).filter(|at| *at > 0)?;
+            if in_tree(at) {
+                return None;
+            }
             return match open_object(&buf[..at]) {
                 None => Some(at),
                 Some(open)
                     if open > 0
+                        && !in_tree(open)
                         && !buf[open..]
                             .split(|b| *b == b'\n')
                             .nth(1)
