@@ -211,7 +211,10 @@ pub(super) fn frame<'a>(
             (scan::Piece::Line { line, text }, _) => {
                 match rust.feed(text, line, &mut resources) {
                     rust_text::Fed::Foreign => report.foreign_lines += 1,
-                    rust_text::Fed::Taken => stateful = true,
+                    rust_text::Fed::Taken => {
+                        stateful = true;
+                        report.rust_text = true;
+                    }
                 }
                 if !rust.done.is_empty() {
                     // Those ended by another format's record are flagged (`end_record`).

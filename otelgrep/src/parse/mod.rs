@@ -156,6 +156,9 @@ pub struct Report {
     pub encoding: Option<&'static str>,
     /// Records inside the command's `--since`/`--until` window (all of them without one).
     pub in_window: usize,
+    /// Whether any line was read as Rust text (a stream carries its blocks' resources on to the
+    /// next piece), whether or not its records could be read.
+    pub rust_text: bool,
     /// Wrappers taken off the lines (`docker compose`), with how many lines carried each.
     pub wrappers: Vec<(&'static str, usize)>,
     /// The sources the wrappers told apart (services, pods, streams), when there were several.
@@ -179,6 +182,7 @@ impl Report {
         }
         self.metric_exports += later.metric_exports;
         self.unattributed += later.unattributed;
+        self.rust_text |= later.rust_text;
         self.sources.extend(later.sources);
         self.foreign_lines += later.foreign_lines;
         self.errors.extend(later.errors);

@@ -212,7 +212,7 @@ fn pieces<S: Sink>(
             e.line = e.line.saturating_sub(context_lines) + end.lines;
         }
         // Only Rust text needs what came before (a scan of the piece from its end otherwise).
-        if !context.is_empty() || report.records.iter().any(|(f, _)| *f == Format::RustText) {
+        if !context.is_empty() || report.rust_text {
             context = super::rust_text::resume_context(&context, piece);
         }
         all = Some(join(all, (report, ranged)));

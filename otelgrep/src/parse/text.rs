@@ -62,8 +62,12 @@ fn from_utf16(bytes: &[u8], little: bool) -> Vec<u8> {
 /// `bytes` without the UTF-8 byte-order marks that open a line.
 fn without_marks(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
-    for line in bytes.split_inclusive(|b| *b == b'\n') {
-        out.extend_from_slice(line.strip_prefix(UTF8_BOM).unwrap_or(line));
+    for mut line in bytes.split_inclusive(|b| *b == b'\n') {
+        // Every mark: a line may open with several (captures concatenated more than once).
+        while let Some(rest) = line.strip_prefix(UTF8_BOM) {
+            line = rest;
+        }
+        out.extend_from_slice(line);
     }
     out
 }
