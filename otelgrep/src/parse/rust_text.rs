@@ -383,7 +383,8 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
             out.extend_from_slice(header);
             out.extend_from_slice(b"\nResource\n");
             out.extend_from_slice(lines);
-            if !lines.ends_with(b"\n") {
+            // A Resource with no attribute lines gets no blank line (it would be a foreign line).
+            if !lines.is_empty() && !lines.ends_with(b"\n") {
                 out.push(b'\n');
             }
         }
