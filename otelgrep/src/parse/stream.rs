@@ -264,8 +264,11 @@ fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<usize> {
     let complete = memchr::memrchr(b'\n', buf)?;
     // Collector trees take every line until they end: no cut inside one (looked for only where
     // one may be).
-    let headers: [&[u8]; 3] = [b"ResourceSpans #", b"ResourceMetrics #", b"ResourceLog #"];
-    let trees = if headers.iter().any(|h| memchr::memmem::find(buf, h).is_some()) {
+    // One search for `Resource` (Python and OTLP write it in lower case), not one per header.
+    let headers: [&[u8]; 3] = [b"Spans #", b"Metrics #", b"Log #"];
+    let collector = memchr::memmem::find_iter(buf, b"Resource")
+        .any(|at| headers.iter().any(|h| buf[at + b"Resource".len()..].starts_with(h)));
+    let trees = if collector {
         match std::str::from_utf8(&buf[..complete]) {
             Ok(text) => collector_debug::trees(text),
             // Bytes that are not UTF-8 as `?`, one for one, so that offsets stay those of `buf`.
