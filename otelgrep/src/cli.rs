@@ -210,6 +210,8 @@ pub struct MetricsArgs {
     #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
     pub input_format: InputFormat,
     #[command(flatten)]
+    pub follow: FollowArgs,
+    #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]
     pub table: TableArgs,
@@ -407,6 +409,32 @@ pub struct InputArgs {
     /// recognised record by record, so one file may mix them.
     #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
     pub input_format: InputFormat,
+    #[command(flatten)]
+    pub follow: FollowArgs,
+}
+
+/// `--follow`: the answer while the app runs.
+#[derive(Debug, Args)]
+pub struct FollowArgs {
+    /// Keep reading as the inputs grow, as `tail -F` does (a file that does not exist yet is
+    /// waited for, a truncated one read again, a rotated one read to its end and the new one
+    /// followed; standard input until it closes), and print the answer again every --refresh:
+    /// redrawn in place on a terminal, one block per refresh into a pipe (new rows only for
+    /// `spans` and `logs`). Ctrl+C, or the end of every input, prints the final answer.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// How often a followed answer is printed again, when something new was read (1s, 500ms).
+    #[arg(long, value_name = "INTERVAL", default_value = "1s")]
+    pub refresh: String,
+}
+
+impl FollowArgs {
+    /// `--refresh` read.
+    pub fn refresh(&self) -> anyhow::Result<std::time::Duration> {
+        let ns = crate::filter::parse_duration(&self.refresh)
+            .ok_or_else(|| anyhow::anyhow!("--refresh {}: give an interval like 1s or 500ms", self.refresh))?;
+        Ok(std::time::Duration::from_nanos(ns as u64))
+    }
 }
 
 /// `--input-format` values.

@@ -17,11 +17,12 @@ pub mod frame;
 pub mod fuzzing;
 pub mod histogram;
 pub mod keys;
+pub mod live;
 pub mod model;
 pub mod parse;
 pub mod render;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -30,37 +31,101 @@ use crate::cli::{Cli, Command, FilterArgs, InputArgs, InputFormat};
 use crate::parse::{Format, Report, Sink};
 
 /// Bad records listed on stderr before the rest are only counted.
-const ERRORS_SHOWN: usize = 20;
+pub(crate) const ERRORS_SHOWN: usize = 20;
 
 /// Runs the command line; results go to `out`, diagnostics to `err`.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Summary(args) => {
-            query::<cmd::summary::Tally>(&args.input, &(), None, err, |inputs, _| cmd::summary::run(&args, inputs, out))
+            query::<cmd::summary::Tally>(&args.input, &(), None, None, out, err, &mut |inputs, _, out, _| {
+                cmd::summary::run(&args, inputs, out)
+            })
         }
         Command::Urls(args) => {
             let config = cmd::urls::Config { kind: args.kind, template: args.template, filter: filter(&args.filter)? };
-            query::<cmd::urls::Rows>(&args.input, &config, Some(&config.filter), err, |inputs, _| {
-                cmd::urls::run(&args, inputs, out)
-            })
+            query::<cmd::urls::Rows>(
+                &args.input,
+                &config,
+                Some(&config.filter),
+                None,
+                out,
+                err,
+                &mut |inputs, _, out, _| cmd::urls::run(&args, inputs, out),
+            )
         }
         Command::Latency(args) => {
             let config = cmd::latency::Config::new(&args, filter(&args.filter)?)?;
-            query::<cmd::latency::Samples>(&args.input, &config, Some(&config.filter), err, |inputs, err| {
-                cmd::latency::run(&args, cmd::merged(inputs), out, err)
-            })
+            query::<cmd::latency::Samples>(
+                &args.input,
+                &config,
+                Some(&config.filter),
+                None,
+                out,
+                err,
+                &mut |inputs, _, out, err| cmd::latency::run(&args, cmd::merged(inputs), out, err),
+            )
         }
         Command::Spans(args) => {
             let config = cmd::spans::Config::new(&args, filter(&args.filter)?)?;
-            query::<cmd::spans::Listed>(&args.input, &config, Some(&config.filter), err, |inputs, _| {
-                cmd::spans::run(&args, cmd::merged(inputs), out)
-            })
+            // Followed, spans are listed as they arrive (the slowest are an answer of their own).
+            let rows = args.slowest.is_none();
+            let mut printed = live::NewRows::default();
+            let live = rows.then_some(args.table.format);
+            query::<cmd::spans::Listed>(
+                &args.input,
+                &config,
+                Some(&config.filter),
+                live,
+                out,
+                err,
+                &mut |inputs, last, out, _| {
+                    let mut all = cmd::merged(inputs);
+                    if rows && args.input.follow.follow {
+                        let first = printed.none();
+                        let key =
+                            |r: &cmd::spans::Row| (r.trace_id, r.start_ns, r.end_ns, r.name.clone(), r.url.clone());
+                        all.rows = printed.take(std::mem::take(&mut all.rows), key, |_| true);
+                        if all.rows.is_empty() && !first && !last {
+                            return Ok(());
+                        }
+                    }
+                    cmd::spans::run(&args, all, out)
+                },
+            )
         }
         Command::Logs(args) => {
             let config = cmd::logs::Config::new(&args, filter(&args.filter)?)?;
-            query::<cmd::logs::Records>(&args.input, &config, Some(&config.filter), err, |inputs, _| {
-                cmd::logs::run(&args, cmd::merged(inputs), out)
-            })
+            let mut printed = live::NewRows::default();
+            let grace = 5_000_000_000;
+            query::<cmd::logs::Records>(
+                &args.input,
+                &config,
+                Some(&config.filter),
+                Some(args.table.format),
+                out,
+                err,
+                &mut |inputs, last, out, _| {
+                    let newest = inputs.iter().filter_map(|(_, r, _)| r.range.map(|r| r.1)).max().unwrap_or(i64::MIN);
+                    let mut all = cmd::merged(inputs);
+                    if args.input.follow.follow {
+                        let first = printed.none();
+                        // A record is shown with its request: held until the request's span arrives,
+                        // or records 5 s (the exporters' batch delay) later have, or the input ends.
+                        let requests = &all.requests;
+                        let ready = |r: &cmd::logs::Row| {
+                            last || r.trace_id.is_none_or(|t| requests.contains_key(&t))
+                                || r.time_ns.is_some_and(|t| newest.saturating_sub(t) > grace)
+                        };
+                        let key =
+                            |r: &cmd::logs::Row| (r.time_ns, r.trace_id, r.span_id, r.severity.clone(), r.body.clone());
+                        all.rows = printed.take(std::mem::take(&mut all.rows), key, ready);
+                        if all.rows.is_empty() && !first && !last {
+                            return Ok(());
+                        }
+                    }
+                    cmd::logs::run(&args, all, out)
+                },
+            )
         }
         Command::Trace(args) => {
             let (selector, files) = cmd::trace::select(&args)?;
@@ -98,6 +163,15 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         }
         Command::Metrics(args) => {
             let (config, files) = cmd::metrics::Config::new(&args, filter(&args.filter)?)?;
+            if args.follow.follow {
+                let show = live::Show {
+                    print: &mut |inputs, _, out, err| cmd::metrics::run(&args, &config, cmd::merged(inputs), out, err),
+                    rows: false,
+                    screen: live::Screen::new(std::io::stdout().is_terminal(), false),
+                    refresh: args.follow.refresh()?,
+                };
+                return live::follow(&expand(&files)?, only(args.input_format), args.strict, &config, show, out, err);
+            }
             let inputs = open_all(&files, false)?;
             let Some(found) =
                 ingest_all::<cmd::metrics::Points>(&inputs, args.input_format, args.strict, &config, err)?
@@ -112,15 +186,33 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
     }
 }
 
-/// Reads every input into the command's sinks and hands them (and `err`) to `print`; the exit
-/// code says whether every record was read.
-fn query<S: Sink>(
+/// What prints a command's answer: given every input's report and sink, whether this is the
+/// final answer (always, but while following), standard output and standard error.
+pub(crate) type Print<'p, S> =
+    dyn FnMut(Vec<(String, Report, S)>, bool, &mut dyn Write, &mut dyn Write) -> anyhow::Result<()> + 'p;
+
+/// Reads every input into the command's sinks and hands them to `print`, once, or with
+/// `--follow` at every refresh (`rows`: each print is only what is new); the exit code says
+/// whether every record was read.
+fn query<S: Sink + Clone>(
     input: &InputArgs,
     config: &S::Config,
     time: Option<&filter::Filter>,
+    rows: Option<cli::OutputFormat>,
+    out: &mut dyn Write,
     err: &mut dyn Write,
-    print: impl FnOnce(Vec<(String, Report, S)>, &mut dyn Write) -> anyhow::Result<()>,
+    print: &mut Print<'_, S>,
 ) -> anyhow::Result<ExitCode> {
+    if input.follow.follow {
+        let files = expand(&input.files)?;
+        let show = live::Show {
+            print,
+            rows: rows.is_some(),
+            screen: live::Screen::new(std::io::stdout().is_terminal(), rows == Some(cli::OutputFormat::Csv)),
+            refresh: input.follow.refresh()?,
+        };
+        return live::follow::<S>(&files, only(input.input_format), input.strict, config, show, out, err);
+    }
     let Some(inputs) = read_all::<S>(input, config, err)? else {
         return Ok(ExitCode::from(2));
     };
@@ -128,7 +220,7 @@ fn query<S: Sink>(
     if let Some(f) = time {
         note_time_range(f, &inputs, err)?;
     }
-    print(inputs, err)?;
+    print(inputs, true, out, err)?;
     Ok(code)
 }
 
@@ -181,6 +273,11 @@ fn read_all<S: Sink>(
 /// the current one), in name order: rotated backups (`traces-2026-…json`)
 /// sort before the file they were cut from (`traces.json`).
 fn open_all(files: &[String], whole: bool) -> anyhow::Result<Vec<(String, parse::Input)>> {
+    expand(files)?.into_iter().map(|name| Ok((name.clone(), parse::read_input(&name, whole)?))).collect()
+}
+
+/// The inputs named: a folder stands for the files under it.
+fn expand(files: &[String]) -> anyhow::Result<Vec<String>> {
     let mut all = Vec::new();
     for name in files {
         if name != "-" && std::path::Path::new(name).is_dir() {
@@ -193,7 +290,7 @@ fn open_all(files: &[String], whole: bool) -> anyhow::Result<Vec<(String, parse:
             all.push(name.clone());
         }
     }
-    all.into_iter().map(|name| Ok((name.clone(), parse::read_input(&name, whole)?))).collect()
+    Ok(all)
 }
 
 /// The files under a folder, in every subfolder, hidden ones left out, sorted by path.
@@ -215,6 +312,20 @@ fn files_under(dir: &std::path::Path) -> anyhow::Result<Vec<String>> {
     Ok(out)
 }
 
+/// The one format `--input-format` names, if any.
+fn only(format: InputFormat) -> Option<Format> {
+    match format {
+        InputFormat::Auto => None,
+        InputFormat::PythonJson => Some(Format::PythonJson),
+        InputFormat::RustText => Some(Format::RustText),
+        InputFormat::OtlpJson => Some(Format::OtlpJson),
+        InputFormat::OtlpProto => Some(Format::OtlpProto),
+        InputFormat::NodeConsole => Some(Format::NodeConsole),
+        InputFormat::CollectorDebug => Some(Format::CollectorDebug),
+        InputFormat::GoJson => Some(Format::GoJson),
+    }
+}
+
 /// Parses opened inputs into the command's sink; bad records as `read_all` says. `err` may be
 /// `io::sink()` for a second pass over inputs whose problems were already reported.
 fn ingest_all<S: Sink>(
@@ -224,16 +335,7 @@ fn ingest_all<S: Sink>(
     config: &S::Config,
     err: &mut dyn Write,
 ) -> anyhow::Result<Option<Vec<(String, Report, S)>>> {
-    let only = match format {
-        InputFormat::Auto => None,
-        InputFormat::PythonJson => Some(Format::PythonJson),
-        InputFormat::RustText => Some(Format::RustText),
-        InputFormat::OtlpJson => Some(Format::OtlpJson),
-        InputFormat::OtlpProto => Some(Format::OtlpProto),
-        InputFormat::NodeConsole => Some(Format::NodeConsole),
-        InputFormat::CollectorDebug => Some(Format::CollectorDebug),
-        InputFormat::GoJson => Some(Format::GoJson),
-    };
+    let only = only(format);
     let mut parsed = Vec::with_capacity(inputs.len());
     let mut nothing = Vec::new();
     for (name, bytes) in inputs {
@@ -272,6 +374,20 @@ fn ingest_all<S: Sink>(
         };
         parsed.push((name.clone(), report, sink));
     }
+    report_read(parsed, nothing, strict, 0, err)
+}
+
+/// Says on `err` what reading found besides records: inputs with no telemetry (`nothing`),
+/// records given a resource that may not be theirs, and the records that could not be read (the
+/// first [`ERRORS_SHOWN`], less the `shown` already said, then how many in all). With `strict`,
+/// any bad record gives `None`.
+pub(crate) fn report_read<S>(
+    parsed: Vec<(String, Report, S)>,
+    nothing: Vec<String>,
+    strict: bool,
+    shown: usize,
+    err: &mut dyn Write,
+) -> anyhow::Result<Option<Vec<(String, Report, S)>>> {
     for note in nothing {
         // A table of zeros must not read as an answer: say that nothing here was telemetry.
         writeln!(err, "otelgrep: {note}")?;
@@ -288,7 +404,7 @@ fn ingest_all<S: Sink>(
         }
     }
     let errors: Vec<_> = parsed.iter().flat_map(|(_, r, _)| &r.errors).collect();
-    for e in errors.iter().take(ERRORS_SHOWN) {
+    for e in errors.iter().take(ERRORS_SHOWN).skip(shown) {
         writeln!(err, "otelgrep: {e}")?;
     }
     if !errors.is_empty() {
@@ -332,7 +448,7 @@ fn cut_short(
 }
 
 /// `no telemetry found in output.log: 30,026 lines, e.g. "app-1  | {"`: how its lines begin.
-fn no_telemetry(name: &str, empty: bool, lines: u64, first: &[u8]) -> String {
+pub(crate) fn no_telemetry(name: &str, empty: bool, lines: u64, first: &[u8]) -> String {
     if empty {
         return format!("no telemetry found in {name}: it is empty");
     }
@@ -358,6 +474,6 @@ fn thousands(n: usize) -> String {
     out
 }
 
-fn exit_code<S>(inputs: &[(String, Report, S)]) -> ExitCode {
+pub(crate) fn exit_code<S>(inputs: &[(String, Report, S)]) -> ExitCode {
     if inputs.iter().any(|(_, r, _)| !r.errors.is_empty()) { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }

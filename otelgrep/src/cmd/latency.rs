@@ -52,7 +52,7 @@ impl Config {
 }
 
 /// The sink: the durations of the spans that pass, and where each key's values came from.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Samples {
     config: Config,
     pub durations: Durations,

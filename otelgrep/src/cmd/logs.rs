@@ -97,7 +97,7 @@ pub struct Request {
 }
 
 /// The sink.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Records {
     config: Config,
     pub rows: Vec<Row>,

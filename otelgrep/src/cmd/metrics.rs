@@ -116,7 +116,7 @@ pub struct SpanTime {
 }
 
 /// The sink.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Points {
     config: Config,
     pub metrics: BTreeMap<String, Info>,

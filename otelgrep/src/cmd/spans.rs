@@ -75,7 +75,7 @@ impl Row {
 }
 
 /// The sink.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Listed {
     config: Config,
     pub rows: Vec<Row>,

@@ -22,7 +22,7 @@ use crate::render;
 const REASONS_SHOWN: usize = 5;
 
 /// What the records of one input add up to.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Tally {
     spans_by_kind: BTreeMap<&'static str, usize>,
     error_spans: usize,

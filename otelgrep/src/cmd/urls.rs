@@ -21,7 +21,7 @@ pub struct Config {
 }
 
 /// The sink: one row per request span, filtered and keyed as it arrives.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Rows {
     config: Config,
     pub rows: Vec<Request>,

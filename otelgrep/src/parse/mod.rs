@@ -46,7 +46,7 @@ pub use input::{Input, read_input};
 pub use layers::ingest;
 pub use resources::Resources;
 pub use sink::{Collected, Needs, Ranged, Sink};
-pub use stream::{LONGEST_PIECE, STREAM_CHUNK, StreamEnd, first_line, ingest_stream, line_count};
+pub use stream::{LONGEST_PIECE, Pieces, STREAM_CHUNK, StreamEnd, first_line, ingest_stream, line_count};
 
 /// Which signal a line-framed record (Rust text, Collector text) belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +137,7 @@ pub struct ParseError {
 }
 
 /// Everything about an input except its records.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Report {
     /// Records read, per format.
     pub records: Vec<(Format, usize)>,
@@ -173,7 +173,8 @@ impl Report {
         }
     }
 
-    fn merge(&mut self, later: Report) {
+    /// Adds what a later part of the input found.
+    pub fn merge(&mut self, later: Report) {
         for (f, n) in later.records {
             match self.records.iter_mut().find(|(g, _)| *g == f) {
                 Some((_, m)) => *m += n,

@@ -114,7 +114,7 @@ impl Sink for Collected {
 
 /// A sink that also notes the time range of every record it is given (before any filter of the
 /// command's: `--since` that selects nothing can then say what the input covers).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Ranged<S> {
     pub inner: S,
     pub range: Option<(i64, i64)>,

@@ -1,0 +1,366 @@
+//! `--follow`: a command's answer while the app still runs. Each input's thread (`source.rs`)
+//! sends bytes as they are written; they are cut where a record starts and read once, into the
+//! same sinks a whole read fills (`parse::Pieces`), so aggregates grow and percentiles stay exact.
+//! Every `--refresh` with something new, the command prints what it would print for the records
+//! complete so far (`screen.rs`: redrawn in place on a terminal, a block each into a pipe; new
+//! rows only for `spans` and `logs`). Ctrl+C, or the end of every input, prints the final answer:
+//! what the command prints without `--follow`.
+
+mod screen;
+mod source;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::parse::{Format, Pieces, Report, Sink};
+pub use screen::Screen;
+use source::Event;
+
+/// A record's last line is waited for this long before the record counts as written: a writer
+/// cut between two lines of one record (a pipe's buffer filled) writes the rest at once.
+const SETTLE: Duration = Duration::from_millis(100);
+
+/// How often the loop looks at Ctrl+C when nothing arrives.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Bytes read before a snapshot waits for the next refresh: a large file followed from its
+/// start is read in pieces of about this size.
+const BATCH: usize = 32 << 20;
+
+/// How the answer is printed.
+pub struct Show<'p, S> {
+    /// Prints the answer for the inputs so far (`last`: the final one) on `out`, notes on `err`.
+    pub print: &'p mut crate::Print<'p, S>,
+    /// Whether each print is only what is new (rows of `spans`, `logs`), not the whole answer.
+    pub rows: bool,
+    pub screen: Screen,
+    pub refresh: Duration,
+}
+
+/// The rows a followed listing printed already (`spans`, `logs`), by what tells them apart:
+/// each print shows the rows of the answer not shown before. Rows held back (a log record whose
+/// request has not arrived yet) are shown later.
+#[derive(Default)]
+pub struct NewRows<K> {
+    printed: std::collections::HashMap<K, usize>,
+}
+
+impl<K: std::hash::Hash + Eq> NewRows<K> {
+    /// The rows of `all` not printed yet and `ready`, now counted as printed.
+    pub fn take<T>(&mut self, all: Vec<T>, key: impl Fn(&T) -> K, ready: impl Fn(&T) -> bool) -> Vec<T> {
+        let mut seen: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+        let mut new = Vec::new();
+        for row in all {
+            let k = key(&row);
+            let n = seen.entry(k).or_insert(0);
+            *n += 1;
+            let k = key(&row);
+            let printed = self.printed.get(&k).copied().unwrap_or(0);
+            if *seen.get(&k).unwrap_or(&0) > printed && ready(&row) {
+                *self.printed.entry(k).or_insert(0) += 1;
+                new.push(row);
+            }
+        }
+        new
+    }
+
+    /// Whether nothing was printed yet.
+    pub fn none(&self) -> bool {
+        self.printed.is_empty()
+    }
+}
+
+/// One input being followed.
+struct Followed<'c, S: Sink> {
+    name: String,
+    /// What earlier files under this name gave (before a rotation or truncation).
+    done: Option<(Report, S)>,
+    pieces: Pieces<'c, S>,
+    /// Bytes after the last cut: the record still being written.
+    pending: Vec<u8>,
+    /// Inputs read whole every time (UTF-16, wrapped lines, binary OTLP: see `whole`).
+    whole: Option<Vec<u8>>,
+    decided: bool,
+    ended: bool,
+    last_data: Instant,
+    errors_shown: usize,
+    /// What `no telemetry found` says of an input without a record.
+    bytes: u64,
+    lines: u64,
+    first_line: Vec<u8>,
+    /// Whether the last line read has no line break yet.
+    open: bool,
+    /// How much was pending when it was last tried as settled, and found unfinished.
+    tried: usize,
+}
+
+impl<'c, S: Sink + Clone> Followed<'c, S> {
+    fn new(name: &str, config: &'c S::Config, only: Option<Format>) -> Self {
+        Followed {
+            name: name.to_string(),
+            done: None,
+            pieces: Pieces::new(shown(name), config, only),
+            pending: Vec::new(),
+            whole: None,
+            decided: false,
+            ended: false,
+            last_data: Instant::now(),
+            errors_shown: 0,
+            bytes: 0,
+            lines: 0,
+            first_line: Vec::new(),
+            open: false,
+            tried: usize::MAX,
+        }
+    }
+
+    /// Reads what arrived: every record that another has started after is read now.
+    fn take(&mut self, only: Option<Format>) -> anyhow::Result<()> {
+        if !self.decided {
+            let lines = memchr::memchr_iter(b'\n', &self.pending).count();
+            if lines < 16 && self.pending.len() < 64 << 10 && !self.ended && self.last_data.elapsed() < SETTLE {
+                return Ok(());
+            }
+            self.decided = true;
+            if whole(&self.pending, only) {
+                self.whole = Some(std::mem::take(&mut self.pending));
+            }
+        }
+        if let Some(all) = &mut self.whole {
+            all.append(&mut self.pending);
+            return Ok(());
+        }
+        if let Some(at) = self.pieces.record_start(&self.pending) {
+            let (piece, next) = self.pending.split_at(at);
+            self.pieces.piece(piece, next, false)?;
+            self.pending.drain(..at);
+        }
+        // The writer paused: what it wrote whole is read now, if every record in it is complete.
+        let complete = memchr::memrchr(b'\n', &self.pending).map_or(0, |n| n + 1);
+        if complete > 0 && self.last_data.elapsed() >= SETTLE && self.tried != self.pending.len() {
+            self.tried = self.pending.len();
+            let taken = self.pieces.settled(&self.pending[..complete])?;
+            if taken > 0 {
+                self.pending.drain(..taken);
+                self.tried = usize::MAX;
+            }
+        }
+        Ok(())
+    }
+
+    /// The records complete so far: read, and those of a last record that reads cleanly as the
+    /// end of the input once its writer has paused.
+    fn so_far(&mut self, config: &'c S::Config, only: Option<Format>, rows: bool) -> anyhow::Result<(Report, S)> {
+        let now = match &self.whole {
+            Some(all) => {
+                let complete = memchr::memrchr(b'\n', all).map_or(0, |n| n + 1);
+                crate::parse::ingest::<S>(shown(&self.name), &all[..complete], config, only, &|_, _| {})?
+            }
+            None => {
+                let settled = self.last_data.elapsed() >= SETTLE;
+                let complete = memchr::memrchr(b'\n', &self.pending).map_or(0, |n| n + 1);
+                let tail = if settled { &self.pending[..complete] } else { &[][..] };
+                self.pieces.so_far(tail, rows)?
+            }
+        };
+        Ok(match &self.done {
+            Some(before) => add(before.clone(), now),
+            None => now,
+        })
+    }
+
+    /// Everything read, the last record cut if unfinished: the input ended or starts over.
+    fn finish(&mut self, config: &'c S::Config, only: Option<Format>) -> anyhow::Result<(Report, S)> {
+        let mut pieces = std::mem::replace(&mut self.pieces, Pieces::new(shown(&self.name), config, only));
+        let now = match self.whole.take() {
+            Some(mut all) => {
+                all.append(&mut self.pending);
+                crate::parse::ingest::<S>(shown(&self.name), &all, config, only, &|_, _| {})?
+            }
+            None => {
+                let rest = std::mem::take(&mut self.pending);
+                pieces.piece(&rest, &[], true)?;
+                let (report, sink, _) = pieces.finish();
+                (report, sink)
+            }
+        };
+        self.decided = false;
+        Ok(match self.done.take() {
+            Some(before) => add(before, now),
+            None => now,
+        })
+    }
+}
+
+/// `-` is standard input in messages.
+fn shown(name: &str) -> &str {
+    if name == "-" { "<stdin>" } else { name }
+}
+
+/// Whether an input is read whole at every refresh rather than piece by piece: UTF-16, binary
+/// OTLP and wrapped lines (Docker, Kubernetes, journald), as a stream is (`parse::ingest_stream`).
+fn whole(start: &[u8], only: Option<Format>) -> bool {
+    start.starts_with(&[0xff, 0xfe])
+        || start.starts_with(&[0xfe, 0xff])
+        || (only.is_none_or(|o| o == Format::OtlpProto) && crate::parse::otlp_proto::is_framed(start))
+        || crate::parse::wrappers::unwrap(start).is_some()
+}
+
+/// Two readings of one input's name, one after the other.
+fn add<S: Sink>((mut report, mut sink): (Report, S), (later, more): (Report, S)) -> (Report, S) {
+    let range = match (report.range, later.range) {
+        (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+        (r, s) => r.or(s),
+    };
+    let in_window = report.in_window + later.in_window;
+    report.merge(later);
+    report.range = range;
+    report.in_window = in_window;
+    sink.merge(more);
+    (report, sink)
+}
+
+/// Follows `files` (see the module's text) until Ctrl+C or the end of every input; returns the
+/// exit code a run without `--follow` would give for what was read.
+pub fn follow<S: Sink + Clone>(
+    files: &[String],
+    only: Option<Format>,
+    strict: bool,
+    config: &S::Config,
+    show: Show<'_, S>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let Show { print, rows, mut screen, refresh } = show;
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    let (to, events) = mpsc::channel();
+    for (i, name) in files.iter().enumerate() {
+        source::start(i, name, to.clone());
+    }
+    drop(to);
+    let mut inputs: Vec<Followed<S>> = files.iter().map(|f| Followed::new(f, config, only)).collect();
+    let mut last_print: Option<Instant> = None;
+    let mut printed_version = None;
+    let mut dirty = false;
+    let mut notes = Vec::new();
+    let mut errors = 0usize;
+    loop {
+        let mut batch = 0;
+        let mut event = events.recv_timeout(TICK);
+        loop {
+            match event {
+                Ok(Event::Data(i, bytes)) => {
+                    batch += bytes.len();
+                    let input = &mut inputs[i];
+                    input.pending.extend_from_slice(&bytes);
+                    input.bytes += bytes.len() as u64;
+                    input.lines += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+                    input.open = !bytes.ends_with(b"\n");
+                    if input.first_line.is_empty() {
+                        input.first_line = crate::parse::first_line(&input.pending).to_vec();
+                    }
+                    input.last_data = Instant::now();
+                    dirty = true;
+                }
+                Ok(Event::Restart(i, why)) => {
+                    let input = &mut inputs[i];
+                    let read = input.finish(config, only)?;
+                    input.done = Some(read);
+                    notes.push(why);
+                    dirty = true;
+                }
+                Ok(Event::Note(note)) => {
+                    if !note.is_empty() {
+                        notes.push(note);
+                    }
+                }
+                Ok(Event::End(i, why)) => {
+                    inputs[i].ended = true;
+                    if let Some(why) = why {
+                        notes.push(format!("{}: {why}", shown(&inputs[i].name)));
+                    }
+                    dirty = true;
+                }
+                Err(_) => break,
+            }
+            if batch >= BATCH {
+                break;
+            }
+            event = events.try_recv().map_err(|_| mpsc::RecvTimeoutError::Timeout);
+        }
+        for input in &mut inputs {
+            input.take(only)?;
+            // Bad records are said as they are found.
+            let found = input.pieces.errors();
+            for e in &found[input.errors_shown.min(found.len())..] {
+                errors += 1;
+                if errors <= crate::ERRORS_SHOWN {
+                    notes.push(e.to_string());
+                }
+            }
+            input.errors_shown = found.len();
+        }
+        for note in notes.drain(..) {
+            screen.note(&format!("otelgrep: {note}"), err)?;
+        }
+        if strict && errors > 0 {
+            writeln!(err, "otelgrep: a record could not be read (--strict)")?;
+            return Ok(ExitCode::from(2));
+        }
+        if stop.load(Ordering::Relaxed) || inputs.iter().all(|i| i.ended) {
+            break;
+        }
+        let due = last_print.is_none_or(|t| t.elapsed() >= refresh);
+        if dirty && due {
+            let mut snapshot = Vec::with_capacity(inputs.len());
+            let mut version = Vec::with_capacity(inputs.len());
+            for input in &mut inputs {
+                let (report, sink) = input.so_far(config, only, rows)?;
+                version.push((report.records.clone(), report.foreign_lines, report.errors.len()));
+                snapshot.push((input.name.clone(), report, sink));
+            }
+            // A record still settling is looked at again at the next tick.
+            dirty = inputs.iter().any(|i| !i.pending.is_empty() && i.last_data.elapsed() < SETTLE);
+            if printed_version.as_ref() != Some(&version) {
+                let latest = snapshot.iter().filter_map(|(_, r, _)| r.range.map(|r| r.1)).max();
+                let mut text = Vec::new();
+                print(snapshot, false, &mut text, &mut std::io::sink())?;
+                if rows {
+                    screen.rows(&text, out)?;
+                } else {
+                    screen.show(&text, latest, refresh, out)?;
+                }
+                printed_version = Some(version);
+                last_print = Some(Instant::now());
+            }
+        }
+    }
+    // The final answer: everything read, an unfinished last record cut as at the end of a file.
+    let mut all = Vec::with_capacity(inputs.len());
+    let mut nothing = Vec::new();
+    for input in &mut inputs {
+        let (report, sink) = input.finish(config, only)?;
+        if report.records.is_empty() && report.errors.is_empty() {
+            let lines = input.lines + u64::from(input.open);
+            nothing.push(crate::no_telemetry(shown(&input.name), input.bytes == 0, lines, &input.first_line));
+        }
+        all.push((input.name.clone(), report, sink));
+    }
+    screen.clear(out)?;
+    screen.notes_left(err)?;
+    let Some(all) = crate::report_read(all, nothing, strict, errors.min(crate::ERRORS_SHOWN), err)? else {
+        return Ok(ExitCode::from(2));
+    };
+    let code = crate::exit_code(&all);
+    let mut text = Vec::new();
+    print(all, true, &mut text, err)?;
+    screen.last(&text, rows, out)?;
+    Ok(code)
+}

@@ -1,0 +1,265 @@
+//! `--follow`, end to end: the real binary follows a file a writer appends to in random pieces
+//! (cutting records and lines anywhere, with pauses). Every answer printed during a pause equals
+//! the command without `--follow` on what was written, up to the last record complete then; the
+//! answer printed on Ctrl+C equals the command on the whole file. `spans` and `logs` print rows
+//! as they come: the rows so far equal the command's rows on the same prefix. Then the ways a
+//! file changes under `tail -F` (created late, truncated, rotated) and standard input closing.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{Scratch, otelgrep};
+
+/// Long enough for a refresh (100 ms), a poll of the file (250 ms) and a record to settle
+/// (100 ms), with room for a loaded machine.
+const PAUSE: Duration = Duration::from_millis(1200);
+
+/// The commands followed, each with a data format whose blocks hold no blank line; whether it
+/// prints new rows rather than whole answers.
+const COMMANDS: [(&[&str], bool); 6] = [
+    (&["summary", "--format", "json"], false),
+    (&["urls", "--format", "csv"], false),
+    (&["latency", "--by", "url", "--format", "csv"], false),
+    (&["metrics", "--format", "csv"], false),
+    (&["spans", "--format", "csv"], true),
+    (&["logs", "--format", "csv"], true),
+];
+
+/// A child process whose standard output is collected as it comes.
+struct Followed {
+    child: Child,
+    out: Arc<Mutex<Vec<u8>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Followed {
+    fn start(args: &[&str], stdin: Stdio) -> Followed {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_otelgrep"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let mut stdout = child.stdout.take().unwrap();
+        let sink = Arc::clone(&out);
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Followed { child, out, reader: Some(reader) }
+    }
+
+    fn len(&self) -> usize {
+        self.out.lock().unwrap().len()
+    }
+
+    /// Ctrl+C, then everything it printed, its stderr and exit code.
+    fn interrupt(mut self) -> (String, String, i32) {
+        let status = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        self.finish()
+    }
+
+    fn finish(&mut self) -> (String, String, i32) {
+        let mut err = String::new();
+        self.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        let code = self.child.wait().unwrap().code().unwrap_or(-1);
+        self.reader.take().unwrap().join().unwrap();
+        let out = String::from_utf8(self.out.lock().unwrap().clone()).unwrap();
+        (out, err, code)
+    }
+}
+
+/// The longest prefix of `bytes` ending at a line break that reads without a bad record: what a
+/// follower has complete when `bytes` were written. A record cut short is reported at the line it
+/// opens on, so the prefix before that line is tried next.
+fn complete_prefix(bytes: &[u8]) -> &[u8] {
+    let mut end = memchr::memrchr(b'\n', bytes).map_or(0, |n| n + 1);
+    loop {
+        let parsed = otelgrep::parse::parse("prefix", &bytes[..end]).unwrap();
+        let Some(first) = parsed.errors.first() else { return &bytes[..end] };
+        let line = first.line as usize;
+        let start = bytes[..end].split_inclusive(|b| *b == b'\n').take(line.saturating_sub(1)).map(<[u8]>::len).sum();
+        assert!(start < end, "no clean prefix before {end}");
+        end = start;
+    }
+}
+
+/// The command without `--follow` on `bytes`, named as the followed file is.
+fn answer(args: &[&str], bytes: &[u8], scratch: &Scratch, followed: &str) -> String {
+    let path = scratch.0.join("prefix.log");
+    std::fs::write(&path, bytes).unwrap();
+    let path = path.to_str().unwrap();
+    let mut all = args.to_vec();
+    all.push(path);
+    let (out, err, code) = otelgrep(&all);
+    assert!(code == 0 || bytes.is_empty(), "{all:?}: {err}");
+    out.replace(path, followed)
+}
+
+/// The blocks printed, parted by blank lines.
+fn blocks(out: &str) -> Vec<&str> {
+    // A slice may start with the blank line that parts its first block from the one before.
+    out.split_inclusive("\n\n")
+        .map(|b| b.trim_start_matches('\n'))
+        .map(|b| b.strip_suffix('\n').filter(|b| b.ends_with('\n')).unwrap_or(b))
+        .filter(|b| !b.is_empty())
+        .collect()
+}
+
+/// A CSV listing's rows, sorted (rows arrive in batches, each in time order).
+fn rows(csv: &str) -> Vec<String> {
+    let mut rows: Vec<String> = csv.lines().skip(1).map(str::to_string).collect();
+    rows.sort();
+    rows
+}
+
+/// The same rows, in any order; the difference shown when not.
+fn same_rows(got: &str, want: &str, at: &str) {
+    let (got, want) = (rows(got), rows(want));
+    if got != want {
+        let extra: Vec<_> = got.iter().filter(|r| !want.contains(r)).take(5).collect();
+        let missing: Vec<_> = want.iter().filter(|r| !got.contains(r)).take(5).collect();
+        panic!("{at}: {} rows, {} wanted; not wanted: {extra:#?}; missing: {missing:#?}", got.len(), want.len());
+    }
+}
+
+/// A small deterministic random sequence (xorshift), so a failing cut can be found again.
+struct Random(u64);
+
+impl Random {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// Appends `sample` to a file in `pieces` random pieces while every command follows it.
+fn follow_in_pieces(sample: &Path, pieces: usize, seed: u64) {
+    let bytes = std::fs::read(sample).unwrap();
+    let scratch = Scratch::new(&format!("follow-{seed}"));
+    let file = scratch.0.join("app.log");
+    std::fs::write(&file, b"").unwrap();
+    let name = file.to_str().unwrap().to_string();
+    let mut followers: Vec<Followed> = COMMANDS
+        .iter()
+        .map(|(args, _)| {
+            let mut all = args.to_vec();
+            all.extend(["-f", "--refresh", "100ms", &name]);
+            Followed::start(&all, Stdio::null())
+        })
+        .collect();
+    let mut random = Random(seed);
+    let mut cuts: Vec<usize> = (0..pieces - 1).map(|_| random.below(bytes.len())).collect();
+    cuts.sort();
+    cuts.push(bytes.len());
+    let mut written = 0;
+    let mut marks: Vec<Vec<usize>> = vec![Vec::new(); followers.len()];
+    for &cut in &cuts {
+        let mut f = std::fs::OpenOptions::new().append(true).open(&file).unwrap();
+        // Written in two parts a moment apart, the first ending inside a line.
+        let middle = written + (cut - written) / 2;
+        f.write_all(&bytes[written..middle]).unwrap();
+        f.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        f.write_all(&bytes[middle..cut]).unwrap();
+        written = cut;
+        std::thread::sleep(PAUSE);
+        for (m, f) in marks.iter_mut().zip(&followers) {
+            m.push(f.len());
+        }
+    }
+    let at = |cut: usize| format!("{} cut at {cut} of {} (seed {seed})", sample.display(), bytes.len());
+    for (((args, appends), follower), marks) in COMMANDS.iter().zip(followers.drain(..)).zip(marks) {
+        let (out, err, code) = follower.interrupt();
+        assert_eq!(code, 0, "{args:?} on {}: {err}", at(bytes.len()));
+        let whole = answer(args, &bytes, &scratch, &name);
+        if *appends {
+            for (&cut, &mark) in cuts.iter().zip(&marks) {
+                let at = format!("{args:?} on {}", at(cut));
+                if args[0] == "logs"
+                    || sample.to_string_lossy().contains("rust")
+                    || sample.to_string_lossy().contains("todo")
+                {
+                    // A log record waits for its request (shown with it), a Rust block for the
+                    // next header (its last span may still grow): what was printed is final
+                    // rows, never a row without the request or attributes it will have.
+                    let mut left = rows(&whole);
+                    for row in rows(&out[..mark]) {
+                        let i = left.iter().position(|r| *r == row);
+                        assert!(i.is_some(), "{at}: {row} printed, not in the final answer");
+                        left.remove(i.unwrap());
+                    }
+                } else {
+                    let want = answer(args, complete_prefix(&bytes[..cut]), &scratch, &name);
+                    same_rows(&out[..mark], &want, &at);
+                }
+            }
+            same_rows(&out, &whole, &format!("{args:?}, final, on {}", at(bytes.len())));
+            assert_eq!(out.lines().next(), whole.lines().next(), "{args:?}: the header, once");
+            continue;
+        }
+        // The last answer printed by each pause is the answer for what was complete then.
+        let mut last = String::new();
+        for (&cut, &mark) in cuts.iter().zip(&marks) {
+            let want = answer(args, complete_prefix(&bytes[..cut]), &scratch, &name);
+            if let Some(shown) = blocks(&out[..mark]).last() {
+                last = shown.to_string();
+            }
+            assert_eq!(last, want, "{args:?} on {}", at(cut));
+        }
+        let end = marks.last().copied().unwrap_or(0);
+        let final_block = blocks(&out[end..]).last().map(|b| b.to_string()).unwrap_or_default();
+        assert_eq!(final_block, whole, "{args:?}, the final answer, on {}", at(bytes.len()));
+    }
+}
+
+fn shared(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples").join(rel)
+}
+
+#[test]
+fn python_captures_followed_in_pieces() {
+    follow_in_pieces(&shared("python-flask/flask-default.log"), 3, 11);
+    follow_in_pieces(&shared("python-flask/flask-merged-stderr.log"), 3, 12);
+}
+
+#[test]
+fn rust_captures_followed_in_pieces() {
+    follow_in_pieces(&shared("rust-stdout/rust-stdout.log"), 3, 21);
+    follow_in_pieces(&shared("rust-stdout/rust-stdout-interleaved.log"), 3, 22);
+    // The todo app's own end-to-end capture.
+    follow_in_pieces(&common::sample("todo/todo-default.log"), 3, 23);
+}
+
+#[test]
+fn node_and_otlp_captures_followed_in_pieces() {
+    for (i, rel) in [
+        "node-console/sdk-node-0.223_interleaved-app-logs.txt",
+        "node-console/sdk-node-0.223_trace-base-2.12.1.txt",
+        "node-console/sdk-node-0.57.2_trace-base-1.30.1.txt",
+        "otlp-json/js-otlp-http-json_logs.jsonl",
+        "otlp-json/js-otlp-http-json_metrics.jsonl",
+        "otlp-json/js-otlp-http-json_traces.jsonl",
+    ]
+    .iter()
+    .enumerate()
+    {
+        follow_in_pieces(&shared(rel), 2, 31 + i as u64);
+    }
+}
