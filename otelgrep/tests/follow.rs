@@ -263,3 +263,102 @@ fn node_and_otlp_captures_followed_in_pieces() {
         follow_in_pieces(&shared(rel), 2, 31 + i as u64);
     }
 }
+
+/// A Python capture in two parts, cut between two records.
+fn two_parts() -> (Vec<u8>, Vec<u8>) {
+    let bytes = std::fs::read(shared("python-flask/flask-default.log")).unwrap();
+    let middle = bytes.len() / 2;
+    let cut = middle + memchr::memmem::find(&bytes[middle..], b"\n{\n").unwrap() + 1;
+    (bytes[..cut].to_vec(), bytes[cut..].to_vec())
+}
+
+const URLS: [&str; 3] = ["urls", "--format", "csv"];
+
+fn follow_urls(path: &str) -> Followed {
+    let mut args = URLS.to_vec();
+    args.extend(["-f", "--refresh", "100ms", path]);
+    Followed::start(&args, Stdio::null())
+}
+
+#[test]
+fn a_file_that_does_not_exist_yet_is_waited_for() {
+    let (first, _) = two_parts();
+    let scratch = Scratch::new("follow-late");
+    let path = scratch.0.join("later.log");
+    let name = path.to_str().unwrap();
+    let follower = follow_urls(name);
+    std::thread::sleep(PAUSE);
+    std::fs::write(&path, &first).unwrap();
+    std::thread::sleep(PAUSE);
+    let (out, err, code) = follower.interrupt();
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("{name} does not exist yet: waiting for it")), "{err}");
+    assert!(err.contains(&format!("{name} appeared: following it")), "{err}");
+    assert_eq!(blocks(&out).last().copied(), Some(answer(&URLS, &first, &scratch, name).as_str()));
+}
+
+#[test]
+fn a_file_truncated_in_place_is_read_again_from_its_start() {
+    let (first, second) = two_parts();
+    let scratch = Scratch::new("follow-truncated");
+    let name = scratch.file("app.log", "");
+    std::fs::write(&name, &first).unwrap();
+    let follower = follow_urls(&name);
+    std::thread::sleep(PAUSE);
+    // `> app.log`, then the app writes on: what was read before is kept, the rest is added.
+    std::fs::write(&name, &second).unwrap();
+    std::thread::sleep(PAUSE);
+    let (out, err, code) = follower.interrupt();
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("{name} was truncated: reading it again from its start")), "{err}");
+    let both = [first, second].concat();
+    assert_eq!(blocks(&out).last().copied(), Some(answer(&URLS, &both, &scratch, &name).as_str()));
+}
+
+#[test]
+fn a_rotated_file_is_read_to_its_end_then_the_new_one_is_followed() {
+    let (first, second) = two_parts();
+    let (a, b) = first.split_at(first.len() / 3);
+    let scratch = Scratch::new("follow-rotated");
+    let name = scratch.file("app.log", "");
+    std::fs::write(&name, a).unwrap();
+    let follower = follow_urls(&name);
+    std::thread::sleep(PAUSE);
+    // The writer finishes its record in the old file after it was renamed (as logrotate's
+    // `create` leaves it), then writes to the new one.
+    let rotated = format!("{name}.1");
+    std::fs::rename(&name, &rotated).unwrap();
+    let mut old = std::fs::OpenOptions::new().append(true).open(&rotated).unwrap();
+    old.write_all(b).unwrap();
+    drop(old);
+    std::fs::write(&name, &second).unwrap();
+    std::thread::sleep(PAUSE);
+    let (out, err, code) = follower.interrupt();
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("{name} is a new file (rotated): reading it from its start")), "{err}");
+    let all = [first.clone(), second].concat();
+    assert_eq!(blocks(&out).last().copied(), Some(answer(&URLS, &all, &scratch, &name).as_str()));
+}
+
+#[test]
+fn standard_input_is_followed_until_it_closes() {
+    let (first, second) = two_parts();
+    let scratch = Scratch::new("follow-stdin");
+    let mut args = URLS.to_vec();
+    args.extend(["-f", "--refresh", "100ms", "-"]);
+    let mut follower = Followed::start(&args, Stdio::piped());
+    let mut stdin = follower.child.stdin.take().unwrap();
+    stdin.write_all(&first).unwrap();
+    std::thread::sleep(PAUSE);
+    let shown = follower.len();
+    stdin.write_all(&second).unwrap();
+    drop(stdin);
+    // No Ctrl+C: the end of standard input ends it.
+    let (out, err, code) = follower.finish();
+    assert_eq!(code, 0, "{err}");
+    let blocks = blocks(&out);
+    assert_eq!(blocks.first().copied(), Some(answer(&URLS, &first, &scratch, "<stdin>").as_str()));
+    assert!(shown > 0, "the first part was shown before the second came");
+    let all = [first, second].concat();
+    assert_eq!(blocks.last().copied(), Some(answer(&URLS, &all, &scratch, "<stdin>").as_str()));
+}
