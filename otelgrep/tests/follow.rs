@@ -362,3 +362,46 @@ fn standard_input_is_followed_until_it_closes() {
     let all = [first, second].concat();
     assert_eq!(blocks.last().copied(), Some(answer(&URLS, &all, &scratch, "<stdin>").as_str()));
 }
+
+/// On a terminal (a pty, by `script`), the answer is redrawn in place under a status line, and
+/// Ctrl+C (typed: the terminal sends SIGINT) leaves the final answer alone on the screen.
+#[test]
+fn a_terminal_is_redrawn_in_place_and_ctrl_c_leaves_the_final_answer() {
+    let (first, second) = two_parts();
+    let scratch = Scratch::new("follow-pty");
+    let name = scratch.file("app.log", "");
+    std::fs::write(&name, &first).unwrap();
+    let command = format!(
+        "stty rows 50 cols 200; NO_COLOR=1 {} urls --top 3 -f --refresh 200ms {name}",
+        env!("CARGO_BIN_EXE_otelgrep")
+    );
+    let mut script = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs a command under a pty");
+    let mut keys = script.stdin.take().unwrap();
+    std::thread::sleep(PAUSE);
+    std::fs::OpenOptions::new().append(true).open(&name).unwrap().write_all(&second).unwrap();
+    std::thread::sleep(PAUSE);
+    keys.write_all(b"\x03").unwrap();
+    keys.flush().unwrap();
+    std::thread::sleep(PAUSE);
+    drop(keys);
+    let out = script.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(screen.matches("otelgrep: following, every 200ms; last record ").count() >= 2, "{screen}");
+    assert!(screen.contains("\x1b[K"), "lines are cleared to their end: {screen}");
+    assert!(regex::Regex::new(r"\r\x1b\[\d+A").unwrap().is_match(&screen), "the cursor goes back up: {screen}");
+    let final_answer = &screen[screen.rfind("\x1b[J").unwrap()..];
+    assert!(!final_answer.contains("following"), "{final_answer}");
+    let all = [first, second].concat();
+    let (whole, _, _) = otelgrep(&["urls", "--top", "3", &scratch.file("all.log", &String::from_utf8(all).unwrap())]);
+    let rows: Vec<&str> = whole.lines().filter(|l| l.contains("http://")).collect();
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        assert!(final_answer.replace("\r\n", "\n").contains(row), "{row} in {final_answer}");
+    }
+}
