@@ -27,6 +27,10 @@ const SETTLE: Duration = Duration::from_millis(100);
 /// How often the loop looks at Ctrl+C when nothing arrives.
 const TICK: Duration = Duration::from_millis(100);
 
+/// After Ctrl+C, how long the writer of standard input is given to write its last records and
+/// close the pipe.
+const WAIT_FOR_WRITER: Duration = Duration::from_secs(10);
+
 /// Bytes read before a snapshot waits for the next refresh: a large file followed from its
 /// start is read in pieces of about this size.
 const BATCH: usize = 32 << 20;
@@ -251,6 +255,7 @@ pub fn follow<S: Sink + Clone>(
     let mut dirty = false;
     let mut notes = Vec::new();
     let mut errors = 0usize;
+    let mut stopping: Option<Instant> = None;
     loop {
         let mut batch = 0;
         let mut event = events.recv_timeout(TICK);
@@ -314,7 +319,20 @@ pub fn follow<S: Sink + Clone>(
             writeln!(err, "otelgrep: a record could not be read (--strict)")?;
             return Ok(ExitCode::from(2));
         }
-        if stop.load(Ordering::Relaxed) || inputs.iter().all(|i| i.ended) {
+        if inputs.iter().all(|i| i.ended) {
+            break;
+        }
+        if stop.swap(false, Ordering::Relaxed) {
+            // Ctrl+C in a terminal reaches the app writing into our standard input too, and its
+            // last export comes after it: a pipe is read until it closes (a second Ctrl+C, or
+            // WAIT_FOR_WRITER, ends the wait). Files end here.
+            let waiting = inputs.iter().any(|i| i.name == "-" && !i.ended);
+            if !waiting || stopping.is_some() {
+                break;
+            }
+            stopping = Some(Instant::now());
+        }
+        if stopping.is_some_and(|t| t.elapsed() >= WAIT_FOR_WRITER) {
             break;
         }
         let due = last_print.is_none_or(|t| t.elapsed() >= refresh);
