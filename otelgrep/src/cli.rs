@@ -426,6 +426,11 @@ pub struct FollowArgs {
     /// How often a followed answer is printed again, when something new was read (1s, 500ms).
     #[arg(long, value_name = "INTERVAL", default_value = "1s")]
     pub refresh: String,
+    /// With --follow into a pipe, `latency --every W` prints each bucket's rows once, when it is
+    /// closed: when records this much later than its end have arrived (the exporters' batch delay
+    /// by default).
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub grace: String,
 }
 
 impl FollowArgs {
@@ -434,6 +439,12 @@ impl FollowArgs {
         let ns = crate::filter::parse_duration(&self.refresh)
             .ok_or_else(|| anyhow::anyhow!("--refresh {}: give an interval like 1s or 500ms", self.refresh))?;
         Ok(std::time::Duration::from_nanos(ns as u64))
+    }
+
+    /// `--grace` read, in nanoseconds.
+    pub fn grace_ns(&self) -> anyhow::Result<i64> {
+        crate::filter::parse_duration(&self.grace)
+            .ok_or_else(|| anyhow::anyhow!("--grace {}: give a duration like 5s or 500ms", self.grace))
     }
 }
 

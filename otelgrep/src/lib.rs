@@ -55,14 +55,35 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         }
         Command::Latency(args) => {
             let config = cmd::latency::Config::new(&args, filter(&args.filter)?)?;
+            // Followed into a pipe, time buckets are printed once each, when closed.
+            let buckets = config.every_ns.filter(|_| args.input.follow.follow && !std::io::stdout().is_terminal());
+            let grace = args.input.follow.grace_ns()?;
+            let mut closed = i64::MIN;
+            let live = buckets.map(|_| args.table.format);
             query::<cmd::latency::Samples>(
                 &args.input,
                 &config,
                 Some(&config.filter),
-                None,
+                live,
                 out,
                 err,
-                &mut |inputs, _, out, err| cmd::latency::run(&args, cmd::merged(inputs), out, err),
+                &mut |inputs, last, out, err| {
+                    let Some(every) = buckets else {
+                        return cmd::latency::run(&args, cmd::merged(inputs), out, err);
+                    };
+                    let newest = inputs.iter().filter_map(|(_, r, _)| r.range.map(|r| r.1)).max();
+                    let upto = match newest {
+                        _ if last => i64::MAX,
+                        None => return Ok(()),
+                        Some(t) => cmd::latency::closed_before(t, grace, every),
+                    };
+                    if upto <= closed {
+                        return Ok(());
+                    }
+                    let range = closed..upto;
+                    closed = upto;
+                    cmd::latency::run_buckets(&args, cmd::merged(inputs), Some(range), out, err)
+                },
             )
         }
         Command::Spans(args) => {

@@ -83,6 +83,14 @@ impl Followed {
     }
 }
 
+impl Drop for Followed {
+    /// A test that failed leaves no follower running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The longest prefix of `bytes` ending at a line break that reads without a bad record: what a
 /// follower has complete when `bytes` were written. A record cut short is reported at the line it
 /// opens on, so the prefix before that line is tried next.
@@ -404,4 +412,33 @@ fn a_terminal_is_redrawn_in_place_and_ctrl_c_leaves_the_final_answer() {
     for row in rows {
         assert!(final_answer.replace("\r\n", "\n").contains(row), "{row} in {final_answer}");
     }
+}
+
+/// `latency --every` into a pipe: each bucket's rows once, when records 5 s (`--grace`) past its
+/// end have come; together they are the table of the whole file.
+#[test]
+fn time_buckets_are_printed_once_each_when_closed() {
+    let bytes = std::fs::read(shared("python-flask/flask-default.log")).unwrap();
+    let scratch = Scratch::new("follow-every");
+    let name = scratch.file("app.log", "");
+    let args = ["latency", "--by", "route", "--every", "10s", "--format", "csv"];
+    let mut all = args.to_vec();
+    all.extend(["-f", "--refresh", "100ms", &name]);
+    let follower = Followed::start(&all, Stdio::null());
+    let mut marks = Vec::new();
+    for part in bytes.chunks(bytes.len() / 3 + 1) {
+        std::fs::OpenOptions::new().append(true).open(&name).unwrap().write_all(part).unwrap();
+        std::thread::sleep(PAUSE);
+        marks.push(follower.len());
+    }
+    let (out, err, code) = follower.interrupt();
+    assert_eq!(code, 0, "{err}");
+    let whole = answer(&args, &bytes, &scratch, &name);
+    assert_eq!(out.lines().next(), whole.lines().next(), "the header, once");
+    same_rows(&out, &whole, "every bucket, once");
+    // Before the end, only closed buckets: the last bucket of the file is never among them.
+    let last_bucket = whole.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().to_string()).max().unwrap();
+    let before_end = &out[..*marks.last().unwrap()];
+    assert!(before_end.lines().skip(1).count() > 0, "buckets printed while following: {before_end}");
+    assert!(!before_end.contains(&last_bucket), "{last_bucket} printed before it closed: {before_end}");
 }

@@ -162,6 +162,27 @@ fn sparkline(slices: &[Option<f64>]) -> String {
 
 /// Prints the latency table.
 pub fn run(args: &LatencyArgs, all: Samples, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
+    run_buckets(args, all, None, out, err)
+}
+
+/// The start of the first `every`-wide bucket not closed when the newest record read is at
+/// `newest`: a bucket is closed once a record later than its end plus `grace` has come.
+pub fn closed_before(newest: i64, grace: i64, every: i64) -> i64 {
+    let edge = newest.saturating_sub(grace).saturating_sub(every);
+    let first = edge.div_euclid(every);
+    let first = if edge.rem_euclid(every) == 0 { first } else { first.saturating_add(1) };
+    first.saturating_mul(every)
+}
+
+/// As [`run`], with `--every` printing only the buckets that start in `buckets` (a followed
+/// input into a pipe prints each bucket once, when it is closed).
+pub fn run_buckets(
+    args: &LatencyArgs,
+    all: Samples,
+    buckets: Option<std::ops::Range<i64>>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
     let every_ns = all.config.every_ns;
     // The sparkline is for people: tables only, and not beside time buckets.
     let table = matches!(args.table.format, OutputFormat::Table | OutputFormat::Markdown);
@@ -256,6 +277,7 @@ pub fn run(args: &LatencyArgs, all: Samples, out: &mut dyn Write, err: &mut dyn 
                 .buckets
                 .iter()
                 .filter_map(|r| rank.get(&r.keys).map(|&i| (r.bucket.unwrap_or(0), i, r)))
+                .filter(|(b, _, _)| buckets.as_ref().is_none_or(|only| only.contains(b)))
                 .collect();
             buckets.sort_by_key(|(b, i, _)| (*b, *i));
             let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(buckets.len());
@@ -342,6 +364,16 @@ mod tests {
         assert_eq!(sparkline(&[Some(1.0), None, Some(2.0), Some(0.0)]), "▄ █▁");
         assert_eq!(sparkline(&[Some(0.0), Some(0.0)]), "▁▁");
         assert_eq!(sparkline(&[None, None]), "  ");
+    }
+
+    /// 10 s buckets, 5 s grace: [0, 10) closes once a record after 15 s has come.
+    #[test]
+    fn a_bucket_closes_when_records_past_its_end_and_the_grace_have_come() {
+        let s = 1_000_000_000;
+        assert_eq!(closed_before(15 * s, 5 * s, 10 * s), 0);
+        assert_eq!(closed_before(15 * s + 1, 5 * s, 10 * s), 10 * s);
+        assert_eq!(closed_before(25 * s + 1, 5 * s, 10 * s), 20 * s);
+        assert!(closed_before(i64::MIN, 5 * s, 10 * s) <= 0);
     }
 
     #[test]

@@ -16,12 +16,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::parse::{Format, Pieces, Report, Sink};
+use crate::parse::{Format, Pieces, Report, Settled, Sink};
 pub use screen::Screen;
 use source::Event;
 
-/// A record's last line is waited for this long before the record counts as written: a writer
-/// cut between two lines of one record (a pipe's buffer filled) writes the rest at once.
+/// A Rust block or Collector tree (no end mark) is taken once the writer has paused this long: an
+/// unlocked exporter interleaving two blocks line by line writes them at once.
 const SETTLE: Duration = Duration::from_millis(100);
 
 /// How often the loop looks at Ctrl+C when nothing arrives.
@@ -100,6 +100,8 @@ struct Followed<'c, S: Sink> {
     open: bool,
     /// How much was pending when it was last tried as settled, and found unfinished.
     tried: usize,
+    /// How much was pending when a record start was last looked for in it.
+    scanned: usize,
 }
 
 impl<'c, S: Sink + Clone> Followed<'c, S> {
@@ -119,6 +121,7 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
             first_line: Vec::new(),
             open: false,
             tried: usize::MAX,
+            scanned: 0,
         }
     }
 
@@ -138,19 +141,28 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
             all.append(&mut self.pending);
             return Ok(());
         }
-        if let Some(at) = self.pieces.record_start(&self.pending) {
-            let (piece, next) = self.pending.split_at(at);
-            self.pieces.piece(piece, next, false)?;
-            self.pending.drain(..at);
+        // Looked for only when something arrived: an idle loop does not scan the pending bytes.
+        if self.scanned != self.pending.len() {
+            if let Some(at) = self.pieces.record_start(&self.pending) {
+                let (piece, next) = self.pending.split_at(at);
+                self.pieces.piece(piece, next, false)?;
+                self.pending.drain(..at);
+            }
+            self.scanned = self.pending.len();
         }
-        // The writer paused: what it wrote whole is read now, if every record in it is complete.
+        // What was written whole is read now (the blocks of formats without end marks once the
+        // writer paused), each length of what is pending tried once.
         let complete = memchr::memrchr(b'\n', &self.pending).map_or(0, |n| n + 1);
-        if complete > 0 && self.last_data.elapsed() >= SETTLE && self.tried != self.pending.len() {
-            self.tried = self.pending.len();
-            let taken = self.pieces.settled(&self.pending[..complete])?;
-            if taken > 0 {
-                self.pending.drain(..taken);
-                self.tried = usize::MAX;
+        if complete > 0 && self.tried != self.pending.len() {
+            let paused = self.last_data.elapsed() >= SETTLE;
+            match self.pieces.settled(&self.pending[..complete], paused)? {
+                Settled::Taken(n) => {
+                    self.pending.drain(..n);
+                    self.tried = usize::MAX;
+                    self.scanned = self.pending.len();
+                }
+                Settled::Unfinished => self.tried = self.pending.len(),
+                Settled::Wait => {}
             }
         }
         Ok(())
@@ -165,10 +177,8 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
                 crate::parse::ingest::<S>(shown(&self.name), &all[..complete], config, only, &|_, _| {})?
             }
             None => {
-                let settled = self.last_data.elapsed() >= SETTLE;
                 let complete = memchr::memrchr(b'\n', &self.pending).map_or(0, |n| n + 1);
-                let tail = if settled { &self.pending[..complete] } else { &[][..] };
-                self.pieces.so_far(tail, rows)?
+                self.pieces.so_far(&self.pending[..complete], rows)?
             }
         };
         Ok(match &self.done {
@@ -258,7 +268,12 @@ pub fn follow<S: Sink + Clone>(
     let mut stopping: Option<Instant> = None;
     loop {
         let mut batch = 0;
-        let mut event = events.recv_timeout(TICK);
+        // A print that is due is not kept waiting for the next tick.
+        let wait = match last_print {
+            Some(t) if dirty => refresh.saturating_sub(t.elapsed()).clamp(Duration::from_millis(10), TICK),
+            _ => TICK,
+        };
+        let mut event = events.recv_timeout(wait);
         loop {
             match event {
                 Ok(Event::Data(i, bytes)) => {
@@ -293,12 +308,20 @@ pub fn follow<S: Sink + Clone>(
                     }
                     dirty = true;
                 }
-                Err(_) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // Every reader has stopped (each says why first): nothing more can come.
+                    inputs.iter_mut().for_each(|i| i.ended = true);
+                    break;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => break,
             }
             if batch >= BATCH {
                 break;
             }
-            event = events.try_recv().map_err(|_| mpsc::RecvTimeoutError::Timeout);
+            event = events.try_recv().map_err(|e| match e {
+                mpsc::TryRecvError::Empty => mpsc::RecvTimeoutError::Timeout,
+                mpsc::TryRecvError::Disconnected => mpsc::RecvTimeoutError::Disconnected,
+            });
         }
         for input in &mut inputs {
             input.take(only)?;

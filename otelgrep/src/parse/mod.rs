@@ -46,7 +46,7 @@ pub use input::{Input, read_input};
 pub use layers::ingest;
 pub use resources::Resources;
 pub use sink::{Collected, Needs, Ranged, Sink};
-pub use stream::{LONGEST_PIECE, Pieces, STREAM_CHUNK, StreamEnd, first_line, ingest_stream, line_count};
+pub use stream::{LONGEST_PIECE, Pieces, STREAM_CHUNK, Settled, StreamEnd, first_line, ingest_stream, line_count};
 
 /// Which signal a line-framed record (Rust text, Collector text) belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -197,6 +197,17 @@ fn pieces<S: Sink>(
     Ok(read.finish())
 }
 
+/// What [`Pieces::settled`] made of the end of a growing input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// This many bytes were read.
+    Taken(usize),
+    /// A record is still being written: nothing read until more comes.
+    Unfinished,
+    /// Complete as far as can be told, but without end marks: tried again once the writer paused.
+    Wait,
+}
+
 /// A stream's reading between its pieces: what was read so far, and what the next piece needs of
 /// the ones before (a Rust text's resources). [`ingest_stream`] hands it the pieces its reading
 /// thread cut; `--follow` the pieces of a growing input as they arrive.
@@ -299,22 +310,24 @@ impl<'c, S: Sink> Pieces<'c, S> {
     }
 
     /// Reads `text` (whole lines) as the end of the input, keeping it only when every record
-    /// in it reads: a growing input whose writer paused with nothing unfinished. Records a stream
-    /// could not cut between (a Rust text's blocks, where an unlocked exporter may resume a record
-    /// after another signal's block) are taken at such pauses.
-    pub fn settled(&mut self, text: &[u8]) -> anyhow::Result<usize> {
+    /// in it reads: a growing input whose records are all complete. Records with an end mark
+    /// (JSON objects and lines) are taken at once. Rust blocks and Collector trees have none (a
+    /// block cut between two lines reads cleanly), and an unlocked exporter may resume a record
+    /// after another signal's block: only when the writer has `paused` are the blocks before
+    /// the last header taken (the last waits for the next header, or the end of the input).
+    pub fn settled(&mut self, text: &[u8], paused: bool) -> anyhow::Result<Settled> {
         let read = self.read(text, &[], true)?;
         if !read.0.errors.is_empty() {
-            return Ok(0);
+            return Ok(Settled::Unfinished);
         }
         let unmarked = read.0.rust_text || read.0.records.iter().any(|(f, _)| *f == Format::CollectorDebug);
         if unmarked {
-            // A Rust block or Collector tree has no end mark: one cut between two of its lines
-            // reads cleanly, and the rest would be lost. Only the blocks before the last header
-            // are taken; the last waits for the next header, or the end of the input.
-            let Some(at) = last_header(text) else { return Ok(0) };
+            if !paused {
+                return Ok(Settled::Wait);
+            }
+            let Some(at) = last_header(text) else { return Ok(Settled::Unfinished) };
             self.piece(&text[..at], &text[at..], false)?;
-            return Ok(at);
+            return Ok(Settled::Taken(at));
         }
         if !self.context.is_empty() {
             self.context = super::rust_text::resume_context(&self.context, text);
@@ -323,7 +336,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
         self.end.lines += memchr::memchr_iter(b'\n', text).count() as u64;
         self.end.bytes += text.len() as u64;
         self.open_line = false;
-        Ok(text.len())
+        Ok(Settled::Taken(text.len()))
     }
 
     /// What was read so far, and the records of `tail` (whole lines after the last cut) that
