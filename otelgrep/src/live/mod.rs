@@ -102,6 +102,8 @@ struct Followed<'c, S: Sink> {
     tried: usize,
     /// How much was pending when a record start was last looked for in it.
     scanned: usize,
+    /// Whether the input was found to hold records without end marks (Rust text).
+    unmarked: bool,
 }
 
 impl<'c, S: Sink + Clone> Followed<'c, S> {
@@ -122,6 +124,7 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
             open: false,
             tried: usize::MAX,
             scanned: 0,
+            unmarked: false,
         }
     }
 
@@ -153,8 +156,10 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
         // What was written whole is read now (the blocks of formats without end marks once the
         // writer paused), each length of what is pending tried once.
         let complete = memchr::memrchr(b'\n', &self.pending).map_or(0, |n| n + 1);
-        if complete > 0 && self.tried != self.pending.len() {
-            let paused = self.last_data.elapsed() >= SETTLE;
+        let paused = self.last_data.elapsed() >= SETTLE;
+        // An input without end marks is tried only at pauses: under load a block is taken when
+        // the next header comes, and its tail is not read again at every arrival.
+        if complete > 0 && self.tried != self.pending.len() && (paused || !self.unmarked) {
             match self.pieces.settled(&self.pending[..complete], paused)? {
                 Settled::Taken(n) => {
                     self.pending.drain(..n);
@@ -162,7 +167,7 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
                     self.scanned = self.pending.len();
                 }
                 Settled::Unfinished => self.tried = self.pending.len(),
-                Settled::Wait => {}
+                Settled::Wait => self.unmarked = true,
             }
         }
         Ok(())
