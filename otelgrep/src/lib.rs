@@ -226,6 +226,13 @@ fn query<S: Sink + Clone>(
 ) -> anyhow::Result<ExitCode> {
     if input.follow.follow {
         let files = expand(&input.files)?;
+        // The final answer says, as without --follow, when --since/--until held nothing.
+        let print = &mut |inputs: Vec<(String, Report, S)>, last: bool, out: &mut dyn Write, err: &mut dyn Write| {
+            if let (true, Some(f)) = (last, time) {
+                note_time_range(f, &inputs, err)?;
+            }
+            print(inputs, last, out, err)
+        };
         let show = live::Show {
             print,
             rows: rows.is_some(),
