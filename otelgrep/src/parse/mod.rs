@@ -259,7 +259,9 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     let workers = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16));
     let skipped = bytes.len() - body.len();
     // Binary OTLP is framed by its length prefixes, on this thread.
-    let proto = only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(body);
+    // A text repaired (its bad bytes made U+FFFD, three bytes each) was text: it may have grown
+    // into what passes for a length-prefixed message, and is not read as one.
+    let proto = bad_lines.is_empty() && only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(body);
     // Repaired text goes the sequential way, where each record is checked against the bad lines.
     if !proto && bad_lines.is_empty() {
         match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, region_bytes) {

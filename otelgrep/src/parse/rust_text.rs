@@ -339,6 +339,29 @@ pub fn last_clean_header(text: &str) -> Option<usize> {
     best
 }
 
+/// Where a Rust record is open in `text` (being read, or interrupted by another signal's block):
+/// the lines read while one is, as byte ranges. A stream is not cut at such a line: read whole,
+/// the record may go on after lines of another format.
+pub fn open_records(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut framer = Framer::default();
+    let mut resources = Resources::default();
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut at = 0;
+    for (n, line) in text.split('\n').enumerate() {
+        let next = at + line.len() + 1;
+        if framer.current.is_some() || framer.suspended.is_some() {
+            match out.last_mut() {
+                Some(r) if r.end == at => r.end = next,
+                _ => out.push(at..next),
+            }
+        }
+        framer.feed(line.strip_suffix('\r').unwrap_or(line), n as u64 + 1, &mut resources);
+        framer.done.clear();
+        at = next;
+    }
+    out
+}
+
 /// What a text cut after `text` must be told of what came before, as lines to put in front of
 /// the rest: the last `Resource` section of the Spans and of the Logs blocks (opentelemetry-stdout
 /// prints each once, in its first block), each under its header. `before` is what `text` itself

@@ -411,23 +411,19 @@ fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<usize> {
     let headers: [&[u8]; 3] = [b"Spans #", b"Metrics #", b"Log #"];
     let collector = memchr::memmem::find_iter(buf, b"Resource")
         .any(|at| headers.iter().any(|h| buf[at + b"Resource".len()..].starts_with(h)));
-    let trees = if collector {
-        match std::str::from_utf8(&buf[..complete]) {
-            Ok(text) => collector_debug::trees(text),
-            // Bytes that are not UTF-8 as `?`, one for one, so that offsets stay those of `buf`.
-            Err(_) => {
-                let mut same_length = String::with_capacity(complete);
-                for chunk in buf[..complete].utf8_chunks() {
-                    same_length.push_str(chunk.valid());
-                    same_length.extend(std::iter::repeat_n('?', chunk.invalid().len()));
-                }
-                collector_debug::trees(&same_length)
-            }
-        }
-    } else {
-        Vec::new()
-    };
+    let text = || as_text(&buf[..complete]);
+    let trees = if collector { collector_debug::trees(&text()) } else { Vec::new() };
     let in_tree = |at: usize| trees.iter().any(|t| t.start < at && at < t.end);
+    // Nor at a line where a Rust record is open (looked for only where Rust records may be).
+    // Found once, when a brace line is a candidate.
+    let open = std::cell::OnceCell::new();
+    let in_record = |at: usize| {
+        let open = open.get_or_init(|| {
+            let rust = [&b"Span #"[..], b"Log #", b"Metric #"].iter().any(|h| memchr::memmem::find(buf, h).is_some());
+            if rust { super::rust_text::open_records(&text()) } else { Vec::new() }
+        });
+        open.iter().any(|r: &std::ops::Range<usize>| r.start <= at && at < r.end)
+    };
     let mut end = complete;
     while let Some(nl) = memchr::memrchr(b'\n', &buf[..end]) {
         let line = &buf[nl + 1..end];
@@ -440,6 +436,7 @@ fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<usize> {
         if braces
             && ((line == b"{" && !node_metric) || (line.starts_with(b"{\"") && one_line_record(line)))
             && !in_tree(nl + 1)
+            && !in_record(nl + 1)
         {
             return Some(nl + 1);
         }
@@ -470,6 +467,22 @@ fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<usize> {
         end = nl;
     }
     None
+}
+
+/// `bytes` as text, bytes that are not UTF-8 as `?`, one for one, so that offsets stay those of
+/// `bytes`.
+fn as_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(_) => {
+            let mut same_length = String::with_capacity(bytes.len());
+            for chunk in bytes.utf8_chunks() {
+                same_length.push_str(chunk.valid());
+                same_length.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+            }
+            same_length.into()
+        }
+    }
 }
 
 /// Where the last line `Spans`, `Metrics` or `Logs` (a Rust block header) starts, if after the
