@@ -23,6 +23,7 @@ mod layers;
 pub mod node_console;
 pub mod otlp_json;
 pub mod otlp_proto;
+mod pieces;
 pub mod python_json;
 mod regions;
 mod resources;
@@ -44,9 +45,10 @@ use crate::model::{LogRecord, MetricPoint, Resource, Span};
 use framing::{Job, frame, frame_proto};
 pub use input::{Input, read_input};
 pub use layers::ingest;
+pub use pieces::{Pieces, Settled};
 pub use resources::Resources;
 pub use sink::{Collected, Needs, Ranged, Sink};
-pub use stream::{LONGEST_PIECE, Pieces, STREAM_CHUNK, Settled, StreamEnd, first_line, ingest_stream, line_count};
+pub use stream::{LONGEST_PIECE, STREAM_CHUNK, StreamEnd, first_line, ingest_stream, line_count};
 
 /// Which signal a line-framed record (Rust text, Collector text) belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

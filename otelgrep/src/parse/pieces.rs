@@ -1,0 +1,214 @@
+//! A stream's reading between its pieces (`Pieces`): what was read so far, and what the next
+//! piece needs of the ones before (a Rust text's resources). `stream.rs` hands it the pieces its
+//! reading thread cuts; `--follow` (`live/`) the pieces of a growing input as they arrive, and
+//! asks it what the records complete so far add up to.
+
+use super::Ending;
+use super::layers::{ingest_text, join};
+use super::stream::{StreamEnd, first_line, record_start_before};
+use super::{Format, Ranged, Report, Sink, text};
+
+/// What [`Pieces::settled`] made of the end of a growing input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// This many bytes were read.
+    Taken(usize),
+    /// A record is still being written: nothing read until more comes.
+    Unfinished,
+    /// Complete as far as can be told, but without end marks: tried again once the writer paused.
+    Wait,
+}
+
+/// A stream's reading between its pieces: what was read so far, and what the next piece needs of
+/// the ones before (a Rust text's resources). [`ingest_stream`] hands it the pieces its reading
+/// thread cut; `--follow` the pieces of a growing input as they arrive.
+pub struct Pieces<'c, S: Sink> {
+    name: String,
+    config: &'c S::Config,
+    only: Option<Format>,
+    /// What a Rust text's next piece needs in front of it (its blocks' resources).
+    context: Vec<u8>,
+    all: Option<(Report, Ranged<S>)>,
+    /// The context and a piece, joined (one buffer, reused).
+    joined: Vec<u8>,
+    /// Whether the last piece ended inside a line, and how many lines were counted twice for it.
+    open_line: bool,
+    report_fix: usize,
+    pub end: StreamEnd,
+}
+
+impl<'c, S: Sink> Pieces<'c, S> {
+    pub fn new(name: &str, config: &'c S::Config, only: Option<Format>) -> Self {
+        Pieces {
+            name: name.to_string(),
+            config,
+            only,
+            context: Vec::new(),
+            all: None,
+            joined: Vec::new(),
+            open_line: false,
+            report_fix: 0,
+            end: StreamEnd::default(),
+        }
+    }
+
+    /// Where the last record of `buf` starts (see [`record_start_before`]): a growing input is
+    /// cut there, and what follows waits for the rest of its record.
+    pub fn record_start(&self, buf: &[u8]) -> Option<usize> {
+        record_start_before(buf, self.only).filter(|at| *at > 0)
+    }
+
+    /// The records that could not be read so far.
+    pub fn errors(&self) -> &[super::ParseError] {
+        self.all.as_ref().map_or(&[], |(r, _)| &r.errors)
+    }
+
+    /// Reads `piece`, which `next` follows in the input (the start of a record, or nothing); `last`
+    /// when the input ends with it.
+    pub fn piece(&mut self, piece: &[u8], next: &[u8], last: bool) -> anyhow::Result<()> {
+        if self.end.first_line.is_empty() {
+            self.end.first_line = first_line(piece).to_vec();
+        }
+        let read = self.read(piece, next, last)?;
+        if !self.context.is_empty() || read.0.rust_text {
+            self.context = super::rust_text::resume_context(&self.context, piece);
+        }
+        self.all = Some(join(self.all.take(), read));
+        self.end.lines += memchr::memchr_iter(b'\n', piece).count() as u64;
+        self.end.bytes += piece.len() as u64;
+        if !piece.is_empty() {
+            // A piece cut inside a line (a line longer than a piece): the line goes on in the
+            // next piece, and was counted as a foreign line there too.
+            if self.open_line {
+                self.report_fix += 1;
+            }
+            self.open_line = !piece.ends_with(b"\n");
+        }
+        if last {
+            // A last line without its line break is a line too.
+            self.end.lines += u64::from(self.open_line);
+        }
+        Ok(())
+    }
+
+    /// `piece` read after what was read so far, its errors at the lines of the whole input.
+    fn read(&mut self, piece: &[u8], next: &[u8], last: bool) -> anyhow::Result<(Report, Ranged<S>)> {
+        let context_lines = memchr::memchr_iter(b'\n', &self.context).count() as u64;
+        // Only a Rust text carries context; any other piece is read where it lies, not copied
+        // (and a Rust one is copied into the same buffer each time: no page is faulted twice).
+        let text: &[u8] = if self.context.is_empty() {
+            piece
+        } else {
+            self.joined.clear();
+            self.joined.extend_from_slice(&self.context);
+            self.joined.extend_from_slice(piece);
+            &self.joined
+        };
+        let decoded = text::decode(text);
+        // What starts the next piece: a Rust block header, another record, or nothing (the end).
+        let line = next.split(|b| *b == b'\n').next().unwrap_or_default();
+        let ending = match line.strip_suffix(b"\r").unwrap_or(line) {
+            _ if last || next.is_empty() => Ending::Input,
+            b"Spans" | b"Metrics" | b"Logs" => Ending::Header,
+            line if line.starts_with(b"{") => Ending::Record,
+            _ => Ending::Input,
+        };
+        let (mut report, ranged) = ingest_text::<S>(&self.name, decoded, self.config, self.only, &|_, _| {}, ending)?;
+        for e in &mut report.errors {
+            e.line = e.line.saturating_sub(context_lines) + self.end.lines;
+        }
+        Ok((report, ranged))
+    }
+
+    /// Reads `text` (whole lines) as the end of the input, keeping it only when every record
+    /// in it reads: a growing input whose records are all complete. Records with an end mark
+    /// (JSON objects and lines) are taken at once. Rust blocks and Collector trees have none (a
+    /// block cut between two lines reads cleanly), and an unlocked exporter may resume a record
+    /// after another signal's block: only when the writer has `paused` are the blocks before
+    /// the last header taken (the last waits for the next header, or the end of the input).
+    pub fn settled(&mut self, text: &[u8], paused: bool) -> anyhow::Result<Settled> {
+        let read = self.read(text, &[], true)?;
+        if !read.0.errors.is_empty() {
+            return Ok(Settled::Unfinished);
+        }
+        let unmarked = read.0.rust_text || read.0.records.iter().any(|(f, _)| *f == Format::CollectorDebug);
+        if unmarked {
+            if !paused {
+                return Ok(Settled::Wait);
+            }
+            let Some(at) = last_header(text) else { return Ok(Settled::Unfinished) };
+            self.piece(&text[..at], &text[at..], false)?;
+            return Ok(Settled::Taken(at));
+        }
+        if !self.context.is_empty() {
+            self.context = super::rust_text::resume_context(&self.context, text);
+        }
+        self.all = Some(join(self.all.take(), read));
+        self.end.lines += memchr::memchr_iter(b'\n', text).count() as u64;
+        self.end.bytes += text.len() as u64;
+        self.open_line = false;
+        Ok(Settled::Taken(text.len()))
+    }
+
+    /// What was read so far, and the records of `tail` (whole lines after the last cut) that
+    /// are complete: read as the end of the input, up to the first record it finds cut short.
+    /// With `marked_only`, a tail holding a Rust block or Collector tree (records without an end
+    /// mark, which may still grow) is left out: a listing prints each record once.
+    pub fn so_far(&mut self, tail: &[u8], marked_only: bool) -> anyhow::Result<(Report, S)>
+    where
+        S: Clone,
+    {
+        let mut all = self.all.clone();
+        let mut tail = tail;
+        // A record cut short is reported at its first line: the tail is tried again without it.
+        for _ in 0..4 {
+            if tail.is_empty() {
+                break;
+            }
+            let read = self.read(tail, &[], true)?;
+            let Some(first) = read.0.errors.first() else {
+                let unmarked = read.0.rust_text || read.0.records.iter().any(|(f, _)| *f == Format::CollectorDebug);
+                if !(marked_only && unmarked) {
+                    all = Some(join(all, read));
+                }
+                break;
+            };
+            let line = first.line.saturating_sub(self.end.lines).saturating_sub(1) as usize;
+            let start: usize = tail.split_inclusive(|b| *b == b'\n').take(line).map(<[u8]>::len).sum();
+            if start >= tail.len() {
+                break;
+            }
+            tail = &tail[..start];
+        }
+        Ok(self.total(all))
+    }
+
+    /// Everything read, as one report and sink.
+    pub fn finish(mut self) -> (Report, S, StreamEnd) {
+        let all = self.all.take();
+        let (report, sink) = self.total(all);
+        (report, sink, self.end)
+    }
+
+    fn total(&self, all: Option<(Report, Ranged<S>)>) -> (Report, S) {
+        let (mut report, ranged) = all.unwrap_or_else(|| (Report::default(), Ranged::new(self.config)));
+        report.foreign_lines = report.foreign_lines.saturating_sub(self.report_fix);
+        report.range = ranged.range;
+        report.in_window = ranged.in_window;
+        (report, ranged.inner)
+    }
+}
+
+/// Where the last line `Spans`, `Metrics` or `Logs` (a Rust block header) starts, if after the
+/// first line.
+fn last_header(text: &[u8]) -> Option<usize> {
+    let mut end = text.len();
+    while let Some(nl) = memchr::memrchr(b'\n', &text[..end]) {
+        let line = &text[nl + 1..end];
+        if matches!(line.strip_suffix(b"\r").unwrap_or(line), b"Spans" | b"Metrics" | b"Logs") && nl + 1 < text.len() {
+            return Some(nl + 1);
+        }
+        end = nl;
+    }
+    None
+}
