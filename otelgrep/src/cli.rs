@@ -77,6 +77,34 @@ pub enum Command {
         after_help = METRICS_HELP
     )]
     Metrics(MetricsArgs),
+    /// Every record as OTLP JSON lines, for the tools and backends that read OpenTelemetry.
+    ///
+    /// Spans, log records and metric points of any capture (Python, Rust, Node, Go, Collector
+    /// debug text, OTLP) as OTLP JSON export requests, one a line, as the Collector's file exporter
+    /// writes them: the Collector's `otlpjsonfile` receiver, otel-tui `--from-json-file` and
+    /// otelgrep itself read them back.
+    #[command(after_help = EXIT_CODES)]
+    Export(ExportArgs),
+}
+
+/// `otelgrep export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// What to write.
+    #[arg(long, value_enum, default_value_t = ExportFormat::OtlpJson)]
+    pub to: ExportFormat,
+    /// Write here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<String>,
+}
+
+/// `export --to` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// OTLP JSON lines: one export request (of one signal) a line.
+    OtlpJson,
 }
 
 const LOGS_HELP: &str = concat!(

@@ -59,6 +59,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             let buckets = config.every_ns.filter(|_| args.input.follow.follow && !std::io::stdout().is_terminal());
             let grace = args.input.follow.grace_ns()?;
             let mut closed = i64::MIN;
+            // Requests in buckets already printed: those that come later were not in their rows.
+            let (mut before, mut late) = (0, 0);
             let live = buckets.map(|_| args.table.format);
             query::<cmd::latency::Samples>(
                 &args.input,
@@ -72,17 +74,31 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
                         return cmd::latency::run(&args, cmd::merged(inputs), out, err);
                     };
                     let newest = inputs.iter().filter_map(|(_, r, _)| r.range.map(|r| r.1)).max();
+                    let all = cmd::merged(inputs);
+                    let starts = &all.durations.start_ns;
+                    let now = starts.iter().filter(|s| **s < closed).count();
+                    late += now.saturating_sub(before);
+                    before = now;
                     let upto = match newest {
                         _ if last => i64::MAX,
                         None => return Ok(()),
                         Some(t) => cmd::latency::closed_before(t, grace, every),
                     };
+                    if last && late > 0 {
+                        writeln!(
+                            err,
+                            "otelgrep: note: {late} request(s) came more than --grace after the end of their --every \
+                             bucket, once its rows were printed: those rows do not count them (the command without \
+                             --follow does; a larger --grace waits for them)"
+                        )?;
+                    }
                     if upto <= closed {
                         return Ok(());
                     }
+                    before = starts.iter().filter(|s| **s < upto).count();
                     let range = closed..upto;
                     closed = upto;
-                    cmd::latency::run_buckets(&args, cmd::merged(inputs), Some(range), out, err)
+                    cmd::latency::run_buckets(&args, all, Some(range), out, err)
                 },
             )
         }
@@ -90,7 +106,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             let config = cmd::spans::Config::new(&args, filter(&args.filter)?)?;
             // Followed, spans are listed as they arrive (the slowest are an answer of their own).
             let rows = args.slowest.is_none();
-            let mut printed = live::NewRows::default();
+            let mut printed = live::NewRows::new(std::time::Duration::ZERO);
             let live = rows.then_some(args.table.format);
             query::<cmd::spans::Listed>(
                 &args.input,
@@ -99,14 +115,14 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
                 live,
                 out,
                 err,
-                &mut |inputs, last, out, _| {
+                &mut |inputs, _, out, _| {
                     let mut all = cmd::merged(inputs);
                     if rows && args.input.follow.follow {
                         let first = printed.none();
                         let key =
                             |r: &cmd::spans::Row| (r.trace_id, r.start_ns, r.end_ns, r.name.clone(), r.url.clone());
                         all.rows = printed.take(std::mem::take(&mut all.rows), key, |_| true);
-                        if all.rows.is_empty() && !first && !last {
+                        if all.rows.is_empty() && !first {
                             return Ok(());
                         }
                     }
@@ -116,8 +132,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         }
         Command::Logs(args) => {
             let config = cmd::logs::Config::new(&args, filter(&args.filter)?)?;
-            let mut printed = live::NewRows::default();
-            let grace = 5_000_000_000;
+            // A record is shown with its request: held until the trace's root span arrives, for
+            // the exporters' batch delay (--grace) at most, or until the input ends.
+            let mut printed = live::NewRows::new(std::time::Duration::from_nanos(args.input.follow.grace_ns()? as u64));
             query::<cmd::logs::Records>(
                 &args.input,
                 &config,
@@ -126,21 +143,19 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
                 out,
                 err,
                 &mut |inputs, last, out, _| {
-                    let newest = inputs.iter().filter_map(|(_, r, _)| r.range.map(|r| r.1)).max().unwrap_or(i64::MIN);
                     let mut all = cmd::merged(inputs);
                     if args.input.follow.follow {
                         let first = printed.none();
-                        // A record is shown with its request: held until the request's span arrives,
-                        // or records 5 s (the exporters' batch delay) later have, or the input ends.
                         let requests = &all.requests;
+                        // The request is final once it is the trace's root span (an earlier entry
+                        // span, the request's own, may come after a service's inside it).
                         let ready = |r: &cmd::logs::Row| {
-                            last || r.trace_id.is_none_or(|t| requests.contains_key(&t))
-                                || r.time_ns.is_some_and(|t| newest.saturating_sub(t) > grace)
+                            last || r.trace_id.is_none_or(|t| requests.get(&t).is_some_and(|q| q.root))
                         };
                         let key =
                             |r: &cmd::logs::Row| (r.time_ns, r.trace_id, r.span_id, r.severity.clone(), r.body.clone());
                         all.rows = printed.take(std::mem::take(&mut all.rows), key, ready);
-                        if all.rows.is_empty() && !first && !last {
+                        if all.rows.is_empty() && !first {
                             return Ok(());
                         }
                     }
@@ -180,6 +195,25 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
                 code = exit_code(&found);
             }
             cmd::trace::run(&args, cmd::merged(found), render::colours_wanted(), out)?;
+            Ok(code)
+        }
+        Command::Export(args) => {
+            if args.input.follow.follow {
+                anyhow::bail!("export reads its inputs to their end: --follow is for the query commands");
+            }
+            let Some(inputs) = read_all::<parse::Collected>(&args.input, &(), err)? else {
+                return Ok(ExitCode::from(2));
+            };
+            let code = exit_code(&inputs);
+            let all = cmd::merged(inputs);
+            match &args.out {
+                Some(path) => {
+                    let file = std::fs::File::create(path).with_context(|| format!("writing {path}"))?;
+                    let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
+                    cmd::export::run(all, &mut file).with_context(|| format!("writing {path}"))?;
+                }
+                None => cmd::export::run(all, out)?,
+            }
             Ok(code)
         }
         Command::Metrics(args) => {

@@ -442,3 +442,65 @@ fn time_buckets_are_printed_once_each_when_closed() {
     assert!(before_end.lines().skip(1).count() > 0, "buckets printed while following: {before_end}");
     assert!(!before_end.contains(&last_bucket), "{last_bucket} printed before it closed: {before_end}");
 }
+
+/// The demo's Collector capture (spans of one trace exported over minutes, log records before
+/// the spans of their requests), in two parts through a pipe.
+fn demo_in_two_parts(args: &[&str], lines: usize, pause: Duration) -> (String, String, i32, Vec<u8>) {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl"),
+    )
+    .unwrap();
+    let cut = bytes.split_inclusive(|b| *b == b'\n').take(lines).map(<[u8]>::len).sum();
+    let mut all = args.to_vec();
+    all.extend(["-f", "--refresh", "100ms", "-"]);
+    let mut follower = Followed::start(&all, Stdio::piped());
+    let mut stdin = follower.child.stdin.take().unwrap();
+    stdin.write_all(&bytes[..cut]).unwrap();
+    std::thread::sleep(pause);
+    stdin.write_all(&bytes[cut..]).unwrap();
+    drop(stdin);
+    let (out, err, code) = follower.finish();
+    (out, err, code, bytes)
+}
+
+/// A log record is printed with its request once the request's span has come, however long
+/// after (within --grace of waiting): every row is the final answer's.
+#[test]
+fn log_records_wait_for_their_requests() {
+    let args = ["logs", "--format", "csv"];
+    let (out, err, code, bytes) = demo_in_two_parts(&args, 39, Duration::from_secs(2));
+    assert_eq!(code, 0, "{err}");
+    let scratch = Scratch::new("follow-logs-wait");
+    same_rows(&out, &answer(&args, &bytes, &scratch, "<stdin>"), "logs waiting for their requests");
+}
+
+/// A request exported more than --grace after its bucket closed is not in the row printed for
+/// that bucket, and stderr says so.
+#[test]
+fn requests_later_than_the_grace_are_said() {
+    let args = ["latency", "--by", "route,status", "--every", "10s", "--format", "csv"];
+    let (_, err, code, _) = demo_in_two_parts(&args, 60, PAUSE);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("request(s) came more than --grace after the end of their --every bucket"), "{err}");
+}
+
+/// A Docker Compose capture in a file that does not exist when following starts: its wrappers
+/// are known from its first lines, whenever they come.
+#[test]
+fn a_wrapped_capture_created_late_is_unwrapped() {
+    let (first, _) = two_parts();
+    let wrapped: String =
+        String::from_utf8(first.clone()).unwrap().lines().map(|l| format!("app-1  | {l}\n")).collect();
+    let scratch = Scratch::new("follow-wrapped-late");
+    let path = scratch.0.join("compose.log");
+    let name = path.to_str().unwrap();
+    let follower = follow_urls(name);
+    std::thread::sleep(PAUSE);
+    std::fs::write(&path, &wrapped).unwrap();
+    std::thread::sleep(PAUSE);
+    let (out, err, code) = follower.interrupt();
+    assert_eq!(code, 0, "{err}");
+    let whole = answer(&URLS, wrapped.as_bytes(), &scratch, name);
+    assert_eq!(blocks(&out).last().copied(), Some(whole.as_str()));
+    assert_eq!(whole, answer(&URLS, &first, &scratch, name), "the same requests as unwrapped");
+}

@@ -94,6 +94,8 @@ pub struct Request {
     pub status: Option<String>,
     /// Whether the request passes `--where`.
     pub passes: bool,
+    /// Whether its span is the trace's root (no parent): no earlier entry span can replace it.
+    pub root: bool,
 }
 
 /// The sink.
@@ -140,6 +142,7 @@ impl Sink for Records {
             route: route(&s),
             status: resolve(&Key::Status, &s).map(|r| r.value),
             passes: self.config.filter.wheres.iter().all(|w| w.matches(&s)),
+            root: s.parent_span_id.is_none(),
         };
         keep_earliest(&mut self.requests, s.trace_id, r);
     }

@@ -1,6 +1,7 @@
 //! One file per subcommand, and the few helpers the query commands share: which spans count as
 //! requests (`--kind`) and how result rows are ordered (`--sort`).
 
+pub mod export;
 pub mod latency;
 pub mod logs;
 pub mod metrics;

@@ -46,25 +46,33 @@ pub struct Show<'p, S> {
 }
 
 /// The rows a followed listing printed already (`spans`, `logs`), by what tells them apart:
-/// each print shows the rows of the answer not shown before. Rows held back (a log record whose
-/// request has not arrived yet) are shown later.
-#[derive(Default)]
+/// each print shows the rows of the answer not shown before. A row not `ready` yet (a log record
+/// whose request has not arrived) is held back, for `hold` at most.
 pub struct NewRows<K> {
     printed: std::collections::HashMap<K, usize>,
+    held: std::collections::HashMap<K, Instant>,
+    hold: Duration,
 }
 
-impl<K: std::hash::Hash + Eq> NewRows<K> {
-    /// The rows of `all` not printed yet and `ready`, now counted as printed.
+impl<K: std::hash::Hash + Eq + Clone> NewRows<K> {
+    pub fn new(hold: Duration) -> Self {
+        NewRows { printed: Default::default(), held: Default::default(), hold }
+    }
+
+    /// The rows of `all` not printed yet and ready (or held long enough), now counted as printed.
     pub fn take<T>(&mut self, all: Vec<T>, key: impl Fn(&T) -> K, ready: impl Fn(&T) -> bool) -> Vec<T> {
         let mut seen: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
         let mut new = Vec::new();
         for row in all {
             let k = key(&row);
-            let n = seen.entry(k).or_insert(0);
+            let n = seen.entry(k.clone()).or_insert(0);
             *n += 1;
-            let k = key(&row);
-            let printed = self.printed.get(&k).copied().unwrap_or(0);
-            if *seen.get(&k).unwrap_or(&0) > printed && ready(&row) {
+            if *n <= self.printed.get(&k).copied().unwrap_or(0) {
+                continue;
+            }
+            let waited = self.held.entry(k.clone()).or_insert_with(Instant::now).elapsed() >= self.hold;
+            if ready(&row) || waited {
+                self.held.remove(&k);
                 *self.printed.entry(k).or_insert(0) += 1;
                 new.push(row);
             }
@@ -131,8 +139,11 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
     /// Reads what arrived: every record that another has started after is read now.
     fn take(&mut self, only: Option<Format>) -> anyhow::Result<()> {
         if !self.decided {
+            // Decided on what the input's text starts with, never on nothing (a file empty or
+            // not there yet, or started over).
             let lines = memchr::memchr_iter(b'\n', &self.pending).count();
-            if lines < 16 && self.pending.len() < 64 << 10 && !self.ended && self.last_data.elapsed() < SETTLE {
+            let few = lines < 16 && self.pending.len() < 64 << 10;
+            if self.pending.is_empty() || (few && !self.ended && self.last_data.elapsed() < SETTLE) {
                 return Ok(());
             }
             self.decided = true;

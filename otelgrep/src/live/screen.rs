@@ -60,11 +60,15 @@ impl Screen {
         let notes: Vec<&[u8]> = self.notes.iter().rev().take(NOTES_SHOWN).rev().map(|n| n.as_bytes()).collect();
         lines.extend(notes);
         // What does not fit on the screen is left out (a cursor cannot go back above it).
-        let rows = height().saturating_sub(1).max(2);
+        let rows = size().0.saturating_sub(1).max(2);
         if lines.len() > rows {
             lines.truncate(rows - 1);
             lines.push(b"... (more than the terminal holds: --top N shows fewer rows)");
         }
+        // A line wider than the terminal would wrap onto two, and the cursor would not go back
+        // over all of them: each is cut at the terminal's width.
+        let width = size().1;
+        let lines: Vec<Vec<u8>> = lines.iter().map(|l| clip(l, width)).collect();
         let mut frame = Vec::with_capacity(text.len() + 64 * lines.len());
         if self.drawn > 0 {
             // Back to the first line drawn.
@@ -152,13 +156,61 @@ fn seconds(d: Duration) -> String {
     }
 }
 
-/// The terminal's height in lines (`LINES` when it cannot be asked, else 24).
-fn height() -> usize {
+/// The terminal's height and width (`LINES` and `COLUMNS` when it cannot be asked, else 24 by
+/// 80).
+fn size() -> (usize, usize) {
     #[cfg(target_os = "linux")]
     if let Ok(size) = rustix::termios::tcgetwinsize(std::io::stdout()) {
-        if size.ws_row > 0 {
-            return usize::from(size.ws_row);
+        if size.ws_row > 0 && size.ws_col > 0 {
+            return (usize::from(size.ws_row), usize::from(size.ws_col));
         }
     }
-    std::env::var("LINES").ok().and_then(|l| l.parse().ok()).unwrap_or(24)
+    let var = |name: &str, or: usize| std::env::var(name).ok().and_then(|l| l.parse().ok()).unwrap_or(or);
+    (var("LINES", 24), var("COLUMNS", 80))
+}
+
+/// `line` cut to `width` characters on the screen; colour codes take no room, and one is reset
+/// after a cut.
+fn clip(line: &[u8], width: usize) -> Vec<u8> {
+    let text = String::from_utf8_lossy(line);
+    let mut out = String::with_capacity(text.len());
+    let (mut shown, mut chars, mut coloured) = (0, text.chars().peekable(), false);
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // A CSI sequence: ESC [ parameters, then one final byte.
+            out.push(c);
+            coloured = true;
+            if chars.peek() == Some(&'[') {
+                out.push(chars.next().unwrap_or('['));
+                for c in chars.by_ref() {
+                    out.push(c);
+                    if ('\x40'..='\x7e').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        if shown == width {
+            if coloured {
+                out.push_str("\x1b[0m");
+            }
+            break;
+        }
+        out.push(c);
+        shown += 1;
+    }
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip;
+
+    #[test]
+    fn lines_are_cut_at_the_width_colours_taking_no_room() {
+        assert_eq!(clip(b"abcdef", 4), b"abcd");
+        assert_eq!(clip(b"ab", 4), b"ab");
+        assert_eq!(clip("\x1b[1mab\x1b[0m\u{2502}cd".as_bytes(), 3), "\x1b[1mab\x1b[0m\u{2502}\x1b[0m".as_bytes());
+    }
 }

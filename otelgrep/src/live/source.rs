@@ -141,6 +141,17 @@ fn file(i: usize, name: &str, to: &Sender<Event>) -> Result<(), String> {
             Err(e) => return Err(format!("reading {name}: {e}")),
         };
         let meta = f.metadata().map_err(|e| format!("reading {name}: {e}"))?;
+        let waker = Waker::new(name);
+        // Whether it is compressed is known from its first bytes: an empty file is waited on.
+        while meta.is_file() && f.metadata().map_or(0, |m| m.len()) < 4 && std::fs::metadata(name).is_ok() {
+            if !alive(to) {
+                return Ok(());
+            }
+            waker.wait();
+            if f.metadata().map_or(0, |m| m.len()) > 0 && waited_long(&f) {
+                break;
+            }
+        }
         if !meta.is_file() || compressed(&mut f) {
             return stream(i, name, to);
         }
@@ -151,7 +162,6 @@ fn file(i: usize, name: &str, to: &Sender<Event>) -> Result<(), String> {
         }
         generation += 1;
         let id = identity(&meta);
-        let waker = Waker::new(name);
         let mut at: u64 = 0;
         let mut buf = vec![0u8; READ_AT_ONCE];
         loop {
@@ -196,6 +206,12 @@ fn file(i: usize, name: &str, to: &Sender<Event>) -> Result<(), String> {
             waker.wait();
         }
     }
+}
+
+/// Whether a file shorter than a compression's magic bytes has been left so for a while (a text
+/// of one or two bytes, say): it is then read as text.
+fn waited_long(f: &std::fs::File) -> bool {
+    f.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|e| e > Duration::from_secs(1)))
 }
 
 /// Whether the loop still listens (a note that changes nothing is sent to find out).

@@ -1,0 +1,312 @@
+//! `otelgrep export --to otlp-json`: any capture as OTLP JSON lines, the interchange every
+//! OpenTelemetry tool reads (the Collector's `otlpjsonfile` receiver, otel-tui, DuckDB's `otlp`
+//! extension), so a console capture can be replayed into any backend. One line is one export
+//! request of one signal, its records grouped by resource and scope as an SDK groups them, in
+//! the order they were read; a line holds at most [`PER_LINE`] records.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::model::{
+    LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode, Temporality, Value, span_hex,
+    trace_hex,
+};
+use crate::parse::Collected;
+
+/// Records per line: lines stay a few hundred kilobytes, as the SDKs' batches are.
+const PER_LINE: usize = 512;
+
+/// Writes every record of `all` as OTLP JSON lines: spans, then log records, then metric points.
+pub fn run(all: Collected, out: &mut dyn Write) -> anyhow::Result<()> {
+    for chunk in all.spans.chunks(PER_LINE) {
+        line(out, "resourceSpans", "scopeSpans", "spans", groups(chunk, |s| (&s.resource, s.scope.as_deref()), span))?;
+    }
+    for chunk in all.logs.chunks(PER_LINE) {
+        line(out, "resourceLogs", "scopeLogs", "logRecords", groups(chunk, |l| (&l.resource, None), log))?;
+    }
+    for chunk in all.points.chunks(PER_LINE) {
+        let grouped = groups(chunk, |p| (&p.resource, p.scope.as_deref()), |p| p);
+        let mut resources = Vec::new();
+        for (resource, scopes) in grouped {
+            let scopes: Vec<Json> =
+                scopes.into_iter().map(|(scope, points)| scope_json(scope, "metrics", metrics(&points))).collect();
+            resources.push(resource_json(resource, "scopeMetrics", scopes));
+        }
+        write_line(out, "resourceMetrics", resources)?;
+    }
+    Ok(out.flush()?)
+}
+
+/// Records by resource and, inside, by scope name.
+type Grouped<'a, O> = Vec<(&'a Resource, Vec<(Option<&'a str>, Vec<O>)>)>;
+
+/// Records grouped by resource (equal resources are one group) and, inside, by scope, each made
+/// into what its group lists.
+fn groups<'a, T, O>(
+    records: &'a [T],
+    key: impl Fn(&'a T) -> (&'a Arc<Resource>, Option<&'a str>),
+    make: impl Fn(&'a T) -> O,
+) -> Grouped<'a, O> {
+    let mut out: Grouped<'a, O> = Vec::new();
+    for r in records {
+        let (resource, scope) = key(r);
+        // The same resource is one group whether or not it is the same shared value.
+        let at = match out.iter().position(|(res, _)| std::ptr::eq(*res, &**resource) || **res == **resource) {
+            Some(at) => at,
+            None => {
+                out.push((resource, Vec::new()));
+                out.len() - 1
+            }
+        };
+        let scopes = &mut out[at].1;
+        match scopes.iter_mut().find(|(s, _)| *s == scope) {
+            Some((_, items)) => items.push(make(r)),
+            None => scopes.push((scope, vec![make(r)])),
+        }
+    }
+    out
+}
+
+/// One export request of a signal with its resource groups of records.
+fn line(
+    out: &mut dyn Write,
+    resources_key: &str,
+    scopes_key: &str,
+    records_key: &str,
+    grouped: Grouped<'_, Json>,
+) -> anyhow::Result<()> {
+    let resources: Vec<Json> = grouped
+        .into_iter()
+        .map(|(resource, scopes)| {
+            let scopes = scopes.into_iter().map(|(scope, records)| scope_json(scope, records_key, records)).collect();
+            resource_json(resource, scopes_key, scopes)
+        })
+        .collect();
+    write_line(out, resources_key, resources)
+}
+
+fn write_line(out: &mut dyn Write, key: &str, resources: Vec<Json>) -> anyhow::Result<()> {
+    let mut doc = Map::new();
+    doc.insert(key.into(), Json::Array(resources));
+    serde_json::to_writer(&mut *out, &doc)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+fn resource_json(resource: &Resource, scopes_key: &str, scopes: Vec<Json>) -> Json {
+    json!({ "resource": { "attributes": attributes(&resource.attributes) }, scopes_key: scopes })
+}
+
+fn scope_json(scope: Option<&str>, records_key: &str, records: Vec<Json>) -> Json {
+    let scope = scope.map_or_else(|| json!({}), |name| json!({ "name": name }));
+    json!({ "scope": scope, records_key: records })
+}
+
+/// Nanoseconds as OTLP JSON writes 64-bit integers: decimal strings.
+fn nanos(ns: i64) -> Json {
+    Json::String(ns.to_string())
+}
+
+fn span(s: &Span) -> Json {
+    let kind = match s.kind {
+        SpanKind::Unspecified => 0,
+        SpanKind::Internal => 1,
+        SpanKind::Server => 2,
+        SpanKind::Client => 3,
+        SpanKind::Producer => 4,
+        SpanKind::Consumer => 5,
+    };
+    let mut o = Map::new();
+    o.insert("traceId".into(), trace_hex(s.trace_id).into());
+    o.insert("spanId".into(), span_hex(s.span_id).into());
+    if let Some(parent) = s.parent_span_id {
+        o.insert("parentSpanId".into(), span_hex(parent).into());
+    }
+    o.insert("name".into(), s.name.clone().into());
+    o.insert("kind".into(), kind.into());
+    o.insert("startTimeUnixNano".into(), nanos(s.start_ns));
+    o.insert("endTimeUnixNano".into(), nanos(s.end_ns));
+    o.insert("attributes".into(), attributes(&s.attributes));
+    if !s.events.is_empty() {
+        let events = s.events.iter().map(
+            |e| json!({ "timeUnixNano": nanos(e.time_ns), "name": e.name, "attributes": attributes(&e.attributes) }),
+        );
+        o.insert("events".into(), events.collect());
+    }
+    if !s.links.is_empty() {
+        let links = s.links.iter().map(|l| {
+            json!({ "traceId": trace_hex(l.trace_id), "spanId": span_hex(l.span_id), "attributes": attributes(&l.attributes) })
+        });
+        o.insert("links".into(), links.collect());
+    }
+    let code = match s.status {
+        StatusCode::Unset => 0,
+        StatusCode::Ok => 1,
+        StatusCode::Error => 2,
+    };
+    let mut status = Map::new();
+    if code != 0 {
+        status.insert("code".into(), code.into());
+    }
+    if let Some(m) = &s.status_message {
+        status.insert("message".into(), m.clone().into());
+    }
+    o.insert("status".into(), Json::Object(status));
+    Json::Object(o)
+}
+
+fn log(l: &LogRecord) -> Json {
+    let mut o = Map::new();
+    if let Some(t) = l.time_ns {
+        o.insert("timeUnixNano".into(), nanos(t));
+    }
+    if let Some(t) = l.observed_time_ns {
+        o.insert("observedTimeUnixNano".into(), nanos(t));
+    }
+    if let Some(n) = l.severity_number {
+        o.insert("severityNumber".into(), n.into());
+    }
+    if let Some(t) = &l.severity_text {
+        o.insert("severityText".into(), t.clone().into());
+    }
+    o.insert("body".into(), any_value(&l.body));
+    o.insert("attributes".into(), attributes(&l.attributes));
+    if let Some(t) = l.trace_id {
+        o.insert("traceId".into(), trace_hex(t).into());
+    }
+    if let Some(s) = l.span_id {
+        o.insert("spanId".into(), span_hex(s).into());
+    }
+    Json::Object(o)
+}
+
+/// Points of one scope as metrics: consecutive points of one metric (name, kind, temporality)
+/// share its entry.
+fn metrics(points: &[&MetricPoint]) -> Vec<Json> {
+    let mut out: Vec<(&MetricPoint, Vec<Json>)> = Vec::new();
+    for p in points {
+        let same = |q: &MetricPoint| q.name == p.name && q.kind == p.kind && q.temporality == p.temporality;
+        match out.iter_mut().find(|(first, _)| same(first)) {
+            Some((_, list)) => list.push(point(p)),
+            None => out.push((p, vec![point(p)])),
+        }
+    }
+    out.into_iter().map(|(first, list)| metric(first, list)).collect()
+}
+
+fn metric(p: &MetricPoint, points: Vec<Json>) -> Json {
+    let temporality = match p.temporality {
+        Some(Temporality::Delta) => 1,
+        Some(Temporality::Cumulative) => 2,
+        None => 0,
+    };
+    let data = json!({ "dataPoints": points });
+    let (key, mut data) = match p.kind {
+        MetricKind::Gauge | MetricKind::Summary => ("gauge", data),
+        MetricKind::Counter | MetricKind::UpDownCounter => {
+            let mut d = data;
+            d["isMonotonic"] = (p.kind == MetricKind::Counter).into();
+            ("sum", d)
+        }
+        MetricKind::Histogram => ("histogram", data),
+        MetricKind::ExponentialHistogram => ("exponentialHistogram", data),
+    };
+    if key != "gauge" && temporality != 0 {
+        data["aggregationTemporality"] = temporality.into();
+    }
+    let mut o = Map::new();
+    o.insert("name".into(), p.name.clone().into());
+    if !p.unit.is_empty() {
+        o.insert("unit".into(), p.unit.clone().into());
+    }
+    if !p.description.is_empty() {
+        o.insert("description".into(), p.description.clone().into());
+    }
+    o.insert(key.into(), data);
+    Json::Object(o)
+}
+
+fn point(p: &MetricPoint) -> Json {
+    let mut o = Map::new();
+    o.insert("attributes".into(), attributes(&p.attributes));
+    if let Some(t) = p.start_ns {
+        o.insert("startTimeUnixNano".into(), nanos(t));
+    }
+    o.insert("timeUnixNano".into(), nanos(p.time_ns));
+    let counts = |c: &[u64]| Json::Array(c.iter().map(|n| Json::String(n.to_string())).collect());
+    match &p.value {
+        PointValue::Int(i) => {
+            o.insert("asInt".into(), i.to_string().into());
+        }
+        PointValue::Double(d) => {
+            o.insert("asDouble".into(), double(*d));
+        }
+        PointValue::Histogram { count, sum, min, max, bounds, counts: buckets } => {
+            o.insert("count".into(), count.to_string().into());
+            optional(&mut o, "sum", *sum);
+            optional(&mut o, "min", *min);
+            optional(&mut o, "max", *max);
+            o.insert("bucketCounts".into(), counts(buckets));
+            o.insert("explicitBounds".into(), bounds.iter().map(|b| double(*b)).collect());
+        }
+        PointValue::ExponentialHistogram {
+            count,
+            sum,
+            min,
+            max,
+            scale,
+            zero_count,
+            positive_offset,
+            positive,
+            negative_offset,
+            negative,
+        } => {
+            o.insert("count".into(), count.to_string().into());
+            optional(&mut o, "sum", *sum);
+            optional(&mut o, "min", *min);
+            optional(&mut o, "max", *max);
+            o.insert("scale".into(), (*scale).into());
+            o.insert("zeroCount".into(), zero_count.to_string().into());
+            o.insert("positive".into(), json!({ "offset": positive_offset, "bucketCounts": counts(positive) }));
+            o.insert("negative".into(), json!({ "offset": negative_offset, "bucketCounts": counts(negative) }));
+        }
+    }
+    Json::Object(o)
+}
+
+fn optional(o: &mut Map<String, Json>, key: &str, v: Option<f64>) {
+    if let Some(v) = v {
+        o.insert(key.into(), double(v));
+    }
+}
+
+/// A double as the protobuf JSON mapping writes it: a number, or `"NaN"`, `"Infinity"`,
+/// `"-Infinity"`.
+fn double(d: f64) -> Json {
+    match serde_json::Number::from_f64(d) {
+        Some(n) => Json::Number(n),
+        None if d.is_nan() => "NaN".into(),
+        None if d > 0.0 => "Infinity".into(),
+        None => "-Infinity".into(),
+    }
+}
+
+fn attributes(attrs: &[(String, Value)]) -> Json {
+    attrs.iter().map(|(k, v)| json!({ "key": k, "value": any_value(v) })).collect()
+}
+
+/// An attribute value as an OTLP `AnyValue`. An integer too big for 64 bits keeps its digits as a
+/// string (an `intValue` must fit in int64).
+fn any_value(v: &Value) -> Json {
+    match v {
+        Value::Str(s) | Value::BigInt(s) => json!({ "stringValue": s }),
+        Value::Int(i) => json!({ "intValue": i.to_string() }),
+        Value::Double(d) => json!({ "doubleValue": double(*d) }),
+        Value::Bool(b) => json!({ "boolValue": b }),
+        Value::Array(items) => json!({ "arrayValue": { "values": items.iter().map(any_value).collect::<Vec<_>>() } }),
+        Value::Map(kvs) => json!({ "kvlistValue": { "values": attributes(kvs) } }),
+        Value::Empty => json!({}),
+    }
+}
