@@ -244,10 +244,16 @@ fn skip_field(mut buf: &[u8]) -> Option<&[u8]> {
 /// (a body that is an `AnyValue`).
 fn plausible(kind: Kind, record: &[u8]) -> bool {
     let printable = |b: &[u8]| std::str::from_utf8(b).is_ok_and(|s| !s.chars().any(char::is_control));
+    // A gauge, sum or histogram holds its points (1), temporality (2) and monotonicity (3), and
+    // nothing else: a log body's map or array does not pass for one.
     let data = |b: &[u8]| {
         fits(b, &[(1, WireType::LengthDelimited), (2, WireType::Varint), (3, WireType::Varint)])
-            && fields(b).filter(|(n, _, _)| *n == 1).all(|(_, _, p)| p.is_some_and(whole))
+            && fields(b).all(|(n, _, p)| (1..=3).contains(&n) && (n != 1 || p.is_some_and(whole)))
     };
+    // Every metric has a name.
+    if kind == Kind::Metrics && !fields(record).any(|(n, _, b)| n == 1 && b.is_some_and(|b| !b.is_empty())) {
+        return false;
+    }
     fields(record).all(|(n, _, b)| {
         let b = b.unwrap_or_default();
         match (kind, n) {

@@ -1,0 +1,107 @@
+//! `otelgrep export --to otlp-json`: every sample and conformance file, exported, reads back as
+//! the same capture (the counts `summary` gives, and the `latency` table to the digit); and what
+//! it writes is OTLP as the official `opentelemetry-proto` package reads it (strictly: an unknown
+//! field fails), re-encoded as binary protobuf and read back once more.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Scratch, otelgrep};
+use serde_json::Value;
+
+/// Every capture of ours and the OpenTelemetry projects' own files.
+fn captures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut all = Vec::new();
+    for dir in [
+        "samples/todo",
+        "../shared/samples/python-flask",
+        "../shared/samples/rust-stdout",
+        "../shared/samples/node-console",
+        "../shared/samples/otlp-json",
+        "../shared/conformance",
+    ] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if [".log", ".txt", ".jsonl", ".json"].iter().any(|e| name.ends_with(e)) && !name.ends_with(".requests.tsv")
+            {
+                all.push(path);
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+/// What `summary --format json` counts, without the file names.
+fn counts(path: &str) -> Value {
+    let (out, err, _) = otelgrep(&["summary", "--format", "json", path]);
+    let mut v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{path}: {e}: {err}"));
+    let keep = [
+        "spans",
+        "server_spans",
+        "spans_by_kind",
+        "error_spans",
+        "log_records",
+        "log_records_by_severity",
+        "metric_points",
+        "metric_points_by_name",
+        "services",
+        "first_time",
+        "last_time",
+    ];
+    let o = v.as_object_mut().unwrap();
+    o.retain(|k, _| keep.contains(&k.as_str()));
+    v
+}
+
+#[test]
+fn every_capture_exported_reads_back_as_itself() {
+    let scratch = Scratch::new("export");
+    let python = std::env::var("OTELGREP_PYTHON").unwrap_or_else(|_| "python3".into());
+    let to_proto = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/conformance/to_proto.py");
+    let mut checked = 0;
+    for capture in captures() {
+        let original = capture.to_str().unwrap();
+        let (_, _, code) = otelgrep(&["summary", original]);
+        if code == 2 {
+            continue;
+        }
+        let want = counts(original);
+        if want["spans"] == 0 && want["log_records"] == 0 && want["metric_points"] == 0 {
+            continue;
+        }
+        let exported = scratch.0.join("out.jsonl");
+        let exported = exported.to_str().unwrap();
+        let (_, err, code) = otelgrep(&["export", "--to", "otlp-json", "--out", exported, original]);
+        assert!(code <= 1, "{original}: {err}");
+        assert_eq!(counts(exported), want, "{original}, exported");
+        let latency = |p: &str| otelgrep(&["latency", "--by", "url,status", "--format", "csv", p]).0;
+        assert_eq!(latency(exported), latency(original), "{original}: the latency table");
+        // Through the official package: parsed strictly, re-encoded as binary OTLP.
+        let binary = scratch.0.join("out.binpb");
+        let status = Command::new(&python).arg(&to_proto).arg(exported).arg(&binary).status().unwrap();
+        assert!(status.success(), "{original}: opentelemetry-proto could not read the export");
+        assert_eq!(counts(binary.to_str().unwrap()), want, "{original}, exported, through protobuf");
+        checked += 1;
+    }
+    assert!(checked >= 25, "only {checked} captures checked");
+}
+
+/// Standard output is the default; every line is one export request of one signal.
+#[test]
+fn lines_are_export_requests() {
+    let (out, err, code) = otelgrep(&["export", common::sample("todo/todo-default.log").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mut signals = std::collections::BTreeSet::new();
+    for line in out.lines() {
+        let doc: Value = serde_json::from_str(line).unwrap();
+        let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
+        assert_eq!(keys.len(), 1, "{line}");
+        signals.insert(keys[0].clone());
+    }
+    assert_eq!(signals.into_iter().collect::<Vec<_>>(), ["resourceLogs", "resourceMetrics", "resourceSpans"]);
+}
