@@ -6,8 +6,10 @@
 //! rows only for `spans` and `logs`). Ctrl+C, or the end of every input, prints the final answer:
 //! what the command prints without `--follow`.
 
+mod growing;
 mod screen;
 mod source;
+mod wrapped;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -16,9 +18,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::parse::{Format, Pieces, Report, Settled, Sink};
+use crate::parse::{Format, Report, Sink};
+use growing::Growing;
 pub use screen::Screen;
 use source::Event;
+use wrapped::Wrapped;
 
 /// A Rust block or Collector tree (no end mark) is taken once the writer has paused this long: an
 /// unlocked exporter interleaving two blocks line by line writes them at once.
@@ -86,17 +90,28 @@ impl<K: std::hash::Hash + Eq + Clone> NewRows<K> {
     }
 }
 
+/// How an input is read as it grows, once its first bytes have said.
+enum Reading<'c, S: Sink> {
+    /// Not known yet: nothing came, or too little to tell.
+    Undecided,
+    /// Boxed: one per input, and the variants' sizes differ.
+    Plain(Box<Growing<'c, S>>),
+    /// Lines in wrappers, each source a text of its own.
+    Wrapped(Wrapped<'c, S>),
+    /// UTF-16 and binary OTLP: every byte so far, read whole at every refresh.
+    Whole(Vec<u8>),
+}
+
 /// One input being followed.
 struct Followed<'c, S: Sink> {
     name: String,
+    config: &'c S::Config,
+    only: Option<Format>,
     /// What earlier files under this name gave (before a rotation or truncation).
     done: Option<(Report, S)>,
-    pieces: Pieces<'c, S>,
-    /// Bytes after the last cut: the record still being written.
-    pending: Vec<u8>,
-    /// Inputs read whole every time (UTF-16, wrapped lines, binary OTLP: see `whole`).
-    whole: Option<Vec<u8>>,
-    decided: bool,
+    reading: Reading<'c, S>,
+    /// Bytes not read yet, before the reading is decided.
+    first: Vec<u8>,
     ended: bool,
     last_data: Instant,
     errors_shown: usize,
@@ -106,23 +121,17 @@ struct Followed<'c, S: Sink> {
     first_line: Vec<u8>,
     /// Whether the last line read has no line break yet.
     open: bool,
-    /// How much was pending when it was last tried as settled, and found unfinished.
-    tried: usize,
-    /// How much was pending when a record start was last looked for in it.
-    scanned: usize,
-    /// Whether the input was found to hold records without end marks (Rust text).
-    unmarked: bool,
 }
 
 impl<'c, S: Sink + Clone> Followed<'c, S> {
     fn new(name: &str, config: &'c S::Config, only: Option<Format>) -> Self {
         Followed {
             name: name.to_string(),
+            config,
+            only,
             done: None,
-            pieces: Pieces::new(shown(name), config, only),
-            pending: Vec::new(),
-            whole: None,
-            decided: false,
+            reading: Reading::Undecided,
+            first: Vec::new(),
             ended: false,
             last_data: Instant::now(),
             errors_shown: 0,
@@ -130,71 +139,92 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
             lines: 0,
             first_line: Vec::new(),
             open: false,
-            tried: usize::MAX,
-            scanned: 0,
-            unmarked: false,
         }
     }
 
-    /// Reads what arrived: every record that another has started after is read now.
-    fn take(&mut self, only: Option<Format>) -> anyhow::Result<()> {
-        if !self.decided {
-            // Decided on what the input's text starts with, never on nothing (a file empty or
-            // not there yet, or started over).
-            let lines = memchr::memchr_iter(b'\n', &self.pending).count();
-            let few = lines < 16 && self.pending.len() < 64 << 10;
-            if self.pending.is_empty() || (few && !self.ended && self.last_data.elapsed() < SETTLE) {
-                return Ok(());
-            }
-            self.decided = true;
-            if whole(&self.pending, only) {
-                self.whole = Some(std::mem::take(&mut self.pending));
-            }
+    /// Bytes that arrived.
+    fn push(&mut self, bytes: &[u8]) {
+        self.bytes += bytes.len() as u64;
+        self.lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+        self.open = !bytes.ends_with(b"\n");
+        if self.first_line.is_empty() {
+            self.first_line = crate::parse::first_line(bytes).to_vec();
         }
-        if let Some(all) = &mut self.whole {
-            all.append(&mut self.pending);
-            return Ok(());
+        self.last_data = Instant::now();
+        match &mut self.reading {
+            Reading::Undecided => self.first.extend_from_slice(bytes),
+            Reading::Plain(g) => g.pending.extend_from_slice(bytes),
+            Reading::Wrapped(w) => w.push(bytes),
+            Reading::Whole(all) => all.extend_from_slice(bytes),
         }
-        // Looked for only when something arrived: an idle loop does not scan the pending bytes.
-        if self.scanned != self.pending.len() {
-            if let Some(at) = self.pieces.record_start(&self.pending) {
-                let (piece, next) = self.pending.split_at(at);
-                self.pieces.piece(piece, next, false)?;
-                self.pending.drain(..at);
-            }
-            self.scanned = self.pending.len();
-        }
-        // What was written whole is read now (the blocks of formats without end marks once the
-        // writer paused), each length of what is pending tried once.
-        let complete = memchr::memrchr(b'\n', &self.pending).map_or(0, |n| n + 1);
+    }
+
+    /// Reads what arrived: every record that another has started after, and what was written
+    /// whole.
+    fn take(&mut self) -> anyhow::Result<()> {
+        self.decide(false);
         let paused = self.last_data.elapsed() >= SETTLE;
-        // An input without end marks is tried only at pauses: under load a block is taken when
-        // the next header comes, and its tail is not read again at every arrival.
-        if complete > 0 && self.tried != self.pending.len() && (paused || !self.unmarked) {
-            match self.pieces.settled(&self.pending[..complete], paused)? {
-                Settled::Taken(n) => {
-                    self.pending.drain(..n);
-                    self.tried = usize::MAX;
-                    self.scanned = self.pending.len();
-                }
-                Settled::Unfinished => self.tried = self.pending.len(),
-                Settled::Wait => self.unmarked = true,
-            }
+        match &mut self.reading {
+            Reading::Plain(g) => g.take(paused),
+            Reading::Wrapped(w) => w.take(paused),
+            Reading::Undecided | Reading::Whole(_) => Ok(()),
         }
-        Ok(())
     }
 
-    /// The records complete so far: read, and those of a last record that reads cleanly as the
-    /// end of the input once its writer has paused.
-    fn so_far(&mut self, config: &'c S::Config, only: Option<Format>, rows: bool) -> anyhow::Result<(Report, S)> {
-        let now = match &self.whole {
-            Some(all) => {
-                let complete = memchr::memrchr(b'\n', all).map_or(0, |n| n + 1);
-                crate::parse::ingest::<S>(shown(&self.name), &all[..complete], config, only, &|_, _| {})?
+    /// Decides how the input is read from what its text starts with, once enough came (or, with
+    /// `now`, whatever came), never from nothing (a file empty or not there yet, or started over).
+    fn decide(&mut self, now: bool) {
+        if matches!(self.reading, Reading::Undecided) {
+            let lines = memchr::memchr_iter(b'\n', &self.first).count();
+            let few = lines < 16 && self.first.len() < 64 << 10;
+            if self.first.is_empty() || (few && !now && !self.ended && self.last_data.elapsed() < SETTLE) {
+                return;
             }
-            None => {
-                let complete = memchr::memrchr(b'\n', &self.pending).map_or(0, |n| n + 1);
-                self.pieces.so_far(&self.pending[..complete], rows)?
+            let first = std::mem::take(&mut self.first);
+            let name = shown(&self.name);
+            self.reading = if whole(&first, self.only) {
+                Reading::Whole(first)
+            } else if let Some(wrapping) = crate::parse::wrappers::recognise(&first) {
+                let mut w = Wrapped::new(name, self.config, self.only, wrapping);
+                w.push(&first);
+                Reading::Wrapped(w)
+            } else {
+                let mut g = Growing::new(name, self.config, self.only);
+                g.pending = first;
+                Reading::Plain(Box::new(g))
+            };
+        }
+    }
+
+    /// Whether anything waits for the rest of its record.
+    fn pending(&self) -> bool {
+        match &self.reading {
+            Reading::Undecided => !self.first.is_empty(),
+            Reading::Plain(g) => !g.pending.is_empty(),
+            Reading::Wrapped(w) => w.pending(),
+            Reading::Whole(_) => false,
+        }
+    }
+
+    /// The records that could not be read so far.
+    fn errors(&self) -> Vec<crate::parse::ParseError> {
+        match &self.reading {
+            Reading::Plain(g) => g.errors().to_vec(),
+            Reading::Wrapped(w) => w.errors(),
+            Reading::Undecided | Reading::Whole(_) => Vec::new(),
+        }
+    }
+
+    /// The records complete so far (`rows`: a listing's, see [`Growing::so_far`]).
+    fn so_far(&mut self, rows: bool) -> anyhow::Result<(Report, S)> {
+        let name = shown(&self.name);
+        let now = match &mut self.reading {
+            Reading::Undecided => (Report::default(), S::new(self.config)),
+            Reading::Plain(g) => g.so_far(rows)?,
+            Reading::Wrapped(w) => w.so_far(rows)?,
+            Reading::Whole(all) => {
+                let complete = memchr::memrchr(b'\n', all).map_or(0, |n| n + 1);
+                crate::parse::ingest::<S>(name, &all[..complete], self.config, self.only, &|_, _| {})?
             }
         };
         Ok(match &self.done {
@@ -204,21 +234,16 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
     }
 
     /// Everything read, the last record cut if unfinished: the input ended or starts over.
-    fn finish(&mut self, config: &'c S::Config, only: Option<Format>) -> anyhow::Result<(Report, S)> {
-        let mut pieces = std::mem::replace(&mut self.pieces, Pieces::new(shown(&self.name), config, only));
-        let now = match self.whole.take() {
-            Some(mut all) => {
-                all.append(&mut self.pending);
-                crate::parse::ingest::<S>(shown(&self.name), &all, config, only, &|_, _| {})?
-            }
-            None => {
-                let rest = std::mem::take(&mut self.pending);
-                pieces.piece(&rest, &[], true)?;
-                let (report, sink, _) = pieces.finish();
-                (report, sink)
-            }
+    fn finish(&mut self) -> anyhow::Result<(Report, S)> {
+        // Too little came to tell before the end: read as it is.
+        self.decide(true);
+        let name = shown(&self.name).to_string();
+        let now = match std::mem::replace(&mut self.reading, Reading::Undecided) {
+            Reading::Undecided => (Report::default(), S::new(self.config)),
+            Reading::Plain(g) => g.finish()?,
+            Reading::Wrapped(w) => w.finish()?,
+            Reading::Whole(all) => crate::parse::ingest::<S>(&name, &all, self.config, self.only, &|_, _| {})?,
         };
-        self.decided = false;
         Ok(match self.done.take() {
             Some(before) => add(before, now),
             None => now,
@@ -231,17 +256,16 @@ fn shown(name: &str) -> &str {
     if name == "-" { "<stdin>" } else { name }
 }
 
-/// Whether an input is read whole at every refresh rather than piece by piece: UTF-16, binary
-/// OTLP and wrapped lines (Docker, Kubernetes, journald), as a stream is (`parse::ingest_stream`).
+/// Whether an input is read whole at every refresh rather than as it grows: UTF-16 and binary
+/// OTLP.
 fn whole(start: &[u8], only: Option<Format>) -> bool {
     start.starts_with(&[0xff, 0xfe])
         || start.starts_with(&[0xfe, 0xff])
         || (only.is_none_or(|o| o == Format::OtlpProto) && crate::parse::otlp_proto::is_framed(start))
-        || crate::parse::wrappers::unwrap(start).is_some()
 }
 
 /// Two readings of one input's name, one after the other.
-fn add<S: Sink>((mut report, mut sink): (Report, S), (later, more): (Report, S)) -> (Report, S) {
+pub(super) fn add<S: Sink>((mut report, mut sink): (Report, S), (later, more): (Report, S)) -> (Report, S) {
     let range = match (report.range, later.range) {
         (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
         (r, s) => r.or(s),
@@ -294,20 +318,12 @@ pub fn follow<S: Sink + Clone>(
             match event {
                 Ok(Event::Data(i, bytes)) => {
                     batch += bytes.len();
-                    let input = &mut inputs[i];
-                    input.pending.extend_from_slice(&bytes);
-                    input.bytes += bytes.len() as u64;
-                    input.lines += memchr::memchr_iter(b'\n', &bytes).count() as u64;
-                    input.open = !bytes.ends_with(b"\n");
-                    if input.first_line.is_empty() {
-                        input.first_line = crate::parse::first_line(&input.pending).to_vec();
-                    }
-                    input.last_data = Instant::now();
+                    inputs[i].push(&bytes);
                     dirty = true;
                 }
                 Ok(Event::Restart(i, why)) => {
                     let input = &mut inputs[i];
-                    let read = input.finish(config, only)?;
+                    let read = input.finish()?;
                     input.done = Some(read);
                     notes.push(why);
                     dirty = true;
@@ -340,9 +356,9 @@ pub fn follow<S: Sink + Clone>(
             });
         }
         for input in &mut inputs {
-            input.take(only)?;
+            input.take()?;
             // Bad records are said as they are found.
-            let found = input.pieces.errors();
+            let found = input.errors();
             for e in &found[input.errors_shown.min(found.len())..] {
                 errors += 1;
                 if errors <= crate::ERRORS_SHOWN {
@@ -379,12 +395,12 @@ pub fn follow<S: Sink + Clone>(
             let mut snapshot = Vec::with_capacity(inputs.len());
             let mut version = Vec::with_capacity(inputs.len());
             for input in &mut inputs {
-                let (report, sink) = input.so_far(config, only, rows)?;
+                let (report, sink) = input.so_far(rows)?;
                 version.push((report.records.clone(), report.foreign_lines, report.errors.len()));
                 snapshot.push((input.name.clone(), report, sink));
             }
             // A record still settling is looked at again at the next tick.
-            dirty = inputs.iter().any(|i| !i.pending.is_empty() && i.last_data.elapsed() < SETTLE);
+            dirty = inputs.iter().any(|i| i.pending() && i.last_data.elapsed() < SETTLE);
             if printed_version.as_ref() != Some(&version) {
                 let latest = snapshot.iter().filter_map(|(_, r, _)| r.range.map(|r| r.1)).max();
                 let mut text = Vec::new();
@@ -403,7 +419,7 @@ pub fn follow<S: Sink + Clone>(
     let mut all = Vec::with_capacity(inputs.len());
     let mut nothing = Vec::new();
     for input in &mut inputs {
-        let (report, sink) = input.finish(config, only)?;
+        let (report, sink) = input.finish()?;
         if report.records.is_empty() && report.errors.is_empty() {
             let lines = input.lines + u64::from(input.open);
             nothing.push(crate::no_telemetry(shown(&input.name), input.bytes == 0, lines, &input.first_line));

@@ -93,9 +93,29 @@ fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Bytes of a sampled line looked at: wrappers sit at the start, and a line may be a megabyte.
 const SAMPLE_BYTES: usize = 512;
 
+/// How a capture's lines are wrapped, as recognised on its first lines: the same wrappers are
+/// taken off the lines that come after (a followed capture, read as it grows).
+#[derive(Debug, Clone, Copy)]
+pub struct Wrapping {
+    outer: Option<Outer>,
+    stamped: bool,
+}
+
+impl Wrapping {
+    /// `text` (whole lines) out of these wrappers; its lines are numbered from 1.
+    pub fn split(&self, text: &[u8]) -> Unwrapped {
+        split(text, self.outer, self.stamped)
+    }
+}
+
 /// Takes `text` out of its wrappers, or `None` when it has none (no copy is made then). Only the
 /// start of the first lines is looked at: plain captures cost nothing more.
 pub fn unwrap(text: &[u8]) -> Option<Unwrapped> {
+    recognise(text).map(|w| w.split(text))
+}
+
+/// The wrappers of `text`'s lines, or `None` when they have none.
+pub fn recognise(text: &[u8]) -> Option<Wrapping> {
     let sample: Vec<std::borrow::Cow<[u8]>> = lines(text)
         .filter(|l| !l.is_empty())
         .take(SAMPLE)
@@ -131,7 +151,7 @@ pub fn unwrap(text: &[u8]) -> Option<Unwrapped> {
     if outer.is_none() && !stamped && !coloured {
         return None;
     }
-    Some(split(text, outer, stamped))
+    Some(Wrapping { outer, stamped })
 }
 
 fn split(text: &[u8], outer: Option<Outer>, stamped: bool) -> Unwrapped {
