@@ -58,9 +58,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             // Followed into a pipe, time buckets are printed once each, when closed.
             let buckets = config.every_ns.filter(|_| args.input.follow.follow && !std::io::stdout().is_terminal());
             let grace = args.input.follow.grace_ns()?;
-            let mut closed = i64::MIN;
-            // Requests in buckets already printed: those that come later were not in their rows.
-            let (mut before, mut late) = (0, 0);
+            let mut closing = buckets.map(|every| live::Buckets::new(every, grace));
             let live = buckets.map(|_| args.table.format);
             query::<cmd::latency::Samples>(
                 &args.input,
@@ -70,35 +68,25 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
                 out,
                 err,
                 &mut |inputs, last, out, err| {
-                    let Some(every) = buckets else {
+                    let Some(closing) = closing.as_mut() else {
                         return cmd::latency::run(&args, cmd::merged(inputs), out, err);
                     };
                     let newest = inputs.iter().filter_map(|(_, r, _)| r.range.map(|r| r.1)).max();
                     let all = cmd::merged(inputs);
-                    let starts = &all.durations.start_ns;
-                    let now = starts.iter().filter(|s| **s < closed).count();
-                    late += now.saturating_sub(before);
-                    before = now;
-                    let upto = match newest {
-                        _ if last => i64::MAX,
-                        None => return Ok(()),
-                        Some(t) => cmd::latency::closed_before(t, grace, every),
-                    };
-                    if last && late > 0 {
+                    let range = closing.closed(&all.durations.start_ns, newest, last);
+                    if last && closing.late > 0 {
                         writeln!(
                             err,
-                            "otelgrep: note: {late} request(s) came more than --grace after the end of their --every \
+                            "otelgrep: note: {} request(s) came more than --grace after the end of their --every \
                              bucket, once its rows were printed: those rows do not count them (the command without \
-                             --follow does; a larger --grace waits for them)"
+                             --follow does; a larger --grace waits for them)",
+                            closing.late
                         )?;
                     }
-                    if upto <= closed {
-                        return Ok(());
+                    match range {
+                        Some(range) => cmd::latency::run_buckets(&args, all, Some(range), out, err),
+                        None => Ok(()),
                     }
-                    before = starts.iter().filter(|s| **s < upto).count();
-                    let range = closed..upto;
-                    closed = upto;
-                    cmd::latency::run_buckets(&args, all, Some(range), out, err)
                 },
             )
         }

@@ -7,6 +7,7 @@
 //! what the command prints without `--follow`.
 
 mod growing;
+mod listing;
 mod screen;
 mod source;
 mod wrapped;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use crate::parse::{Format, Report, Sink};
 use growing::Growing;
+pub use listing::{Buckets, NewRows};
 pub use screen::Screen;
 use source::Event;
 use wrapped::Wrapped;
@@ -47,47 +49,6 @@ pub struct Show<'p, S> {
     pub rows: bool,
     pub screen: Screen,
     pub refresh: Duration,
-}
-
-/// The rows a followed listing printed already (`spans`, `logs`), by what tells them apart:
-/// each print shows the rows of the answer not shown before. A row not `ready` yet (a log record
-/// whose request has not arrived) is held back, for `hold` at most.
-pub struct NewRows<K> {
-    printed: std::collections::HashMap<K, usize>,
-    held: std::collections::HashMap<K, Instant>,
-    hold: Duration,
-}
-
-impl<K: std::hash::Hash + Eq + Clone> NewRows<K> {
-    pub fn new(hold: Duration) -> Self {
-        NewRows { printed: Default::default(), held: Default::default(), hold }
-    }
-
-    /// The rows of `all` not printed yet and ready (or held long enough), now counted as printed.
-    pub fn take<T>(&mut self, all: Vec<T>, key: impl Fn(&T) -> K, ready: impl Fn(&T) -> bool) -> Vec<T> {
-        let mut seen: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
-        let mut new = Vec::new();
-        for row in all {
-            let k = key(&row);
-            let n = seen.entry(k.clone()).or_insert(0);
-            *n += 1;
-            if *n <= self.printed.get(&k).copied().unwrap_or(0) {
-                continue;
-            }
-            let waited = self.held.entry(k.clone()).or_insert_with(Instant::now).elapsed() >= self.hold;
-            if ready(&row) || waited {
-                self.held.remove(&k);
-                *self.printed.entry(k).or_insert(0) += 1;
-                new.push(row);
-            }
-        }
-        new
-    }
-
-    /// Whether nothing was printed yet.
-    pub fn none(&self) -> bool {
-        self.printed.is_empty()
-    }
 }
 
 /// How an input is read as it grows, once its first bytes have said.
