@@ -540,3 +540,25 @@ fn wrapped_captures_followed_in_pieces() {
     }
     follow_bytes(Path::new("compose web-1 and worker-1"), two.into_bytes(), 3, 42, false);
 }
+
+/// `docker compose up | otelgrep -f -`: Compose writes a line of its own, pauses, then the
+/// wrapped lines; the wrappers are recognised once they come.
+#[test]
+fn wrappers_that_show_after_a_first_line_of_their_own() {
+    let (first, _) = two_parts();
+    let wrapped: String = String::from_utf8(first).unwrap().lines().map(|l| format!("app-1  | {l}\n")).collect();
+    let scratch = Scratch::new("follow-attaching");
+    let mut args = URLS.to_vec();
+    args.extend(["-f", "--refresh", "100ms", "-"]);
+    let mut follower = Followed::start(&args, Stdio::piped());
+    let mut stdin = follower.child.stdin.take().unwrap();
+    stdin.write_all(b"Attaching to app-1\n").unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(PAUSE);
+    stdin.write_all(wrapped.as_bytes()).unwrap();
+    drop(stdin);
+    let (out, err, code) = follower.finish();
+    assert_eq!(code, 0, "{err}");
+    let all = format!("Attaching to app-1\n{wrapped}");
+    assert_eq!(blocks(&out).last().copied(), Some(answer(&URLS, all.as_bytes(), &scratch, "<stdin>").as_str()));
+}

@@ -30,6 +30,9 @@ use wrapped::Wrapped;
 /// unlocked exporter interleaving two blocks line by line writes them at once.
 const SETTLE: Duration = Duration::from_millis(100);
 
+/// Bytes kept while an input reads as plain text, in case its wrappers show later.
+const REPLAY: usize = 64 << 10;
+
 /// How often the loop looks at Ctrl+C when nothing arrives.
 const TICK: Duration = Duration::from_millis(100);
 
@@ -75,7 +78,11 @@ struct Followed<'c, S: Sink> {
     first: Vec<u8>,
     ended: bool,
     last_data: Instant,
-    errors_shown: usize,
+    /// The bad records said so far (a wrapped input's sources find theirs out of line order).
+    said: std::collections::HashSet<String>,
+    /// Every byte of an input read as plain text while it is short: wrappers first seen after a
+    /// line of their own (`Attaching to app-1`, then a pause) are still recognised.
+    replay: Option<Vec<u8>>,
     /// What `no telemetry found` says of an input without a record.
     bytes: u64,
     lines: u64,
@@ -95,7 +102,8 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
             first: Vec::new(),
             ended: false,
             last_data: Instant::now(),
-            errors_shown: 0,
+            said: Default::default(),
+            replay: None,
             bytes: 0,
             lines: 0,
             first_line: Vec::new(),
@@ -112,6 +120,19 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
             self.first_line = crate::parse::first_line(bytes).to_vec();
         }
         self.last_data = Instant::now();
+        if let Some(mut all) = self.replay.take() {
+            all.extend_from_slice(bytes);
+            if let Some(wrapping) = crate::parse::wrappers::recognise(&all[..all.len().min(REPLAY)]) {
+                // Read as plain text so far, wrapped after all: read again, unwrapped.
+                let mut w = Wrapped::new(shown(&self.name), self.config, self.only, wrapping);
+                w.push(&all);
+                self.reading = Reading::Wrapped(w);
+                return;
+            }
+            if all.len() <= REPLAY {
+                self.replay = Some(all);
+            }
+        }
         match &mut self.reading {
             Reading::Undecided => self.first.extend_from_slice(bytes),
             Reading::Plain(g) => g.pending.extend_from_slice(bytes),
@@ -151,6 +172,7 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
                 Reading::Wrapped(w)
             } else {
                 let mut g = Growing::new(name, self.config, self.only);
+                self.replay = (first.len() <= REPLAY).then(|| first.clone());
                 g.pending = first;
                 Reading::Plain(Box::new(g))
             };
@@ -199,6 +221,7 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
         // Too little came to tell before the end: read as it is.
         self.decide(true);
         let name = shown(&self.name).to_string();
+        self.replay = None;
         let now = match std::mem::replace(&mut self.reading, Reading::Undecided) {
             Reading::Undecided => (Report::default(), S::new(self.config)),
             Reading::Plain(g) => g.finish()?,
@@ -320,13 +343,15 @@ pub fn follow<S: Sink + Clone>(
             input.take()?;
             // Bad records are said as they are found.
             let found = input.errors();
-            for e in &found[input.errors_shown.min(found.len())..] {
-                errors += 1;
-                if errors <= crate::ERRORS_SHOWN {
-                    notes.push(e.to_string());
+            for e in found {
+                let e = e.to_string();
+                if input.said.insert(e.clone()) {
+                    errors += 1;
+                    if errors <= crate::ERRORS_SHOWN {
+                        notes.push(e);
+                    }
                 }
             }
-            input.errors_shown = found.len();
         }
         for note in notes.drain(..) {
             screen.note(&format!("otelgrep: {note}"), err)?;
