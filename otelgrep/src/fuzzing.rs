@@ -105,7 +105,7 @@ pub fn framer(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else { return };
     let only = FORMATS[pick as usize % FORMATS.len()];
     let read = |region_bytes| {
-        let reading = parse::Reading { region_bytes, bad_lines: &[], ending: parse::Ending::Input };
+        let reading = parse::Reading { region_bytes, bad_lines: &[], ending: parse::Ending::Input, binary: true };
         let done = parse::ingest_with::<Collected>("fuzz", rest, &(), only, &|_, _| {}, &reading);
         match done {
             Ok(Some((report, c))) => Some(outcome(&report, &c)),

@@ -41,14 +41,15 @@ pub fn ingest<S: Sink>(
                     release(offset + shift, len);
                 }
             };
-            ingest_text::<S>(name, decoded, config, only, &moved, Ending::Input)?
+            ingest_text::<S>(name, decoded, config, only, &moved, Ending::Input, binary)?
         }
         Some(unwrapped) => {
             let mut all: Option<(Report, Ranged<S>)> = None;
             let several = unwrapped.sources.iter().filter(|s| !s.name.is_empty()).count() > 1;
             for source in unwrapped.sources {
                 let text = text::Text { bytes: source.text.into(), encoding, bad_lines: Vec::new() };
-                let (mut report, ranged) = ingest_text::<S>(name, text, config, only, &|_, _| {}, Ending::Input)?;
+                let (mut report, ranged) =
+                    ingest_text::<S>(name, text, config, only, &|_, _| {}, Ending::Input, false)?;
                 // Lines are numbered as in the capture, not in the source's own text.
                 for e in &mut report.errors {
                     e.line = source.lines.get(e.line as usize - 1).copied().unwrap_or(e.line);
@@ -72,6 +73,7 @@ pub fn ingest<S: Sink>(
 
 /// One text (a whole input, or one source of a wrapped one) into the sink: read as it is, or,
 /// when a byte is not UTF-8, read again repaired (see [`text::repair`]).
+/// `binary`: the text is an input's bytes as they came, which may be binary OTLP.
 pub(super) fn ingest_text<S: Sink>(
     name: &str,
     text: text::Text<'_>,
@@ -79,8 +81,9 @@ pub(super) fn ingest_text<S: Sink>(
     only: Option<Format>,
     release: &dyn Fn(usize, usize),
     ending: Ending,
+    binary: bool,
 ) -> anyhow::Result<(Report, Ranged<S>)> {
-    let reading = Reading { region_bytes: regions::REGION_BYTES, bad_lines: &[], ending };
+    let reading = Reading { region_bytes: regions::REGION_BYTES, bad_lines: &[], ending, binary };
     if let Some(done) = ingest_with::<Ranged<S>>(name, &text.bytes, config, only, release, &reading)? {
         return Ok(done);
     }

@@ -239,6 +239,9 @@ pub(crate) struct Reading<'b> {
     pub region_bytes: usize,
     pub bad_lines: &'b [std::ops::Range<usize>],
     pub ending: Ending,
+    /// Whether the bytes may be binary OTLP (the bytes as they came, not a text made of them:
+    /// unwrapped or repaired lines may happen to start as a length-prefixed message does).
+    pub binary: bool,
 }
 
 /// Bytes parsed before the pages behind them are released.
@@ -253,7 +256,7 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     release: &dyn Fn(usize, usize),
     reading: &Reading,
 ) -> anyhow::Result<Option<(Report, S)>> {
-    let Reading { region_bytes, bad_lines, ending } = *reading;
+    let Reading { region_bytes, bad_lines, ending, binary } = *reading;
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let file: Arc<str> = Arc::from(name);
     // Asked once: the answer reads the process's cgroup files.
@@ -263,7 +266,8 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     // Binary OTLP is framed by its length prefixes, on this thread.
     // A text repaired (its bad bytes made U+FFFD, three bytes each) was text: it may have grown
     // into what passes for a length-prefixed message, and is not read as one.
-    let proto = bad_lines.is_empty() && only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(body);
+    let proto =
+        binary && bad_lines.is_empty() && only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(body);
     // Repaired text goes the sequential way, where each record is checked against the bad lines.
     if !proto && bad_lines.is_empty() {
         match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, region_bytes) {

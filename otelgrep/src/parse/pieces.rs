@@ -113,7 +113,8 @@ impl<'c, S: Sink> Pieces<'c, S> {
             line if line.starts_with(b"{") => Ending::Record,
             _ => Ending::Input,
         };
-        let (mut report, ranged) = ingest_text::<S>(&self.name, decoded, self.config, self.only, &|_, _| {}, ending)?;
+        let (mut report, ranged) =
+            ingest_text::<S>(&self.name, decoded, self.config, self.only, &|_, _| {}, ending, false)?;
         for e in &mut report.errors {
             e.line = e.line.saturating_sub(context_lines) + self.end.lines;
         }

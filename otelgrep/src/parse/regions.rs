@@ -193,7 +193,7 @@ mod tests {
     use super::*;
 
     fn read(text: &[u8], only: Option<Format>, region_bytes: usize) -> String {
-        let reading = Reading { region_bytes, bad_lines: &[], ending: Ending::Input };
+        let reading = Reading { region_bytes, bad_lines: &[], ending: Ending::Input, binary: false };
         match ingest_with::<Collected>("t.log", text, &(), only, &|_, _| {}, &reading) {
             Ok(Some((report, c))) => format!("{report:?}\n{c:?}"),
             Ok(None) => "not UTF-8".to_string(),
