@@ -70,6 +70,12 @@ impl<'c, S: Sink> Pieces<'c, S> {
             self.end.first_line = first_line(piece).to_vec();
         }
         let read = self.read(piece, next, last)?;
+        self.keep(piece, read, last);
+        Ok(())
+    }
+
+    /// Adds what `piece` gave to what was read so far, with its lines and bytes.
+    fn keep(&mut self, piece: &[u8], read: (Report, Ranged<S>), last: bool) {
         if !self.context.is_empty() || read.0.rust_text {
             self.context = super::rust_text::resume_context(&self.context, piece);
         }
@@ -88,7 +94,6 @@ impl<'c, S: Sink> Pieces<'c, S> {
             // A last line without its line break is a line too.
             self.end.lines += u64::from(self.open_line);
         }
-        Ok(())
     }
 
     /// `piece` read after what was read so far, its errors at the lines of the whole input.
@@ -132,8 +137,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
         if !read.0.errors.is_empty() {
             return Ok(Settled::Unfinished);
         }
-        let unmarked = read.0.rust_text || read.0.records.iter().any(|(f, _)| *f == Format::CollectorDebug);
-        if unmarked {
+        if unmarked(&read.0) {
             if !paused {
                 return Ok(Settled::Wait);
             }
@@ -141,13 +145,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
             self.piece(&text[..at], &text[at..], false)?;
             return Ok(Settled::Taken(at));
         }
-        if !self.context.is_empty() {
-            self.context = super::rust_text::resume_context(&self.context, text);
-        }
-        self.all = Some(join(self.all.take(), read));
-        self.end.lines += memchr::memchr_iter(b'\n', text).count() as u64;
-        self.end.bytes += text.len() as u64;
-        self.open_line = false;
+        self.keep(text, read, false);
         Ok(Settled::Taken(text.len()))
     }
 
@@ -168,8 +166,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
             }
             let read = self.read(tail, &[], true)?;
             let Some(first) = read.0.errors.first() else {
-                let unmarked = read.0.rust_text || read.0.records.iter().any(|(f, _)| *f == Format::CollectorDebug);
-                if !(marked_only && unmarked) {
+                if !(marked_only && unmarked(&read.0)) {
                     all = Some(join(all, read));
                 }
                 break;
@@ -198,6 +195,11 @@ impl<'c, S: Sink> Pieces<'c, S> {
         report.in_window = ranged.in_window;
         (report, ranged.inner)
     }
+}
+
+/// Whether a reading holds records without an end mark: Rust blocks, Collector trees.
+fn unmarked(report: &Report) -> bool {
+    report.rust_text || report.records.iter().any(|(f, _)| *f == Format::CollectorDebug)
 }
 
 /// Where the last line `Spans`, `Metrics` or `Logs` (a Rust block header) starts, if after the
