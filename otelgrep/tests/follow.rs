@@ -390,12 +390,15 @@ fn a_terminal_is_redrawn_in_place_and_ctrl_c_leaves_the_final_answer() {
     let scratch = Scratch::new("follow-pty");
     let name = scratch.file("app.log", "");
     std::fs::write(&name, &first).unwrap();
+    // `exec`: the typed Ctrl+C goes to the foreground process group, and a shell left waiting
+    // in it (dash, CI's `/bin/sh`) would die of it and exit 130 whatever otelgrep does.
     let command = format!(
-        "stty rows 50 cols 200; NO_COLOR=1 {} urls --top 3 -f --refresh 200ms {name}",
+        "stty rows 50 cols 200; NO_COLOR=1 exec {} urls --top 3 -f --refresh 200ms {name}",
         env!("CARGO_BIN_EXE_otelgrep")
     );
     let mut script = Command::new("script")
         .args(["-qfec", &command, "/dev/null"])
+        .env("SHELL", "/bin/sh")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
