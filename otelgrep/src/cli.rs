@@ -95,9 +95,24 @@ pub struct ExportArgs {
     /// What to write.
     #[arg(long, value_enum, default_value_t = ExportFormat::OtlpJson)]
     pub to: ExportFormat,
-    /// Write here instead of standard output.
-    #[arg(long, value_name = "FILE")]
+    /// otlp-json: the file to write instead of standard output. parquet: the folder to write
+    /// `spans/`, `logs/` and `metrics/` into (created if needed; a later export into the same
+    /// folder adds its files beside these).
+    #[arg(long, value_name = "FILE|DIR")]
     pub out: Option<String>,
+    /// parquet: folders per service and/or per day (`service=todo/date=2026-11-27/`, hive style,
+    /// as engines prune them).
+    #[arg(long, value_name = "service,date", value_delimiter = ',')]
+    pub partition_by: Vec<PartitionKey>,
+}
+
+/// `export --partition-by` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PartitionKey {
+    /// `service.name` of the record's resource.
+    Service,
+    /// The record's day (UTC).
+    Date,
 }
 
 /// `export --to` values.
@@ -105,6 +120,8 @@ pub struct ExportArgs {
 pub enum ExportFormat {
     /// OTLP JSON lines: one export request (of one signal) a line.
     OtlpJson,
+    /// Parquet tables with the columns of the Collector's ClickHouse exporter (`--out DIR`).
+    Parquet,
 }
 
 const LOGS_HELP: &str = concat!(

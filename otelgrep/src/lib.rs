@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod columnar;
 pub mod filter;
 pub mod frame;
 #[doc(hidden)]
@@ -189,6 +190,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             if args.input.follow.follow {
                 anyhow::bail!("export reads its inputs to their end: --follow is for the query commands");
             }
+            if args.to == cli::ExportFormat::Parquet {
+                return cmd::export::parquet(&args, err);
+            }
             let Some(inputs) = read_all::<parse::Collected>(&args.input, &(), err)? else {
                 return Ok(ExitCode::from(2));
             };
@@ -308,7 +312,7 @@ fn filter(args: &FilterArgs) -> anyhow::Result<filter::Filter> {
 
 /// Reads and parses every input into the command's sink. Reports bad records on `err`; with
 /// `--strict`, any bad record makes it return `None` (nothing is printed, exit 2).
-fn read_all<S: Sink>(
+pub(crate) fn read_all<S: Sink>(
     input: &InputArgs,
     config: &S::Config,
     err: &mut dyn Write,
@@ -390,6 +394,21 @@ fn ingest_all<S: Sink>(
     let mut nothing = Vec::new();
     for (name, bytes) in inputs {
         let shown = if name == "-" { "<stdin>" } else { name.as_str() };
+        if columnar::is_parquet(bytes) {
+            // An export folder's file: read back column by column, not as text.
+            let mut sink = S::new(config);
+            let mut report = Report::default();
+            match columnar::read::<S>(name, config, &mut sink) {
+                Ok((_, n)) => report.records.push((Format::Parquet, n)),
+                Err(why) => report.errors.push(parse::ParseError {
+                    file: shown.into(),
+                    line: 0,
+                    kind: parse::ParseErrorKind::Invalid(why),
+                }),
+            }
+            parsed.push((name.clone(), report, sink));
+            continue;
+        }
         let (report, sink) = match bytes.take_stream() {
             // Standard input and compressed files: read piece by piece, in bounded memory.
             Some((mut reader, format)) => {

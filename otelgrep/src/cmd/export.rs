@@ -5,15 +5,47 @@
 //! the order they were read; a line holds at most [`PER_LINE`] records.
 
 use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde_json::{Map, Value as Json, json};
 
+use crate::cli::{ExportArgs, PartitionKey};
+use crate::columnar::{Batches, Partitioning, Writer};
 use crate::model::{
     LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode, Temporality, Value, span_hex,
     trace_hex,
 };
 use crate::parse::Collected;
+
+/// `export --to parquet --out DIR`: every input's records into the folder's tables (the rows
+/// written as they are read, in bounded memory; `columnar` owns the layout); what was written is
+/// said on stderr.
+pub fn parquet(args: &ExportArgs, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let Some(dir) = &args.out else {
+        anyhow::bail!("--to parquet writes a folder: name it with --out DIR");
+    };
+    let partitioning = Partitioning {
+        service: args.partition_by.contains(&PartitionKey::Service),
+        date: args.partition_by.contains(&PartitionKey::Date),
+    };
+    let writer = Arc::new(Writer::new(Path::new(dir), partitioning)?);
+    let Some(inputs) = crate::read_all::<Batches>(&args.input, &writer, err)? else {
+        writer.abandon();
+        return Ok(ExitCode::from(2));
+    };
+    let code = crate::exit_code(&inputs);
+    let mut all = crate::cmd::merged(inputs);
+    all.flush();
+    let w = writer.finish()?;
+    writeln!(
+        err,
+        "otelgrep: wrote {} span(s), {} log record(s) and {} metric point(s) to {dir} in {} file(s)",
+        w.spans, w.logs, w.points, w.files
+    )?;
+    Ok(code)
+}
 
 /// Records per line: lines stay a few hundred kilobytes, as the SDKs' batches are.
 const PER_LINE: usize = 512;
@@ -299,7 +331,7 @@ fn attributes(attrs: &[(String, Value)]) -> Json {
 
 /// An attribute value as an OTLP `AnyValue`. An integer too big for 64 bits keeps its digits as a
 /// string (an `intValue` must fit in int64).
-fn any_value(v: &Value) -> Json {
+pub(crate) fn any_value(v: &Value) -> Json {
     match v {
         Value::Str(s) | Value::BigInt(s) => json!({ "stringValue": s }),
         Value::Int(i) => json!({ "intValue": i.to_string() }),

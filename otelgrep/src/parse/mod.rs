@@ -88,6 +88,8 @@ pub enum Format {
     CollectorDebug,
     /// Go's `stdouttrace`, `stdoutmetric` and `stdoutlog` exporters, compact or pretty-printed.
     GoJson,
+    /// Parquet written by `otelgrep export --to parquet`.
+    Parquet,
 }
 
 impl fmt::Display for Format {
@@ -100,6 +102,7 @@ impl fmt::Display for Format {
             Format::NodeConsole => "node-console",
             Format::CollectorDebug => "collector-debug",
             Format::GoJson => "go-json",
+            Format::Parquet => "parquet",
         })
     }
 }

@@ -123,6 +123,11 @@ fn hex64(v: Option<&str>) -> Option<u64> {
     u64::from_str_radix(v?, 16).ok().filter(|&x| x != 0)
 }
 
+/// An OTLP `AnyValue` written as JSON text (`{"intValue":"3"}`), if it is one.
+pub fn any_value_text(text: &str) -> Option<Value> {
+    Tree::read(text).ok().map(|t| any_value(&t))
+}
+
 /// An OTLP `AnyValue`.
 fn any_value(v: &Tree) -> Value {
     let Some(o) = v.as_object() else { return Value::Empty };

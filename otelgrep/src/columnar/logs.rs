@@ -1,0 +1,99 @@
+//! The `logs` table: the ClickHouse exporter's `otel_logs` columns (its `TimestampTime` is a
+//! `DEFAULT` it computes itself, so not written), then otelgrep's own: the observed time, and
+//! the types that text loses (the body's and the attributes').
+//!
+//! `Timestamp` is the record's own time, NULL when it has none (the exporter would write the
+//! observed time there; here both are kept apart, as the record gave them).
+
+use crate::columnar::read::Row;
+use crate::columnar::table::{Column, Leaf, Rows, Shape, col};
+use crate::columnar::values::{self, Resources};
+use crate::model::LogRecord;
+
+use Leaf::{I32, Str, Time};
+use Shape::{Map, Optional, Required};
+
+pub const COLUMNS: &[Column] = &[
+    col("Timestamp", Optional(Time)),
+    col("TraceId", Required(Str)),
+    col("SpanId", Required(Str)),
+    col("TraceFlags", Optional(I32)),
+    col("SeverityText", Required(Str)),
+    col("SeverityNumber", Optional(I32)),
+    col("ServiceName", Required(Str)),
+    col("Body", Required(Str)),
+    col("ResourceSchemaUrl", Required(Str)),
+    col("ResourceAttributes", Map),
+    col("ScopeSchemaUrl", Required(Str)),
+    col("ScopeName", Required(Str)),
+    col("ScopeVersion", Required(Str)),
+    col("ScopeAttributes", Map),
+    col("LogAttributes", Map),
+    // otelgrep's own.
+    col("ObservedTimestamp", Optional(Time)),
+    col("BodyType", Optional(Str)),
+    col("ResourceAttributeTypes", Map),
+    col("LogAttributeTypes", Map),
+];
+
+/// Read for every record (counting commands); the rest when the command reads log records.
+pub const ALWAYS: &[&str] = &[
+    "Timestamp",
+    "TraceId",
+    "SpanId",
+    "SeverityText",
+    "SeverityNumber",
+    "ServiceName",
+    "ResourceAttributes",
+    "ResourceAttributeTypes",
+    "ObservedTimestamp",
+];
+pub const FULL: &[&str] = &["Body", "BodyType", "LogAttributes", "LogAttributeTypes"];
+
+pub fn write(rows: &mut Rows, l: &LogRecord) {
+    let (resource, resource_kinds) = values::split(&l.resource.attributes);
+    let (attrs, attr_kinds) = values::split(&l.attributes);
+    rows.opt_i64(l.time_ns)
+        .str(&l.trace_id.map(values::trace_id).unwrap_or_default())
+        .str(&l.span_id.map(values::span_id).unwrap_or_default())
+        .opt_i32(None)
+        .str(l.severity_text.as_deref().unwrap_or(""))
+        .opt_i32(l.severity_number.map(i32::from))
+        .str(l.resource.service_name().unwrap_or(""))
+        .str(&values::text(&l.body))
+        .str("")
+        .map(resource)
+        .str("")
+        .str("")
+        .str("")
+        .map([])
+        .map(attrs)
+        .opt_i64(l.observed_time_ns)
+        .opt_str(values::kind(&l.body).as_deref())
+        .map(resource_kinds)
+        .map(attr_kinds);
+}
+
+pub fn read(row: &mut Row, resources: &mut Resources) -> LogRecord {
+    let time_ns = row.opt_i64("Timestamp");
+    let trace_id = values::parse_trace_id(row.str("TraceId"));
+    let span_id = values::parse_span_id(row.str("SpanId"));
+    let severity_text = Some(row.str("SeverityText")).filter(|s| !s.is_empty()).map(str::to_string);
+    let severity_number = row.opt_i32("SeverityNumber").and_then(|n| u8::try_from(n).ok());
+    let body = row.str("Body").to_string();
+    let resource = values::join(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
+    let attributes = values::join(&row.map("LogAttributes"), &row.map("LogAttributeTypes"));
+    let observed_time_ns = row.opt_i64("ObservedTimestamp");
+    let body = values::value(&body, row.opt_str("BodyType"));
+    LogRecord {
+        time_ns,
+        observed_time_ns,
+        severity_number,
+        severity_text,
+        body,
+        attributes,
+        trace_id,
+        span_id,
+        resource: resources.get(resource),
+    }
+}

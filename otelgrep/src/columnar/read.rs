@@ -1,0 +1,376 @@
+//! Reading an export's Parquet file back into the model: which table it is (by its columns),
+//! only the columns the command needs (a query over spans reads neither events nor log bodies),
+//! one row group at a time, each leaf with its levels, then row by row through cursors that walk
+//! those levels as `table.rs` wrote them.
+//!
+//! A file that is not an otelgrep export (a column missing, or of another type or nesting) is one
+//! error naming the file and the column; a file that cannot be decoded is one error with the
+//! Parquet library's reason. Nothing here panics on a bad file: levels and values are read with
+//! bounds checked, and the library itself is run under `catch_unwind`.
+
+use std::collections::HashMap;
+
+use parquet::column::reader::ColumnReader;
+use parquet::data_type::ByteArray;
+use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
+
+use crate::columnar::table::{Column, LeafBuf, Shape, Values, empty_values};
+use crate::columnar::{logs, metrics, spans, values::Resources};
+use crate::parse::{Needs, Sink};
+
+/// Which table a file holds, by a column only it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Spans,
+    Logs,
+    Metrics,
+}
+
+impl Table {
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Table::Spans => spans::COLUMNS,
+            Table::Logs => logs::COLUMNS,
+            Table::Metrics => metrics::COLUMNS,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Spans => "spans",
+            Table::Logs => "logs",
+            Table::Metrics => "metrics",
+        }
+    }
+
+    /// The columns a command with these needs reads.
+    fn wanted(self, needs: &Needs) -> Vec<&'static str> {
+        let mut names: Vec<&str> = Vec::new();
+        match self {
+            Table::Spans => {
+                names.extend(spans::ALWAYS);
+                if needs.attributes {
+                    names.extend(spans::ATTRIBUTES);
+                }
+                if needs.events {
+                    names.extend(spans::EVENTS);
+                }
+            }
+            Table::Logs => {
+                names.extend(logs::ALWAYS);
+                if needs.logs {
+                    names.extend(logs::FULL);
+                }
+            }
+            Table::Metrics => {
+                names.extend(metrics::ALWAYS);
+                if needs.metrics {
+                    names.extend(metrics::FULL);
+                }
+            }
+        }
+        names
+    }
+}
+
+/// The leaves of one row group, per column of the table (`None` where not read), and where each
+/// column's cursor is.
+pub struct Row<'a> {
+    columns: &'static [Column],
+    cursors: Vec<Option<Cursor<'a>>>,
+    /// Where the last column looked up was: rows read their columns in about schema order, so
+    /// each lookup is one comparison.
+    guess: usize,
+}
+
+impl<'a> Row<'a> {
+    fn cursor(&mut self, name: &str) -> Option<&mut Cursor<'a>> {
+        let n = self.columns.len();
+        let i = (0..n).map(|k| (self.guess + k) % n).find(|&i| self.columns[i].name == name)?;
+        self.guess = i + 1;
+        self.cursors[i].as_mut()
+    }
+
+    pub fn str(&mut self, name: &str) -> &'a str {
+        self.cursor(name).and_then(Cursor::value_str).unwrap_or("")
+    }
+
+    pub fn opt_str(&mut self, name: &str) -> Option<&'a str> {
+        self.cursor(name).and_then(Cursor::value_str)
+    }
+
+    pub fn i64(&mut self, name: &str) -> i64 {
+        self.opt_i64(name).unwrap_or(0)
+    }
+
+    pub fn opt_i64(&mut self, name: &str) -> Option<i64> {
+        let c = self.cursor(name)?;
+        let i = c.next_value()?;
+        match &c.leaves[0].values {
+            Values::I64(v) => v.get(i).copied(),
+            _ => None,
+        }
+    }
+
+    pub fn opt_i32(&mut self, name: &str) -> Option<i32> {
+        let c = self.cursor(name)?;
+        let i = c.next_value()?;
+        match &c.leaves[0].values {
+            Values::I32(v) => v.get(i).copied(),
+            _ => None,
+        }
+    }
+
+    pub fn opt_f64(&mut self, name: &str) -> Option<f64> {
+        let c = self.cursor(name)?;
+        let i = c.next_value()?;
+        match &c.leaves[0].values {
+            Values::F64(v) => v.get(i).copied(),
+            _ => None,
+        }
+    }
+
+    pub fn opt_bool(&mut self, name: &str) -> Option<bool> {
+        let c = self.cursor(name)?;
+        let i = c.next_value()?;
+        match &c.leaves[0].values {
+            Values::Bool(v) => v.get(i).copied(),
+            _ => None,
+        }
+    }
+
+    pub fn map(&mut self, name: &str) -> Vec<(&'a str, &'a str)> {
+        let Some(c) = self.cursor(name) else { return Vec::new() };
+        c.repeated().into_iter().flatten().filter_map(|i| Some((c.text(0, i)?, c.text(1, i)?))).collect()
+    }
+
+    pub fn list_i64(&mut self, name: &str) -> Vec<i64> {
+        let Some(c) = self.cursor(name) else { return Vec::new() };
+        let Values::I64(v) = &c.leaves[0].values else { return Vec::new() };
+        c.repeated().into_iter().flatten().filter_map(|i| v.get(i).copied()).collect()
+    }
+
+    pub fn list_f64(&mut self, name: &str) -> Vec<f64> {
+        let Some(c) = self.cursor(name) else { return Vec::new() };
+        let Values::F64(v) = &c.leaves[0].values else { return Vec::new() };
+        c.repeated().into_iter().flatten().filter_map(|i| v.get(i).copied()).collect()
+    }
+
+    pub fn list_str(&mut self, name: &str) -> Vec<&'a str> {
+        let Some(c) = self.cursor(name) else { return Vec::new() };
+        c.repeated().into_iter().flatten().filter_map(|i| c.text(0, i)).collect()
+    }
+
+    /// A list of maps: one entry list per element (an element's map may be empty).
+    pub fn list_of_maps(&mut self, name: &str) -> Vec<Vec<(&'a str, &'a str)>> {
+        let Some(c) = self.cursor(name) else { return Vec::new() };
+        c.repeated()
+            .into_iter()
+            .map(|entries| entries.into_iter().filter_map(|i| Some((c.text(0, i)?, c.text(1, i)?))).collect())
+            .collect()
+    }
+}
+
+/// One column's leaves and the position of the next row in them.
+struct Cursor<'a> {
+    shape: Shape,
+    leaves: &'a [LeafBuf],
+    level: usize,
+    value: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// The index of this row's value, if it has one (required or optional columns).
+    fn next_value(&mut self) -> Option<usize> {
+        let present = match self.shape {
+            Shape::Required(_) => true,
+            _ => {
+                let def = *self.leaves[0].def.get(self.level)?;
+                self.level += 1;
+                def == 1
+            }
+        };
+        present.then(|| {
+            self.value += 1;
+            self.value - 1
+        })
+    }
+
+    fn value_str(&mut self) -> Option<&'a str> {
+        let i = self.next_value()?;
+        self.text(0, i)
+    }
+
+    fn text(&self, leaf: usize, i: usize) -> Option<&'a str> {
+        let leaves: &'a [LeafBuf] = self.leaves;
+        match &leaves.get(leaf)?.values {
+            Values::Bytes(v) => v.get(i).map(|b: &'a ByteArray| std::str::from_utf8(b.data()).unwrap_or("\u{fffd}")),
+            _ => None,
+        }
+    }
+
+    /// This row's values of a repeated column, grouped per list element (maps and plain lists
+    /// are one group; a list of maps one group per element, its map's entries in it).
+    fn repeated(&mut self) -> Vec<Vec<usize>> {
+        let (max_def, _) = self.shape.levels();
+        let (def, rep) = (&self.leaves[0].def, &self.leaves[0].rep);
+        let nested = self.shape == Shape::ListOfMaps;
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut first = true;
+        while let (Some(&d), Some(&r)) = (def.get(self.level), rep.get(self.level)) {
+            if !first && r == 0 {
+                break;
+            }
+            first = false;
+            self.level += 1;
+            // A new list element (nested), or the one group of a map or list.
+            if groups.is_empty() || (nested && r <= 1) {
+                if d == 0 {
+                    continue;
+                }
+                groups.push(Vec::new());
+            }
+            if d == max_def {
+                groups.last_mut().expect("pushed").push(self.value);
+                self.value += 1;
+            }
+        }
+        groups
+    }
+}
+
+/// Reads one exported file into a sink: the records it holds, or why it could not be read.
+pub fn read<S: Sink>(path: &str, config: &S::Config, sink: &mut S) -> Result<(Table, usize), String> {
+    let needs = S::needs(config);
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(path, &needs, sink))) {
+        Ok(result) => result,
+        Err(_) => Err("the Parquet reader failed on this file (it is damaged)".into()),
+    }
+}
+
+fn read_file<S: Sink>(path: &str, needs: &Needs, sink: &mut S) -> Result<(Table, usize), String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let reader = SerializedFileReader::new(file).map_err(|e| format!("not a Parquet file ({e})"))?;
+    let descr = reader.metadata().file_metadata().schema_descr();
+    // Leaves by their top-level column's name.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in descr.columns().iter().enumerate() {
+        if let Some(top) = c.path().parts().first() {
+            by_name.entry(top.as_str()).or_default().push(i);
+        }
+    }
+    let table = if by_name.contains_key("SpanName") {
+        Table::Spans
+    } else if by_name.contains_key("MetricName") {
+        Table::Metrics
+    } else if by_name.contains_key("Body") {
+        Table::Logs
+    } else {
+        return Err("not an otelgrep export: no SpanName, MetricName or Body column".into());
+    };
+    let wanted = table.wanted(needs);
+    let columns = table.columns();
+    // Check every column read is the one written: its leaves, levels and types.
+    let mut plan: Vec<Option<Vec<usize>>> = vec![None; columns.len()];
+    for (slot, c) in plan.iter_mut().zip(columns) {
+        if !wanted.contains(&c.name) {
+            continue;
+        }
+        let Some(leaves) = by_name.get(c.name) else {
+            return Err(format!("not an otelgrep export: no {} column", c.name));
+        };
+        let (max_def, max_rep) = c.shape.levels();
+        let fits = leaves.len() == c.shape.leaves()
+            && leaves.iter().all(|&i| {
+                let d = descr.column(i);
+                d.max_def_level() == max_def && d.max_rep_level() == max_rep
+            });
+        if !fits {
+            return Err(format!("not an otelgrep export: column {} is not as otelgrep writes it", c.name));
+        }
+        *slot = Some(leaves.clone());
+    }
+    let mut resources = Resources::default();
+    let mut n = 0;
+    for g in 0..reader.num_row_groups() {
+        let group = reader.get_row_group(g).map_err(|e| e.to_string())?;
+        let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+        let mut bufs: Vec<Option<Vec<LeafBuf>>> = Vec::with_capacity(columns.len());
+        for (c, leaves) in columns.iter().zip(&plan) {
+            bufs.push(match leaves {
+                Some(leaves) => {
+                    Some(leaves.iter().map(|&i| read_leaf(&*group, i, rows, c)).collect::<Result<Vec<_>, String>>()?)
+                }
+                None => None,
+            });
+        }
+        let cursors = columns
+            .iter()
+            .zip(&bufs)
+            .map(|(c, b)| b.as_deref().map(|leaves| Cursor { shape: c.shape, leaves, level: 0, value: 0 }))
+            .collect();
+        let mut row = Row { columns, cursors, guess: 0 };
+        for _ in 0..rows {
+            row.guess = 0;
+            match table {
+                Table::Spans => match spans::read(&mut row, &mut resources) {
+                    Some(s) => sink.span(s),
+                    None => return Err(format!("row {} holds no valid span ids", n + 1)),
+                },
+                Table::Logs => sink.log(logs::read(&mut row, &mut resources)),
+                Table::Metrics => match metrics::read(&mut row, &mut resources) {
+                    Some(p) => sink.point(p),
+                    None => return Err(format!("row {} has a MetricType otelgrep does not write", n + 1)),
+                },
+            }
+            n += 1;
+        }
+    }
+    Ok((table, n))
+}
+
+/// One leaf of a row group, whole: its values and levels.
+fn read_leaf(group: &dyn RowGroupReader, i: usize, rows: usize, column: &Column) -> Result<LeafBuf, String> {
+    let reader = group.get_column_reader(i).map_err(|e| e.to_string())?;
+    let mut def = Vec::new();
+    let mut rep = Vec::new();
+    let wrong = || format!("not an otelgrep export: column {} holds another type", column.name);
+    macro_rules! all {
+        ($r:expr, $vals:expr) => {{
+            let mut done = 0;
+            while done < rows {
+                let (records, _, _) = $r
+                    .read_records(rows - done, Some(&mut def), Some(&mut rep), &mut $vals)
+                    .map_err(|e| e.to_string())?;
+                if records == 0 {
+                    break;
+                }
+                done += records;
+            }
+        }};
+    }
+    let values = match (reader, empty_values(column.shape)) {
+        (ColumnReader::Int64ColumnReader(mut r), Values::I64(mut v)) => {
+            all!(r, v);
+            Values::I64(v)
+        }
+        (ColumnReader::Int32ColumnReader(mut r), Values::I32(mut v)) => {
+            all!(r, v);
+            Values::I32(v)
+        }
+        (ColumnReader::DoubleColumnReader(mut r), Values::F64(mut v)) => {
+            all!(r, v);
+            Values::F64(v)
+        }
+        (ColumnReader::BoolColumnReader(mut r), Values::Bool(mut v)) => {
+            all!(r, v);
+            Values::Bool(v)
+        }
+        (ColumnReader::ByteArrayColumnReader(mut r), Values::Bytes(mut v)) => {
+            all!(r, v);
+            Values::Bytes(v)
+        }
+        _ => return Err(wrong()),
+    };
+    Ok(LeafBuf { values, def, rep })
+}

@@ -1,0 +1,212 @@
+//! The `spans` table: the ClickHouse exporter's `otel_traces` columns, in its order and with its
+//! meanings (`SpanKind` `SPAN_KIND_SERVER`, `StatusCode` `STATUS_CODE_ERROR`, ids in hex, empty
+//! for none), then what only otelgrep knows: the request's URL, route, target, method and status
+//! resolved across semantic-convention generations, whether the span is a request's entry, the
+//! end time, and the attribute types that text loses.
+//!
+//! Times are nanoseconds; `Timestamp` and `EndTimestamp` are NULL where the span has none, and
+//! `Duration` (ns) is NULL where it has no duration (a time missing, or it ends before it starts).
+
+use crate::cmd::is_entry;
+use crate::columnar::read::Row;
+use crate::columnar::table::{Column, Leaf, Rows, Shape, col};
+use crate::columnar::values::{self, Resources};
+use crate::keys::{Key, resolve, route};
+use crate::model::{Event, Link, Span, SpanKind, StatusCode};
+
+use Leaf::{Bool, I64, Str, Time};
+use Shape::{List, ListOfMaps, Map, Optional, Required};
+
+pub const COLUMNS: &[Column] = &[
+    col("Timestamp", Optional(Time)),
+    col("TraceId", Required(Str)),
+    col("SpanId", Required(Str)),
+    col("ParentSpanId", Required(Str)),
+    col("TraceState", Required(Str)),
+    col("SpanName", Required(Str)),
+    col("SpanKind", Required(Str)),
+    col("ServiceName", Required(Str)),
+    col("ResourceAttributes", Map),
+    col("ScopeName", Required(Str)),
+    col("ScopeVersion", Required(Str)),
+    col("SpanAttributes", Map),
+    col("Duration", Optional(I64)),
+    col("StatusCode", Required(Str)),
+    col("StatusMessage", Required(Str)),
+    col("Events.Timestamp", List(Time)),
+    col("Events.Name", List(Str)),
+    col("Events.Attributes", ListOfMaps),
+    col("Links.TraceId", List(Str)),
+    col("Links.SpanId", List(Str)),
+    col("Links.TraceState", List(Str)),
+    col("Links.Attributes", ListOfMaps),
+    // otelgrep's own.
+    col("EndTimestamp", Optional(Time)),
+    col("HttpUrl", Optional(Str)),
+    col("HttpRoute", Optional(Str)),
+    col("HttpTarget", Optional(Str)),
+    col("HttpMethod", Optional(Str)),
+    col("HttpStatus", Optional(Str)),
+    col("IsEntry", Required(Bool)),
+    col("ResourceAttributeTypes", Map),
+    col("SpanAttributeTypes", Map),
+];
+
+/// Columns every span read back needs; the rest are read when the command reads attributes
+/// (`ATTRIBUTES`) or events and links (`EVENTS`).
+pub const ALWAYS: &[&str] = &[
+    "Timestamp",
+    "TraceId",
+    "SpanId",
+    "ParentSpanId",
+    "SpanName",
+    "SpanKind",
+    "ServiceName",
+    "ResourceAttributes",
+    "ResourceAttributeTypes",
+    "ScopeName",
+    "StatusCode",
+    "EndTimestamp",
+];
+pub const ATTRIBUTES: &[&str] = &["SpanAttributes", "SpanAttributeTypes"];
+pub const EVENTS: &[&str] = &[
+    "StatusMessage",
+    "Events.Timestamp",
+    "Events.Name",
+    "Events.Attributes",
+    "Links.TraceId",
+    "Links.SpanId",
+    "Links.Attributes",
+];
+
+pub fn kind_text(kind: SpanKind) -> String {
+    format!("SPAN_KIND_{}", kind.as_str())
+}
+
+fn kind_from(text: &str) -> SpanKind {
+    match text.strip_prefix("SPAN_KIND_").unwrap_or(text) {
+        "INTERNAL" => SpanKind::Internal,
+        "SERVER" => SpanKind::Server,
+        "CLIENT" => SpanKind::Client,
+        "PRODUCER" => SpanKind::Producer,
+        "CONSUMER" => SpanKind::Consumer,
+        _ => SpanKind::Unspecified,
+    }
+}
+
+fn status_text(s: StatusCode) -> &'static str {
+    match s {
+        StatusCode::Unset => "STATUS_CODE_UNSET",
+        StatusCode::Ok => "STATUS_CODE_OK",
+        StatusCode::Error => "STATUS_CODE_ERROR",
+    }
+}
+
+fn status_from(text: &str) -> StatusCode {
+    match text {
+        "STATUS_CODE_OK" => StatusCode::Ok,
+        "STATUS_CODE_ERROR" => StatusCode::Error,
+        _ => StatusCode::Unset,
+    }
+}
+
+/// A time column's value: NULL for no time (0).
+fn time(ns: i64) -> Option<i64> {
+    (ns != 0).then_some(ns)
+}
+
+pub fn write(rows: &mut Rows, s: &Span) {
+    let (resource, resource_kinds) = values::split(&s.resource.attributes);
+    let (attrs, attr_kinds) = values::split(&s.attributes);
+    let resolved = |key: Key| resolve(&key, s).map(|r| r.value);
+    rows.opt_i64(time(s.start_ns))
+        .str(&values::trace_id(s.trace_id))
+        .str(&values::span_id(s.span_id))
+        .str(&s.parent_span_id.map(values::span_id).unwrap_or_default())
+        .str("")
+        .str(&s.name)
+        .str(&kind_text(s.kind))
+        .str(s.resource.service_name().unwrap_or(""))
+        .map(resource)
+        .str(s.scope.as_deref().unwrap_or(""))
+        .str("")
+        .map(attrs)
+        .opt_i64(s.duration_ns())
+        .str(status_text(s.status))
+        .str(s.status_message.as_deref().unwrap_or(""))
+        .list_i64(s.events.iter().map(|e| e.time_ns))
+        .list_str(s.events.iter().map(|e| e.name.as_str()))
+        .list_of_maps(s.events.iter().map(|e| values::split(&e.attributes).0))
+        .list_str(s.links.iter().map(|l| values::trace_id(l.trace_id)).collect::<Vec<_>>().iter().map(String::as_str))
+        .list_str(s.links.iter().map(|l| values::span_id(l.span_id)).collect::<Vec<_>>().iter().map(String::as_str))
+        .list_str(s.links.iter().map(|_| ""))
+        .list_of_maps(s.links.iter().map(|l| values::split(&l.attributes).0))
+        .opt_i64(time(s.end_ns))
+        .opt_str(resolved(Key::Url).as_deref())
+        .opt_str(route(s).as_deref())
+        .opt_str(resolved(Key::Target).as_deref())
+        .opt_str(resolved(Key::Method).as_deref())
+        .opt_str(resolved(Key::Status).as_deref())
+        .bool(is_entry(s))
+        .map(resource_kinds)
+        .map(attr_kinds);
+}
+
+/// A span back from its row; `None` when its ids are not ids (a file not written by otelgrep).
+pub fn read(row: &mut Row, resources: &mut Resources) -> Option<Span> {
+    let start_ns = row.opt_i64("Timestamp").unwrap_or(0);
+    let trace_id = values::parse_trace_id(row.str("TraceId"))?;
+    let span_id = values::parse_span_id(row.str("SpanId"))?;
+    let parent_span_id = values::parse_span_id(row.str("ParentSpanId"));
+    let name = row.str("SpanName").to_string();
+    let kind = kind_from(row.str("SpanKind"));
+    let resource = values::join(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
+    let resource = resources.get(resource);
+    let scope = Some(row.str("ScopeName")).filter(|s| !s.is_empty()).map(str::to_string);
+    let attributes = values::join(&row.map("SpanAttributes"), &row.map("SpanAttributeTypes"));
+    let status = status_from(row.str("StatusCode"));
+    let status_message = Some(row.str("StatusMessage")).filter(|s| !s.is_empty()).map(str::to_string);
+    let times = row.list_i64("Events.Timestamp");
+    let names = row.list_str("Events.Name");
+    let event_attrs = row.list_of_maps("Events.Attributes");
+    let events = times
+        .into_iter()
+        .zip(names)
+        .zip(event_attrs.into_iter().chain(std::iter::repeat(Vec::new())))
+        .map(|((time_ns, name), attrs)| Event {
+            name: name.to_string(),
+            time_ns,
+            attributes: values::join(&attrs, &[]),
+        })
+        .collect();
+    let link_traces = row.list_str("Links.TraceId");
+    let link_spans = row.list_str("Links.SpanId");
+    let link_attrs = row.list_of_maps("Links.Attributes");
+    let links = link_traces
+        .into_iter()
+        .zip(link_spans)
+        .zip(link_attrs.into_iter().chain(std::iter::repeat(Vec::new())))
+        .map(|((t, s), attrs)| Link {
+            trace_id: values::parse_trace_id(t).unwrap_or(0),
+            span_id: values::parse_span_id(s).unwrap_or(0),
+            attributes: values::join(&attrs, &[]),
+        })
+        .collect();
+    let end_ns = row.opt_i64("EndTimestamp").unwrap_or(0);
+    Some(Span {
+        trace_id,
+        span_id,
+        parent_span_id,
+        name,
+        kind,
+        start_ns,
+        end_ns,
+        status,
+        status_message,
+        attributes,
+        events,
+        links,
+        resource,
+        scope,
+    })
+}
