@@ -327,7 +327,15 @@ pub(crate) fn read_all<S: Sink>(
 /// the current one), in name order: rotated backups (`traces-2026-…json`)
 /// sort before the file they were cut from (`traces.json`).
 fn open_all(files: &[String], whole: bool) -> anyhow::Result<Vec<(String, parse::Input)>> {
-    expand(files)?.into_iter().map(|name| Ok((name.clone(), parse::read_input(&name, whole)?))).collect()
+    expand(files)?
+        .into_iter()
+        .map(|name| {
+            // An export folder is read by `columnar`, file by file.
+            let export = std::path::Path::new(&name).is_dir();
+            let input = if export { parse::Input::Owned(Vec::new()) } else { parse::read_input(&name, whole)? };
+            Ok((name, input))
+        })
+        .collect()
 }
 
 /// The inputs named: a folder stands for the files under it.
@@ -335,6 +343,11 @@ fn expand(files: &[String]) -> anyhow::Result<Vec<String>> {
     let mut all = Vec::new();
     for name in files {
         if name != "-" && std::path::Path::new(name).is_dir() {
+            if columnar::is_export(std::path::Path::new(name)) {
+                // One input: its tables together answer as the capture it was made from.
+                all.push(name.clone());
+                continue;
+            }
             let found = files_under(std::path::Path::new(name))?;
             if found.is_empty() {
                 anyhow::bail!("{name}: a folder with no files in it");
@@ -394,17 +407,21 @@ fn ingest_all<S: Sink>(
     let mut nothing = Vec::new();
     for (name, bytes) in inputs {
         let shown = if name == "-" { "<stdin>" } else { name.as_str() };
-        if columnar::is_parquet(bytes) {
-            // An export folder's file: read back column by column, not as text.
+        let folder = std::path::Path::new(name).is_dir();
+        if folder || columnar::is_parquet(bytes) {
+            // An export (a folder, or one of its files): read back column by column.
+            let files = if folder { columnar::files(std::path::Path::new(name))? } else { vec![name.clone()] };
             let mut sink = S::new(config);
             let mut report = Report::default();
-            match columnar::read::<S>(name, config, &mut sink) {
-                Ok((_, n)) => report.records.push((Format::Parquet, n)),
-                Err(why) => report.errors.push(parse::ParseError {
-                    file: shown.into(),
-                    line: 0,
-                    kind: parse::ParseErrorKind::Invalid(why),
-                }),
+            for file in files {
+                match columnar::read::<S>(&file, config, &mut sink) {
+                    Ok((_, n)) => report.count_n(Format::Parquet, n),
+                    Err(why) => report.errors.push(parse::ParseError {
+                        file: file.as_str().into(),
+                        line: 0,
+                        kind: parse::ParseErrorKind::Invalid(why),
+                    }),
+                }
             }
             parsed.push((name.clone(), report, sink));
             continue;

@@ -5,58 +5,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::{Scratch, otelgrep};
+use common::{Scratch, captures, counts, otelgrep};
 use serde_json::Value;
-
-/// Every capture of ours and the OpenTelemetry projects' own files.
-fn captures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut all = Vec::new();
-    for dir in [
-        "samples/todo",
-        "../shared/samples/python-flask",
-        "../shared/samples/rust-stdout",
-        "../shared/samples/node-console",
-        "../shared/samples/otlp-json",
-        "../shared/conformance",
-    ] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            if [".log", ".txt", ".jsonl", ".json"].iter().any(|e| name.ends_with(e)) && !name.ends_with(".requests.tsv")
-            {
-                all.push(path);
-            }
-        }
-    }
-    all.sort();
-    all
-}
-
-/// What `summary --format json` counts, without the file names.
-fn counts(path: &str) -> Value {
-    let (out, err, _) = otelgrep(&["summary", "--format", "json", path]);
-    let mut v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{path}: {e}: {err}"));
-    let keep = [
-        "spans",
-        "server_spans",
-        "spans_by_kind",
-        "error_spans",
-        "log_records",
-        "log_records_by_severity",
-        "metric_points",
-        "metric_points_by_name",
-        "services",
-        "first_time",
-        "last_time",
-    ];
-    let o = v.as_object_mut().unwrap();
-    o.retain(|k, _| keep.contains(&k.as_str()));
-    v
-}
 
 #[test]
 fn every_capture_exported_reads_back_as_itself() {

@@ -50,11 +50,19 @@ pub const COLUMNS: &[Column] = &[
 ];
 
 /// Read for every point (counting commands); the rest when the command reads metric points.
-pub const ALWAYS: &[&str] =
-    &["ServiceName", "MetricName", "StartTimeUnix", "TimeUnix", "MetricType", "IsMonotonic", "Value", "ValueInt"];
-pub const FULL: &[&str] = &[
+pub const ALWAYS: &[&str] = &[
     "ResourceAttributes",
     "ResourceAttributeTypes",
+    "ServiceName",
+    "MetricName",
+    "StartTimeUnix",
+    "TimeUnix",
+    "MetricType",
+    "IsMonotonic",
+    "Value",
+    "ValueInt",
+];
+pub const FULL: &[&str] = &[
     "ScopeName",
     "MetricDescription",
     "MetricUnit",

@@ -19,7 +19,49 @@ pub mod write;
 pub use read::{Table, read};
 pub use write::{Batches, Partitioning, Writer, Written};
 
-/// Whether bytes are a Parquet file (its magic number).
+/// Whether bytes are a Parquet file (its magic number; one cut short is still one, and says so
+/// when read).
 pub fn is_parquet(bytes: &[u8]) -> bool {
-    bytes.len() >= 12 && bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1")
+    bytes.starts_with(b"PAR1")
+}
+
+/// The tables' folders of an export.
+const TABLES: [&str; 3] = ["spans", "logs", "metrics"];
+
+/// Whether a folder is an export: it holds a `spans`, `logs` or `metrics` folder with Parquet
+/// files in it.
+pub fn is_export(dir: &std::path::Path) -> bool {
+    TABLES.iter().any(|t| files_in(&dir.join(t)).is_ok_and(|f| !f.is_empty()))
+}
+
+/// An export's Parquet files, table by table, each table's in path order (hidden files, such as
+/// those still being written, left out).
+pub fn files(dir: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let mut all = Vec::new();
+    for t in TABLES {
+        let table = dir.join(t);
+        if table.is_dir() {
+            all.extend(files_in(&table)?);
+        }
+    }
+    Ok(all)
+}
+
+fn files_in(dir: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("reading {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| anyhow::anyhow!("reading {}: {e}", dir.display()))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        if path.is_dir() {
+            out.extend(files_in(&path)?);
+        } else if name.ends_with(".parquet") {
+            out.push(path.to_string_lossy().into_owned());
+        }
+    }
+    out.sort();
+    Ok(out)
 }

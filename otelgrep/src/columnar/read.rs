@@ -313,10 +313,7 @@ fn read_file<S: Sink>(path: &str, needs: &Needs, sink: &mut S) -> Result<(Table,
         for _ in 0..rows {
             row.guess = 0;
             match table {
-                Table::Spans => match spans::read(&mut row, &mut resources) {
-                    Some(s) => sink.span(s),
-                    None => return Err(format!("row {} holds no valid span ids", n + 1)),
-                },
+                Table::Spans => sink.span(spans::read(&mut row, &mut resources)),
                 Table::Logs => sink.log(logs::read(&mut row, &mut resources)),
                 Table::Metrics => match metrics::read(&mut row, &mut resources) {
                     Some(p) => sink.point(p),

@@ -152,11 +152,11 @@ pub fn write(rows: &mut Rows, s: &Span) {
         .map(attr_kinds);
 }
 
-/// A span back from its row; `None` when its ids are not ids (a file not written by otelgrep).
-pub fn read(row: &mut Row, resources: &mut Resources) -> Option<Span> {
+/// A span back from its row (ids that the capture left empty stay 0, as they were read).
+pub fn read(row: &mut Row, resources: &mut Resources) -> Span {
     let start_ns = row.opt_i64("Timestamp").unwrap_or(0);
-    let trace_id = values::parse_trace_id(row.str("TraceId"))?;
-    let span_id = values::parse_span_id(row.str("SpanId"))?;
+    let trace_id = values::parse_trace_id(row.str("TraceId")).unwrap_or(0);
+    let span_id = values::parse_span_id(row.str("SpanId")).unwrap_or(0);
     let parent_span_id = values::parse_span_id(row.str("ParentSpanId"));
     let name = row.str("SpanName").to_string();
     let kind = kind_from(row.str("SpanKind"));
@@ -193,7 +193,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Option<Span> {
         })
         .collect();
     let end_ns = row.opt_i64("EndTimestamp").unwrap_or(0);
-    Some(Span {
+    Span {
         trace_id,
         span_id,
         parent_span_id,
@@ -208,5 +208,5 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Option<Span> {
         links,
         resource,
         scope,
-    })
+    }
 }

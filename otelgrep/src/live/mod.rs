@@ -273,6 +273,9 @@ pub fn follow<S: Sink + Clone>(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(export) = files.iter().find(|f| std::path::Path::new(f).is_dir()) {
+        anyhow::bail!("{export} is an export folder, read whole: --follow follows captures as they are written");
+    }
     let Show { print, rows, mut screen, refresh } = show;
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

@@ -172,9 +172,14 @@ pub struct Report {
 
 impl Report {
     fn count(&mut self, format: Format) {
+        self.count_n(format, 1);
+    }
+
+    /// Counts `n` records of a format.
+    pub fn count_n(&mut self, format: Format, n: usize) {
         match self.records.iter_mut().find(|(f, _)| *f == format) {
-            Some((_, n)) => *n += 1,
-            None => self.records.push((format, 1)),
+            Some((_, m)) => *m += n,
+            None => self.records.push((format, n)),
         }
     }
 

@@ -1,0 +1,137 @@
+//! `otelgrep export --to parquet`: every sample and conformance file, exported, is an input that
+//! answers every command exactly as the capture does (the same bytes out); partitions split
+//! records where they belong; what is not an export is said, not guessed at.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Scratch, captures, counts, otelgrep, sample};
+
+/// The commands compared, each printing data (CSV or JSON) or a table.
+const COMMANDS: &[&[&str]] = &[
+    &["latency", "--by", "url,status", "--format", "csv"],
+    &["latency", "--by", "route", "--every", "1m", "--format", "json"],
+    &["latency", "--by", "http.flavor,service", "--kind", "all", "--format", "csv"],
+    &["urls", "--format", "csv"],
+    &["spans", "--errors", "--format", "json"],
+    &["spans", "--slowest", "5", "--format", "csv"],
+    &["logs", "--format", "json"],
+    &["metrics", "--format", "csv"],
+    &["trace", "--slowest"],
+];
+
+fn export(scratch: &Scratch, name: &str, args: &[&str]) -> String {
+    let dir = scratch.0.join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir = dir.to_str().unwrap().to_string();
+    let mut all = vec!["export", "--to", "parquet", "--out", &dir];
+    all.extend(args);
+    let (_, err, code) = otelgrep(&all);
+    assert!(code <= 1, "{args:?}: {err}");
+    assert!(err.contains(&format!("to {dir} in ")), "{err}");
+    dir
+}
+
+#[test]
+fn every_capture_exported_answers_as_itself() {
+    let scratch = Scratch::new("parquet");
+    let mut checked = 0;
+    for capture in captures() {
+        let original = capture.to_str().unwrap();
+        let (_, _, code) = otelgrep(&["summary", original]);
+        if code == 2 {
+            continue;
+        }
+        let want = counts(original);
+        if want["spans"] == 0 && want["log_records"] == 0 && want["metric_points"] == 0 {
+            continue;
+        }
+        let dir = export(&scratch, "out", &[original]);
+        assert_eq!(counts(&dir), want, "{original}, exported");
+        for command in COMMANDS {
+            let run = |input: &str| {
+                let mut args = command.to_vec();
+                args.push(input);
+                let (out, _, code) = otelgrep(&args);
+                (out, code.min(1))
+            };
+            let (theirs, mine) = (run(original), run(&dir));
+            // A capture with bad records exits 1; its export holds only what was read, and exits 0.
+            assert_eq!(theirs.0, mine.0, "{original}: {command:?}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 25, "only {checked} captures checked");
+}
+
+/// `--partition-by service,date`: one folder per service and day, hive style, each holding only
+/// its own records; together they are the whole capture.
+#[test]
+fn partitions_hold_their_own_records() {
+    let scratch = Scratch::new("parquet-partitions");
+    let demo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let demo = demo.to_str().unwrap();
+    let dir = export(&scratch, "demo", &["--partition-by", "service,date", demo]);
+    let mut services = Vec::new();
+    for table in ["spans", "logs", "metrics"] {
+        for entry in std::fs::read_dir(Path::new(&dir).join(table)).unwrap() {
+            let folder = entry.unwrap().path();
+            let name = folder.file_name().unwrap().to_str().unwrap().to_string();
+            let service = name.strip_prefix("service=").expect("service=NAME").to_string();
+            for day in std::fs::read_dir(&folder).unwrap() {
+                let day = day.unwrap().path();
+                let date = day.file_name().unwrap().to_str().unwrap().strip_prefix("date=").unwrap().to_string();
+                for file in std::fs::read_dir(&day).unwrap() {
+                    let file = file.unwrap().path();
+                    let got = counts(file.to_str().unwrap());
+                    // Records without a service.name go to Hive's default partition.
+                    let named = if service == "__HIVE_DEFAULT_PARTITION__" { vec![] } else { vec![service.clone()] };
+                    assert_eq!(got["services"], serde_json::json!(named), "{}", file.display());
+                    assert!(got["first_time"].as_str().unwrap().starts_with(&date), "{}", file.display());
+                    assert!(got["last_time"].as_str().unwrap().starts_with(&date), "{}", file.display());
+                }
+            }
+            if !services.contains(&service) && service != "__HIVE_DEFAULT_PARTITION__" {
+                services.push(service);
+            }
+        }
+    }
+    services.sort();
+    let want = counts(demo);
+    let all: Vec<String> =
+        want["services"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+    assert_eq!(services, all);
+    assert_eq!(counts(&dir), want);
+}
+
+/// Two exports into one folder add up; a file that is not an export is one error naming it.
+#[test]
+fn exports_add_up_and_foreign_parquet_is_refused() {
+    let scratch = Scratch::new("parquet-twice");
+    let todo = sample("todo/todo-default.log");
+    let todo = todo.to_str().unwrap();
+    let dir = export(&scratch, "twice", &[todo]);
+    let (_, err, code) = otelgrep(&["export", "--to", "parquet", "--out", &dir, todo]);
+    assert_eq!(code, 0, "{err}");
+    let (once, twice) = (counts(todo), counts(&dir));
+    assert_eq!(twice["spans"], 2 * once["spans"].as_u64().unwrap());
+    assert_eq!(twice["log_records"], 2 * once["log_records"].as_u64().unwrap());
+
+    // A Parquet file with other columns: said, with the column it lacks; exit 1.
+    let spans = std::fs::read_dir(Path::new(&dir).join("spans")).unwrap().next().unwrap().unwrap().path();
+    let mut bytes = std::fs::read(&spans).unwrap();
+    let at = bytes.windows(8).position(|w| w == b"SpanName").unwrap();
+    bytes[at..at + 8].copy_from_slice(b"NameSpan");
+    let foreign = scratch.0.join("foreign.parquet");
+    std::fs::write(&foreign, &bytes).unwrap();
+    let (_, err, code) = otelgrep(&["summary", foreign.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("foreign.parquet:0: not an otelgrep export"), "{err}");
+    // Cut short (a copy interrupted): one error, not a crash.
+    std::fs::write(&foreign, &bytes[..bytes.len() / 2]).unwrap();
+    let (_, err, code) = otelgrep(&["summary", foreign.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("foreign.parquet:0: not a Parquet file"), "{err}");
+}
