@@ -306,10 +306,25 @@ pub struct LatencyArgs {
     /// Which spans count as requests.
     #[arg(long, value_enum, default_value_t = KindFilter::Entry)]
     pub kind: KindFilter,
+    /// Print the SQL that computes this table on an engine, over the export folder given as
+    /// input (`otelgrep export --to parquet`), instead of computing it: the same groups, filters,
+    /// buckets, exact percentiles and CSV columns.
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub sql: Option<SqlEngine>,
     #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]
     pub table: TableArgs,
+}
+
+/// `--sql` engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlEngine {
+    Duckdb,
+    /// ClickHouse (and chDB).
+    Clickhouse,
+    /// Spark SQL.
+    Spark,
 }
 
 /// Duration units.

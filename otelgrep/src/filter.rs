@@ -16,7 +16,7 @@ use crate::parse::time::parse_utc;
 
 /// What a `--where` expression compares with.
 #[derive(Debug, Clone)]
-enum Test {
+pub(crate) enum Test {
     Exists,
     Missing,
     Cmp(Ordering, bool, String),
@@ -28,10 +28,10 @@ enum Test {
 /// One `--where` expression.
 #[derive(Debug, Clone)]
 pub struct Where {
-    key: Key,
+    pub(crate) key: Key,
     /// The key as typed: a metric point's own attribute of that name comes before any alias.
     typed: String,
-    test: Test,
+    pub(crate) test: Test,
 }
 
 /// An expression that could not be read, with what was expected.

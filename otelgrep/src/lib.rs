@@ -22,6 +22,7 @@ pub mod live;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod sql;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -56,6 +57,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         }
         Command::Latency(args) => {
             let config = cmd::latency::Config::new(&args, filter(&args.filter)?)?;
+            if let Some(engine) = args.sql {
+                let dir = export_folder(&args.input)?;
+                out.write_all(sql::latency(&args, engine, &config.filter, config.every_ns, &dir)?.as_bytes())?;
+                return Ok(ExitCode::SUCCESS);
+            }
             // Followed into a pipe, time buckets are printed once each, when closed.
             let buckets = config.every_ns.filter(|_| args.input.follow.follow && !std::io::stdout().is_terminal());
             let grace = args.input.follow.grace_ns()?;
@@ -276,6 +282,22 @@ fn query<S: Sink + Clone>(
     }
     print(inputs, true, out, err)?;
     Ok(code)
+}
+
+/// The one export folder `--sql` queries, as an absolute path (the query runs wherever the
+/// engine does).
+fn export_folder(input: &InputArgs) -> anyhow::Result<String> {
+    let [dir] = input.files.as_slice() else {
+        anyhow::bail!("--sql queries one export folder (otelgrep export --to parquet --out DIR): give it alone");
+    };
+    let path = std::path::Path::new(dir);
+    if !path.is_dir() || !columnar::is_export(path) {
+        anyhow::bail!(
+            "--sql queries an export folder, and {dir} is not one: make it with otelgrep export --to parquet --out {dir} CAPTURE..."
+        );
+    }
+    let absolute = std::fs::canonicalize(path).with_context(|| format!("reading {dir}"))?;
+    Ok(absolute.to_string_lossy().into_owned())
 }
 
 /// Says on stderr when `--since`/`--until` hold no record at all (of any kind, before the other
