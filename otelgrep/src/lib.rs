@@ -199,20 +199,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             if args.to == cli::ExportFormat::Parquet {
                 return cmd::export::parquet(&args, err);
             }
-            let Some(inputs) = read_all::<parse::Collected>(&args.input, &(), err)? else {
-                return Ok(ExitCode::from(2));
-            };
-            let code = exit_code(&inputs);
-            let all = cmd::merged(inputs);
-            match &args.out {
-                Some(path) => {
-                    let file = std::fs::File::create(path).with_context(|| format!("writing {path}"))?;
-                    let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
-                    cmd::export::run(all, &mut file).with_context(|| format!("writing {path}"))?;
-                }
-                None => cmd::export::run(all, out)?,
-            }
-            Ok(code)
+            cmd::export::otlp_json(&args, out, err)
         }
         Command::Metrics(args) => {
             let (config, files) = cmd::metrics::Config::new(&args, filter(&args.filter)?)?;

@@ -8,6 +8,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::mpsc::{self, SyncSender};
+
+use anyhow::Context;
 
 use serde_json::{Map, Value as Json, json};
 
@@ -17,7 +20,7 @@ use crate::model::{
     LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode, Temporality, Value, span_hex,
     trace_hex,
 };
-use crate::parse::Collected;
+use crate::parse::Sink;
 
 /// `export --to parquet --out DIR`: every input's records into the folder's tables (the rows
 /// written as they are read, in bounded memory; `columnar` owns the layout); what was written is
@@ -50,25 +53,144 @@ pub fn parquet(args: &ExportArgs, err: &mut dyn Write) -> anyhow::Result<ExitCod
 /// Records per line: lines stay a few hundred kilobytes, as the SDKs' batches are.
 const PER_LINE: usize = 512;
 
-/// Writes every record of `all` as OTLP JSON lines: spans, then log records, then metric points.
-pub fn run(all: Collected, out: &mut dyn Write) -> anyhow::Result<()> {
-    for chunk in all.spans.chunks(PER_LINE) {
-        line(out, "resourceSpans", "scopeSpans", "spans", groups(chunk, |s| (&s.resource, s.scope.as_deref()), span))?;
-    }
-    for chunk in all.logs.chunks(PER_LINE) {
-        line(out, "resourceLogs", "scopeLogs", "logRecords", groups(chunk, |l| (&l.resource, None), log))?;
-    }
-    for chunk in all.points.chunks(PER_LINE) {
-        let grouped = groups(chunk, |p| (&p.resource, p.scope.as_deref()), |p| p);
-        let mut resources = Vec::new();
-        for (resource, scopes) in grouped {
-            let scopes: Vec<Json> =
-                scopes.into_iter().map(|(scope, points)| scope_json(scope, "metrics", metrics(&points))).collect();
-            resources.push(resource_json(resource, "scopeMetrics", scopes));
+/// Encoded lines handed to the writer at a time.
+const CHUNK: usize = 4 << 20;
+
+/// `export --to otlp-json`: the inputs read on a thread of their own while this one writes what
+/// they encode, so memory holds a few chunks whatever the input's size. Lines come in the order
+/// workers finish them (each line is a whole export request; none depends on another's place).
+/// Notes on what could not be read follow the output, as reading ends after writing starts.
+pub fn otlp_json(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(4);
+    let mut notes: Vec<u8> = Vec::new();
+    let (read, written) = std::thread::scope(|scope| {
+        let notes = &mut notes;
+        let reader = scope.spawn(move || -> anyhow::Result<Option<ExitCode>> {
+            let Some(inputs) = crate::read_all::<Lines>(&args.input, &tx, notes)? else {
+                return Ok(None);
+            };
+            let code = crate::exit_code(&inputs);
+            crate::cmd::merged(inputs).flush();
+            Ok(Some(code))
+        });
+        let drain = |out: &mut dyn Write| -> std::io::Result<()> {
+            for chunk in &rx {
+                out.write_all(&chunk)?;
+            }
+            out.flush()
+        };
+        let written = match &args.out {
+            Some(path) => std::fs::File::create(path)
+                .and_then(|f| drain(&mut std::io::BufWriter::with_capacity(1 << 20, f)))
+                .with_context(|| format!("writing {path}")),
+            None => drain(out).map_err(anyhow::Error::from),
+        };
+        // A failed write leaves the reader's lines nowhere to go: it reads on to its end.
+        drop(rx);
+        let read = reader.join().unwrap_or_else(|_| Err(anyhow::anyhow!("reading the inputs failed")));
+        (read, written)
+    });
+    err.write_all(&notes)?;
+    written?;
+    Ok(read?.unwrap_or(ExitCode::from(2)))
+}
+
+/// A worker's records on their way out: each signal's wait until a line's worth have come, then
+/// are encoded; encoded lines go to the writer a chunk at a time.
+pub struct Lines {
+    tx: SyncSender<Vec<u8>>,
+    spans: Vec<Span>,
+    logs: Vec<LogRecord>,
+    points: Vec<MetricPoint>,
+    encoded: Vec<u8>,
+}
+
+impl Lines {
+    /// Encodes the lines that are full (`all`: every record left too), and sends what was
+    /// encoded once a chunk's worth is there (`all`: whatever there is).
+    fn settle(&mut self, all: bool) {
+        let full = |n: usize| if all { n > 0 } else { n >= PER_LINE };
+        while full(self.spans.len()) {
+            let rest = self.spans.split_off(self.spans.len().min(PER_LINE));
+            spans_line(&self.spans, &mut self.encoded);
+            self.spans = rest;
         }
-        write_line(out, "resourceMetrics", resources)?;
+        while full(self.logs.len()) {
+            let rest = self.logs.split_off(self.logs.len().min(PER_LINE));
+            logs_line(&self.logs, &mut self.encoded);
+            self.logs = rest;
+        }
+        while full(self.points.len()) {
+            let rest = self.points.split_off(self.points.len().min(PER_LINE));
+            points_line(&self.points, &mut self.encoded);
+            self.points = rest;
+        }
+        if self.encoded.len() >= CHUNK || (all && !self.encoded.is_empty()) {
+            // The writer is gone only after a write failed, which it reports.
+            let _ = self.tx.send(std::mem::take(&mut self.encoded));
+        }
     }
-    Ok(out.flush()?)
+
+    /// Writes out every record held (at the end).
+    pub fn flush(&mut self) {
+        self.settle(true);
+    }
+}
+
+impl Sink for Lines {
+    type Config = SyncSender<Vec<u8>>;
+
+    fn new(tx: &SyncSender<Vec<u8>>) -> Self {
+        Lines { tx: tx.clone(), spans: Vec::new(), logs: Vec::new(), points: Vec::new(), encoded: Vec::new() }
+    }
+
+    fn span(&mut self, span: Span) {
+        self.spans.push(span);
+        if self.spans.len() >= PER_LINE {
+            self.settle(false);
+        }
+    }
+
+    fn log(&mut self, log: LogRecord) {
+        self.logs.push(log);
+        if self.logs.len() >= PER_LINE {
+            self.settle(false);
+        }
+    }
+
+    fn point(&mut self, point: MetricPoint) {
+        self.points.push(point);
+        if self.points.len() >= PER_LINE {
+            self.settle(false);
+        }
+    }
+
+    fn merge(&mut self, mut later: Self) {
+        self.spans.append(&mut later.spans);
+        self.logs.append(&mut later.logs);
+        self.points.append(&mut later.points);
+        self.encoded.append(&mut later.encoded);
+        self.settle(false);
+    }
+}
+
+fn spans_line(spans: &[Span], out: &mut Vec<u8>) {
+    line(out, "resourceSpans", "scopeSpans", "spans", groups(spans, |s| (&s.resource, s.scope.as_deref()), span));
+}
+
+fn logs_line(logs: &[LogRecord], out: &mut Vec<u8>) {
+    line(out, "resourceLogs", "scopeLogs", "logRecords", groups(logs, |l| (&l.resource, None), log));
+}
+
+fn points_line(points: &[MetricPoint], out: &mut Vec<u8>) {
+    let grouped = groups(points, |p| (&p.resource, p.scope.as_deref()), |p| p);
+    let mut resources = Vec::new();
+    for (resource, scopes) in grouped {
+        let scopes: Vec<Json> =
+            scopes.into_iter().map(|(scope, points)| scope_json(scope, "metrics", metrics(&points))).collect();
+        resources.push(resource_json(resource, "scopeMetrics", scopes));
+    }
+    write_line(out, "resourceMetrics", resources);
 }
 
 /// Records by resource and, inside, by scope name.
@@ -102,13 +224,7 @@ fn groups<'a, T, O>(
 }
 
 /// One export request of a signal with its resource groups of records.
-fn line(
-    out: &mut dyn Write,
-    resources_key: &str,
-    scopes_key: &str,
-    records_key: &str,
-    grouped: Grouped<'_, Json>,
-) -> anyhow::Result<()> {
+fn line(out: &mut Vec<u8>, resources_key: &str, scopes_key: &str, records_key: &str, grouped: Grouped<'_, Json>) {
     let resources: Vec<Json> = grouped
         .into_iter()
         .map(|(resource, scopes)| {
@@ -119,12 +235,12 @@ fn line(
     write_line(out, resources_key, resources)
 }
 
-fn write_line(out: &mut dyn Write, key: &str, resources: Vec<Json>) -> anyhow::Result<()> {
+fn write_line(out: &mut Vec<u8>, key: &str, resources: Vec<Json>) {
     let mut doc = Map::new();
     doc.insert(key.into(), Json::Array(resources));
-    serde_json::to_writer(&mut *out, &doc)?;
-    out.write_all(b"\n")?;
-    Ok(())
+    // Into memory: serialising a tree of JSON values cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &doc);
+    out.push(b'\n');
 }
 
 fn resource_json(resource: &Resource, scopes_key: &str, scopes: Vec<Json>) -> Json {
