@@ -417,6 +417,10 @@ pub struct UrlsArgs {
     /// Which spans count as requests.
     #[arg(long, value_enum, default_value_t = KindFilter::Entry)]
     pub kind: KindFilter,
+    /// Print the SQL that computes this table on an engine, over the export folder given as
+    /// input (`otelgrep export --to parquet`), instead of computing it.
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub sql: Option<SqlEngine>,
     #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]

@@ -45,6 +45,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         }
         Command::Urls(args) => {
             let config = cmd::urls::Config { kind: args.kind, template: args.template, filter: filter(&args.filter)? };
+            if let Some(engine) = args.sql {
+                let dir = export_folder(&args.input)?;
+                out.write_all(sql::urls(&args, engine, &config.filter, &dir)?.as_bytes())?;
+                return Ok(ExitCode::SUCCESS);
+            }
             query::<cmd::urls::Rows>(
                 &args.input,
                 &config,

@@ -1,4 +1,4 @@
-//! `latency --sql ENGINE`: the query that computes the `latency` table on DuckDB, ClickHouse or
+//! `latency --sql ENGINE` (and `urls --sql`): the query that computes the `latency` table on DuckDB, ClickHouse or
 //! Spark over an export folder, for when one machine is not enough. Same requests (`--kind`), same
 //! filters (`--where`, `--since`, `--until`, `--service`), same groups (the `--by` keys resolved as
 //! `keys.rs` resolves them, from the columns `columnar` writes), same buckets, and the same
@@ -10,7 +10,8 @@
 
 use std::cmp::Ordering;
 
-use crate::cli::{KindFilter, LatencyArgs, SqlEngine};
+use crate::cli::{KindFilter, LatencyArgs, SqlEngine, UrlsArgs};
+use crate::cmd::urls::NO_URL;
 use crate::filter::{Filter, Test, Where};
 use crate::keys::Key;
 
@@ -89,6 +90,49 @@ impl Dialect {
             SqlEngine::Duckdb => format!("regexp_matches({x}, {re})"),
             SqlEngine::Clickhouse => format!("match({x}, {re})"),
             SqlEngine::Spark => format!("{x} RLIKE {re}"),
+        }
+    }
+
+    /// An integer as its decimal text.
+    fn to_text(&self, x: &str) -> String {
+        match self.0 {
+            SqlEngine::Duckdb => format!("CAST({x} AS VARCHAR)"),
+            SqlEngine::Clickhouse => format!("toString({x})"),
+            SqlEngine::Spark => format!("CAST({x} AS STRING)"),
+        }
+    }
+
+    /// Distinct values of a column, sorted, joined by `, ` (`GET, POST`).
+    fn joined_set(&self, x: &str) -> String {
+        match self.0 {
+            SqlEngine::Duckdb => format!("array_to_string(list_sort(list_distinct(list({x}))), ', ')"),
+            SqlEngine::Clickhouse => format!("arrayStringConcat(arraySort(groupUniqArray({x})), ', ')"),
+            SqlEngine::Spark => format!("array_join(array_sort(collect_set({x})), ', ')"),
+        }
+    }
+
+    /// `shown` of every row, ordered by `by`, joined by `, `.
+    fn joined_by(&self, shown: &str, by: &str) -> String {
+        match self.0 {
+            SqlEngine::Duckdb => format!("array_to_string(list({shown} ORDER BY {by}), ', ')"),
+            SqlEngine::Clickhouse => {
+                format!("arrayStringConcat(arrayMap(x -> x.2, arraySort(x -> x.1, groupArray(({by}, {shown})))), ', ')")
+            }
+            SqlEngine::Spark => {
+                format!("array_join(transform(array_sort(collect_list(struct({by}, {shown}))), x -> x.col2), ', ')")
+            }
+        }
+    }
+
+    /// Nanoseconds since the epoch as `2026-11-27T23:37:19.814807Z` (microseconds, as otelgrep prints).
+    fn rfc3339_micros(&self, ns: &str) -> String {
+        let micros = self.div(ns, 1000);
+        match self.0 {
+            SqlEngine::Duckdb => format!("strftime(make_timestamp({micros}), '%Y-%m-%dT%H:%M:%S.%fZ')"),
+            SqlEngine::Clickhouse => {
+                format!("formatDateTime(fromUnixTimestamp64Micro({micros}, 'UTC'), '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC')")
+            }
+            SqlEngine::Spark => format!("date_format(timestamp_micros({micros}), \"yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'\")"),
         }
     }
 
@@ -216,6 +260,26 @@ fn kind(kind: KindFilter) -> String {
     }
 }
 
+/// The conditions of `--kind` and the shared filters (`--since` and `--until` on the span's start).
+fn filters(d: &Dialect, kinds: KindFilter, filter: &Filter) -> anyhow::Result<Vec<String>> {
+    let mut conditions = vec![kind(kinds)];
+    let start = d.nanos("Timestamp");
+    if let Some(since) = filter.since {
+        conditions.push(format!("{start} >= {since}"));
+    }
+    if let Some(until) = filter.until {
+        conditions.push(format!("{start} < {until}"));
+    }
+    if !filter.services.is_empty() {
+        let names: Vec<String> = filter.services.iter().map(|s| d.text(s)).collect();
+        conditions.push(format!("ServiceName IN ({})", names.join(", ")));
+    }
+    for w in &filter.wheres {
+        conditions.push(condition(d, w)?);
+    }
+    Ok(conditions)
+}
+
 /// The query for `latency` with these arguments over the export folder `dir`.
 pub fn latency(
     args: &LatencyArgs,
@@ -239,22 +303,9 @@ pub fn latency(
         .iter()
         .map(|k| Ok((k.trim().to_string(), key(&d, &Key::parse(k.trim()))?)))
         .collect::<anyhow::Result<_>>()?;
-    let mut conditions = vec![kind(args.kind), "Duration IS NOT NULL".to_string()];
+    let mut conditions = filters(&d, args.kind, filter)?;
+    conditions.push("Duration IS NOT NULL".to_string());
     let start = d.nanos("Timestamp");
-    if let Some(since) = filter.since {
-        conditions.push(format!("{start} >= {since}"));
-    }
-    if let Some(until) = filter.until {
-        conditions.push(format!("{start} < {until}"));
-    }
-    if !filter.services.is_empty() {
-        let names: Vec<String> = filter.services.iter().map(|s| d.text(s)).collect();
-        conditions.push(format!("ServiceName IN ({})", names.join(", ")));
-    }
-    for w in &filter.wheres {
-        conditions.push(condition(&d, w)?);
-    }
-
     let mut q = String::new();
     q.push_str(&format!("-- otelgrep latency --by {} over {dir}\n", args.by.join(",")));
     q.push_str(d.prelude());
@@ -302,6 +353,49 @@ pub fn latency(
         None => format!("count DESC, {}", keys_order.join(", ")),
     };
     q.push_str(&format!("\nORDER BY {order}"));
+    if let Some(n) = args.table.top {
+        q.push_str(&format!("\nLIMIT {n}"));
+    }
+    q.push_str(";\n");
+    Ok(q)
+}
+
+/// The query for `urls` with these arguments over the export folder `dir`: per URL, its count,
+/// methods, statuses with their counts, and first and last request, as `--format csv` prints them.
+pub fn urls(args: &UrlsArgs, engine: SqlEngine, filter: &Filter, dir: &str) -> anyhow::Result<String> {
+    if args.template {
+        anyhow::bail!("--sql: --template collapses identifiers in Rust; query latency --by route instead");
+    }
+    if args.table.sort.is_some() {
+        anyhow::bail!("--sql: --sort is not part of the query: order the result in the engine");
+    }
+    let d = Dialect(engine);
+    let conditions = filters(&d, args.kind, filter)?;
+    let none = d.text(NO_URL);
+    let shown = format!("concat(CASE WHEN status = '' THEN '(none)' ELSE status END, '×', {})", d.to_text("n"));
+    let tally = d.joined_by(&shown, "status");
+    let mut q = format!("-- otelgrep urls over {dir}\n{}", d.prelude());
+    q.push_str(&format!(
+        "WITH requests AS (\n  SELECT\n    coalesce(HttpUrl, {none}) AS url,\n    HttpMethod AS method,\n    \
+         coalesce(HttpStatus, '') AS status,\n    coalesce({}, 0) AS start_ns\n  FROM {}\n  WHERE {}\n),\n",
+        d.nanos("Timestamp"),
+        d.spans(dir),
+        conditions.join("\n    AND ")
+    ));
+    q.push_str("statuses AS (SELECT url, status, count(*) AS n FROM requests GROUP BY url, status),\n");
+    q.push_str(&format!("tallies AS (SELECT url, {tally} AS statuses FROM statuses GROUP BY url),\n"));
+    q.push_str(&format!(
+        "grouped AS (\n  SELECT url, count(*) AS n, {} AS methods, min(start_ns) AS first_ns, max(start_ns) AS last_ns\n  \
+         FROM requests GROUP BY url\n)\n",
+        d.joined_set("method")
+    ));
+    q.push_str(&format!(
+        "SELECT\n  CASE WHEN g.url = {none} THEN NULL ELSE g.url END AS url,\n  g.n AS count,\n  g.methods AS methods,\n  \
+         t.statuses AS statuses,\n  {} AS first_seen,\n  {} AS last_seen\nFROM grouped g JOIN tallies t ON g.url = t.url\n\
+         ORDER BY count DESC, url NULLS LAST",
+        d.rfc3339_micros("g.first_ns"),
+        d.rfc3339_micros("g.last_ns")
+    ));
     if let Some(n) = args.table.top {
         q.push_str(&format!("\nLIMIT {n}"));
     }

@@ -1,7 +1,7 @@
 //! The scale-out path on the real engines (installed by `.ci/run` in its Python environment):
 //! captures exported to Parquet are read by DuckDB, ClickHouse (chDB, its engine in process) and
 //! Spark (local mode, the engine a cluster runs); the query `latency --sql ENGINE` prints gives
-//! on each engine the table `latency --format json` gives (counts exactly, durations to 1e-9 of
+//! on each engine the table `latency --format json` gives (and `urls --sql` `urls`'s) (counts exactly, durations to 1e-9 of
 //! the unit), with and without `--every` and `--where`; and the export loads into a table made by
 //! the ClickHouse exporter's own `CREATE TABLE`.
 
@@ -14,36 +14,19 @@ use std::process::Command;
 use common::{Scratch, counts, otelgrep, sample};
 use serde_json::Value;
 
-/// The `latency` arguments compared (each with `--format json`, and with `--sql`).
+/// The commands compared (each with `--format json`, and with `--sql`).
+#[rustfmt::skip]
 const CASES: &[&[&str]] = &[
-    &["--by", "url"],
-    &["--by", "route,status", "--every", "1m"],
-    &["--by", "service,http.flavor", "--kind", "all", "--where", "status>=200"],
-    &["--by", "method", "--where", "url~/delete/", "--percentiles", "50,99.9", "--unit", "us"],
-    &["--by", "service", "--where", "status=5xx"],
-    &[
-        "--by",
-        "resource.service.name,kind",
-        "--kind",
-        "server",
-        "--where",
-        "http.route exists",
-        "--since",
-        "2024-01-01",
-    ],
-    &[
-        "--by",
-        "name",
-        "--service",
-        "frontend",
-        "--service",
-        "checkout",
-        "--where",
-        "rpc.method!=GetCart",
-        "--every",
-        "10s",
-    ],
-    &["--by", "http.status_code,target", "--where", "method=POST"],
+    &["latency", "--by", "url"],
+    &["latency", "--by", "route,status", "--every", "1m"],
+    &["latency", "--by", "service,http.flavor", "--kind", "all", "--where", "status>=200"],
+    &["latency", "--by", "method", "--where", "url~/delete/", "--percentiles", "50,99.9", "--unit", "us"],
+    &["latency", "--by", "service", "--where", "status=5xx"],
+    &["latency", "--by", "resource.service.name,kind", "--kind", "server", "--where", "http.route exists", "--since", "2024-01-01"],
+    &["latency", "--by", "name", "--service", "frontend", "--service", "checkout", "--where", "rpc.method!=GetCart", "--every", "10s"],
+    &["latency", "--by", "http.status_code,target", "--where", "method=POST"],
+    &["urls"],
+    &["urls", "--kind", "all", "--where", "status!=200"],
 ];
 
 fn python() -> String {
@@ -122,8 +105,34 @@ fn by_group(rows: &[Value], keys: &[&str]) -> BTreeMap<Vec<String>, Value> {
         .collect()
 }
 
+/// `urls`' lists and tallies as the SQL writes them: `GET, POST`, `302×18, 400×2`.
+fn joined(v: &Value) -> Value {
+    match v {
+        Value::Array(items) => Value::String(items.iter().map(key_text).collect::<Vec<_>>().join(", ")),
+        Value::Object(counts) => {
+            Value::String(counts.iter().map(|(k, n)| format!("{k}×{n}")).collect::<Vec<_>>().join(", "))
+        }
+        other => other.clone(),
+    }
+}
+
+fn same_urls(engine: &str, case: &[&str], want: &[Value], got: &[Value]) {
+    let (want, got) = (by_group(want, &["url"]), by_group(got, &["url"]));
+    assert_eq!(want.keys().collect::<Vec<_>>(), got.keys().collect::<Vec<_>>(), "{engine} {case:?}: the URLs");
+    for (url, w) in &want {
+        let g = &got[url];
+        for column in ["methods", "statuses", "first_seen", "last_seen"] {
+            assert_eq!(joined(&w[column]), g[column], "{engine} {case:?} {url:?} {column}");
+        }
+        assert_eq!(number(&w["count"]), number(&g["count"]), "{engine} {case:?} {url:?} count");
+    }
+}
+
 fn same_table(engine: &str, case: &[&str], want: &[Value], got: &[Value]) {
-    let by = case[1];
+    if case[0] == "urls" {
+        return same_urls(engine, case, want, got);
+    }
+    let by = case[2];
     let keys: Vec<&str> = by.split(',').collect();
     let (want, got) = (by_group(want, &keys), by_group(got, &keys));
     assert_eq!(want.keys().collect::<Vec<_>>(), got.keys().collect::<Vec<_>>(), "{engine} {case:?}: the groups");
@@ -155,16 +164,14 @@ fn the_sql_gives_the_same_table_on_every_engine() {
     let mut wanted = Vec::new();
     let mut queries: BTreeMap<&str, Vec<PathBuf>> = BTreeMap::new();
     for (i, case) in CASES.iter().enumerate() {
-        let mut args = vec!["latency"];
-        args.extend(*case);
+        let mut args = case.to_vec();
         args.extend(["--format", "json", &dir]);
         let (out, err, code) = otelgrep(&args);
         assert_eq!(code, 0, "{case:?}: {err}");
         let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
         wanted.push(rows);
         for engine in ["duckdb", "clickhouse", "spark"] {
-            let mut args = vec!["latency"];
-            args.extend(*case);
+            let mut args = case.to_vec();
             args.extend(["--sql", engine, &dir]);
             let (sql, err, code) = otelgrep(&args);
             assert_eq!(code, 0, "{case:?}: {err}");

@@ -70,7 +70,7 @@ impl Sink for Rows {
 }
 
 /// The group of spans without any URL (nothing is silently dropped): `null` in data formats.
-const NO_URL: &str = "(no url)";
+pub const NO_URL: &str = "(no url)";
 
 /// Prints the table of URLs: most requested first unless `--sort` says otherwise.
 pub fn run(args: &UrlsArgs, inputs: Vec<(String, Report, Rows)>, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Export speed and memory beside `summary`'s: for 1 GB of each kind of capture (a Flask run, the
+# todo app's Rust captures, the OpenTelemetry demo through the Collector's file exporter), warm
+# cache, best of 3: `otelgrep summary`, `otelgrep export --to parquet` and `--to otlp-json` in MB/s
+# of input with their peak RSS, the ratio of export to the 300 MB/s asked of it, the export
+# folder's size, and `latency --by url` on the capture against the same query on its export.
+# Usage: otelgrep/bench/export.sh [SIZE_MB]   (default 1000)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/otelgrep-target}"
+for tool in bc /usr/bin/time; do
+  command -v "$tool" > /dev/null || { echo "needs $tool: apt-get install bc time" >&2; exit 2; }
+done
+cargo build --release -p otelgrep --locked >&2
+bin="$CARGO_TARGET_DIR/release/otelgrep"
+size_mb="${1:-1000}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+make() {
+  local out=$1
+  shift
+  : > "$out"
+  while [ "$(stat -c %s "$out")" -lt $((size_mb * 1000 * 1000)) ]; do cat "$@" >> "$out"; done
+}
+make "$work/python.log" samples/python-flask/flask-default.log samples/python-flask/flask-merged-stderr.log
+make "$work/rust.log" samples/todo/todo-default.log samples/todo/todo-http.log samples/todo/todo-http-dup.log
+make "$work/demo.log" ../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl
+
+# SECONDS RSS_KB of the best of three runs of a command (its output folder or file removed first).
+best() {
+  local b="" rss=""
+  for _ in 1 2 3; do
+    rm -rf "$work/out" "$work/out.jsonl"
+    local s e
+    s=$(date +%s.%N)
+    /usr/bin/time -f "%M" -o "$work/rss" "$@" > /dev/null 2> "$work/err" || true
+    e=$(date +%s.%N)
+    local t
+    t=$(echo "$e - $s" | bc -l)
+    if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; rss=$(tail -1 "$work/rss"); fi
+  done
+  echo "$b $rss"
+}
+mbs() { echo "scale=0; $1 / $2 / 1000000" | bc -l; }
+
+printf "%-8s %6s | %-20s | %-28s | %-20s | %9s | %s\n" source MB "summary MB/s (RSS)" "export parquet MB/s (RSS) x300" "otlp-json MB/s (RSS)" "folder MB" "latency --by url: capture / export"
+for kind in python rust demo; do
+  f="$work/$kind.log"
+  bytes=$(stat -c %s "$f")
+  cat "$f" > /dev/null
+  read -r ts rs < <(best "$bin" summary "$f")
+  read -r tp rp < <(best "$bin" export --to parquet --out "$work/out" "$f")
+  "$bin" export --to parquet --out "$work/kept" "$f" 2> /dev/null
+  folder=$(du -sm "$work/kept" | cut -f1)
+  read -r tj rj < <(best "$bin" export --to otlp-json --out "$work/out.jsonl" "$f")
+  read -r tl _ < <(best "$bin" latency --by url "$f")
+  read -r te _ < <(best "$bin" latency --by url "$work/kept")
+  printf "%-8s %6d | %6d (%4d MB)        | %6d (%4d MB) %5.2fx        | %6d (%4d MB)      | %9d | %.2f s / %.2f s\n" \
+    "$kind" $((bytes / 1000000)) "$(mbs "$bytes" "$ts")" $((rs / 1024)) "$(mbs "$bytes" "$tp")" $((rp / 1024)) \
+    "$(echo "$bytes / $tp / 300000000" | bc -l)" "$(mbs "$bytes" "$tj")" $((rj / 1024)) "$folder" "$tl" "$te"
+  rm -rf "$work/kept"
+done
