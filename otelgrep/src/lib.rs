@@ -425,11 +425,11 @@ fn ingest_all<S: Sink>(
         if folder || columnar::is_parquet(bytes) {
             // An export (a folder, or one of its files): read back column by column.
             let files = if folder { columnar::files(std::path::Path::new(name))? } else { vec![name.clone()] };
-            let mut sink = S::new(config);
+            let (outcomes, sink) = columnar::read::<S>(&files, config);
             let mut report = Report::default();
-            for file in files {
-                match columnar::read::<S>(&file, config, &mut sink) {
-                    Ok((_, n)) => report.count_n(Format::Parquet, n),
+            for (file, outcome) in outcomes {
+                match outcome {
+                    Ok(n) => report.count_n(Format::Parquet, n),
                     Err(why) => report.errors.push(parse::ParseError {
                         file: file.as_str().into(),
                         line: 0,

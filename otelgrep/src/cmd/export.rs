@@ -39,8 +39,8 @@ pub fn parquet(args: &ExportArgs, err: &mut dyn Write) -> anyhow::Result<ExitCod
         return Ok(ExitCode::from(2));
     };
     let code = crate::exit_code(&inputs);
-    let mut all = crate::cmd::merged(inputs);
-    all.flush();
+    // Every sink gives its buffers back when dropped; the writer writes what they hold.
+    drop(inputs);
     let w = writer.finish()?;
     writeln!(
         err,

@@ -6,7 +6,8 @@
 //! observed time there; here both are kept apart, as the record gave them).
 
 use crate::columnar::read::Row;
-use crate::columnar::table::{Column, Leaf, Rows, Shape, col};
+use crate::columnar::rows::Rows;
+use crate::columnar::table::{Column, Leaf, Shape, col};
 use crate::columnar::values::{self, Resources};
 use crate::model::LogRecord;
 
@@ -51,27 +52,26 @@ pub const ALWAYS: &[&str] = &[
 pub const FULL: &[&str] = &["Body", "BodyType", "LogAttributes", "LogAttributeTypes"];
 
 pub fn write(rows: &mut Rows, l: &LogRecord) {
-    let (resource, resource_kinds) = values::split(&l.resource.attributes);
-    let (attrs, attr_kinds) = values::split(&l.attributes);
+    let resource = &l.resource.attributes;
     rows.opt_i64(l.time_ns)
-        .str(&l.trace_id.map(values::trace_id).unwrap_or_default())
-        .str(&l.span_id.map(values::span_id).unwrap_or_default())
+        .str_with(|o| values::write_trace_id(l.trace_id.unwrap_or(0), o))
+        .str_with(|o| values::write_span_id(l.span_id.unwrap_or(0), o))
         .opt_i32(None)
         .str(l.severity_text.as_deref().unwrap_or(""))
         .opt_i32(l.severity_number.map(i32::from))
         .str(l.resource.service_name().unwrap_or(""))
-        .str(&values::text(&l.body))
+        .str_with(|o| values::write_text(&l.body, o))
         .str("")
-        .map(resource)
+        .map(|m| values::texts(m, resource))
         .str("")
         .str("")
         .str("")
-        .map([])
-        .map(attrs)
+        .map(|_| {})
+        .map(|m| values::texts(m, &l.attributes))
         .opt_i64(l.observed_time_ns)
         .opt_str(values::kind(&l.body).as_deref())
-        .map(resource_kinds)
-        .map(attr_kinds);
+        .map(|m| values::kinds(m, resource))
+        .map(|m| values::kinds(m, &l.attributes));
 }
 
 pub fn read(row: &mut Row, resources: &mut Resources) -> LogRecord {
@@ -82,7 +82,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> LogRecord {
     let severity_number = row.opt_i32("SeverityNumber").and_then(|n| u8::try_from(n).ok());
     let body = row.str("Body").to_string();
     let resource = values::join(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
-    let attributes = values::join(&row.map("LogAttributes"), &row.map("LogAttributeTypes"));
+    let attributes = row.attributes("LogAttributes", "LogAttributeTypes");
     let observed_time_ns = row.opt_i64("ObservedTimestamp");
     let body = values::value(&body, row.opt_str("BodyType"));
     LogRecord {

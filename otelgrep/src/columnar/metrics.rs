@@ -6,7 +6,8 @@
 //! cannot hold past 2^53), and the attribute types that text loses.
 
 use crate::columnar::read::Row;
-use crate::columnar::table::{Column, Leaf, Rows, Shape, col};
+use crate::columnar::rows::Rows;
+use crate::columnar::table::{Column, Leaf, Shape, col};
 use crate::columnar::values::{self, Resources};
 use crate::model::{MetricKind, MetricPoint, PointValue, Temporality};
 
@@ -107,19 +108,18 @@ fn bits(n: u64) -> i64 {
 }
 
 pub fn write(rows: &mut Rows, p: &MetricPoint) {
-    let (resource, resource_kinds) = values::split(&p.resource.attributes);
-    let (attrs, attr_kinds) = values::split(&p.attributes);
-    rows.map(resource)
+    let resource = &p.resource.attributes;
+    rows.map(|m| values::texts(m, resource))
         .str("")
         .str(p.scope.as_deref().unwrap_or(""))
         .str("")
-        .map([])
+        .map(|_| {})
         .str("")
         .str(p.resource.service_name().unwrap_or(""))
         .str(&p.name)
         .str(&p.description)
         .str(&p.unit);
-    rows.map(attrs).opt_i64(p.start_ns).i64(p.time_ns);
+    rows.map(|m| values::texts(m, &p.attributes)).opt_i64(p.start_ns).i64(p.time_ns);
     let none: (Option<u64>, Option<f64>, Option<f64>, Option<f64>) = (None, None, None, None);
     let (value, int) = match &p.value {
         PointValue::Int(i) => (Some(*i as f64), Some(*i)),
@@ -166,7 +166,10 @@ pub fn write(rows: &mut Rows, p: &MetricPoint) {
             .list_i64(negative.iter().map(|&c| bits(c))),
         _ => rows.opt_i32(None).opt_i64(None).opt_i32(None).list_i64([]).opt_i32(None).list_i64([]),
     };
-    rows.str(type_text(p.kind)).opt_i64(int).map(resource_kinds).map(attr_kinds);
+    rows.str(type_text(p.kind))
+        .opt_i64(int)
+        .map(|m| values::kinds(m, resource))
+        .map(|m| values::kinds(m, &p.attributes));
 }
 
 /// A point back from its row; `None` when its type is none otelgrep writes.
@@ -176,7 +179,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Option<MetricPoint> {
     let name = row.str("MetricName").to_string();
     let description = row.str("MetricDescription").to_string();
     let unit = row.str("MetricUnit").to_string();
-    let attributes = values::join(&row.map("Attributes"), &row.map("AttributeTypes"));
+    let attributes = row.attributes("Attributes", "AttributeTypes");
     let start_ns = row.opt_i64("StartTimeUnix");
     let time_ns = row.i64("TimeUnix");
     let value = row.opt_f64("Value");

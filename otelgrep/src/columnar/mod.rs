@@ -4,13 +4,14 @@
 //! given as input is read back into the same model every command reads, so it answers exactly as
 //! the capture it came from.
 //!
-//! The only module that uses the `parquet` crate. `table` is the columns and their levels,
+//! The only module that uses the `parquet` crate. `table` is the columns and their levels, `rows` the buffers rows are written into,
 //! `spans`/`logs`/`metrics` map the model to rows and back, `values` the attribute texts, `write`
 //! the folder, `read` a file.
 
 mod logs;
 mod metrics;
 pub mod read;
+mod rows;
 mod spans;
 mod table;
 mod values;

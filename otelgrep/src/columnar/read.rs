@@ -78,6 +78,8 @@ impl Table {
 pub struct Row<'a> {
     columns: &'static [Column],
     cursors: Vec<Option<Cursor<'a>>>,
+    /// The only attribute keys the command reads, if it says.
+    only: Option<&'a [String]>,
     /// Where the last column looked up was: rows read their columns in about schema order, so
     /// each lookup is one comparison.
     guess: usize,
@@ -137,6 +139,15 @@ impl<'a> Row<'a> {
             Values::Bool(v) => v.get(i).copied(),
             _ => None,
         }
+    }
+
+    /// A record's own attributes from their two maps, only those the command reads.
+    pub fn attributes(&mut self, texts: &str, kinds: &str) -> crate::model::Attributes {
+        let mut texts = self.map(texts);
+        if let Some(only) = self.only {
+            texts.retain(|(k, _)| only.iter().any(|o| o == k));
+        }
+        crate::columnar::values::join(&texts, &self.map(kinds))
     }
 
     pub fn map(&mut self, name: &str) -> Vec<(&'a str, &'a str)> {
@@ -239,16 +250,87 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Reads one exported file into a sink: the records it holds, or why it could not be read.
-pub fn read<S: Sink>(path: &str, config: &S::Config, sink: &mut S) -> Result<(Table, usize), String> {
+/// What reading an export's files gave: per file, its records or why it could not be read.
+pub type Outcomes = Vec<(String, Result<usize, String>)>;
+
+/// Reads exported files into one sink, their row groups spread over the machine's cores and
+/// merged in file and row-group order.
+pub fn read<S: Sink>(files: &[String], config: &S::Config) -> (Outcomes, S) {
     let needs = S::needs(config);
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(path, &needs, sink))) {
-        Ok(result) => result,
-        Err(_) => Err("the Parquet reader failed on this file (it is damaged)".into()),
+    let mut outcomes: Outcomes = Vec::with_capacity(files.len());
+    let mut items = Vec::new();
+    for (f, path) in files.iter().enumerate() {
+        match guarded(|| open(path, &needs)) {
+            Ok(file) => {
+                items.extend((0..file.reader.num_row_groups()).map(|g| (f, g)));
+                outcomes.push((path.clone(), Ok(0)));
+            }
+            Err(why) => outcomes.push((path.clone(), Err(why))),
+        }
     }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
+    let mut done: Vec<(usize, Part<S>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    let mut opened: Option<(usize, File)> = None;
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(f, g)) = items.get(i) else { break };
+                        let result = guarded(|| {
+                            if opened.as_ref().is_none_or(|(at, _)| *at != f) {
+                                opened = Some((f, open(&files[f], &needs)?));
+                            }
+                            let (_, file) = opened.as_ref().expect("opened above");
+                            let mut sink = S::new(config);
+                            let n = read_group(file, g, &needs, &mut sink)?;
+                            Ok((n, sink))
+                        });
+                        mine.push((i, result));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    let mut sink = S::new(config);
+    for (i, result) in done {
+        let (f, _) = items[i];
+        match (result, &mut outcomes[f].1) {
+            (Ok((n, part)), Ok(total)) => {
+                *total += n;
+                sink.merge(part);
+            }
+            (Err(why), outcome @ Ok(_)) => *outcome = Err(why),
+            // The file's first error is the one said.
+            (_, Err(_)) => {}
+        }
+    }
+    (outcomes, sink)
 }
 
-fn read_file<S: Sink>(path: &str, needs: &Needs, sink: &mut S) -> Result<(Table, usize), String> {
+/// One row group read: its records in a sink of their own, or why not.
+type Part<S> = Result<(usize, S), String>;
+
+/// Runs the Parquet library on a file that may be damaged: a panic in it is this file's error.
+fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err("the Parquet reader failed on this file (it is damaged)".into()))
+}
+
+/// An exported file, opened, its table known and its columns checked.
+struct File {
+    reader: SerializedFileReader<std::fs::File>,
+    table: Table,
+    /// Per column of the table, its leaves in the file, where the command reads it.
+    plan: Vec<Option<Vec<usize>>>,
+}
+
+fn open(path: &str, needs: &Needs) -> Result<File, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let reader = SerializedFileReader::new(file).map_err(|e| format!("not a Parquet file ({e})"))?;
     let descr = reader.metadata().file_metadata().schema_descr();
@@ -270,7 +352,7 @@ fn read_file<S: Sink>(path: &str, needs: &Needs, sink: &mut S) -> Result<(Table,
     };
     let wanted = table.wanted(needs);
     let columns = table.columns();
-    // Check every column read is the one written: its leaves, levels and types.
+    // Check every column read is the one written: its leaves and levels (types when read).
     let mut plan: Vec<Option<Vec<usize>>> = vec![None; columns.len()];
     for (slot, c) in plan.iter_mut().zip(columns) {
         if !wanted.contains(&c.name) {
@@ -290,40 +372,42 @@ fn read_file<S: Sink>(path: &str, needs: &Needs, sink: &mut S) -> Result<(Table,
         }
         *slot = Some(leaves.clone());
     }
-    let mut resources = Resources::default();
-    let mut n = 0;
-    for g in 0..reader.num_row_groups() {
-        let group = reader.get_row_group(g).map_err(|e| e.to_string())?;
-        let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
-        let mut bufs: Vec<Option<Vec<LeafBuf>>> = Vec::with_capacity(columns.len());
-        for (c, leaves) in columns.iter().zip(&plan) {
-            bufs.push(match leaves {
-                Some(leaves) => {
-                    Some(leaves.iter().map(|&i| read_leaf(&*group, i, rows, c)).collect::<Result<Vec<_>, String>>()?)
-                }
-                None => None,
-            });
-        }
-        let cursors = columns
-            .iter()
-            .zip(&bufs)
-            .map(|(c, b)| b.as_deref().map(|leaves| Cursor { shape: c.shape, leaves, level: 0, value: 0 }))
-            .collect();
-        let mut row = Row { columns, cursors, guess: 0 };
-        for _ in 0..rows {
-            row.guess = 0;
-            match table {
-                Table::Spans => sink.span(spans::read(&mut row, &mut resources)),
-                Table::Logs => sink.log(logs::read(&mut row, &mut resources)),
-                Table::Metrics => match metrics::read(&mut row, &mut resources) {
-                    Some(p) => sink.point(p),
-                    None => return Err(format!("row {} has a MetricType otelgrep does not write", n + 1)),
-                },
+    Ok(File { reader, table, plan })
+}
+
+/// One row group's records into a sink; how many.
+fn read_group<S: Sink>(file: &File, g: usize, needs: &Needs, sink: &mut S) -> Result<usize, String> {
+    let columns = file.table.columns();
+    let group = file.reader.get_row_group(g).map_err(|e| e.to_string())?;
+    let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+    let mut bufs: Vec<Option<Vec<LeafBuf>>> = Vec::with_capacity(columns.len());
+    for (c, leaves) in columns.iter().zip(&file.plan) {
+        bufs.push(match leaves {
+            Some(leaves) => {
+                Some(leaves.iter().map(|&i| read_leaf(&*group, i, rows, c)).collect::<Result<Vec<_>, String>>()?)
             }
-            n += 1;
+            None => None,
+        });
+    }
+    let cursors = columns
+        .iter()
+        .zip(&bufs)
+        .map(|(c, b)| b.as_deref().map(|leaves| Cursor { shape: c.shape, leaves, level: 0, value: 0 }))
+        .collect();
+    let mut row = Row { columns, cursors, guess: 0, only: needs.only.as_deref() };
+    let mut resources = Resources::default();
+    for n in 0..rows {
+        row.guess = 0;
+        match file.table {
+            Table::Spans => sink.span(spans::read(&mut row, &mut resources)),
+            Table::Logs => sink.log(logs::read(&mut row, &mut resources)),
+            Table::Metrics => match metrics::read(&mut row, &mut resources) {
+                Some(p) => sink.point(p),
+                None => return Err(format!("row {} has a MetricType otelgrep does not write", n + 1)),
+            },
         }
     }
-    Ok((table, n))
+    Ok(rows)
 }
 
 /// One leaf of a row group, whole: its values and levels.

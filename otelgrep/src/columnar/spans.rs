@@ -9,7 +9,8 @@
 
 use crate::cmd::is_entry;
 use crate::columnar::read::Row;
-use crate::columnar::table::{Column, Leaf, Rows, Shape, col};
+use crate::columnar::rows::Rows;
+use crate::columnar::table::{Column, Leaf, Shape, col};
 use crate::columnar::values::{self, Resources};
 use crate::keys::{Key, resolve, route};
 use crate::model::{Event, Link, Span, SpanKind, StatusCode};
@@ -79,8 +80,15 @@ pub const EVENTS: &[&str] = &[
     "Links.Attributes",
 ];
 
-pub fn kind_text(kind: SpanKind) -> String {
-    format!("SPAN_KIND_{}", kind.as_str())
+pub fn kind_text(kind: SpanKind) -> &'static str {
+    match kind {
+        SpanKind::Unspecified => "SPAN_KIND_UNSPECIFIED",
+        SpanKind::Internal => "SPAN_KIND_INTERNAL",
+        SpanKind::Server => "SPAN_KIND_SERVER",
+        SpanKind::Client => "SPAN_KIND_CLIENT",
+        SpanKind::Producer => "SPAN_KIND_PRODUCER",
+        SpanKind::Consumer => "SPAN_KIND_CONSUMER",
+    }
 }
 
 fn kind_from(text: &str) -> SpanKind {
@@ -116,31 +124,30 @@ fn time(ns: i64) -> Option<i64> {
 }
 
 pub fn write(rows: &mut Rows, s: &Span) {
-    let (resource, resource_kinds) = values::split(&s.resource.attributes);
-    let (attrs, attr_kinds) = values::split(&s.attributes);
     let resolved = |key: Key| resolve(&key, s).map(|r| r.value);
+    let resource = &s.resource.attributes;
     rows.opt_i64(time(s.start_ns))
-        .str(&values::trace_id(s.trace_id))
-        .str(&values::span_id(s.span_id))
-        .str(&s.parent_span_id.map(values::span_id).unwrap_or_default())
+        .str_with(|o| values::write_trace_id(s.trace_id, o))
+        .str_with(|o| values::write_span_id(s.span_id, o))
+        .str_with(|o| values::write_span_id(s.parent_span_id.unwrap_or(0), o))
         .str("")
         .str(&s.name)
-        .str(&kind_text(s.kind))
+        .str(kind_text(s.kind))
         .str(s.resource.service_name().unwrap_or(""))
-        .map(resource)
+        .map(|m| values::texts(m, resource))
         .str(s.scope.as_deref().unwrap_or(""))
         .str("")
-        .map(attrs)
+        .map(|m| values::texts(m, &s.attributes))
         .opt_i64(s.duration_ns())
         .str(status_text(s.status))
         .str(s.status_message.as_deref().unwrap_or(""))
         .list_i64(s.events.iter().map(|e| e.time_ns))
-        .list_str(s.events.iter().map(|e| e.name.as_str()))
-        .list_of_maps(s.events.iter().map(|e| values::split(&e.attributes).0))
-        .list_str(s.links.iter().map(|l| values::trace_id(l.trace_id)).collect::<Vec<_>>().iter().map(String::as_str))
-        .list_str(s.links.iter().map(|l| values::span_id(l.span_id)).collect::<Vec<_>>().iter().map(String::as_str))
-        .list_str(s.links.iter().map(|_| ""))
-        .list_of_maps(s.links.iter().map(|l| values::split(&l.attributes).0))
+        .list_str(&s.events, |e, o| o.extend_from_slice(e.name.as_bytes()))
+        .list_of_maps(&s.events, |e, m| values::texts(m, &e.attributes))
+        .list_str(&s.links, |l, o| values::write_trace_id(l.trace_id, o))
+        .list_str(&s.links, |l, o| values::write_span_id(l.span_id, o))
+        .list_str(&s.links, |_, _| {})
+        .list_of_maps(&s.links, |l, m| values::texts(m, &l.attributes))
         .opt_i64(time(s.end_ns))
         .opt_str(resolved(Key::Url).as_deref())
         .opt_str(route(s).as_deref())
@@ -148,8 +155,8 @@ pub fn write(rows: &mut Rows, s: &Span) {
         .opt_str(resolved(Key::Method).as_deref())
         .opt_str(resolved(Key::Status).as_deref())
         .bool(is_entry(s))
-        .map(resource_kinds)
-        .map(attr_kinds);
+        .map(|m| values::kinds(m, resource))
+        .map(|m| values::kinds(m, &s.attributes));
 }
 
 /// A span back from its row (ids that the capture left empty stay 0, as they were read).
@@ -163,7 +170,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Span {
     let resource = values::join(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
     let resource = resources.get(resource);
     let scope = Some(row.str("ScopeName")).filter(|s| !s.is_empty()).map(str::to_string);
-    let attributes = values::join(&row.map("SpanAttributes"), &row.map("SpanAttributeTypes"));
+    let attributes = row.attributes("SpanAttributes", "SpanAttributeTypes");
     let status = status_from(row.str("StatusCode"));
     let status_message = Some(row.str("StatusMessage")).filter(|s| !s.is_empty()).map(str::to_string);
     let times = row.list_i64("Events.Timestamp");

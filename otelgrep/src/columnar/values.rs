@@ -3,30 +3,35 @@
 //! the types that text loses (`int`, `double`, ..., an array or map as its OTLP `AnyValue`), so a
 //! value read back is the value written; ids as lowercase hex, empty for none.
 
+use std::borrow::Cow;
+use std::io::Write as _;
 use std::sync::Arc;
 
-use crate::model::{Attributes, Resource, Value, span_hex, trace_hex};
+use crate::columnar::rows::{MapWriter, display};
+use crate::model::{Attributes, Resource, Value};
 
-/// An attribute value as the ClickHouse exporter's `AsString` writes it.
-pub fn text(v: &Value) -> String {
+/// An attribute value as the ClickHouse exporter's `AsString` writes it, into a buffer.
+pub fn write_text(v: &Value, out: &mut Vec<u8>) {
     match v {
-        Value::Str(s) | Value::BigInt(s) => s.clone(),
-        Value::Int(i) => i.to_string(),
-        Value::Double(d) => double_text(*d),
-        Value::Bool(b) => b.to_string(),
-        Value::Array(_) | Value::Map(_) => plain_json(v).to_string(),
-        Value::Empty => String::new(),
+        Value::Str(s) | Value::BigInt(s) => out.extend_from_slice(s.as_bytes()),
+        Value::Int(i) => display(out, i),
+        Value::Double(d) => display(out, double_text(*d)),
+        Value::Bool(b) => display(out, b),
+        Value::Array(_) | Value::Map(_) => {
+            let _ = serde_json::to_writer(&mut *out, &plain_json(v));
+        }
+        Value::Empty => {}
     }
 }
 
 /// Go's `strconv.FormatFloat(d, 'f', -1, 64)` for the values it shares with Rust's shortest
 /// round-trip form, and its names for the others.
-fn double_text(d: f64) -> String {
+fn double_text(d: f64) -> Cow<'static, str> {
     match d {
         d if d.is_nan() => "NaN".into(),
         d if d == f64::INFINITY => "+Inf".into(),
         d if d == f64::NEG_INFINITY => "-Inf".into(),
-        d => d.to_string(),
+        d => d.to_string().into(),
     }
 }
 
@@ -37,7 +42,9 @@ fn plain_json(v: &Value) -> serde_json::Value {
         Value::Str(s) => J::String(s.clone()),
         Value::BigInt(s) => s.parse::<serde_json::Number>().map_or_else(|_| J::String(s.clone()), J::Number),
         Value::Int(i) => J::from(*i),
-        Value::Double(d) => serde_json::Number::from_f64(*d).map_or_else(|| J::String(double_text(*d)), J::Number),
+        Value::Double(d) => {
+            serde_json::Number::from_f64(*d).map_or_else(|| J::String(double_text(*d).into()), J::Number)
+        }
         Value::Bool(b) => J::Bool(*b),
         Value::Array(items) => J::Array(items.iter().map(plain_json).collect()),
         Value::Map(kvs) => J::Object(kvs.iter().map(|(k, v)| (k.clone(), plain_json(v))).collect()),
@@ -46,7 +53,7 @@ fn plain_json(v: &Value) -> serde_json::Value {
 }
 
 /// What the text of a value does not say: `None` for a string.
-pub fn kind(v: &Value) -> Option<String> {
+pub fn kind(v: &Value) -> Option<Cow<'static, str>> {
     Some(match v {
         Value::Str(_) => return None,
         Value::Int(_) => "int".into(),
@@ -55,7 +62,7 @@ pub fn kind(v: &Value) -> Option<String> {
         Value::Bool(_) => "bool".into(),
         Value::Empty => "empty".into(),
         // Nested values keep their order and types only in OTLP's own form.
-        Value::Array(_) | Value::Map(_) => crate::cmd::export::any_value(v).to_string(),
+        Value::Array(_) | Value::Map(_) => crate::cmd::export::any_value(v).to_string().into(),
     })
 }
 
@@ -78,14 +85,33 @@ pub fn value(text: &str, kind: Option<&str>) -> Value {
     parsed.unwrap_or_else(|| Value::Str(text.to_string()))
 }
 
-/// A map's entries as written: key and text.
-pub type Entries<'a> = Vec<(&'a str, String)>;
+/// Attributes as a map's entries: each key with its text.
+pub fn texts(m: &mut MapWriter, attrs: &Attributes) {
+    for (k, v) in attrs {
+        m.entry(k, |out| write_text(v, out));
+    }
+}
 
-/// Attributes as the two maps: text, and the kinds text loses.
-pub fn split(attrs: &Attributes) -> (Entries<'_>, Entries<'_>) {
-    let texts = attrs.iter().map(|(k, v)| (k.as_str(), text(v))).collect();
-    let kinds = attrs.iter().filter_map(|(k, v)| Some((k.as_str(), kind(v)?))).collect();
-    (texts, kinds)
+/// The kinds the texts lose, as a second map: only the attributes that are not strings.
+pub fn kinds(m: &mut MapWriter, attrs: &Attributes) {
+    for (k, v) in attrs {
+        if let Some(kind) = kind(v) {
+            m.entry(k, |out| out.extend_from_slice(kind.as_bytes()));
+        }
+    }
+}
+
+/// Ids as the exporter writes them: lowercase hex, nothing for none.
+pub fn write_trace_id(id: u128, out: &mut Vec<u8>) {
+    if id != 0 {
+        let _ = write!(out, "{id:032x}");
+    }
+}
+
+pub fn write_span_id(id: u64, out: &mut Vec<u8>) {
+    if id != 0 {
+        let _ = write!(out, "{id:016x}");
+    }
 }
 
 /// Attributes back from the two maps.
@@ -97,15 +123,6 @@ pub fn join(texts: &[(&str, &str)], kinds: &[(&str, &str)]) -> Attributes {
             (k.to_string(), value(t, kind))
         })
         .collect()
-}
-
-/// A trace id as the exporter writes it: hex, empty for none.
-pub fn trace_id(id: u128) -> String {
-    if id == 0 { String::new() } else { trace_hex(id) }
-}
-
-pub fn span_id(id: u64) -> String {
-    if id == 0 { String::new() } else { span_hex(id) }
 }
 
 pub fn parse_trace_id(s: &str) -> Option<u128> {

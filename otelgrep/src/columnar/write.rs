@@ -1,7 +1,9 @@
-//! Writing an export folder: each worker's sink turns records into rows of its own buffers (one
-//! per table and partition), and hands a buffer to the shared [`Writer`] as one row group when it
-//! is full, so memory holds a few row groups whatever the input's size; the order of rows in a
-//! file is not the input's (no engine reads it as meaningful).
+//! Writing an export folder. A worker's sink takes a set of buffers (one per table and partition)
+//! from the shared [`Writer`]'s pool for as long as it lives, fills them with rows, and writes a
+//! buffer as one row group when it is full, into a file it takes from the writer for that write
+//! alone: workers encode and compress in parallel, and memory holds a few row groups per worker
+//! whatever the input's size. Rows are not in the input's order (no engine reads order as
+//! meaningful; otelgrep's commands order what they print).
 //!
 //! Layout: `DIR/spans`, `DIR/logs`, `DIR/metrics`, each optionally partitioned hive-style
 //! (`service=todo/date=2026-11-27/`), files `part-<run>-<n>.parquet` of at most [`FILE_ROWS`]
@@ -21,19 +23,21 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 
 use crate::columnar::read::Table;
-use crate::columnar::table::{Rows, Values, schema};
+use crate::columnar::rows::Rows;
+use crate::columnar::table::{Values, schema};
 use crate::columnar::{logs, metrics, spans};
 use crate::model::{LogRecord, MetricPoint, Span};
 use crate::parse::Sink;
 
-/// Rows per row group: about 10-40 MB of a capture's spans, the unit an engine reads in parallel.
-pub const GROUP_ROWS: usize = 65_536;
-/// Text held per row group at most (long attribute values, log bodies).
-pub const GROUP_BYTES: usize = 32 << 20;
+/// Rows per row group at most.
+pub const GROUP_ROWS: usize = 131_072;
+/// Bytes a row group holds before it is written (about 20,000 spans of a Flask capture): the unit
+/// an engine reads in parallel, a few MB once compressed.
+pub const GROUP_BYTES: usize = 24 << 20;
 /// Rows per file at most.
 pub const FILE_ROWS: usize = 1 << 20;
-/// Text a sink holds across its buffers before it writes them all.
-const HELD_BYTES: usize = 48 << 20;
+/// Bytes one set of buffers holds across its partitions before it writes them all.
+const HELD_BYTES: usize = 32 << 20;
 
 /// How files are split into folders.
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,14 +52,24 @@ pub struct Writer {
     partitioning: Partitioning,
     run: String,
     state: Mutex<State>,
+    /// Buffers no sink holds now.
+    pool: Mutex<Vec<Buffers>>,
 }
 
 #[derive(Default)]
 struct State {
-    open: HashMap<(usize, String), Open>,
+    /// Files open and not being written, per table and partition.
+    idle: HashMap<(usize, String), Vec<Open>>,
     files: usize,
     rows: [usize; 3],
     error: Option<String>,
+}
+
+/// Rows waiting to be written, per table and partition.
+#[derive(Default)]
+struct Buffers {
+    rows: HashMap<(usize, String), Rows>,
+    held: usize,
 }
 
 struct Open {
@@ -90,11 +104,20 @@ impl Writer {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         // Unique per run: exports into one folder add files, and never overwrite each other's.
         let run = format!("{}-{}", now.as_millis(), std::process::id());
-        Ok(Writer { dir: dir.to_path_buf(), partitioning, run, state: Mutex::new(State::default()) })
+        Ok(Writer {
+            dir: dir.to_path_buf(),
+            partitioning,
+            run,
+            state: Mutex::new(State::default()),
+            pool: Mutex::new(Vec::new()),
+        })
     }
 
     /// The folder a record goes to, under its table's.
     fn partition(&self, service: Option<&str>, time_ns: Option<i64>) -> String {
+        if !self.partitioning.service && !self.partitioning.date {
+            return String::new();
+        }
         let mut parts = Vec::new();
         if self.partitioning.service {
             parts.push(format!("service={}", hive_escape(service.unwrap_or(""))));
@@ -106,62 +129,96 @@ impl Writer {
         parts.join("/")
     }
 
-    /// Writes one buffer as a row group of its partition's current file.
-    fn write(&self, table: Table, partition: &str, rows: &Rows) {
+    /// Writes one buffer as a row group of a file of its partition: one no other write is using
+    /// (opened if none is idle), returned once written.
+    fn write(&self, table: Table, partition: &str, rows: &mut Rows) {
         if rows.rows == 0 {
             return;
         }
+        let key = (slot(table), partition.to_string());
+        let taken = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if state.error.is_some() {
+                return;
+            }
+            match state.idle.get_mut(&key).and_then(Vec::pop) {
+                Some(open) => Ok(open),
+                None => {
+                    state.files += 1;
+                    self.open(table, partition, state.files - 1)
+                }
+            }
+        };
+        let result = taken.and_then(|mut open| {
+            write_group(&mut open.writer, rows).map_err(|e| format!("writing {}: {e}", open.hidden.display()))?;
+            open.rows += rows.rows;
+            Ok(open)
+        });
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.error.is_some() {
-            return;
-        }
-        if let Err(e) = self.write_locked(&mut state, table, partition, rows) {
-            state.error = Some(e);
+        match result {
+            Ok(open) => {
+                state.rows[slot(table)] += rows.rows;
+                if open.rows >= FILE_ROWS {
+                    if let Err(e) = close(open) {
+                        state.error.get_or_insert(e);
+                    }
+                } else {
+                    state.idle.entry(key).or_default().push(open);
+                }
+            }
+            Err(e) => {
+                state.error.get_or_insert(e);
+            }
         }
     }
 
-    fn write_locked(&self, state: &mut State, table: Table, partition: &str, rows: &Rows) -> Result<(), String> {
-        let key = (slot(table), partition.to_string());
-        if !state.open.contains_key(&key) {
-            let folder = self.dir.join(table.name()).join(partition);
-            std::fs::create_dir_all(&folder).map_err(|e| format!("creating {}: {e}", folder.display()))?;
-            let name = format!("part-{}-{:05}.parquet", self.run, state.files);
-            state.files += 1;
-            let (path, hidden) = (folder.join(&name), folder.join(format!(".{name}.tmp")));
-            let file = File::create(&hidden).map_err(|e| format!("writing {}: {e}", hidden.display()))?;
-            let props = WriterProperties::builder()
-                .set_compression(Compression::SNAPPY)
-                .set_created_by(format!("otelgrep {}", env!("CARGO_PKG_VERSION")))
-                .build();
-            let schema = schema(table.name(), table.columns()).map_err(|e| e.to_string())?;
-            let writer = SerializedFileWriter::new(BufWriter::with_capacity(1 << 20, file), schema, Arc::new(props))
-                .map_err(|e| format!("writing {}: {e}", hidden.display()))?;
-            state.open.insert(key.clone(), Open { writer, hidden, path, rows: 0 });
+    fn open(&self, table: Table, partition: &str, n: usize) -> Result<Open, String> {
+        let folder = self.dir.join(table.name()).join(partition);
+        std::fs::create_dir_all(&folder).map_err(|e| format!("creating {}: {e}", folder.display()))?;
+        let name = format!("part-{}-{n:05}.parquet", self.run);
+        let (path, hidden) = (folder.join(&name), folder.join(format!(".{name}.tmp")));
+        let file = File::create(&hidden).map_err(|e| format!("writing {}: {e}", hidden.display()))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_created_by(format!("otelgrep {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let schema = schema(table.name(), table.columns()).map_err(|e| e.to_string())?;
+        let writer = SerializedFileWriter::new(BufWriter::with_capacity(1 << 20, file), schema, Arc::new(props))
+            .map_err(|e| format!("writing {}: {e}", hidden.display()))?;
+        Ok(Open { writer, hidden, path, rows: 0 })
+    }
+
+    /// A set of buffers for a sink: one a finished sink gave back, or new.
+    fn take(&self) -> Buffers {
+        self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop().unwrap_or_default()
+    }
+
+    fn give_back(&self, buffers: Buffers) {
+        self.pool.lock().unwrap_or_else(|e| e.into_inner()).push(buffers);
+    }
+
+    /// Writes what every set of buffers still holds (once no sink is left writing).
+    pub fn flush(&self) {
+        let pool = std::mem::take(&mut *self.pool.lock().unwrap_or_else(|e| e.into_inner()));
+        for mut buffers in pool {
+            buffers.flush(self);
         }
-        let open = state.open.get_mut(&key).expect("opened above");
-        write_group(&mut open.writer, rows).map_err(|e| format!("writing {}: {e}", open.hidden.display()))?;
-        open.rows += rows.rows;
-        state.rows[slot(table)] += rows.rows;
-        if open.rows >= FILE_ROWS {
-            let open = state.open.remove(&key).expect("present");
-            close(open)?;
-        }
-        Ok(())
     }
 
     /// Leaves nothing behind: an export given up (`--strict` found a bad record) removes the
     /// files it was writing. Files it completed stay (a later export may add to them).
     pub fn abandon(&self) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        for (_, open) in state.open.drain() {
+        for open in state.idle.drain().flat_map(|(_, o)| o) {
             let _ = std::fs::remove_file(&open.hidden);
         }
     }
 
     /// Closes every file; says what was written, or the first error.
     pub fn finish(&self) -> anyhow::Result<Written> {
+        self.flush();
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let open: Vec<Open> = state.open.drain().map(|(_, o)| o).collect();
+        let open: Vec<Open> = state.idle.drain().flat_map(|(_, o)| o).collect();
         let mut error = state.error.take();
         for o in open {
             if let Err(e) = close(o) {
@@ -201,9 +258,10 @@ fn hive_escape(v: &str) -> String {
     out
 }
 
-fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &Rows) -> parquet::errors::Result<()> {
+/// One row group of `rows`, which it empties (texts are handed over, not copied).
+fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &mut Rows) -> parquet::errors::Result<()> {
     let mut group = w.next_row_group()?;
-    for (c, leaves) in rows.columns.iter().zip(&rows.leaves) {
+    for (c, leaves) in rows.columns.iter().zip(&mut rows.leaves) {
         let (max_def, max_rep) = c.shape.levels();
         for leaf in leaves {
             let Some(mut column) = group.next_column()? else {
@@ -211,12 +269,14 @@ fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &Rows) -> pa
             };
             let def = (max_def > 0).then_some(&leaf.def[..]);
             let rep = (max_rep > 0).then_some(&leaf.rep[..]);
-            let written = match (column.untyped(), &leaf.values) {
+            let written = match (column.untyped(), &mut leaf.values) {
                 (ColumnWriter::Int64ColumnWriter(w), Values::I64(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::Int32ColumnWriter(w), Values::I32(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::DoubleColumnWriter(w), Values::F64(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::BoolColumnWriter(w), Values::Bool(v)) => w.write_batch(v, def, rep),
-                (ColumnWriter::ByteArrayColumnWriter(w), Values::Bytes(v)) => w.write_batch(v, def, rep),
+                (ColumnWriter::ByteArrayColumnWriter(w), text @ Values::Text { .. }) => {
+                    w.write_batch(&text.take_text(), def, rep)
+                }
                 _ => Err(parquet::errors::ParquetError::General(format!("column {} of another type", c.name))),
             };
             written?;
@@ -227,50 +287,58 @@ fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &Rows) -> pa
     Ok(())
 }
 
-/// A worker's rows, per table and partition, written as row groups when full.
-pub struct Batches {
-    writer: Arc<Writer>,
-    buffers: HashMap<(usize, String), Rows>,
-    held: usize,
-}
-
-impl Batches {
-    fn rows(&mut self, table: Table, partition: String) -> &mut Rows {
-        self.buffers.entry((slot(table), partition)).or_insert_with(|| Rows::new(table.columns()))
+impl Buffers {
+    fn rows(&mut self, table: Table, partition: &str) -> &mut Rows {
+        // Records come in runs of one partition: no key is made for a buffer already there.
+        let key = (slot(table), partition.to_string());
+        self.rows.entry(key).or_insert_with(|| Rows::new(table.columns()))
     }
 
-    /// Writes a buffer once it is a row group's worth, or everything once the sink holds too much.
-    fn settle(&mut self, key: &(usize, String)) {
-        let full = self.buffers.get(key).is_some_and(|r| r.rows >= GROUP_ROWS || r.text_bytes >= GROUP_BYTES);
-        if full {
-            if let Some(rows) = self.buffers.get_mut(key) {
-                self.held -= rows.text_bytes.min(self.held);
-                self.writer.write(TABLES[key.0], &key.1, rows);
-                rows.clear();
-            }
+    /// Writes a buffer that is a row group's worth, or every buffer once they hold too much.
+    fn settle(&mut self, writer: &Writer, table: Table, partition: &str) {
+        let key = (slot(table), partition.to_string());
+        if let Some(rows) = self.rows.get_mut(&key).filter(|r| r.rows >= GROUP_ROWS || r.held >= GROUP_BYTES) {
+            self.held -= rows.held.min(self.held);
+            writer.write(table, partition, rows);
+            rows.clear();
         }
         if self.held >= HELD_BYTES {
-            self.flush();
+            self.flush(writer);
         }
     }
 
-    /// Writes every buffer (at the end, or when the sink holds too much).
-    pub fn flush(&mut self) {
-        for ((table, partition), rows) in &mut self.buffers {
-            self.writer.write(TABLES[*table], partition, rows);
+    fn flush(&mut self, writer: &Writer) {
+        for ((table, partition), rows) in &mut self.rows {
+            writer.write(TABLES[*table], partition, rows);
             rows.clear();
         }
         self.held = 0;
     }
+}
 
-    fn add(&mut self, table: Table, service: Option<&str>, time_ns: Option<i64>, write: impl FnOnce(&mut Rows)) {
-        let partition = self.writer.partition(service, time_ns);
-        let key = (slot(table), partition);
-        let rows = self.rows(table, key.1.clone());
-        let before = rows.text_bytes;
+/// A worker's sink: rows go into the buffers it took from the writer, given back when it is
+/// merged or dropped (the next sink takes them up, full as they are).
+pub struct Batches {
+    writer: Arc<Writer>,
+    buffers: Option<Buffers>,
+}
+
+impl Batches {
+    fn add(&mut self, table: Table, partition: String, write: impl FnOnce(&mut Rows)) {
+        let buffers = self.buffers.get_or_insert_with(|| self.writer.take());
+        let rows = buffers.rows(table, &partition);
+        let before = rows.held;
         write(rows);
-        self.held += rows.text_bytes - before;
-        self.settle(&key);
+        buffers.held += rows.held - before;
+        buffers.settle(&self.writer, table, &partition);
+    }
+}
+
+impl Drop for Batches {
+    fn drop(&mut self) {
+        if let Some(buffers) = self.buffers.take() {
+            self.writer.give_back(buffers);
+        }
     }
 }
 
@@ -278,38 +346,24 @@ impl Sink for Batches {
     type Config = Arc<Writer>;
 
     fn new(writer: &Arc<Writer>) -> Self {
-        Batches { writer: writer.clone(), buffers: HashMap::new(), held: 0 }
+        Batches { writer: writer.clone(), buffers: None }
     }
 
     fn span(&mut self, s: Span) {
-        let service = s.resource.service_name().map(str::to_string);
-        self.add(Table::Spans, service.as_deref(), Some(s.start_ns), |rows| spans::write(rows, &s));
+        let partition = self.writer.partition(s.resource.service_name(), Some(s.start_ns));
+        self.add(Table::Spans, partition, |rows| spans::write(rows, &s));
     }
 
     fn log(&mut self, l: LogRecord) {
-        let service = l.resource.service_name().map(str::to_string);
-        let time = l.time_ns.or(l.observed_time_ns);
-        self.add(Table::Logs, service.as_deref(), time, |rows| logs::write(rows, &l));
+        let partition = self.writer.partition(l.resource.service_name(), l.time_ns.or(l.observed_time_ns));
+        self.add(Table::Logs, partition, |rows| logs::write(rows, &l));
     }
 
     fn point(&mut self, p: MetricPoint) {
-        let service = p.resource.service_name().map(str::to_string);
-        self.add(Table::Metrics, service.as_deref(), Some(p.time_ns), |rows| metrics::write(rows, &p));
+        let partition = self.writer.partition(p.resource.service_name(), Some(p.time_ns));
+        self.add(Table::Metrics, partition, |rows| metrics::write(rows, &p));
     }
 
-    fn merge(&mut self, later: Self) {
-        for (key, rows) in later.buffers {
-            if rows.rows == 0 {
-                continue;
-            }
-            self.held += rows.text_bytes;
-            match self.buffers.get_mut(&key) {
-                Some(mine) => mine.append(rows),
-                None => {
-                    self.buffers.insert(key.clone(), rows);
-                }
-            }
-            self.settle(&key);
-        }
-    }
+    /// Nothing to carry over: the later sink's rows are in buffers it gives back on drop.
+    fn merge(&mut self, _later: Self) {}
 }
