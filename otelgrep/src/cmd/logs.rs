@@ -198,8 +198,12 @@ pub fn run(args: &LogsArgs, all: Records, out: &mut dyn Write) -> anyhow::Result
         })
         .filter(|(_, req)| !filter_on_request || req.is_some_and(|r| r.passes))
         .collect();
-    // Time order (records without a time last), whatever the export order.
-    rows.sort_by_key(|(r, _)| (r.time_ns.is_none(), r.time_ns));
+    // Time order (records without a time last), whatever the export order; then trace, span,
+    // severity and body, so the order never depends on the order records were read in.
+    rows.sort_by(|(a, _), (b, _)| {
+        let key = |r: &Row| (r.time_ns.is_none(), r.time_ns, r.trace_id, r.span_id);
+        key(a).cmp(&key(b)).then_with(|| (&a.severity, &a.body).cmp(&(&b.severity, &b.body)))
+    });
 
     let columns = ["time", "severity", "body", "url", "route", "status", "trace_id"];
     let opt = |v: Option<&String>| v.cloned().map_or(Cell::Null, Cell::Str);

@@ -67,6 +67,16 @@ pub struct Row {
 }
 
 impl Row {
+    /// Start time, then trace, then every other field: a total order, so the listing never
+    /// depends on the order records were read in.
+    fn order(&self, b: &Row) -> std::cmp::Ordering {
+        let key = |r: &Row| (r.start_ns, r.trace_id, r.end_ns, r.kind, r.span_status);
+        key(self).cmp(&key(b)).then_with(|| {
+            (&self.name, &self.url, &self.status, &self.route, &self.extra)
+                .cmp(&(&b.name, &b.url, &b.status, &b.route, &b.extra))
+        })
+    }
+
     /// 0 is no time (a span never given one): such a span has no duration, and neither has one
     /// that ends before it starts.
     fn duration(&self) -> Option<i64> {
@@ -87,7 +97,7 @@ impl Listed {
     fn prune(&mut self, force: bool) {
         if let Some(n) = self.config.slowest {
             if force || self.rows.len() > n + 256 {
-                self.rows.sort_by(|a, b| b.duration().cmp(&a.duration()).then(a.start_ns.cmp(&b.start_ns)));
+                self.rows.sort_by(|a, b| b.duration().cmp(&a.duration()).then_with(|| a.order(b)));
                 self.rows.truncate(n);
             }
         }
@@ -152,8 +162,8 @@ pub fn run(args: &SpansArgs, mut all: Listed, out: &mut dyn Write) -> anyhow::Re
     all.prune(true);
     let mut rows = all.rows;
     if args.slowest.is_none() {
-        // Time order, whatever the export order.
-        rows.sort_by(|a, b| a.start_ns.cmp(&b.start_ns).then(a.trace_id.cmp(&b.trace_id)));
+        // Time order, whatever the export order (or the order parallel readers finish in).
+        rows.sort_by(|a, b| a.order(b));
     }
     let mut columns: Vec<String> =
         ["time", "duration", "kind", "name", "span_status", "status", "route", "url", "trace_id"]

@@ -1,8 +1,7 @@
-//! Writing an export folder. A worker's sink takes a set of buffers (one per table and partition)
-//! from the shared [`Writer`]'s pool for as long as it lives, fills them with rows, and writes a
-//! buffer as one row group when it is full, into a file it takes from the writer for that write
-//! alone: workers encode and compress in parallel, and memory holds a few row groups per worker
-//! whatever the input's size. Rows are not in the input's order (no engine reads order as
+//! Writing an export folder. A worker adds each record to a set of buffers (one per table and
+//! partition) taken from the shared [`Writer`]'s pool, and writes a buffer as one row group when
+//! it is full, into a file it takes from the writer for that write alone: workers encode and
+//! compress in parallel, and memory holds a few row groups per worker whatever the input's size. Rows are not in the input's order (no engine reads order as
 //! meaningful; otelgrep's commands order what they print).
 //!
 //! Layout: `DIR/spans`, `DIR/logs`, `DIR/metrics`, each optionally partitioned hive-style
@@ -15,12 +14,14 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use parquet::basic::Compression;
 use parquet::column::writer::ColumnWriter;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 
 use crate::columnar::read::Table;
 use crate::columnar::rows::Rows;
@@ -31,13 +32,13 @@ use crate::parse::Sink;
 
 /// Rows per row group at most.
 pub const GROUP_ROWS: usize = 131_072;
-/// Bytes a row group holds before it is written (about 20,000 spans of a Flask capture): the unit
+/// Bytes a row group holds before it is written (about 15,000 spans of a Flask capture): the unit
 /// an engine reads in parallel, a few MB once compressed.
-pub const GROUP_BYTES: usize = 24 << 20;
+pub const GROUP_BYTES: usize = 16 << 20;
 /// Rows per file at most.
 pub const FILE_ROWS: usize = 1 << 20;
-/// Bytes one set of buffers holds across its partitions before it writes them all.
-const HELD_BYTES: usize = 32 << 20;
+/// Bytes all sets of buffers hold together before the one adding rows writes its fullest buffer.
+const HELD_BYTES: usize = 48 << 20;
 
 /// How files are split into folders.
 #[derive(Debug, Clone, Copy, Default)]
@@ -54,6 +55,8 @@ pub struct Writer {
     state: Mutex<State>,
     /// Buffers no sink holds now.
     pool: Mutex<Vec<Buffers>>,
+    /// Bytes every set of buffers holds.
+    held: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -110,6 +113,7 @@ impl Writer {
             run,
             state: Mutex::new(State::default()),
             pool: Mutex::new(Vec::new()),
+            held: AtomicUsize::new(0),
         })
     }
 
@@ -178,10 +182,7 @@ impl Writer {
         let name = format!("part-{}-{n:05}.parquet", self.run);
         let (path, hidden) = (folder.join(&name), folder.join(format!(".{name}.tmp")));
         let file = File::create(&hidden).map_err(|e| format!("writing {}: {e}", hidden.display()))?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_created_by(format!("otelgrep {}", env!("CARGO_PKG_VERSION")))
-            .build();
+        let props = properties(table);
         let schema = schema(table.name(), table.columns()).map_err(|e| e.to_string())?;
         let writer = SerializedFileWriter::new(BufWriter::with_capacity(1 << 20, file), schema, Arc::new(props))
             .map_err(|e| format!("writing {}: {e}", hidden.display()))?;
@@ -231,6 +232,29 @@ impl Writer {
         let [spans, logs, points] = state.rows;
         Ok(Written { spans, logs, points, files: state.files })
     }
+}
+
+/// How a table's files are written: snappy (the engines' default codec); min/max statistics only
+/// on the columns engines prune by (comparing every attribute text against a page's min and max
+/// was a quarter of the export's time); no dictionary for ids, which never repeat.
+fn properties(table: Table) -> WriterProperties {
+    let mut props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_created_by(format!("otelgrep {}", env!("CARGO_PKG_VERSION")))
+        .set_statistics_enabled(EnabledStatistics::None);
+    for name in
+        ["Timestamp", "TimeUnix", "ServiceName", "SpanName", "MetricName", "Duration", "HttpRoute", "HttpStatus"]
+    {
+        if table.columns().iter().any(|c| c.name == name) {
+            props = props.set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::Chunk);
+        }
+    }
+    for name in ["TraceId", "SpanId", "ParentSpanId"] {
+        if table.columns().iter().any(|c| c.name == name) {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+        }
+    }
+    props.build()
 }
 
 fn close(open: Open) -> Result<(), String> {
@@ -294,16 +318,28 @@ impl Buffers {
         self.rows.entry(key).or_insert_with(|| Rows::new(table.columns()))
     }
 
-    /// Writes a buffer that is a row group's worth, or every buffer once they hold too much.
+    /// Writes a buffer that is a row group's worth, or every buffer once all sinks' together
+    /// hold too much.
     fn settle(&mut self, writer: &Writer, table: Table, partition: &str) {
         let key = (slot(table), partition.to_string());
         if let Some(rows) = self.rows.get_mut(&key).filter(|r| r.rows >= GROUP_ROWS || r.held >= GROUP_BYTES) {
-            self.held -= rows.held.min(self.held);
+            let n = rows.held.min(self.held);
+            self.held -= n;
+            writer.held.fetch_sub(n, Ordering::Relaxed);
             writer.write(table, partition, rows);
             rows.clear();
         }
-        if self.held >= HELD_BYTES {
-            self.flush(writer);
+        if writer.held.load(Ordering::Relaxed) >= HELD_BYTES {
+            // Over the budget: this set's fullest buffer goes (row groups stay as large as they
+            // can; writing every buffer would make many small ones).
+            let fullest = self.rows.iter_mut().max_by_key(|(_, r)| r.held);
+            if let Some(((table, partition), rows)) = fullest {
+                let n = rows.held.min(self.held);
+                self.held -= n;
+                writer.held.fetch_sub(n, Ordering::Relaxed);
+                writer.write(TABLES[*table], partition, rows);
+                rows.clear();
+            }
         }
     }
 
@@ -312,33 +348,29 @@ impl Buffers {
             writer.write(TABLES[*table], partition, rows);
             rows.clear();
         }
+        writer.held.fetch_sub(self.held, Ordering::Relaxed);
         self.held = 0;
     }
 }
 
-/// A worker's sink: rows go into the buffers it took from the writer, given back when it is
-/// merged or dropped (the next sink takes them up, full as they are).
+/// A worker's sink: each record goes into a set of buffers taken from the writer's pool for that
+/// record alone, so there are only as many sets as records being added at once (one per worker),
+/// however many sinks are alive (batches waiting their turn to be merged hold none).
 pub struct Batches {
     writer: Arc<Writer>,
-    buffers: Option<Buffers>,
 }
 
 impl Batches {
     fn add(&mut self, table: Table, partition: String, write: impl FnOnce(&mut Rows)) {
-        let buffers = self.buffers.get_or_insert_with(|| self.writer.take());
+        let mut buffers = self.writer.take();
         let rows = buffers.rows(table, &partition);
         let before = rows.held;
         write(rows);
-        buffers.held += rows.held - before;
+        let added = rows.held - before;
+        buffers.held += added;
+        self.writer.held.fetch_add(added, Ordering::Relaxed);
         buffers.settle(&self.writer, table, &partition);
-    }
-}
-
-impl Drop for Batches {
-    fn drop(&mut self) {
-        if let Some(buffers) = self.buffers.take() {
-            self.writer.give_back(buffers);
-        }
+        self.writer.give_back(buffers);
     }
 }
 
@@ -346,7 +378,7 @@ impl Sink for Batches {
     type Config = Arc<Writer>;
 
     fn new(writer: &Arc<Writer>) -> Self {
-        Batches { writer: writer.clone(), buffers: None }
+        Batches { writer: writer.clone() }
     }
 
     fn span(&mut self, s: Span) {
@@ -364,6 +396,6 @@ impl Sink for Batches {
         self.add(Table::Metrics, partition, |rows| metrics::write(rows, &p));
     }
 
-    /// Nothing to carry over: the later sink's rows are in buffers it gives back on drop.
+    /// Nothing to carry over: the later sink's rows are in the writer's buffers already.
     fn merge(&mut self, _later: Self) {}
 }
