@@ -14,7 +14,7 @@ use parquet::column::reader::ColumnReader;
 use parquet::data_type::ByteArray;
 use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
 
-use crate::columnar::table::{Column, LeafBuf, Shape, Values, empty_values};
+use crate::columnar::table::{Column, LeafBuf, Plain, Shape, Values, empty_values};
 use crate::columnar::{logs, metrics, spans, values::Resources};
 use crate::parse::{Needs, Sink};
 
@@ -105,40 +105,27 @@ impl<'a> Row<'a> {
         self.opt_i64(name).unwrap_or(0)
     }
 
-    pub fn opt_i64(&mut self, name: &str) -> Option<i64> {
+    /// An optional (or required) fixed-size value.
+    fn plain<T: Plain>(&mut self, name: &str) -> Option<T> {
         let c = self.cursor(name)?;
         let i = c.next_value()?;
-        match &c.leaves[0].values {
-            Values::I64(v) => v.get(i).copied(),
-            _ => None,
-        }
+        T::values(&c.leaves[0].values)?.get(i).copied()
+    }
+
+    pub fn opt_i64(&mut self, name: &str) -> Option<i64> {
+        self.plain(name)
     }
 
     pub fn opt_i32(&mut self, name: &str) -> Option<i32> {
-        let c = self.cursor(name)?;
-        let i = c.next_value()?;
-        match &c.leaves[0].values {
-            Values::I32(v) => v.get(i).copied(),
-            _ => None,
-        }
+        self.plain(name)
     }
 
     pub fn opt_f64(&mut self, name: &str) -> Option<f64> {
-        let c = self.cursor(name)?;
-        let i = c.next_value()?;
-        match &c.leaves[0].values {
-            Values::F64(v) => v.get(i).copied(),
-            _ => None,
-        }
+        self.plain(name)
     }
 
     pub fn opt_bool(&mut self, name: &str) -> Option<bool> {
-        let c = self.cursor(name)?;
-        let i = c.next_value()?;
-        match &c.leaves[0].values {
-            Values::Bool(v) => v.get(i).copied(),
-            _ => None,
-        }
+        self.plain(name)
     }
 
     /// A record's own attributes from their two maps, only those the command reads.
@@ -155,16 +142,19 @@ impl<'a> Row<'a> {
         c.repeated().into_iter().flatten().filter_map(|i| Some((c.text(0, i)?, c.text(1, i)?))).collect()
     }
 
-    pub fn list_i64(&mut self, name: &str) -> Vec<i64> {
+    fn list<T: Plain>(&mut self, name: &str) -> Vec<T> {
         let Some(c) = self.cursor(name) else { return Vec::new() };
-        let Values::I64(v) = &c.leaves[0].values else { return Vec::new() };
-        c.repeated().into_iter().flatten().filter_map(|i| v.get(i).copied()).collect()
+        let groups = c.repeated();
+        let Some(v) = T::values(&c.leaves[0].values) else { return Vec::new() };
+        groups.into_iter().flatten().filter_map(|i| v.get(i).copied()).collect()
+    }
+
+    pub fn list_i64(&mut self, name: &str) -> Vec<i64> {
+        self.list(name)
     }
 
     pub fn list_f64(&mut self, name: &str) -> Vec<f64> {
-        let Some(c) = self.cursor(name) else { return Vec::new() };
-        let Values::F64(v) = &c.leaves[0].values else { return Vec::new() };
-        c.repeated().into_iter().flatten().filter_map(|i| v.get(i).copied()).collect()
+        self.list(name)
     }
 
     pub fn list_str(&mut self, name: &str) -> Vec<&'a str> {

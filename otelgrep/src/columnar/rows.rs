@@ -5,7 +5,7 @@
 
 use std::io::Write as _;
 
-use crate::columnar::table::{Column, Leaf, LeafBuf, Shape, Values};
+use crate::columnar::table::{Column, Leaf, LeafBuf, Plain, Shape, Values};
 
 /// Bytes a value costs besides its text (its end or its number, its levels).
 const PER_VALUE: usize = 12;
@@ -114,63 +114,50 @@ impl Rows {
         self
     }
 
-    /// A required integer column (`I64`, `U64` or `Time`).
-    pub fn i64(&mut self, v: i64) -> &mut Self {
-        let leaf = &mut self.take(|s| matches!(s, Shape::Required(Leaf::I64 | Leaf::U64 | Leaf::Time)))[0];
-        if let Values::I64(vs) = &mut leaf.values {
+    /// A required value of a fixed-size column.
+    fn plain<T: Plain>(&mut self, expected: fn(Shape) -> bool, v: T) -> &mut Self {
+        let leaf = &mut self.take(expected)[0];
+        if let Some(vs) = T::values_mut(&mut leaf.values) {
             vs.push(v);
         }
         self.held += PER_VALUE;
         self
+    }
+
+    /// An optional value of a fixed-size column: its definition level, and the value if any.
+    fn opt<T: Plain>(&mut self, expected: fn(Shape) -> bool, v: Option<T>) -> &mut Self {
+        let leaf = &mut self.take(expected)[0];
+        leaf.def.push(i16::from(v.is_some()));
+        if let (Some(v), Some(vs)) = (v, T::values_mut(&mut leaf.values)) {
+            vs.push(v);
+        }
+        self.held += PER_VALUE;
+        self
+    }
+
+    /// A required integer column (`I64`, `U64` or `Time`).
+    pub fn i64(&mut self, v: i64) -> &mut Self {
+        self.plain(|s| matches!(s, Shape::Required(Leaf::I64 | Leaf::U64 | Leaf::Time)), v)
     }
 
     pub fn opt_i64(&mut self, v: Option<i64>) -> &mut Self {
-        let leaf = &mut self.take(|s| matches!(s, Shape::Optional(Leaf::I64 | Leaf::U64 | Leaf::Time)))[0];
-        leaf.def.push(i16::from(v.is_some()));
-        if let (Some(v), Values::I64(vs)) = (v, &mut leaf.values) {
-            vs.push(v);
-        }
-        self.held += PER_VALUE;
-        self
+        self.opt(|s| matches!(s, Shape::Optional(Leaf::I64 | Leaf::U64 | Leaf::Time)), v)
     }
 
     pub fn opt_i32(&mut self, v: Option<i32>) -> &mut Self {
-        let leaf = &mut self.take(|s| s == Shape::Optional(Leaf::I32))[0];
-        leaf.def.push(i16::from(v.is_some()));
-        if let (Some(v), Values::I32(vs)) = (v, &mut leaf.values) {
-            vs.push(v);
-        }
-        self.held += PER_VALUE;
-        self
+        self.opt(|s| s == Shape::Optional(Leaf::I32), v)
     }
 
     pub fn opt_f64(&mut self, v: Option<f64>) -> &mut Self {
-        let leaf = &mut self.take(|s| s == Shape::Optional(Leaf::F64))[0];
-        leaf.def.push(i16::from(v.is_some()));
-        if let (Some(v), Values::F64(vs)) = (v, &mut leaf.values) {
-            vs.push(v);
-        }
-        self.held += PER_VALUE;
-        self
+        self.opt(|s| s == Shape::Optional(Leaf::F64), v)
     }
 
     pub fn opt_bool(&mut self, v: Option<bool>) -> &mut Self {
-        let leaf = &mut self.take(|s| s == Shape::Optional(Leaf::Bool))[0];
-        leaf.def.push(i16::from(v.is_some()));
-        if let (Some(v), Values::Bool(vs)) = (v, &mut leaf.values) {
-            vs.push(v);
-        }
-        self.held += PER_VALUE;
-        self
+        self.opt(|s| s == Shape::Optional(Leaf::Bool), v)
     }
 
     pub fn bool(&mut self, v: bool) -> &mut Self {
-        let leaf = &mut self.take(|s| s == Shape::Required(Leaf::Bool))[0];
-        if let Values::Bool(vs) = &mut leaf.values {
-            vs.push(v);
-        }
-        self.held += PER_VALUE;
-        self
+        self.plain(|s| s == Shape::Required(Leaf::Bool), v)
     }
 
     /// A map of text to text, its entries given by `fill`; none is an empty map.
@@ -184,10 +171,9 @@ impl Rows {
         self
     }
 
-    /// A list of integers (`I64`, `U64` or `Time` elements).
-    pub fn list_i64(&mut self, items: impl IntoIterator<Item = i64>) -> &mut Self {
-        let leaf = &mut self.take(|s| matches!(s, Shape::List(Leaf::I64 | Leaf::U64 | Leaf::Time)))[0];
-        let Values::I64(vs) = &mut leaf.values else { return self };
+    fn list<T: Plain>(&mut self, expected: fn(Shape) -> bool, items: impl IntoIterator<Item = T>) -> &mut Self {
+        let leaf = &mut self.take(expected)[0];
+        let Some(vs) = T::values_mut(&mut leaf.values) else { return self };
         let before = vs.len();
         vs.extend(items);
         let n = vs.len() - before;
@@ -196,15 +182,13 @@ impl Rows {
         self
     }
 
+    /// A list of integers (`I64`, `U64` or `Time` elements).
+    pub fn list_i64(&mut self, items: impl IntoIterator<Item = i64>) -> &mut Self {
+        self.list(|s| matches!(s, Shape::List(Leaf::I64 | Leaf::U64 | Leaf::Time)), items)
+    }
+
     pub fn list_f64(&mut self, items: impl IntoIterator<Item = f64>) -> &mut Self {
-        let leaf = &mut self.take(|s| s == Shape::List(Leaf::F64))[0];
-        let Values::F64(vs) = &mut leaf.values else { return self };
-        let before = vs.len();
-        vs.extend(items);
-        let n = vs.len() - before;
-        levels(&mut leaf.def, &mut leaf.rep, n);
-        self.held += PER_VALUE * n.max(1);
-        self
+        self.list(|s| s == Shape::List(Leaf::F64), items)
     }
 
     /// A list of texts, each written by `write` from one item.

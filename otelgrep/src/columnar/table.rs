@@ -185,6 +185,30 @@ impl Values {
     }
 }
 
+/// A fixed-size value type and the leaves that hold it.
+pub trait Plain: Copy {
+    fn values(v: &Values) -> Option<&Vec<Self>>;
+    fn values_mut(v: &mut Values) -> Option<&mut Vec<Self>>;
+}
+
+macro_rules! plain {
+    ($t:ty, $variant:ident) => {
+        impl Plain for $t {
+            fn values(v: &Values) -> Option<&Vec<Self>> {
+                if let Values::$variant(vs) = v { Some(vs) } else { None }
+            }
+            fn values_mut(v: &mut Values) -> Option<&mut Vec<Self>> {
+                if let Values::$variant(vs) = v { Some(vs) } else { None }
+            }
+        }
+    };
+}
+
+plain!(i64, I64);
+plain!(i32, I32);
+plain!(f64, F64);
+plain!(bool, Bool);
+
 /// No values yet, of the type a column's leaves hold, for reading.
 pub fn empty_values(shape: Shape) -> Values {
     Values::new(shape.leaf(), true)
