@@ -166,23 +166,6 @@ impl Values {
             Leaf::Bool => Values::Bool(Vec::new()),
         }
     }
-
-    /// Written text as the library takes it: slices of one shared buffer, no copy each.
-    pub fn take_text(&mut self) -> Vec<ByteArray> {
-        let Values::Text { data, ends } = self else { return Vec::new() };
-        let whole = ByteArray::from(std::mem::take(data));
-        let mut start = 0;
-        let out = ends
-            .iter()
-            .map(|&end| {
-                let v = whole.slice(start, end as usize - start);
-                start = end as usize;
-                v
-            })
-            .collect();
-        ends.clear();
-        out
-    }
 }
 
 /// A fixed-size value type and the leaves that hold it.

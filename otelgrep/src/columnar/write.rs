@@ -298,8 +298,8 @@ fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &mut Rows) -
                 (ColumnWriter::Int32ColumnWriter(w), Values::I32(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::DoubleColumnWriter(w), Values::F64(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::BoolColumnWriter(w), Values::Bool(v)) => w.write_batch(v, def, rep),
-                (ColumnWriter::ByteArrayColumnWriter(w), text @ Values::Text { .. }) => {
-                    w.write_batch(&text.take_text(), def, rep)
+                (ColumnWriter::ByteArrayColumnWriter(w), Values::Text { data, ends }) => {
+                    write_text(w, data, ends, def, rep, max_def)
                 }
                 _ => Err(parquet::errors::ParquetError::General(format!("column {} of another type", c.name))),
             };
@@ -309,6 +309,48 @@ fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &mut Rows) -
     }
     group.close()?;
     Ok(())
+}
+
+/// Values of a text leaf handed to the library at a time.
+const TEXT_BATCH: usize = 16_384;
+
+/// A text leaf, a batch of records at a time: the library takes text as one `ByteArray` per value
+/// (32 bytes each, slices of one shared buffer), which for a whole row group of attribute values
+/// was tens of MB more per worker. Batches end where a record does (repetition level 0).
+fn write_text(
+    w: &mut parquet::column::writer::ColumnWriterImpl<'_, parquet::data_type::ByteArrayType>,
+    data: &mut Vec<u8>,
+    ends: &mut Vec<u32>,
+    def: Option<&[i16]>,
+    rep: Option<&[i16]>,
+    max_def: i16,
+) -> parquet::errors::Result<usize> {
+    let whole = parquet::data_type::ByteArray::from(std::mem::take(data));
+    let levels = def.map_or(ends.len(), <[i16]>::len);
+    let (mut level, mut value, mut byte) = (0, 0, 0usize);
+    let mut written = 0;
+    while level < levels {
+        let mut end = (level + TEXT_BATCH).min(levels);
+        if let Some(rep) = rep {
+            while end < levels && rep[end] != 0 {
+                end += 1;
+            }
+        }
+        let count = def.map_or(end - level, |d| d[level..end].iter().filter(|&&x| x == max_def).count());
+        let batch: Vec<parquet::data_type::ByteArray> = ends[value..value + count]
+            .iter()
+            .map(|&e| {
+                let v = whole.slice(byte, e as usize - byte);
+                byte = e as usize;
+                v
+            })
+            .collect();
+        written += w.write_batch(&batch, def.map(|d| &d[level..end]), rep.map(|r| &r[level..end]))?;
+        level = end;
+        value += count;
+    }
+    ends.clear();
+    Ok(written)
 }
 
 impl Buffers {
