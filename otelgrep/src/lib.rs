@@ -46,7 +46,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         Command::Urls(args) => {
             let config = cmd::urls::Config { kind: args.kind, template: args.template, filter: filter(&args.filter)? };
             if let Some(engine) = args.sql {
-                let dir = export_folder(&args.input)?;
+                let dir = export_folder(&args.input, args.table.format)?;
                 out.write_all(sql::urls(&args, engine, &config.filter, &dir)?.as_bytes())?;
                 return Ok(ExitCode::SUCCESS);
             }
@@ -63,7 +63,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         Command::Latency(args) => {
             let config = cmd::latency::Config::new(&args, filter(&args.filter)?)?;
             if let Some(engine) = args.sql {
-                let dir = export_folder(&args.input)?;
+                let dir = export_folder(&args.input, args.table.format)?;
                 out.write_all(sql::latency(&args, engine, &config.filter, config.every_ns, &dir)?.as_bytes())?;
                 return Ok(ExitCode::SUCCESS);
             }
@@ -277,15 +277,26 @@ fn query<S: Sink + Clone>(
 }
 
 /// The one export folder `--sql` queries, as an absolute path (the query runs wherever the
-/// engine does).
-fn export_folder(input: &InputArgs) -> anyhow::Result<String> {
+/// engine does). What only applies to computing the table here is refused, not ignored.
+fn export_folder(input: &InputArgs, format: cli::OutputFormat) -> anyhow::Result<String> {
+    if input.follow.follow || input.strict || input.input_format != InputFormat::Auto {
+        anyhow::bail!("--sql prints a query for an engine: --follow, --strict and --input-format do not apply");
+    }
+    if format != cli::OutputFormat::Table {
+        anyhow::bail!(
+            "--sql prints a query for an engine: choose the result's format in the engine, not with --format"
+        );
+    }
     let [dir] = input.files.as_slice() else {
-        anyhow::bail!("--sql queries one export folder (otelgrep export --to parquet --out DIR): give it alone");
+        anyhow::bail!(
+            "--sql queries one export folder (otelgrep export --to parquet --out DIR CAPTURE...): give it alone"
+        );
     };
     let path = std::path::Path::new(dir);
     if !path.is_dir() || !columnar::is_export(path) {
         anyhow::bail!(
-            "--sql queries an export folder, and {dir} is not one: make it with otelgrep export --to parquet --out {dir} CAPTURE..."
+            "--sql queries an export folder (one that otelgrep export --to parquet --out DIR CAPTURE... made, holding \
+             spans/, logs/ and metrics/), and {dir} is not one"
         );
     }
     let absolute = std::fs::canonicalize(path).with_context(|| format!("reading {dir}"))?;
@@ -425,18 +436,23 @@ fn ingest_all<S: Sink>(
         if folder || columnar::is_parquet(bytes) {
             // An export (a folder, or one of its files): read back column by column.
             let files = if folder { columnar::files(std::path::Path::new(name))? } else { vec![name.clone()] };
-            let (outcomes, sink) = columnar::read::<S>(&files, config);
-            let mut report = Report::default();
+            // Ranged, as the text readers do: `--since` that selects nothing can say what is there.
+            let (outcomes, ranged) = columnar::read::<parse::Ranged<S>>(&files, config);
+            let mut report = Report { range: ranged.range, in_window: ranged.in_window, ..Report::default() };
             for (file, outcome) in outcomes {
                 match outcome {
                     Ok(n) => report.count_n(Format::Parquet, n),
                     Err(why) => report.errors.push(parse::ParseError {
                         file: file.as_str().into(),
                         line: 0,
-                        kind: parse::ParseErrorKind::Invalid(why),
+                        kind: parse::ParseErrorKind::Invalid(format!("{why}: the whole file was skipped")),
                     }),
                 }
             }
+            if report.records.is_empty() && report.errors.is_empty() {
+                nothing.push(format!("no telemetry found in {shown}: an export with no records"));
+            }
+            let sink = ranged.inner;
             parsed.push((name.clone(), report, sink));
             continue;
         }

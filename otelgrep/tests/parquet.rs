@@ -135,3 +135,37 @@ fn exports_add_up_and_foreign_parquet_is_refused() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("foreign.parquet:0: not a Parquet file"), "{err}");
 }
+
+/// What would go wrong quietly is refused: a second layout in one folder (Spark would read one
+/// and leave the other out), `--sql` options that only apply here; an export of nothing is an
+/// export that reads back as nothing, and `--since` on a folder says what it covers.
+#[test]
+fn layouts_are_not_mixed_and_empty_exports_read_back() {
+    let scratch = Scratch::new("parquet-refusals");
+    let todo = sample("todo/todo-default.log");
+    let todo = todo.to_str().unwrap();
+    let dir = export(&scratch, "plain", &[todo]);
+    let (_, err, code) = otelgrep(&["export", "--to", "parquet", "--partition-by", "service", "--out", &dir, todo]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("holds an export not partitioned: add to it without --partition-by"), "{err}");
+    let parted = export(&scratch, "parted", &["--partition-by", "date", todo]);
+    let (_, err, code) = otelgrep(&["export", "--to", "parquet", "--out", &parted, todo]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("partitioned by date: add to it with --partition-by date"), "{err}");
+
+    let (_, err, code) = otelgrep(&["latency", "--sql", "duckdb", "--format", "json", &dir]);
+    assert_eq!(code, 2, "{err}");
+    let (_, err, code) = otelgrep(&["latency", "--sql", "spark", todo]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not one"), "{err}");
+
+    let (_, err, _) = otelgrep(&["latency", "--since", "2030-01-01", &dir]);
+    assert!(err.contains("note: nothing since 2030-01-01T00:00:00.000000Z: the input covers 2026-11-28"), "{err}");
+
+    let empty = scratch.file("empty.log", "");
+    let nothing = export(&scratch, "nothing", &[&empty]);
+    let (out, err, code) = otelgrep(&["summary", "--format", "json", &nothing]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("an export with no records"), "{err}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["spans"], 0);
+}

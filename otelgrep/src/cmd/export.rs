@@ -61,6 +61,9 @@ const CHUNK: usize = 4 << 20;
 /// workers finish them (each line is a whole export request; none depends on another's place).
 /// Notes on what could not be read follow the output, as reading ends after writing starts.
 pub fn otlp_json(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    if !args.partition_by.is_empty() {
+        anyhow::bail!("--partition-by splits Parquet folders: with --to otlp-json there is one file");
+    }
     let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(4);
     let mut notes: Vec<u8> = Vec::new();
     let (read, written) = std::thread::scope(|scope| {

@@ -98,7 +98,10 @@ fn as_span(p: &MetricPoint) -> Span {
 #[derive(Debug, Clone)]
 pub struct Info {
     pub kind: MetricKind,
+    /// The unit of its earliest point (a metric whose services disagree shows one, the same
+    /// whatever order the points were read in).
     pub unit: String,
+    unit_ns: i64,
     /// Every temporality its points had (a capture may hold a delta and a cumulative run).
     pub temporalities: BTreeSet<&'static str>,
     pub series: BTreeSet<String>,
@@ -231,12 +234,16 @@ impl Sink for Points {
                 let info = self.metrics.entry(p.name.clone()).or_insert_with(|| Info {
                     kind: p.kind,
                     unit: p.unit.clone(),
+                    unit_ns: p.time_ns,
                     temporalities: BTreeSet::new(),
                     series: BTreeSet::new(),
                     points: 0,
                     first_ns: p.time_ns,
                     last_ns: p.time_ns,
                 });
+                if (p.time_ns, &p.unit) < (info.unit_ns, &info.unit) {
+                    (info.unit, info.unit_ns) = (p.unit.clone(), p.time_ns);
+                }
                 info.series.insert(key);
                 info.temporalities.insert(temporality_name(p.temporality));
                 info.points += 1;
@@ -256,6 +263,9 @@ impl Sink for Points {
                     self.metrics.insert(name, info);
                 }
                 Some(mine) => {
+                    if (info.unit_ns, &info.unit) < (mine.unit_ns, &mine.unit) {
+                        (mine.unit, mine.unit_ns) = (info.unit, info.unit_ns);
+                    }
                     mine.series.extend(info.series);
                     mine.temporalities.extend(info.temporalities);
                     mine.points += info.points;

@@ -29,10 +29,34 @@ pub fn is_parquet(bytes: &[u8]) -> bool {
 /// The tables' folders of an export.
 const TABLES: [&str; 3] = ["spans", "logs", "metrics"];
 
-/// Whether a folder is an export: it holds a `spans`, `logs` or `metrics` folder with Parquet
-/// files in it.
+/// Whether a folder is an export: it holds the `spans`, `logs` and `metrics` folders an export
+/// makes (an export of nothing has them empty), or one of them with Parquet files in it.
 pub fn is_export(dir: &std::path::Path) -> bool {
-    TABLES.iter().any(|t| files_in(&dir.join(t)).is_ok_and(|f| !f.is_empty()))
+    TABLES.iter().all(|t| dir.join(t).is_dir())
+        || TABLES.iter().any(|t| files_in(&dir.join(t)).is_ok_and(|f| !f.is_empty()))
+}
+
+/// How an export folder's files are already laid out (`None` for a folder with none): the
+/// partition folders between a table's folder and its files. Engines read one layout per table
+/// (Spark keeps only the files at the partitioned depth), so an export must not add another.
+pub fn layout(dir: &std::path::Path) -> anyhow::Result<Option<Vec<String>>> {
+    for t in TABLES {
+        let table = dir.join(t);
+        if !table.is_dir() {
+            continue;
+        }
+        if let Some(file) = files_in(&table)?.first() {
+            let rel = std::path::Path::new(file).strip_prefix(&table).unwrap_or(std::path::Path::new(file));
+            let parts: Vec<String> = rel
+                .parent()
+                .into_iter()
+                .flat_map(|p| p.components())
+                .filter_map(|c| c.as_os_str().to_str()?.split_once('=').map(|(k, _)| k.to_string()))
+                .collect();
+            return Ok(Some(parts));
+        }
+    }
+    Ok(None)
 }
 
 /// An export's Parquet files, table by table, each table's in path order (hidden files, such as

@@ -103,7 +103,36 @@ const TABLES: [Table; 3] = [Table::Spans, Table::Logs, Table::Metrics];
 
 impl Writer {
     pub fn new(dir: &Path, partitioning: Partitioning) -> anyhow::Result<Writer> {
-        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+        let mut wanted = Vec::new();
+        if partitioning.service {
+            wanted.push("service".to_string());
+        }
+        if partitioning.date {
+            wanted.push("date".to_string());
+        }
+        if let Some(there) = crate::columnar::layout(dir)? {
+            if there != wanted {
+                let how = if there.is_empty() {
+                    "without --partition-by".to_string()
+                } else {
+                    format!("with --partition-by {}", there.join(","))
+                };
+                anyhow::bail!(
+                    "{} holds an export {}: add to it {how} (engines read one layout per table, and would leave \
+                     the other's files out), or export into another folder",
+                    dir.display(),
+                    if there.is_empty() {
+                        "not partitioned".to_string()
+                    } else {
+                        format!("partitioned by {}", there.join(","))
+                    },
+                );
+            }
+        }
+        for table in TABLES {
+            let folder = dir.join(table.name());
+            std::fs::create_dir_all(&folder).map_err(|e| anyhow::anyhow!("creating {}: {e}", folder.display()))?;
+        }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         // Unique per run: exports into one folder add files, and never overwrite each other's.
         let run = format!("{}-{}", now.as_millis(), std::process::id());
