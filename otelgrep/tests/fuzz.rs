@@ -7,7 +7,7 @@ use std::path::Path;
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 11] = [
+const TARGETS: [(&str, Target); 12] = [
     ("python_json", otelgrep::fuzzing::python_json),
     ("otlp_json", otelgrep::fuzzing::otlp_json),
     ("node_console", otelgrep::fuzzing::node_console),
@@ -19,6 +19,7 @@ const TARGETS: [(&str, Target); 11] = [
     ("stream", otelgrep::fuzzing::stream),
     ("filters", otelgrep::fuzzing::filters),
     ("pipeline", otelgrep::fuzzing::pipeline),
+    ("parquet", otelgrep::fuzzing::parquet),
 ];
 
 fn inputs(dir: &Path) -> Vec<(String, Vec<u8>)> {

@@ -369,15 +369,26 @@ fn open(path: &str, needs: &Needs) -> Result<File, String> {
 fn read_group<S: Sink>(file: &File, g: usize, needs: &Needs, sink: &mut S) -> Result<usize, String> {
     let columns = file.table.columns();
     let group = file.reader.get_row_group(g).map_err(|e| e.to_string())?;
-    let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+    let claimed = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+    // The rows every leaf read holds: a damaged footer may claim more than the pages hold.
+    let mut rows = claimed;
     let mut bufs: Vec<Option<Vec<LeafBuf>>> = Vec::with_capacity(columns.len());
     for (c, leaves) in columns.iter().zip(&file.plan) {
         bufs.push(match leaves {
             Some(leaves) => {
-                Some(leaves.iter().map(|&i| read_leaf(&*group, i, rows, c)).collect::<Result<Vec<_>, String>>()?)
+                let mut read = Vec::with_capacity(leaves.len());
+                for &i in leaves {
+                    let (leaf, records) = read_leaf(&*group, i, claimed, c)?;
+                    rows = rows.min(records);
+                    read.push(leaf);
+                }
+                Some(read)
             }
             None => None,
         });
+    }
+    if rows < claimed {
+        return Err(format!("row group {} claims {claimed} rows and holds {rows}", g + 1));
     }
     let cursors = columns
         .iter()
@@ -400,15 +411,15 @@ fn read_group<S: Sink>(file: &File, g: usize, needs: &Needs, sink: &mut S) -> Re
     Ok(rows)
 }
 
-/// One leaf of a row group, whole: its values and levels.
-fn read_leaf(group: &dyn RowGroupReader, i: usize, rows: usize, column: &Column) -> Result<LeafBuf, String> {
+/// One leaf of a row group, whole: its values and levels, and how many records they hold.
+fn read_leaf(group: &dyn RowGroupReader, i: usize, rows: usize, column: &Column) -> Result<(LeafBuf, usize), String> {
     let reader = group.get_column_reader(i).map_err(|e| e.to_string())?;
     let mut def = Vec::new();
     let mut rep = Vec::new();
     let wrong = || format!("not an otelgrep export: column {} holds another type", column.name);
+    let mut done = 0;
     macro_rules! all {
         ($r:expr, $vals:expr) => {{
-            let mut done = 0;
             while done < rows {
                 let (records, _, _) = $r
                     .read_records(rows - done, Some(&mut def), Some(&mut rep), &mut $vals)
@@ -443,5 +454,5 @@ fn read_leaf(group: &dyn RowGroupReader, i: usize, rows: usize, column: &Column)
         }
         _ => return Err(wrong()),
     };
-    Ok(LeafBuf { values, def, rep })
+    Ok((LeafBuf { values, def, rep }, done))
 }
