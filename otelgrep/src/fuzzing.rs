@@ -87,9 +87,10 @@ pub fn otlp_proto(data: &[u8]) {
     let _ = parse::otlp_proto::parse_message(data, &mut Resources::default());
 }
 
-/// An export's Parquet file, any bytes: read for everything and for counting, it never hangs,
-/// the library never panics (what it asserts on is checked first; a panic would only be caught),
-/// and where both reads succeed they give the same number of records.
+/// An export's Parquet file, any bytes: read for everything and for counting, it never hangs or
+/// brings the process down (what the library asserts on in the footer is checked first; a panic
+/// in its page decoders is caught and is the file's error: libFuzzer's own hook still reports
+/// those), and where both reads succeed they give the same number of records.
 pub fn parquet(data: &[u8]) {
     let path = std::env::temp_dir().join(format!("otelgrep-fuzz-{}.parquet", std::process::id()));
     if std::fs::write(&path, data).is_err() {
@@ -100,11 +101,6 @@ pub fn parquet(data: &[u8]) {
     let (bare, _) = crate::columnar::read::<crate::cmd::summary::Tally>(&files, &());
     if let (Ok(a), Ok(b)) = (&all[0].1, &bare[0].1) {
         assert_eq!(a, b, "records read for everything and for counting");
-    }
-    for (_, outcome) in all.iter().chain(&bare) {
-        if let Err(why) = outcome {
-            assert_ne!(why, crate::columnar::read::LIBRARY_FAILED, "the library panicked: a check is missing");
-        }
     }
 }
 
