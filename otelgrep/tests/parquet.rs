@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Scratch, captures, counts, otelgrep, sample};
+use common::{Scratch, captures_with_telemetry, counts, otelgrep, sample};
 
 /// The commands compared, each printing data (CSV or JSON) or a table.
 const COMMANDS: &[&[&str]] = &[
@@ -37,16 +37,8 @@ fn export(scratch: &Scratch, name: &str, args: &[&str]) -> String {
 fn every_capture_exported_answers_as_itself() {
     let scratch = Scratch::new("parquet");
     let mut checked = 0;
-    for capture in captures() {
-        let original = capture.to_str().unwrap();
-        let (_, _, code) = otelgrep(&["summary", original]);
-        if code == 2 {
-            continue;
-        }
-        let want = counts(original);
-        if want["spans"] == 0 && want["log_records"] == 0 && want["metric_points"] == 0 {
-            continue;
-        }
+    for (original, want) in captures_with_telemetry() {
+        let original = original.as_str();
         let dir = export(&scratch, "out", &[original]);
         assert_eq!(counts(&dir), want, "{original}, exported");
         for command in COMMANDS {

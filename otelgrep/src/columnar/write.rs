@@ -383,35 +383,36 @@ fn write_text(
 }
 
 impl Buffers {
-    fn rows(&mut self, table: Table, partition: &str) -> &mut Rows {
-        // Records come in runs of one partition: no key is made for a buffer already there.
-        let key = (slot(table), partition.to_string());
-        self.rows.entry(key).or_insert_with(|| Rows::new(table.columns()))
+    fn rows(&mut self, key: &(usize, String)) -> &mut Rows {
+        if !self.rows.contains_key(key) {
+            self.rows.insert(key.clone(), Rows::new(TABLES[key.0].columns()));
+        }
+        self.rows.get_mut(key).expect("inserted above")
     }
 
     /// Writes a buffer that is a row group's worth, or every buffer once all sinks' together
     /// hold too much.
-    fn settle(&mut self, writer: &Writer, table: Table, partition: &str) {
-        let key = (slot(table), partition.to_string());
-        if let Some(rows) = self.rows.get_mut(&key).filter(|r| r.rows >= GROUP_ROWS || r.held >= GROUP_BYTES) {
-            let n = rows.held.min(self.held);
-            self.held -= n;
-            writer.held.fetch_sub(n, Ordering::Relaxed);
-            writer.write(table, partition, rows);
-            rows.clear();
+    fn settle(&mut self, writer: &Writer, key: &(usize, String)) {
+        if self.rows.get(key).is_some_and(|r| r.rows >= GROUP_ROWS || r.held >= GROUP_BYTES) {
+            self.write_out(writer, key.clone());
         }
         if writer.held.load(Ordering::Relaxed) >= HELD_BYTES {
             // Over the budget: this set's fullest buffer goes (row groups stay as large as they
             // can; writing every buffer would make many small ones).
-            let fullest = self.rows.iter_mut().max_by_key(|(_, r)| r.held);
-            if let Some(((table, partition), rows)) = fullest {
-                let n = rows.held.min(self.held);
-                self.held -= n;
-                writer.held.fetch_sub(n, Ordering::Relaxed);
-                writer.write(TABLES[*table], partition, rows);
-                rows.clear();
+            if let Some(fullest) = self.rows.iter().max_by_key(|(_, r)| r.held).map(|(k, _)| k.clone()) {
+                self.write_out(writer, fullest);
             }
         }
+    }
+
+    /// Writes one buffer as a row group, and takes what it held off the counts.
+    fn write_out(&mut self, writer: &Writer, key: (usize, String)) {
+        let Some(rows) = self.rows.get_mut(&key) else { return };
+        let n = rows.held.min(self.held);
+        self.held -= n;
+        writer.held.fetch_sub(n, Ordering::Relaxed);
+        writer.write(TABLES[key.0], &key.1, rows);
+        rows.clear();
     }
 
     fn flush(&mut self, writer: &Writer) {
@@ -434,13 +435,16 @@ pub struct Batches {
 impl Batches {
     fn add(&mut self, table: Table, partition: String, write: impl FnOnce(&mut Rows)) {
         let mut buffers = self.writer.take();
-        let rows = buffers.rows(table, &partition);
+        // One key per record (the partition's text, made by `partition`), no copy for a buffer
+        // already there.
+        let key = (slot(table), partition);
+        let rows = buffers.rows(&key);
         let before = rows.held;
         write(rows);
         let added = rows.held - before;
         buffers.held += added;
         self.writer.held.fetch_add(added, Ordering::Relaxed);
-        buffers.settle(&self.writer, table, &partition);
+        buffers.settle(&self.writer, &key);
         self.writer.give_back(buffers);
     }
 }

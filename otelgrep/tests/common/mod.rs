@@ -113,3 +113,22 @@ pub fn counts(path: &str) -> Value {
     o.retain(|k, _| keep.contains(&k.as_str()));
     v
 }
+
+/// Every capture that `summary` reads (exit 0 or 1) and that holds any telemetry, with what
+/// `summary` counts in it: the inputs an export must read back as themselves.
+pub fn captures_with_telemetry() -> Vec<(String, Value)> {
+    let mut all = Vec::new();
+    for capture in captures() {
+        let original = capture.to_str().unwrap().to_string();
+        let (_, _, code) = otelgrep(&["summary", &original]);
+        if code == 2 {
+            continue;
+        }
+        let want = counts(&original);
+        if want["spans"] == 0 && want["log_records"] == 0 && want["metric_points"] == 0 {
+            continue;
+        }
+        all.push((original, want));
+    }
+    all
+}
