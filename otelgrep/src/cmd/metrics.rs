@@ -62,7 +62,7 @@ impl Config {
     /// Whether a point's series passes `--service` and `--where`. Time is tested later for a
     /// named metric: a cumulative export before `--since` is still needed to difference the first
     /// one after it.
-    fn keeps(&self, p: &MetricPoint) -> bool {
+    pub(crate) fn keeps(&self, p: &MetricPoint) -> bool {
         let f = &self.filter;
         (self.name.is_some() || f.in_time(p.time_ns))
             && (f.services.is_empty() || p.resource.service_name().is_some_and(|n| f.services.iter().any(|s| s == n)))
@@ -413,6 +413,52 @@ fn regroup(steps: Vec<Step>, every: i64) -> Vec<Step> {
         }
     }
     out
+}
+
+/// A metric over time, as `report` draws it and `metrics NAME --every` computes it: per series
+/// (label, then (bucket start, value)), counters as a rate per second, gauges as their last value,
+/// histograms as the median estimated from the bucket counts; and what the value is, with its unit.
+/// A series drawn over time: its label, and (bucket start, value) in time order.
+pub type SeriesLine = (String, Vec<(i64, f64)>);
+
+pub fn over_time(points: &[MetricPoint], every: i64) -> (String, Vec<SeriesLine>) {
+    let kind = points.first().map(|p| p.kind);
+    let unit = points.first().map(|p| p.unit.clone()).unwrap_or_default();
+    let (_, series, steps) = steps(points, |_| String::new());
+    let mut out: Vec<SeriesLine> = series
+        .iter()
+        .map(|s| {
+            let resource: Vec<&str> = s.resource.iter().flatten().map(String::as_str).collect();
+            let label =
+                if resource.is_empty() { s.label.clone() } else { format!("{} {}", resource.join(" "), s.label) };
+            (label, Vec::new())
+        })
+        .collect();
+    for s in regroup(steps, every) {
+        let value = match kind {
+            Some(MetricKind::Counter | MetricKind::UpDownCounter) => s.delta.zip(s.interval_s).map(|(d, i)| d / i),
+            Some(MetricKind::Histogram | MetricKind::ExponentialHistogram) => {
+                s.hist.as_ref().and_then(|h| h.estimate(0.5))
+            }
+            _ => s.value,
+        };
+        if let Some(v) = value.filter(|v| v.is_finite()) {
+            out[s.series].1.push((s.time_ns, v));
+        }
+    }
+    let what = match kind {
+        Some(MetricKind::Counter | MetricKind::UpDownCounter) if unit.is_empty() => "rate per second".to_string(),
+        Some(MetricKind::Counter | MetricKind::UpDownCounter) => format!("rate ({unit} per second)"),
+        Some(MetricKind::Histogram | MetricKind::ExponentialHistogram) if unit.is_empty() => {
+            "median (estimated from buckets)".to_string()
+        }
+        Some(MetricKind::Histogram | MetricKind::ExponentialHistogram) => {
+            format!("median, {unit} (estimated from buckets)")
+        }
+        _ if unit.is_empty() => "value".to_string(),
+        _ => format!("value ({unit})"),
+    };
+    (what, out)
 }
 
 /// Milliseconds per unit of a duration histogram.

@@ -1,10 +1,13 @@
 //! One file per subcommand, and the few helpers the query commands share: which spans count as
 //! requests (`--kind`) and how result rows are ordered (`--sort`).
 
+pub mod completions;
 pub mod export;
 pub mod latency;
 pub mod logs;
+pub mod man;
 pub mod metrics;
+pub mod report;
 pub mod spans;
 pub mod summary;
 pub mod trace;

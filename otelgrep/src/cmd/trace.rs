@@ -99,6 +99,14 @@ impl Sink for Parts {
     }
 }
 
+impl Parts {
+    /// One trace's parts, read by another pass (`report` reads several traces at once).
+    pub fn of(trace_id: u128, spans: Vec<Span>, logs: Vec<LogRecord>) -> Parts {
+        let selector = TraceSelector::parse(&trace_hex(trace_id)).expect("a whole id is 32 hex digits");
+        Parts { selector, spans, logs, others: HashSet::new() }
+    }
+}
+
 /// `no span or log record of trace X in the input, which holds 400 traces; the closest: …`:
 /// the ids that share the most leading digits with X.
 fn not_found(id: &str, parts: &Parts) -> String {

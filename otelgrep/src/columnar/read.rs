@@ -309,25 +309,9 @@ type Part<S> = Result<(usize, S), String>;
 /// What a panic inside the Parquet library becomes: the file's error.
 pub const LIBRARY_FAILED: &str = "the Parquet reader failed on this file (it is damaged)";
 
-/// The library's decoders assert on damaged pages (fuzzing found one): such a panic is caught and
-/// said as the file's error, so Rust's message for it is left out; any other panic prints as ever.
-fn quiet_library_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let in_library = info.location().is_some_and(|l| l.file().contains("/parquet-"));
-            if !in_library {
-                previous(info);
-            }
-        }));
-    });
-}
-
 /// Runs the Parquet library on a file that may be damaged: a panic in it is this file's error.
 fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    quiet_library_panics();
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| Err(LIBRARY_FAILED.into()))
+    crate::guard::library(f).unwrap_or_else(|| Err(LIBRARY_FAILED.into()))
 }
 
 /// An exported file, opened, its table known and its columns checked.

@@ -1,4 +1,5 @@
-//! What the user typed: clap derive only. The `///` comments are the help text.
+//! What the user typed: clap derive only. The `///` comments are the help text; `help.rs` holds
+//! each subcommand's examples and notes.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -15,12 +16,19 @@ macro_rules! exit_codes {
 /// Exit codes, for --help and the README.
 pub const EXIT_CODES: &str = exit_codes!();
 
+mod help;
+use help::*;
+
 /// Query OpenTelemetry console-exporter captures (`app | tee output.log`).
 #[derive(Debug, Parser)]
 #[command(name = "otelgrep", version, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// No progress bar (shown on a terminal's stderr while inputs over 100 MB are read; never
+    /// into a pipe or file).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 /// The subcommands.
@@ -30,13 +38,13 @@ pub enum Command {
     ///
     /// Spans by kind, log records by severity, metric points by name, services, the time range,
     /// foreign lines skipped, records that could not be read.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = SUMMARY_HELP)]
     Summary(SummaryArgs),
     /// Every URL requested: count, methods, statuses, first and last seen.
     ///
     /// Most requested first. Counts entry spans only (SERVER spans, or root spans whose kind is
     /// not given), so nested spans are not counted twice.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = URLS_HELP)]
     Urls(UrlsArgs),
     /// Latency per group of requests (--by url, route, status, ...), exact percentiles.
     ///
@@ -49,7 +57,7 @@ pub enum Command {
     /// List spans, in time order or the slowest first.
     ///
     /// Start time, duration, kind, name, span status, response status, route, URL and trace id.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = SPANS_HELP)]
     Spans(SpansArgs),
     /// One trace as a tree (a waterfall), with its events and logs.
     ///
@@ -58,7 +66,7 @@ pub enum Command {
     /// is not in the capture are shown as roots, and marked.
     #[command(
         override_usage = "otelgrep trace [OPTIONS] TRACE_ID FILE...\n       otelgrep trace [OPTIONS] --slowest FILE...",
-        after_help = EXIT_CODES
+        after_help = TRACE_HELP
     )]
     Trace(TraceArgs),
     /// Log records in time order, each with the request it belongs to.
@@ -83,8 +91,74 @@ pub enum Command {
     /// debug text, OTLP) as OTLP JSON export requests, one a line, as the Collector's file exporter
     /// writes them: the Collector's `otlpjsonfile` receiver, otel-tui `--from-json-file` and
     /// otelgrep itself read them back.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXPORT_HELP)]
     Export(ExportArgs),
+    /// A page of charts to look at or send: one HTML file that opens offline.
+    ///
+    /// The summary, requests per second, error rate and latency percentiles over time per group,
+    /// each group's distribution of durations, the latency table, the slowest traces as
+    /// waterfalls, log records per severity over time, and each metric over time.
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
+    /// Shell completions for bash, zsh, fish or PowerShell, on standard output.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Manual pages (roff): otelgrep(1), or one subcommand's, on standard output; or all of them
+    /// into a folder.
+    #[command(after_help = MAN_HELP)]
+    Man(ManArgs),
+}
+
+/// `otelgrep report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The HTML file to write (`-`: standard output).
+    #[arg(short, long, value_name = "FILE", default_value = "report.html")]
+    pub out: String,
+    /// Group requests by these keys, as `latency --by` does.
+    #[arg(long, value_delimiter = ',', default_value = "route", value_name = "KEY,...")]
+    pub by: Vec<String>,
+    /// Width of the charts' time buckets (10s, 1m); by default the covered time in about 60.
+    #[arg(long, value_name = "WIDTH")]
+    pub every: Option<String>,
+    /// Which spans count as requests.
+    #[arg(long, value_enum, default_value_t = KindFilter::Entry)]
+    pub kind: KindFilter,
+    /// How many of the slowest traces are drawn.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub traces: usize,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// `otelgrep completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// Shells `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+/// `otelgrep man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's page (otelgrep-latency(1)) instead of otelgrep(1).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
+    /// Write every page (otelgrep.1, otelgrep-latency.1, ...) into this folder instead.
+    #[arg(long, value_name = "DIR", conflicts_with = "subcommand")]
+    pub out: Option<String>,
 }
 
 /// `otelgrep export`.
@@ -123,29 +197,6 @@ pub enum ExportFormat {
     /// Parquet tables with the columns of the Collector's ClickHouse exporter (`--out DIR`).
     Parquet,
 }
-
-const LOGS_HELP: &str = concat!(
-    "--where, --since, --until and --service apply as for spans: --where tests the request
-(the entry span of the record's trace), so `--where 'status>=500'` lists what failed requests
-logged; records without a request never pass a --where comparison.
-
-",
-    exit_codes!()
-);
-
-const METRICS_HELP: &str = concat!(
-    "Cumulative counters become deltas between consecutive exports of a series; a value lower than
-the one before, or a new start time, is a reset (a new process): the delta is then the new value,
-never negative. Delta exports are taken as they are. Histogram percentiles are estimated from the
-buckets, linearly within a bucket (as Prometheus' histogram_quantile); the output says so.
---compare-spans puts those estimates next to the exact percentiles of the spans of the same routes.
-The first positional argument is a metric NAME when it is not an existing file. The filters apply
-to data points: --where to their attributes (`--where http.route=/add`), --since and --until to
-their time, --service to their resource.
-
-",
-    exit_codes!()
-);
 
 /// `otelgrep spans`.
 #[derive(Debug, Args)]
@@ -262,21 +313,6 @@ pub struct MetricsArgs {
     pub table: TableArgs,
 }
 
-const LATENCY_HELP: &str = concat!(
-    "Examples:
-  otelgrep latency --by url output.log
-  otelgrep latency --by route,status --every 1m --format csv output.log
-  otelgrep latency --by method --where 'status>=500' --since 10m output.log
-
-Errors are requests answered 5xx or whose span status is ERROR. Requests per second divide the
-count by the time the filtered requests cover (first start to last end), or by the bucket width
-with --every. The sparkline shows each group's median latency in 12 equal slices of that time,
-scaled from zero to the group's highest slice.
-
-",
-    exit_codes!()
-);
-
 /// `otelgrep latency`.
 #[derive(Debug, Args)]
 pub struct LatencyArgs {
@@ -367,7 +403,7 @@ impl Unit {
 }
 
 /// The filters every query command takes.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct FilterArgs {
     /// Keep spans for which EXPR holds; repeat to require several. `KEY=VALUE`, `KEY!=VALUE`,
     /// `KEY>N`, `KEY>=N`, `KEY<N`, `KEY<=N` (numbers compare as numbers), `KEY~REGEX`,
@@ -457,7 +493,7 @@ pub enum OutputFormat {
 }
 
 /// Inputs, as every command takes them.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct InputArgs {
     /// Captures to read (or folders of them); `-` is standard input; gzip and zstd files are
     /// decompressed; UTF-16 is decoded; Docker, Kubernetes, CRI and journald line prefixes and
@@ -478,7 +514,7 @@ pub struct InputArgs {
 }
 
 /// `--follow`: the answer while the app runs.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct FollowArgs {
     /// Keep reading as the inputs grow, as `tail -F` does (a file that does not exist yet is
     /// waited for, a truncated one read again, a rotated one read to its end and the new one
