@@ -91,7 +91,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let every_text = width_text(every);
     let (requests, groups, groups_not_drawn) = request_charts(&all, &axis, every, &by, &every_text)?;
     let logs = log_chart(&all.logs, &axis, every, &every_text)?;
-    let (metric_views, metrics_not_drawn) = metric_charts(&all.points, &axis, every, &every_text)?;
+    let (metric_views, metrics_not_drawn) = metric_charts(&all.series, &axis, every, &every_text)?;
     let trace_views = trace_views(&all.slowest, traces, args)?;
     let mut notable = all.notable.clone();
     notable.sort_by_key(|n| (n.time_ns.is_none(), n.time_ns));
@@ -166,7 +166,7 @@ fn covered(all: &Gathered) -> Option<(i64, i64)> {
         .chain(&d.end_ns)
         .copied()
         .chain(all.logs.iter().map(|l| l.0))
-        .chain(all.points.iter().map(|p| p.time_ns));
+        .chain(all.series.values().flat_map(|s| s.points.iter().map(|p| p.0)));
     times.fold(None, |r, t| Some(r.map_or((t, t), |(a, b): (i64, i64)| (a.min(t), b.max(t)))))
 }
 
@@ -324,18 +324,19 @@ fn log_chart(logs: &[(i64, u8)], axis: &TimeAxis, every: i64, every_text: &str) 
 }
 
 fn metric_charts(
-    points: &[MetricPoint],
+    series: &HashMap<(String, String), report::Series>,
     axis: &TimeAxis,
     every: i64,
     every_text: &str,
 ) -> anyhow::Result<(Vec<page::Metric>, usize)> {
-    let mut by_name: BTreeMap<&str, Vec<MetricPoint>> = BTreeMap::new();
-    for p in points {
-        by_name.entry(p.name.as_str()).or_default().push(p.clone());
+    let mut by_name: BTreeMap<&str, Vec<&report::Series>> = BTreeMap::new();
+    for ((name, _), s) in series {
+        by_name.entry(name.as_str()).or_default().push(s);
     }
     let total = by_name.len();
     let mut out = Vec::new();
-    for (i, (name, points)) in by_name.into_iter().take(METRICS_DRAWN).enumerate() {
+    for (i, (name, series)) in by_name.into_iter().take(METRICS_DRAWN).enumerate() {
+        let points: Vec<MetricPoint> = series.iter().flat_map(|s| s.whole()).collect();
         let (what, series) = metrics::over_time(&points, every);
         let n = series.len();
         let lines: Vec<Line> = series

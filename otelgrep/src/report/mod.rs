@@ -8,12 +8,12 @@
 pub mod chart;
 pub mod page;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::cmd::latency::Samples;
 use crate::cmd::summary::Tally;
 use crate::cmd::{logs, metrics, wanted};
-use crate::model::{LogRecord, MetricPoint, Span, Value};
+use crate::model::{LogRecord, MetricPoint, PointValue, Span, Temporality, Value};
 use crate::parse::{Needs, Sink};
 
 /// Warnings and errors listed on the page; the rest are counted.
@@ -40,14 +40,35 @@ pub struct Notable {
     pub trace_id: Option<u128>,
 }
 
+/// One metric series' points, kept small: the first point whole (it names the series: its
+/// attributes, resource, unit), then each point's time, start, temporality and value.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub first: MetricPoint,
+    pub points: Vec<(i64, Option<i64>, Option<Temporality>, PointValue)>,
+}
+
+impl Series {
+    /// The points again, whole (one metric's at a time, when it is drawn).
+    pub fn whole(&self) -> impl Iterator<Item = MetricPoint> + '_ {
+        self.points.iter().map(|(time_ns, start_ns, temporality, value)| MetricPoint {
+            time_ns: *time_ns,
+            start_ns: *start_ns,
+            temporality: *temporality,
+            value: value.clone(),
+            ..self.first.clone()
+        })
+    }
+}
+
 /// The first pass.
 #[derive(Debug, Clone)]
 pub struct Gathered {
     config: Config,
     pub tally: Tally,
     pub samples: Samples,
-    /// The metric points `--service`, `--where` and the time window keep.
-    pub points: Vec<MetricPoint>,
+    /// The metric points `--service`, `--where` and the time window keep, by metric and series.
+    pub series: HashMap<(String, String), Series>,
     /// Points whose values cannot be right (as `metrics` leaves them out).
     pub unreadable_points: usize,
     /// Each log record that passes the filters: (time, severity number; 0 when none is given).
@@ -97,7 +118,7 @@ impl Sink for Gathered {
             config: config.clone(),
             tally: Tally::new(&()),
             samples: Samples::new(&config.latency),
-            points: Vec::new(),
+            series: HashMap::new(),
             unreadable_points: 0,
             logs: Vec::new(),
             untimed_logs: 0,
@@ -144,7 +165,14 @@ impl Sink for Gathered {
             if crate::histogram::unreadable(&p.value).is_some() {
                 self.unreadable_points += 1;
             } else {
-                self.points.push(p.clone());
+                let key = (p.name.clone(), metrics::series_id(&p));
+                let point = (p.time_ns, p.start_ns, p.temporality, p.value.clone());
+                match self.series.get_mut(&key) {
+                    Some(series) => series.points.push(point),
+                    None => {
+                        self.series.insert(key, Series { first: p.clone(), points: vec![point] });
+                    }
+                }
             }
         }
         self.tally.point(p);
@@ -153,7 +181,14 @@ impl Sink for Gathered {
     fn merge(&mut self, later: Self) {
         self.tally.merge(later.tally);
         self.samples.merge(later.samples);
-        self.points.extend(later.points);
+        for (key, theirs) in later.series {
+            match self.series.get_mut(&key) {
+                Some(mine) => mine.points.extend(theirs.points),
+                None => {
+                    self.series.insert(key, theirs);
+                }
+            }
+        }
         self.unreadable_points += later.unreadable_points;
         self.logs.extend(later.logs);
         self.untimed_logs += later.untimed_logs;
@@ -272,7 +307,7 @@ mod tests {
         assert_eq!(bucket_width(0, 5 * s, None), 100_000_000);
         // Asked for: kept while it gives at most 120 buckets, else widened.
         assert_eq!(bucket_width(0, 60 * s, Some(10 * s)), 10 * s);
-        assert_eq!(bucket_width(0, 3600 * s, Some(s)), 60 * s);
+        assert_eq!(bucket_width(0, 3600 * s, Some(s)), 30 * s);
         assert_eq!(bucket_width(0, 30 * 86_400 * s, None), 86_400 * s);
     }
 
