@@ -123,6 +123,9 @@ impl<'c, S: Sink> Pieces<'c, S> {
         for e in &mut report.errors {
             e.line = e.line.saturating_sub(context_lines) + self.end.lines;
         }
+        // The blank lines that close the context's sections are not the input's.
+        let closers = memchr::memmem::find_iter(&self.context, b"\n\n").count();
+        report.foreign_lines = report.foreign_lines.saturating_sub(closers);
         Ok((report, ranged))
     }
 

@@ -362,14 +362,26 @@ pub fn open_records(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// The line a context ends a closed `Resource` section with: a blank line, so one foreign line
+/// per closed section that the reader of a context does not count.
+pub const CLOSER: &[u8] = b"\n";
+
 /// What a text cut after `text` must be told of what came before, as lines to put in front of
 /// the rest: the last `Resource` section of the Spans and of the Logs blocks (opentelemetry-stdout
 /// prints each once, in its first block), each under its header. `before` is what `text` itself
 /// was given. Blocks of the prefix hold no record. Found from the end, so only the tail of a long
 /// text is looked at.
 pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
-    let mut found: [Option<&[u8]>; 2] = [None, None];
-    for source in [text, before] {
+    let mut found: [Option<(&[u8], bool)>; 2] = [None, None];
+    // A section carried from `before` was also ended by any header or record start in `text`.
+    let structure = || {
+        text.split(|b| *b == b'\n').any(|l| {
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            matches!(l, b"Spans" | b"Logs" | b"Metrics")
+                || [&b"Span #"[..], b"Log #", b"Metric #"].iter().any(|h| l.starts_with(h))
+        })
+    };
+    for (source, ended_after) in [(text, false), (before, !text.is_empty() && structure())] {
         for at in memchr::memmem::rfind_iter(source, b"\nResource") {
             let after = at + b"\nResource".len();
             if !matches!(source.get(after..after + 1), Some(b"\n") | Some(b"\r")) {
@@ -394,7 +406,9 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
                 }
                 end = (line_end + 1).min(source.len());
             }
-            found[which] = Some(&source[start..end]);
+            // Closed when a line followed it in `source` (the framer left the section there):
+            // orphan resource lines after the cut must not join it.
+            found[which] = Some((&source[start..end], end < source.len() || ended_after));
             if found.iter().all(Option::is_some) {
                 break;
             }
@@ -402,13 +416,17 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
     }
     let mut out = Vec::new();
     for (header, section) in [(&b"Spans"[..], found[0]), (&b"Logs"[..], found[1])] {
-        if let Some(lines) = section {
+        if let Some((lines, closed)) = section {
             out.extend_from_slice(header);
             out.extend_from_slice(b"\nResource\n");
             out.extend_from_slice(lines);
-            // A Resource with no attribute lines gets no blank line (it would be a foreign line).
             if !lines.is_empty() && !lines.ends_with(b"\n") {
                 out.push(b'\n');
+            }
+            if closed {
+                // A blank line ends the section as the line after it did; it is a foreign line,
+                // which the reader of the context takes off (`CLOSER`).
+                out.extend_from_slice(CLOSER);
             }
         }
     }
