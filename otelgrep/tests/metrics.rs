@@ -195,3 +195,34 @@ fn go_delta_and_cumulative_exports() {
     assert!(latency[0]["bucket_bounds"][0].as_str().unwrap().starts_with("0..0"));
     assert_eq!(latency[0]["bucket_bounds"][1], "4..5.656854249492381");
 }
+
+/// Buckets narrower than the export interval hold one export each: its rate is the export's own
+/// (the delta over the time the export covers), never the delta over the bucket's width.
+#[test]
+fn narrow_buckets_keep_the_exports_rates() {
+    let path = sample("todo/todo-default.log");
+    let path = path.to_str().unwrap();
+    let rates = |extra: &[&str]| -> Vec<(String, f64, f64)> {
+        let mut args = vec!["metrics", "todo_app_requests_total"];
+        args.extend(extra);
+        args.push(path);
+        json_rows(&args)
+            .iter()
+            .filter(|r| !r["rate_per_s"].is_null())
+            .map(|r| (r["series"].as_str().unwrap().to_string(), num(&r["delta"]), num(&r["rate_per_s"])))
+            .collect()
+    };
+    let exports = rates(&[]);
+    let bucketed = rates(&["--every", "100ms"]);
+    assert!(exports.len() > 4);
+    assert_eq!(bucketed, exports);
+    // One bucket over the whole run: the deltas over the time they cover.
+    let whole = json_rows(&["metrics", "todo_app_requests_total", "--every", "1h", path]);
+    let each = json_rows(&["metrics", "todo_app_requests_total", path]);
+    for r in &whole {
+        let series = r["series"].as_str().unwrap();
+        let covered: f64 = each.iter().filter(|e| e["series"] == series).map(|e| num(&e["interval_s"])).sum();
+        assert!((num(&r["interval_s"]) - covered).abs() < 1e-9, "{series}: {r}");
+        assert!((num(&r["rate_per_s"]) - num(&r["delta"]) / covered).abs() < 1e-9, "{series}");
+    }
+}

@@ -142,7 +142,15 @@ fn a_page_holds_a_section_for_each_part_of_the_capture() {
     assert!(html.contains(&format!("Trace {}", slowest["trace_id"].as_str().unwrap())), "the slowest trace is drawn");
     let metrics = json_rows(&["metrics", path]);
     for m in &metrics {
-        assert!(html.contains(&format!("<h3>{}</h3>", m["metric"].as_str().unwrap())), "metric {}", m["metric"]);
+        let name = m["metric"].as_str().unwrap();
+        assert!(html.contains(&format!("<h3>{name}</h3>")), "metric {name}");
+        // Counters as rates; up-down counters and gauges as values; histograms as estimates.
+        let what = match m["kind"].as_str().unwrap() {
+            "counter" => "rate",
+            "histogram" => "median",
+            _ => "value",
+        };
+        assert!(html.contains(&format!("{name}: {what}")), "{name} drawn as its {what}");
     }
     // Written to a file by default, `report.html` in the working folder.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_otelgrep"))
@@ -152,4 +160,45 @@ fn a_page_holds_a_section_for_each_part_of_the_capture() {
         .unwrap();
     assert!(out.status.success());
     assert_eq!(std::fs::read_to_string(scratch.0.join("report.html")).unwrap(), html);
+}
+
+/// The page says what its filters kept, and never that the input holds nothing when the filters
+/// left nothing.
+#[test]
+fn filters_are_said_on_the_page() {
+    let path = common::sample("todo/todo-default.log");
+    let (html, _, code) = otelgrep(&["report", "--service", "nosuch", "-o", "-", path.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(html.contains("charts and tables only of what passes <code>--service nosuch</code>"));
+    assert!(html.contains("No requests (entry spans) pass the filters."));
+    assert!(html.contains("No log records pass the filters."));
+    assert!(!html.contains("in the input."), "nothing is said missing from the input");
+}
+
+/// Thousands of groups: the table holds the 500 most requested and says where the rest are; the
+/// page stays under 2 MB.
+#[test]
+fn a_table_of_many_groups_is_cut() {
+    let scratch = Scratch::new("report-groups");
+    let spans: Vec<String> = (0..3000)
+        .map(|i| {
+            format!(
+                r#"{{"traceId":"{:032x}","spanId":"{:016x}","name":"GET","kind":2,"startTimeUnixNano":"{}","endTimeUnixNano":"{}","attributes":[{{"key":"http.route","value":{{"stringValue":"/item/{}"}}}}]}}"#,
+                i + 1,
+                i + 1,
+                1_700_000_000_000_000_000u64 + i * 1_000_000,
+                1_700_000_000_000_000_000u64 + i * 1_000_000 + 500_000,
+                i % 1500
+            )
+        })
+        .collect();
+    let doc = format!(r#"{{"resourceSpans":[{{"resource":{{}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#, spans.join(","));
+    let file = scratch.0.join("routes.jsonl");
+    std::fs::write(&file, doc + "\n").unwrap();
+    let (html, err, code) = otelgrep(&["report", "-o", "-", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let table = html.split("id=\"latency\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert_eq!(table.matches("<tr><td").count(), 500);
+    assert!(html.contains("The 500 most requested of 1,500 groups"), "the cut is said");
+    assert!(html.len() < 2 << 20, "{} bytes", html.len());
 }

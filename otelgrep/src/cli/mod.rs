@@ -292,7 +292,9 @@ pub struct MetricsArgs {
     /// An optional metric name, then the captures.
     #[arg(required = true, value_name = "NAME | FILE")]
     pub args: Vec<String>,
-    /// Regroup a metric's values into time buckets of this width (10s, 1m, 1h).
+    /// Regroup a metric's values into time buckets of this width (10s, 1m, 1h): counters' deltas
+    /// add up, and `interval_s` is the time the bucket's exports cover (what `rate_per_s` divides
+    /// by, so a bucket narrower than the export interval gives the true rate).
     #[arg(long, value_name = "WIDTH")]
     pub every: Option<String>,
     /// With a histogram NAME: its estimated percentiles per route next to the exact percentiles

@@ -391,13 +391,18 @@ fn steps(points: &[MetricPoint], group: impl Fn(&MetricPoint) -> String) -> (Vec
 }
 
 /// Regroups steps into `every`-wide buckets per series: deltas and histograms add up, gauges keep
-/// the last value.
+/// the last value, and a bucket's interval is the time its exports' deltas cover (a rate is the
+/// deltas over that time: a bucket narrower than the export interval does not inflate it).
 fn regroup(steps: Vec<Step>, every: i64) -> Vec<Step> {
     let mut out: Vec<Step> = Vec::new();
     for s in steps {
         let bucket = s.time_ns.div_euclid(every) * every;
         match out.last_mut() {
             Some(last) if last.series == s.series && last.time_ns == bucket => {
+                last.interval_s = match (last.interval_s, s.interval_s) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                };
                 last.delta = match (last.delta, s.delta) {
                     (Some(a), Some(b)) => Some(a + b),
                     (a, b) => a.or(b),
@@ -409,14 +414,15 @@ fn regroup(steps: Vec<Step>, every: i64) -> Vec<Step> {
                     }
                 }
             }
-            _ => out.push(Step { time_ns: bucket, interval_s: Some(every as f64 / 1e9), ..s }),
+            _ => out.push(Step { time_ns: bucket, ..s }),
         }
     }
     out
 }
 
 /// A metric over time, as `report` draws it and `metrics NAME --every` computes it: per series
-/// (label, then (bucket start, value)), counters as a rate per second, gauges as their last value,
+/// (label, then (bucket start, value)), counters as a rate per second over the time their exports
+/// cover, up-down counters and gauges as their last value,
 /// histograms as the median estimated from the bucket counts; and what the value is, with its unit.
 /// A series drawn over time: its label, and (bucket start, value) in time order.
 pub type SeriesLine = (String, Vec<(i64, f64)>);
@@ -436,7 +442,7 @@ pub fn over_time(points: &[MetricPoint], every: i64) -> (String, Vec<SeriesLine>
         .collect();
     for s in regroup(steps, every) {
         let value = match kind {
-            Some(MetricKind::Counter | MetricKind::UpDownCounter) => s.delta.zip(s.interval_s).map(|(d, i)| d / i),
+            Some(MetricKind::Counter) => s.delta.zip(s.interval_s).map(|(d, i)| d / i),
             Some(MetricKind::Histogram | MetricKind::ExponentialHistogram) => {
                 s.hist.as_ref().and_then(|h| h.estimate(0.5))
             }
@@ -447,8 +453,8 @@ pub fn over_time(points: &[MetricPoint], every: i64) -> (String, Vec<SeriesLine>
         }
     }
     let what = match kind {
-        Some(MetricKind::Counter | MetricKind::UpDownCounter) if unit.is_empty() => "rate per second".to_string(),
-        Some(MetricKind::Counter | MetricKind::UpDownCounter) => format!("rate ({unit} per second)"),
+        Some(MetricKind::Counter) if unit.is_empty() => "rate per second".to_string(),
+        Some(MetricKind::Counter) => format!("rate ({unit} per second)"),
         Some(MetricKind::Histogram | MetricKind::ExponentialHistogram) if unit.is_empty() => {
             "median (estimated from buckets)".to_string()
         }

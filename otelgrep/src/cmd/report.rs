@@ -25,6 +25,23 @@ const METRICS_DRAWN: usize = 40;
 const SERIES_DRAWN: usize = 6;
 /// Bad records named on the page.
 const BAD_SHOWN: usize = 20;
+/// Rows of the latency table (its groups most requested first): the page stays small.
+const TABLE_ROWS: usize = 500;
+
+/// The filters as typed, for the page to say what it shows.
+fn filters_text(f: &crate::cli::FilterArgs) -> String {
+    let mut parts: Vec<String> = f.wheres.iter().map(|w| format!("--where '{w}'")).collect();
+    if let Some(s) = &f.since {
+        parts.push(format!("--since {s}"));
+    }
+    if let Some(u) = &f.until {
+        parts.push(format!("--until {u}"));
+    }
+    if !f.service.is_empty() {
+        parts.push(format!("--service {}", f.service.join(",")));
+    }
+    parts.join(" ")
+}
 
 /// `latency`'s arguments for the report's table: its keys and filters, JSON out.
 fn latency_args(args: &ReportArgs) -> LatencyArgs {
@@ -86,6 +103,16 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         return write_page(&page::html(&page), args, out).map(|_| code);
     };
     let every = report::bucket_width(t0, t1, asked);
+    if let (Some(a), Some(text)) = (asked.filter(|a| *a != every), args.every.as_deref()) {
+        writeln!(
+            err,
+            "otelgrep: note: --every {text} would cut the covered time into {} buckets: the charts use {} \
+             (at most {} buckets)",
+            (t1 - t0) / a.max(1) + 1,
+            width_text(every),
+            report::BUCKETS
+        )?;
+    }
     let axis = TimeAxis { start_ns: t0.div_euclid(every) * every, end_ns: (t1.div_euclid(every) + 1) * every };
     let by = args.by.join(",");
     let every_text = width_text(every);
@@ -103,19 +130,25 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     }
 
     // Last, as it takes the durations: the table exactly as `latency --format json` prints it.
+    let requests_undrawn = all.samples.untimed + all.samples.backwards;
     let mut json = Vec::new();
     latency::run(&table_args, all.samples, &mut json, err)?;
-    let table = table(&json, &args.by)?;
+    let (columns, mut rows) = table(&json, &args.by)?;
+    let table_groups = rows.len();
+    rows.truncate(TABLE_ROWS);
     let page = Page {
         inputs: names,
         summary: summary::summarize(tallies),
         bad_records: (bad.iter().take(BAD_SHOWN).cloned().collect(), bad.len()),
+        filters: filters_text(&args.filter),
         by,
         every: every_text,
+        requests_undrawn,
+        table_groups,
         requests,
         groups,
         groups_not_drawn,
-        table,
+        table: (columns, rows),
         traces: trace_views,
         logs,
         notable,
@@ -141,8 +174,11 @@ fn empty_page(inputs: Vec<String>, summary: summary::Summary, bad: &[String], ar
         inputs,
         summary,
         bad_records: (bad.iter().take(BAD_SHOWN).cloned().collect(), bad.len()),
+        filters: filters_text(&args.filter),
         by: args.by.join(","),
         every: "-".into(),
+        requests_undrawn: 0,
+        table_groups: 0,
         requests: Vec::new(),
         groups: Vec::new(),
         groups_not_drawn: 0,

@@ -50,12 +50,25 @@ impl TimeAxis {
     fn width_s(&self) -> f64 {
         self.seconds(self.end_ns).max(1e-3)
     }
-    /// A tick as clock time: `10:04:05`, with milliseconds when the axis is under a minute.
+    /// A tick as clock time, as precise as the axis needs: `10:04:05.123456` under a second,
+    /// `10:04:05.123` under a minute, `10:04:05` under a day, `11-27 10:04` beyond.
     fn tick(&self, x: f64) -> String {
         let t = self.start_ns + (x * 1e9) as i64;
         let text = crate::parse::time::format_rfc3339(t);
-        let clock = text.split('T').nth(1).unwrap_or(&text).trim_end_matches('Z');
-        let cut = if self.width_s() < 60.0 { 12 } else { 8 };
+        let text = text.trim_end_matches('Z');
+        let (date, clock) = text.split_once('T').unwrap_or(("", text));
+        let width = self.width_s();
+        if width >= 86_400.0 {
+            let day = date.get(5..).unwrap_or(date);
+            return format!("{day} {}", clock.get(..5).unwrap_or(clock));
+        }
+        let cut = if width < 1.0 {
+            15
+        } else if width < 60.0 {
+            12
+        } else {
+            8
+        };
         clock.chars().take(cut).collect()
     }
 }
@@ -142,7 +155,7 @@ fn draw_lines(root: &DrawingArea<SVGBackend, Shift>, axis: &TimeAxis, y_label: &
     for (i, line) in lines.iter().enumerate() {
         let s = style(i);
         let points: Vec<(f64, f64)> = line.points.iter().copied().filter(|p| p.1.is_finite()).collect();
-        chart.draw_series(LineSeries::new(points.clone(), s))?.label(line.label.clone()).legend(move |(x, y)| {
+        chart.draw_series(LineSeries::new(points.clone(), s))?.label(fit(&line.label)).legend(move |(x, y)| {
             EmptyElement::at((x, y)) + PathElement::new(vec![(-30, 0), (-4, 0)], s) + marker(i, (-17, 0), s)
         });
         // A marker every tenth of the line, not at every point: the shape tells lines apart.
@@ -176,8 +189,10 @@ pub fn histogram(bins: &[(f64, f64, u64)]) -> anyhow::Result<String> {
 
 fn draw_histogram(root: &DrawingArea<SVGBackend, Shift>, bins: &[(f64, f64, u64)]) -> Drawn {
     root.fill(&WHITE)?;
-    let lo = bins.first().map_or(0.001, |b| b.0);
-    let hi = bins.last().map_or(1.0, |b| b.1);
+    // Whole decades, so the log axis has its labelled powers of ten even for one bin.
+    let decade = |v: f64, up: bool| 10f64.powf(if up { v.log10().ceil() } else { v.log10().floor() });
+    let lo = decade(bins.first().map_or(0.001, |b| b.0), false);
+    let hi = decade(bins.last().map_or(1.0, |b| b.1), true).max(lo * 10.0);
     let top = bins.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64;
     let mut chart = ChartBuilder::on(root)
         .margin(10)
@@ -244,9 +259,11 @@ fn draw_waterfall(root: &DrawingArea<SVGBackend, Shift>, bars: &[Bar], row: i32)
     }
     for (i, b) in bars.iter().enumerate() {
         let y = 22 + row * i as i32;
-        let name: String = b.label.chars().take(44 - (2 * b.depth).min(30)).collect();
-        let label = format!("{}{}{}", "  ".repeat(b.depth.min(15)), name, if b.failed { " ✗" } else { "" });
-        root.draw(&Text::new(label, (6, y + 2), font.clone()))?;
+        // Indented by position: SVG collapses leading spaces.
+        let depth = b.depth.min(15);
+        let name: String = b.label.chars().take(44 - (2 * depth)).collect();
+        let label = format!("{name}{}", if b.failed { " ✗" } else { "" });
+        root.draw(&Text::new(label, (6 + 12 * depth as i32, y + 2), font.clone()))?;
         let (a, z) = (x(b.offset_ms), x(b.offset_ms + b.duration_ms).max(x(b.offset_ms) + 2));
         let colour = if b.failed { PALETTE[1] } else { PALETTE[0] };
         root.draw(&Rectangle::new([(a, y + 2), (z, y + row - 3)], colour.filled()))?;
@@ -260,10 +277,13 @@ fn draw_waterfall(root: &DrawingArea<SVGBackend, Shift>, bars: &[Bar], row: i32)
     Ok(())
 }
 
-/// A figure for an axis: `0.25`, `12.5`, `1,250`, `3.4M`.
+/// A figure for an axis: `0.25`, `12.5`, `1250`, `25k`, `3.4M`, `2.5e9`, `4e-4`.
 pub fn short(v: f64) -> String {
     let a = v.abs();
-    if a >= 1e6 {
+    if a >= 1e9 || (a > 0.0 && a < 1e-3) {
+        let s = format!("{v:.1e}");
+        s.replace(".0e", "e")
+    } else if a >= 1e6 {
         format!("{:.1}M", v / 1e6)
     } else if a >= 1e4 {
         format!("{:.0}k", v / 1e3)
@@ -273,6 +293,18 @@ pub fn short(v: f64) -> String {
         format!("{v:.1}")
     } else {
         let s = format!("{v:.3}");
-        s.trim_end_matches('0').to_string()
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
+}
+
+/// A legend's label cut from the middle to fit its room: `/api/v1/cust…/items`.
+fn fit(label: &str) -> String {
+    const MOST: usize = 26;
+    let chars: Vec<char> = label.chars().collect();
+    if chars.len() <= MOST {
+        return label.to_string();
+    }
+    let head: String = chars[..MOST / 2].iter().collect();
+    let tail: String = chars[chars.len() - (MOST / 2 - 1)..].iter().collect();
+    format!("{head}…{tail}")
 }

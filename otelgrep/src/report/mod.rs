@@ -152,7 +152,11 @@ impl Sink for Gathered {
                     time_ns: l.time_ns.or(l.observed_time_ns),
                     severity: logs::severity_name(&l),
                     service: l.resource.service_name().unwrap_or_default().to_string(),
-                    body: body.chars().take(BODY_CHARS).collect(),
+                    body: if body.chars().count() > BODY_CHARS {
+                        format!("{}…", body.chars().take(BODY_CHARS).collect::<String>())
+                    } else {
+                        body
+                    },
                     trace_id: l.trace_id,
                 });
             }

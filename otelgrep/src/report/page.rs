@@ -57,8 +57,14 @@ pub struct Page {
     pub summary: Summary,
     /// The first records that could not be read, as `FILE:LINE: reason`, and how many in all.
     pub bad_records: (Vec<String>, usize),
+    /// The filters given, as typed (`--service frontend`), or empty.
+    pub filters: String,
     pub by: String,
     pub every: String,
+    /// Requests counted but not drawn: no duration (no times, or ending before they start).
+    pub requests_undrawn: usize,
+    /// Groups in all, when the table shows only the first.
+    pub table_groups: usize,
     pub requests: Vec<Figure>,
     pub groups: Vec<Group>,
     pub groups_not_drawn: usize,
@@ -110,19 +116,28 @@ pre{font-size:.78em;overflow-x:auto;background:#f8f8f8;border:1px solid #e2e2e2;
 /// The whole page.
 pub fn html(p: &Page) -> String {
     let mut h = String::with_capacity(1 << 20);
-    let title = format!("otelgrep report: {}", p.inputs.join(", "));
+    let shown: Vec<&str> = p.inputs.iter().map(|i| if i == "-" { "standard input" } else { i.as_str() }).collect();
+    let title = format!("otelgrep report: {}", shown.join(", "));
+    let covered = match (&p.summary.total.first_time, &p.summary.total.last_time) {
+        (Some(a), Some(b)) => format!("{a} to {b}"),
+        _ => "no times in the input".to_string(),
+    };
+    let filters = if p.filters.is_empty() {
+        String::new()
+    } else {
+        format!(" · charts and tables only of what passes <code>{}</code>", esc(&p.filters))
+    };
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n\
          <meta name=\"generator\" content=\"otelgrep {}\">\n<title>{}</title><style>{STYLE}</style></head>\n<body><main>\n\
-         <h1>{}</h1>\n<p class=\"meta\">{} to {} · made by otelgrep {} · times in UTC</p>\n",
+         <h1>{}</h1>\n<p class=\"meta\">{} · made by otelgrep {} · times in UTC{filters}</p>\n",
         env!("CARGO_PKG_VERSION"),
         esc(&title),
         esc(&title),
-        esc(p.summary.total.first_time.as_deref().unwrap_or("-")),
-        esc(p.summary.total.last_time.as_deref().unwrap_or("-")),
+        esc(&covered),
         env!("CARGO_PKG_VERSION"),
     );
     h.push_str(
@@ -173,7 +188,7 @@ fn summary(h: &mut String, p: &Page) {
         ("failed spans", t.error_spans),
         ("log records", t.log_records),
         ("metric points", t.metric_points),
-        ("services", t.services.len()),
+        (if t.services.len() == 1 { "service" } else { "services" }, t.services.len()),
         ("foreign lines", t.foreign_lines),
         ("records not read", t.skipped_records),
     ];
@@ -227,15 +242,23 @@ fn requests(h: &mut String, p: &Page) {
         esc(&p.by),
         esc(&p.every)
     );
+    if p.requests_undrawn > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{} without a duration (no start or end time, or ending before they start) \
+             are counted in the summary but not drawn.</p>",
+            counted(p.requests_undrawn, "request")
+        );
+    }
     if p.requests.is_empty() {
-        h.push_str("<p>No requests (entry spans) in the input.</p></section>\n");
+        let _ = writeln!(h, "<p>No requests (entry spans){}.</p></section>", none_where(p));
         return;
     }
     for f in &p.requests {
         figure(h, f);
     }
     for g in &p.groups {
-        let _ = writeln!(h, "<h3>{} <small>({} requests)</small></h3>", esc(&g.name), thousands(g.requests as usize));
+        let _ = writeln!(h, "<h3>{} <small>({})</small></h3>", esc(&g.name), counted(g.requests as usize, "request"));
         figure(h, &g.over_time);
         figure(h, &g.distribution);
     }
@@ -277,13 +300,24 @@ fn table(h: &mut String, p: &Page) {
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</tbody></table></section>\n");
+    h.push_str("</tbody></table>\n");
+    if p.table_groups > rows.len() {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">The {} most requested of {} groups; <code>otelgrep latency --by {}</code> gives them \
+             all.</p>",
+            rows.len(),
+            thousands(p.table_groups),
+            esc(&p.by)
+        );
+    }
+    h.push_str("</section>\n");
 }
 
 fn traces(h: &mut String, p: &Page) {
     h.push_str("<section id=\"traces\"><h2>Slowest traces</h2>\n");
     if p.traces.is_empty() {
-        h.push_str("<p>No request with a duration in the input.</p>\n");
+        let _ = writeln!(h, "<p>No request with a duration{}.</p>", none_where(p));
     }
     for t in &p.traces {
         let _ = writeln!(h, "<div class=\"trace\"><h3>Trace {} · {:.3} ms</h3>", esc(&t.id), t.duration_ms);
@@ -297,7 +331,9 @@ fn logs(h: &mut String, p: &Page) {
     h.push_str("<section id=\"logs\"><h2>Log records</h2>\n");
     match &p.logs {
         Some(f) => figure(h, f),
-        None => h.push_str("<p>No log records in the input.</p>\n"),
+        None => {
+            let _ = writeln!(h, "<p>No log records{}.</p>", none_where(p));
+        }
     }
     if p.logs_untimed > 0 {
         let _ = writeln!(h, "<p class=\"note\">{} records without a time are counted, not drawn.</p>", p.logs_untimed);
@@ -334,7 +370,7 @@ fn logs(h: &mut String, p: &Page) {
 fn metrics(h: &mut String, p: &Page) {
     h.push_str("<section id=\"metrics\"><h2>Metrics</h2>\n");
     if p.metrics.is_empty() {
-        h.push_str("<p>No metric points in the input.</p>\n");
+        let _ = writeln!(h, "<p>No metric points{}.</p>", none_where(p));
     }
     for m in &p.metrics {
         let _ = writeln!(h, "<h3>{}</h3>", esc(&m.name));
@@ -354,4 +390,14 @@ fn metrics(h: &mut String, p: &Page) {
         );
     }
     h.push_str("</section>\n");
+}
+
+/// `1 request`, `2,000 requests`.
+fn counted(n: usize, thing: &str) -> String {
+    format!("{} {thing}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
+/// Where nothing was found: in the input, or among what passes the filters.
+fn none_where(p: &Page) -> &'static str {
+    if p.filters.is_empty() { " in the input" } else { " pass the filters" }
 }
