@@ -111,6 +111,10 @@ pub enum Command {
 
 /// `otelgrep report`.
 #[derive(Debug, Args)]
+// Read to their end: --follow and its settings are not theirs (hidden; -f is refused with a reason).
+#[command(mut_arg("follow", |a| a.hide(true)))]
+#[command(mut_arg("refresh", |a| a.hide(true)))]
+#[command(mut_arg("grace", |a| a.hide(true)))]
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -163,6 +167,10 @@ pub struct ManArgs {
 
 /// `otelgrep export`.
 #[derive(Debug, Args)]
+// Read to their end: --follow and its settings are not theirs (hidden; -f is refused with a reason).
+#[command(mut_arg("follow", |a| a.hide(true)))]
+#[command(mut_arg("refresh", |a| a.hide(true)))]
+#[command(mut_arg("grace", |a| a.hide(true)))]
 pub struct ExportArgs {
     #[command(flatten)]
     pub input: InputArgs,
