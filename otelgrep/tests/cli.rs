@@ -173,17 +173,21 @@ fn the_progress_bar_shows_on_a_terminal_only() {
     let big = big_capture(&scratch);
     let bin = env!("CARGO_BIN_EXE_otelgrep");
     // Under a pty (script), stdout and stderr both go to the terminal, and the typescript holds
-    // what was drawn there: the bar counts bytes (`MiB/`).
-    let under_pty = |args: &str| {
+    // what was drawn there: the bar counts bytes (`MiB/`). A terminal says what it is in TERM
+    // (CI runs without one); a dumb one gets no bar.
+    let on_terminal = |term: &str, args: &str| {
         let command = format!("exec {bin} {args} {}", big.display());
         let out = Command::new("script")
             .args(["-qec", &command, "/dev/null"])
             .env("SHELL", "/bin/sh")
+            .env("TERM", term)
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
+    let under_pty = |args: &str| on_terminal("xterm-256color", args);
+    assert!(!on_terminal("dumb", "summary").contains("MiB/"), "a dumb terminal shows no bar");
     let shown = under_pty("summary");
     assert!(shown.contains("MiB/"), "no bar on the terminal: {shown}");
     assert!(shown.contains("spans"), "and the answer: {shown}");
