@@ -8,27 +8,10 @@
 # ratio of `summary`'s (a query parses attributes, summary does not); then streams: the same bytes
 # on standard input and gzip files against the mapped file, with peak RSS.
 # Usage: otelgrep/bench/ingest.sh [SIZE_MB [streams]]   (default 1000; `streams`: that table alone)
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/otelgrep-target}"
-for tool in bc /usr/bin/time; do
-  command -v "$tool" > /dev/null || { echo "needs $tool: apt-get install bc time" >&2; exit 2; }
-done
-cargo build --release -p otelgrep --locked >&2
-bin="$CARGO_TARGET_DIR/release/otelgrep"
-size_mb="${1:-1000}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-# make FILE SOURCES...: concatenates the sources round-robin until FILE reaches size_mb.
-make() {
-  local out=$1
-  shift
-  : > "$out"
-  while [ "$(stat -c %s "$out")" -lt $((size_mb * 1000 * 1000)) ]; do cat "$@" >> "$out"; done
-}
-make "$work/python.log" samples/python-flask/flask-default.log samples/python-flask/flask-merged-stderr.log
-make "$work/rust.log" samples/todo/todo-default.log samples/todo/todo-http.log samples/todo/todo-http-dup.log
+# shellcheck source=otelgrep/bench/common.sh
+source "$(dirname "$0")/common.sh" "$@"
+make_python
+make_rust
 make "$work/otlp.log" samples/otlp-json/*.jsonl
 # The same OTLP requests pretty-printed (two spaces, as opentelemetry-proto's examples), the
 # OpenTelemetry demo's Collector file-exporter capture (8 services, lines up to 858 KB), and that

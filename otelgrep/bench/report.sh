@@ -5,27 +5,11 @@
 # `latency --by url` on the same file (the report reads the input twice: its figures, then the
 # slowest traces).
 # Usage: otelgrep/bench/report.sh [SIZE_MB]   (default 1000)
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/otelgrep-target}"
-for tool in bc /usr/bin/time; do
-  command -v "$tool" > /dev/null || { echo "needs $tool: apt-get install bc time" >&2; exit 2; }
-done
-cargo build --release -p otelgrep --locked >&2
-bin="$CARGO_TARGET_DIR/release/otelgrep"
-size_mb="${1:-1000}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-make() {
-  local out=$1
-  shift
-  : > "$out"
-  while [ "$(stat -c %s "$out")" -lt $((size_mb * 1000 * 1000)) ]; do cat "$@" >> "$out"; done
-}
-make "$work/python.log" samples/python-flask/flask-default.log samples/python-flask/flask-merged-stderr.log
-make "$work/rust.log" samples/todo/todo-default.log samples/todo/todo-http.log samples/todo/todo-http-dup.log
-make "$work/demo.log" ../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl
+# shellcheck source=otelgrep/bench/common.sh
+source "$(dirname "$0")/common.sh" "$@"
+make_python
+make_rust
+make_demo
 
 # SECONDS RSS_KB of the best of three runs of a command.
 best() {

@@ -1,0 +1,28 @@
+# What the benchmarks that read big files share (ingest.sh, export.sh, report.sh; sourced with
+# their arguments): from the workspace root, the release build, `$bin`, `$size_mb` (the first
+# argument, default 1000), a `$work` folder removed at exit, and `make FILE SOURCES...`, which
+# concatenates the sources round-robin until FILE reaches `$size_mb` MB.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/otelgrep-target}"
+for tool in bc /usr/bin/time; do
+  command -v "$tool" > /dev/null || { echo "needs $tool: apt-get install bc time" >&2; exit 2; }
+done
+cargo build --release -p otelgrep --locked >&2
+bin="$CARGO_TARGET_DIR/release/otelgrep"
+size_mb="${1:-1000}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+make() {
+  local out=$1
+  shift
+  : > "$out"
+  while [ "$(stat -c %s "$out")" -lt $((size_mb * 1000 * 1000)) ]; do cat "$@" >> "$out"; done
+}
+
+# The kinds every benchmark reads: a Flask run, the todo app's Rust captures, and the
+# OpenTelemetry demo through the Collector's file exporter (8 services, lines up to 858 KB).
+make_python() { make "$work/python.log" samples/python-flask/flask-default.log samples/python-flask/flask-merged-stderr.log; }
+make_rust() { make "$work/rust.log" samples/todo/todo-default.log samples/todo/todo-http.log samples/todo/todo-http-dup.log; }
+make_demo() { make "$work/demo.log" ../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl; }
