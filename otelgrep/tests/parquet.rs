@@ -161,3 +161,26 @@ fn layouts_are_not_mixed_and_empty_exports_read_back() {
     assert!(err.contains("an export with no records"), "{err}");
     assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["spans"], 0);
 }
+
+/// An export given up (`--strict` met a bad record) leaves no folder that would read as an export
+/// of nothing; a partition key named twice is refused.
+#[test]
+fn a_strict_export_given_up_leaves_nothing_and_keys_are_named_once() {
+    let scratch = Scratch::new("parquet-strict");
+    let bad = scratch.0.join("bad.log");
+    let mut text = std::fs::read_to_string(sample("todo/todo-default.log")).unwrap();
+    text.push_str("{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [{\"traceId\": \"zz\"}]}]}]}\n");
+    std::fs::write(&bad, text).unwrap();
+    let dir = scratch.0.join("out");
+    let (_, err, code) =
+        otelgrep(&["export", "--to", "parquet", "--strict", "--out", dir.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!dir.exists(), "the folder this export made is gone: {err}");
+
+    let todo = sample("todo/todo-default.log");
+    let args = ["export", "--to", "parquet", "--partition-by", "service,service", "--out", dir.to_str().unwrap()];
+    let (_, err, code) = otelgrep(&[&args[..], &[todo.to_str().unwrap()]].concat());
+    assert_eq!(code, 2);
+    assert!(err.contains("--partition-by names service twice"), "{err}");
+    assert!(!dir.exists());
+}

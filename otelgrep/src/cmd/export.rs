@@ -29,6 +29,14 @@ pub fn parquet(args: &ExportArgs, err: &mut dyn Write) -> anyhow::Result<ExitCod
     let Some(dir) = &args.out else {
         anyhow::bail!("--to parquet writes a folder: name it with --out DIR");
     };
+    if let Some(twice) =
+        args.partition_by.iter().enumerate().find_map(|(i, k)| args.partition_by[..i].contains(k).then_some(k))
+    {
+        anyhow::bail!(
+            "--partition-by names {} twice: give each key once (service,date)",
+            format!("{twice:?}").to_lowercase()
+        );
+    }
     let partitioning = Partitioning {
         service: args.partition_by.contains(&PartitionKey::Service),
         date: args.partition_by.contains(&PartitionKey::Date),

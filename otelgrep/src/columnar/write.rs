@@ -50,6 +50,9 @@ pub struct Partitioning {
 /// The files being written, shared by every worker's sink.
 pub struct Writer {
     dir: PathBuf,
+    /// Whether the folder was there before this export (an export given up removes only the
+    /// folders it made).
+    existed: bool,
     partitioning: Partitioning,
     run: String,
     state: Mutex<State>,
@@ -103,6 +106,7 @@ const TABLES: [Table; 3] = [Table::Spans, Table::Logs, Table::Metrics];
 
 impl Writer {
     pub fn new(dir: &Path, partitioning: Partitioning) -> anyhow::Result<Writer> {
+        let existed = dir.exists();
         let mut wanted = Vec::new();
         if partitioning.service {
             wanted.push("service".to_string());
@@ -138,6 +142,7 @@ impl Writer {
         let run = format!("{}-{}", now.as_millis(), std::process::id());
         Ok(Writer {
             dir: dir.to_path_buf(),
+            existed,
             partitioning,
             run,
             state: Mutex::new(State::default()),
@@ -241,6 +246,9 @@ impl Writer {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         for open in state.idle.drain().flat_map(|(_, o)| o) {
             let _ = std::fs::remove_file(&open.hidden);
+        }
+        if !self.existed {
+            remove_empty(&self.dir);
         }
     }
 
@@ -473,4 +481,17 @@ impl Sink for Batches {
 
     /// Nothing to carry over: the later sink's rows are in the writer's buffers already.
     fn merge(&mut self, _later: Self) {}
+}
+
+/// Removes `dir` and the folders under it that hold no file (an export given up leaves no empty
+/// folder that would read as an export of nothing); a folder with a file stays.
+fn remove_empty(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_empty(&entry.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
 }
