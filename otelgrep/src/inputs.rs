@@ -149,7 +149,13 @@ pub(crate) fn ingest_all<S: Sink>(
                 if let Some(why) = &end.cut {
                     cut_short(shown, format.unwrap_or("input"), why, end.lines, &mut report, err)?;
                 }
-                if report.records.is_empty() && report.errors.is_empty() {
+                if end.first_line.starts_with(b"PAR1") {
+                    // Parquet is read by its footer, at the end of a file: not from a stream.
+                    nothing.push(format!(
+                        "{shown} is a Parquet file read as a stream (standard input, a pipe or compressed): \
+                         give the file itself, or its export folder"
+                    ));
+                } else if report.records.is_empty() && report.errors.is_empty() {
                     nothing.push(no_telemetry(shown, end.bytes == 0, end.lines, &end.first_line));
                 }
                 (report, sink)

@@ -183,4 +183,16 @@ fn a_strict_export_given_up_leaves_nothing_and_keys_are_named_once() {
     assert_eq!(code, 2);
     assert!(err.contains("--partition-by names service twice"), "{err}");
     assert!(!dir.exists());
+
+    // A Parquet file can only be read from a file (its footer is at the end): on standard input
+    // or gzipped, it is said so, not taken for text.
+    let kept = export(&scratch, "kept", &[todo.to_str().unwrap()]);
+    let file = std::fs::read_dir(Path::new(&kept).join("spans")).unwrap().next().unwrap().unwrap().path();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_otelgrep"))
+        .args(["summary", "-"])
+        .stdin(std::fs::File::open(&file).unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<stdin> is a Parquet file read as a stream"), "{err}");
 }
