@@ -111,7 +111,19 @@ fn man(page: &std::path::Path) -> (String, String) {
         .output()
         .unwrap();
     assert!(out.status.success(), "man -l {}", page.display());
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    // Bold and underline come as overstrikes (`N\bN`): the text is what is left.
+    let raw: Vec<char> = String::from_utf8_lossy(&out.stdout).chars().collect();
+    let mut text = String::new();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw.get(i + 1) == Some(&'\u{8}') {
+            i += 2;
+        } else {
+            text.push(raw[i]);
+            i += 1;
+        }
+    }
+    (text, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
@@ -140,6 +152,11 @@ fn the_man_pages_render() {
         text.contains("otelgrep latency --by route,status --every 1m --format csv output.log"),
         "the examples: {text}"
     );
+    // The closing help text under the headings man pages use.
+    for heading in ["EXAMPLES", "NOTES", "EXIT STATUS"] {
+        assert!(text.lines().any(|l| l == heading), "{heading} in {text}");
+    }
+    assert!(!text.contains("EXTRA"));
 
     let dir = scratch.0.join("pages");
     let (_, err, code) = otelgrep(&["man", "--out", dir.to_str().unwrap()]);
@@ -147,6 +164,7 @@ fn the_man_pages_render() {
     let mut names: Vec<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
+    assert!(names.contains(&"otelgrep.1".to_string()), "{names:?}");
     for sub in Cli::command().get_subcommands() {
         let want = format!("otelgrep-{}.1", sub.get_name());
         assert!(names.contains(&want), "{want} in {names:?}");
