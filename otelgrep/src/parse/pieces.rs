@@ -123,9 +123,13 @@ impl<'c, S: Sink> Pieces<'c, S> {
         for e in &mut report.errors {
             e.line = e.line.saturating_sub(context_lines) + self.end.lines;
         }
-        // The blank lines that close the context's sections are not the input's.
+        // The blank lines that close the context's sections are not the input's, nor is the
+        // export its Metrics header counts.
         let closers = memchr::memmem::find_iter(&self.context, b"\n\n").count();
         report.foreign_lines = report.foreign_lines.saturating_sub(closers);
+        if self.context.starts_with(b"Metrics\n") || memchr::memmem::find(&self.context, b"\nMetrics\n").is_some() {
+            report.metric_exports = report.metric_exports.saturating_sub(1);
+        }
         Ok((report, ranged))
     }
 

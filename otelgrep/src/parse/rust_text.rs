@@ -414,6 +414,13 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
             }
         }
     }
+    // The Metrics block a text ends inside goes on in the next piece: carried last, so the next
+    // piece starts inside it, as the framer of the whole input would be.
+    let metrics = match last_header(text) {
+        Some((at, b"Metrics")) => Some(metrics_block(&text[at..])),
+        Some(_) => None,
+        None => last_header(before).filter(|(_, h)| *h == b"Metrics").map(|(at, _)| metrics_block(&before[at..])),
+    };
     let mut out = Vec::new();
     for (header, section) in [(&b"Spans"[..], found[0]), (&b"Logs"[..], found[1])] {
         if let Some((lines, closed)) = section {
@@ -429,6 +436,58 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
                 out.extend_from_slice(CLOSER);
             }
         }
+    }
+    if let Some(block) = metrics {
+        out.extend_from_slice(&block);
+    }
+    out
+}
+
+/// Where the last block header line (`Spans`, `Logs`, `Metrics`) of `source` starts, and which.
+fn last_header(source: &[u8]) -> Option<(usize, &'static [u8])> {
+    let mut last: Option<(usize, &'static [u8])> = None;
+    for name in [&b"Spans"[..], b"Logs", b"Metrics"] {
+        for end in [&b"\n"[..], b"\r\n"] {
+            let line = [b"\n", name, end].concat();
+            let at = memchr::memmem::rfind(source, &line).map(|i| i + 1);
+            let at = at.or_else(|| source.starts_with(&line[1..]).then_some(0));
+            if let Some(at) = at.filter(|at| last.is_none_or(|(l, _)| *at > l)) {
+                last = Some((at, name));
+            }
+        }
+    }
+    last
+}
+
+/// What the next piece needs of a Metrics block (`block` starts at its header): the header, its
+/// Resource section and its last Instrumentation Scope section (the records after a cut get that
+/// scope). The header counts an export where it is read: the reader of a context takes it off.
+fn metrics_block(block: &[u8]) -> Vec<u8> {
+    // Bytes, not text: a line that is not UTF-8 is carried as it came, and read as it would be.
+    let mut lines: Vec<&[u8]> = block.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
+    if lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    let mut out = b"Metrics\n".to_vec();
+    let mut add = |l: &[u8]| {
+        out.extend_from_slice(l);
+        out.push(b'\n');
+    };
+    // Whether the last section carried was ended by a line after it (see [`CLOSER`]).
+    let mut closed = false;
+    if lines.get(1) == Some(&&b"Resource"[..]) {
+        add(b"Resource");
+        let n = lines[2..].iter().take_while(|l| is_resource_line(l)).count();
+        lines[2..2 + n].iter().for_each(|l| add(l));
+        closed = 2 + n < lines.len();
+    }
+    if let Some(at) = lines.iter().rposition(|l| l.starts_with(b"\tInstrumentation Scope #")) {
+        let n = lines[at + 1..].iter().take_while(|l| l.starts_with(b"\t\t")).count();
+        lines[at..=at + n].iter().for_each(|l| add(l));
+        closed = at + n + 1 < lines.len();
+    }
+    if closed {
+        out.extend_from_slice(CLOSER);
     }
     out
 }
