@@ -112,6 +112,15 @@ pub(crate) fn ingest_all<S: Sink>(
     for (name, bytes) in inputs {
         let shown = if name == "-" { "<stdin>" } else { name.as_str() };
         let folder = std::path::Path::new(name).is_dir();
+        if !folder && !matches!(bytes, parse::Input::Mapped(_)) && columnar::is_parquet(bytes) {
+            // Read whole from standard input or a compressed file: Parquet is read from its file.
+            nothing.push(format!(
+                "{shown} is a Parquet file read as a stream (standard input, a pipe or compressed): give the file \
+                 itself, or its export folder"
+            ));
+            parsed.push((name.clone(), Report::default(), S::new(config)));
+            continue;
+        }
         if folder || columnar::is_parquet(bytes) {
             // An export (a folder, or one of its files): read back column by column.
             let files = if folder { columnar::files(std::path::Path::new(name))? } else { vec![name.clone()] };

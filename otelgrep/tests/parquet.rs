@@ -195,4 +195,19 @@ fn a_strict_export_given_up_leaves_nothing_and_keys_are_named_once() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("<stdin> is a Parquet file read as a stream"), "{err}");
+    // The same for `report` (which reads standard input whole).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_otelgrep"))
+        .args(["report", "-o", "-", "-"])
+        .stdin(std::fs::File::open(&file).unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<stdin> is a Parquet file read as a stream"), "{err}");
+
+    // Given up into a folder that was there: the folder stays, with nothing this export made.
+    std::fs::create_dir_all(&dir).unwrap();
+    let (_, err, code) =
+        otelgrep(&["export", "--to", "parquet", "--strict", "--out", dir.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no empty spans/, logs/, metrics/ left");
 }

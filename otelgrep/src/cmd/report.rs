@@ -27,6 +27,8 @@ const SERIES_DRAWN: usize = 6;
 const BAD_SHOWN: usize = 20;
 /// Rows of the latency table (its groups most requested first): the page stays small.
 const TABLE_ROWS: usize = 500;
+/// The most slowest traces drawn, whatever `--traces` asks.
+const TRACES_DRAWN: usize = 50;
 
 /// The filters as typed, for the page to say what it shows.
 fn filters_text(f: &crate::cli::FilterArgs) -> String {
@@ -69,8 +71,11 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let config = report::Config {
         latency: latency::Config::new(&table_args, filter.clone())?,
         metrics: metrics::Config { name: None, filter: filter.clone(), every_ns: None, compare: false },
-        traces: args.traces,
+        traces: args.traces.min(TRACES_DRAWN),
     };
+    if args.traces > TRACES_DRAWN {
+        writeln!(err, "otelgrep: note: --traces {}: the page draws the {TRACES_DRAWN} slowest at most", args.traces)?;
+    }
     let asked = args.every.as_deref().map(parse_every).transpose()?;
     // Read whole when they are streams: the slowest traces are read in a second pass.
     let inputs = open_all(&args.input.files, true)?;
@@ -283,7 +288,7 @@ fn request_charts(
         Figure {
             id: "rps".into(),
             title: format!("Requests per second by {by}"),
-            description: format!("{n} groups, {every_text} buckets, {span}"),
+            description: format!("{}, {every_text} buckets, {span}", page::counted(n, "group")),
             svg: chart::lines(axis, "requests per second", &rps)?,
         },
         Figure {
@@ -326,7 +331,10 @@ fn request_charts(
             distribution: Figure {
                 id: format!("group-{i}-distribution"),
                 title: format!("{name}: distribution of durations"),
-                description: format!("{} requests in log-spaced bins, five per tenfold", g.count),
+                description: format!(
+                    "{} in log-spaced bins, five per tenfold",
+                    page::counted(g.count as usize, "request")
+                ),
                 svg: chart::histogram(&report::duration_bins(&durations[i]))?,
             },
         });
@@ -375,11 +383,12 @@ fn metric_charts(
         let points: Vec<MetricPoint> = series.iter().flat_map(|s| s.whole()).collect();
         let (what, series) = metrics::over_time(&points, every);
         let n = series.len();
+        let labels = distinct(series.iter().take(SERIES_DRAWN).map(|(l, _)| l.as_str()).collect());
         let lines: Vec<Line> = series
             .into_iter()
-            .take(SERIES_DRAWN)
-            .map(|(label, values)| Line {
-                label: label.chars().take(60).collect(),
+            .zip(labels)
+            .map(|((_, values), label)| Line {
+                label,
                 points: values.into_iter().map(|(t, v)| (axis.seconds(t), v)).collect(),
             })
             .collect();
@@ -454,8 +463,8 @@ fn trace_views(slowest: &[(i64, u128)], found: Traces, args: &ReportArgs) -> any
                 id: format!("trace-{rank}"),
                 title: format!("Trace {} as a waterfall", trace_hex(id)),
                 description: format!(
-                    "{} spans over {duration_ms:.3} ms, each under its parent; failed spans outlined and marked ✗",
-                    bars.len()
+                    "{} over {duration_ms:.3} ms, each under its parent; failed spans outlined and marked ✗",
+                    page::counted(bars.len(), "span")
                 ),
                 svg: chart::waterfall(&bars)?,
             },
@@ -485,4 +494,30 @@ fn table(json: &[u8], by: &[String]) -> anyhow::Result<page::Table> {
         })
         .collect();
     Ok((columns, cells))
+}
+
+/// Series labels (`service.name=todo, endpoint=tasks_create, …`) without the `key=value` parts
+/// every one of them has: what tells them apart, for a legend with little room.
+fn distinct(labels: Vec<&str>) -> Vec<String> {
+    let parts: Vec<Vec<&str>> = labels.iter().map(|l| l.split(", ").collect()).collect();
+    let shared = |p: &&str| labels.len() > 1 && parts.iter().all(|ps| ps.contains(p));
+    parts
+        .iter()
+        .map(|ps| {
+            let own: Vec<&str> = ps.iter().filter(|p| !shared(p)).copied().collect();
+            if own.is_empty() { ps.join(", ") } else { own.join(", ") }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_are_told_apart_by_what_they_do_not_share() {
+        let labels = distinct(vec!["service.name=todo, endpoint=a, host=x", "service.name=todo, endpoint=b, host=x"]);
+        assert_eq!(labels, ["endpoint=a", "endpoint=b"]);
+        assert_eq!(distinct(vec!["service.name=todo"]), ["service.name=todo"]);
+    }
 }

@@ -247,9 +247,7 @@ impl Writer {
         for open in state.idle.drain().flat_map(|(_, o)| o) {
             let _ = std::fs::remove_file(&open.hidden);
         }
-        if !self.existed {
-            remove_empty(&self.dir);
-        }
+        remove_empty(&self.dir, !self.existed);
     }
 
     /// Closes every file; says what was written, or the first error.
@@ -483,15 +481,18 @@ impl Sink for Batches {
     fn merge(&mut self, _later: Self) {}
 }
 
-/// Removes `dir` and the folders under it that hold no file (an export given up leaves no empty
-/// folder that would read as an export of nothing); a folder with a file stays.
-fn remove_empty(dir: &Path) {
+/// Removes the folders under `dir` that hold no file, and `dir` itself when `itself` (the export
+/// made it): an export given up leaves no empty folder that would read as an export of nothing;
+/// a folder with a file stays.
+fn remove_empty(dir: &Path, itself: bool) {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                remove_empty(&entry.path());
+                remove_empty(&entry.path(), true);
             }
         }
     }
-    let _ = std::fs::remove_dir(dir);
+    if itself {
+        let _ = std::fs::remove_dir(dir);
+    }
 }

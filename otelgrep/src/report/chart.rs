@@ -15,7 +15,7 @@ pub const WIDTH: u32 = 900;
 const HEIGHT: u32 = 260;
 const SMALL: (u32, u32) = (440, 220);
 /// Room right of a line chart's plot for its legend.
-const LEGEND: u32 = 190;
+const LEGEND: u32 = 220;
 
 /// Okabe-Ito: eight colours colour-blind readers tell apart.
 const PALETTE: [RGBColor; 8] = [
@@ -163,12 +163,11 @@ fn draw_lines(root: &DrawingArea<SVGBackend, Shift>, axis: &TimeAxis, y_label: &
         chart.draw_series(points.iter().step_by(every).map(|p| EmptyElement::at(*p) + marker(i, (0, 0), s)))?;
     }
     if !lines.is_empty() {
-        let right = chart.plotting_area().dim_in_pixel().0 as i32 + 12;
+        // Its glyphs reach 30 px left of where they are placed: clear of the plot's right edge.
+        let right = chart.plotting_area().dim_in_pixel().0 as i32 + 42;
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::Coordinate(right, 0))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
             .label_font(("sans-serif", 12))
             .legend_area_size(34)
             .draw()?;
@@ -292,7 +291,9 @@ pub fn short(v: f64) -> String {
     } else if a >= 1.0 {
         format!("{v:.1}")
     } else {
-        let s = format!("{v:.3}");
+        // Two significant digits: 0.0015 and 0.0025 stay apart.
+        let decimals = (-a.log10()).ceil() as usize + 1;
+        let s = format!("{v:.decimals$}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
@@ -307,4 +308,24 @@ fn fit(label: &str) -> String {
     let head: String = chars[..MOST / 2].iter().collect();
     let tail: String = chars[chars.len() - (MOST / 2 - 1)..].iter().collect();
     format!("{head}…{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_figures_keep_neighbouring_ticks_apart() {
+        let shown: Vec<String> = [0.0, 0.0005, 0.0015, 0.002, 0.0025, 0.25, 12.5, 1250.0, 25_000.0, 3.4e6, 2.5e9]
+            .iter()
+            .map(|v| short(*v))
+            .collect();
+        assert_eq!(shown, ["0", "5e-4", "0.0015", "0.002", "0.0025", "0.25", "12.5", "1250", "25k", "3.4M", "2.5e9"]);
+    }
+
+    #[test]
+    fn legend_names_are_cut_from_the_middle() {
+        assert_eq!(fit("/api/v1/customers/{customerId}/orders/{orderId}/items"), "/api/v1/custo…derId}/items");
+        assert_eq!(fit("/short"), "/short");
+    }
 }

@@ -235,19 +235,22 @@ fn summary(h: &mut String, p: &Page) {
 }
 
 fn requests(h: &mut String, p: &Page) {
-    let _ = write!(
-        h,
-        "<section id=\"requests\"><h2>Requests over time, by {}</h2>\n<p class=\"note\">Time buckets of {}; \
-         latency percentiles are exact (linear interpolation over every request's duration in the bucket).</p>\n",
-        esc(&p.by),
-        esc(&p.every)
-    );
+    let _ = writeln!(h, "<section id=\"requests\"><h2>Requests over time, by {}</h2>", esc(&p.by));
+    if !p.requests.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Time buckets of {}; latency percentiles are exact (linear interpolation over every \
+             request's duration in the bucket).</p>",
+            esc(&p.every)
+        );
+    }
     if p.requests_undrawn > 0 {
         let _ = writeln!(
             h,
-            "<p class=\"note\">{} without a duration (no start or end time, or ending before they start) \
-             are counted in the summary but not drawn.</p>",
-            counted(p.requests_undrawn, "request")
+            "<p class=\"note\">{} without a duration (no start or end time, or ending before it starts) \
+             {} counted in the summary but not drawn.</p>",
+            counted(p.requests_undrawn, "request"),
+            if p.requests_undrawn == 1 { "is" } else { "are" }
         );
     }
     if p.requests.is_empty() {
@@ -317,7 +320,7 @@ fn table(h: &mut String, p: &Page) {
 fn traces(h: &mut String, p: &Page) {
     h.push_str("<section id=\"traces\"><h2>Slowest traces</h2>\n");
     if p.traces.is_empty() {
-        let _ = writeln!(h, "<p>No request with a duration{}.</p>", none_where(p));
+        let _ = writeln!(h, "<p>No requests with a duration{}.</p>", none_where(p));
     }
     for t in &p.traces {
         let _ = writeln!(h, "<div class=\"trace\"><h3>Trace {} · {:.3} ms</h3>", esc(&t.id), t.duration_ms);
@@ -393,7 +396,7 @@ fn metrics(h: &mut String, p: &Page) {
 }
 
 /// `1 request`, `2,000 requests`.
-fn counted(n: usize, thing: &str) -> String {
+pub(crate) fn counted(n: usize, thing: &str) -> String {
     format!("{} {thing}{}", thousands(n), if n == 1 { "" } else { "s" })
 }
 
