@@ -84,7 +84,8 @@ pub const METRICS_HELP: &str = concat!(
 Cumulative counters become deltas between consecutive exports of a series; a value lower than
 the one before, or a new start time, is a reset (a new process): the delta is then the new value,
 never negative. Delta exports are taken as they are. Histogram percentiles are estimated from the
-buckets, linearly within a bucket (as Prometheus' histogram_quantile); the output says so.
+buckets, linearly within a bucket (as Prometheus' histogram_quantile), the bucket narrowed to the
+point's min and max when it has them; the output says so.
 --compare-spans puts those estimates next to the exact percentiles of the spans of the same routes.
 The first positional argument is a metric NAME when it is not an existing file. The filters apply
 to data points: --where to their attributes (`--where http.route=/add`), --since and --until to

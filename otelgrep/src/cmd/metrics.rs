@@ -614,7 +614,7 @@ fn values(
                 columns,
                 rows,
                 format!(
-                    "{name}: per export interval; percentiles estimated from the buckets (linear within a bucket); \
+                    "{name}: per export interval; percentiles estimated from the buckets (linear within a bucket narrowed to min and max); \
                      {count} recorded in all, {n} series{unit}"
                 ),
             )
@@ -718,7 +718,7 @@ fn compare(
         })
         .collect();
     let footer = format!(
-        "{name} by {key_name}: pNN_est estimated from the buckets (linear within a bucket), pNN exact from the \
+        "{name} by {key_name}: pNN_est estimated from the buckets (linear within a bucket narrowed to min and max), pNN exact from the \
          entry spans' durations; ms"
     );
     Ok((columns, rows, footer))
