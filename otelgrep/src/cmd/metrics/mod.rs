@@ -16,13 +16,18 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 
+mod series;
+
+pub use series::{SeriesLine, over_time, series_id, series_label};
+use series::{regroup, steps};
+
 use crate::cli::MetricsArgs;
 use crate::cmd::{is_entry, print_rows, round_ps};
 use crate::filter::{Filter, parse_every};
 use crate::frame::{self, Durations, LatencyQuery};
 use crate::histogram::Hist;
 use crate::keys::route;
-use crate::model::{LogRecord, MetricKind, MetricPoint, PointValue, Span, Temporality, Value, attr};
+use crate::model::{LogRecord, MetricKind, MetricPoint, Span, Temporality, Value, attr};
 use crate::parse::time::{format_rfc3339, format_rfc3339_whole};
 use crate::parse::{Needs, Sink};
 use crate::render::Cell;
@@ -129,60 +134,6 @@ pub struct Points {
     pub names: BTreeSet<String>,
     /// Points left out because their values cannot be right: (metric, why) → how many.
     pub unreadable: BTreeMap<(String, String), usize>,
-}
-
-/// A series as people read it: the service and the point's attributes, keys sorted. The resource
-/// attributes that tell series of one service apart get columns of their own ([`distinguishing`]).
-pub fn series_label(p: &MetricPoint) -> String {
-    let mut kv: Vec<String> = p.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    kv.sort();
-    let mut key = kv.join(", ");
-    if let Some(s) = p.resource.service_name() {
-        // A point may name a service of its own (the Collector's span metrics do): the resource's
-        // is then marked as such, or left out when it says the same.
-        let service = match attr(&p.attributes, "service.name") {
-            None => format!("service.name={s}"),
-            Some(Value::Str(own)) if own == s => String::new(),
-            Some(_) => format!("resource.service.name={s}"),
-        };
-        key = match (service.is_empty(), key.is_empty()) {
-            (true, _) => key,
-            (false, true) => service,
-            (false, false) => format!("{service}, {key}"),
-        };
-    }
-    key
-}
-
-/// A series' identity: every resource attribute, the scope and the point's attributes (the metric
-/// name is the caller's), as one text that compares equal exactly when the series are one.
-pub fn series_id(p: &MetricPoint) -> String {
-    let sorted = |attrs: &crate::model::Attributes| {
-        let mut kv: Vec<String> = attrs.iter().map(|(k, v)| format!("{k:?}={v:?}")).collect();
-        kv.sort();
-        kv.join(",")
-    };
-    format!("{}|{:?}|{}", sorted(&p.resource.attributes), p.scope, sorted(&p.attributes))
-}
-
-/// The resource attributes whose values differ between the points' resources (`service.name`
-/// aside, which the label carries): what tells the series of several processes apart.
-fn distinguishing(points: &[MetricPoint]) -> Vec<String> {
-    let mut resources: Vec<&crate::model::Resource> = Vec::new();
-    for p in points {
-        if !resources.iter().any(|r| **r == *p.resource) {
-            resources.push(&p.resource);
-        }
-    }
-    let keys: BTreeSet<&str> = resources.iter().flat_map(|r| r.attributes.iter().map(|(k, _)| k.as_str())).collect();
-    keys.into_iter()
-        .filter(|k| *k != "service.name")
-        .filter(|k| {
-            let first = attr(&resources[0].attributes, k);
-            resources.iter().any(|r| attr(&r.attributes, k) != first)
-        })
-        .map(String::from)
-        .collect()
 }
 
 impl Sink for Points {
@@ -297,174 +248,6 @@ fn temporality_name(t: Option<Temporality>) -> &'static str {
         Some(Temporality::Delta) => "delta",
         None => "",
     }
-}
-
-/// A point's number, for counters and gauges.
-fn number(v: &PointValue) -> Option<f64> {
-    match v {
-        PointValue::Int(i) => Some(*i as f64),
-        PointValue::Double(d) => Some(*d),
-        _ => None,
-    }
-}
-
-/// One export of one series, with what happened since the export before.
-#[derive(Debug, Clone)]
-struct Step {
-    /// The series' index in the table's order.
-    series: usize,
-    time_ns: i64,
-    /// Seconds since the export before (or since the series' start).
-    interval_s: Option<f64>,
-    value: Option<f64>,
-    delta: Option<f64>,
-    hist: Option<Hist>,
-}
-
-/// A series of the table: its label and the values of the distinguishing resource attributes.
-#[derive(Debug, Clone)]
-struct Series {
-    label: String,
-    resource: Vec<Option<String>>,
-    /// What `--compare-spans` groups it under.
-    group: String,
-}
-
-/// The series of `points` (in label order) and, per series, in time order: deltas for sums,
-/// per-interval histograms for histograms.
-fn steps(points: &[MetricPoint], group: impl Fn(&MetricPoint) -> String) -> (Vec<String>, Vec<Series>, Vec<Step>) {
-    let columns = distinguishing(points);
-    // (label, distinguishing resource values, identity): the table's order, then the identity.
-    type SeriesKey = (String, Vec<Option<String>>, String);
-    let mut by_series: BTreeMap<SeriesKey, Vec<&MetricPoint>> = BTreeMap::new();
-    for p in points {
-        let resource = columns.iter().map(|k| crate::keys::attribute_text(&p.resource.attributes, k)).collect();
-        by_series.entry((series_label(p), resource, series_id(p))).or_default().push(p);
-    }
-    let mut series = Vec::new();
-    let mut out = Vec::new();
-    for (index, ((label, resource, _), mut ps)) in by_series.into_iter().enumerate() {
-        series.push(Series { label, resource, group: group(ps[0]) });
-        ps.sort_by_key(|p| (p.time_ns, p.start_ns));
-        // The same export read twice (two files of one run) is one export.
-        ps.dedup_by(|a, b| a.time_ns == b.time_ns && a.start_ns == b.start_ns && a.value == b.value);
-        let mut prev: Option<&MetricPoint> = None;
-        for p in ps {
-            let cumulative = p.temporality == Some(Temporality::Cumulative);
-            // The export before, when it is of the same run (same start time).
-            let same_run = prev.filter(|q| cumulative && (q.start_ns == p.start_ns || p.start_ns.is_none()));
-            let since = match (same_run, p.start_ns) {
-                (Some(q), _) => Some(q.time_ns),
-                (None, Some(s)) => Some(s),
-                (None, None) => prev.map(|q| q.time_ns),
-            };
-            let interval_s = since.map(|s| (p.time_ns - s) as f64 / 1e9).filter(|s| *s > 0.0);
-            let value = number(&p.value);
-            let (delta, hist) = match p.kind {
-                MetricKind::Counter | MetricKind::UpDownCounter => {
-                    let delta = match (cumulative, same_run.and_then(|q| number(&q.value)), value) {
-                        (false, _, v) => v,
-                        // A counter that went down restarted: everything since the restart is new.
-                        (true, Some(before), Some(v)) if p.kind == MetricKind::Counter && v < before => Some(v),
-                        (true, Some(before), Some(v)) => Some(v - before),
-                        (true, None, v) => v,
-                        (true, Some(_), None) => None,
-                    };
-                    (delta, None)
-                }
-                MetricKind::Histogram | MetricKind::ExponentialHistogram => {
-                    let h = Hist::from(&p.value);
-                    let before = same_run.and_then(|q| Hist::from(&q.value));
-                    let interval = match (cumulative, h, before) {
-                        (true, Some(h), Some(b)) => Some(h.minus(&b).unwrap_or(h)),
-                        (_, h, _) => h,
-                    };
-                    (None, interval)
-                }
-                _ => (None, None),
-            };
-            out.push(Step { series: index, time_ns: p.time_ns, interval_s, value, delta, hist });
-            prev = Some(p);
-        }
-    }
-    (columns, series, out)
-}
-
-/// Regroups steps into `every`-wide buckets per series: deltas and histograms add up, gauges keep
-/// the last value, and a bucket's interval is the time its exports' deltas cover (a rate is the
-/// deltas over that time: a bucket narrower than the export interval does not inflate it).
-fn regroup(steps: Vec<Step>, every: i64) -> Vec<Step> {
-    let mut out: Vec<Step> = Vec::new();
-    for s in steps {
-        let bucket = s.time_ns.div_euclid(every) * every;
-        match out.last_mut() {
-            Some(last) if last.series == s.series && last.time_ns == bucket => {
-                last.interval_s = match (last.interval_s, s.interval_s) {
-                    (Some(a), Some(b)) => Some(a + b),
-                    (a, b) => a.or(b),
-                };
-                last.delta = match (last.delta, s.delta) {
-                    (Some(a), Some(b)) => Some(a + b),
-                    (a, b) => a.or(b),
-                };
-                last.value = s.value.or(last.value);
-                if let (Some(h), Some(add)) = (last.hist.as_mut(), s.hist.as_ref()) {
-                    if !h.add(add) {
-                        last.hist = None;
-                    }
-                }
-            }
-            _ => out.push(Step { time_ns: bucket, ..s }),
-        }
-    }
-    out
-}
-
-/// A metric over time, as `report` draws it and `metrics NAME --every` computes it: per series
-/// (label, then (bucket start, value)), counters as a rate per second over the time their exports
-/// cover, up-down counters and gauges as their last value,
-/// histograms as the median estimated from the bucket counts; and what the value is, with its unit.
-/// A series drawn over time: its label, and (bucket start, value) in time order.
-pub type SeriesLine = (String, Vec<(i64, f64)>);
-
-pub fn over_time(points: &[MetricPoint], every: i64) -> (String, Vec<SeriesLine>) {
-    let kind = points.first().map(|p| p.kind);
-    let unit = points.first().map(|p| p.unit.clone()).unwrap_or_default();
-    let (_, series, steps) = steps(points, |_| String::new());
-    let mut out: Vec<SeriesLine> = series
-        .iter()
-        .map(|s| {
-            let resource: Vec<&str> = s.resource.iter().flatten().map(String::as_str).collect();
-            let label =
-                if resource.is_empty() { s.label.clone() } else { format!("{} {}", resource.join(" "), s.label) };
-            (label, Vec::new())
-        })
-        .collect();
-    for s in regroup(steps, every) {
-        let value = match kind {
-            Some(MetricKind::Counter) => s.delta.zip(s.interval_s).map(|(d, i)| d / i),
-            Some(MetricKind::Histogram | MetricKind::ExponentialHistogram) => {
-                s.hist.as_ref().and_then(|h| h.estimate(0.5))
-            }
-            _ => s.value,
-        };
-        if let Some(v) = value.filter(|v| v.is_finite()) {
-            out[s.series].1.push((s.time_ns, v));
-        }
-    }
-    let what = match kind {
-        Some(MetricKind::Counter) if unit.is_empty() => "rate per second".to_string(),
-        Some(MetricKind::Counter) => format!("rate ({unit} per second)"),
-        Some(MetricKind::Histogram | MetricKind::ExponentialHistogram) if unit.is_empty() => {
-            "median (estimated from buckets)".to_string()
-        }
-        Some(MetricKind::Histogram | MetricKind::ExponentialHistogram) => {
-            format!("median, {unit} (estimated from buckets)")
-        }
-        _ if unit.is_empty() => "value".to_string(),
-        _ => format!("value ({unit})"),
-    };
-    (what, out)
 }
 
 /// Milliseconds per unit of a duration histogram.
