@@ -51,13 +51,17 @@ impl TimeAxis {
         self.seconds(self.end_ns).max(1e-3)
     }
     /// A tick as clock time, as precise as the axis needs: `10:04:05.123456` under a second,
-    /// `10:04:05.123` under a minute, `10:04:05` under a day, `11-27 10:04` beyond.
+    /// `10:04:05.123` under a minute, `10:04:05` under a day, `11-27 10:04` under half a year,
+    /// `2026-11-27` beyond.
     fn tick(&self, x: f64) -> String {
         let t = self.start_ns + (x * 1e9) as i64;
         let text = crate::parse::time::format_rfc3339(t);
         let text = text.trim_end_matches('Z');
         let (date, clock) = text.split_once('T').unwrap_or(("", text));
         let width = self.width_s();
+        if width >= 183.0 * 86_400.0 {
+            return date.to_string();
+        }
         if width >= 86_400.0 {
             let day = date.get(5..).unwrap_or(date);
             return format!("{day} {}", clock.get(..5).unwrap_or(clock));
@@ -321,6 +325,17 @@ mod tests {
             .map(|v| short(*v))
             .collect();
         assert_eq!(shown, ["0", "5e-4", "0.0015", "0.002", "0.0025", "0.25", "12.5", "1250", "25k", "3.4M", "2.5e9"]);
+    }
+
+    #[test]
+    fn ticks_are_as_precise_as_the_axis_needs() {
+        let t0 = 1_764_288_000_000_000_000; // 2025-11-28T00:00:00Z
+        let axis = |seconds: f64| TimeAxis { start_ns: t0, end_ns: t0 + (seconds * 1e9) as i64 };
+        assert_eq!(axis(0.5).tick(0.25), "00:00:00.250000");
+        assert_eq!(axis(30.0).tick(1.5), "00:00:01.500");
+        assert_eq!(axis(3600.0).tick(90.0), "00:01:30");
+        assert_eq!(axis(30.0 * 86_400.0).tick(86_400.0), "11-29 00:00");
+        assert_eq!(axis(730.0 * 86_400.0).tick(400.0 * 86_400.0), "2027-01-02");
     }
 
     #[test]
