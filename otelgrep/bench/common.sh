@@ -26,3 +26,20 @@ make() {
 make_python() { make "$work/python.log" samples/python-flask/flask-default.log samples/python-flask/flask-merged-stderr.log; }
 make_rust() { make "$work/rust.log" samples/todo/todo-default.log samples/todo/todo-http.log samples/todo/todo-http-dup.log; }
 make_demo() { make "$work/demo.log" ../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl; }
+
+# SECONDS RSS_KB of the best of three runs of a command (an output at $work/out or $work/out.jsonl
+# removed first). ingest.sh has its own (best of five, time only).
+best() {
+  local b="" rss=""
+  for _ in 1 2 3; do
+    rm -rf "$work/out" "$work/out.jsonl"
+    local s e
+    s=$(date +%s.%N)
+    /usr/bin/time -f "%M" -o "$work/rss" "$@" > /dev/null 2> "$work/err" || true
+    e=$(date +%s.%N)
+    local t
+    t=$(echo "$e - $s" | bc -l)
+    if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; rss=$(tail -1 "$work/rss"); fi
+  done
+  echo "$b $rss"
+}

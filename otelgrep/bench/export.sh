@@ -11,21 +11,6 @@ make_python
 make_rust
 make_demo
 
-# SECONDS RSS_KB of the best of three runs of a command (its output folder or file removed first).
-best() {
-  local b="" rss=""
-  for _ in 1 2 3; do
-    rm -rf "$work/out" "$work/out.jsonl"
-    local s e
-    s=$(date +%s.%N)
-    /usr/bin/time -f "%M" -o "$work/rss" "$@" > /dev/null 2> "$work/err" || true
-    e=$(date +%s.%N)
-    local t
-    t=$(echo "$e - $s" | bc -l)
-    if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; rss=$(tail -1 "$work/rss"); fi
-  done
-  echo "$b $rss"
-}
 mbs() { echo "scale=0; $1 / $2 / 1000000" | bc -l; }
 
 printf "%-8s %6s | %-20s | %-28s | %-20s | %9s | %s\n" source MB "summary MB/s (RSS)" "export parquet MB/s (RSS) x300" "otlp-json MB/s (RSS)" "folder MB" "latency --by url: capture / export"

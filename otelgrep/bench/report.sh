@@ -11,20 +11,6 @@ make_python
 make_rust
 make_demo
 
-# SECONDS RSS_KB of the best of three runs of a command.
-best() {
-  local b="" rss=""
-  for _ in 1 2 3; do
-    local s e t
-    s=$(date +%s.%N)
-    /usr/bin/time -f "%M" -o "$work/rss" "$@" > /dev/null 2> "$work/err" || true
-    e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc -l)
-    if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; rss=$(tail -1 "$work/rss"); fi
-  done
-  echo "$b $rss"
-}
-
 printf "%-8s %6s | %-10s | %-24s | %-24s\n" source MB "page KB" "report s (RSS)" "latency --by url s (RSS)"
 for kind in python rust demo; do
   f="$work/$kind.log"
