@@ -28,14 +28,15 @@ make_rust() { make "$work/rust.log" samples/todo/todo-default.log samples/todo/t
 make_demo() { make "$work/demo.log" ../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl; }
 
 # SECONDS RSS_KB of the best of three runs of a command (an output at $work/out or $work/out.jsonl
-# removed first). ingest.sh has its own (best of five, time only).
+# removed first; standard output to a file, not /dev/null: GNU grep detects /dev/null and stops at
+# its first match). ingest.sh has its own (best of five, time only).
 best() {
   local b="" rss=""
   for _ in 1 2 3; do
     rm -rf "$work/out" "$work/out.jsonl"
     local s e
     s=$(date +%s.%N)
-    /usr/bin/time -f "%M" -o "$work/rss" "$@" > /dev/null 2> "$work/err" || true
+    /usr/bin/time -f "%M" -o "$work/rss" "$@" > "$work/stdout" 2> "$work/err" || true
     e=$(date +%s.%N)
     local t
     t=$(echo "$e - $s" | bc -l)

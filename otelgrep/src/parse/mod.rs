@@ -499,7 +499,8 @@ fn parse_job<S: Sink>(
             let r = match rec.signal {
                 Signal::Spans => rust_text::parse_span(&rec, needs).map(|s| sink.span(s)),
                 Signal::Logs => rust_text::parse_log(&rec, needs.for_logs()).map(|l| sink.log(l)),
-                Signal::Metrics => rust_text::parse_metric(&rec).map(|p| p.into_iter().for_each(|p| sink.point(p))),
+                Signal::Metrics => rust_text::parse_metric(&rec, needs.for_metrics())
+                    .map(|p| p.into_iter().for_each(|p| sink.point(p))),
             };
             // A record still open at the end that does not read was cut short (a killed process,
             // a compressed file cut): its last line may stop anywhere.

@@ -158,7 +158,10 @@ impl<'a> Framer<'a> {
             }
             let resource = self.resources[index(signal)].clone();
             let scope = if signal == Signal::Metrics { self.scope.clone() } else { None };
-            self.current = Some(RecordLines { signal, line: n, lines: vec![line], scope, resource });
+            // Room for a span's lines (about 20) at once, not grown four times while they come.
+            let mut lines = Vec::with_capacity(32);
+            lines.push(line);
+            self.current = Some(RecordLines { signal, line: n, lines, scope, resource });
             return Some(Fed::Taken);
         }
         None
@@ -534,8 +537,24 @@ fn invalid(offset: usize, msg: impl Into<String>) -> RecordError {
 /// of an OpenTelemetry value (a damaged line) is kept as its text, as resource values are: the
 /// record is the same to a command that reads its attributes and to one that does not.
 fn debug_attr(kv: &str) -> (String, Value) {
-    let (k, v) = kv.split_once(": ").unwrap_or((kv, ""));
+    let (k, v) = split_once(kv, ": ").unwrap_or((kv, ""));
     (k.to_string(), parse_value(v).unwrap_or_else(|| Value::Str(v.to_string())))
+}
+
+/// `s.split_once(sep)` for the few-byte separators of this format: `str`'s searcher for a string
+/// pattern is built at every call, which cost more than the search on lines this short (a tenth of
+/// a metrics-heavy capture's reading).
+fn split_once<'a>(s: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
+    let (b, sep) = (s.as_bytes(), sep.as_bytes());
+    let at = memchr::memchr_iter(sep[0], b).find(|&i| b[i..].starts_with(sep))?;
+    Some((&s[..at], &s[at + sep.len()..]))
+}
+
+/// `s.rsplit_once(sep)`, as [`split_once`] is.
+fn rsplit_once<'a>(s: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
+    let (b, sep) = (s.as_bytes(), sep.as_bytes());
+    let at = memchr::memrchr_iter(sep[0], b).find(|&i| b[i..].starts_with(sep))?;
+    Some((&s[..at], &s[at + sep.len()..]))
 }
 
 /// Where the attribute lines of a span go.
@@ -572,7 +591,22 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
             }
         }
         raw = None;
-        if let Some(v) = line.strip_prefix("\tName         : ") {
+        // Attribute lines first: most lines are, and no other field's prefix starts like them.
+        if let Some(kv) = line.strip_prefix("\t\t ->  ") {
+            let wanted = match section {
+                Section::Span => needs.attribute(split_once(kv, ": ").map_or(kv, |(k, _)| k)),
+                Section::Event | Section::Link => needs.events,
+            };
+            if !wanted {
+                continue;
+            }
+            let kv = debug_attr(kv);
+            match section {
+                Section::Span => attributes.push(kv),
+                Section::Event => events.last_mut().map(|e| e.attributes.push(kv)).unwrap_or(()),
+                Section::Link => links.last_mut().map(|l| l.attributes.push(kv)).unwrap_or(()),
+            }
+        } else if let Some(v) = line.strip_prefix("\tName         : ") {
             name = Some(v.to_string());
             raw = name.as_mut();
         } else if let Some(v) = line.strip_prefix("\t\tName         : ") {
@@ -629,20 +663,6 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
         } else if let Some(v) = line.strip_prefix("\tSpanId : ") {
             let l = links.last_mut().ok_or_else(|| invalid(i, "link span id outside a link"))?;
             l.span_id = u64::from_str_radix(v, 16).map_err(|_| invalid(i, format!("bad link span id {v:?}")))?;
-        } else if let Some(kv) = line.strip_prefix("\t\t ->  ") {
-            let wanted = match section {
-                Section::Span => needs.attribute(kv.split_once(": ").map_or(kv, |(k, _)| k)),
-                Section::Event | Section::Link => needs.events,
-            };
-            if !wanted {
-                continue;
-            }
-            let kv = debug_attr(kv);
-            match section {
-                Section::Span => attributes.push(kv),
-                Section::Event => events.last_mut().map(|e| e.attributes.push(kv)).unwrap_or(()),
-                Section::Link => links.last_mut().map(|l| l.attributes.push(kv)).unwrap_or(()),
-            }
         }
         // Everything else (scope version and attributes, TraceFlags, section headers, the blank
         // line) carries nothing the model keeps.
@@ -717,41 +737,80 @@ pub fn parse_log(rec: &RecordLines, needs: &Needs) -> Result<LogRecord, RecordEr
 /// Metric attribute values are printed with Display, untyped: integers, floats and booleans are
 /// read as such, everything else stays text.
 fn display_value(v: &str) -> Value {
-    if let Ok(i) = v.parse::<i64>() {
-        Value::Int(i)
-    } else if v.contains('.') && v.parse::<f64>().is_ok() {
-        Value::Double(v.parse().unwrap_or(f64::NAN))
-    } else if v == "true" || v == "false" {
-        Value::Bool(v == "true")
-    } else {
-        Value::Str(v.to_string())
+    match display_kind(v) {
+        Kind::Int(i) => Value::Int(i),
+        Kind::Double(d) => Value::Double(d),
+        Kind::Bool(b) => Value::Bool(b),
+        Kind::Text => Value::Str(v.to_string()),
     }
 }
 
-/// Parses one `Metric #N` record into its data points.
-pub fn parse_metric(rec: &RecordLines) -> Result<Vec<MetricPoint>, RecordError> {
+/// What [`display_value`] reads a value as, without making its text a `String`.
+#[derive(PartialEq)]
+enum Kind {
+    Int(i64),
+    Double(f64),
+    Bool(bool),
+    Text,
+}
+
+fn display_kind(v: &str) -> Kind {
+    if let Ok(i) = v.parse::<i64>() {
+        Kind::Int(i)
+    } else if let Some(d) = v.contains('.').then(|| v.parse::<f64>().ok()).flatten() {
+        Kind::Double(d)
+    } else if v == "true" || v == "false" {
+        Kind::Bool(v == "true")
+    } else {
+        Kind::Text
+    }
+}
+
+/// Parses one `Metric #N` record into its data points; their attributes only when `needs` says
+/// (they are still checked).
+pub fn parse_metric(rec: &RecordLines, needs: &Needs) -> Result<Vec<MetricPoint>, RecordError> {
     let (mut name, mut unit, mut description) = (None, String::new(), String::new());
     let mut kind = None;
     let (mut monotonic, mut temporality, mut start, mut time) = (None, None, None, None);
     let mut points: Vec<(usize, Attributes, PointBuilder)> = Vec::new();
-    let mut last_raw: Option<(usize, Option<usize>)> = None; // (attr index) of the point being read
+    // The attribute a column-0 line continues (a Display value with a newline in it): its index
+    // in the point's attributes, or None when they are not kept (and it is text).
+    let mut raw_attr: Option<Option<usize>> = None;
     for (i, line) in rec.lines.iter().enumerate().skip(1) {
         if !line.starts_with('\t') {
             // A raw newline inside a Display value: an attribute value, or the name/description.
-            if let Some((_, Some(a))) = last_raw {
-                if let Some((_, attrs, _)) = points.last_mut() {
-                    if let Some((_, Value::Str(s))) = attrs.get_mut(a) {
+            match raw_attr {
+                Some(Some(a)) => {
+                    if let Some((_, Value::Str(s))) = points.last_mut().and_then(|(_, attrs, _)| attrs.get_mut(a)) {
                         s.push('\n');
                         s.push_str(line);
                         continue;
                     }
                 }
+                Some(None) => continue,
+                None => {}
             }
             return Err(invalid(i, format!("unexpected line {line:?}")));
         }
-        last_raw = None;
+        raw_attr = None;
         let f = |p: &str| line.strip_prefix(p);
-        if let Some(v) = f("\t\tName         : ") {
+        // A point's attributes and fields first: most lines are, and no metric field's prefix
+        // starts with three TABs.
+        if let Some(rest) = line.strip_prefix("\t\t\t\t ->  ") {
+            let (_, attrs, _) = points.last_mut().ok_or_else(|| invalid(i, "attribute outside a data point"))?;
+            // Exponential histograms pad the key: `key  : value`.
+            let (k, v) =
+                split_once(rest, ": ").ok_or_else(|| invalid(i, format!("attribute without ': ': {rest:?}")))?;
+            if needs.attributes {
+                attrs.push((k.trim_end().to_string(), display_value(v)));
+                raw_attr = Some(Some(attrs.len() - 1));
+            } else if display_kind(v) == Kind::Text {
+                raw_attr = Some(None);
+            }
+        } else if let Some(rest) = line.strip_prefix("\t\t\t") {
+            let (_, _, p) = points.last_mut().ok_or_else(|| invalid(i, "data point field outside a data point"))?;
+            p.field(rest).map_err(|m| invalid(i, m))?;
+        } else if let Some(v) = f("\t\tName         : ") {
             name = Some(v.to_string());
         } else if let Some(v) = f("\t\tDescription  : ") {
             description = v.to_string();
@@ -773,16 +832,6 @@ pub fn parse_metric(rec: &RecordLines) -> Result<Vec<MetricPoint>, RecordError> 
             time = Some(parse_utc(v).ok_or_else(|| invalid(i, format!("bad EndTime {v:?}")))?);
         } else if line.starts_with("\t\tDataPoint #") {
             points.push((i, Vec::new(), PointBuilder::default()));
-        } else if let Some(rest) = line.strip_prefix("\t\t\t\t ->  ") {
-            let (_, attrs, _) = points.last_mut().ok_or_else(|| invalid(i, "attribute outside a data point"))?;
-            // Exponential histograms pad the key: `key  : value`.
-            let (k, v) =
-                rest.split_once(": ").ok_or_else(|| invalid(i, format!("attribute without ': ': {rest:?}")))?;
-            attrs.push((k.trim_end().to_string(), display_value(v)));
-            last_raw = Some((i, Some(attrs.len() - 1)));
-        } else if let Some(rest) = line.strip_prefix("\t\t\t") {
-            let (_, _, p) = points.last_mut().ok_or_else(|| invalid(i, "data point field outside a data point"))?;
-            p.field(rest).map_err(|m| invalid(i, m))?;
         }
     }
     let name = name.ok_or_else(|| invalid(0, "metric without Name"))?;
@@ -868,14 +917,14 @@ impl PointBuilder {
         if let Some(bucket) = rest.strip_prefix('\t') {
             if let Some(b) = bucket.strip_prefix("Bucket ") {
                 // `Bucket 0 (lo, hi] : 1`
-                let count = b.rsplit(" : ").next().ok_or("bucket without a count")?;
+                let count = rsplit_once(b, " : ").map_or(b, |(_, c)| c);
                 let list = if self.in_positive { &mut self.positive } else { &mut self.negative };
                 list.push(int(count)?);
                 return Ok(());
             }
             // ` lo to hi : count`, the last one `hi to +Infinity : count` without the space.
-            let (range, count) = bucket.rsplit_once(" : ").ok_or_else(|| format!("bad bucket line {bucket:?}"))?;
-            let (_, hi) = range.trim().split_once(" to ").ok_or_else(|| format!("bad bucket range {range:?}"))?;
+            let (range, count) = rsplit_once(bucket, " : ").ok_or_else(|| format!("bad bucket line {bucket:?}"))?;
+            let (_, hi) = split_once(range.trim(), " to ").ok_or_else(|| format!("bad bucket range {range:?}"))?;
             self.counts.push(int(count)?);
             if hi == "+Infinity" {
                 self.closed = true;
