@@ -6,7 +6,7 @@
 # warm cache, best of 3: `otelgrep summary` and `otelgrep latency --by url` (MB/s and peak RSS),
 # `grep -c http` and `cat` on the same file; then, per format, how far its slowest source is from its
 # fastest, and the slowest and fastest sources overall.
-# Usage: otelgrep/bench/sources.sh [SIZE_MB] [SOURCE_FILTER]   (a filter picks sources by substring)
+# Usage: otelgrep/bench/sources.sh [SIZE_MB] [SOURCE_REGEX]   (a regex picks sources by path)
 # shellcheck source=otelgrep/bench/common.sh
 source "$(dirname "$0")/common.sh" "$@"
 filter="${2:-}"
@@ -38,7 +38,7 @@ results="$work/results"
 : > "$results"
 for entry in "${sources[@]}"; do
   read -r format path <<< "$entry"
-  [ -n "$filter" ] && [[ "$path" != *"$filter"* ]] && continue
+  [ -n "$filter" ] && ! [[ "$path" =~ $filter ]] && continue
   f="$work/source.log"
   make "$f" "$path"
   mb=$(echo "$(stat -c %s "$f") / 1000000" | bc -l)
@@ -46,7 +46,7 @@ for entry in "${sources[@]}"; do
   read -r ts rs < <(best "$bin" summary --format json "$f")
   read -r tl rl < <(best "$bin" latency --by url --format csv "$f")
   read -r tg _ < <(best grep -c http "$f")
-  read -r tc _ < <(best cat "$f")
+  read -r tc _ < <(best sh -c "cat '$f' > /dev/null")
   rss=$(( (rs > rl ? rs : rl) / 1024 ))
   slower=$(echo "$tl / $tg" | bc -l | xargs printf '%.1f')
   printf '%-10s %-44s %6.0f  %5.2f s %5s MB/s  %5.2f s %5s MB/s  %4s MB/s  %4s MB/s  %8s  %8sx\n' "$format" \

@@ -11,14 +11,14 @@
 
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take, take_till, take_while1};
-use nom::character::complete::{anychar, char, digit1, hex_digit1, multispace0, one_of};
+use nom::character::complete::{anychar, char, digit1, hex_digit1, one_of};
 use nom::combinator::{cut, map, map_opt, opt, value as to};
 use nom::error::{ContextError, ErrorKind, ParseError, context};
 use nom::multi::{many0, separated_list0};
 use nom::sequence::{pair, preceded, separated_pair, terminated};
 use nom::{IResult, Parser};
 
-use super::grammar::unescaped;
+use super::grammar::{spaces as multispace0, unescaped};
 use super::{ParseErrorKind, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
