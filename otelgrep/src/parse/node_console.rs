@@ -17,6 +17,7 @@ use nom::error::{ContextError, ErrorKind, ParseError, context};
 use nom::multi::{many0, separated_list0};
 use nom::sequence::{pair, preceded, separated_pair, terminated};
 use nom::{IResult, Parser};
+use std::sync::Arc;
 
 use super::grammar::{spaces as multispace0, unescaped};
 use super::{ParseErrorKind, RecordError, Resources};
@@ -71,6 +72,12 @@ impl Js {
 
 /// Parses one object literal.
 pub fn parse_literal(text: &str) -> Result<Js, RecordError> {
+    literal(text, js_value(text))
+}
+
+/// What the literal `text` read as: the value, or the error at its line. `parsed` is a parse of
+/// `text` or of a part of it that runs to its end.
+fn literal<'a>(text: &'a str, parsed: Res<'a, Js>) -> Result<Js, RecordError> {
     let at = |e: LitError| {
         let consumed = &text[..text.len() - e.at.len()];
         RecordError {
@@ -78,7 +85,7 @@ pub fn parse_literal(text: &str) -> Result<Js, RecordError> {
             kind: ParseErrorKind::Invalid(format!("invalid Node console record: {}", e.msg)),
         }
     };
-    match js_value(text) {
+    match parsed {
         Ok((rest, v)) if rest.trim().is_empty() => Ok(v),
         Ok((rest, _)) => Err(at(LitError { at: rest.trim_start(), msg: "unexpected text after the object" })),
         Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(at(e)),
@@ -133,16 +140,35 @@ fn js_value(i: &str) -> Res<'_, Js> {
 
 /// `{ key: value, 'quoted.key': value, }`.
 fn object(i: &str) -> Res<'_, Js> {
+    let (i, kvs) = preceded(char('{'), separated_list0(preceded(multispace0, char(',')), entry)).parse(i)?;
+    object_end(i, kvs)
+}
+
+/// `key: value`.
+fn entry(i: &str) -> Res<'_, (String, Js)> {
     let key = preceded(
         multispace0,
         alt((string, map(take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$'), String::from))),
     );
-    let entry =
-        separated_pair(key, cut(context("expected ':' after a key", preceded(multispace0, char(':')))), cut(js_value));
-    let (i, kvs) = preceded(char('{'), separated_list0(preceded(multispace0, char(',')), entry)).parse(i)?;
+    separated_pair(key, cut(context("expected ':' after a key", preceded(multispace0, char(':')))), cut(js_value))
+        .parse(i)
+}
+
+/// An object's optional last comma and its `}`.
+fn object_end(i: &str, kvs: Vec<(String, Js)>) -> Res<'_, Js> {
     let (i, _) = opt(preceded(multispace0, char(','))).parse(i)?;
     let (i, _) = cut(context("expected ',' or '}'", preceded(multispace0, char('}')))).parse(i)?;
     Ok((i, Js::Obj(kvs)))
+}
+
+/// The rest of an object after its first entry, `first`: as [`object`] reads it (the entries
+/// after the first are `, entry` each, as `separated_list0` reads them).
+fn object_after(i: &str, first: (String, Js)) -> Res<'_, Js> {
+    let (i, more) = many0(preceded(preceded(multispace0, char(',')), entry)).parse(i)?;
+    let mut kvs = Vec::with_capacity(more.len() + 1);
+    kvs.push(first);
+    kvs.extend(more);
+    object_end(i, kvs)
 }
 
 /// `[ a, b, ... 12 more items ]` (arrays over 100 items end with that count).
@@ -294,6 +320,32 @@ fn hex64(v: Option<&Js>) -> Option<u64> {
     u64::from_str_radix(v?.str()?, 16).ok().filter(|&x| x != 0)
 }
 
+/// How sdk-node (1.24 on) opens every record: its resource first, printed whole each time.
+const RESOURCE_FIRST: &str = "{\n  resource: ";
+
+/// A record's literal and its resource. The resource is most of a record's text and the same in
+/// each: a text already read is not read again (the literal after it is; the same bytes read the
+/// same), which halves the reading of a Node capture.
+fn read_literal(text: &str, resources: &mut Resources) -> Result<(Js, Arc<Resource>), RecordError> {
+    let known = text.strip_prefix(RESOURCE_FIRST).and_then(|after| Some((after, resources.node_known(after)?)));
+    if let Some((after, (len, resource))) = known {
+        let js = literal(text, object_after(&after[len..], ("resource".to_string(), Js::Undefined)))?;
+        return Ok((js, resource));
+    }
+    let js = parse_literal(text)?;
+    let resource = Resource { attributes: attrs(js.get("resource").and_then(|r| r.get("attributes"))) };
+    // SDKs before 1.24 print no resource.
+    let raw = text.strip_prefix(RESOURCE_FIRST).and_then(|after| {
+        let (rest, _) = js_value(after).ok()?;
+        Some(&after[..after.len() - rest.len()])
+    });
+    let resource = match raw {
+        Some(raw) if raw.starts_with('{') && raw.ends_with('}') => resources.node_remember(raw, resource),
+        _ => resources.intern(resource),
+    };
+    Ok((js, resource))
+}
+
 /// Parses one record's text, from its `{` line to its `}` line.
 pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, RecordError> {
     // Windows line endings: the literal grammar knows `\n` only.
@@ -304,10 +356,7 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
     } else {
         text
     };
-    let js = parse_literal(text)?;
-    // SDKs before 1.24 print no resource.
-    let resource =
-        resources.intern(Resource { attributes: attrs(js.get("resource").and_then(|r| r.get("attributes"))) });
+    let (js, resource) = read_literal(text, resources)?;
     let scope = js.get("instrumentationScope").and_then(|s| s.get("name")).and_then(Js::str).map(str::to_string);
     if let Some(descriptor) = js.get("descriptor") {
         let name =
@@ -484,6 +533,38 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record whose resource was read before (its text kept) reads as one read afresh: the same
+    /// record, or the same error at the same line, also when it is damaged after its resource.
+    #[test]
+    fn a_known_resource_reads_as_one_read_afresh() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/samples/node-console");
+        let mut warm = Resources::default();
+        let mut checked = 0;
+        for file in std::fs::read_dir(root).unwrap() {
+            let path = file.unwrap().path();
+            if path.extension().is_none_or(|e| e != "txt") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for piece in crate::parse::scan::python_objects(text.as_bytes()) {
+                let crate::parse::scan::Piece::Object { text: record, .. } = piece else { continue };
+                let Some(after) = record.strip_prefix(RESOURCE_FIRST) else { continue };
+                let end = RESOURCE_FIRST.len() + after.find("\n  },\n").map_or(0, |i| i + 4);
+                let mut variants = vec![record.to_string()];
+                // Damaged after the resource: a key's colon lost, a value cut, the record cut.
+                variants.push(format!("{}{}", &record[..end], record[end..].replacen(": ", " ", 1)));
+                variants.push(format!("{}{}", &record[..end], record[end..].replacen(",\n", "\n", 1)));
+                variants.push(record[..(end + record.len()) / 2].to_string());
+                for v in &variants {
+                    let fresh = parse_record(v, &mut Resources::default());
+                    assert_eq!(format!("{:?}", parse_record(v, &mut warm)), format!("{fresh:?}"), "{v}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100, "Node samples not found under {root}");
+    }
 
     #[test]
     fn literals_with_every_quirk() {

@@ -6,9 +6,14 @@ use std::sync::Arc;
 use crate::model::Resource;
 
 /// Interns resources: most formats repeat the full resource in every record or batch. Texts are
-/// kept per format family (Python's, OTLP's): one text means different attributes in each.
+/// kept per format family (Python's, OTLP's, Node's): one text means different attributes in each.
 #[derive(Debug, Default)]
-pub struct Resources(Vec<Arc<Resource>>, Vec<(String, Arc<Resource>)>, Vec<(String, Arc<Resource>)>);
+pub struct Resources(
+    Vec<Arc<Resource>>,
+    Vec<(String, Arc<Resource>)>,
+    Vec<(String, Arc<Resource>)>,
+    Vec<(String, Arc<Resource>)>,
+);
 
 impl Resources {
     /// The shared resource printed as `raw`; `parse` runs only the first time a text is seen.
@@ -30,6 +35,21 @@ impl Resources {
     /// The texts of the resources interned by [`Resources::intern_otlp_raw`].
     pub fn otlp_texts(&self) -> impl Iterator<Item = &str> {
         self.2.iter().map(|(text, _)| text.as_str())
+    }
+
+    /// A Node resource literal already read, at the start of `text`: its length and resource.
+    pub fn node_known(&self, text: &str) -> Option<(usize, Arc<Resource>)> {
+        self.3.iter().find(|(raw, _)| text.starts_with(raw.as_str())).map(|(raw, r)| (raw.len(), r.clone()))
+    }
+
+    /// Remembers a Node resource literal's text and what it reads as (the first 64 texts: each
+    /// record is compared with all of them).
+    pub fn node_remember(&mut self, raw: &str, r: Resource) -> Arc<Resource> {
+        let r = self.intern(r);
+        if self.3.len() < 64 {
+            self.3.push((raw.to_string(), r.clone()));
+        }
+        r
     }
 
     fn intern_text(&mut self, otlp: bool, raw: &str, parse: impl FnOnce() -> Resource) -> Arc<Resource> {
