@@ -327,21 +327,26 @@ const RESOURCE_FIRST: &str = "{\n  resource: ";
 /// each: a text already read is not read again (the literal after it is; the same bytes read the
 /// same), which halves the reading of a Node capture.
 fn read_literal(text: &str, resources: &mut Resources) -> Result<(Js, Arc<Resource>), RecordError> {
-    let known = text.strip_prefix(RESOURCE_FIRST).and_then(|after| Some((after, resources.node_known(after)?)));
-    if let Some((after, (len, resource))) = known {
+    let attributes = |js: &Js| Resource { attributes: attrs(js.get("resource").and_then(|r| r.get("attributes"))) };
+    // SDKs before 1.24 print no resource.
+    let Some(after) = text.strip_prefix(RESOURCE_FIRST) else {
+        let js = parse_literal(text)?;
+        let resource = resources.intern(attributes(&js));
+        return Ok((js, resource));
+    };
+    if let Some((len, resource)) = resources.node_known(after) {
         let js = literal(text, object_after(&after[len..], ("resource".to_string(), Js::Undefined)))?;
         return Ok((js, resource));
     }
-    let js = parse_literal(text)?;
-    let resource = Resource { attributes: attrs(js.get("resource").and_then(|r| r.get("attributes"))) };
-    // SDKs before 1.24 print no resource.
-    let raw = text.strip_prefix(RESOURCE_FIRST).and_then(|after| {
-        let (rest, _) = js_value(after).ok()?;
-        Some(&after[..after.len() - rest.len()])
-    });
-    let resource = match raw {
-        Some(raw) if raw.starts_with('{') && raw.ends_with('}') => resources.node_remember(raw, resource),
-        _ => resources.intern(resource),
+    // The resource read once, then the rest of the object after it, as `object` reads them.
+    let resource = js_value(after);
+    let len = resource.as_ref().map_or(0, |(rest, _)| after.len() - rest.len());
+    let js = literal(text, resource.and_then(|(rest, r)| object_after(rest, ("resource".to_string(), r))))?;
+    let raw = &after[..len];
+    let resource = if raw.starts_with('{') && raw.ends_with('}') {
+        resources.node_remember(raw, attributes(&js))
+    } else {
+        resources.intern(attributes(&js))
     };
     Ok((js, resource))
 }
@@ -557,6 +562,9 @@ mod tests {
                 variants.push(format!("{}{}", &record[..end], record[end..].replacen(",\n", "\n", 1)));
                 variants.push(record[..(end + record.len()) / 2].to_string());
                 for v in &variants {
+                    // Read afresh, the resource and then the rest: the literal the whole grammar reads.
+                    let literal = read_literal(v, &mut Resources::default()).map(|(js, _)| js);
+                    assert_eq!(format!("{literal:?}"), format!("{:?}", parse_literal(v)), "{v}");
                     let fresh = parse_record(v, &mut Resources::default());
                     assert_eq!(format!("{:?}", parse_record(v, &mut warm)), format!("{fresh:?}"), "{v}");
                     checked += 1;
