@@ -379,30 +379,41 @@ pub const CLOSER: &[u8] = b"\n";
 pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
     let mut found: [Option<(&[u8], bool)>; 2] = [None, None];
     // A section carried from `before` was also ended by any header or record start in `text`.
-    let structure = || {
-        text.split(|b| *b == b'\n').any(|l| {
-            let l = l.strip_suffix(b"\r").unwrap_or(l);
-            matches!(l, b"Spans" | b"Logs" | b"Metrics")
-                || [&b"Span #"[..], b"Log #", b"Metric #"].iter().any(|h| l.starts_with(h))
-        })
-    };
-    for (source, ended_after) in [(text, false), (before, !text.is_empty() && structure())] {
-        for at in memchr::memmem::rfind_iter(source, b"\nResource") {
-            let after = at + b"\nResource".len();
-            if !matches!(source.get(after..after + 1), Some(b"\n") | Some(b"\r")) {
+    let structure = || text.split(|b| *b == b'\n').any(|l| structure_line(l).is_some());
+    // The block `text` starts in: the one `before` ends in.
+    let before_ends_in = structure_before(before, before.len()).map(|(_, s)| s);
+    for (source, starts_in, ended_after) in
+        [(text, before_ends_in, false), (before, None, !text.is_empty() && structure())]
+    {
+        // The framer takes a `Resource` line anywhere in a block as that block's: each is given
+        // the block of the nearest header or record start before it. Found from the end, each
+        // stretch of lines looked at once (the block found holds for every `Resource` after it).
+        let mut block: Option<(usize, Option<Signal>)> = None;
+        let candidates = memchr::memmem::rfind_iter(source, b"\nResource").map(|at| at + 1);
+        for line_start in candidates.chain(source.starts_with(b"Resource").then_some(0)) {
+            let after = line_start + b"Resource".len();
+            let line_end = memchr::memchr(b'\n', &source[after..]).map_or(source.len(), |i| after + i);
+            if !matches!(&source[after..line_end], b"" | b"\r") {
                 continue;
             }
-            let header_start = memchr::memrchr(b'\n', &source[..at]).map_or(0, |i| i + 1);
-            let header = &source[header_start..at];
-            let which = match header.strip_suffix(b"\r").unwrap_or(header) {
-                b"Spans" => 0,
-                b"Logs" => 1,
+            let signal = match block {
+                Some((at, signal)) if at < line_start => signal,
+                _ => {
+                    let nearest = structure_before(source, line_start).map(|(at, s)| (at, Some(s)));
+                    let (at, signal) = nearest.unwrap_or((0, starts_in));
+                    block = Some((at, signal));
+                    signal
+                }
+            };
+            let which = match signal {
+                Some(Signal::Spans) => 0,
+                Some(Signal::Logs) => 1,
                 _ => continue,
             };
             if found[which].is_some() {
                 continue;
             }
-            let start = memchr::memchr(b'\n', &source[after..]).map_or(source.len(), |i| after + i + 1);
+            let start = (line_end + 1).min(source.len());
             let mut end = start;
             while end < source.len() {
                 let line_end = memchr::memchr(b'\n', &source[end..]).map_or(source.len(), |i| end + i);
@@ -448,6 +459,31 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The block a column-0 line opens or goes on with: a header's or a record start's signal.
+fn structure_line(line: &[u8]) -> Option<Signal> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let line = std::str::from_utf8(line).ok()?;
+    block_header(line).or_else(|| record_start(line))
+}
+
+/// The nearest header or record start that ends before `end` in `source`: where its line starts,
+/// and its signal.
+fn structure_before(source: &[u8], end: usize) -> Option<(usize, Signal)> {
+    let mut end = end;
+    while end > 0 {
+        let line_end = if source[end - 1] == b'\n' { end - 1 } else { end };
+        let start = memchr::memrchr(b'\n', &source[..line_end]).map_or(0, |i| i + 1);
+        // Most lines are TAB-indented record lines: not structure.
+        if source.get(start) != Some(&b'\t') {
+            if let Some(signal) = structure_line(&source[start..line_end]) {
+                return Some((start, signal));
+            }
+        }
+        end = start;
+    }
+    None
+}
+
 /// Where the last block header line (`Spans`, `Logs`, `Metrics`) of `source` starts, and which.
 fn last_header(source: &[u8]) -> Option<(usize, &'static [u8])> {
     let mut last: Option<(usize, &'static [u8])> = None;
@@ -478,18 +514,23 @@ fn metrics_block(block: &[u8]) -> Vec<u8> {
         out.extend_from_slice(l);
         out.push(b'\n');
     };
-    // Whether the last section carried was ended by a line after it (see [`CLOSER`]).
-    let mut closed = false;
-    if lines.get(1) == Some(&&b"Resource"[..]) {
-        add(b"Resource");
-        let n = lines[2..].iter().take_while(|l| is_resource_line(l)).count();
-        lines[2..2 + n].iter().for_each(|l| add(l));
-        closed = 2 + n < lines.len();
-    }
-    if let Some(at) = lines.iter().rposition(|l| l.starts_with(b"\tInstrumentation Scope #")) {
+    // The last Resource section (the framer takes one anywhere in the block) and the last scope
+    // section, in the order they came; whether the later was ended by a line after it (see
+    // [`CLOSER`]).
+    let resource = lines.iter().skip(1).rposition(|l| *l == b"Resource").map(|at| {
+        let n = lines[at + 2..].iter().take_while(|l| is_resource_line(l)).count();
+        (at + 1, at + 2 + n)
+    });
+    let scope = lines.iter().rposition(|l| l.starts_with(b"\tInstrumentation Scope #")).map(|at| {
         let n = lines[at + 1..].iter().take_while(|l| l.starts_with(b"\t\t")).count();
-        lines[at..=at + n].iter().for_each(|l| add(l));
-        closed = at + n + 1 < lines.len();
+        (at, at + 1 + n)
+    });
+    let mut sections: Vec<(usize, usize)> = [resource, scope].into_iter().flatten().collect();
+    sections.sort_unstable();
+    let mut closed = false;
+    for (start, end) in sections {
+        lines[start..end].iter().for_each(|l| add(l));
+        closed = end < lines.len();
     }
     if closed {
         out.extend_from_slice(CLOSER);

@@ -326,6 +326,51 @@ mod tests {
         assert_eq!((report.foreign_lines, end.lines, end.bytes), (3, 3, input.len() as u64));
     }
 
+    /// The framer takes a `Resource` section anywhere in a block as that block's (here after a
+    /// log record's lines, and in the middle of a Metrics block): cut anywhere, the next piece is
+    /// given that resource, not the one under the block's header (a fuzz finding).
+    #[test]
+    fn a_resource_after_a_record_is_carried_as_its_blocks() {
+        let res = |name: &str| format!("Resource\n\t ->  service.name=String(Static(\"{name}\"))\n");
+        let log = |body: &str| {
+            format!(
+                "Log #0\n\t Observed Timestamp: 2026-11-28 01:09:18.996208\n\t SeverityText: \"INFO\"\n\
+                 \t SeverityNumber: Info\n\t Body: String(Owned(\"{body}\"))\n\t Attributes:\n"
+            )
+        };
+        let metric = |n: u32| {
+            format!(
+                "Metric #{n}\n\t\tName         : up\n\t\tDescription  : \n\t\tUnit         : \n\t\tType         : Gauge\n\
+                 \t\tGauge DataPoints\n\t\tStartTime    : 2026-11-27 23:35:47.700694\n\
+                 \t\tEndTime      : 2026-11-27 23:35:49.700249\n\t\tDataPoint #0\n\t\t\tValue        : {n}\n\
+                 \t\t\tAttributes   :\n"
+            )
+        };
+        let scope = "\tInstrumentation Scope #0\n\t\tName         : todo\n";
+        let input = [
+            format!("Logs\n{}{}{}", res("a"), log("one"), res("b")),
+            format!("Metrics\n{}{scope}{}{}{}", res("c"), metric(0), res("d"), metric(1)),
+            format!("Logs\n{}", log("two")),
+        ]
+        .concat();
+        let (want, whole) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+        let services = |c: &Collected| {
+            let name = |r: &crate::model::Resource| r.service_name().unwrap_or_default().to_string();
+            let logs = c.logs.iter().map(|l| name(&l.resource));
+            logs.chain(c.points.iter().map(|p| name(&p.resource))).collect::<Vec<_>>()
+        };
+        assert_eq!(services(&whole), ["a", "b", "c", "d"]);
+        assert!(want.errors.is_empty(), "{:?}", want.errors);
+        for chunk in 1..input.len() {
+            let (got, pieces, _) =
+                ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+            assert_eq!(services(&pieces), services(&whole), "in pieces of {chunk}");
+            assert_eq!(pieces.logs, whole.logs, "in pieces of {chunk}");
+            assert_eq!(pieces.points, whole.points, "in pieces of {chunk}");
+            assert_eq!(got.errors.len(), 0, "in pieces of {chunk}");
+        }
+    }
+
     /// Every sample read as a stream in small pieces gives what it gives read whole: the same
     /// records (resources included), foreign lines, exports and errors at the same lines.
     #[test]
