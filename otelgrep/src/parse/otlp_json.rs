@@ -113,7 +113,11 @@ fn double(v: Option<&Tree>) -> Option<f64> {
             "-Infinity" => Some(f64::NEG_INFINITY),
             other => other.parse().ok(),
         },
-        n => n.as_number()?.as_f64(),
+        // What serde_json's `Number::as_f64` gives (with `arbitrary_precision` it parses the
+        // number's text, finite values only), without building the `Number` first: the text is a
+        // JSON number already checked by whichever reader built the tree.
+        Tree::Number(t) => t.parse::<f64>().ok().filter(|f| f.is_finite()),
+        _ => None,
     }
 }
 

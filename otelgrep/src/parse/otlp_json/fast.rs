@@ -306,6 +306,20 @@ fn read_attributes(s: &mut Skim<'_>, needs: &Needs, depth: u32) -> Skimmed<Attri
     Ok(out)
 }
 
+/// The point fields a counting command reads (`Needs::metrics` unset): times, and those that
+/// decide whether a gauge, sum or summary point has a value (`point_value`).
+const COUNTED_POINT_KEYS: [&str; 9] = [
+    "timeUnixNano",
+    "time_unix_nano",
+    "startTimeUnixNano",
+    "start_time_unix_nano",
+    "asInt",
+    "as_int",
+    "asDouble",
+    "as_double",
+    "sum",
+];
+
 /// A metric: its fields as trees, its data object's fields as trees, and each data point's
 /// fields as trees with its attributes read apart.
 fn read_metric(
@@ -334,6 +348,10 @@ fn read_metric(
                     let (mut p, mut attrs) = (Vec::new(), None);
                     s.object(|s, k| match k {
                         "attributes" => once(&mut attrs, read_attributes(s, needs, RECORD + 4)?),
+                        // A command that only counts points reads their times and whether they
+                        // have a value (what decides an error); the rest (buckets, bounds) is
+                        // checked and skipped, not built.
+                        _ if !needs.metrics && !COUNTED_POINT_KEYS.contains(&k) => s.skip_at(RECORD + 4),
                         _ => {
                             p.push((Cow::Borrowed(k), s.tree_at(RECORD + 4)?));
                             Ok(())

@@ -44,6 +44,11 @@ fn the_fast_reader_agrees_with_serde_json_on_every_flavour_and_damaged_copies() 
         // Short ones: each is damaged at 60 places 14 ways.
         lines.extend(text.lines().filter(|l| l.len() < 40_000).take(6).map(String::from));
     }
+    // Every point type, values that are there, odd or missing, in both spellings.
+    lines.push(
+        r#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{"dataPoints":[{"timeUnixNano":"5","asDouble":"NaN"},{"timeUnixNano":"6"},{"time_unix_nano":"7","as_int":"3"},{"asInt":1.5}]}},{"name":"s","sum":{"isMonotonic":true,"dataPoints":[{"startTimeUnixNano":"1","timeUnixNano":"2","asInt":"4"},{"as_double":2.5}]}},{"name":"q","summary":{"dataPoints":[{"timeUnixNano":"9","sum":1.25,"count":"2","quantileValues":[{"quantile":0.5,"value":1}]},{"count":"1"}]}},{"name":"h","histogram":{"dataPoints":[{"timeUnixNano":"3","count":"3","sum":2,"bucketCounts":["1","2"],"explicitBounds":[1]}]}},{"name":"e","exponentialHistogram":{"dataPoints":[{"timeUnixNano":"4","count":"2","scale":1,"positive":{"offset":-1,"bucketCounts":["2"]}}]}}]}]}]}"#
+            .to_string(),
+    );
     let edits = ["", "\"", "\\", "0", "-1", "1.5", "null", "true", "{}", "[]", ",", "\"12\"", "\u{e9}", "\\u00e9"];
     let (mut compared, mut fast, mut fastest) = (0, 0, 0);
     for line in &lines {
@@ -62,6 +67,10 @@ fn the_fast_reader_agrees_with_serde_json_on_every_flavour_and_damaged_copies() 
             // The one-pass reader too, with everything read.
             let quickest = parse_document(v, &Needs::ALL, &mut Resources::default());
             assert_eq!(format!("{quickest:?}"), format!("{slow:?}"), "{v}");
+            // A counting command's reading (points' buckets and bounds skipped, not built)
+            // counts and fails the same records, with the same names, times and resources.
+            let bare = parse_document(v, &Needs::BARE, &mut Resources::default());
+            assert_eq!(counted(&bare), counted(&quickest), "{v}");
             compared += 1;
             fast += usize::from(Tree::read(v).is_ok());
             fastest += usize::from(fast::skim_request(v, &Needs::ALL, &mut Resources::default()).is_ok());
@@ -72,6 +81,15 @@ fn the_fast_reader_agrees_with_serde_json_on_every_flavour_and_damaged_copies() 
     }
     assert!(lines.len() >= 25 && compared > 10_000 && fast > 1_000, "{compared} compared, {fast} read fast");
     assert!(fastest > 1_000, "{fastest} read in one pass");
+}
+
+/// What a counting command reads of a request: its errors, how many spans and log records, and
+/// each point's name, times, resource and scope.
+fn counted(read: &Result<Batch, RecordError>) -> String {
+    let Ok(b) = read else { return format!("{read:?}") };
+    let points: Vec<_> =
+        b.points.iter().map(|p| (&p.name, p.time_ns, p.start_ns, &p.resource, &p.scope, p.kind)).collect();
+    format!("{:?} {} {} {} {points:?}", b.errors, b.spans.len(), b.logs.len(), b.metric_exports)
 }
 
 #[test]
