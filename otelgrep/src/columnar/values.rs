@@ -62,7 +62,7 @@ pub fn kind(v: &Value) -> Option<Cow<'static, str>> {
         Value::Bool(_) => "bool".into(),
         Value::Empty => "empty".into(),
         // Nested values keep their order and types only in OTLP's own form.
-        Value::Array(_) | Value::Map(_) => crate::cmd::export::any_value(v).to_string().into(),
+        Value::Array(_) | Value::Map(_) => crate::cmd::export::any_value_text(v).into(),
     })
 }
 
