@@ -114,6 +114,14 @@ pub fn otlp_json(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     Ok(read?.unwrap_or(ExitCode::from(2)))
 }
 
+/// Encodes `records` a line of [`PER_LINE`] at a time, from the first (`all`: the last line may be
+/// shorter), and keeps those left.
+fn encode<T>(records: &mut Vec<T>, all: bool, out: &mut Vec<u8>, line: fn(&[T], &mut Vec<u8>)) {
+    let whole = if all { records.len() } else { records.len() / PER_LINE * PER_LINE };
+    records[..whole].chunks(PER_LINE).for_each(|chunk| line(chunk, out));
+    records.drain(..whole);
+}
+
 /// A worker's records on their way out: each signal's wait until a line's worth have come, then
 /// are encoded; encoded lines go to the writer a chunk at a time.
 pub struct Lines {
@@ -128,22 +136,9 @@ impl Lines {
     /// Encodes the lines that are full (`all`: every record left too), and sends what was
     /// encoded once a chunk's worth is there (`all`: whatever there is).
     fn settle(&mut self, all: bool) {
-        let full = |n: usize| if all { n > 0 } else { n >= PER_LINE };
-        while full(self.spans.len()) {
-            let rest = self.spans.split_off(self.spans.len().min(PER_LINE));
-            spans_line(&self.spans, &mut self.encoded);
-            self.spans = rest;
-        }
-        while full(self.logs.len()) {
-            let rest = self.logs.split_off(self.logs.len().min(PER_LINE));
-            logs_line(&self.logs, &mut self.encoded);
-            self.logs = rest;
-        }
-        while full(self.points.len()) {
-            let rest = self.points.split_off(self.points.len().min(PER_LINE));
-            points_line(&self.points, &mut self.encoded);
-            self.points = rest;
-        }
+        encode(&mut self.spans, all, &mut self.encoded, spans_line);
+        encode(&mut self.logs, all, &mut self.encoded, logs_line);
+        encode(&mut self.points, all, &mut self.encoded, points_line);
         if self.encoded.len() >= CHUNK || (all && !self.encoded.is_empty()) {
             // The writer is gone only after a write failed, which it reports.
             let _ = self.tx.send(std::mem::take(&mut self.encoded));
@@ -182,6 +177,12 @@ impl Sink for Lines {
         if self.points.len() >= PER_LINE {
             self.settle(false);
         }
+    }
+
+    /// A worker's part read: its records are encoded on the worker (lines end where parts do),
+    /// not left to the thread that merges the parts.
+    fn part_done(&mut self) {
+        self.settle(true);
     }
 
     fn merge(&mut self, mut later: Self) {

@@ -391,6 +391,7 @@ fn parse_batch<S: Sink>(
         }
         parse_job(job, needs, file, &mut report, &mut sink, &mut resources);
     }
+    sink.part_done();
     (report, sink)
 }
 

@@ -136,6 +136,7 @@ fn region<S: Sink>(
         return None;
     }
     report.merge(framing);
+    sink.part_done();
     // Every region but the last ends with its newline: its newlines are its lines.
     Some(Region { start, end: start + text.len(), report, sink, lines: framed.lines, not_utf8: framed.not_utf8 })
 }

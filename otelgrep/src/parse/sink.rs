@@ -81,6 +81,10 @@ pub trait Sink: Send + Sized {
     fn point(&mut self, point: MetricPoint);
     /// Appends what a later part of the input produced.
     fn merge(&mut self, later: Self);
+    /// Called on the worker that filled this sink once its part of the input is read, before
+    /// the sink is merged (on the thread that merges in input order, often the framing one):
+    /// work left for the end of a part is done here, not there.
+    fn part_done(&mut self) {}
 }
 
 /// Keeps every record: for commands that need them all, and for tests.
@@ -156,6 +160,9 @@ impl<S: Sink> Sink for Ranged<S> {
     fn point(&mut self, point: MetricPoint) {
         self.see(point.time_ns);
         self.inner.point(point);
+    }
+    fn part_done(&mut self) {
+        self.inner.part_done();
     }
     fn merge(&mut self, later: Self) {
         if let Some((lo, hi)) = later.range {
