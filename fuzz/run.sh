@@ -7,6 +7,8 @@
 #   --time S      and after S seconds at most (default 3600)
 #   --jobs J      targets run side by side (default 1; the machine has 2 cores)
 #   --max-len B   longest input tried (default 8192: the seeds are at most 6,000 bytes)
+#   --timeout S   an input slower than S seconds is a finding (default 10; raise it when the
+#                 fuzzers run niced beside builds, which can starve them for longer than that)
 # Set-up once: `cargo install cargo-fuzz` (the nightly toolchain is on the machine).
 # Each target starts from fuzz/seeds/TARGET (pieces of the real captures, fuzz/make_seeds.py) and
 # grows fuzz/corpus/TARGET (not committed). A finding stops its target and is left in
@@ -14,14 +16,15 @@
 # it was: `cargo test -p otelgrep --test fuzz` replays it on stable from then on.
 set -euo pipefail
 cd "$(dirname "$0")"
-runs=10000000 time=3600 jobs=1 max_len=8192 targets=()
+runs=10000000 time=3600 jobs=1 max_len=8192 timeout=10 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --time) time="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
     --max-len) max_len="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --timeout) timeout="$2"; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$(basename "$0")"; exit 0 ;;
     *) targets+=("$1"); shift ;;
   esac
 done
@@ -39,7 +42,7 @@ one() {
   # Started from the built binary: `cargo fuzz run` would rebuild, one target at a time.
   "target/x86_64-unknown-linux-gnu/release/$t" "corpus/$t" "seeds/$t" \
     -artifact_prefix="artifacts/$t/" \
-    -runs="$runs" -max_total_time="$time" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+    -runs="$runs" -max_total_time="$time" -max_len="$max_len" -timeout="$timeout" -rss_limit_mb=2048 \
     -print_final_stats=1 > "logs/$t.log" 2>&1 || true
 }
 running=0
