@@ -41,7 +41,7 @@ pub fn ingest<S: Sink>(
                     release(offset + shift, len);
                 }
             };
-            ingest_text::<S>(name, decoded, config, only, &moved, Ending::Input, binary)?
+            ingest_text::<S>(name, decoded, config, only, &moved, Ending::Input, binary, true)?
         }
         Some(unwrapped) => {
             let mut all: Option<(Report, Ranged<S>)> = None;
@@ -49,7 +49,7 @@ pub fn ingest<S: Sink>(
             for source in unwrapped.sources {
                 let text = text::Text { bytes: source.text.into(), encoding, bad_lines: Vec::new() };
                 let (mut report, ranged) =
-                    ingest_text::<S>(name, text, config, only, &|_, _| {}, Ending::Input, false)?;
+                    ingest_text::<S>(name, text, config, only, &|_, _| {}, Ending::Input, false, true)?;
                 // Lines are numbered as in the capture, not in the source's own text.
                 for e in &mut report.errors {
                     e.line = source.lines.get(e.line as usize - 1).copied().unwrap_or(e.line);
@@ -74,6 +74,7 @@ pub fn ingest<S: Sink>(
 /// One text (a whole input, or one source of a wrapped one) into the sink: read as it is, or,
 /// when a byte is not UTF-8, read again repaired (see [`text::repair`]).
 /// `binary`: the text is an input's bytes as they came, which may be binary OTLP.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn ingest_text<S: Sink>(
     name: &str,
     text: text::Text<'_>,
@@ -82,8 +83,12 @@ pub(super) fn ingest_text<S: Sink>(
     release: &dyn Fn(usize, usize),
     ending: Ending,
     binary: bool,
+    regions: bool,
 ) -> anyhow::Result<(Report, Ranged<S>)> {
-    let reading = Reading { region_bytes: regions::REGION_BYTES, bad_lines: &[], ending, binary };
+    // Without `regions`, the text is framed on one thread from the start (a stream's later pieces
+    // of Rust text, which the region splitter would frame in part only to give up on).
+    let region_bytes = if regions { regions::REGION_BYTES } else { usize::MAX };
+    let reading = Reading { region_bytes, bad_lines: &[], ending, binary };
     if let Some(done) = ingest_with::<Ranged<S>>(name, &text.bytes, config, only, release, &reading)? {
         return Ok(done);
     }

@@ -31,6 +31,9 @@ pub struct Pieces<'c, S: Sink> {
     all: Option<(Report, Ranged<S>)>,
     /// The context and a piece, joined (one buffer, reused).
     joined: Vec<u8>,
+    /// Whether a piece held Rust text: the next are framed on one thread from the start (the
+    /// region splitter gives up on Rust text after framing a region of it per worker).
+    rust: bool,
     /// Whether the last piece ended inside a line, and how many lines were counted twice for it.
     open_line: bool,
     report_fix: usize,
@@ -46,6 +49,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
             context: Vec::new(),
             all: None,
             joined: Vec::new(),
+            rust: false,
             open_line: false,
             report_fix: 0,
             end: StreamEnd::default(),
@@ -76,6 +80,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
 
     /// Adds what `piece` gave to what was read so far, with its lines and bytes.
     fn keep(&mut self, piece: &[u8], read: (Report, Ranged<S>), last: bool) {
+        self.rust |= read.0.rust_text;
         if !self.context.is_empty() || read.0.rust_text {
             self.context = super::rust_text::resume_context(&self.context, piece);
         }
@@ -119,7 +124,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
             _ => Ending::Input,
         };
         let (mut report, ranged) =
-            ingest_text::<S>(&self.name, decoded, self.config, self.only, &|_, _| {}, ending, false)?;
+            ingest_text::<S>(&self.name, decoded, self.config, self.only, &|_, _| {}, ending, false, !self.rust)?;
         for e in &mut report.errors {
             e.line = e.line.saturating_sub(context_lines) + self.end.lines;
         }

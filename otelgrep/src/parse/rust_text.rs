@@ -484,20 +484,29 @@ fn structure_before(source: &[u8], end: usize) -> Option<(usize, Signal)> {
     None
 }
 
-/// Where the last block header line (`Spans`, `Logs`, `Metrics`) of `source` starts, and which.
+/// Where the last block header line (`Spans`, `Logs`, `Metrics`, ended by a line break) of
+/// `source` starts, and which.
 fn last_header(source: &[u8]) -> Option<(usize, &'static [u8])> {
-    let mut last: Option<(usize, &'static [u8])> = None;
-    for name in [&b"Spans"[..], b"Logs", b"Metrics"] {
-        for end in [&b"\n"[..], b"\r\n"] {
-            let line = [b"\n", name, end].concat();
-            let at = memchr::memmem::rfind(source, &line).map(|i| i + 1);
-            let at = at.or_else(|| source.starts_with(&line[1..]).then_some(0));
-            if let Some(at) = at.filter(|at| last.is_none_or(|(l, _)| *at > l)) {
-                last = Some((at, name));
+    // From the end, line by line: a Rust text has a header every few lines (six reverse
+    // searches for the header lines crossed a whole 64 MB piece for those it never holds).
+    let header = |line: &[u8]| -> Option<&'static [u8]> {
+        match line.strip_suffix(b"\r").unwrap_or(line) {
+            b"Spans" => Some(b"Spans"),
+            b"Logs" => Some(b"Logs"),
+            b"Metrics" => Some(b"Metrics"),
+            _ => None,
+        }
+    };
+    let mut line_end = None;
+    for nl in memchr::memrchr_iter(b'\n', source) {
+        if let Some(end) = line_end {
+            if let Some(name) = header(&source[nl + 1..end]) {
+                return Some((nl + 1, name));
             }
         }
+        line_end = Some(nl);
     }
-    last
+    header(&source[..line_end?]).map(|name| (0, name))
 }
 
 /// What the next piece needs of a Metrics block (`block` starts at its header): the header, its

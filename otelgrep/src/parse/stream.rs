@@ -294,23 +294,24 @@ fn as_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 /// Where the last brace object of `text` opens (a line `{` or `[`) when no line closes it (`}`,
 /// `]`) or opens a one-line record (`{"…`, which ends an open object) after it.
 fn open_object(text: &[u8]) -> Option<usize> {
-    let mut end = text.len();
-    loop {
-        let braces = memchr::memrchr3(b'{', b'[', b'}', &text[..end]);
-        let at = braces.max(memchr::memrchr(b']', &text[..end]))?;
-        end = at;
-        if at > 0 && text[at - 1] != b'\n' {
-            continue;
+    // Forward, line by line: searching backwards for braces crossed every brace inside a Rust
+    // record's lines (`InstrumentationScope { … }`) back to the start of a 64 MB piece, a
+    // tenth of a Rust stream's time.
+    let mut open = None;
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
+        if matches!(text.get(start), Some(b'{' | b'[' | b'}' | b']')) {
+            let line = &text[start..end];
+            match line.strip_suffix(b"\r").unwrap_or(line) {
+                b"{" | b"[" => open = Some(start),
+                b"}" | b"]" => open = None,
+                line if line.starts_with(b"{\"") => open = None,
+                _ => {}
+            }
         }
-        let line = text[at..].split(|b| *b == b'\n').next().unwrap_or_default();
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        match line {
-            b"{" | b"[" => return Some(at),
-            b"}" | b"]" => return None,
-            _ if line.starts_with(b"{\"") => return None,
-            _ => {}
-        }
+        start = end + 1;
     }
+    open
 }
 
 #[cfg(test)]
