@@ -138,11 +138,18 @@ fn pieces<S: Sink>(
 ) -> anyhow::Result<(Report, S, StreamEnd)> {
     let mut end = StreamEnd::default();
     let (mut buf, mut eof, mut start) = filler.fill(Vec::with_capacity(chunk), chunk, &mut end);
+    // Wrappers are recognised on an input's first lines, as a file's are: the first piece is read
+    // on until it holds them (a colour code on the 9th line of a stream read 62 bytes at a time
+    // was not seen, where the file took its colours off: a fuzz finding).
+    while !eof && buf.len() < longest && !wrappers::sample_complete(&buf) {
+        let more = buf.len() + chunk;
+        (buf, eof, start) = filler.fill(buf, more, &mut end);
+    }
     end.first_line = first_line(&buf).to_vec();
     let whole = buf.starts_with(&[0xff, 0xfe])
         || buf.starts_with(&[0xfe, 0xff])
         || (only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(&buf))
-        || wrappers::unwrap(&buf[..buf.len().min(1 << 20)]).is_some();
+        || wrappers::recognise(&buf).is_some();
     if whole {
         while !eof {
             let target = buf.len() + chunk;

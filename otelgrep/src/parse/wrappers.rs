@@ -90,6 +90,23 @@ fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     text.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l))
 }
 
+/// Whether `text` holds the lines wrappers are recognised on (its first [`SAMPLE`] lines that are
+/// not empty, each ended by its line break): a stream reads on until it does, so that it decides
+/// as the whole input would.
+pub fn sample_complete(text: &[u8]) -> bool {
+    let mut start = 0;
+    let mut seen = 0;
+    for nl in memchr::memchr_iter(b'\n', text) {
+        let line = &text[start..nl];
+        seen += usize::from(!line.strip_suffix(b"\r").unwrap_or(line).is_empty());
+        if seen == SAMPLE {
+            return true;
+        }
+        start = nl + 1;
+    }
+    false
+}
+
 /// Bytes of a sampled line looked at: wrappers sit at the start, and a line may be a megabyte.
 const SAMPLE_BYTES: usize = 512;
 
