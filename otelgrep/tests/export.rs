@@ -50,3 +50,30 @@ fn lines_are_export_requests() {
     }
     assert_eq!(signals.into_iter().collect::<Vec<_>>(), ["resourceLogs", "resourceMetrics", "resourceSpans"]);
 }
+
+/// An output that is one of the inputs is refused before anything is written (it used to be
+/// emptied, exit 0); so is a Parquet folder inside an input folder. `--out -` is standard output.
+#[test]
+fn an_output_over_an_input_is_refused_and_the_input_kept() {
+    let scratch = Scratch::new("export-over-input");
+    let capture = scratch.0.join("t.jsonl");
+    std::fs::copy(common::sample("otlp-json/js-otlp-http-json_traces.jsonl"), &capture).unwrap();
+    let before = std::fs::read(&capture).unwrap();
+    let path = capture.to_str().unwrap();
+    let (out, err, code) = otelgrep(&["export", "--out", path, path]);
+    assert_eq!((out.as_str(), code), ("", 2), "{err}");
+    assert!(err.contains(&format!("--out {path} would write over the input {path}")), "{err}");
+    assert_eq!(std::fs::read(&capture).unwrap(), before, "the input is kept");
+    // A Parquet folder inside the folder read.
+    let dir = scratch.0.to_str().unwrap();
+    let inside = scratch.0.join("pq");
+    let (_, err, code) = otelgrep(&["export", "--to", "parquet", "--out", inside.to_str().unwrap(), dir]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("would write over the input"), "{err}");
+    assert!(!inside.exists(), "nothing written");
+    // `-` is standard output, not a file named `-`.
+    let (dash, err, code) = otelgrep(&["export", "--out", "-", path]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(dash, otelgrep(&["export", path]).0);
+    assert!(!Path::new("-").exists());
+}

@@ -177,9 +177,10 @@ pub struct ExportArgs {
     /// What to write.
     #[arg(long, value_enum, default_value_t = ExportFormat::OtlpJson)]
     pub to: ExportFormat,
-    /// otlp-json: the file to write instead of standard output. parquet: the folder to write
-    /// `spans/`, `logs/` and `metrics/` into (created if needed; a later export into the same
-    /// folder adds its files beside these).
+    /// otlp-json: the file to write instead of standard output (`-`: standard output); never one
+    /// of the inputs. parquet: the folder to write `spans/`, `logs/` and `metrics/` into (created
+    /// if needed; a later export into the same folder adds its files beside these; never an
+    /// input folder, nor inside one).
     #[arg(long, value_name = "FILE|DIR")]
     pub out: Option<String>,
     /// parquet: folders per service and/or per day (`service=todo/date=2026-11-27/`, hive style,

@@ -49,6 +49,7 @@ pub fn parquet(args: &ExportArgs, err: &mut dyn Write) -> anyhow::Result<ExitCod
         service: args.partition_by.contains(&PartitionKey::Service),
         date: args.partition_by.contains(&PartitionKey::Date),
     };
+    refuse_overwriting_inputs(dir, &args.input.files)?;
     let writer = Arc::new(Writer::new(Path::new(dir), partitioning)?);
     let Some(inputs) = crate::read_all::<Batches>(&args.input, &writer, err)? else {
         writer.abandon();
@@ -66,6 +67,26 @@ pub fn parquet(args: &ExportArgs, err: &mut dyn Write) -> anyhow::Result<ExitCod
     Ok(code)
 }
 
+/// Refuses an output that is one of the inputs, or inside an input folder: the file would be
+/// emptied before it is read (`export --out t.jsonl t.jsonl` left nothing and exited 0), the
+/// folder read while it is written.
+fn refuse_overwriting_inputs(out: &str, inputs: &[String]) -> anyhow::Result<()> {
+    let out_path = Path::new(out);
+    // Where the output will be, whether or not it exists yet.
+    let resolved = std::fs::canonicalize(out_path).ok().or_else(|| {
+        let parent = out_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Some(std::fs::canonicalize(parent).ok()?.join(out_path.file_name()?))
+    });
+    let Some(resolved) = resolved else { return Ok(()) };
+    for input in inputs.iter().filter(|i| *i != "-") {
+        let Ok(input_path) = std::fs::canonicalize(input) else { continue };
+        if resolved == input_path || (input_path.is_dir() && resolved.starts_with(&input_path)) {
+            anyhow::bail!("--out {out} would write over the input {input}: write the export elsewhere");
+        }
+    }
+    Ok(())
+}
+
 /// Records per line: lines stay a few hundred kilobytes, as the SDKs' batches are.
 const PER_LINE: usize = 512;
 
@@ -79,6 +100,11 @@ const CHUNK: usize = 4 << 20;
 pub fn otlp_json(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     if !args.partition_by.is_empty() {
         anyhow::bail!("--partition-by splits Parquet folders: with --to otlp-json there is one file");
+    }
+    // `--out -` is standard output, as `-` is standard input among the inputs.
+    let out_file = args.out.as_deref().filter(|p| *p != "-");
+    if let Some(path) = out_file {
+        refuse_overwriting_inputs(path, &args.input.files)?;
     }
     let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(4);
     let mut notes: Vec<u8> = Vec::new();
@@ -98,7 +124,7 @@ pub fn otlp_json(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             }
             out.flush()
         };
-        let written = match &args.out {
+        let written = match out_file {
             Some(path) => std::fs::File::create(path)
                 .and_then(|f| drain(&mut std::io::BufWriter::with_capacity(1 << 20, f)))
                 .with_context(|| format!("writing {path}")),
