@@ -29,6 +29,10 @@ fn todo_piped_into_a_followed_latency_table_counts_every_request() {
     let env = [("OTEL_METRIC_EXPORT_INTERVAL", "1000"), ("OTEL_BSP_SCHEDULE_DELAY", "250")];
     let app = App::start_sharing(&dir.path("tasks.db"), &env, writer);
     let tsv = traffic(&app.url(), 200, 4, 7, &dir.path("requests.tsv"));
+    // The driver can finish in a tenth of a second, before the first scheduled export (250 ms):
+    // the app runs on long enough for exports and refreshes to come while it runs (a fast run
+    // once ended before any, and gave only the final answer).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
     let stopped = app.stop("INT");
     assert!(stopped.status.success(), "{}", stopped.stderr);
     let mut out = String::new();
