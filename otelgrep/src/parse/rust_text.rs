@@ -382,9 +382,9 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
     let structure = || text.split(|b| *b == b'\n').any(|l| structure_line(l).is_some());
     // The block `text` starts in: the one `before` ends in.
     let before_ends_in = structure_before(before, before.len()).map(|(_, s)| s);
-    for (source, starts_in, ended_after) in
-        [(text, before_ends_in, false), (before, None, !text.is_empty() && structure())]
-    {
+    for (source, starts_in, is_before) in [(text, before_ends_in, false), (before, None, true)] {
+        // Looked at only for a section found in `before` (most pieces carry none to close).
+        let ended_after = || is_before && !text.is_empty() && structure();
         // The framer takes a `Resource` line anywhere in a block as that block's: each is given
         // the block of the nearest header or record start before it. Found from the end, each
         // stretch of lines looked at once (the block found holds for every `Resource` after it).
@@ -424,7 +424,7 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
             }
             // Closed when a line followed it in `source` (the framer left the section there):
             // orphan resource lines after the cut must not join it.
-            found[which] = Some((&source[start..end], end < source.len() || ended_after));
+            found[which] = Some((&source[start..end], end < source.len() || ended_after()));
             if found.iter().all(Option::is_some) {
                 break;
             }

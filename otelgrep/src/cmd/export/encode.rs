@@ -316,15 +316,13 @@ fn point(out: &mut Vec<u8>, p: &MetricPoint) {
         _ => {}
     }
     attributes(o.key("attributes"), &p.attributes);
-    let mut sum = None;
     match &p.value {
-        PointValue::Histogram { count, sum: s, min, max, bounds, counts: buckets } => {
+        PointValue::Histogram { count, min, max, bounds, counts: buckets, .. } => {
             counts(o.key("bucketCounts"), buckets);
             quoted(o.key("count"), *count);
             list(o.key("explicitBounds"), bounds, |out, b| double(out, *b));
             optional(&mut o, "max", *max);
             optional(&mut o, "min", *min);
-            sum = Some(*s);
         }
         PointValue::ExponentialHistogram {
             count,
@@ -355,11 +353,8 @@ fn point(out: &mut Vec<u8>, p: &MetricPoint) {
     if let Some(t) = p.start_ns {
         quoted(o.key("startTimeUnixNano"), t);
     }
-    if let PointValue::ExponentialHistogram { sum: s, .. } = &p.value {
-        sum = Some(*s);
-    }
-    if let Some(s) = sum {
-        optional(&mut o, "sum", s);
+    if let PointValue::Histogram { sum, .. } | PointValue::ExponentialHistogram { sum, .. } = &p.value {
+        optional(&mut o, "sum", *sum);
     }
     quoted(o.key("timeUnixNano"), p.time_ns);
     if let PointValue::ExponentialHistogram { zero_count, .. } = &p.value {
