@@ -237,8 +237,8 @@ fn outcome(report: &Report, c: &Collected) -> String {
     records.sort();
     let errors: Vec<String> = report.errors.iter().map(|e| e.to_string()).collect();
     format!(
-        "records {records:?}\nexports {}\nforeign {}\nerrors {errors:#?}\nspans {:#?}\nlogs {:#?}\npoints {:#?}",
-        report.metric_exports, report.foreign_lines, c.spans, c.logs, c.points
+        "records {records:?}\nexports {}\nforeign {}\nunattributed {}\nerrors {errors:#?}\nspans {:#?}\nlogs {:#?}\npoints {:#?}",
+        report.metric_exports, report.foreign_lines, report.unattributed, c.spans, c.logs, c.points
     )
 }
 

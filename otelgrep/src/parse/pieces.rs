@@ -59,7 +59,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
     /// Where the last record of `buf` starts (see [`record_start_before`]): a growing input is
     /// cut there, and what follows waits for the rest of its record.
     pub fn record_start(&self, buf: &[u8]) -> Option<usize> {
-        record_start_before(buf, self.only).filter(|at| *at > 0)
+        record_start_before(buf, self.only, &mut self.rust.clone()).filter(|at| *at > 0)
     }
 
     /// The records that could not be read so far.
@@ -74,6 +74,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
             self.end.first_line = first_line(piece).to_vec();
         }
         let read = self.read(piece, next, last)?;
+        self.end.pieces += 1;
         self.keep(piece, read, last);
         Ok(())
     }
@@ -110,6 +111,8 @@ impl<'c, S: Sink> Pieces<'c, S> {
             piece
         } else {
             self.joined.clear();
+            // Exactly: doubled, a 64 MB piece after its context would take 128 MB.
+            self.joined.reserve_exact(self.context.len() + piece.len());
             self.joined.extend_from_slice(&self.context);
             self.joined.extend_from_slice(piece);
             &self.joined
@@ -119,7 +122,8 @@ impl<'c, S: Sink> Pieces<'c, S> {
         let line = next.split(|b| *b == b'\n').next().unwrap_or_default();
         let ending = match line.strip_suffix(b"\r").unwrap_or(line) {
             _ if last || next.is_empty() => Ending::Input,
-            b"Spans" | b"Metrics" | b"Logs" => Ending::Header,
+            // A Rust record start ends the current record as a header does.
+            line if super::rust_text::is_structure(line) => Ending::Header,
             line if line.starts_with(b"{") => Ending::Record,
             _ => Ending::Input,
         };

@@ -324,47 +324,48 @@ impl Framer<'_> {
     }
 }
 
-/// Where the last block header (`Spans`, `Metrics`, `Logs`) of `text` starts at which the text
-/// may be cut: no record is left open across it (unlocked exporters interleave their blocks line
-/// by line, and a record interrupted by another signal's block resumes after it).
-pub fn last_clean_header(text: &str) -> Option<usize> {
+/// Where the last line of `text` that starts a block or a record (`Spans`, `Log #3`) starts, at
+/// which the text may be cut: no record is left open across it. A header is such a line where
+/// no record is suspended and none is interrupted by it (unlocked exporters interleave their
+/// blocks line by line, and a record interrupted by another signal's block resumes after it); a
+/// record start in its own block where no record of another signal is suspended (one of its
+/// own it ends), and every line since the block's header was Rust text. An
+/// opentelemetry-stdout text alternating signals (a log, then a Metrics block) always has a
+/// suspended record at its headers: its record starts are where it is cut.
+pub fn last_clean_start(text: &str) -> Option<usize> {
     let mut framer = Framer::default();
     let mut resources = Resources::default();
     let mut best = None;
+    // Whether every line since the last header was the Rust framer's: a line of another format
+    // (a JSON line, an object) is not fed to it in a read, so a section may go on across it,
+    // which a context cannot say.
+    let mut pure = false;
     for (n, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        if let Some(signal) = block_header(line) {
-            if framer.suspended.is_none() && !framer.interrupted_by(signal) {
-                best = Some(line.as_ptr() as usize - text.as_ptr() as usize);
-            }
+        let header = block_header(line);
+        let clean = if let Some(signal) = header {
+            framer.suspended.is_none() && !framer.interrupted_by(signal)
+        } else if let Some(signal) = record_start(line) {
+            // In its own block only: a record started in another signal's block gets that
+            // signal's last resource and scope from wherever they were printed.
+            pure && framer.block == Some(signal) && framer.suspended.as_ref().is_none_or(|s| s.signal == signal)
+        } else {
+            false
+        };
+        if clean {
+            best = Some(line.as_ptr() as usize - text.as_ptr() as usize);
         }
-        framer.feed(line, n as u64 + 1, &mut resources);
+        let fed = framer.feed(line, n as u64 + 1, &mut resources);
+        pure = header.is_some() || (pure && fed == Fed::Taken);
         framer.done.clear();
     }
     best
 }
 
-/// Where a Rust record is open in `text` (being read, or interrupted by another signal's block):
-/// the lines read while one is, as byte ranges. A stream is not cut at such a line: read whole,
-/// the record may go on after lines of another format.
-pub fn open_records(text: &str) -> Vec<std::ops::Range<usize>> {
-    let mut framer = Framer::default();
-    let mut resources = Resources::default();
-    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut at = 0;
-    for (n, line) in text.split('\n').enumerate() {
-        let next = at + line.len() + 1;
-        if framer.current.is_some() || framer.suspended.is_some() {
-            match out.last_mut() {
-                Some(r) if r.end == at => r.end = next,
-                _ => out.push(at..next),
-            }
-        }
-        framer.feed(line.strip_suffix('\r').unwrap_or(line), n as u64 + 1, &mut resources);
-        framer.done.clear();
-        at = next;
-    }
-    out
+/// Whether `line` starts a Rust block or record (`Spans`, `Span #3`): what a stream cut before
+/// it ends its current record at, as the line would.
+pub fn is_structure(line: &[u8]) -> bool {
+    structure_line(line).is_some()
 }
 
 /// The line a context ends a closed `Resource` section with: a blank line, so one foreign line
@@ -378,11 +379,15 @@ pub const CLOSER: &[u8] = b"\n";
 /// text is looked at.
 pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
     let mut found: [Option<(&[u8], bool)>; 2] = [None, None];
+    // And per signal a section of another resource printed before the last, if any: the framer
+    // counts records of a block without a Resource section once two resources were printed.
+    let mut other: [Option<&[u8]>; 2] = [None, None];
+    let mut last_resource: [Option<Resource>; 2] = [None, None];
     // A section carried from `before` was also ended by any header or record start in `text`.
     let structure = || text.split(|b| *b == b'\n').any(|l| structure_line(l).is_some());
     // The block `text` starts in: the one `before` ends in.
     let before_ends_in = structure_before(before, before.len()).map(|(_, s)| s);
-    for (source, starts_in, is_before) in [(text, before_ends_in, false), (before, None, true)] {
+    'sources: for (source, starts_in, is_before) in [(text, before_ends_in, false), (before, None, true)] {
         // Looked at only for a section found in `before` (most pieces carry none to close).
         let ended_after = || is_before && !text.is_empty() && structure();
         // The framer takes a `Resource` line anywhere in a block as that block's: each is given
@@ -410,7 +415,7 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
                 Some(Signal::Logs) => 1,
                 _ => continue,
             };
-            if found[which].is_some() {
+            if other[which].is_some() {
                 continue;
             }
             let start = (line_end + 1).min(source.len());
@@ -422,41 +427,114 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
                 }
                 end = (line_end + 1).min(source.len());
             }
-            // Closed when a line followed it in `source` (the framer left the section there):
-            // orphan resource lines after the cut must not join it.
-            found[which] = Some((&source[start..end], end < source.len() || ended_after()));
-            if found.iter().all(Option::is_some) {
-                break;
+            let lines = &source[start..end];
+            let parsed = || {
+                let text = String::from_utf8_lossy(lines);
+                parse_resource(&text.lines().collect::<Vec<_>>())
+            };
+            match &last_resource[which] {
+                None => {
+                    // Closed when a line followed it in `source` (the framer left the section
+                    // there): orphan resource lines after the cut must not join it.
+                    found[which] = Some((lines, end < source.len() || ended_after()));
+                    last_resource[which] = Some(parsed());
+                }
+                Some(last) if *last != parsed() => other[which] = Some(lines),
+                Some(_) => {}
+            }
+            if other.iter().all(Option::is_some) {
+                break 'sources;
             }
         }
     }
     // The Metrics block a text ends inside goes on in the next piece: carried last, so the next
-    // piece starts inside it, as the framer of the whole input would be.
-    let metrics = match last_header(text) {
-        Some((at, b"Metrics")) => Some(metrics_block(&text[at..])),
-        Some(_) => None,
-        None => last_header(before).filter(|(_, h)| *h == b"Metrics").map(|(at, _)| metrics_block(&before[at..])),
+    // piece starts inside it, as the framer of the whole input would be. Another block's end:
+    // the last Metrics block's sections are carried first (a metric record printed in a later
+    // block without its header gets them, as it would read whole).
+    let (first, last) = match last_header(text) {
+        Some((at, b"Metrics")) => (None, Some(metrics_block(&text[at..]))),
+        Some(_) => (last_metrics_block(text).or_else(|| last_metrics_block(before)).map(metrics_block), None),
+        // Begun before the text: its sections in the text come after those in `before`.
+        None => match last_header(before) {
+            Some((at, b"Metrics")) => (None, Some(metrics_block(&[&before[at..], text].concat()))),
+            _ => (last_metrics_block(before).map(metrics_block), None),
+        },
     };
-    let mut out = Vec::new();
-    for (header, section) in [(&b"Spans"[..], found[0]), (&b"Logs"[..], found[1])] {
-        if let Some((lines, closed)) = section {
-            out.extend_from_slice(header);
-            out.extend_from_slice(b"\nResource\n");
-            out.extend_from_slice(lines);
-            if !lines.is_empty() && !lines.ends_with(b"\n") {
-                out.push(b'\n');
-            }
-            if closed {
-                // A blank line ends the section as the line after it did; it is a foreign line,
-                // which the reader of the context takes off (`CLOSER`).
-                out.extend_from_slice(CLOSER);
-            }
+    // The Spans or Logs block the text ends in, and whether it printed a Resource section: its
+    // section is carried last, or its bare header after it when it printed none (its records
+    // are of an unsaid resource once two were printed).
+    let ending = match last_header(text) {
+        Some((at, name)) => Some((name, has_resource_line(&text[at..]))),
+        None => {
+            last_header(before).map(|(at, name)| (name, has_resource_line(&before[at..]) || has_resource_line(text)))
+        }
+    };
+    let ending = ending.filter(|(name, _)| *name != b"Metrics" && last.is_none());
+    let ends_in_spans = ending.is_some_and(|(name, _)| name == b"Spans");
+    let mut out = first.unwrap_or_default();
+    let order = if ends_in_spans { [1, 0] } else { [0, 1] };
+    for which in order {
+        let header: &[u8] = if which == 0 { b"Spans" } else { b"Logs" };
+        if let Some(lines) = other[which] {
+            write_section(&mut out, header, lines, true);
+        }
+        if let Some((lines, closed)) = found[which] {
+            write_section(&mut out, header, lines, closed);
         }
     }
-    if let Some(block) = metrics {
+    if let Some((name, false)) = ending {
+        out.extend_from_slice(name);
+        out.push(b'\n');
+    }
+    if let Some(block) = last {
         out.extend_from_slice(&block);
     }
     out
+}
+
+/// A `Resource` section under its header, in a context.
+fn write_section(out: &mut Vec<u8>, header: &[u8], lines: &[u8], closed: bool) {
+    out.extend_from_slice(header);
+    out.extend_from_slice(b"\nResource\n");
+    out.extend_from_slice(lines);
+    if !lines.is_empty() && !lines.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    if closed {
+        // A blank line ends the section as the line after it did; it is a foreign line, which
+        // the reader of the context takes off (`CLOSER`).
+        out.extend_from_slice(CLOSER);
+    }
+}
+
+/// Whether `source` holds a `Resource` line.
+fn has_resource_line(source: &[u8]) -> bool {
+    let bare = |at: usize| {
+        let rest = &source[at + b"Resource".len()..];
+        rest.is_empty() || rest.starts_with(b"\n") || rest.starts_with(b"\r\n")
+    };
+    (source.starts_with(b"Resource") && bare(0))
+        || memchr::memmem::find_iter(source, b"\nResource").any(|at| bare(at + 1))
+}
+
+/// The last Metrics block of `source`, from its header to the next header or record start of
+/// another signal.
+fn last_metrics_block(source: &[u8]) -> Option<&[u8]> {
+    let header = |at: usize| {
+        let rest = &source[at + b"Metrics".len()..];
+        (at == 0 || source[at - 1] == b'\n')
+            && (rest.is_empty() || rest.starts_with(b"\n") || rest.starts_with(b"\r\n"))
+    };
+    let start = memchr::memmem::rfind_iter(source, b"Metrics").find(|at| header(*at))?;
+    let mut at = memchr::memchr(b'\n', &source[start..]).map_or(source.len(), |i| start + i + 1);
+    while at < source.len() {
+        let line_end = memchr::memchr(b'\n', &source[at..]).map_or(source.len(), |i| at + i);
+        if source[at] != b'\t' && structure_line(&source[at..line_end]).is_some_and(|s| s != Signal::Metrics) {
+            return Some(&source[start..at]);
+        }
+        at = line_end + 1;
+    }
+    Some(&source[start..])
 }
 
 /// The block a column-0 line opens or goes on with: a header's or a record start's signal.

@@ -18,6 +18,8 @@ pub struct StreamEnd {
     pub lines: u64,
     pub first_line: Vec<u8>,
     pub bytes: u64,
+    /// Pieces it was read in (one when read whole).
+    pub pieces: u64,
     /// Why the stream stopped early, when it did (a read or decompression error).
     pub cut: Option<String>,
 }
@@ -89,6 +91,8 @@ fn fill_buffers(
     asked: mpsc::Receiver<(Vec<u8>, usize)>,
     filled: mpsc::Sender<Filled>,
 ) {
+    // Whether Rust text was read yet: every byte of the stream passes here once or more.
+    let mut rust = false;
     while let Ok((mut buf, upto)) = asked.recv() {
         let want = upto.saturating_sub(buf.len());
         buf.reserve(want);
@@ -98,7 +102,7 @@ fn fill_buffers(
             Ok(n) => (n < want, None),
             Err(e) => (true, Some(e)),
         };
-        let start = if eof { None } else { record_start_before(&buf, only) };
+        let start = if eof { None } else { record_start_before(&buf, only, &mut rust) };
         if filled.send((buf, eof, error, start)).is_err() || eof {
             return;
         }
@@ -118,13 +122,82 @@ pub fn ingest_stream<S: Sink>(
     chunk: usize,
     longest: usize,
 ) -> anyhow::Result<(Report, S, StreamEnd)> {
+    let mut end = StreamEnd::default();
+    // Wrappers are recognised on an input's first lines, as a file's are: those lines are read
+    // first and looked at (a colour code on the 9th line of a stream read 62 bytes at a time was
+    // not seen, where the file took its colours off: a fuzz finding), then read again as the
+    // first pieces, which are cut as any others are.
+    let (mut head, eof) = read_head(reader, chunk, longest, &mut end);
+    end.first_line = first_line(&head).to_vec();
+    let whole = head.starts_with(&[0xff, 0xfe])
+        || head.starts_with(&[0xfe, 0xff])
+        || (only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(&head))
+        || wrappers::recognise(&head).is_some();
+    if whole {
+        if !eof && let Err(e) = reader.read_to_end(&mut head) {
+            end.cut = Some(e.to_string());
+        }
+        end.lines = line_count(&head);
+        end.bytes = head.len() as u64;
+        end.pieces = 1;
+        let (report, sink) = ingest(name, &head, config, only, &|_, _| {})?;
+        return Ok((report, sink, end));
+    }
+    let mut source = Head { head, at: 0, rest: if eof { None } else { Some(reader) } };
     std::thread::scope(|scope| {
         let (ask, asked) = mpsc::channel();
         let (done, filled) = mpsc::channel();
-        scope.spawn(move || fill_buffers(reader, only, asked, done));
+        scope.spawn(move || fill_buffers(&mut source, only, asked, done));
         // Leaving drops the filler: the reading thread stops at its next buffer.
-        pieces::<S>(name, Filler { ask, filled }, config, only, chunk, longest)
+        pieces::<S>(name, Filler { ask, filled }, config, only, chunk, longest, end)
     })
+}
+
+/// The start of a stream, up to the lines wrappers are recognised on (or `longest` bytes, or
+/// its end), and whether it ended. Read in doubling steps from 64 KB (or a smaller chunk): one
+/// check of the lines per step, and a head about the size of those lines (it is held until the
+/// first pieces have read it again).
+fn read_head(reader: &mut (dyn Read + Send), chunk: usize, longest: usize, end: &mut StreamEnd) -> (Vec<u8>, bool) {
+    let mut head = Vec::new();
+    loop {
+        let want = chunk.min(1 << 16).max(head.len()).min(longest.saturating_sub(head.len())).max(1);
+        head.reserve_exact(want);
+        match reader.take(want as u64).read_to_end(&mut head) {
+            Ok(n) if n < want => return (head, true),
+            Ok(_) => {}
+            Err(e) => {
+                end.cut = Some(e.to_string());
+                return (head, true);
+            }
+        }
+        if head.len() >= longest || wrappers::sample_complete(&head) {
+            return (head, false);
+        }
+    }
+}
+
+/// A stream whose start was read ahead: that start, then the rest.
+struct Head<'a> {
+    head: Vec<u8>,
+    at: usize,
+    rest: Option<&'a mut (dyn Read + Send)>,
+}
+
+impl Read for Head<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at < self.head.len() {
+            let n = buf.len().min(self.head.len() - self.at);
+            buf[..n].copy_from_slice(&self.head[self.at..self.at + n]);
+            self.at += n;
+            if self.at == self.head.len() {
+                // Read through: its memory goes back.
+                self.head = Vec::new();
+                self.at = 0;
+            }
+            return Ok(n);
+        }
+        self.rest.as_mut().map_or(Ok(0), |r| r.read(buf))
+    }
 }
 
 /// The pieces of a stream, read in turn (see [`ingest_stream`]).
@@ -135,31 +208,9 @@ fn pieces<S: Sink>(
     only: Option<Format>,
     chunk: usize,
     longest: usize,
+    mut end: StreamEnd,
 ) -> anyhow::Result<(Report, S, StreamEnd)> {
-    let mut end = StreamEnd::default();
     let (mut buf, mut eof, mut start) = filler.fill(Vec::with_capacity(chunk), chunk, &mut end);
-    // Wrappers are recognised on an input's first lines, as a file's are: the first piece is read
-    // on until it holds them (a colour code on the 9th line of a stream read 62 bytes at a time
-    // was not seen, where the file took its colours off: a fuzz finding).
-    while !eof && buf.len() < longest && !wrappers::sample_complete(&buf) {
-        let more = buf.len() + chunk;
-        (buf, eof, start) = filler.fill(buf, more, &mut end);
-    }
-    end.first_line = first_line(&buf).to_vec();
-    let whole = buf.starts_with(&[0xff, 0xfe])
-        || buf.starts_with(&[0xfe, 0xff])
-        || (only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(&buf))
-        || wrappers::recognise(&buf).is_some();
-    if whole {
-        while !eof {
-            let target = buf.len() + chunk;
-            (buf, eof, _) = filler.fill(buf, target, &mut end);
-        }
-        end.lines = line_count(&buf);
-        end.bytes = buf.len() as u64;
-        let (report, sink) = ingest(name, &buf, config, only, &|_, _| {})?;
-        return Ok((report, sink, end));
-    }
     let mut read = Pieces::<S>::new(name, config, only);
     read.end.first_line = std::mem::take(&mut end.first_line);
     read.end.cut = end.cut.take();
@@ -174,8 +225,9 @@ fn pieces<S: Sink>(
                 // not grow the buffer without bound); its last line goes on in the next piece.
                 _ if buf.len() >= longest => buf.len(),
                 _ => {
-                    // No record starts in what was read: read more before cutting.
-                    let more = buf.len() + chunk;
+                    // No record starts in what was read: read more before cutting, as much again
+                    // (each read looks for a record start in the whole piece).
+                    let more = buf.len() + chunk.max(buf.len());
                     (buf, eof, start) = filler.fill(buf, more, &mut read.end);
                     continue;
                 }
@@ -203,8 +255,11 @@ fn pieces<S: Sink>(
 
 /// Where the last line that opens a record starts in `buf` (a line `{`, one opening with `{"`,
 /// or a Rust block header at which no record is left open), not counting a last line still
-/// without its line break.
-pub(super) fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<usize> {
+/// without its line break. `rust` says whether Rust text was seen before `buf`, and is set when
+/// `buf` holds some: from then on only Rust headers cut (a Rust framer's sections and records
+/// go on across other formats' records, which a context after a cut there cannot say: fuzz
+/// findings, a Resource section going on after JSON lines, a scope after a Go line).
+pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut bool) -> Option<usize> {
     let allow = |f: Format| only.is_none_or(|o| o == f);
     // As the framer reads them: brace objects when a brace format may be read; a `{"` line when
     // it is a record of its own (Python's one-line records, OTLP requests, Go's lines), and
@@ -227,16 +282,8 @@ pub(super) fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<us
     let text = || as_text(&buf[..complete]);
     let trees = if collector { collector_debug::trees(&text()) } else { Vec::new() };
     let in_tree = |at: usize| trees.iter().any(|t| t.start < at && at < t.end);
-    // Nor at a line where a Rust record is open (looked for only where Rust records may be).
-    // Found once, when a brace line is a candidate.
-    let open = std::cell::OnceCell::new();
-    let in_record = |at: usize| {
-        let open = open.get_or_init(|| {
-            let rust = [&b"Span #"[..], b"Log #", b"Metric #"].iter().any(|h| memchr::memmem::find(buf, h).is_some());
-            if rust { super::rust_text::open_records(&text()) } else { Vec::new() }
-        });
-        open.iter().any(|r: &std::ops::Range<usize>| r.start <= at && at < r.end)
-    };
+    *rust = allow(Format::RustText) && (*rust || has_rust_structure(buf));
+    let braces = braces && !*rust;
     let mut end = complete;
     while let Some(nl) = memchr::memrchr(b'\n', &buf[..end]) {
         let line = &buf[nl + 1..end];
@@ -249,16 +296,16 @@ pub(super) fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<us
         if braces
             && ((line == b"{" && !node_metric) || (line.starts_with(b"{\"") && one_line_record(line)))
             && !in_tree(nl + 1)
-            && !in_record(nl + 1)
         {
             return Some(nl + 1);
         }
-        if matches!(line, b"Spans" | b"Metrics" | b"Logs") {
-            // Rust text: a header is a cut only where its framer is idle, which framing tells,
-            // and outside any brace object left open (read whole, the object runs on to its
-            // closing line, header and all): then the cut is where that object opens.
+        if *rust && super::rust_text::is_structure(line) {
+            // Rust text: a header or record start is a cut only where no record is left open
+            // across it, which framing tells, and outside any brace object left open (read
+            // whole, the object runs on to its closing line, header and all): then the cut is
+            // where that object opens.
             let text = std::str::from_utf8(&buf[..complete]).ok()?;
-            let at = super::rust_text::last_clean_header(text).filter(|at| *at > 0)?;
+            let at = super::rust_text::last_clean_start(text).filter(|at| *at > 0)?;
             if in_tree(at) {
                 return None;
             }
@@ -280,6 +327,21 @@ pub(super) fn record_start_before(buf: &[u8], only: Option<Format>) -> Option<us
         end = nl;
     }
     None
+}
+
+/// Whether `buf` holds a line that a Rust text's framer takes as structure: a block header
+/// (`Spans`) or a record start (`Span #3`).
+fn has_rust_structure(buf: &[u8]) -> bool {
+    let word = |stem: &[u8], at: usize| {
+        let rest = &buf[at + stem.len()..];
+        let rest = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+        let rest = rest.strip_suffix(b"\r").unwrap_or(rest);
+        rest == b"s" || rest.strip_prefix(b" #").is_some_and(|n| !n.is_empty() && n.iter().all(u8::is_ascii_digit))
+    };
+    [&b"Span"[..], b"Log", b"Metric"].iter().any(|stem| {
+        (buf.starts_with(stem) && word(stem, 0))
+            || memchr::memmem::find_iter(buf, &[b"\n", *stem].concat()).any(|at| word(stem, at + 1))
+    })
 }
 
 /// `bytes` as text, bytes that are not UTF-8 as `?`, one for one, so that offsets stay those of
@@ -370,13 +432,63 @@ mod tests {
         assert_eq!(services(&whole), ["a", "b", "c", "d"]);
         assert!(want.errors.is_empty(), "{:?}", want.errors);
         for chunk in 1..input.len() {
-            let (got, pieces, _) =
+            let (got, pieces, end) =
                 ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+            // Cut into pieces, not read whole (it was, once a stream read its first lines whole).
+            // (A Rust text is cut at its block headers only: one piece per block at most.)
+            assert!(chunk > 1 || end.pieces >= 2, "{} pieces of {chunk}", end.pieces);
             assert_eq!(services(&pieces), services(&whole), "in pieces of {chunk}");
             assert_eq!(pieces.logs, whole.logs, "in pieces of {chunk}");
             assert_eq!(pieces.points, whole.points, "in pieces of {chunk}");
             assert_eq!(got.errors.len(), 0, "in pieces of {chunk}");
         }
+    }
+
+    /// A Rust framer's sections go on across other formats' records (a JSON line ends a record,
+    /// not a Resource section): once Rust text was read, a stream is not cut at such a line, cut
+    /// anywhere it reads as whole (fuzz findings).
+    #[test]
+    fn a_rust_section_goes_on_across_json_lines() {
+        let go = r#"{"Name":"GET /health","SpanContext":{"TraceID":"0102030405060708090a0b0c0d0e0f10"}}"#;
+        let input = format!(
+            "Metrics\nResource\n\t ->  service.name=String(Static(\"a\"))\n{go}\n\
+             \t ->  service.version=String(Static(\"1\"))\n{go}\n\tInstrumentation Scope #0\n\
+             \t\tName         : todo\n{go}\n\t\tScope Attributes:\n\t\t\t ->  scope.attr: demo\n\
+             Metric #0\n\t\tName         : up\n\t\tDescription  : \n\t\tUnit         : \n\t\tType         : Gauge\n\
+             \t\tGauge DataPoints\n\t\tStartTime    : 2026-11-27 23:35:47.700694\n\
+             \t\tEndTime      : 2026-11-27 23:35:49.700249\n\t\tDataPoint #0\n\t\t\tValue        : 1\n\t\t\tAttributes   :\n"
+        );
+        let (want, whole) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+        assert_eq!((want.foreign_lines, whole.points.len()), (0, 1), "{:?}", want.errors);
+        let version = |c: &Collected| {
+            c.points[0].resource.attributes.iter().find(|(k, _)| k == "service.version").map(|(_, v)| v.to_string())
+        };
+        assert_eq!(version(&whole).as_deref(), Some("1"));
+        for chunk in 1..input.len() {
+            let (got, pieces, _) =
+                ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+            assert_eq!(got.foreign_lines, 0, "in pieces of {chunk}");
+            assert_eq!(pieces.points, whole.points, "in pieces of {chunk}");
+        }
+    }
+
+    /// opentelemetry-stdout alternating signals (a log record, then a Metrics block) leaves a
+    /// record suspended at every header: its record starts are where it is cut, not wherever
+    /// the longest piece ends (which cut records short: a gigabyte of it lost three).
+    #[test]
+    fn a_rust_text_alternating_signals_is_cut_at_its_record_starts() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/rust-stdout/rust-stdout.log");
+        let input = std::fs::read(root).unwrap().repeat(2);
+        let (want, whole) = ingest::<Collected>("t", &input, &(), None, &|_, _| {}).unwrap();
+        assert!(want.errors.is_empty() && !whole.logs.is_empty() && !whole.points.is_empty());
+        let (got, pieces, end) = ingest_stream::<Collected>("t", &mut &input[..], &(), None, 4096, 1 << 20).unwrap();
+        // (A log record stays suspended until the next one: only log record starts are cuts.)
+        assert!(end.pieces >= 5, "{} pieces", end.pieces);
+        assert_eq!(got.errors.len(), 0, "{:?}", got.errors);
+        assert_eq!((got.foreign_lines, got.metric_exports), (want.foreign_lines, want.metric_exports));
+        assert_eq!(pieces.spans, whole.spans);
+        assert_eq!(pieces.logs, whole.logs);
+        assert_eq!(pieces.points, whole.points);
     }
 
     /// Every sample read as a stream in small pieces gives what it gives read whole: the same
@@ -408,9 +520,13 @@ mod tests {
                         ingest_stream::<Collected>(rel, &mut &input[..], &(), None, chunk, usize::MAX).unwrap();
                     let at = format!("{rel} ({} bytes) in pieces of {chunk}", input.len());
                     assert_eq!(end.bytes, input.len() as u64, "{at}");
+                    // Cut into pieces, not read whole (all were, once a stream read its first
+                    // 400 lines before cutting; a Rust text alternating signals was, but for
+                    // its long pieces, before its record starts were cuts).
+                    assert!(input.len() < 2 * chunk || end.pieces >= 2, "{at}: {} pieces", end.pieces);
                     assert_eq!(
-                        (got.foreign_lines, got.metric_exports),
-                        (want.foreign_lines, want.metric_exports),
+                        (got.foreign_lines, got.metric_exports, got.unattributed),
+                        (want.foreign_lines, want.metric_exports, want.unattributed),
                         "{at}"
                     );
                     let lines = |r: &Report| r.errors.iter().map(|e| (e.line, e.kind.to_string())).collect::<Vec<_>>();
