@@ -13,6 +13,9 @@ source "$(dirname "$0")/common.sh" "$@"
 make_python
 make_rust
 make "$work/otlp.log" samples/otlp-json/*.jsonl
+# A plain opentelemetry-stdout app alternating signals (a log, then a Metrics block): a stream of
+# it is cut at record starts, its headers leaving a record suspended.
+make "$work/rust-stdout.log" samples/rust-stdout/rust-stdout.log
 # The same OTLP requests pretty-printed (two spaces, as opentelemetry-proto's examples), the
 # OpenTelemetry demo's Collector file-exporter capture (8 services, lines up to 858 KB), and that
 # capture as the exporter's `format: proto` (written by the official Python package, when the
@@ -74,7 +77,7 @@ done
 # of the mapped file's (the issue's target: at least 80%, in at most 256 MB).
 echo
 printf '%-26s %8s  %22s  %22s  %9s  %12s\n' stream MB "mapped file" "stream" "of mapped" "stream RSS"
-for kind in python rust demo; do
+for kind in python rust rust-stdout demo; do
   f="$work/$kind.log"
   cat "$f" "$f" > "$work/twice.log"
   mb=$(echo "$(stat -c %s "$work/twice.log") / 1000000" | bc -l)
