@@ -250,10 +250,13 @@ impl<'a> Framer<'a> {
         self.last_line = None;
     }
 
-    /// A block header of the next piece of a stream follows (at a header where no record is
-    /// suspended, [`last_clean_header`]): the current record ends as the header would end it.
+    /// A block header or record start of the next piece of a stream follows, where a stream is
+    /// cut ([`last_clean_start`]): the current record ends as that line would end it, and so
+    /// does a record it suspended (a record start of its signal finishes it; at a header, none
+    /// is suspended).
     pub fn end_block(&mut self) {
         self.finish_current();
+        self.finish_suspended();
         self.last_line = None;
     }
 
