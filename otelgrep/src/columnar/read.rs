@@ -260,32 +260,35 @@ pub fn read<S: Sink>(files: &[String], config: &S::Config) -> (Outcomes, S) {
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
-    let mut done: Vec<(usize, Part<S>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    let mut opened: Option<(usize, File)> = None;
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&(f, g)) = items.get(i) else { break };
-                        let result = guarded(|| {
-                            if opened.as_ref().is_none_or(|(at, _)| *at != f) {
-                                opened = Some((f, open(&files[f], &needs)?));
-                            }
-                            let (_, file) = opened.as_ref().expect("opened above");
-                            let mut sink = S::new(config);
-                            let n = read_group(file, g, &needs, &mut sink)?;
-                            Ok((n, sink))
-                        });
-                        mine.push((i, result));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
-    });
+    // One worker: the row groups of the files, in turn.
+    let work = || {
+        let mut mine = Vec::new();
+        let mut opened: Option<(usize, File)> = None;
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&(f, g)) = items.get(i) else { break };
+            let result = guarded(|| {
+                if opened.as_ref().is_none_or(|(at, _)| *at != f) {
+                    opened = Some((f, open(&files[f], &needs)?));
+                }
+                let (_, file) = opened.as_ref().expect("opened above");
+                let mut sink = S::new(config);
+                let n = read_group(file, g, &needs, &mut sink)?;
+                Ok((n, sink))
+            });
+            mine.push((i, result));
+        }
+        mine
+    };
+    let mut done: Vec<(usize, Part<S>)> = if threads == 1 {
+        // A single row group (a small export) is read here: no thread to start and wait for.
+        work()
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+            workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+        })
+    };
     done.sort_by_key(|(i, _)| *i);
     let mut sink = S::new(config);
     for (i, result) in done {
