@@ -366,6 +366,39 @@ fn a_capture_cut_inside_a_character_is_a_cut_record() {
     assert!(err.contains("cut short"), "{err}");
 }
 
+/// A killed app's capture with the next run's appended (`tee -a`): the record it was writing is
+/// cut short and reported, and the next run's records are all read, whatever their format (the
+/// cut Python object once took a Rust capture after it into itself, whole).
+#[test]
+fn a_capture_appended_after_a_cut_record_is_read_whole() {
+    let scratch = Scratch::new("appended");
+    let python = std::fs::read(sample("python-flask/flask-merged-stderr.log")).unwrap();
+    // Cut inside an object's lines, at a line's end (the killed process wrote whole lines).
+    let object = python.windows(3).rposition(|w| w == b"\n{\n").unwrap();
+    let cut = object + 1 + memchr_line_ends(&python[object + 1..], 4);
+    let cut_file = scratch.0.join("cut.log");
+    std::fs::write(&cut_file, &python[..cut]).unwrap();
+    let (first, _) = summary(cut_file.to_str().unwrap());
+    for next in ["rust-stdout/rust-stdout.log", "node-console/sdk-node-0.223_trace-base-2.12.1.txt"] {
+        let file = scratch.0.join("appended.log");
+        std::fs::write(&file, [&python[..cut], &std::fs::read(sample(next)).unwrap()[..]].concat()).unwrap();
+        let (both, code) = summary(file.to_str().unwrap());
+        let (alone, _) = summary(sample(next).to_str().unwrap());
+        assert_eq!(code, 1, "{next}");
+        assert_eq!(both["skipped_records"], 1, "{next}");
+        // Every record of the next run, and those of the cut one (read alone).
+        let records = |v: &serde_json::Value| {
+            ["spans", "log_records", "metric_points"].map(|k| v[k].as_u64().unwrap()).iter().sum::<u64>()
+        };
+        assert_eq!(records(&both), records(&alone) + records(&first), "{next}");
+    }
+}
+
+/// Where the `n`th line of `bytes` ends (after its line break).
+fn memchr_line_ends(bytes: &[u8], n: usize) -> usize {
+    bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(n - 1).map_or(bytes.len(), |(i, _)| i + 1)
+}
+
 /// Runs otelgrep with `bytes` on its standard input: (stdout, stderr, exit code).
 fn otelgrep_stdin(args: &[&str], bytes: &[u8]) -> (String, String, i32) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_otelgrep"))

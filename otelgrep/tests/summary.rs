@@ -178,7 +178,8 @@ fn missing_files_and_directories_are_one_line_errors() {
 #[test]
 fn binary_garbage_in_a_record_skips_it_naming_the_line_not_a_panic() {
     let path = temp("binary").join("garbage.bin");
-    std::fs::write(&path, b"{\n\xff\xfe\x00\n}\n").unwrap();
+    // Inside a value, as a record's lines are indented (a line at column 0 would end it).
+    std::fs::write(&path, b"{\n    \"a\": \"\xff\xfe\x00\"\n}\n").unwrap();
     let out = otelgrep(&["summary", path.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(

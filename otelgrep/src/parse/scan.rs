@@ -56,7 +56,8 @@ pub struct Objects<'a> {
 enum Close {
     /// At a `}` line: `end` is that line's end (before its `\n`), `line` its number.
     Closed { end: usize, line: u64 },
-    /// At another `{` line, which starts at `start` and is line `line`.
+    /// At a line at column 0 that does not close it (another `{` line, a record on one line, a
+    /// line written after a cut), which starts at `start` and is line `line`.
     Reopened { start: usize, line: u64 },
     /// At a `}{` line (a capture without its last line break, another appended to it): the
     /// object ends at `end`, after the `}`, and the next opens on the same line.
@@ -77,8 +78,7 @@ impl<'a> Iterator for Objects<'a> {
                 Err(offset) => (Piece::NotUtf8 { offset }, Err(offset)),
             }
         } else {
-            let close =
-                if line[0] == b'{' { close(self.text, start, end, n) } else { close_array(self.text, start, end, n) };
+            let close = if line[0] == b'{' { close(self.text, end, n) } else { close_array(self.text, end, n) };
             match close {
                 Close::Closed { end, line } => {
                     (self.lines.pos, self.lines.line) = (end + 1, line);
@@ -123,42 +123,37 @@ fn is_brace_line(line: &[u8], brace: u8) -> bool {
     line.first() == Some(&brace) && line[1..].iter().all(|&c| c == b'\r')
 }
 
-/// Finds how the object whose `{` line is `start..end` (line `n`) ends.
-fn close(b: &[u8], start: usize, end: usize, n: u64) -> Close {
-    close_at(b, start, end, n, b'}', memchr::memchr2_iter(b'{', b'}', &b[end..]))
+/// Finds how the object whose `{` line ends at `end` (line `n`) ends.
+fn close(b: &[u8], end: usize, n: u64) -> Close {
+    close_at(b, end, n, b'}')
 }
 
-/// Finds how the array whose `[` line is `start..end` (line `n`) ends: at a `]` line, or where a
+/// Finds how the array whose `[` line ends at `end` (line `n`) ends: at a `]` line, or where a
 /// `{` or `[` line opens the next record (pretty-printed JSON arrays of OTLP requests indent their
 /// elements, so no line inside one is a bare brace or bracket).
-fn close_array(b: &[u8], start: usize, end: usize, n: u64) -> Close {
-    close_at(b, start, end, n, b']', memchr::memchr3_iter(b'{', b'[', b']', &b[end..]))
+fn close_array(b: &[u8], end: usize, n: u64) -> Close {
+    close_at(b, end, n, b']')
 }
 
-/// The first of `candidates` (offsets after `end` of the bytes that may close or reopen) that is a
-/// line of its own: `closer` closes, any other reopens.
-fn close_at(b: &[u8], start: usize, end: usize, n: u64, closer: u8, candidates: impl Iterator<Item = usize>) -> Close {
-    for at in candidates.map(|i| end + i) {
-        if b[at - 1] != b'\n' {
+/// The first line after `end` at column 0: every line inside a pretty-printed object or array is
+/// indented but its closing line (`closer`), so a line at column 0 that is not one closes, or
+/// starts the next record (`{`, `[`, `{"…`), or was written after a cut (a killed app's capture
+/// with the next run's appended: a Rust capture after a cut Python object was once taken into it,
+/// whole). Blank lines are inside.
+fn close_at(b: &[u8], end: usize, n: u64, closer: u8) -> Close {
+    for (line, at) in (n + 1..).zip(memchr::memchr_iter(b'\n', &b[end..]).map(|i| end + i + 1)) {
+        let Some(&first) = b.get(at) else { break };
+        if matches!(first, b' ' | b'\t' | b'\r' | b'\n') {
             continue;
         }
         let line_end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i);
-        let seam = closer == b'}' && b[at] == b'}' && is_brace_line(&b[at + 1..line_end], b'{');
-        // A request or record on one line (`{"resourceSpans"…`, `{"name"…`) at column 0 cannot be
-        // inside a pretty-printed object, whose lines are indented: the object was cut there.
-        let one_line_record = b[at] == b'{' && b.get(at + 1) == Some(&b'"');
-        if !is_brace_line(&b[at..line_end], b[at]) && !seam && !one_line_record {
-            continue;
-        }
-        let line = n + memchr::memchr_iter(b'\n', &b[start..at]).count() as u64;
-        if seam {
+        if closer == b'}' && first == b'}' && is_brace_line(&b[at + 1..line_end], b'{') {
             return Close::Seam { end: at + 1, line };
         }
-        return if b[at] == closer {
-            Close::Closed { end: line_end, line }
-        } else {
-            Close::Reopened { start: at, line }
-        };
+        if first == closer && is_brace_line(&b[at..line_end], closer) {
+            return Close::Closed { end: line_end, line };
+        }
+        return Close::Reopened { start: at, line };
     }
     Close::Open
 }
@@ -293,14 +288,38 @@ mod tests {
         assert_eq!(pieces, [Piece::Truncated { line: 1 }, Piece::Object { line: 3, text: "{\n    \"b\": 2\n}" }]);
     }
 
+    /// A killed app's capture with the next run's appended: the object cut short ends at the
+    /// first line at column 0 (every line inside an object is indented), and what follows is read
+    /// (a Rust capture after a cut Python object was once taken into it, whole: a new user's
+    /// check).
     #[test]
-    fn line_numbers_run_on_after_objects_and_braces_inside_them() {
-        let text = "{\r\n    \"a\": {\r\n}x\r\n{ not a line of its own\r\n    }\r\n}\r\r\nafter\n{\n}";
+    fn an_object_cut_short_ends_at_the_first_line_at_column_0() {
+        let text = "{\n    \"a\": \"x\nSpans\nResource\n\t ->  k=v\n}\n";
         let pieces: Vec<Piece> = python_objects(text.as_bytes()).collect();
         assert_eq!(
             pieces,
             [
-                Piece::Object { line: 1, text: "{\r\n    \"a\": {\r\n}x\r\n{ not a line of its own\r\n    }\r\n}\r\r" },
+                Piece::Truncated { line: 1 },
+                Piece::Line { line: 3, text: "Spans" },
+                Piece::Line { line: 4, text: "Resource" },
+                Piece::Line { line: 5, text: "\t ->  k=v" },
+                Piece::Line { line: 6, text: "}" },
+            ]
+        );
+        assert_eq!(pieces, line_by_line(text));
+    }
+
+    #[test]
+    fn line_numbers_run_on_after_objects_and_braces_inside_them() {
+        let text = "{\r\n    \"a\": {\r\n  }x\r\n  { not a line of its own\r\n    }\r\n}\r\r\nafter\n{\n}";
+        let pieces: Vec<Piece> = python_objects(text.as_bytes()).collect();
+        assert_eq!(
+            pieces,
+            [
+                Piece::Object {
+                    line: 1,
+                    text: "{\r\n    \"a\": {\r\n  }x\r\n  { not a line of its own\r\n    }\r\n}\r\r"
+                },
                 Piece::Line { line: 7, text: "after" },
                 Piece::Object { line: 8, text: "{\n}" },
             ]
@@ -315,8 +334,8 @@ mod tests {
         let pieces: Vec<Piece> = lines(b"a\n\xc3(\nb").collect();
         assert_eq!(pieces, [Piece::Line { line: 1, text: "a" }, Piece::NotUtf8 { offset: 2 }]);
         // In an object cut short, too.
-        let pieces: Vec<Piece> = python_objects(b"{\n\xe2\x82\n{\n}").collect();
-        assert_eq!(pieces, [Piece::NotUtf8 { offset: 2 }]);
+        let pieces: Vec<Piece> = python_objects(b"{\n    \xe2\x82\n{\n}").collect();
+        assert_eq!(pieces, [Piece::NotUtf8 { offset: 6 }]);
     }
 
     #[test]
@@ -361,6 +380,12 @@ mod tests {
                 ("}{", Some((line, from))) => {
                     out.push(Piece::Object { line, text: &text[from..start + 1] });
                     pending = Some((n, start + 1));
+                }
+                // A line at column 0 cannot be inside an object: it was cut before it.
+                (c, Some((line, _))) if !c.is_empty() && !c.starts_with([' ', '\t']) => {
+                    out.push(Piece::Truncated { line });
+                    pending = None;
+                    out.push(Piece::Line { line: n, text: content });
                 }
                 (_, Some(_)) => {}
                 (_, None) => out.push(Piece::Line { line: n, text: content }),

@@ -376,10 +376,9 @@ fn as_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 }
 
 /// Where the last brace object of `text` opens (a line `{` or `[`) when it is still open at the
-/// end, as the scanner frames them: an object `{` is closed by a line `}` and ended by the next
-/// `{` line or one-line record (`{"…`), a `[` or `]` line inside it being a line like any other;
-/// an array `[` is closed by `]` and ended by a `{`, `[` or `{"…` line (a fuzz finding: a `[`
-/// line inside an open object was taken for where it opened).
+/// end, as the scanner frames them (`scan::close_at`): lines inside are indented, and the first
+/// line at column 0 closes it (`}` or `]`), opens the next (`{`, `[`), or ends it cut short (any
+/// other; a `}{` seam keeps the pair together).
 fn open_object(text: &[u8]) -> Option<usize> {
     // Forward, line by line: searching backwards for braces crossed every brace inside a Rust
     // record's lines (`InstrumentationScope { … }`) back to the start of a 64 MB piece, a
@@ -387,17 +386,17 @@ fn open_object(text: &[u8]) -> Option<usize> {
     let mut open: Option<(usize, u8)> = None;
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
-        if matches!(text.get(start), Some(b'{' | b'[' | b'}' | b']')) {
-            let line = &text[start..end];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let kind = open.map(|(_, k)| k);
-            match line {
-                b"{" => open = Some((start, b'{')),
-                b"[" if kind != Some(b'{') => open = Some((start, b'[')),
-                b"}" if kind == Some(b'{') => open = None,
-                b"]" if kind == Some(b'[') => open = None,
-                line if line.starts_with(b"{\"") => open = None,
-                _ => {}
+        if !matches!(text.get(start), None | Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            let mut line = &text[start..end];
+            while let Some(l) = line.strip_suffix(b"\r") {
+                line = l;
+            }
+            match (line, open) {
+                (b"{", _) => open = Some((start, b'{')),
+                (b"[", _) => open = Some((start, b'[')),
+                (b"}{", Some((_, b'{'))) => {}
+                (_, None) => {}
+                _ => open = None,
             }
         }
         start = end + 1;
