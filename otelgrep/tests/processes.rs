@@ -240,6 +240,33 @@ fn blocks_without_their_resource_after_two_processes_printed_theirs_are_said() {
 }
 
 #[test]
+fn a_resource_section_ended_by_another_resource_line_was_printed_too() {
+    // Two processes starting at once into one pipe: the second's `Resource` section right after
+    // the first's, before any record. Both were printed, so the later Logs blocks (printed
+    // without their Resource) could be either's: said, not given the second's silently (the
+    // first section was dropped, and its records counted as attributed).
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples/rust-stdout/rust-stdout.log");
+    let text = std::fs::read_to_string(shared).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(&lines[..2], ["Logs", "Resource"]);
+    let end = 2 + lines[2..].iter().take_while(|l| l.starts_with("\t ->  ")).count();
+    let second: Vec<String> = lines[1..end].iter().map(|l| l.replace("Static(\"todo\")", "Static(\"todo-b\")")).collect();
+    let mut both: Vec<String> = lines[..end].iter().map(|l| l.to_string()).collect();
+    both.extend(second);
+    both.extend(lines[end..].iter().map(|l| l.to_string()));
+    // The truth, from the capture's lines: log records in Logs blocks after the first.
+    let first_block_end = end + lines[end..].iter().position(|l| matches!(*l, "Spans" | "Logs" | "Metrics")).unwrap();
+    let want = lines[first_block_end..].iter().filter(|l| l.starts_with("Log #")).count();
+    assert!(want > 0);
+    let scratch = Scratch::new("two-resource-sections");
+    let path = scratch.file("both.log", &(both.join("\n") + "\n"));
+    let (out, err, code) = otelgrep(&["summary", "--format", "json", &path]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["unattributed_records"], want, "{err}");
+}
+
+#[test]
 fn a_cumulative_run_and_a_delta_run_in_one_file_add_up() {
     // The same app, once with cumulative and once with delta temporality, one capture after the
     // other: one series each (the resources are alike), each point read as its temporality says.

@@ -143,6 +143,8 @@ impl<'a> Framer<'a> {
             return Some(Fed::Taken);
         }
         if line == "Resource" && self.block.is_some() {
+            // A section left open by another `Resource` line is ended by it: it was printed too.
+            self.end_resource(resources);
             self.block_resource = true;
             self.finish_current();
             self.resource_lines = Some(Vec::new());
