@@ -211,6 +211,44 @@ fn cri(text: &str, max: usize) -> Vec<u8> {
     out
 }
 
+/// A file of Docker's `json-file` log driver: each line a JSON object, escaped as the driver's
+/// own encoder does (moby `jsonlog/jsonlogbytes.go`: `<`, `>`, `&` and control bytes as `\u00XX`),
+/// a line over `max` bytes in parts of at most `max` bytes whose `log` has no line break but the
+/// last's (cut between characters here: the driver cuts bytes, and writes `\ufffd` for a cut one).
+fn docker_json(text: &str, max: usize) -> Vec<u8> {
+    fn escaped(s: &str) -> String {
+        let mut out = String::from('"');
+        for c in s.chars() {
+            match c {
+                '"' | '\\' => out.extend(['\\', c]),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '<' | '>' | '&' | '\u{0}'..='\u{1f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+                _ => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+    let mut out = String::new();
+    for (i, l) in text.lines().enumerate() {
+        let mut parts = Vec::new();
+        let mut rest = l;
+        while rest.len() > max {
+            let cut = (1..=max).rev().find(|&k| rest.is_char_boundary(k)).unwrap();
+            parts.push(&rest[..cut]);
+            rest = &rest[cut..];
+        }
+        parts.push(rest);
+        let last = parts.len() - 1;
+        for (k, p) in parts.iter().enumerate() {
+            let log = if k == last { format!("{p}\n") } else { p.to_string() };
+            out.push_str(&format!("{{\"log\":{},\"stream\":\"stdout\",\"time\":\"{}\"}}\n", escaped(&log), stamp(i)));
+        }
+    }
+    out.into_bytes()
+}
+
 #[test]
 fn every_wrapper_reads_as_the_plain_capture() {
     let scratch = Scratch::new("wrappers");
@@ -229,6 +267,7 @@ fn every_wrapper_reads_as_the_plain_capture() {
                 wrap(&plain, |i, l| format!("[pod/todo-7d9f/todo] {} {l}\n", stamp(i))),
             ),
             ("CRI, lines over 40 bytes in parts", cri(&plain, 40)),
+            ("docker json-file, lines over 40 bytes in parts", docker_json(&plain, 40)),
             (
                 "journalctl",
                 wrap(&plain, |i, l| format!("Dec 02 10:{:02}:{:02} host todo[1234]: {l}\n", i / 60 % 60, i % 60)),
@@ -314,6 +353,11 @@ fn a_demo_capture_in_a_cri_file_joins_its_16_kib_parts() {
     let (got, code) = summary(&file);
     assert_eq!((figures(&got), code), (figures(&want), 0));
     assert!(got["wrappers"]["container runtime (CRI)"].as_u64().unwrap() > plain.lines().count() as u64);
+    // The same capture as Docker's json-file driver writes it, in 16 KiB parts.
+    std::fs::write(&path, docker_json(&plain, 16 * 1024)).unwrap();
+    let (got, code) = summary(&file);
+    assert_eq!((figures(&got), code), (figures(&want), 0));
+    assert!(got["wrappers"]["docker json-file"].as_u64().unwrap() > plain.lines().count() as u64);
 }
 
 #[test]

@@ -245,12 +245,14 @@ fn a_resource_section_ended_by_another_resource_line_was_printed_too() {
     // the first's, before any record. Both were printed, so the later Logs blocks (printed
     // without their Resource) could be either's: said, not given the second's silently (the
     // first section was dropped, and its records counted as attributed).
-    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples/rust-stdout/rust-stdout.log");
+    let shared =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples/rust-stdout/rust-stdout.log");
     let text = std::fs::read_to_string(shared).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(&lines[..2], ["Logs", "Resource"]);
     let end = 2 + lines[2..].iter().take_while(|l| l.starts_with("\t ->  ")).count();
-    let second: Vec<String> = lines[1..end].iter().map(|l| l.replace("Static(\"todo\")", "Static(\"todo-b\")")).collect();
+    let second: Vec<String> =
+        lines[1..end].iter().map(|l| l.replace("Static(\"todo\")", "Static(\"todo-b\")")).collect();
     let mut both: Vec<String> = lines[..end].iter().map(|l| l.to_string()).collect();
     both.extend(second);
     both.extend(lines[end..].iter().map(|l| l.to_string()));

@@ -4,12 +4,13 @@
 //!
 //! Wrappers stack: an outer prefix that names the source (`docker compose` `todo-1  | `,
 //! `kubectl logs --prefix` `[pod/todo-7d9f/todo] `, a CRI log file's `TIME stdout F `, `journalctl`'s
-//! `Dec 02 10:00:00 host todo[1234]: `), then the timestamp `--timestamps` adds, and ANSI colour
+//! `Dec 02 10:00:00 host todo[1234]: `, or Docker's `json-file` log driver, which writes each line
+//! as a JSON object), then the timestamp `--timestamps` adds, and ANSI colour
 //! codes anywhere. Each is recognised on a sample of the first lines (most of them must carry it),
 //! then taken off every line that carries it; a line that does not (compose's `Attaching to ...`)
 //! passes as it is. Lines of several services interleave line by line, so every source's lines go
 //! to a text of their own, with the number each line had in the capture; a CRI line split into
-//! `P` parts is joined back. Plain captures are not copied: [`unwrap`] says there is nothing to do.
+//! `P` parts is joined back, and so is a Docker line in parts. Plain captures are not copied: [`unwrap`] says there is nothing to do.
 
 use std::sync::LazyLock;
 
@@ -41,10 +42,14 @@ enum Outer {
     KubectlPrefix,
     Cri,
     Journal,
+    /// Docker's `json-file` log driver (`/var/lib/docker/containers/ID/ID-json.log`):
+    /// `{"log":"line\n","stream":"stdout","time":"..."}`, a line over 16 KiB in parts whose
+    /// `log` does not end with a line break (moby `daemon/logger/jsonfilelog`).
+    DockerJson,
 }
 
 impl Outer {
-    const ALL: [Outer; 4] = [Outer::Cri, Outer::Compose, Outer::KubectlPrefix, Outer::Journal];
+    const ALL: [Outer; 5] = [Outer::Cri, Outer::Compose, Outer::KubectlPrefix, Outer::Journal, Outer::DockerJson];
 
     fn name(self) -> &'static str {
         match self {
@@ -52,6 +57,7 @@ impl Outer {
             Outer::KubectlPrefix => "kubectl --prefix",
             Outer::Cri => "container runtime (CRI)",
             Outer::Journal => "journalctl",
+            Outer::DockerJson => "docker json-file",
         }
     }
 
@@ -68,11 +74,14 @@ impl Outer {
             )
             .unwrap()
         });
+        // Keys in the order the driver writes them; `log` is left out when empty.
+        static DOCKER_JSON: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^\{"(?:log|stream)":""#).unwrap());
         match self {
             Outer::Compose => &COMPOSE,
             Outer::KubectlPrefix => &KUBECTL,
             Outer::Cri => &CRI,
             Outer::Journal => &JOURNAL,
+            Outer::DockerJson => &DOCKER_JSON,
         }
     }
 }
@@ -171,6 +180,23 @@ pub fn recognise(text: &[u8]) -> Option<Wrapping> {
     Some(Wrapping { outer, stamped })
 }
 
+/// A line of Docker's `json-file` driver: the line it holds and its stream. Not one (a line the
+/// driver did not write) passes as it is.
+#[derive(serde::Deserialize)]
+struct DockerLine<'a> {
+    #[serde(borrow)]
+    log: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    stream: Option<std::borrow::Cow<'a, str>>,
+}
+
+fn docker_line(raw: &[u8]) -> Option<DockerLine<'_>> {
+    if !Outer::DockerJson.pattern().is_match(raw) {
+        return None;
+    }
+    serde_json::from_slice(raw).ok()
+}
+
 fn split(text: &[u8], outer: Option<Outer>, stamped: bool) -> Unwrapped {
     let mut out = Unwrapped::default();
     let (mut outer_n, mut stamp_n, mut ansi_n) = (0, 0, 0);
@@ -180,14 +206,24 @@ fn split(text: &[u8], outer: Option<Outer>, stamped: bool) -> Unwrapped {
         let number = i as u64 + 1;
         let cleaned;
         let mut line: &[u8] = raw;
-        if memchr::memchr(0x1b, raw).is_some() {
-            cleaned = ANSI.replace_all(raw, &b""[..]).into_owned();
+        let mut source: &[u8] = b"";
+        let mut is_partial = false;
+        // A Docker line is a JSON object: its line is read out of it first (colour codes in it
+        // are escaped until then).
+        let docker = if outer == Some(Outer::DockerJson) { docker_line(raw) } else { None };
+        if let Some(d) = &docker {
+            outer_n += 1;
+            source = d.stream.as_deref().unwrap_or_default().as_bytes();
+            let log = d.log.as_deref().unwrap_or_default();
+            is_partial = !log.ends_with('\n');
+            line = log.strip_suffix('\n').unwrap_or(log).as_bytes();
+        }
+        if memchr::memchr(0x1b, line).is_some() {
+            cleaned = ANSI.replace_all(line, &b""[..]).into_owned();
             line = &cleaned;
             ansi_n += 1;
         }
-        let mut source: &[u8] = b"";
-        let mut is_partial = false;
-        if let Some(o) = outer {
+        if let Some(o) = outer.filter(|o| *o != Outer::DockerJson) {
             if let Some(c) = o.pattern().captures(line) {
                 outer_n += 1;
                 source = c.get(1).map_or(&b""[..], |m| m.as_bytes());
@@ -285,6 +321,32 @@ mod tests {
             texts(&u),
             [("stdout".into(), "{\"a\":1,\"b\":2}\n".into(), vec![1]), ("stderr".into(), "oops\n".into(), vec![2])]
         );
+    }
+
+    #[test]
+    fn docker_json_file_lines_are_read_out_and_their_parts_joined_per_stream() {
+        // As moby's jsonfilelog writes them: `<`, `>` and `&` escaped, a line in parts without its
+        // line break until the last, `attrs` with `--log-opt labels`; a line it did not write
+        // passes as it is.
+        let text = concat!(
+            r#"{"log":"{\"a\": \u003c1,","stream":"stdout","time":"2026-12-02T10:00:00.1Z"}"#,
+            "\n",
+            r#"{"log":"oops \u001b[31mred\u001b[0m\n","stream":"stderr","attrs":{"tag":"todo"},"time":"2026-12-02T10:00:00.2Z"}"#,
+            "\n",
+            r#"{"log":" \"b\": 2}\n","stream":"stdout","time":"2026-12-02T10:00:00.3Z"}"#,
+            "\n",
+            "not json\n",
+        );
+        let u = unwrap(text.as_bytes()).unwrap();
+        assert_eq!(
+            texts(&u),
+            [
+                ("stdout".into(), "{\"a\": <1, \"b\": 2}\n".into(), vec![1]),
+                ("stderr".into(), "oops red\n".into(), vec![2]),
+                ("".into(), "not json\n".into(), vec![4]),
+            ]
+        );
+        assert_eq!(u.found, [("docker json-file", 3), ("ANSI escapes", 1)]);
     }
 
     #[test]
