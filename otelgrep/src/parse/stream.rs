@@ -299,6 +299,9 @@ pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut b
     let text = || as_text(&buf[..complete]);
     let trees = if collector { collector_debug::trees(&text()) } else { Vec::new() };
     let in_tree = |at: usize| trees.iter().any(|t| t.start < at && at < t.end);
+    // A brace object does not end a tree: its lines go to the object, and the tree takes the
+    // lines after it (a fuzz finding), so no cut where a tree stops at an object's first line.
+    let after_tree = |at: usize| trees.iter().any(|t| t.start < at && at == t.end);
     *rust = allow(Format::RustText) && (*rust || has_rust_structure(buf));
     let braces = braces && !*rust;
     let mut end = complete;
@@ -313,6 +316,7 @@ pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut b
         if braces
             && ((line == b"{" && !node_metric) || (line.starts_with(b"{\"") && one_line_record(line)))
             && !in_tree(nl + 1)
+            && !after_tree(nl + 1)
         {
             return Some(nl + 1);
         }
@@ -490,6 +494,24 @@ mod tests {
                 ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
             assert_eq!(got.foreign_lines, 0, "in pieces of {chunk}");
             assert_eq!(pieces.points, whole.points, "in pieces of {chunk}");
+        }
+    }
+
+    /// A brace object inside a Collector tree does not end the tree: read whole, the object takes
+    /// its lines and the tree the lines after it, so a stream is not cut where the object opens
+    /// (a fuzz finding: the tree's last lines were foreign in pieces).
+    #[test]
+    fn a_brace_object_inside_a_collector_tree_is_not_a_cut() {
+        let input = "2025-04-17T10:40:44.560+0200\tinfo\tResourceMetrics #0\nResource SchemaURL: \n\
+                     Resource attributes:\n     -> service.name: Str(checkout)\n{\n  \"name\": \"x\"\n\
+                     ScopeMetrics #0\nScopeMetrics SchemaURL: \n";
+        let (want, _) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+        for chunk in 1..input.len() {
+            let (got, _, _) =
+                ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+            assert_eq!(got.foreign_lines, want.foreign_lines, "in pieces of {chunk}");
+            let text = |r: &Report| r.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+            assert_eq!(text(&got), text(&want), "in pieces of {chunk}");
         }
     }
 
