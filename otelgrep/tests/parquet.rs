@@ -128,6 +128,52 @@ fn exports_add_up_and_foreign_parquet_is_refused() {
     assert!(err.contains("foreign.parquet:0: not a Parquet file"), "{err}");
 }
 
+/// A page claiming more uncompressed bytes than Snappy can make of its compressed ones is said,
+/// and nothing is allocated for it (the library makes room for the claim first: a damaged 8 KB
+/// file took 1.3 GB, a fuzz finding).
+#[test]
+fn a_page_claiming_more_than_snappy_can_give_is_said_not_allocated() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let scratch = Scratch::new("parquet-claim");
+    let todo = sample("todo/todo-default.log");
+    let dir = export(&scratch, "claim", &[todo.to_str().unwrap()]);
+    let spans = std::fs::read_dir(Path::new(&dir).join("spans")).unwrap().next().unwrap().unwrap().path();
+    let mut bytes = std::fs::read(&spans).unwrap();
+    let reader = SerializedFileReader::new(std::fs::File::open(&spans).unwrap()).unwrap();
+    // A page header starts `0x15 type 0x15 uncompressed 0x15 compressed` (Thrift compact, zigzag
+    // varints): the first page whose uncompressed size takes two bytes and whose compressed size
+    // is small enough for 8000 to be more than Snappy gives.
+    let varint = |b: &[u8], at: usize| -> (u64, usize) {
+        let (mut v, mut n) = (0u64, 0);
+        while b[at + n] & 0x80 != 0 {
+            v |= u64::from(b[at + n] & 0x7f) << (7 * n);
+            n += 1;
+        }
+        (v | u64::from(b[at + n]) << (7 * n), n + 1)
+    };
+    let (column, at) = reader
+        .metadata()
+        .row_group(0)
+        .columns()
+        .iter()
+        .find_map(|c| {
+            let start = c.dictionary_page_offset().unwrap_or(c.data_page_offset()) as usize;
+            let (_, t) = varint(&bytes, start + 1);
+            let at = start + 1 + t + 1;
+            let (_, u) = varint(&bytes, at);
+            let (compressed, _) = varint(&bytes, at + u + 1);
+            (bytes[start] == 0x15 && u == 2 && compressed / 2 * 32 + 64 < 8000).then(|| (c.column_path().string(), at))
+        })
+        .unwrap();
+    // zigzag(8000) = 16000, two varint bytes.
+    bytes[at..at + 2].copy_from_slice(&[(16000 & 0x7f) as u8 | 0x80, (16000 >> 7) as u8]);
+    let damaged = scratch.0.join("claim.parquet");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let (_, err, code) = otelgrep(&["summary", damaged.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("column {column}: page 1: claims 8000 bytes uncompressed from")), "{column}: {err}");
+}
+
 /// What would go wrong quietly is refused: a second layout in one folder (Spark would read one
 /// and leave the other out), `--sql` options that only apply here; an export of nothing is an
 /// export that reads back as nothing, and `--since` on a folder says what it covers.

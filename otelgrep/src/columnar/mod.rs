@@ -10,6 +10,7 @@
 
 mod logs;
 mod metrics;
+mod pages;
 pub mod read;
 mod rows;
 mod spans;

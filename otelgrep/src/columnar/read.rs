@@ -321,6 +321,8 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
 /// An exported file, opened, its table known and its columns checked.
 struct File {
     reader: SerializedFileReader<std::fs::File>,
+    /// The file itself, for the page headers checked before the library reads the pages.
+    raw: std::fs::File,
     table: Table,
     /// Per column of the table, its leaves in the file, where the command reads it.
     plan: Vec<Option<Vec<usize>>>,
@@ -328,6 +330,7 @@ struct File {
 
 fn open(path: &str, needs: &Needs) -> Result<File, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let raw = file.try_clone().map_err(|e| e.to_string())?;
     let reader = SerializedFileReader::new(file).map_err(|e| format!("not a Parquet file ({e})"))?;
     // Where each column chunk says it is, checked before the library asserts on it (a negative
     // offset or size panics inside it) or reads past the file.
@@ -378,7 +381,7 @@ fn open(path: &str, needs: &Needs) -> Result<File, String> {
         }
         *slot = Some(leaves.clone());
     }
-    Ok(File { reader, table, plan })
+    Ok(File { reader, raw, table, plan })
 }
 
 /// One row group's records into a sink; how many.
@@ -394,6 +397,7 @@ fn read_group<S: Sink>(file: &File, g: usize, needs: &Needs, sink: &mut S) -> Re
             Some(leaves) => {
                 let mut read = Vec::with_capacity(leaves.len());
                 for &i in leaves {
+                    super::pages::check_chunk(&file.raw, group.metadata().column(i))?;
                     let (leaf, records) = read_leaf(&*group, i, claimed, c)?;
                     rows = rows.min(records);
                     read.push(leaf);
