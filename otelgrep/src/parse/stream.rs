@@ -515,6 +515,25 @@ mod tests {
         }
     }
 
+    /// A Metrics block that prints no Resource or scope section keeps the earlier block's, as the
+    /// framer does: so does the context after a cut inside it (a fuzz finding).
+    #[test]
+    fn a_metrics_block_without_its_resource_keeps_the_earlier_blocks_after_a_cut() {
+        let input = "Metrics\nResource\n\t ->  service.name=String(Static(\"todo\"))\n\
+                     \tInstrumentation Scope #0\n\t\tName         : todo\nMetrics\nMetric #5\n\
+                     \t\tName         : todo.items.stored\n\t\tType         : Gauge\n\
+                     \t\tEndTime      : 2026-11-27 23:35:49.700258\n\t\tDataPoint #0\n\t\t\tValue        : 2\n";
+        let (_, whole) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+        assert_eq!(whole.points.len(), 1);
+        assert_eq!(whole.points[0].scope.as_deref(), Some("todo"));
+        assert!(!whole.points[0].resource.attributes.is_empty());
+        for chunk in 1..input.len() {
+            let (_, pieces, _) =
+                ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+            assert_eq!(pieces.points, whole.points, "in pieces of {chunk}");
+        }
+    }
+
     /// opentelemetry-stdout alternating signals (a log record, then a Metrics block) leaves a
     /// record suspended at every header: its record starts are where it is cut, not wherever
     /// the longest piece ends (which cut records short: a gigabyte of it lost three).

@@ -135,8 +135,16 @@ pub fn resume_context(before: &[u8], text: &[u8]) -> Vec<u8> {
     // the last Metrics block's sections are carried first (a metric record printed in a later
     // block without its header gets them, as it would read whole).
     let (first, last) = match last_header(text) {
-        Some((at, b"Metrics")) => (None, Some(metrics_block(&text[at..]))),
-        Some(_) => (last_metrics_block(text).or_else(|| last_metrics_block(before)).map(metrics_block), None),
+        Some((at, b"Metrics")) => (None, Some(carried_metrics(&text[at..], &text[..at], before))),
+        Some(_) => (
+            last_metrics_block(text)
+                .map(|block| {
+                    let at = block.as_ptr() as usize - text.as_ptr() as usize;
+                    carried_metrics(block, &text[..at], before)
+                })
+                .or_else(|| last_metrics_block(before).map(metrics_block)),
+            None,
+        ),
         // Begun before the text: its sections in the text come after those in `before`.
         None => match last_header(before) {
             Some((at, b"Metrics")) => (None, Some(metrics_block(&[&before[at..], text].concat()))),
@@ -268,6 +276,35 @@ fn last_header(source: &[u8]) -> Option<(usize, &'static [u8])> {
         line_end = Some(nl);
     }
     header(&source[..line_end?]).map(|name| (0, name))
+}
+
+/// A Metrics block's context (see [`metrics_block`]) with the sections it did not print taken
+/// from the Metrics blocks before it (in `earlier`, then the context `before`): the framer keeps
+/// a Metrics block's resource and scope until another block prints its own (a fuzz finding: a
+/// block without a Resource section, cut after its header, lost the earlier block's resource).
+fn carried_metrics(block: &[u8], earlier: &[u8], before: &[u8]) -> Vec<u8> {
+    // Lines starting so (`Resource` is a line of its own).
+    let has = |b: &[u8], start: &[u8]| {
+        b.split(|c| *c == b'\n').any(|l| {
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            l.starts_with(start) && (start != b"Resource" || l.len() == start.len())
+        })
+    };
+    let (mut resource, mut scope) = (has(block, b"Resource"), has(block, b"\tInstrumentation Scope #"));
+    let mut chain = vec![block];
+    let mut end = earlier.len();
+    while !(resource && scope) {
+        let Some(b) = last_metrics_block(&earlier[..end]) else {
+            chain.extend(last_metrics_block(before));
+            break;
+        };
+        end = b.as_ptr() as usize - earlier.as_ptr() as usize;
+        resource |= has(b, b"Resource");
+        scope |= has(b, b"\tInstrumentation Scope #");
+        chain.push(b);
+    }
+    chain.reverse();
+    metrics_block(&chain.concat())
 }
 
 /// What the next piece needs of a Metrics block (`block` starts at its header): the header, its
