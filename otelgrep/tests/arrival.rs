@@ -7,7 +7,7 @@ mod common;
 use std::io::Read;
 use std::process::{Command, Stdio};
 
-use common::{Scratch, otelgrep, sample};
+use common::{Scratch, cri, docker_json, otelgrep, sample, stamp};
 
 #[test]
 fn a_file_without_telemetry_says_so_and_shows_how_its_lines_begin() {
@@ -187,68 +187,6 @@ fn wrap(text: &str, each: impl Fn(usize, &str) -> String) -> Vec<u8> {
     text.lines().enumerate().map(|(i, l)| each(i, l)).collect::<String>().into_bytes()
 }
 
-/// `2026-12-02T10:00:00.000000123Z`, a stamp that differs per line.
-fn stamp(i: usize) -> String {
-    format!("2026-12-02T10:{:02}:{:02}.{:09}Z", i / 3600 % 60, i / 60 % 60, i)
-}
-
-/// A CRI log file's lines: each line over `max` bytes split into `P` parts and a last `F` (the
-/// runtime cuts at a byte count, inside a character if it falls there).
-fn cri(text: &str, max: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, l) in text.lines().enumerate() {
-        let mut parts: Vec<&[u8]> = l.as_bytes().chunks(max).collect();
-        if parts.is_empty() {
-            parts.push(b"");
-        }
-        let last = parts.len() - 1;
-        for (k, p) in parts.iter().enumerate() {
-            out.extend_from_slice(format!("{} stdout {} ", stamp(i), if k == last { "F" } else { "P" }).as_bytes());
-            out.extend_from_slice(p);
-            out.push(b'\n');
-        }
-    }
-    out
-}
-
-/// A file of Docker's `json-file` log driver: each line a JSON object, escaped as the driver's
-/// own encoder does (moby `jsonlog/jsonlogbytes.go`: `<`, `>`, `&` and control bytes as `\u00XX`),
-/// a line over `max` bytes in parts of at most `max` bytes whose `log` has no line break but the
-/// last's (cut between characters here: the driver cuts bytes, and writes `\ufffd` for a cut one).
-fn docker_json(text: &str, max: usize) -> Vec<u8> {
-    fn escaped(s: &str) -> String {
-        let mut out = String::from('"');
-        for c in s.chars() {
-            match c {
-                '"' | '\\' => out.extend(['\\', c]),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '<' | '>' | '&' | '\u{0}'..='\u{1f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-                _ => out.push(c),
-            }
-        }
-        out.push('"');
-        out
-    }
-    let mut out = String::new();
-    for (i, l) in text.lines().enumerate() {
-        let mut parts = Vec::new();
-        let mut rest = l;
-        while rest.len() > max {
-            let cut = (1..=max).rev().find(|&k| rest.is_char_boundary(k)).unwrap();
-            parts.push(&rest[..cut]);
-            rest = &rest[cut..];
-        }
-        parts.push(rest);
-        let last = parts.len() - 1;
-        for (k, p) in parts.iter().enumerate() {
-            let log = if k == last { format!("{p}\n") } else { p.to_string() };
-            out.push_str(&format!("{{\"log\":{},\"stream\":\"stdout\",\"time\":\"{}\"}}\n", escaped(&log), stamp(i)));
-        }
-    }
-    out.into_bytes()
-}
-
 #[test]
 fn every_wrapper_reads_as_the_plain_capture() {
     let scratch = Scratch::new("wrappers");
@@ -358,6 +296,27 @@ fn a_demo_capture_in_a_cri_file_joins_its_16_kib_parts() {
     let (got, code) = summary(&file);
     assert_eq!((figures(&got), code), (figures(&want), 0));
     assert!(got["wrappers"]["docker json-file"].as_u64().unwrap() > plain.lines().count() as u64);
+}
+
+/// A Docker json-file cut inside its last line (a copy interrupted): the record it held is one
+/// cut record, said, as in the plain capture cut there; not a foreign line.
+#[test]
+fn a_docker_json_file_cut_in_its_last_line_is_a_cut_record() {
+    let scratch = Scratch::new("docker-cut");
+    let traces = sample("otlp-json/js-otlp-http-json_traces.jsonl");
+    let plain = std::fs::read_to_string(&traces).unwrap();
+    let wrapped = docker_json(&plain, 16 * 1024);
+    let cut = scratch.0.join("cut.log");
+    std::fs::write(&cut, &wrapped[..wrapped.len() - 200]).unwrap();
+    let head: String = plain.lines().take(plain.lines().count() - 1).map(|l| format!("{l}\n")).collect();
+    let (want, _) = summary(scratch.file("head.jsonl", &head).as_str());
+    let (got, code) = summary(cut.to_str().unwrap());
+    assert_eq!(
+        (got["spans"].clone(), got["skipped_records"].clone(), code),
+        (want["spans"].clone(), 1.into(), 1),
+        "{got}"
+    );
+    assert_eq!(got["foreign_lines"], 0, "{got}");
 }
 
 #[test]

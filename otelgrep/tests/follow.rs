@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Scratch, otelgrep};
+use common::{Scratch, cri, docker_json, otelgrep};
 
 /// Long enough for a refresh (100 ms), a poll of the file (250 ms) and a record to settle
 /// (100 ms), with room for a loaded machine.
@@ -542,6 +542,19 @@ fn wrapped_captures_followed_in_pieces() {
         }
     }
     follow_bytes(Path::new("compose web-1 and worker-1"), two.into_bytes(), 3, 42, false);
+}
+
+/// Lines written in parts (the container runtime's `P` parts, Docker json-file's parts of a
+/// long line) followed as they grow: a line whose parts arrive on both sides of a read waits for
+/// its last part (it was read as a line of its own: records lost, reported as damaged).
+#[test]
+fn lines_in_parts_followed_in_pieces() {
+    let otlp: String = ["traces", "logs", "metrics"]
+        .iter()
+        .map(|s| std::fs::read_to_string(shared(&format!("otlp-json/js-otlp-http-json_{s}.jsonl"))).unwrap())
+        .collect();
+    follow_bytes(Path::new("CRI parts of 300 bytes"), cri(&otlp, 300), 6, 43, false);
+    follow_bytes(Path::new("docker json-file parts of 300 bytes"), docker_json(&otlp, 300), 6, 44, false);
 }
 
 /// `docker compose up | otelgrep -f -`: Compose writes a line of its own, pauses, then the

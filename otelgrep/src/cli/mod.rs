@@ -507,8 +507,8 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
     /// Captures to read (or folders of them); `-` is standard input; gzip and zstd files are
-    /// decompressed; UTF-16 is decoded; Docker, Kubernetes, CRI and journald line prefixes and
-    /// colour codes are taken off. Files are memory-mapped; standard input, pipes and compressed
+    /// decompressed; UTF-16 is decoded; Docker, Kubernetes, CRI and journald line prefixes,
+    /// Docker's json-file log lines and colour codes are taken off. Files are memory-mapped; standard input, pipes and compressed
     /// files are read as streams, in pieces of 64 MB (`trace` and wrapped or UTF-16 streams are
     /// read whole first).
     #[arg(required = true, value_name = "FILE")]

@@ -1,10 +1,10 @@
 //! A followed capture whose lines are wrapped (Docker Compose, `kubectl --prefix`, CRI files,
 //! journald, timestamps, colours): the wrappers recognised on its first lines are taken off every
-//! whole line that comes, and each source's lines grow a text of their own, read once as it grows
+//! whole line that comes (a line in parts once its last part came), and each source's lines grow a text of their own, read once as it grows
 //! (`growing.rs`). Errors name the line of the capture, as a whole read does.
 
 use super::growing::Growing;
-use crate::parse::wrappers::Wrapping;
+use crate::parse::wrappers::{Carry, Unwrapped, Wrapping};
 use crate::parse::{Format, ParseError, Report, Sink};
 
 pub struct Wrapped<'c, S: Sink> {
@@ -12,6 +12,8 @@ pub struct Wrapped<'c, S: Sink> {
     config: &'c S::Config,
     only: Option<Format>,
     wrapping: Wrapping,
+    /// Lines in parts whose last part has not come yet.
+    carry: Carry,
     /// Bytes after the last whole line.
     rest: Vec<u8>,
     /// Lines of the capture taken so far.
@@ -35,6 +37,7 @@ impl<'c, S: Sink + Clone> Wrapped<'c, S> {
             config,
             only,
             wrapping,
+            carry: Carry::default(),
             rest: Vec::new(),
             lines: 0,
             sources: Vec::new(),
@@ -53,7 +56,13 @@ impl<'c, S: Sink + Clone> Wrapped<'c, S> {
     }
 
     fn route(&mut self, text: &[u8]) {
-        let unwrapped = self.wrapping.split(text);
+        let unwrapped = self.wrapping.split_more(text, self.lines, &mut self.carry);
+        self.lines += crate::parse::line_count(text);
+        self.add(unwrapped);
+    }
+
+    /// Each source's lines to its own text.
+    fn add(&mut self, unwrapped: Unwrapped) {
         for source in unwrapped.sources {
             let at = match self.sources.iter().position(|s| s.name == source.name) {
                 Some(at) => at,
@@ -65,7 +74,7 @@ impl<'c, S: Sink + Clone> Wrapped<'c, S> {
             };
             let s = &mut self.sources[at];
             s.growing.pending.extend_from_slice(&source.text);
-            s.numbers.extend(source.lines.iter().map(|n| n + self.lines));
+            s.numbers.extend_from_slice(&source.lines);
         }
         for (what, n) in unwrapped.found {
             match self.found.iter_mut().find(|(w, _)| *w == what) {
@@ -73,7 +82,6 @@ impl<'c, S: Sink + Clone> Wrapped<'c, S> {
                 None => self.found.push((what, n)),
             }
         }
-        self.lines += crate::parse::line_count(text);
     }
 
     pub fn take(&mut self, paused: bool) -> anyhow::Result<()> {
@@ -85,7 +93,7 @@ impl<'c, S: Sink + Clone> Wrapped<'c, S> {
 
     /// Whether anything is still waiting for the rest of its record or line.
     pub fn pending(&self) -> bool {
-        !self.rest.is_empty() || self.sources.iter().any(|s| !s.growing.pending.is_empty())
+        !self.rest.is_empty() || !self.carry.is_empty() || self.sources.iter().any(|s| !s.growing.pending.is_empty())
     }
 
     pub fn so_far(&mut self, rows: bool) -> anyhow::Result<(Report, S)> {
@@ -102,6 +110,8 @@ impl<'c, S: Sink + Clone> Wrapped<'c, S> {
         if !rest.is_empty() {
             self.route(&rest);
         }
+        let carried = std::mem::take(&mut self.carry).finish();
+        self.add(carried);
         let mut parts = Vec::with_capacity(self.sources.len());
         let mut numbers = Vec::with_capacity(self.sources.len());
         for s in std::mem::take(&mut self.sources) {

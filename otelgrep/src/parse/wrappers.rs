@@ -128,16 +128,43 @@ pub struct Wrapping {
 }
 
 impl Wrapping {
-    /// `text` (whole lines) out of these wrappers; its lines are numbered from 1.
-    pub fn split(&self, text: &[u8]) -> Unwrapped {
-        split(text, self.outer, self.stamped)
+    /// More of a followed capture (whole lines) out of these wrappers, its lines numbered from
+    /// `base + 1`: a line whose parts have not all come yet waits in `carry` for the rest.
+    pub fn split_more(&self, text: &[u8], base: u64, carry: &mut Carry) -> Unwrapped {
+        split(text, self.outer, self.stamped, base, Some(carry))
+    }
+}
+
+/// Lines of a followed capture in parts (CRI `P`, Docker's parts of a long line) whose last part
+/// has not come yet: per source, the parts so far and the line of the first.
+#[derive(Debug, Default)]
+pub struct Carry {
+    parts: Vec<(String, Vec<u8>, u64)>,
+}
+
+impl Carry {
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// The capture ended: a line whose last part never came is still a line.
+    pub fn finish(self) -> Unwrapped {
+        let sources = self
+            .parts
+            .into_iter()
+            .map(|(name, mut text, first)| {
+                text.push(b'\n');
+                Source { name, text, lines: vec![first] }
+            })
+            .collect();
+        Unwrapped { sources, found: Vec::new() }
     }
 }
 
 /// Takes `text` out of its wrappers, or `None` when it has none (no copy is made then). Only the
 /// start of the first lines is looked at: plain captures cost nothing more.
 pub fn unwrap(text: &[u8]) -> Option<Unwrapped> {
-    recognise(text).map(|w| w.split(text))
+    recognise(text).map(|w| split(text, w.outer, w.stamped, 0, None))
 }
 
 /// The wrappers of `text`'s lines, or `None` when they have none.
@@ -194,16 +221,48 @@ fn docker_line(raw: &[u8]) -> Option<DockerLine<'_>> {
     if !Outer::DockerJson.pattern().is_match(raw) {
         return None;
     }
-    serde_json::from_slice(raw).ok()
+    serde_json::from_slice(raw).ok().or_else(|| cut_docker_line(raw))
 }
 
-fn split(text: &[u8], outer: Option<Outer>, stamped: bool) -> Unwrapped {
+/// A Docker line cut short (a copy interrupted, a file cut): the part of its line that came, as a
+/// line without its end, so that the record it held is a cut record, said as one, not a foreign
+/// line. Where the cut fell inside an escape sequence, the sequence is left out.
+fn cut_docker_line(raw: &[u8]) -> Option<DockerLine<'_>> {
+    let body = raw.strip_prefix(br#"{"log":""#)?;
+    // A string that ended is not a cut one: the object is damaged elsewhere.
+    let mut escaped = false;
+    for b in body {
+        match (escaped, *b) {
+            (false, b'"') => return None,
+            (false, b'\\') => escaped = true,
+            _ => escaped = false,
+        }
+    }
+    (0..body.len().min(6) + 1).find_map(|short| {
+        let mut quoted = Vec::with_capacity(body.len() + 2);
+        quoted.push(b'"');
+        quoted.extend_from_slice(&body[..body.len() - short]);
+        quoted.push(b'"');
+        let log: String = serde_json::from_slice(&quoted).ok()?;
+        // Without its line break: the line goes on in a part that never came.
+        let log = log.strip_suffix('\n').unwrap_or(&log).to_string();
+        Some(DockerLine { log: Some(log.into()), stream: None })
+    })
+}
+
+fn split(text: &[u8], outer: Option<Outer>, stamped: bool, base: u64, mut carry: Option<&mut Carry>) -> Unwrapped {
     let mut out = Unwrapped::default();
     let (mut outer_n, mut stamp_n, mut ansi_n) = (0, 0, 0);
-    // A CRI line in `P` parts, per source: the parts so far and the first part's line.
-    let mut partial: Vec<Option<u64>> = Vec::new();
+    // A line in parts, per source: its first part's line and where it starts in the text.
+    let mut partial: Vec<Option<(u64, usize)>> = Vec::new();
+    // Lines carried from the text before start their sources.
+    for (name, text, first) in carry.as_deref_mut().map(|c| std::mem::take(&mut c.parts)).unwrap_or_default() {
+        out.sources.push(Source { name, text, lines: Vec::new() });
+        partial.push(Some((first, 0)));
+    }
+    let mut last_stream: Vec<u8> = Vec::new();
     for (i, raw) in lines(text).enumerate() {
-        let number = i as u64 + 1;
+        let number = base + i as u64 + 1;
         let cleaned;
         let mut line: &[u8] = raw;
         let mut source: &[u8] = b"";
@@ -213,7 +272,13 @@ fn split(text: &[u8], outer: Option<Outer>, stamped: bool) -> Unwrapped {
         let docker = if outer == Some(Outer::DockerJson) { docker_line(raw) } else { None };
         if let Some(d) = &docker {
             outer_n += 1;
-            source = d.stream.as_deref().unwrap_or_default().as_bytes();
+            // A line cut before its stream was said goes on the stream before it.
+            match d.stream.as_deref() {
+                Some(stream) => stream.as_bytes().clone_into(&mut last_stream),
+                None if d.log.is_none() => last_stream.clear(),
+                None => {}
+            }
+            source = &last_stream;
             let log = d.log.as_deref().unwrap_or_default();
             is_partial = !log.ends_with('\n');
             line = log.strip_suffix('\n').unwrap_or(log).as_bytes();
@@ -246,20 +311,27 @@ fn split(text: &[u8], outer: Option<Outer>, stamped: bool) -> Unwrapped {
             }
         };
         let s = &mut out.sources[at];
-        s.text.extend_from_slice(line);
         if is_partial {
             // The rest of this line comes in the source's next part.
-            partial[at].get_or_insert(number);
+            partial[at].get_or_insert((number, s.text.len()));
+        }
+        s.text.extend_from_slice(line);
+        if is_partial {
             continue;
         }
         s.text.push(b'\n');
-        s.lines.push(partial[at].take().unwrap_or(number));
+        s.lines.push(partial[at].take().map_or(number, |(first, _)| first));
     }
-    // A line whose last part never came is still a line.
     for (s, p) in out.sources.iter_mut().zip(partial) {
-        if let Some(first) = p {
-            s.text.push(b'\n');
-            s.lines.push(first);
+        let Some((first, start)) = p else { continue };
+        match carry.as_deref_mut() {
+            // Followed: the rest may come with the next text.
+            Some(c) => c.parts.push((s.name.clone(), s.text.split_off(start), first)),
+            // A line whose last part never came is still a line.
+            None => {
+                s.text.push(b'\n');
+                s.lines.push(first);
+            }
         }
     }
     if let Some(o) = outer {
@@ -347,6 +419,40 @@ mod tests {
             ]
         );
         assert_eq!(u.found, [("docker json-file", 3), ("ANSI escapes", 1)]);
+    }
+
+    #[test]
+    fn a_docker_line_cut_short_is_the_part_of_its_line_that_came() {
+        // Cut inside an escape sequence: the sequence is left out; the line goes on the stream of
+        // the line before it, without its end.
+        let text = concat!(
+            r#"{"log":"{\"a\": 1}\n","stream":"stdout","time":"2026-12-02T10:00:00.1Z"}"#,
+            "\n",
+            r#"{"log":"{\"resourceSpans\": [\u00"#,
+        );
+        let u = unwrap(text.as_bytes()).unwrap();
+        assert_eq!(texts(&u), [("stdout".into(), "{\"a\": 1}\n{\"resourceSpans\": [\n".into(), vec![1, 2])]);
+        // A damaged line whose string ended is not a cut one: it passes as it is.
+        let damaged =
+            concat!(r#"{"log":"x\n","stream":"stdout","time":"2026"}"#, "\n", r#"{"log":"y\n","stream":"#, "\n");
+        let u = unwrap(damaged.as_bytes()).unwrap();
+        assert_eq!(u.sources[1].text, br#"{"log":"y\n","stream":"#.iter().chain(b"\n").copied().collect::<Vec<u8>>());
+    }
+
+    #[test]
+    fn a_followed_line_in_parts_waits_for_its_last_part() {
+        let w = recognise(b"2026-12-02T10:00:00.1Z stdout F a\n").unwrap();
+        let mut carry = Carry::default();
+        let first = w.split_more(
+            b"2026-12-02T10:00:00.1Z stdout P {\"a\":\n2026-12-02T10:00:00.2Z stderr F oops\n",
+            0,
+            &mut carry,
+        );
+        assert_eq!(texts(&first), [("stdout".into(), "".into(), vec![]), ("stderr".into(), "oops\n".into(), vec![2])]);
+        let second =
+            w.split_more(b"2026-12-02T10:00:00.3Z stdout F 1}\n2026-12-02T10:00:00.4Z stdout P {\n", 2, &mut carry);
+        assert_eq!(texts(&second), [("stdout".into(), "{\"a\":1}\n".into(), vec![1])]);
+        assert_eq!(texts(&carry.finish()), [("stdout".into(), "{\n".into(), vec![4])]);
     }
 
     #[test]

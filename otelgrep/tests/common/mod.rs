@@ -132,3 +132,65 @@ pub fn captures_with_telemetry() -> Vec<(String, Value)> {
     }
     all
 }
+
+/// `2026-12-02T10:00:00.000000123Z`, a stamp that differs per line.
+pub fn stamp(i: usize) -> String {
+    format!("2026-12-02T10:{:02}:{:02}.{:09}Z", i / 3600 % 60, i / 60 % 60, i)
+}
+
+/// A CRI log file's lines: each line over `max` bytes split into `P` parts and a last `F` (the
+/// runtime cuts at a byte count, inside a character if it falls there).
+pub fn cri(text: &str, max: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        let mut parts: Vec<&[u8]> = l.as_bytes().chunks(max).collect();
+        if parts.is_empty() {
+            parts.push(b"");
+        }
+        let last = parts.len() - 1;
+        for (k, p) in parts.iter().enumerate() {
+            out.extend_from_slice(format!("{} stdout {} ", stamp(i), if k == last { "F" } else { "P" }).as_bytes());
+            out.extend_from_slice(p);
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// A file of Docker's `json-file` log driver: each line a JSON object, escaped as the driver's
+/// own encoder does (moby `jsonlog/jsonlogbytes.go`: `<`, `>`, `&` and control bytes as `\u00XX`),
+/// a line over `max` bytes in parts of at most `max` bytes whose `log` has no line break but the
+/// last's (cut between characters here: the driver cuts bytes, and writes `\ufffd` for a cut one).
+pub fn docker_json(text: &str, max: usize) -> Vec<u8> {
+    fn escaped(s: &str) -> String {
+        let mut out = String::from('"');
+        for c in s.chars() {
+            match c {
+                '"' | '\\' => out.extend(['\\', c]),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '<' | '>' | '&' | '\u{0}'..='\u{1f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+                _ => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+    let mut out = String::new();
+    for (i, l) in text.lines().enumerate() {
+        let mut parts = Vec::new();
+        let mut rest = l;
+        while rest.len() > max {
+            let cut = (1..=max).rev().find(|&k| rest.is_char_boundary(k)).unwrap();
+            parts.push(&rest[..cut]);
+            rest = &rest[cut..];
+        }
+        parts.push(rest);
+        let last = parts.len() - 1;
+        for (k, p) in parts.iter().enumerate() {
+            let log = if k == last { format!("{p}\n") } else { p.to_string() };
+            out.push_str(&format!("{{\"log\":{},\"stream\":\"stdout\",\"time\":\"{}\"}}\n", escaped(&log), stamp(i)));
+        }
+    }
+    out.into_bytes()
+}
