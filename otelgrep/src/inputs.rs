@@ -28,8 +28,9 @@ pub(crate) fn read_all<S: Sink>(
 /// Opens every input: files mapped; standard input, pipes and compressed files as streams read
 /// once, or read whole into memory when `whole` (a command that reads its inputs twice: `trace`).
 /// A folder stands for every file under it (a Collector's output folder, its rotated files beside
-/// the current one), in name order: rotated backups (`traces-2026-…json`)
-/// sort before the file they were cut from (`traces.json`).
+/// the current one), oldest first by their names: rotated backups (`traces-2026-…json`) sort
+/// before the file they were cut from (`traces.json`), and numbered ones (Docker's and logrotate's
+/// `app-json.log.1`, `.2.gz`: the higher, the older) before it too, the highest first.
 pub(crate) fn open_all(files: &[String], whole: bool) -> anyhow::Result<Vec<(String, parse::Input)>> {
     expand(files)?
         .into_iter()
@@ -64,7 +65,8 @@ pub(crate) fn expand(files: &[String]) -> anyhow::Result<Vec<String>> {
     Ok(all)
 }
 
-/// The files under a folder, in every subfolder, hidden ones left out, sorted by path.
+/// The files under a folder, in every subfolder, hidden ones left out, oldest first by their
+/// names (see [`rotation_order`]).
 fn files_under(dir: &std::path::Path) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
@@ -79,8 +81,50 @@ fn files_under(dir: &std::path::Path) -> anyhow::Result<Vec<String>> {
             out.push(path.to_string_lossy().into_owned());
         }
     }
-    out.sort();
+    out.sort_by(|a, b| rotation_order(a).cmp(&rotation_order(b)));
     Ok(out)
+}
+
+/// A file's place among those it was rotated with: its path, but a numbered backup (`X.3`,
+/// `X.3.gz`) just before `X`, the highest number first.
+fn rotation_order(path: &str) -> (&str, bool, std::cmp::Reverse<u64>) {
+    let plain = [".gz", ".zst"].iter().find_map(|z| path.strip_suffix(z)).unwrap_or(path);
+    let numbered = plain.rsplit_once('.').and_then(|(base, n)| {
+        (!n.is_empty() && n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit())).then(|| (base, n.parse().ok()))
+    });
+    match numbered {
+        Some((base, Some(n))) => (base, false, std::cmp::Reverse(n)),
+        _ => (path, true, std::cmp::Reverse(0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbered_backups_come_before_their_file_oldest_first() {
+        let mut names = vec![
+            "c/abc-json.log",
+            "c/abc-json.log.1",
+            "c/abc-json.log.10.gz",
+            "c/abc-json.log.2.gz",
+            "c/config.v2.json",
+            "o/traces-2026-12-02T10-00-00.000.json",
+            "o/traces.json",
+        ];
+        names.sort_by(|a, b| super::rotation_order(a).cmp(&super::rotation_order(b)));
+        assert_eq!(
+            names,
+            [
+                "c/abc-json.log.10.gz",
+                "c/abc-json.log.2.gz",
+                "c/abc-json.log.1",
+                "c/abc-json.log",
+                "c/config.v2.json",
+                "o/traces-2026-12-02T10-00-00.000.json",
+                "o/traces.json",
+            ]
+        );
+    }
 }
 
 /// The one format `--input-format` names, if any.
