@@ -74,8 +74,9 @@ impl Outer {
             )
             .unwrap()
         });
-        // Keys in the order the driver writes them; `log` is left out when empty.
-        static DOCKER_JSON: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^\{"(?:log|stream)":""#).unwrap());
+        // Keys in the order the driver writes them; `log` is left out when empty. A space after
+        // the colon: the lines re-written by Python's `json.dumps`.
+        static DOCKER_JSON: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^\{ ?"(?:log|stream)": ?""#).unwrap());
         match self {
             Outer::Compose => &COMPOSE,
             Outer::KubectlPrefix => &KUBECTL,
@@ -419,6 +420,10 @@ mod tests {
             ]
         );
         assert_eq!(u.found, [("docker json-file", 3), ("ANSI escapes", 1)]);
+        // Re-written by Python's `json.dumps` (a space after each colon and comma).
+        let spaced =
+            unwrap(b"{\"log\": \"{\\n\", \"stream\": \"stdout\", \"time\": \"2026-12-02T10:00:00Z\"}\n").unwrap();
+        assert_eq!(texts(&spaced), [("stdout".into(), "{\n".into(), vec![1])]);
     }
 
     #[test]
