@@ -5,12 +5,13 @@
 //! Wrappers stack: an outer prefix that names the source (`docker compose` `todo-1  | `,
 //! `kubectl logs --prefix` `[pod/todo-7d9f/todo] `, a CRI log file's `TIME stdout F `, `journalctl`'s
 //! `Dec 02 10:00:00 host todo[1234]: `, or Docker's `json-file` log driver, which writes each line
-//! as a JSON object), then the timestamp `--timestamps` adds, and ANSI colour
-//! codes anywhere. Each is recognised on a sample of the first lines (most of them must carry it),
-//! then taken off every line that carries it; a line that does not (compose's `Attaching to ...`)
-//! passes as it is. Lines of several services interleave line by line, so every source's lines go
-//! to a text of their own, with the number each line had in the capture; a CRI line split into
-//! `P` parts is joined back, and so is a Docker line in parts. Plain captures are not copied: [`unwrap`] says there is nothing to do.
+//! as a JSON object), then the timestamp `--timestamps` adds, and ANSI colour codes anywhere. Each
+//! is recognised on a sample of the first lines (most of them must carry it), then taken off every
+//! line that carries it; a line that does not (compose's `Attaching to ...`) passes as it is.
+//! Lines of several services interleave line by line, so every source's lines go to a text of
+//! their own, with the number each line had in the capture; a line split into parts (CRI `P`
+//! parts, Docker's 16 KiB parts) is joined back, across the reads of a followed capture too
+//! ([`Carry`]). Plain captures are not copied: [`unwrap`] says there is nothing to do.
 
 use std::sync::LazyLock;
 
