@@ -98,35 +98,6 @@ fn rotation_order(path: &str) -> (&str, bool, std::cmp::Reverse<u64>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn numbered_backups_come_before_their_file_oldest_first() {
-        let mut names = vec![
-            "c/abc-json.log",
-            "c/abc-json.log.1",
-            "c/abc-json.log.10.gz",
-            "c/abc-json.log.2.gz",
-            "c/config.v2.json",
-            "o/traces-2026-12-02T10-00-00.000.json",
-            "o/traces.json",
-        ];
-        names.sort_by(|a, b| super::rotation_order(a).cmp(&super::rotation_order(b)));
-        assert_eq!(
-            names,
-            [
-                "c/abc-json.log.10.gz",
-                "c/abc-json.log.2.gz",
-                "c/abc-json.log.1",
-                "c/abc-json.log",
-                "c/config.v2.json",
-                "o/traces-2026-12-02T10-00-00.000.json",
-                "o/traces.json",
-            ]
-        );
-    }
-}
-
 /// The one format `--input-format` names, if any.
 pub(crate) fn only(format: InputFormat) -> Option<Format> {
     match format {
@@ -334,4 +305,33 @@ pub(crate) fn thousands(n: usize) -> String {
 
 pub(crate) fn exit_code<S>(inputs: &[(String, Report, S)]) -> ExitCode {
     if inputs.iter().any(|(_, r, _)| !r.errors.is_empty()) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbered_backups_come_before_their_file_oldest_first() {
+        let mut names = vec![
+            "c/abc-json.log",
+            "c/abc-json.log.1",
+            "c/abc-json.log.10.gz",
+            "c/abc-json.log.2.gz",
+            "c/config.v2.json",
+            "o/traces-2026-12-02T10-00-00.000.json",
+            "o/traces.json",
+        ];
+        names.sort_by(|a, b| super::rotation_order(a).cmp(&super::rotation_order(b)));
+        assert_eq!(
+            names,
+            [
+                "c/abc-json.log.10.gz",
+                "c/abc-json.log.2.gz",
+                "c/abc-json.log.1",
+                "c/abc-json.log",
+                "c/config.v2.json",
+                "o/traces-2026-12-02T10-00-00.000.json",
+                "o/traces.json",
+            ]
+        );
+    }
 }
