@@ -14,9 +14,11 @@ use crate::model::Resource;
 /// record start in its own block where no record of another signal is suspended (one of its
 /// own it ends), and every line since the block's header was Rust text. An
 /// opentelemetry-stdout text alternating signals (a log, then a Metrics block) always has a
-/// suspended record at its headers: its record starts are where it is cut.
-pub fn last_clean_start(text: &str) -> Option<usize> {
+/// suspended record at its headers: its record starts are where it is cut. With `trees`, lines a
+/// Collector tree takes are left to it, as framing does (they share `Metric #n` with Rust text).
+pub fn last_clean_start(text: &str, trees: bool) -> Option<usize> {
     let mut framer = Framer::default();
+    let mut collector = crate::parse::collector_debug::Framer::default();
     let mut resources = Resources::default();
     let mut best = None;
     // Whether every line since the last header was the Rust framer's: a line of another format
@@ -25,6 +27,17 @@ pub fn last_clean_start(text: &str) -> Option<usize> {
     let mut pure = false;
     for (n, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
+        if trees && (collector.active() || crate::parse::collector_debug::tree_start(line).is_some()) {
+            let taken = collector.feed(line, n as u64 + 1, &mut resources);
+            collector.done.clear();
+            if taken {
+                // Another format's line: a Rust section may go on across it.
+                pure = false;
+                continue;
+            }
+            collector.finish(&mut resources);
+            collector.done.clear();
+        }
         let header = block_header(line);
         let clean = if let Some(signal) = header {
             framer.suspended.is_none() && !framer.interrupted_by(signal)

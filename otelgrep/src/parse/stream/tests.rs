@@ -1,0 +1,214 @@
+//! Streams read in pieces held to the same bytes read whole.
+
+use super::*;
+use crate::parse::Collected;
+
+/// A line longer than the longest piece is read in parts, and is still one line.
+#[test]
+fn a_line_longer_than_a_piece_is_one_foreign_line() {
+    let input = [vec![0u8; 10_000], b"\nend\n".to_vec(), vec![b'x'; 5000]].concat();
+    let (report, _, end) = ingest_stream::<Collected>("bomb", &mut &input[..], &(), None, 1024, 2048).unwrap();
+    assert_eq!((report.foreign_lines, end.lines, end.bytes), (3, 3, input.len() as u64));
+}
+
+/// The framer takes a `Resource` section anywhere in a block as that block's (here after a
+/// log record's lines, and in the middle of a Metrics block): cut anywhere, the next piece is
+/// given that resource, not the one under the block's header (a fuzz finding).
+#[test]
+fn a_resource_after_a_record_is_carried_as_its_blocks() {
+    let res = |name: &str| format!("Resource\n\t ->  service.name=String(Static(\"{name}\"))\n");
+    let log = |body: &str| {
+        format!(
+            "Log #0\n\t Observed Timestamp: 2026-11-28 01:09:18.996208\n\t SeverityText: \"INFO\"\n\
+             \t SeverityNumber: Info\n\t Body: String(Owned(\"{body}\"))\n\t Attributes:\n"
+        )
+    };
+    let metric = |n: u32| {
+        format!(
+            "Metric #{n}\n\t\tName         : up\n\t\tDescription  : \n\t\tUnit         : \n\t\tType         : Gauge\n\
+             \t\tGauge DataPoints\n\t\tStartTime    : 2026-11-27 23:35:47.700694\n\
+             \t\tEndTime      : 2026-11-27 23:35:49.700249\n\t\tDataPoint #0\n\t\t\tValue        : {n}\n\
+             \t\t\tAttributes   :\n"
+        )
+    };
+    let scope = "\tInstrumentation Scope #0\n\t\tName         : todo\n";
+    let input = [
+        format!("Logs\n{}{}{}", res("a"), log("one"), res("b")),
+        format!("Metrics\n{}{scope}{}{}{}", res("c"), metric(0), res("d"), metric(1)),
+        format!("Logs\n{}", log("two")),
+    ]
+    .concat();
+    let (want, whole) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    let services = |c: &Collected| {
+        let name = |r: &crate::model::Resource| r.service_name().unwrap_or_default().to_string();
+        let logs = c.logs.iter().map(|l| name(&l.resource));
+        logs.chain(c.points.iter().map(|p| name(&p.resource))).collect::<Vec<_>>()
+    };
+    assert_eq!(services(&whole), ["a", "b", "c", "d"]);
+    assert!(want.errors.is_empty(), "{:?}", want.errors);
+    for chunk in 1..input.len() {
+        let (got, pieces, end) =
+            ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        // Cut into pieces, not read whole (it was, once a stream read its first lines whole).
+        // (A Rust text is cut at its block headers only: one piece per block at most.)
+        assert!(chunk > 1 || end.pieces >= 2, "{} pieces of {chunk}", end.pieces);
+        assert_eq!(services(&pieces), services(&whole), "in pieces of {chunk}");
+        assert_eq!(pieces.logs, whole.logs, "in pieces of {chunk}");
+        assert_eq!(pieces.points, whole.points, "in pieces of {chunk}");
+        assert_eq!(got.errors.len(), 0, "in pieces of {chunk}");
+    }
+}
+
+/// A Rust framer's sections go on across other formats' records (a JSON line ends a record,
+/// not a Resource section): once Rust text was read, a stream is not cut at such a line, cut
+/// anywhere it reads as whole (fuzz findings).
+#[test]
+fn a_rust_section_goes_on_across_json_lines() {
+    let go = r#"{"Name":"GET /health","SpanContext":{"TraceID":"0102030405060708090a0b0c0d0e0f10"}}"#;
+    let input = format!(
+        "Metrics\nResource\n\t ->  service.name=String(Static(\"a\"))\n{go}\n\
+         \t ->  service.version=String(Static(\"1\"))\n{go}\n\tInstrumentation Scope #0\n\
+         \t\tName         : todo\n{go}\n\t\tScope Attributes:\n\t\t\t ->  scope.attr: demo\n\
+         Metric #0\n\t\tName         : up\n\t\tDescription  : \n\t\tUnit         : \n\t\tType         : Gauge\n\
+         \t\tGauge DataPoints\n\t\tStartTime    : 2026-11-27 23:35:47.700694\n\
+         \t\tEndTime      : 2026-11-27 23:35:49.700249\n\t\tDataPoint #0\n\t\t\tValue        : 1\n\t\t\tAttributes   :\n"
+    );
+    let (want, whole) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    assert_eq!((want.foreign_lines, whole.points.len()), (0, 1), "{:?}", want.errors);
+    let version = |c: &Collected| {
+        c.points[0].resource.attributes.iter().find(|(k, _)| k == "service.version").map(|(_, v)| v.to_string())
+    };
+    assert_eq!(version(&whole).as_deref(), Some("1"));
+    for chunk in 1..input.len() {
+        let (got, pieces, _) =
+            ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!(got.foreign_lines, 0, "in pieces of {chunk}");
+        assert_eq!(pieces.points, whole.points, "in pieces of {chunk}");
+    }
+}
+
+/// A brace object inside a Collector tree does not end the tree: read whole, the object takes
+/// its lines and the tree the lines after it, so a stream is not cut where the object opens
+/// (a fuzz finding: the tree's last lines were foreign in pieces).
+#[test]
+fn a_brace_object_inside_a_collector_tree_is_not_a_cut() {
+    let input = "2025-04-17T10:40:44.560+0200\tinfo\tResourceMetrics #0\nResource SchemaURL: \n\
+                 Resource attributes:\n     -> service.name: Str(checkout)\n{\n  \"name\": \"x\"\n\
+                 ScopeMetrics #0\nScopeMetrics SchemaURL: \n";
+    let (want, _) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    for chunk in 1..input.len() {
+        let (got, _, _) = ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!(got.foreign_lines, want.foreign_lines, "in pieces of {chunk}");
+        let text = |r: &Report| r.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        assert_eq!(text(&got), text(&want), "in pieces of {chunk}");
+    }
+}
+
+/// A Metrics block that prints no Resource or scope section keeps the earlier block's, as the
+/// framer does: so does the context after a cut inside it (a fuzz finding).
+#[test]
+fn a_metrics_block_without_its_resource_keeps_the_earlier_blocks_after_a_cut() {
+    let input = "Metrics\nResource\n\t ->  service.name=String(Static(\"todo\"))\n\
+                 \tInstrumentation Scope #0\n\t\tName         : todo\nMetrics\nMetric #5\n\
+                 \t\tName         : todo.items.stored\n\t\tType         : Gauge\n\
+                 \t\tEndTime      : 2026-11-27 23:35:49.700258\n\t\tDataPoint #0\n\t\t\tValue        : 2\n";
+    let (_, whole) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    assert_eq!(whole.points.len(), 1);
+    assert_eq!(whole.points[0].scope.as_deref(), Some("todo"));
+    assert!(!whole.points[0].resource.attributes.is_empty());
+    for chunk in 1..input.len() {
+        let (_, pieces, _) =
+            ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!(pieces.points, whole.points, "in pieces of {chunk}");
+    }
+}
+
+/// A Collector tree takes the `Metric #n` line it shares with Rust text: where a Rust text may
+/// be cut is found with the tree's lines left to it, as framing leaves them (a fuzz finding:
+/// a log record interrupted by a Metrics header was cut there as if a metric had ended).
+#[test]
+fn a_rust_text_is_cut_as_framed_around_a_collector_tree() {
+    let scope = "\t Instrumentation Scope: InstrumentationScope { name: \"\", version: None, schema_url: None, attributes: [] }";
+    let input = format!(
+        "Logs\nLog #0\n{scope}\n2025-04-17T10:40:44.560+0200\tinfo\tResourceMetrics #0\nMetric #1\n\
+         InstrumentationScope io.o\n\t SeverityNumber: Info\n\t Body: String(Owned(\"listening\"))\n\
+         \t\t ->  port: Int(38471)\nMetrics\nExplicitBounds #1: 0.010000\n\
+         \t\t ->  todo.text: String(Owned(\"buy milk\"))\nLog #2\n{scope}\n"
+    );
+    let (want, whole) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    let text = |r: &Report| r.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+    for chunk in 1..input.len() {
+        let (got, pieces, _) =
+            ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!(got.foreign_lines, want.foreign_lines, "in pieces of {chunk}");
+        assert_eq!(text(&got), text(&want), "in pieces of {chunk}");
+        assert_eq!(pieces.logs, whole.logs, "in pieces of {chunk}");
+    }
+}
+
+/// opentelemetry-stdout alternating signals (a log record, then a Metrics block) leaves a
+/// record suspended at every header: its record starts are where it is cut, not wherever
+/// the longest piece ends (which cut records short: a gigabyte of it lost three).
+#[test]
+fn a_rust_text_alternating_signals_is_cut_at_its_record_starts() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/rust-stdout/rust-stdout.log");
+    let input = std::fs::read(root).unwrap().repeat(2);
+    let (want, whole) = ingest::<Collected>("t", &input, &(), None, &|_, _| {}).unwrap();
+    assert!(want.errors.is_empty() && !whole.logs.is_empty() && !whole.points.is_empty());
+    let (got, pieces, end) = ingest_stream::<Collected>("t", &mut &input[..], &(), None, 4096, 1 << 20).unwrap();
+    // (A log record stays suspended until the next one: only log record starts are cuts.)
+    assert!(end.pieces >= 5, "{} pieces", end.pieces);
+    assert_eq!(got.errors.len(), 0, "{:?}", got.errors);
+    assert_eq!((got.foreign_lines, got.metric_exports), (want.foreign_lines, want.metric_exports));
+    assert_eq!(pieces.spans, whole.spans);
+    assert_eq!(pieces.logs, whole.logs);
+    assert_eq!(pieces.points, whole.points);
+}
+
+/// Every sample read as a stream in small pieces gives what it gives read whole: the same
+/// records (resources included), foreign lines, exports and errors at the same lines.
+#[test]
+fn streams_in_pieces_read_as_whole_inputs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples");
+    for rel in [
+        "todo/todo-default.log",
+        "todo/todo-console-merged-stderr.log",
+        "todo/todo-two-processes.log",
+        "python-flask/flask-merged-stderr.log",
+        "rust-stdout/rust-stdout.log",
+        "rust-stdout/rust-stdout-interleaved.log",
+        "otlp-json/js-otlp-http-json_metrics.jsonl",
+        "node-console/sdk-node-0.223_trace-base-2.12.1.txt",
+        // Others' files: the demo's Collector capture (lines up to 858 KB, longer than a
+        // piece), pretty-printed OTLP, Go's pretty stdouttrace.
+        "../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl",
+        "../../shared/conformance/otlp-proto-examples_metrics.json",
+        "../../shared/conformance/go-stdouttrace_pretty-without-timestamps.txt",
+    ] {
+        let bytes = std::fs::read(root.join(rel)).unwrap();
+        // Cut short too, so the last piece ends inside a record.
+        for input in [&bytes[..], &bytes[..bytes.len() * 2 / 3]] {
+            let (want, whole) = ingest::<Collected>(rel, input, &(), None, &|_, _| {}).unwrap();
+            for chunk in [4096, 100_000] {
+                let (got, pieces, end) =
+                    ingest_stream::<Collected>(rel, &mut &input[..], &(), None, chunk, usize::MAX).unwrap();
+                let at = format!("{rel} ({} bytes) in pieces of {chunk}", input.len());
+                assert_eq!(end.bytes, input.len() as u64, "{at}");
+                // Cut into pieces, not read whole (all were, once a stream read its first
+                // 400 lines before cutting; a Rust text alternating signals was, but for
+                // its long pieces, before its record starts were cuts).
+                assert!(input.len() < 2 * chunk || end.pieces >= 2, "{at}: {} pieces", end.pieces);
+                assert_eq!(
+                    (got.foreign_lines, got.metric_exports, got.unattributed),
+                    (want.foreign_lines, want.metric_exports, want.unattributed),
+                    "{at}"
+                );
+                let lines = |r: &Report| r.errors.iter().map(|e| (e.line, e.kind.to_string())).collect::<Vec<_>>();
+                assert_eq!(lines(&got), lines(&want), "{at}");
+                assert_eq!(pieces.spans, whole.spans, "{at}");
+                assert_eq!(pieces.logs, whole.logs, "{at}");
+                assert_eq!(pieces.points, whole.points, "{at}");
+            }
+        }
+    }
+}
