@@ -1,4 +1,5 @@
-//! A column chunk's page headers, read and checked before the Parquet library decodes its pages.
+//! A file's footer and each column chunk's page headers, read and checked before the Parquet
+//! library decodes them.
 //!
 //! Why: the library makes room for a page's claimed uncompressed size before it decompresses
 //! (Snappy fills the room with zeros first), and a damaged 8 KB file claiming a 1.3 GB page took
@@ -69,6 +70,32 @@ fn read_header(file: &std::fs::File, at: u64, most: u64) -> Option<(Header, u64)
         }
     }
     None
+}
+
+/// The file's footer (its metadata, a Thrift compact struct before its length and `PAR1`) read
+/// through once before the library decodes it: a damaged one can hold a list claiming billions of
+/// elements that the library's decoder skips one by one (a second for an 8 KB file, a fuzz
+/// finding); here each element takes a byte at least, so it ends at the end of the footer.
+pub fn check_footer(file: &std::fs::File) -> Result<(), String> {
+    let len = file.len();
+    if len < 12 {
+        // The library says what is wrong with a file this short.
+        return Ok(());
+    }
+    let tail = file.get_bytes(len - 8, 8).map_err(|e| e.to_string())?;
+    if &tail[4..] != b"PAR1" {
+        return Ok(());
+    }
+    let size = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+    if size + 8 > len {
+        return Ok(());
+    }
+    let bytes = file.get_bytes(len - 8 - size, size as usize).map_err(|e| e.to_string())?;
+    let mut r = Compact { bytes: &bytes, at: 0 };
+    match r.skip(12, 0) {
+        Some(()) => Ok(()),
+        None => Err("a damaged footer".to_string()),
+    }
 }
 
 /// The fields of a page header checked here.
@@ -176,5 +203,32 @@ impl Compact<'_> {
             _ => return None,
         }
         (self.at <= self.bytes.len()).then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A footer whose first field is a list claiming a billion booleans in four bytes: refused at
+    /// once (the library's decoder took a second to skip such a list one element at a time).
+    #[test]
+    fn a_footer_claiming_more_elements_than_bytes_is_damaged() {
+        // Field 1, a list (type 9); its header: size 15 (a varint follows), booleans (type 1).
+        let mut footer = vec![0x19, 0xf1];
+        let mut n = 1_000_000_000u64;
+        while n >= 0x80 {
+            footer.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        footer.push(n as u8);
+        footer.extend_from_slice(&[1, 1, 1, 0]);
+        let mut file = b"PAR1".to_vec();
+        file.extend_from_slice(&footer);
+        file.extend_from_slice(&(footer.len() as u32).to_le_bytes());
+        file.extend_from_slice(b"PAR1");
+        let path = std::env::temp_dir().join(format!("otelgrep-footer-{}.parquet", std::process::id()));
+        std::fs::write(&path, &file).unwrap();
+        let got = super::check_footer(&std::fs::File::open(&path).unwrap());
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(got, Err("a damaged footer".to_string()));
     }
 }

@@ -331,6 +331,7 @@ struct File {
 fn open(path: &str, needs: &Needs) -> Result<File, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let raw = file.try_clone().map_err(|e| e.to_string())?;
+    super::pages::check_footer(&raw).map_err(|e| format!("not a Parquet file ({e})"))?;
     let reader = SerializedFileReader::new(file).map_err(|e| format!("not a Parquet file ({e})"))?;
     // Where each column chunk says it is, checked before the library asserts on it (a negative
     // offset or size panics inside it) or reads past the file.
