@@ -132,7 +132,7 @@ fn exports_add_up_and_foreign_parquet_is_refused() {
 /// and nothing is allocated for it (the library makes room for the claim first: a damaged 8 KB
 /// file took 1.3 GB, a fuzz finding).
 #[test]
-fn a_page_claiming_more_than_snappy_can_give_is_said_not_allocated() {
+fn claims_a_page_header_cannot_hold_are_said_not_allocated() {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     let scratch = Scratch::new("parquet-claim");
     let todo = sample("todo/todo-default.log");
@@ -172,6 +172,37 @@ fn a_page_claiming_more_than_snappy_can_give_is_said_not_allocated() {
     let (_, err, code) = otelgrep(&["summary", damaged.to_str().unwrap()]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains(&format!("column {column}: page 1: claims 8000 bytes uncompressed from")), "{column}: {err}");
+
+    // A dictionary page's count of values said to be -1 (zigzag 1, in as many varint bytes as
+    // the count had): said before the library makes room for them. After the sizes, its header
+    // goes on `0x4c` (field 7, a struct) `0x15 num_values`.
+    let mut bytes = std::fs::read(&spans).unwrap();
+    let (column, at) = reader
+        .metadata()
+        .row_group(0)
+        .columns()
+        .iter()
+        .find_map(|c| {
+            let mut at = c.dictionary_page_offset()? as usize;
+            for _ in 0..3 {
+                at += 1 + varint(&bytes, at + 1).1;
+            }
+            (bytes[at..at + 2] == [0x4c, 0x15]).then(|| (c.column_path().string(), at + 2))
+        })
+        .unwrap();
+    let n = varint(&bytes, at).1;
+    for (i, b) in bytes[at..at + n].iter_mut().enumerate() {
+        *b = match i {
+            0 if n == 1 => 1,
+            0 => 0x81,
+            i if i + 1 < n => 0x80,
+            _ => 0,
+        };
+    }
+    std::fs::write(&damaged, &bytes).unwrap();
+    let (_, err, code) = otelgrep(&["summary", damaged.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("column {column}: page 1: a dictionary page says -1 values")), "{column}: {err}");
 }
 
 /// What would go wrong quietly is refused: a second layout in one folder (Spark would read one

@@ -1,14 +1,16 @@
 //! A file's footer and each column chunk's page headers, read and checked before the Parquet
 //! library decodes them.
 //!
-//! Why: the library makes room for a page's claimed uncompressed size before it decompresses
-//! (Snappy fills the room with zeros first), and a damaged 8 KB file claiming a 1.3 GB page took
-//! 1.3 GB and two seconds (a fuzz finding); the claim can be up to 2 GB a page. Snappy cannot grow
-//! its input more than about 21 times (a 3-byte copy writes at most 64 bytes), so a Snappy page
-//! claiming more than [`SNAPPY_MOST`] times its compressed size is damaged, and said so. The
-//! library keeps its page header type to itself: the few fields needed are read here from the
-//! Thrift compact encoding (parquet-format's `PageHeader`: 2 `uncompressed_page_size`, 3
-//! `compressed_page_size`), and the rest of each header is skipped by its encoding alone.
+//! Why: the library makes room for what a page claims before it reads it. For a page's
+//! uncompressed size, Snappy fills the room with zeros first: a damaged 8 KB file claiming a
+//! 1.3 GB page took 1.3 GB and two seconds (a fuzz finding; a claim can be up to 2 GB a page).
+//! Snappy cannot grow its input more than about 21 times (a 3-byte copy writes at most 64 bytes),
+//! so a Snappy page claiming more than [`SNAPPY_MOST`] times its compressed size is damaged, and
+//! said so. For a dictionary page's count of values, each takes a byte at least. The library
+//! keeps its page header type to itself: the few fields needed are read here from the Thrift
+//! compact encoding (parquet-format's `PageHeader`: 2 `uncompressed_page_size`, 3
+//! `compressed_page_size`, 7 `dictionary_page_header` whose 1 is `num_values`), and the rest of
+//! each header is skipped by its encoding alone.
 
 use parquet::basic::Compression;
 use parquet::file::metadata::ColumnChunkMetaData;
@@ -49,6 +51,14 @@ pub fn check_chunk(file: &std::fs::File, chunk: &ColumnChunkMetaData) -> Result<
             return Err(damaged(&format!(
                 "claims {uncompressed} bytes uncompressed from {compressed}, more than Snappy can give"
             )));
+        }
+        // The library makes room for a dictionary's values before reading them (a damaged count
+        // asked for 55 GB, and the failed allocation aborted: a fuzz finding); each value takes
+        // a byte at least.
+        if let Some(values) = header.dictionary_values
+            && (values < 0 || values > uncompressed)
+        {
+            return Err(damaged(&format!("a dictionary page says {values} values in {uncompressed} bytes")));
         }
         at = end.unwrap_or(len);
     }
@@ -103,6 +113,8 @@ pub fn check_footer(file: &std::fs::File) -> Result<(), String> {
 struct Header {
     uncompressed: Option<i64>,
     compressed: Option<i64>,
+    /// A dictionary page's count of values (its `DictionaryPageHeader`'s field 1).
+    dictionary_values: Option<i64>,
 }
 
 /// A reader of the Thrift compact encoding over `bytes` from `at`; `None` where it is damaged.
@@ -150,7 +162,24 @@ impl Compact<'_> {
             match (id, b & 0x0f) {
                 (2, 5) => header.uncompressed = Some(self.zigzag()?),
                 (3, 5) => header.compressed = Some(self.zigzag()?),
+                (7, 12) => header.dictionary_values = self.first_i32()?,
                 (_, kind) => self.skip(kind, 0)?,
+            }
+        }
+    }
+
+    /// A struct's field 1 when it is an `i32`, its other fields skipped.
+    fn first_i32(&mut self) -> Option<Option<i64>> {
+        let (mut first, mut id) = (None, 0i64);
+        loop {
+            let b = self.byte()?;
+            if b == 0 {
+                return Some(first);
+            }
+            id = if b >> 4 == 0 { self.zigzag()? } else { id + i64::from(b >> 4) };
+            match (id, b & 0x0f) {
+                (1, 5) => first = Some(self.zigzag()?),
+                (_, kind) => self.skip(kind, 1)?,
             }
         }
     }

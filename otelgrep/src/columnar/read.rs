@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 
-use parquet::column::page::Page;
 use parquet::column::reader::ColumnReader;
 use parquet::data_type::ByteArray;
 use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
@@ -432,26 +431,8 @@ fn read_group<S: Sink>(file: &File, g: usize, needs: &Needs, sink: &mut S) -> Re
     Ok(rows)
 }
 
-/// A dictionary page's count of values, checked against its size before the library makes room
-/// for that many (a damaged count asked for 55 GB, and a failed allocation aborts: a fuzz
-/// finding). Every value takes a byte at least. The page is read again by the column's reader.
-fn check_dictionary(group: &dyn RowGroupReader, i: usize, column: &Column) -> Result<(), String> {
-    let mut pages = group.get_column_page_reader(i).map_err(|e| e.to_string())?;
-    if let Some(Page::DictionaryPage { buf, num_values, .. }) = pages.get_next_page().map_err(|e| e.to_string())? {
-        if usize::try_from(num_values).map_or(true, |n| n > buf.len()) {
-            return Err(format!(
-                "column {}: a dictionary page says {num_values} values in {} bytes",
-                column.name,
-                buf.len()
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// One leaf of a row group, whole: its values and levels, and how many records they hold.
 fn read_leaf(group: &dyn RowGroupReader, i: usize, rows: usize, column: &Column) -> Result<(LeafBuf, usize), String> {
-    check_dictionary(group, i, column)?;
     let reader = group.get_column_reader(i).map_err(|e| e.to_string())?;
     let mut def = Vec::new();
     let mut rep = Vec::new();

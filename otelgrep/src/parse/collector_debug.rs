@@ -60,15 +60,12 @@ pub fn trees(text: &str) -> Vec<std::ops::Range<usize>> {
     for (n, raw) in text.split_inclusive('\n').enumerate() {
         let line = raw.strip_suffix('\n').unwrap_or(raw);
         let line = line.trim_end_matches('\r');
-        if framer.active() || tree_start(line).is_some() {
-            if framer.feed(line, n as u64 + 1, &mut resources) {
-                open.get_or_insert(at);
-            } else {
-                framer.finish(&mut resources);
-                out.extend(open.take().map(|start| start..at));
-            }
-            framer.done.clear();
+        match framer.offer(line, n as u64 + 1, &mut resources) {
+            Some(true) => _ = open.get_or_insert(at),
+            Some(false) => out.extend(open.take().map(|start| start..at)),
+            None => {}
         }
+        framer.done.clear();
         at += raw.len();
     }
     out.extend(open.map(|start| start..at));
@@ -91,6 +88,21 @@ pub struct Framer<'a> {
 }
 
 impl<'a> Framer<'a> {
+    /// A line of the input, offered before any other framer sees it (trees share `Span #n` and
+    /// `Metric #n` with Rust text): `None` when no tree is open and the line opens none; else
+    /// whether the tree took it (one that does not is ended by it). Records the tree finished
+    /// are in `done`.
+    pub fn offer(&mut self, line: &'a str, n: u64, resources: &mut Resources) -> Option<bool> {
+        if !self.active() && tree_start(line).is_none() {
+            return None;
+        }
+        let taken = self.feed(line, n, resources);
+        if !taken {
+            self.finish(resources);
+        }
+        Some(taken)
+    }
+
     /// Whether the framer is inside a tree (and so wants the next line).
     pub fn active(&self) -> bool {
         self.signal.is_some()

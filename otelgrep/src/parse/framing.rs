@@ -155,18 +155,15 @@ pub(super) fn frame<'a>(
         // Collector trees share `Span #n`/`Metric #n` with the Rust format: inside one, its framer
         // takes the lines first.
         if let scan::Piece::Line { line, text } = piece {
-            if allow(Format::CollectorDebug) && (collector.active() || collector_debug::tree_start(text).is_some()) {
+            if allow(Format::CollectorDebug)
+                && let Some(taken) = collector.offer(text, line, &mut resources)
+            {
                 stateful = true;
-                let taken = collector.feed(text, line, &mut resources);
                 for rec in collector.done.drain(..) {
                     push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
                 }
                 if taken {
                     continue;
-                }
-                collector.finish(&mut resources);
-                for rec in collector.done.drain(..) {
-                    push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
                 }
             }
         }

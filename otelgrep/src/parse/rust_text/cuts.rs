@@ -27,16 +27,12 @@ pub fn last_clean_start(text: &str, trees: bool) -> Option<usize> {
     let mut pure = false;
     for (n, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        if trees && (collector.active() || crate::parse::collector_debug::tree_start(line).is_some()) {
-            let taken = collector.feed(line, n as u64 + 1, &mut resources);
-            collector.done.clear();
-            if taken {
-                // Another format's line: a Rust section may go on across it.
-                pure = false;
-                continue;
-            }
-            collector.finish(&mut resources);
-            collector.done.clear();
+        let in_tree = trees && collector.offer(line, n as u64 + 1, &mut resources) == Some(true);
+        collector.done.clear();
+        if in_tree {
+            // Another format's line: a Rust section may go on across it.
+            pure = false;
+            continue;
         }
         let header = block_header(line);
         let clean = if let Some(signal) = header {
