@@ -131,7 +131,8 @@ pub fn framer(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else { return };
     let only = FORMATS[pick as usize % FORMATS.len()];
     let read = |region_bytes| {
-        let reading = parse::Reading { region_bytes, bad_lines: &[], ending: parse::Ending::Input, binary: true };
+        let reading =
+            parse::Reading { region_bytes, bad_lines: &[], ending: parse::Ending::Input, binary: true, carry: None };
         let done = parse::ingest_with::<Collected>("fuzz", rest, &(), only, &|_, _| {}, &reading);
         match done {
             Ok(Some((report, c))) => Some(outcome(&report, &c)),

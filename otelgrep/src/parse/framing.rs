@@ -105,6 +105,7 @@ pub(super) fn frame<'a>(
     file: &Arc<str>,
     only: Option<Format>,
     ending: Ending,
+    carry: Option<&rust_text::Carry>,
     report: &mut Report,
     mut send: impl FnMut(usize, Vec<Job<'a>>),
 ) -> Framed {
@@ -123,7 +124,7 @@ pub(super) fn frame<'a>(
         }
     };
     let mut resources = Resources::default();
-    let mut rust = rust_text::Framer::default();
+    let mut rust = carry.map_or_else(rust_text::Framer::default, rust_text::Framer::resume);
     let mut collector = collector_debug::Framer::default();
     let mut previous_was_node_metric = false;
     // Brace-framed objects are Python's, Node's, Go's or pretty-printed OTLP; when none of those
@@ -262,6 +263,9 @@ pub(super) fn frame<'a>(
             (scan::Piece::Object { text, .. }, _) => report.foreign_lines += text.lines().count(),
         }
         previous_was_node_metric = node_metric;
+    }
+    if report.rust_text || carry.is_some() {
+        report.carry = Some(rust.carry(&mut resources));
     }
     match ending {
         Ending::Input => {}

@@ -41,7 +41,7 @@ pub fn ingest<S: Sink>(
                     release(offset + shift, len);
                 }
             };
-            ingest_text::<S>(name, decoded, config, only, &moved, Ending::Input, binary, true)?
+            ingest_text::<S>(name, decoded, config, only, &moved, (Ending::Input, None), binary, true)?
         }
         Some(unwrapped) => {
             let mut all: Option<(Report, Ranged<S>)> = None;
@@ -49,7 +49,7 @@ pub fn ingest<S: Sink>(
             for source in unwrapped.sources {
                 let text = text::Text { bytes: source.text.into(), encoding, bad_lines: Vec::new() };
                 let (mut report, ranged) =
-                    ingest_text::<S>(name, text, config, only, &|_, _| {}, Ending::Input, false, true)?;
+                    ingest_text::<S>(name, text, config, only, &|_, _| {}, (Ending::Input, None), false, true)?;
                 // Lines are numbered as in the capture, not in the source's own text.
                 for e in &mut report.errors {
                     e.line = source.lines.get(e.line as usize - 1).copied().unwrap_or(e.line);
@@ -73,7 +73,8 @@ pub fn ingest<S: Sink>(
 
 /// One text (a whole input, or one source of a wrapped one) into the sink: read as it is, or,
 /// when a byte is not UTF-8, read again repaired (see [`text::repair`]).
-/// `binary`: the text is an input's bytes as they came, which may be binary OTLP.
+/// `binary`: the text is an input's bytes as they came, which may be binary OTLP. `around`: what
+/// follows the text, and where a stream's previous piece left the Rust text framer.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn ingest_text<S: Sink>(
     name: &str,
@@ -81,14 +82,14 @@ pub(super) fn ingest_text<S: Sink>(
     config: &S::Config,
     only: Option<Format>,
     release: &dyn Fn(usize, usize),
-    ending: Ending,
+    (ending, carry): (Ending, Option<&super::rust_text::Carry>),
     binary: bool,
     regions: bool,
 ) -> anyhow::Result<(Report, Ranged<S>)> {
     // Without `regions`, the text is framed on one thread from the start (a stream's later pieces
     // of Rust text, which the region splitter would frame in part only to give up on).
     let region_bytes = if regions { regions::REGION_BYTES } else { usize::MAX };
-    let reading = Reading { region_bytes, bad_lines: &[], ending, binary };
+    let reading = Reading { region_bytes, bad_lines: &[], ending, binary, carry };
     if let Some(done) = ingest_with::<Ranged<S>>(name, &text.bytes, config, only, release, &reading)? {
         return Ok(done);
     }

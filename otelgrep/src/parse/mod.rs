@@ -161,9 +161,10 @@ pub struct Report {
     pub encoding: Option<&'static str>,
     /// Records inside the command's `--since`/`--until` window (all of them without one).
     pub in_window: usize,
-    /// Whether any line was read as Rust text (a stream carries its blocks' resources on to the
-    /// next piece), whether or not its records could be read.
+    /// Whether any line was read as Rust text, whether or not its records could be read.
     pub rust_text: bool,
+    /// Where the Rust text framer stopped, for the next piece of a stream to start from.
+    pub(crate) carry: Option<rust_text::Carry>,
     /// Wrappers taken off the lines (`docker compose`), with how many lines carried each.
     pub wrappers: Vec<(&'static str, usize)>,
     /// The sources the wrappers told apart (services, pods, streams), when there were several.
@@ -194,6 +195,9 @@ impl Report {
         self.metric_exports += later.metric_exports;
         self.unattributed += later.unattributed;
         self.rust_text |= later.rust_text;
+        if later.carry.is_some() {
+            self.carry = later.carry;
+        }
         self.sources.extend(later.sources);
         self.foreign_lines += later.foreign_lines;
         self.errors.extend(later.errors);
@@ -250,6 +254,8 @@ pub(crate) struct Reading<'b> {
     /// Whether the bytes may be binary OTLP (the bytes as they came, not a text made of them:
     /// unwrapped or repaired lines may happen to start as a length-prefixed message does).
     pub binary: bool,
+    /// Where a stream's previous piece left the Rust text framer.
+    pub carry: Option<&'b rust_text::Carry>,
 }
 
 /// Bytes parsed before the pages behind them are released.
@@ -264,7 +270,7 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     release: &dyn Fn(usize, usize),
     reading: &Reading,
 ) -> anyhow::Result<Option<(Report, S)>> {
-    let Reading { region_bytes, bad_lines, ending, binary } = *reading;
+    let Reading { region_bytes, bad_lines, ending, binary, carry } = *reading;
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let file: Arc<str> = Arc::from(name);
     // Asked once: the answer reads the process's cgroup files.
@@ -293,7 +299,7 @@ pub(crate) fn ingest_with<'a, S: Sink>(
         let framed = if proto {
             frame_proto(body, &file, framing, send)
         } else {
-            frame(body, &file, only, ending, framing, send)
+            frame(body, &file, only, ending, carry, framing, send)
         };
         framed.not_utf8
     };

@@ -1,5 +1,5 @@
 //! A stream's reading between its pieces (`Pieces`): what was read so far, and what the next
-//! piece needs of the ones before (a Rust text's resources). `stream.rs` hands it the pieces its
+//! piece needs of the ones before (where a Rust text's framer stopped). `stream.rs` hands it the pieces its
 //! reading thread cuts; `--follow` (`live/`) the pieces of a growing input as they arrive, and
 //! asks it what the records complete so far add up to.
 
@@ -20,17 +20,15 @@ pub enum Settled {
 }
 
 /// A stream's reading between its pieces: what was read so far, and what the next piece needs of
-/// the ones before (a Rust text's resources). [`ingest_stream`] hands it the pieces its reading
+/// the ones before (where a Rust text's framer stopped). [`ingest_stream`] hands it the pieces its reading
 /// thread cut; `--follow` the pieces of a growing input as they arrive.
 pub struct Pieces<'c, S: Sink> {
     name: String,
     config: &'c S::Config,
     only: Option<Format>,
-    /// What a Rust text's next piece needs in front of it (its blocks' resources).
-    context: Vec<u8>,
+    /// Where the Rust text framer stopped at the end of the last piece: the next starts there.
+    carry: Option<super::rust_text::Carry>,
     all: Option<(Report, Ranged<S>)>,
-    /// The context and a piece, joined (one buffer, reused).
-    joined: Vec<u8>,
     /// Whether a piece held Rust text: the next are framed on one thread from the start (the
     /// region splitter gives up on Rust text after framing a region of it per worker).
     rust: bool,
@@ -46,9 +44,8 @@ impl<'c, S: Sink> Pieces<'c, S> {
             name: name.to_string(),
             config,
             only,
-            context: Vec::new(),
+            carry: None,
             all: None,
-            joined: Vec::new(),
             rust: false,
             open_line: false,
             report_fix: 0,
@@ -80,10 +77,10 @@ impl<'c, S: Sink> Pieces<'c, S> {
     }
 
     /// Adds what `piece` gave to what was read so far, with its lines and bytes.
-    fn keep(&mut self, piece: &[u8], read: (Report, Ranged<S>), last: bool) {
+    fn keep(&mut self, piece: &[u8], mut read: (Report, Ranged<S>), last: bool) {
         self.rust |= read.0.rust_text;
-        if !self.context.is_empty() || read.0.rust_text {
-            self.context = super::rust_text::resume_context(&self.context, piece);
+        if let Some(carry) = read.0.carry.take() {
+            self.carry = Some(carry);
         }
         self.all = Some(join(self.all.take(), read));
         self.end.lines += memchr::memchr_iter(b'\n', piece).count() as u64;
@@ -104,20 +101,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
 
     /// `piece` read after what was read so far, its errors at the lines of the whole input.
     fn read(&mut self, piece: &[u8], next: &[u8], last: bool) -> anyhow::Result<(Report, Ranged<S>)> {
-        let context_lines = memchr::memchr_iter(b'\n', &self.context).count() as u64;
-        // Only a Rust text carries context; any other piece is read where it lies, not copied
-        // (and a Rust one is copied into the same buffer each time: no page is faulted twice).
-        let text: &[u8] = if self.context.is_empty() {
-            piece
-        } else {
-            self.joined.clear();
-            // Exactly: doubled, a 64 MB piece after its context would take 128 MB.
-            self.joined.reserve_exact(self.context.len() + piece.len());
-            self.joined.extend_from_slice(&self.context);
-            self.joined.extend_from_slice(piece);
-            &self.joined
-        };
-        let decoded = text::decode(text);
+        let decoded = text::decode(piece);
         // What starts the next piece: a Rust block header, another record, or nothing (the end).
         let line = next.split(|b| *b == b'\n').next().unwrap_or_default();
         let ending = match line.strip_suffix(b"\r").unwrap_or(line) {
@@ -127,17 +111,11 @@ impl<'c, S: Sink> Pieces<'c, S> {
             line if line.starts_with(b"{") => Ending::Record,
             _ => Ending::Input,
         };
+        let around = (ending, self.carry.as_ref());
         let (mut report, ranged) =
-            ingest_text::<S>(&self.name, decoded, self.config, self.only, &|_, _| {}, ending, false, !self.rust)?;
+            ingest_text::<S>(&self.name, decoded, self.config, self.only, &|_, _| {}, around, false, !self.rust)?;
         for e in &mut report.errors {
-            e.line = e.line.saturating_sub(context_lines) + self.end.lines;
-        }
-        // The blank lines that close the context's sections are not the input's, nor is the
-        // export its Metrics header counts.
-        let closers = memchr::memmem::find_iter(&self.context, b"\n\n").count();
-        report.foreign_lines = report.foreign_lines.saturating_sub(closers);
-        if self.context.starts_with(b"Metrics\n") || memchr::memmem::find(&self.context, b"\nMetrics\n").is_some() {
-            report.metric_exports = report.metric_exports.saturating_sub(1);
+            e.line += self.end.lines;
         }
         Ok((report, ranged))
     }

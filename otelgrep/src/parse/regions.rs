@@ -127,7 +127,7 @@ fn region<S: Sink>(
     let (mut framing, mut report) = (Report::default(), Report::default());
     let mut sink = S::new(config);
     let mut resources = Resources::default();
-    let framed = frame(text, file, only, super::Ending::Input, &mut framing, |_, batch| {
+    let framed = frame(text, file, only, super::Ending::Input, None, &mut framing, |_, batch| {
         for job in batch {
             parse_job(job, needs, file, &mut report, &mut sink, &mut resources);
         }
@@ -194,7 +194,7 @@ mod tests {
     use super::*;
 
     fn read(text: &[u8], only: Option<Format>, region_bytes: usize) -> String {
-        let reading = Reading { region_bytes, bad_lines: &[], ending: Ending::Input, binary: false };
+        let reading = Reading { region_bytes, bad_lines: &[], ending: Ending::Input, binary: false, carry: None };
         match ingest_with::<Collected>("t.log", text, &(), only, &|_, _| {}, &reading) {
             Ok(Some((report, c))) => format!("{report:?}\n{c:?}"),
             Ok(None) => "not UTF-8".to_string(),

@@ -8,8 +8,8 @@
 //! column-0 line that fits nothing continues the previous raw value (span and event names are
 //! printed unescaped), unless it looks like an app's log line. The `parse_*` functions
 //! (`record.rs`) then turn one record's lines into model values, and know nothing of framing.
-//! `cuts.rs` holds what a stream cut into pieces needs of the framing: where it may be cut, and
-//! the context carried into the next piece.
+//! `cuts.rs` holds where a stream may be cut into pieces; [`Carry`] is what the framer of the
+//! next piece starts from.
 
 use std::sync::Arc;
 
@@ -20,7 +20,7 @@ use crate::model::{Resource, Value};
 mod cuts;
 mod record;
 
-pub use cuts::{is_structure, last_clean_start, resume_context};
+pub use cuts::{is_structure, last_clean_start};
 pub use record::{parse_log, parse_metric, parse_span};
 
 /// What the framer did with a line.
@@ -66,6 +66,21 @@ pub struct Framer<'a> {
     pub open_at_end: Vec<usize>,
 }
 
+/// What a framer knows between records: where a stream is cut ([`last_clean_start`]), the
+/// framer of the next piece starts from the state the last one ended in, as if it had read the
+/// lines before (resources per signal, the Metrics block's scope, whether the block printed a
+/// resource). Carried as state, not as lines put in front of the next piece: lines said less
+/// than the framer knows (a Metrics block opened by a record start with no header, a section
+/// going on across another format's lines: fuzz findings, one after another).
+#[derive(Debug, Clone, Default)]
+pub struct Carry {
+    block: Option<Signal>,
+    resources: [Arc<Resource>; 3],
+    scope: Option<String>,
+    printed: [Vec<Arc<Resource>>; 3],
+    block_resource: bool,
+}
+
 fn index(s: Signal) -> usize {
     match s {
         Signal::Spans => 0,
@@ -101,6 +116,26 @@ fn looks_like_app_log(line: &str) -> bool {
 }
 
 impl<'a> Framer<'a> {
+    /// A framer that goes on from where another stopped ([`Framer::carry`]).
+    pub fn resume(carry: &Carry) -> Self {
+        let Carry { block, resources, scope, printed, block_resource } = carry.clone();
+        Framer { block, resources, scope, printed, block_resource, ..Framer::default() }
+    }
+
+    /// The state a next piece starts from, where the text was cut before a block header or a
+    /// record start: the sections still open are ended first, as that line ends them.
+    pub fn carry(&mut self, resources: &mut Resources) -> Carry {
+        self.end_resource(resources);
+        self.end_scope();
+        Carry {
+            block: self.block,
+            resources: self.resources.clone(),
+            scope: self.scope.clone(),
+            printed: self.printed.clone(),
+            block_resource: self.block_resource,
+        }
+    }
+
     /// Feeds one line (without its newline or trailing `\r`).
     pub fn feed(&mut self, line: &'a str, n: u64, resources: &mut Resources) -> Fed {
         let fed = self.route(line, n, resources);

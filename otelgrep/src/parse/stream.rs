@@ -274,8 +274,9 @@ fn pieces<S: Sink>(
 /// or a Rust block header at which no record is left open), not counting a last line still
 /// without its line break. `rust` says whether Rust text was seen before `buf`, and is set when
 /// `buf` holds some: from then on only Rust headers cut (a Rust framer's sections and records
-/// go on across other formats' records, which a context after a cut there cannot say: fuzz
-/// findings, a Resource section going on after JSON lines, a scope after a Go line).
+/// go on across other formats' records, while the state carried to the next piece has them
+/// ended as a Rust header ends them: fuzz findings, a Resource section going on after JSON
+/// lines, a scope after a Go line).
 pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut bool) -> Option<usize> {
     let allow = |f: Format| only.is_none_or(|o| o == f);
     // As the framer reads them: brace objects when a brace format may be read; a `{"` line when
@@ -297,7 +298,7 @@ pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut b
     let collector = memchr::memmem::find_iter(buf, b"Resource")
         .any(|at| headers.iter().any(|h| buf[at + b"Resource".len()..].starts_with(h)));
     let text = || as_text(&buf[..complete]);
-    let trees = if collector { collector_debug::trees(&text()) } else { Vec::new() };
+    let trees = if collector { collector_debug::trees(&text(), braces) } else { Vec::new() };
     let in_tree = |at: usize| trees.iter().any(|t| t.start < at && at < t.end);
     // A brace object does not end a tree: its lines go to the object, and the tree takes the
     // lines after it (a fuzz finding), so no cut where a tree stops at an object's first line.

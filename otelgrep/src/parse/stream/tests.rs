@@ -104,6 +104,44 @@ fn a_brace_object_inside_a_collector_tree_is_not_a_cut() {
     }
 }
 
+/// Brace objects are framed before a Collector tree sees a line, so a tree goes on after two of
+/// them: no cut between the objects either (a fuzz finding: the tree's `Span #1` after them
+/// was read as a Rust record once the stream was cut at the second).
+#[test]
+fn a_collector_tree_goes_on_after_brace_objects() {
+    let input = "2025-04-17T10:40:44.560+0200\tinfo\tResourceSpans #0\nResource attributes:\n\
+                 \x20    -> service.name: Str(checkout)\n{\n\t\"Timestamp\": \"x\"\n}\n{\n    \"name\": \"y\"\n}\nSpan #1\n";
+    let (want, _) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    let text = |r: &Report| r.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+    assert!(text(&want).iter().any(|e| e.ends_with("span without a valid Trace ID")), "{:?}", text(&want));
+    for chunk in 1..input.len() {
+        let (got, _, _) = ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!(text(&got), text(&want), "in pieces of {chunk}");
+        assert_eq!(got.foreign_lines, want.foreign_lines, "in pieces of {chunk}");
+    }
+}
+
+/// The framer of a stream's next piece starts where the last one stopped: a Metrics block
+/// opened by a record start, with no header, keeps the Resource section printed in it for its
+/// next record after another block's header (a fuzz finding: lines put in front of the next
+/// piece could not say so, and the record lost its resource).
+#[test]
+fn a_metrics_block_opened_without_its_header_keeps_its_resource_across_a_cut() {
+    let input = "Metric #0\nResource\n\t ->  service.name=String(Static(\"todo\"))\nLogs\nMetric #0\n\
+                 \t\tName         : todo.http.requests\n\t\tType         : Sum\n\
+                 \t\tEndTime      : 2026-11-27 23:36:09.957170\n\t\tDataPoint #0\n\t\t\tValue        : 4\n";
+    let (want, whole) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    assert_eq!(whole.points.len(), 1);
+    assert!(!whole.points[0].resource.attributes.is_empty());
+    let text = |r: &Report| r.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+    for chunk in 1..input.len() {
+        let (got, pieces, _) =
+            ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!(pieces.points, whole.points, "in pieces of {chunk}");
+        assert_eq!(text(&got), text(&want), "in pieces of {chunk}");
+    }
+}
+
 /// A Metrics block that prints no Resource or scope section keeps the earlier block's, as the
 /// framer does: so does the context after a cut inside it (a fuzz finding).
 #[test]
