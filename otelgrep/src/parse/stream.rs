@@ -1,8 +1,8 @@
 //! Streams (standard input, pipes, compressed files): read once, in bounded memory. A thread of
 //! its own reads blocks while the pieces before them are parsed, so a pipe's writer is never kept
 //! waiting for the parse; pieces are cut where a record starts and each is read through the layers
-//! like a small file (`layers.rs`). What a later piece needs of an earlier one (a Rust text's
-//! resources) is carried in front of it (`pieces.rs`).
+//! like a small file (`layers.rs`). What a later piece needs of an earlier one (where a Rust
+//! text's framer stopped) is carried on to it (`pieces.rs`).
 
 use std::io::Read;
 use std::sync::mpsc;
@@ -106,8 +106,8 @@ fn fill_buffers(
 
 /// Reads a stream (standard input, a compressed file) piece by piece in bounded memory: each
 /// piece ends where a record starts (a line `{`, `{"…`, `Spans`, `Metrics` or `Logs`), is read
-/// as a text of its own, and what a Rust text's later blocks need of earlier ones (their
-/// resources) is put in front of the next piece. A stream that needs the text or lines layer
+/// as a text of its own, and the Rust text framer of the next piece starts where the last one
+/// stopped (its blocks' resources). A stream that needs the text or lines layer
 /// (UTF-16, wrappers) or is binary OTLP is read whole, as a file would be.
 pub fn ingest_stream<S: Sink>(
     name: &str,
