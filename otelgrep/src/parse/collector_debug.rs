@@ -65,9 +65,15 @@ pub fn trees(text: &str, objects: bool) -> Vec<std::ops::Range<usize>> {
     } else {
         super::scan::Pieces::Lines(super::scan::lines(text.as_bytes()))
     };
+    // Where line `n` starts, found by counting line breaks (a piece's text need not point into
+    // `text`: an empty line may be a static `""`, a fuzz finding).
+    let (mut line_no, mut at) = (1u64, 0usize);
     for piece in pieces.by_ref() {
         let super::scan::Piece::Line { line: n, text: line } = piece else { continue };
-        let at = line.as_ptr() as usize - text.as_ptr() as usize;
+        while line_no < n {
+            at = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i + 1);
+            line_no += 1;
+        }
         match framer.offer(line, n, &mut resources) {
             Some(true) => _ = open.get_or_insert(at),
             Some(false) => out.extend(open.take().map(|start| start..at)),

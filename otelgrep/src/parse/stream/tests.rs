@@ -121,6 +121,22 @@ fn a_collector_tree_goes_on_after_brace_objects() {
     }
 }
 
+/// Where a Collector tree's lines start is counted, not taken from the lines' addresses (a fuzz
+/// finding: the scanner gives an empty first line as a `""` of its own, and the subtraction
+/// overflowed).
+#[test]
+fn a_collector_tree_after_an_empty_first_line_is_found() {
+    let input = "\n2025-04-17T10:40:44.560+0200\tinfo\tResourceLog #0\n\tat Cart.get(Cart.java:12)\n";
+    // The tree is its header alone: the next line is not one of its own.
+    assert_eq!(crate::parse::collector_debug::trees(input, true), vec![1..input.find("\tat").unwrap()]);
+    let (want, _) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    for chunk in 1..input.len() {
+        let (got, _, _) = ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!(got.foreign_lines, want.foreign_lines, "in pieces of {chunk}");
+        assert_eq!(got.errors.len(), want.errors.len(), "in pieces of {chunk}");
+    }
+}
+
 /// The framer of a stream's next piece starts where the last one stopped: a Metrics block
 /// opened by a record start, with no header, keeps the Resource section printed in it for its
 /// next record after another block's header (a fuzz finding: lines put in front of the next
