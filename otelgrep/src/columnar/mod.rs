@@ -6,7 +6,8 @@
 //!
 //! The only module that uses the `parquet` crate. `table` is the columns and their levels, `rows` the buffers rows are written into,
 //! `spans`/`logs`/`metrics` map the model to rows and back, `values` the attribute texts, `write`
-//! the folder, `read` a file.
+//! the folder, `read` a file, `pages` and `thrift` what a file claims checked before the library
+//! acts on it.
 
 mod logs;
 mod metrics;
@@ -15,6 +16,7 @@ pub mod read;
 mod rows;
 mod spans;
 mod table;
+mod thrift;
 mod values;
 pub mod write;
 
