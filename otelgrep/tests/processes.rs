@@ -291,3 +291,41 @@ fn a_cumulative_run_and_a_delta_run_in_one_file_add_up() {
     let requests = listing.iter().find(|m| m["metric"] == "todo.http.requests").unwrap();
     assert_eq!(requests["temporality"], "cumulative, delta");
 }
+
+/// A Collector killed in the middle of a tree, then a Rust app's capture appended: the tree ends
+/// at the Rust block header (its record took every line after it: the whole Rust capture was 76
+/// skipped records; found by a new-user check), and so at another zap entry.
+#[test]
+fn a_collector_tree_cut_short_ends_where_the_next_capture_begins() {
+    let scratch = Scratch::new("cut-tree");
+    let tree = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/collector-debug-detailed.log"),
+    )
+    .unwrap();
+    let cut: String = tree.lines().take(10).map(|l| format!("{l}\n")).collect();
+    let rust = std::fs::read_to_string(sample("../../shared/samples/rust-stdout/rust-stdout.log")).unwrap();
+    let alone = scratch.0.join("rust.log");
+    std::fs::write(&alone, &rust).unwrap();
+    let after = scratch.0.join("after-cut-tree.log");
+    std::fs::write(&after, format!("{cut}{rust}")).unwrap();
+    let zap = scratch.0.join("zap-after-cut-tree.log");
+    std::fs::write(
+        &zap,
+        format!(
+            "{cut}2025-04-17T10:40:44.561+0200\tinfo\tservice@v0.124.0/service.go:289\tEverything is ready.\n{rust}"
+        ),
+    )
+    .unwrap();
+    let spans = |p: &std::path::Path| {
+        let (out, err, _) = otelgrep(&["summary", "--format", "json", p.to_str().unwrap()]);
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+        (v["spans"].as_u64().unwrap(), v["skipped_records"].as_u64().unwrap_or(0), err)
+    };
+    let (want, _, _) = spans(&alone);
+    assert!(want > 50);
+    for p in [&after, &zap] {
+        let (got, skipped, err) = spans(p);
+        // The cut tree's one span has no Trace ID: the only record skipped.
+        assert_eq!((got, skipped), (want, 1), "{}: {err}", p.display());
+    }
+}

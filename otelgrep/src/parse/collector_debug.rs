@@ -51,40 +51,6 @@ pub fn tree_start(line: &str) -> Option<Signal> {
     (!rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())).then_some(signal)
 }
 
-/// The byte ranges of `text` that Collector trees take, from each tree's header to the end of its
-/// last line: a stream must not be cut inside one (read whole, the tree takes lines there that
-/// would otherwise open records of their own, `{"…` included). `objects`: brace objects are read
-/// (some brace format may be): they are framed first, as a whole read frames them, and their lines
-/// never reach a tree, which goes on after them (a fuzz finding: a tree's `Span #1` after two
-/// objects, where a cut between the objects had ended it).
-pub fn trees(text: &str, objects: bool) -> Vec<std::ops::Range<usize>> {
-    let (mut framer, mut resources) = (Framer::default(), Resources::default());
-    let (mut out, mut open) = (Vec::new(), None);
-    let mut pieces = if objects {
-        super::scan::Pieces::Objects(super::scan::python_objects(text.as_bytes()))
-    } else {
-        super::scan::Pieces::Lines(super::scan::lines(text.as_bytes()))
-    };
-    // Where line `n` starts, found by counting line breaks (a piece's text need not point into
-    // `text`: an empty line may be a static `""`, a fuzz finding).
-    let (mut line_no, mut at) = (1u64, 0usize);
-    for piece in pieces.by_ref() {
-        let super::scan::Piece::Line { line: n, text: line } = piece else { continue };
-        while line_no < n {
-            at = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i + 1);
-            line_no += 1;
-        }
-        match framer.offer(line, n, &mut resources) {
-            Some(true) => _ = open.get_or_insert(at),
-            Some(false) => out.extend(open.take().map(|start| start..at)),
-            None => {}
-        }
-        framer.done.clear();
-    }
-    out.extend(open.map(|start| start..text.len()));
-    out
-}
-
 /// Assigns lines to records while inside a tree.
 #[derive(Debug, Default)]
 pub struct Framer<'a> {
@@ -183,6 +149,13 @@ impl<'a> Framer<'a> {
                 scope: self.scope.clone(),
             });
             return true;
+        }
+        // A record takes the lines after it (a value with line breaks goes on at column 0), but
+        // not another zap entry or a Rust block header: a tree cut short (a Collector killed
+        // mid-entry) ends there, and a capture appended after it is read (it took a whole Rust
+        // capture after it, 76 records skipped; found by a new-user check).
+        if strip_zap_prefix(line).len() != line.len() || matches!(line, "Spans" | "Metrics" | "Logs" | "Resource") {
+            return false;
         }
         match &mut self.current {
             Some(rec) => {

@@ -20,7 +20,7 @@ use crate::model::{Resource, Value};
 mod cuts;
 mod record;
 
-pub use cuts::{is_structure, last_clean_start};
+pub use cuts::{Search, is_structure, last_cut};
 pub use record::{parse_log, parse_metric, parse_span};
 
 /// What the framer did with a line.
@@ -66,7 +66,7 @@ pub struct Framer<'a> {
     pub open_at_end: Vec<usize>,
 }
 
-/// What a framer knows between records: where a stream is cut ([`last_clean_start`]), the
+/// What a framer knows between records: where a stream is cut ([`last_cut`]), the
 /// framer of the next piece starts from the state the last one ended in, as if it had read the
 /// lines before (resources per signal, the Metrics block's scope, whether the block printed a
 /// resource). Carried as state, not as lines put in front of the next piece: lines said less
@@ -290,7 +290,7 @@ impl<'a> Framer<'a> {
     }
 
     /// A block header or record start of the next piece of a stream follows, where a stream is
-    /// cut ([`last_clean_start`]): the current record ends as that line would end it, and so
+    /// cut ([`last_cut`]): the current record ends as that line would end it, and so
     /// does a record it suspended (a record start of its signal finishes it; at a header, none
     /// is suspended).
     pub fn end_block(&mut self) {
@@ -361,6 +361,17 @@ fn is_resource_line(line: &[u8]) -> bool {
 impl Framer<'_> {
     /// Whether a block of `signal` starting now interrupts the current record (one of another
     /// signal, not a metric: it is suspended, and may resume after the block).
+    /// Whether another format's record may start here with nothing of the Rust text left open
+    /// across it but a current record, which the record ends: no suspended record, no section.
+    fn quiet_for_record(&self) -> bool {
+        self.suspended.is_none() && self.resource_lines.is_none() && self.scope_lines.is_none()
+    }
+
+    /// Whether nothing at all is open (a Collector tree's lines do not end a Rust record).
+    fn quiet(&self) -> bool {
+        self.current.is_none() && self.quiet_for_record()
+    }
+
     fn interrupted_by(&self, signal: Signal) -> bool {
         self.current.as_ref().is_some_and(|c| c.signal != signal && c.signal != Signal::Metrics)
     }

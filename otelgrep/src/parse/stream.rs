@@ -8,7 +8,7 @@ use std::io::Read;
 use std::sync::mpsc;
 
 use super::pieces::Pieces;
-use super::{Format, Report, Sink, collector_debug, go_json, ingest, otlp_json, otlp_proto, python_json, wrappers};
+use super::{Format, Report, Sink, go_json, ingest, otlp_json, otlp_proto, python_json, wrappers};
 
 /// What reading a stream found besides its records: what `no telemetry found` and a cut
 /// compressed stream report.
@@ -238,9 +238,11 @@ fn pieces<S: Sink>(
         } else {
             match start {
                 Some(at) if at > 0 => at,
-                // A piece longer than `longest` is cut wherever it ends (a gzip bomb of zeros must
-                // not grow the buffer without bound); its last line goes on in the next piece.
-                _ if buf.len() >= longest => buf.len(),
+                // A piece longer than `longest` is cut (a gzip bomb of zeros must not grow the
+                // buffer without bound): where the last record starts, something left open across
+                // it or not (a Rust record suspended at the end of a Rust capture, and Python's
+                // after it), or else wherever it ends, its last line going on in the next piece.
+                _ if buf.len() >= longest => last_start(&buf).unwrap_or(buf.len()),
                 _ => {
                     // No record starts in what was read: read more before cutting, as much again
                     // (each read looks for a record start in the whole piece).
@@ -270,41 +272,42 @@ fn pieces<S: Sink>(
     Ok(read.finish())
 }
 
-/// Where the last line that opens a record starts in `buf` (a line `{`, one opening with `{"`,
-/// or a Rust block header at which no record is left open), not counting a last line still
-/// without its line break. `rust` says whether Rust text was seen before `buf`, and is set when
-/// `buf` holds some: from then on only Rust headers cut (a Rust framer's sections and records
-/// go on across other formats' records, while the state carried to the next piece has them
-/// ended as a Rust header ends them: fuzz findings, a Resource section going on after JSON
-/// lines, a scope after a Go line).
+/// Where the last record of `buf` starts at which a stream may be cut, not counting a last line
+/// still without its line break. Where only brace formats are (no Rust text, no Collector tree):
+/// the last line `{`, or one opening with `{"` that is a record of its own, found from the end.
+/// Once Rust text (`rust`: seen before `buf`, and set when `buf` holds some) or a Collector tree
+/// is in the stream, its framers carry state from line to line: `buf` is framed as a read frames
+/// it, and the cut is the last place where nothing is left open across it
+/// ([`super::rust_text::last_cut`]: Rust headers and record starts, objects and one-line records,
+/// tree headers). A stream that found none for 128 MB was cut wherever its piece ended, inside
+/// records: a Collector capture (its trees were taken to run on to the end of the piece), Python
+/// after Rust text (only Rust headers cut), one byte that is not UTF-8 (no cut at all).
 pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut bool) -> Option<usize> {
     let allow = |f: Format| only.is_none_or(|o| o == f);
     // As the framer reads them: brace objects when a brace format may be read; a `{"` line when
     // it is a record of its own (Python's one-line records, OTLP requests, Go's lines), and
     // otherwise a line like any other (a damaged one may go on a Rust record).
     let braces = [Format::PythonJson, Format::NodeConsole, Format::GoJson, Format::OtlpJson].into_iter().any(allow);
-    let one_line_record = |line: &[u8]| {
-        std::str::from_utf8(line).is_ok_and(|l| {
-            (allow(Format::PythonJson) && python_json::is_compact_record(l))
-                || (allow(Format::OtlpJson) && otlp_json::is_document(l))
-                || (allow(Format::GoJson) && go_json::line_kind(l).is_some())
-        })
+    let record_line = |l: &str| {
+        (allow(Format::PythonJson) && python_json::is_compact_record(l))
+            || (allow(Format::OtlpJson) && otlp_json::is_document(l))
+            || (allow(Format::GoJson) && go_json::line_kind(l).is_some())
     };
     let complete = memchr::memrchr(b'\n', buf)?;
-    // Collector trees take every line until they end: no cut inside one (looked for only where
-    // one may be).
     // One search for `Resource` (Python and OTLP write it in lower case), not one per header.
     let headers: [&[u8]; 3] = [b"Spans #", b"Metrics #", b"Log #"];
-    let collector = memchr::memmem::find_iter(buf, b"Resource")
-        .any(|at| headers.iter().any(|h| buf[at + b"Resource".len()..].starts_with(h)));
-    let text = || as_text(&buf[..complete]);
-    let trees = if collector { collector_debug::trees(&text(), braces) } else { Vec::new() };
-    let in_tree = |at: usize| trees.iter().any(|t| t.start < at && at < t.end);
-    // A brace object does not end a tree: its lines go to the object, and the tree takes the
-    // lines after it (a fuzz finding), so no cut where a tree stops at an object's first line.
-    let after_tree = |at: usize| trees.iter().any(|t| t.start < at && at == t.end);
+    let collector = allow(Format::CollectorDebug)
+        && memchr::memmem::find_iter(buf, b"Resource")
+            .any(|at| headers.iter().any(|h| buf[at + b"Resource".len()..].starts_with(h)));
     *rust = allow(Format::RustText) && (*rust || has_rust_structure(buf));
-    let braces = braces && !*rust;
+    if *rust || collector {
+        let search =
+            super::rust_text::Search { objects: braces, trees: collector, rust: *rust, record_line: &record_line };
+        return super::rust_text::last_cut(&as_text(&buf[..complete]), &buf[complete + 1..], &search);
+    }
+    if !braces {
+        return None;
+    }
     let mut end = complete;
     while let Some(nl) = memchr::memrchr(b'\n', &buf[..end]) {
         let line = &buf[nl + 1..end];
@@ -314,37 +317,35 @@ pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut b
         // still be one.
         let next = &buf[end + 1..];
         let node_metric = next.starts_with(b"  descriptor:") || b"  descriptor:".starts_with(next);
-        if braces
-            && ((line == b"{" && !node_metric) || (line.starts_with(b"{\"") && one_line_record(line)))
-            && !in_tree(nl + 1)
-            && !after_tree(nl + 1)
-        {
+        let one_line_record = || std::str::from_utf8(line).is_ok_and(record_line);
+        if (line == b"{" && !node_metric) || (line.starts_with(b"{\"") && one_line_record()) {
             return Some(nl + 1);
         }
-        if *rust && super::rust_text::is_structure(line) {
-            // Rust text: a header or record start is a cut only where no record is left open
-            // across it, which framing tells, and outside any brace object left open (read
-            // whole, the object runs on to its closing line, header and all): then the cut is
-            // where that object opens.
-            let text = std::str::from_utf8(&buf[..complete]).ok()?;
-            let at = super::rust_text::last_clean_start(text, allow(Format::CollectorDebug)).filter(|at| *at > 0)?;
-            if in_tree(at) {
-                return None;
-            }
-            return match open_object(&buf[..at]) {
-                None => Some(at),
-                Some(open)
-                    if open > 0
-                        && !in_tree(open)
-                        && !buf[open..]
-                            .split(|b| *b == b'\n')
-                            .nth(1)
-                            .is_some_and(|l| l.starts_with(b"  descriptor:")) =>
-                {
-                    Some(open)
-                }
-                Some(_) => None,
-            };
+        end = nl;
+    }
+    None
+}
+
+/// Where the last line of `buf` that starts a record of any format starts (a line `{`, a
+/// one-line record, a Rust block header or record start, a Collector tree's header), whatever
+/// is left open across it: the cut of a piece that found no better in [`LONGEST_PIECE`].
+fn last_start(buf: &[u8]) -> Option<usize> {
+    let complete = memchr::memrchr(b'\n', buf)?;
+    let mut end = complete;
+    while let Some(nl) = memchr::memrchr(b'\n', &buf[..end]) {
+        let line = &buf[nl + 1..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let starts = line == b"{"
+            || super::rust_text::is_structure(line)
+            || std::str::from_utf8(line).is_ok_and(|l| {
+                super::collector_debug::tree_start(l).is_some()
+                    || (l.starts_with('{')
+                        && (python_json::is_compact_record(l)
+                            || otlp_json::is_document(l)
+                            || go_json::line_kind(l).is_some()))
+            });
+        if starts {
+            return Some(nl + 1);
         }
         end = nl;
     }
@@ -378,35 +379,6 @@ fn as_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
             same_length.into()
         }
     }
-}
-
-/// Where the last brace object of `text` opens (a line `{` or `[`) when it is still open at the
-/// end, as the scanner frames them (`scan::close_at`): lines inside are indented, and the first
-/// line at column 0 closes it (`}` or `]`), opens the next (`{`, `[`), or ends it cut short (any
-/// other; a `}{` seam keeps the pair together).
-fn open_object(text: &[u8]) -> Option<usize> {
-    // Forward, line by line: searching backwards for braces crossed every brace inside a Rust
-    // record's lines (`InstrumentationScope { … }`) back to the start of a 64 MB piece, a
-    // tenth of a Rust stream's time.
-    let mut open: Option<(usize, u8)> = None;
-    let mut start = 0;
-    for end in memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
-        if !matches!(text.get(start), None | Some(b' ' | b'\t' | b'\r' | b'\n')) {
-            let mut line = &text[start..end];
-            while let Some(l) = line.strip_suffix(b"\r") {
-                line = l;
-            }
-            match (line, open) {
-                (b"{", _) => open = Some((start, b'{')),
-                (b"[", _) => open = Some((start, b'[')),
-                (b"}{", Some((_, b'{'))) => {}
-                (_, None) => {}
-                _ => open = None,
-            }
-        }
-        start = end + 1;
-    }
-    open.map(|(at, _)| at)
 }
 
 #[cfg(test)]

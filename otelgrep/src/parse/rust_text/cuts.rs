@@ -1,36 +1,132 @@
-//! Where a stream of Rust text may be cut into pieces: at lines where no record is left open
-//! across the cut, so that the next piece's framer, started from the state the last one ended in
-//! ([`super::Carry`]), frames it as the whole input would be. `stream.rs` and `pieces.rs` use it;
-//! the framer is the parent module's.
+//! Where a stream may be cut into pieces once it holds Rust text or Collector trees (framers that
+//! carry state from line to line): at lines where no record is left open across the cut, so that
+//! the next piece's framer, started from the state the last one ended in ([`super::Carry`]),
+//! frames it as the whole input would be. `stream.rs` uses it; the framer is the parent
+//! module's.
 
 use super::{Fed, Framer, Resources, Signal, block_header, record_start};
 
-/// Where the last line of `text` that starts a block or a record (`Spans`, `Log #3`) starts, at
-/// which the text may be cut: no record is left open across it. A header is such a line where
-/// no record is suspended and none is interrupted by it (unlocked exporters interleave their
-/// blocks line by line, and a record interrupted by another signal's block resumes after it); a
-/// record start in its own block where no record of another signal is suspended (one of its
-/// own it ends), and every line since the block's header was Rust text. An
-/// opentelemetry-stdout text alternating signals (a log, then a Metrics block) always has a
-/// suspended record at its headers: its record starts are where it is cut. With `trees`, lines a
-/// Collector tree takes are left to it, as framing does (they share `Metric #n` with Rust text).
-pub fn last_clean_start(text: &str, trees: bool) -> Option<usize> {
+/// What the formats that may be read tell a cut search.
+pub struct Search<'f> {
+    /// Brace objects are framed (a brace format may be read).
+    pub objects: bool,
+    /// Collector trees may be read.
+    pub trees: bool,
+    /// Rust text may be read.
+    pub rust: bool,
+    /// Whether a line opening with `{` is a record of its own (Python's one-line records, OTLP
+    /// requests, Go's lines), as framing tells.
+    pub record_line: &'f dyn Fn(&str) -> bool,
+}
+
+/// Where the last record of `text` starts at which a stream may be cut, found by framing `text`
+/// as a read does (brace objects first, then Collector trees, then Rust text) and keeping the
+/// last place where nothing is left open across the cut, so that the next piece's framers,
+/// started as the last ones ended ([`super::Carry`]), read it as the whole input would be:
+///
+/// - a Rust block header where no record is suspended and none is interrupted by it (unlocked
+///   exporters interleave their blocks line by line, and a record interrupted by another
+///   signal's block resumes after it); a Rust record start in its own block where no record of
+///   another signal is suspended (one of its own it ends), and every line since the block's
+///   header was Rust text (opentelemetry-stdout alternating signals, a log then a Metrics block,
+///   always has a suspended record at its headers: its record starts are where it is cut);
+/// - an object's `{` line, or a one-line record, outside any Collector tree (a tree goes on after
+///   an object), where no Rust record is suspended and no Rust section is being read (a record
+///   open there is ended by the object, as a read ends it), and not between two Node metric
+///   objects (one export);
+/// - a Collector tree's header where no Rust record or section is open (a Rust record goes on
+///   across a tree, whose lines are the tree's).
+///
+/// `next` is what follows `text` in the buffer (a line still without its line break): whether
+/// an object is a Node metric may be said there. Cuts at 0 are no cuts.
+pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
+    use crate::parse::{collector_debug, scan};
     let mut framer = Framer::default();
-    let mut collector = crate::parse::collector_debug::Framer::default();
+    let mut collector = collector_debug::Framer::default();
     let mut resources = Resources::default();
     let mut best = None;
     // Whether every line since the last header was the Rust framer's: a line of another format
-    // (a JSON line, an object) is not fed to it in a read, so a section may go on across it
-    // (kept from when the next piece's framer was told the state in lines, which could not say
-    // so; the carried state ends sections as the cut line does).
+    // (a JSON line, an object) is not fed to it in a read, so a record start after one may
+    // belong to another block than it seems (kept from the first cut searches; the carried
+    // state would tell, but no finding asks for more places to cut).
     let mut pure = false;
-    for (n, line) in text.split('\n').enumerate() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        let in_tree = trees && collector.offer(line, n as u64 + 1, &mut resources) == Some(true);
-        collector.done.clear();
-        if in_tree {
-            // Another format's line: a Rust section may go on across it.
+    let mut pieces = if search.objects {
+        scan::Pieces::Objects(scan::python_objects(text.as_bytes()))
+    } else {
+        scan::Pieces::Lines(scan::lines(text.as_bytes()))
+    };
+    // Where line `n` starts, by counting line breaks (a piece's text may be the scanner's own).
+    let (mut line_no, mut at) = (1u64, 0usize);
+    let mut start_of = |n: u64| {
+        while line_no < n {
+            at = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i + 1);
+            line_no += 1;
+        }
+        at
+    };
+    // A Node metric object follows: its line starts so (or could, not written whole yet).
+    let node_metric_at = |line_start: usize| {
+        let rest = &text.as_bytes()[line_start..];
+        let second = match memchr::memchr(b'\n', rest) {
+            Some(i) => &rest[i + 1..],
+            None => return false,
+        };
+        let second = if second.is_empty() { next } else { second };
+        second.starts_with(b"  descriptor:") || b"  descriptor:".starts_with(second)
+    };
+    for piece in pieces.by_ref() {
+        let (n, line) = match piece {
+            scan::Piece::Object { line: n, text: object } => {
+                let at = start_of(n);
+                if object.starts_with('{') && !collector.active() && framer.quiet_for_record() && !node_metric_at(at) {
+                    best = Some(at);
+                }
+                framer.end_record();
+                framer.open_at_end.clear();
+                framer.done.clear();
+                pure = false;
+                continue;
+            }
+            scan::Piece::Truncated { line: n } => {
+                let at = start_of(n);
+                if text.as_bytes().get(at) == Some(&b'{')
+                    && !collector.active()
+                    && framer.quiet_for_record()
+                    && !node_metric_at(at)
+                {
+                    best = Some(at);
+                }
+                framer.end_record();
+                framer.open_at_end.clear();
+                framer.done.clear();
+                pure = false;
+                continue;
+            }
+            scan::Piece::NotUtf8 { .. } => break,
+            scan::Piece::Line { line: n, text: line } => (n, line),
+        };
+        if search.trees {
+            let taken = collector.offer(line, n, &mut resources);
+            collector.done.clear();
+            if taken == Some(true) {
+                if collector_debug::tree_start(line).is_some() && framer.quiet() {
+                    best = Some(start_of(n));
+                }
+                pure = false;
+                continue;
+            }
+        }
+        if line.starts_with('{') && (search.record_line)(line) {
+            if framer.quiet_for_record() {
+                best = Some(start_of(n));
+            }
+            framer.end_record();
+            framer.open_at_end.clear();
+            framer.done.clear();
             pure = false;
+            continue;
+        }
+        if !search.rust {
             continue;
         }
         let header = block_header(line);
@@ -44,13 +140,14 @@ pub fn last_clean_start(text: &str, trees: bool) -> Option<usize> {
             false
         };
         if clean {
-            best = Some(line.as_ptr() as usize - text.as_ptr() as usize);
+            best = Some(start_of(n));
         }
-        let fed = framer.feed(line, n as u64 + 1, &mut resources);
+        let fed = framer.feed(line, n, &mut resources);
         pure = header.is_some() || (pure && fed == Fed::Taken);
         framer.done.clear();
+        framer.open_at_end.clear();
     }
-    best
+    best.filter(|at| *at > 0)
 }
 
 /// Whether `line` starts a Rust block or record (`Spans`, `Span #3`): what a stream cut before

@@ -121,14 +121,11 @@ fn a_collector_tree_goes_on_after_brace_objects() {
     }
 }
 
-/// Where a Collector tree's lines start is counted, not taken from the lines' addresses (a fuzz
-/// finding: the scanner gives an empty first line as a `""` of its own, and the subtraction
-/// overflowed).
+/// Where a line starts is counted, not taken from the line's address (a fuzz finding: the
+/// scanner gives an empty first line as a `""` of its own, and a subtraction overflowed).
 #[test]
 fn a_collector_tree_after_an_empty_first_line_is_found() {
     let input = "\n2025-04-17T10:40:44.560+0200\tinfo\tResourceLog #0\n\tat Cart.get(Cart.java:12)\n";
-    // The tree is its header alone: the next line is not one of its own.
-    assert_eq!(crate::parse::collector_debug::trees(input, true), vec![1..input.find("\tat").unwrap()]);
     let (want, _) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
     for chunk in 1..input.len() {
         let (got, _, _) = ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
@@ -265,4 +262,68 @@ fn streams_in_pieces_read_as_whole_inputs() {
             }
         }
     }
+}
+
+/// A shared sample or a test fixture, as bytes.
+fn capture(rel: &str) -> Vec<u8> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../../shared/samples").join(rel);
+    std::fs::read(if shared.exists() { shared } else { root.join("tests/fixtures").join(rel) }).unwrap()
+}
+
+/// `input` read whole and in pieces of `chunk` bytes (at most `longest`): the same records
+/// (in any order: a record a forced cut finishes comes before those of the piece after it),
+/// counts and errors; and the pieces it was read in.
+fn same_in_pieces(input: &[u8], chunk: usize, longest: usize) -> u64 {
+    let (want, whole) = ingest::<Collected>("t", input, &(), None, &|_, _| {}).unwrap();
+    let (got, pieces, end) = ingest_stream::<Collected>("t", &mut &input[..], &(), None, chunk, longest).unwrap();
+    let text = |r: &Report| r.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+    assert_eq!(text(&got), text(&want));
+    assert_eq!((got.foreign_lines, got.records.clone()), (want.foreign_lines, want.records.clone()));
+    let sorted = |v: &[crate::model::Span]| {
+        let mut v: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(&pieces.spans), sorted(&whole.spans));
+    assert_eq!(pieces.logs.len(), whole.logs.len());
+    assert_eq!(pieces.points, whole.points);
+    end.pieces
+}
+
+/// Collector trees are cut at their headers, and end where their entry does: a Collector
+/// capture alone, then one followed by Rust text and by Python objects, are read in many pieces
+/// (a new-user check: none of them found a place to cut, so at 128 MB a piece was cut inside a
+/// record; a tree was taken to run on to the end of the piece).
+#[test]
+fn collector_captures_are_cut_at_their_trees() {
+    let tree = capture("collector-debug-detailed.log");
+    let rust = capture("rust-stdout/rust-stdout.log");
+    let python = capture("python-flask/flask-default.log");
+    let alone = tree.repeat(6);
+    let then_rust = [&tree[..], &rust, &rust].concat();
+    let then_python = [&tree[..], &python].concat();
+    assert!(same_in_pieces(&alone, 2048, usize::MAX) > 5);
+    assert!(same_in_pieces(&then_rust, 16 << 10, usize::MAX) > 5);
+    assert!(same_in_pieces(&then_python, 16 << 10, usize::MAX) > 5);
+}
+
+/// A byte that is not UTF-8 (a Latin-1 line an app printed) no longer keeps a Rust text from
+/// being cut: the cut is looked for in the text with that byte as `?`.
+#[test]
+fn a_byte_that_is_not_utf8_leaves_a_rust_text_cut() {
+    let rust = capture("rust-stdout/rust-stdout.log");
+    let input = [&b"caf\xe9 started\n"[..], &rust, &rust].concat();
+    assert!(same_in_pieces(&input, 16 << 10, usize::MAX) > 5);
+}
+
+/// Python after a Rust capture that leaves a record suspended at its end: no cut is exact until
+/// the end of the input, so a piece at its longest is cut where the last record starts, not
+/// inside one (it lost one in 150 MB, said cut short).
+#[test]
+fn a_piece_at_its_longest_is_cut_where_a_record_starts() {
+    let rust = capture("rust-stdout/rust-stdout.log");
+    let python = capture("python-flask/flask-default.log");
+    let input = [&rust[..], &python, &python].concat();
+    assert!(same_in_pieces(&input, 16 << 10, 64 << 10) > 5);
 }
