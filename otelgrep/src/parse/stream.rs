@@ -303,7 +303,21 @@ pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut b
     if *rust || collector {
         let search =
             super::rust_text::Search { objects: braces, trees: collector, rust: *rust, record_line: &record_line };
-        return super::rust_text::last_cut(&as_text(&buf[..complete]), &buf[complete + 1..], &search);
+        let raw = &buf[..complete];
+        // As a read takes it: what is not UTF-8 replaced, a mark opening a line dropped (the
+        // lines stay the lines of `raw`; a `?` for each bad byte once read a zap time `202?-04`
+        // as a tree header, which its U+FFFD does not make: a fuzz finding).
+        let clean = std::str::from_utf8(raw).ok().filter(|_| memchr::memmem::find(raw, UTF8_BOM).is_none());
+        let Some(text) = clean else {
+            let read =
+                super::text::repair(super::text::Text { bytes: raw.into(), encoding: None, bad_lines: Vec::new() });
+            let text = String::from_utf8_lossy(&read.bytes);
+            let at = super::rust_text::last_cut(&text, &buf[complete + 1..], &search)?;
+            // The same line of `raw`.
+            let line = memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count();
+            return memchr::memchr_iter(b'\n', raw).nth(line.checked_sub(1)?).map(|nl| nl + 1);
+        };
+        return super::rust_text::last_cut(text, &buf[complete + 1..], &search);
     }
     if !braces {
         return None;
@@ -365,21 +379,8 @@ fn has_rust_structure(buf: &[u8]) -> bool {
     })
 }
 
-/// `bytes` as text, bytes that are not UTF-8 as `?`, one for one, so that offsets stay those of
-/// `bytes`.
-fn as_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.into(),
-        Err(_) => {
-            let mut same_length = String::with_capacity(bytes.len());
-            for chunk in bytes.utf8_chunks() {
-                same_length.push_str(chunk.valid());
-                same_length.extend(std::iter::repeat_n('?', chunk.invalid().len()));
-            }
-            same_length.into()
-        }
-    }
-}
+/// A UTF-8 byte-order mark.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 #[cfg(test)]
 mod tests;

@@ -327,3 +327,13 @@ fn a_piece_at_its_longest_is_cut_where_a_record_starts() {
     let input = [&rust[..], &python, &python].concat();
     assert!(same_in_pieces(&input, 16 << 10, 64 << 10) > 5);
 }
+
+/// The cut is looked for in the text as a read takes it, each bad sequence a U+FFFD: with a `?`
+/// for the bad byte, a zap time `202\xff-04-17…` read as the header of a Collector tree, which a
+/// read does not (a fuzz finding, kept whole: Go and Rust fragments, trees, a Node object).
+#[test]
+fn a_line_that_is_not_utf8_is_looked_at_as_read() {
+    let finding = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/regressions/stream/a-zap-time-not-utf8-taken-for-a-tree-header-minimised");
+    crate::fuzzing::stream(&std::fs::read(finding).unwrap());
+}
