@@ -354,6 +354,36 @@ fn encodings_read_as_the_plain_capture() {
     }
 }
 
+/// A large capture (over a stream's 64 MB piece) holding one line that is not UTF-8 is read as a
+/// stream, each piece repaired on its own rather than the whole copied (a 166 MB capture took
+/// 522 MB so): the same answer as the same bytes on standard input, the line foreign.
+#[test]
+fn a_large_capture_with_a_line_not_utf8_reads_as_its_stream() {
+    let scratch = Scratch::new("large-latin1");
+    let rust = std::fs::read(sample("../../shared/samples/rust-stdout/rust-stdout.log")).unwrap();
+    let copies = (70 << 20) / rust.len() + 1;
+    let input = [b"caf\xe9 started\n".to_vec(), rust.repeat(copies)].concat();
+    let file = scratch.0.join("large.log");
+    std::fs::write(&file, &input).unwrap();
+    let (from_file, code) = summary(file.to_str().unwrap());
+    assert_eq!(code, 0);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_otelgrep"))
+        .args(["summary", "--format", "json", "-"])
+        .stdin(std::fs::File::open(&file).unwrap())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert!(child.wait().unwrap().success());
+    let mut from_stdin: serde_json::Value = serde_json::from_str(&out).unwrap();
+    from_stdin.as_object_mut().unwrap().remove("files");
+    assert_eq!(figures(&from_file), figures(&from_stdin));
+    let (small, _) = summary(sample("../../shared/samples/rust-stdout/rust-stdout.log").to_str().unwrap());
+    assert_eq!(from_file["spans"].as_u64(), small["spans"].as_u64().map(|s| s * copies as u64));
+    assert_eq!(from_file["foreign_lines"].as_u64(), small["foreign_lines"].as_u64().map(|f| f * copies as u64 + 1));
+}
+
 #[test]
 fn a_capture_cut_inside_a_character_is_a_cut_record() {
     let scratch = Scratch::new("cut-char");

@@ -15,7 +15,7 @@ pub fn ingest<S: Sink>(
     bytes: &[u8],
     config: &S::Config,
     only: Option<Format>,
-    release: &dyn Fn(usize, usize),
+    release: &(dyn Fn(usize, usize) + Sync),
 ) -> anyhow::Result<(Report, S)> {
     // The text layer first: UTF-16 decoded, marks dropped; bytes that are not UTF-8 repaired only
     // when the framers meet one (most inputs never pay for it).
@@ -24,7 +24,11 @@ pub fn ingest<S: Sink>(
     let decoded = if binary {
         text::Text { bytes: std::borrow::Cow::Borrowed(bytes), encoding: None, bad_lines: Vec::new() }
     } else {
-        text::decode(bytes)
+        let mut decoded = text::decode(bytes);
+        if let std::borrow::Cow::Borrowed(b) = decoded.bytes {
+            decoded.bytes = std::borrow::Cow::Borrowed(text::without_cut_char(b));
+        }
+        decoded
     };
     let shift = match &decoded.bytes {
         std::borrow::Cow::Borrowed(b) => Some(b.as_ptr() as usize - bytes.as_ptr() as usize),
@@ -41,7 +45,33 @@ pub fn ingest<S: Sink>(
                     release(offset + shift, len);
                 }
             };
-            ingest_text::<S>(name, decoded, config, only, &moved, (Ending::Input, None), binary, true)?
+            if let (std::borrow::Cow::Borrowed(body), false) = (&decoded.bytes, binary)
+                && body.len() > super::STREAM_CHUNK
+            {
+                // A large text with a byte that is not UTF-8 is read as a stream, each piece
+                // repaired on its own, not copied whole (a 166 MB capture with one Latin-1 line
+                // took 522 MB, against 71 MB without it; found by a new-user check).
+                let reading = Reading {
+                    region_bytes: regions::REGION_BYTES,
+                    bad_lines: &[],
+                    ending: Ending::Input,
+                    binary,
+                    carry: None,
+                };
+                match ingest_with::<Ranged<S>>(name, body, config, only, &moved, &reading)? {
+                    Some(done) => done,
+                    None => {
+                        let mut reader = Releasing { bytes: body, at: 0, released: 0, release: &moved };
+                        let chunk = super::STREAM_CHUNK;
+                        let (mut report, sink, _) =
+                            super::ingest_stream::<S>(name, &mut reader, config, only, chunk, super::LONGEST_PIECE)?;
+                        report.encoding = encoding;
+                        return Ok((report, sink));
+                    }
+                }
+            } else {
+                ingest_text::<S>(name, decoded, config, only, &moved, (Ending::Input, None), binary, true)?
+            }
         }
         Some(unwrapped) => {
             let mut all: Option<(Report, Ranged<S>)> = None;
@@ -69,6 +99,29 @@ pub fn ingest<S: Sink>(
     report.in_window = ranged.in_window;
     report.encoding = encoding;
     Ok((report, ranged.inner))
+}
+
+/// A mapped text read as a stream: what was read is released every few tens of MB, as a read of
+/// the mapping releases what was parsed.
+struct Releasing<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    released: usize,
+    release: &'a (dyn Fn(usize, usize) + Sync),
+}
+
+impl std::io::Read for Releasing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.bytes.len() - self.at);
+        buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+        self.at += n;
+        if self.at >= self.released + super::RELEASE_STEP {
+            let (from, to) = (self.released & !4095, self.at & !4095);
+            (self.release)(from, to - from);
+            self.released = to;
+        }
+        Ok(n)
+    }
 }
 
 /// One text (a whole input, or one source of a wrapped one) into the sink: read as it is, or,
