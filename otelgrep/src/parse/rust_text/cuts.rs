@@ -67,11 +67,11 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
     // A Node metric object follows: its line starts so (or could, not written whole yet).
     let node_metric_at = |line_start: usize| {
         let rest = &text.as_bytes()[line_start..];
+        // The object's second line, or (its `{` the last line whole) the line being written.
         let second = match memchr::memchr(b'\n', rest) {
             Some(i) => &rest[i + 1..],
-            None => return false,
+            None => next,
         };
-        let second = if second.is_empty() { next } else { second };
         second.starts_with(b"  descriptor:") || b"  descriptor:".starts_with(second)
     };
     for piece in pieces.by_ref() {

@@ -337,3 +337,20 @@ fn a_line_that_is_not_utf8_is_looked_at_as_read() {
         .join("../fuzz/regressions/stream/a-zap-time-not-utf8-taken-for-a-tree-header-minimised");
     crate::fuzzing::stream(&std::fs::read(finding).unwrap());
 }
+
+/// Node prints one object per metric, the objects of one export one after another: once Rust
+/// text is in the stream, no cut either between two of them, also where the next object's `{`
+/// is the last line read whole and its `  descriptor:` line is still being written (a fuzz
+/// finding: two exports counted for one).
+#[test]
+fn node_metric_objects_after_rust_text_stay_one_export() {
+    let metric = |name: &str| {
+        format!("{{\n  descriptor: {{\n    name: '{name}',\n    type: 'COUNTER'\n  }},\n  dataPoints: []\n}}\n")
+    };
+    let input = format!("Metrics\n{}{}", metric("a"), metric("b"));
+    let (want, _) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    for chunk in 1..input.len() {
+        let (got, _, _) = ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!(got.metric_exports, want.metric_exports, "in pieces of {chunk}");
+    }
+}
