@@ -125,6 +125,20 @@ pub(super) fn frame<'a>(
     };
     let mut resources = Resources::default();
     let mut rust = carry.map_or_else(rust_text::Framer::default, rust_text::Framer::resume);
+    // The Rust records finished so far, handed over before whatever comes next: in input order,
+    // also where another format's record ends one (read in pieces cut there, the order is that;
+    // a fuzz finding).
+    macro_rules! hand_over_rust {
+        () => {
+            if !rust.done.is_empty() {
+                // Those ended by another format's record are flagged (`end_record`).
+                let open = std::mem::take(&mut rust.open_at_end);
+                for (i, rec) in rust.done.drain(..).enumerate() {
+                    push(Job::Rust { rec, open_at_end: open.contains(&i) }, &mut batch, &mut batch_bytes);
+                }
+            }
+        };
+    }
     let mut collector = collector_debug::Framer::default();
     let mut previous_was_node_metric = false;
     // Brace-framed objects are Python's, Node's, Go's or pretty-printed OTLP; when none of those
@@ -152,6 +166,7 @@ pub(super) fn frame<'a>(
         let mut node_metric = false;
         if matches!(piece, scan::Piece::Object { .. } | scan::Piece::Truncated { .. }) {
             rust.end_record();
+            hand_over_rust!();
         }
         // Collector trees share `Span #n`/`Metric #n` with the Rust format: inside one, its framer
         // takes the lines first.
@@ -195,14 +210,17 @@ pub(super) fn frame<'a>(
                 if allow(Format::PythonJson) && text.starts_with("{\"") && python_json::is_compact_record(text) =>
             {
                 rust.end_record();
+                hand_over_rust!();
                 push(Job::Python { line, text }, &mut batch, &mut batch_bytes);
             }
             (scan::Piece::Line { line, text }, _) if allow(Format::OtlpJson) && otlp_json::is_document(text) => {
                 rust.end_record();
+                hand_over_rust!();
                 push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes);
             }
             (scan::Piece::Line { line, text }, Some(kind)) => {
                 rust.end_record();
+                hand_over_rust!();
                 push(Job::Go { line, text, kind }, &mut batch, &mut batch_bytes);
             }
             (scan::Piece::Line { .. }, _) if !allow(Format::RustText) => report.foreign_lines += 1,
@@ -214,13 +232,7 @@ pub(super) fn frame<'a>(
                         report.rust_text = true;
                     }
                 }
-                if !rust.done.is_empty() {
-                    // Those ended by another format's record are flagged (`end_record`).
-                    let open = std::mem::take(&mut rust.open_at_end);
-                    for (i, rec) in rust.done.drain(..).enumerate() {
-                        push(Job::Rust { rec, open_at_end: open.contains(&i) }, &mut batch, &mut batch_bytes);
-                    }
-                }
+                hand_over_rust!();
             }
             (scan::Piece::NotUtf8 { .. }, _) => {}
             (scan::Piece::Truncated { line }, _) => report.errors.push(ParseError {

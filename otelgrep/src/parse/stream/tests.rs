@@ -354,3 +354,19 @@ fn node_metric_objects_after_rust_text_stay_one_export() {
         assert_eq!(got.metric_exports, want.metric_exports, "in pieces of {chunk}");
     }
 }
+
+/// A Rust record ended by another format's record is handed over before it, in input order, read
+/// whole as in pieces cut there (a fuzz finding: read whole, the Rust log record came after the
+/// Node one that ended it).
+#[test]
+fn a_rust_record_ended_by_an_object_comes_before_it() {
+    let input = "Log #1\n\t Attributes:\n{\n  resource: {\n    attributes: {\n    }\n  },\n  body: 'request ok',\n}\n";
+    let (_, whole) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    assert_eq!(whole.logs.len(), 2);
+    assert_eq!(whole.logs[1].body, crate::model::Value::Str("request ok".into()));
+    for chunk in 1..input.len() {
+        let (_, pieces, _) =
+            ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!(pieces.logs, whole.logs, "in pieces of {chunk}");
+    }
+}
