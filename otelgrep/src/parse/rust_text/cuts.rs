@@ -76,9 +76,15 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
     };
     for piece in pieces.by_ref() {
         let (n, line) = match piece {
-            scan::Piece::Object { line: n, text: object } => {
+            scan::Piece::Object { line: n, .. } => {
                 let at = start_of(n);
-                if object.starts_with('{') && !collector.active() && framer.quiet_for_record() && !node_metric_at(at) {
+                // An object opening its own line: after a `}{` seam it opens inside the line that
+                // closes the one before, where no cut can fall (a fuzz finding).
+                if text.as_bytes().get(at) == Some(&b'{')
+                    && !collector.active()
+                    && framer.quiet_for_record()
+                    && !node_metric_at(at)
+                {
                     best = Some(at);
                 }
                 framer.end_record();

@@ -370,3 +370,17 @@ fn a_rust_record_ended_by_an_object_comes_before_it() {
         assert_eq!(pieces.logs, whole.logs, "in pieces of {chunk}");
     }
 }
+
+/// After a `}{` seam (a capture without its last line break, another appended) the next object
+/// opens inside the line that closes the one before: no cut there, once Rust text is in the
+/// stream either (a fuzz finding: the seam was split, its lines read as foreign).
+#[test]
+fn a_seam_of_two_objects_is_not_a_cut() {
+    let input = "Metric #3\n{\n    \"name\": \"a\"\n}{\n    \"name\": \"b\"\n}{\r\n    \"name\": \"c\"\n}\n";
+    let (want, _) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    let text = |r: &Report| r.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+    for chunk in 1..input.len() {
+        let (got, _, _) = ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!((got.foreign_lines, text(&got)), (want.foreign_lines, text(&want)), "in pieces of {chunk}");
+    }
+}
