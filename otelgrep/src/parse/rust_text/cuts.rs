@@ -41,7 +41,13 @@ pub struct Search<'f> {
 /// an object is a Node metric may be said there. Cuts at 0 are no cuts.
 pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
     use crate::parse::{collector_debug, scan};
-    let mut framer = Framer::default();
+    // The text starts where the last piece was cut, in a block this search cannot know (the
+    // last piece is still being read): framed as in a Metrics block, where a scope section
+    // opens after an object as well as a `Resource` section does, so that a section the read
+    // opens (the carried state may say Metrics) is never taken for a place to cut. Another
+    // block opens fewer sections: a cut found so is one there too. (Framed from no block, a
+    // scope line after an object was foreign and cut after: a fuzz finding.)
+    let mut framer = Framer { block: Some(Signal::Metrics), ..Framer::default() };
     let mut collector = collector_debug::Framer::default();
     let mut resources = Resources::default();
     let mut best = None;

@@ -384,3 +384,19 @@ fn a_seam_of_two_objects_is_not_a_cut() {
         assert_eq!((got.foreign_lines, text(&got)), (want.foreign_lines, text(&want)), "in pieces of {chunk}");
     }
 }
+
+/// A piece may begin at an object, inside a Metrics block opened by a record start without its
+/// header: there a scope section opens, as the carried state says, where a framer started
+/// afresh saw a foreign line and cut after it, inside the section (a fuzz finding: the scope's
+/// next line was read as foreign in pieces).
+#[test]
+fn a_scope_section_after_an_object_is_not_cut() {
+    let input = "Metric #0\n{\n    \"name\": \"a\"\n}\n\tInstrumentation Scope #0\n{\n    \"name\": \"b\"\n}\n\t\tName         : todo\n";
+    let (want, _) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    let text = |r: &Report| r.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+    assert_eq!(want.foreign_lines, 0, "the scope's lines are the Metrics block's");
+    for chunk in 1..input.len() {
+        let (got, _, _) = ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!((got.foreign_lines, text(&got)), (want.foreign_lines, text(&want)), "in pieces of {chunk}");
+    }
+}
