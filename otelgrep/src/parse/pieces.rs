@@ -70,7 +70,10 @@ impl<'c, S: Sink> Pieces<'c, S> {
         if self.end.first_line.is_empty() {
             self.end.first_line = first_line(piece).to_vec();
         }
-        let read = self.read(piece, next, last)?;
+        // A stream ending inside a character (a killed process) is read as a file is: that
+        // character dropped, not the last piece repaired as a copy.
+        let body = if last { text::without_cut_char(piece) } else { piece };
+        let read = self.read(body, next, last)?;
         self.end.pieces += 1;
         self.keep(piece, read, last);
         Ok(())
