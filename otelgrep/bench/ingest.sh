@@ -76,7 +76,7 @@ done
 # in pieces; beside the memory-mapped file's time. "of mapped" is the stream's speed as a share
 # of the mapped file's (the issue's target: at least 80%, in at most 256 MB).
 echo
-printf '%-26s %8s  %22s  %22s  %9s  %12s\n' stream MB "mapped file" "stream" "of mapped" "stream RSS"
+printf '%-31s %8s  %22s  %22s  %9s  %12s\n' stream MB "mapped file" "stream" "of mapped" "stream RSS"
 # Two of the Rust capture's odd arrivals too: a line printed in Latin-1 (not UTF-8) every 20 MB,
 # each piece holding one repaired as a copy; and the capture cut inside its last character (a
 # killed process), that character dropped as a file's is.
@@ -106,7 +106,7 @@ for kind in python rust rust-stdout demo rust-latin1 rust-cut; do
   rss=$(tail -1 "$work/rss")
   rate() { echo "$mb / $1" | bc -l | xargs printf '%.0f'; }
   share=$(echo "100 * $t_map / $t_in" | bc -l | xargs printf '%.0f')
-  printf '%-26s %8.0f  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %8s%%  %9s MB\n' "$kind on standard input" "$mb" \
+  printf '%-31s %8.0f  %9.3f s %6s MB/s  %9.3f s %6s MB/s  %8s%%  %9s MB\n' "$kind on standard input" "$mb" \
     "$t_map" "$(rate "$t_map")" "$t_in" "$(rate "$t_in")" "$share" "$((rss / 1024))"
 done
 rm -f "$work/twice.log" "$work/rust-latin1.log" "$work/rust-cut.log"
@@ -115,6 +115,6 @@ head -c 1073741824 /dev/zero | gzip -1 > "$work/bomb.gz"
 for gz in python.log.gz bomb.gz; do
   t=$(best "$bin" summary --format json "$work/$gz")
   rss=$( { /usr/bin/time -f '%M' "$bin" summary --format json "$work/$gz" > /dev/null; } 2>&1 | tail -1)
-  printf '%-26s %8.0f  %22s  %9.3f s %6s MB/s  %9s  %9s MB\n' "$gz" "$(stat -c %s "$work/$gz" | awk '{print $1/1e6}')" \
+  printf '%-31s %8.0f  %22s  %9.3f s %6s MB/s  %9s  %9s MB\n' "$gz" "$(stat -c %s "$work/$gz" | awk '{print $1/1e6}')" \
     "" "$t" "" "" "$((rss / 1024))"
 done
