@@ -82,25 +82,11 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
     };
     for piece in pieces.by_ref() {
         let (n, line) = match piece {
-            scan::Piece::Object { line: n, .. } => {
+            // An object, whole or cut short (the end of the text), is framed first.
+            scan::Piece::Object { line: n, .. } | scan::Piece::Truncated { line: n } => {
                 let at = start_of(n);
                 // An object opening its own line: after a `}{` seam it opens inside the line that
                 // closes the one before, where no cut can fall (a fuzz finding).
-                if text.as_bytes().get(at) == Some(&b'{')
-                    && !collector.active()
-                    && framer.quiet_for_record()
-                    && !node_metric_at(at)
-                {
-                    best = Some(at);
-                }
-                framer.end_record();
-                framer.open_at_end.clear();
-                framer.done.clear();
-                pure = false;
-                continue;
-            }
-            scan::Piece::Truncated { line: n } => {
-                let at = start_of(n);
                 if text.as_bytes().get(at) == Some(&b'{')
                     && !collector.active()
                     && framer.quiet_for_record()
