@@ -100,17 +100,33 @@ fn without_marks(bytes: &[u8]) -> Vec<u8> {
 /// capture cut inside a character) are dropped instead: the record they were in is then cut, as a
 /// killed process leaves it.
 pub fn repair(text: Text<'_>) -> Text<'static> {
-    // Marks are rare: the text is copied without them only when it holds one (a copy of a 64 MB
-    // stream piece is 64 MB more at the peak).
-    let unmarked;
-    let bytes = if memchr::memmem::find(&text.bytes, UTF8_BOM).is_some() {
-        unmarked = without_marks(&text.bytes);
-        &unmarked[..]
-    } else {
-        &text.bytes[..]
-    };
+    let bytes = &text.bytes[..];
     let mut out = Vec::with_capacity(bytes.len() + 16);
     let mut bad_lines: Vec<Range<usize>> = Vec::new();
+    // One copy, marks or not: the stretches between lines opened by a mark are repaired onto
+    // `out` one after another, the marks left out (a copy without them first, then the repaired
+    // copy, held two copies of a 64 MB stream piece at once).
+    let mut at = 0;
+    while at < bytes.len() {
+        // `at` starts a line: every mark opening it (captures concatenated more than once).
+        while bytes[at..].starts_with(UTF8_BOM) {
+            at += UTF8_BOM.len();
+        }
+        let end = memchr::memmem::find(&bytes[at..], b"\n\xef\xbb\xbf").map_or(bytes.len(), |i| at + i + 1);
+        repair_onto(&bytes[at..end], &mut out, &mut bad_lines);
+        at = end;
+    }
+    // Each bad line ends at its newline (or the end).
+    for r in &mut bad_lines {
+        r.end = memchr::memchr(b'\n', &out[r.start..]).map_or(out.len(), |i| r.start + i);
+    }
+    Text { bytes: Cow::Owned(out), encoding: text.encoding, bad_lines }
+}
+
+/// Appends `bytes` to `out`, each sequence that is not UTF-8 replaced (U+FFFD) and its line noted
+/// in `bad_lines`; an unfinished sequence at the very end (a capture cut inside a character) is
+/// dropped. `out` ends with a line break or is empty when called, or `bytes` goes on its line.
+fn repair_onto(bytes: &[u8], out: &mut Vec<u8>, bad_lines: &mut Vec<Range<usize>>) {
     let mut rest = bytes;
     while !rest.is_empty() {
         match std::str::from_utf8(rest) {
@@ -125,7 +141,7 @@ pub fn repair(text: Text<'_>) -> Text<'static> {
                     // An unfinished sequence at the end: the input was cut inside a character.
                     break;
                 };
-                let line_start = memchr::memrchr(b'\n', &out).map_or(0, |i| i + 1);
+                let line_start = memchr::memrchr(b'\n', out).map_or(0, |i| i + 1);
                 out.extend_from_slice("\u{fffd}".as_bytes());
                 match bad_lines.last_mut() {
                     Some(last) if last.start == line_start => {}
@@ -135,11 +151,6 @@ pub fn repair(text: Text<'_>) -> Text<'static> {
             }
         }
     }
-    // Each bad line ends at its newline (or the end).
-    for r in &mut bad_lines {
-        r.end = memchr::memchr(b'\n', &out[r.start..]).map_or(out.len(), |i| r.start + i);
-    }
-    Text { bytes: Cow::Owned(out), encoding: text.encoding, bad_lines }
 }
 
 /// The first bad line that `span` (a record's text, as a byte range of the text) touches.
