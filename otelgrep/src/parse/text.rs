@@ -181,6 +181,14 @@ mod tests {
     }
 
     #[test]
+    fn marks_and_bad_bytes_are_taken_in_one_copy() {
+        // Two marks opening the first line, one the second; bad bytes on the first and third.
+        let t = repair(decode(b"\xef\xbb\xbf\xef\xbb\xbfa\xe9\n\xef\xbb\xbfb\nc\xff\n"));
+        assert_eq!(std::str::from_utf8(&t.bytes).unwrap(), "a\u{fffd}\nb\nc\u{fffd}\n");
+        assert_eq!(t.bad_lines, vec![0..4, 7..11]);
+    }
+
+    #[test]
     fn bytes_that_are_not_utf8_are_replaced_and_their_lines_noted() {
         let t = repair(decode(b"ok\ncaf\xe9 au lait\nfine\nbad \xff\xfe end"));
         assert_eq!(std::str::from_utf8(&t.bytes).unwrap(), "ok\ncaf\u{fffd} au lait\nfine\nbad \u{fffd}\u{fffd} end");
