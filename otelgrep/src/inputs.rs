@@ -125,7 +125,7 @@ pub(crate) fn ingest_all<S: Sink>(
     let mut parsed = Vec::with_capacity(inputs.len());
     let mut nothing = Vec::new();
     for (name, bytes) in inputs {
-        let shown = if name == "-" { "<stdin>" } else { name.as_str() };
+        let shown = shown_name(name);
         let folder = std::path::Path::new(name).is_dir();
         if !folder && !matches!(bytes, parse::Input::Mapped(_)) && columnar::is_parquet(bytes) {
             // Read whole from standard input or a compressed file: Parquet is read from its file.
@@ -206,6 +206,11 @@ pub(crate) fn ingest_all<S: Sink>(
     report_read(parsed, nothing, strict, 0, err)
 }
 
+/// `-` is standard input in messages (as in the records' errors).
+pub(crate) fn shown_name(name: &str) -> &str {
+    if name == "-" { "<stdin>" } else { name }
+}
+
 /// Says on `err` what reading found besides records: inputs with no telemetry (`nothing`),
 /// records given a resource that may not be theirs, and the records that could not be read (the
 /// first [`ERRORS_SHOWN`], less the `shown` already said, then how many in all). With `strict`,
@@ -225,9 +230,10 @@ pub(crate) fn report_read<S>(
         if report.unattributed > 0 {
             writeln!(
                 err,
-                "otelgrep: note: {name}: {} span(s) and log record(s) were printed without their Resource after \
+                "otelgrep: note: {}: {} span(s) and log record(s) were printed without their Resource after \
                  several processes had printed theirs (opentelemetry-stdout prints it in a process's first block \
                  only): each was given the last Resource printed, which may not be its own",
+                shown_name(name),
                 report.unattributed
             )?;
         }

@@ -237,6 +237,14 @@ fn blocks_without_their_resource_after_two_processes_printed_theirs_are_said() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["unattributed_records"], want, "{err}");
     assert!(err.contains(&format!("{want} span(s) and log record(s) were printed without their Resource")), "{err}");
+    // On standard input the note names it as the records' errors do.
+    let piped = std::process::Command::new(env!("CARGO_BIN_EXE_otelgrep"))
+        .args(["summary", "--format", "json", "-"])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&piped.stderr);
+    assert!(err.contains(&format!("note: <stdin>: {want} span(s) and log record(s)")), "{err}");
 }
 
 #[test]

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::inputs::shown_name;
 use crate::parse::{Format, Report, Sink};
 use growing::Growing;
 pub use listing::{Buckets, NewRows};
@@ -124,7 +125,7 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
             all.extend_from_slice(bytes);
             if let Some(wrapping) = crate::parse::wrappers::recognise(&all[..all.len().min(REPLAY)]) {
                 // Read as plain text so far, wrapped after all: read again, unwrapped.
-                let mut w = Wrapped::new(shown(&self.name), self.config, self.only, wrapping);
+                let mut w = Wrapped::new(shown_name(&self.name), self.config, self.only, wrapping);
                 w.push(&all);
                 self.reading = Reading::Wrapped(w);
                 return;
@@ -163,7 +164,7 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
                 return;
             }
             let first = std::mem::take(&mut self.first);
-            let name = shown(&self.name);
+            let name = shown_name(&self.name);
             self.reading = if whole(&first, self.only) {
                 Reading::Whole(first)
             } else if let Some(wrapping) = crate::parse::wrappers::recognise(&first) {
@@ -200,7 +201,7 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
 
     /// The records complete so far (`rows`: a listing's, see [`Growing::so_far`]).
     fn so_far(&mut self, rows: bool) -> anyhow::Result<(Report, S)> {
-        let name = shown(&self.name);
+        let name = shown_name(&self.name);
         let now = match &mut self.reading {
             Reading::Undecided => (Report::default(), S::new(self.config)),
             Reading::Plain(g) => g.so_far(rows)?,
@@ -220,7 +221,7 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
     fn finish(&mut self) -> anyhow::Result<(Report, S)> {
         // Too little came to tell before the end: read as it is.
         self.decide(true);
-        let name = shown(&self.name).to_string();
+        let name = shown_name(&self.name).to_string();
         self.replay = None;
         let now = match std::mem::replace(&mut self.reading, Reading::Undecided) {
             Reading::Undecided => (Report::default(), S::new(self.config)),
@@ -233,11 +234,6 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
             None => now,
         })
     }
-}
-
-/// `-` is standard input in messages.
-fn shown(name: &str) -> &str {
-    if name == "-" { "<stdin>" } else { name }
 }
 
 /// Whether an input is read whole at every refresh rather than as it grows: UTF-16 and binary
@@ -323,7 +319,7 @@ pub fn follow<S: Sink + Clone>(
                 Ok(Event::End(i, why)) => {
                     inputs[i].ended = true;
                     if let Some(why) = why {
-                        notes.push(format!("{}: {why}", shown(&inputs[i].name)));
+                        notes.push(format!("{}: {why}", shown_name(&inputs[i].name)));
                     }
                     dirty = true;
                 }
@@ -411,7 +407,7 @@ pub fn follow<S: Sink + Clone>(
         let (report, sink) = input.finish()?;
         if report.records.is_empty() && report.errors.is_empty() {
             let lines = input.lines + u64::from(input.open);
-            nothing.push(crate::no_telemetry(shown(&input.name), input.bytes == 0, lines, &input.first_line));
+            nothing.push(crate::no_telemetry(shown_name(&input.name), input.bytes == 0, lines, &input.first_line));
         }
         all.push((input.name.clone(), report, sink));
     }
