@@ -207,6 +207,16 @@ fn node_console_records_both_sdk_generations() {
         "{stack}"
     );
 
+    // A remote parent's `tracestate` prints as a class instance holding a Map, and a log
+    // attribute may be a Uint8Array: both records read (both were skipped, `unknown value`).
+    let p = read("../otelgrep/tests/fixtures/node-tracestate-uint8array.txt");
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!((p.spans.len(), p.logs.len()), (1, 1));
+    assert_eq!((p.spans[0].kind, p.spans[0].parent_span_id), (SpanKind::Server, Some(0xb7ad6b7169203331)));
+    assert_eq!(int(attr(&p.spans[0].attributes, "http.response.status_code")), Some(200));
+    let bytes = attr(&p.logs[0].attributes, "bytes");
+    assert_eq!(bytes, Some(&Value::Array(vec![Value::Int(1), Value::Int(2), Value::Int(255)])));
+
     // 1.x (L22–31): the parent is `parentId`.
     let p = read("node-console/sdk-node-0.57.2_trace-base-1.30.1.txt");
     let s = p.spans.iter().find(|s| s.span_id == 0xbd485844acbb6ac5).unwrap();

@@ -9,258 +9,17 @@
 //! literal grammar is nom, with `cut` and `context` so an error names the line and what was
 //! expected there.
 
-use nom::branch::alt;
-use nom::bytes::complete::{tag, take, take_till, take_while1};
-use nom::character::complete::{anychar, char, digit1, hex_digit1, one_of};
-use nom::combinator::{cut, map, map_opt, opt, value as to};
-use nom::error::{ContextError, ErrorKind, ParseError, context};
-use nom::multi::{many0, separated_list0};
-use nom::sequence::{pair, preceded, separated_pair, terminated};
-use nom::{IResult, Parser};
 use std::sync::Arc;
 
-use super::grammar::{spaces as multispace0, unescaped};
 use super::{ParseErrorKind, RecordError, Resources};
+pub use literal::{Js, parse_literal};
+use literal::{js_value, literal, object_after};
+
+mod literal;
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
     Temporality, Value,
 };
-
-/// A JavaScript value as `util.inspect` prints it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Js {
-    Undefined,
-    Null,
-    Bool(bool),
-    Int(i64),
-    Num(f64),
-    BigInt(String),
-    Str(String),
-    Arr(Vec<Js>),
-    Obj(Vec<(String, Js)>),
-}
-
-impl Js {
-    fn get(&self, key: &str) -> Option<&Js> {
-        match self {
-            Js::Obj(kvs) => kvs.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-    fn str(&self) -> Option<&str> {
-        match self {
-            Js::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-    fn f64(&self) -> Option<f64> {
-        match self {
-            Js::Int(i) => Some(*i as f64),
-            Js::Num(n) => Some(*n),
-            _ => None,
-        }
-    }
-    fn i64(&self) -> Option<i64> {
-        match self {
-            Js::Int(i) => Some(*i),
-            Js::Num(n) if n.fract() == 0.0 => Some(*n as i64),
-            Js::BigInt(s) => s.parse().ok(),
-            _ => None,
-        }
-    }
-}
-
-/// Parses one object literal.
-pub fn parse_literal(text: &str) -> Result<Js, RecordError> {
-    literal(text, js_value(text))
-}
-
-/// What the literal `text` read as: the value, or the error at its line. `parsed` is a parse of
-/// `text` or of a part of it that runs to its end.
-fn literal<'a>(text: &'a str, parsed: Res<'a, Js>) -> Result<Js, RecordError> {
-    let at = |e: LitError| {
-        let consumed = &text[..text.len() - e.at.len()];
-        RecordError {
-            offset_lines: consumed.bytes().filter(|&b| b == b'\n').count() as u64,
-            kind: ParseErrorKind::Invalid(format!("invalid Node console record: {}", e.msg)),
-        }
-    };
-    match parsed {
-        Ok((rest, v)) if rest.trim().is_empty() => Ok(v),
-        Ok((rest, _)) => Err(at(LitError { at: rest.trim_start(), msg: "unexpected text after the object" })),
-        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(at(e)),
-        Err(nom::Err::Incomplete(_)) => Err(at(LitError { at: "", msg: "unexpected end" })),
-    }
-}
-
-/// Where the literal went wrong, and what was expected there.
-#[derive(Debug)]
-struct LitError<'a> {
-    at: &'a str,
-    msg: &'static str,
-}
-
-const UNEXPECTED: &str = "unexpected text";
-
-impl<'a> ParseError<&'a str> for LitError<'a> {
-    fn from_error_kind(at: &'a str, _: ErrorKind) -> Self {
-        LitError { at, msg: UNEXPECTED }
-    }
-    fn append(_: &'a str, _: ErrorKind, other: Self) -> Self {
-        other
-    }
-}
-
-impl<'a> ContextError<&'a str> for LitError<'a> {
-    /// The innermost position, named by the closest `context`.
-    fn add_context(_: &'a str, msg: &'static str, other: Self) -> Self {
-        if other.msg == UNEXPECTED { LitError { msg, ..other } } else { other }
-    }
-}
-
-type Res<'a, T> = IResult<&'a str, T, LitError<'a>>;
-
-/// Stops the parse here: no other alternative can apply.
-fn fail<'a, T>(at: &'a str, msg: &'static str) -> Res<'a, T> {
-    Err(nom::Err::Failure(LitError { at, msg }))
-}
-
-/// Any value, after optional whitespace; its first character says which.
-fn js_value(i: &str) -> Res<'_, Js> {
-    let (i, _) = multispace0(i)?;
-    match i.chars().next() {
-        None => fail(i, "unexpected end"),
-        Some('{') => object(i),
-        // `util.inspect` stopped at depth 3: the exporter printed nothing more.
-        Some('[') => alt((to(Js::Undefined, alt((tag("[Array]"), tag("[Object]")))), array)).parse(i),
-        Some('\'' | '"' | '`') => text(i),
-        Some(_) => word(i),
-    }
-}
-
-/// `{ key: value, 'quoted.key': value, }`.
-fn object(i: &str) -> Res<'_, Js> {
-    let (i, kvs) = preceded(char('{'), separated_list0(preceded(multispace0, char(',')), entry)).parse(i)?;
-    object_end(i, kvs)
-}
-
-/// `key: value`.
-fn entry(i: &str) -> Res<'_, (String, Js)> {
-    let key = preceded(
-        multispace0,
-        alt((string, map(take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$'), String::from))),
-    );
-    separated_pair(key, cut(context("expected ':' after a key", preceded(multispace0, char(':')))), cut(js_value))
-        .parse(i)
-}
-
-/// An object's optional last comma and its `}`.
-fn object_end(i: &str, kvs: Vec<(String, Js)>) -> Res<'_, Js> {
-    let (i, _) = opt(preceded(multispace0, char(','))).parse(i)?;
-    let (i, _) = cut(context("expected ',' or '}'", preceded(multispace0, char('}')))).parse(i)?;
-    Ok((i, Js::Obj(kvs)))
-}
-
-/// The rest of an object after its first entry, `first`: as [`object`] reads it (the entries
-/// after the first are `, entry` each, as `separated_list0` reads them).
-fn object_after(i: &str, first: (String, Js)) -> Res<'_, Js> {
-    let (i, more) = many0(preceded(preceded(multispace0, char(',')), entry)).parse(i)?;
-    let mut kvs = Vec::with_capacity(more.len() + 1);
-    kvs.push(first);
-    kvs.extend(more);
-    object_end(i, kvs)
-}
-
-/// `[ a, b, ... 12 more items ]` (arrays over 100 items end with that count).
-fn array(i: &str) -> Res<'_, Js> {
-    let more = to(None, preceded(pair(multispace0, tag("... ")), take_till(|c| c == ']')));
-    let item = alt((more, map(js_value, Some)));
-    let (i, items) = preceded(char('['), separated_list0(preceded(multispace0, char(',')), item)).parse(i)?;
-    let (i, _) = opt(preceded(multispace0, char(','))).parse(i)?;
-    let (i, _) = cut(context("expected ',' or ']'", preceded(multispace0, char(']')))).parse(i)?;
-    Ok((i, Js::Arr(items.into_iter().flatten().collect())))
-}
-
-/// A string, long ones printed as `'part' +` lines, cut ones followed by `... 9990 more characters`.
-fn text(i: &str) -> Res<'_, Js> {
-    let (i, first) = string(i)?;
-    let (i, parts) = many0(preceded((multispace0, char('+'), multispace0), string)).parse(i)?;
-    let (i, _) = opt((tag("... "), digit1, tag(" more characters"))).parse(i)?;
-    Ok((i, Js::Str(parts.into_iter().fold(first, |s, p| s + &p))))
-}
-
-/// `'...'`, `"..."` or `` `...` `` with JavaScript escapes.
-fn string(i: &str) -> Res<'_, String> {
-    let (i, quote) = one_of("'\"`")(i)?;
-    let plain = match quote {
-        '\'' => "'\\",
-        '"' => "\"\\",
-        _ => "`\\",
-    };
-    let body = unescaped(plain, cut(escape));
-    terminated(body, cut(context("unterminated string", char(quote)))).parse(i)
-}
-
-/// The character after a backslash.
-fn escape(i: &str) -> Res<'_, char> {
-    let hex = |n: usize| map_opt(take(n), |h: &str| u32::from_str_radix(h, 16).ok());
-    alt((
-        to('\n', char('n')),
-        to('\r', char('r')),
-        to('\t', char('t')),
-        to('\u{8}', char('b')),
-        to('\u{c}', char('f')),
-        to('\u{b}', char('v')),
-        to('\0', char('0')),
-        preceded(char('x'), map(hex(2), |v| char::from_u32(v).unwrap_or('\u{fffd}'))),
-        preceded(
-            tag("u{"),
-            terminated(
-                map_opt(hex_digit1, |h: &str| u32::from_str_radix(h, 16).ok().and_then(char::from_u32)),
-                char('}'),
-            ),
-        ),
-        // `\uD83D\uDE00`: a surrogate pair is one character.
-        preceded(
-            char('u'),
-            map((hex(4), opt(preceded(tag("\\u"), hex(4)))), |(hi, lo)| match lo {
-                Some(lo) if (0xd800..0xdc00).contains(&hi) => {
-                    char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo.wrapping_sub(0xdc00) & 0x3ff))
-                        .unwrap_or('\u{fffd}')
-                }
-                _ => char::from_u32(hi).unwrap_or('\u{fffd}'),
-            }),
-        ),
-        // Any other escaped character is itself.
-        anychar,
-    ))
-    .parse(i)
-}
-
-/// `undefined`, `null`, booleans, numbers, `NaN`, `Infinity`, BigInts (`12n`).
-fn word(i: &str) -> Res<'_, Js> {
-    let (rest, w) = take_till(|c| matches!(c, ',' | '}' | ']' | '\n' | ' '))(i)?;
-    if w.is_empty() {
-        // No value here (`[]`, or a key with nothing after it): the caller decides.
-        return Err(nom::Err::Error(LitError { at: i, msg: "expected a value" }));
-    }
-    let js = match w {
-        "undefined" => Js::Undefined,
-        "null" => Js::Null,
-        "true" => Js::Bool(true),
-        "false" => Js::Bool(false),
-        "NaN" => Js::Num(f64::NAN),
-        "Infinity" => Js::Num(f64::INFINITY),
-        "-Infinity" => Js::Num(f64::NEG_INFINITY),
-        _ if w.ends_with('n') && w[..w.len() - 1].parse::<i128>().is_ok() => Js::BigInt(w[..w.len() - 1].to_string()),
-        _ => match (w.parse::<i64>(), w.parse::<f64>()) {
-            (Ok(n), _) => Js::Int(n),
-            (_, Ok(f)) => Js::Num(f),
-            _ => return fail(i, "unknown value"),
-        },
-    };
-    Ok((rest, js))
-}
 
 /// One parsed record.
 #[derive(Debug)]
@@ -538,6 +297,53 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every shape `util.inspect` prints besides plain objects, as Node 20 printed them
+    /// (`tests/fixtures/node-inspect-shapes.js`, run with `node`): each read as a value, what a
+    /// record needs kept (a `Map`'s and a class instance's entries, a typed array's numbers).
+    #[test]
+    fn every_shape_util_inspect_prints_is_a_value() {
+        let text = include_str!("../../tests/fixtures/node-inspect-shapes.txt");
+        let (first, second) = text.split_at(text.find("\n}\n{").unwrap() + 3);
+        let js = parse_literal(first).unwrap();
+        let str = |s: &str| Js::Str(s.into());
+        let state = js.get("traceState").unwrap();
+        assert_eq!(state.get("_rawTraceState"), Some(&str("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")));
+        assert_eq!(
+            state.get("_internalState"),
+            Some(&Js::Obj(vec![("rojo".into(), str("00f067aa0ba902b7")), ("congo".into(), str("t61rcWkgMzE"))]))
+        );
+        assert_eq!(js.get("empty"), Some(&Js::Obj(vec![])));
+        assert_eq!(
+            js.get("map"),
+            Some(&Js::Obj(vec![("a".into(), Js::Int(1)), ("2".into(), Js::Obj(vec![("b".into(), str("c"))]))]))
+        );
+        assert_eq!(js.get("emptyMap"), Some(&Js::Obj(vec![])));
+        assert_eq!(js.get("set"), Some(&Js::Arr(vec![str("x"), str("y")])));
+        assert_eq!(js.get("bytes"), Some(&Js::Arr(vec![Js::Int(1), Js::Int(2), Js::Int(255)])));
+        assert_eq!(js.get("floats"), Some(&Js::Arr(vec![Js::Num(1.5), Js::Int(-2)])));
+        assert_eq!(js.get("big"), Some(&Js::Arr(vec![Js::BigInt("1".into()), Js::BigInt("-2".into())])));
+        assert_eq!(js.get("buffer"), Some(&Js::Arr(vec![Js::Int(1), Js::Int(2), Js::Int(3)])));
+        for nothing in ["fn", "arrow", "cls", "sym", "boxed"] {
+            assert_eq!(js.get(nothing), Some(&Js::Undefined), "{nothing}");
+        }
+        assert_eq!(js.get("cyc"), Some(&Js::Obj(vec![("name".into(), str("loop")), ("self".into(), Js::Undefined)])));
+        assert_eq!(js.get("sparse"), Some(&Js::Arr(vec![Js::Int(1), Js::Int(4)])));
+        assert_eq!(js.get("extra"), Some(&Js::Arr(vec![Js::Int(1), Js::Int(2)])));
+        assert_eq!(js.get("nullProto"), Some(&Js::Obj(vec![("a".into(), Js::Int(1))])));
+        assert_eq!(js.get("withSym").and_then(|w| w.get("plain")), Some(&Js::Int(2)));
+        assert_eq!(js.get("getter"), Some(&Js::Obj(vec![("g".into(), Js::Undefined)])));
+        assert_eq!(js.get("date"), Some(&str("2026-12-02T10:00:00.000Z")));
+        assert_eq!(js.get("regexp"), Some(&str("/a+b/gi")));
+        assert_eq!(js.get("promise"), Some(&Js::Arr(vec![Js::Int(1)])));
+        assert_eq!(js.get("weak"), Some(&Js::Obj(vec![])));
+        assert!(matches!(js.get("many"), Some(Js::Arr(a)) if a.len() == 100));
+        let js = parse_literal(second).unwrap();
+        assert_eq!(js.get("body"), Some(&Js::Obj(vec![("k".into(), Js::Arr(vec![Js::Int(7)]))])));
+        // A class name alone, or a tag not closed on its line, is still no value.
+        assert!(parse_literal("{\n  a: TraceState\n}").is_err());
+        assert!(parse_literal("{\n  a: [Function: f\n}").is_err());
+    }
 
     /// A record whose resource was read before (its text kept) reads as one read afresh: the same
     /// record, or the same error at the same line, also when it is damaged after its resource.

@@ -1,0 +1,435 @@
+//! The literals `util.inspect` prints (shared/FORMATS.md §6), as the Node console exporters
+//! print records: a JavaScript object literal, not JSON. Unquoted or single-quoted keys, `'...'`
+//! strings (concatenated with `+` across lines when long), `undefined`, BigInts (`12n`), numeric
+//! arrays laid out in columns, `[Array]`/`[Object]` where `util.inspect` stopped at depth 3
+//! (kept as empty values: the exporter printed nothing more), and what it prints besides plain
+//! objects (Node's `lib/internal/util/inspect.js`, `formatValue`/`formatRaw`/`getPrefix`): class
+//! instances (`TraceState { ... }`, which a remote parent's `tracestate` puts in a span), `Map`s
+//! and `Set`s, typed arrays and Buffers, functions, classes, getters, symbols, cycles, sparse
+//! arrays, dates and regular expressions: each read as a value, never a reason to reject the
+//! record. nom, with `cut` and `context` so an error names the line and what was expected there.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take, take_till, take_while1};
+use nom::character::complete::{anychar, char, digit1, hex_digit1, one_of};
+use nom::combinator::{cut, map, map_opt, opt, value as to};
+use nom::error::{ContextError, ErrorKind, ParseError, context};
+use nom::multi::{many0, separated_list0};
+use nom::sequence::{preceded, separated_pair, terminated};
+use nom::{IResult, Parser};
+
+use super::super::ParseErrorKind;
+use super::super::RecordError;
+use super::super::grammar::{spaces as multispace0, unescaped};
+
+/// A JavaScript value as `util.inspect` prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Js {
+    Undefined,
+    Null,
+    Bool(bool),
+    Int(i64),
+    Num(f64),
+    BigInt(String),
+    Str(String),
+    Arr(Vec<Js>),
+    Obj(Vec<(String, Js)>),
+}
+
+impl Js {
+    pub(super) fn get(&self, key: &str) -> Option<&Js> {
+        match self {
+            Js::Obj(kvs) => kvs.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    pub(super) fn str(&self) -> Option<&str> {
+        match self {
+            Js::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub(super) fn f64(&self) -> Option<f64> {
+        match self {
+            Js::Int(i) => Some(*i as f64),
+            Js::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+    pub(super) fn i64(&self) -> Option<i64> {
+        match self {
+            Js::Int(i) => Some(*i),
+            Js::Num(n) if n.fract() == 0.0 => Some(*n as i64),
+            Js::BigInt(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Parses one object literal.
+pub fn parse_literal(text: &str) -> Result<Js, RecordError> {
+    literal(text, js_value(text))
+}
+
+/// What the literal `text` read as: the value, or the error at its line. `parsed` is a parse of
+/// `text` or of a part of it that runs to its end.
+pub(super) fn literal<'a>(text: &'a str, parsed: Res<'a, Js>) -> Result<Js, RecordError> {
+    let at = |e: LitError| {
+        let consumed = &text[..text.len() - e.at.len()];
+        RecordError {
+            offset_lines: consumed.bytes().filter(|&b| b == b'\n').count() as u64,
+            kind: ParseErrorKind::Invalid(format!("invalid Node console record: {}", e.msg)),
+        }
+    };
+    match parsed {
+        Ok((rest, v)) if rest.trim().is_empty() => Ok(v),
+        Ok((rest, _)) => Err(at(LitError { at: rest.trim_start(), msg: "unexpected text after the object" })),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(at(e)),
+        Err(nom::Err::Incomplete(_)) => Err(at(LitError { at: "", msg: "unexpected end" })),
+    }
+}
+
+/// Where the literal went wrong, and what was expected there.
+#[derive(Debug)]
+pub(super) struct LitError<'a> {
+    at: &'a str,
+    msg: &'static str,
+}
+
+const UNEXPECTED: &str = "unexpected text";
+
+impl<'a> ParseError<&'a str> for LitError<'a> {
+    fn from_error_kind(at: &'a str, _: ErrorKind) -> Self {
+        LitError { at, msg: UNEXPECTED }
+    }
+    fn append(_: &'a str, _: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+impl<'a> ContextError<&'a str> for LitError<'a> {
+    /// The innermost position, named by the closest `context`.
+    fn add_context(_: &'a str, msg: &'static str, other: Self) -> Self {
+        if other.msg == UNEXPECTED { LitError { msg, ..other } } else { other }
+    }
+}
+
+pub(super) type Res<'a, T> = IResult<&'a str, T, LitError<'a>>;
+
+/// Stops the parse here: no other alternative can apply.
+fn fail<'a, T>(at: &'a str, msg: &'static str) -> Res<'a, T> {
+    Err(nom::Err::Failure(LitError { at, msg }))
+}
+
+/// Any value, after optional whitespace; its first character says which.
+pub(super) fn js_value(i: &str) -> Res<'_, Js> {
+    let (i, _) = multispace0(i)?;
+    // `<ref *1> { ... }`: a value a cycle points back to (`[Circular *1]`).
+    let i = match i.strip_prefix("<ref *") {
+        Some(r) => r.find("> ").map_or(i, |at| &r[at + 2..]),
+        None => i,
+    };
+    match i.chars().next() {
+        None => fail(i, "unexpected end"),
+        Some('{') => object(i),
+        // `[Array]`, `[Object]` (`util.inspect` stopped at depth 3: the exporter printed nothing
+        // more), `[Function: f]`, `[class A]`, `[Getter]`, `[Circular *1]`, `[String: 'x']`.
+        Some('[') if i[1..].starts_with(|c: char| c.is_ascii_alphabetic()) => tagged(i),
+        Some('[') => array(i),
+        // `<Buffer 01 02>`: what a class's own inspect printed.
+        Some('<') => map(angled, |_| Js::Undefined).parse(i),
+        Some('\'' | '"' | '`') => text(i),
+        Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$' => prefixed(i).unwrap_or_else(|| word(i)),
+        Some(_) => word(i),
+    }
+}
+
+/// A bracketed tag (see [`js_value`]): nothing kept. What a tag prefixes is read as the value
+/// (`[Object: null prototype] { a: 1 }`, `[class A] { x: 1 }`).
+fn tagged(i: &str) -> Res<'_, Js> {
+    let (rest, _) = cut(bracketed).parse(i)?;
+    match rest.strip_prefix(' ') {
+        Some(after) if after.starts_with(['{', '[']) => js_value(after),
+        _ => Ok((rest, Js::Undefined)),
+    }
+}
+
+/// `[...]` up to its matching `]` on the same line, strings inside it skipped whole.
+fn bracketed(i: &str) -> Res<'_, &str> {
+    let unmatched = || Err(nom::Err::Error(LitError { at: i, msg: "expected ']'" }));
+    if !i.starts_with('[') {
+        return unmatched();
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (at, c) in i.char_indices() {
+        match (quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '[') => depth += 1,
+            (None, ']') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Ok((&i[at + 1..], &i[..at + 1]));
+                }
+            }
+            (None, '\n') => break,
+            _ => {}
+        }
+    }
+    unmatched()
+}
+
+/// `<...>` on one line: `<Buffer 01 02>`, `<pending>`, `<items unknown>`, `<3 empty items>`.
+fn angled(i: &str) -> Res<'_, &str> {
+    let line = &i[..i.find('\n').unwrap_or(i.len())];
+    match line.find('>') {
+        Some(at) if i.starts_with('<') => Ok((&i[at + 1..], &i[..at + 1])),
+        _ => fail(i, "expected '>'"),
+    }
+}
+
+/// A value with its constructor's name in front: a class instance (`TraceState { ... }`,
+/// `Foo {}`), a `Map(2) { 'k' => 'v' }`, a `Set(1) { 'a' }`, a typed array
+/// (`Uint8Array(3) [ 1, 2, 255 ]`, `Buffer(3) [Uint8Array] [ 1, 2, 3 ]`), a `Promise { 1 }`, or
+/// a `Symbol(name)`. `None` when `i` is a plain word.
+fn prefixed(i: &str) -> Option<Res<'_, Js>> {
+    let name = i.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$')).unwrap_or(i.len());
+    let mut rest = &i[name..];
+    let called = rest.starts_with('(');
+    if called {
+        rest = &rest[rest.find(')')? + 1..];
+    }
+    // `[Uint8Array]`, `[Generator]`: a tag after the name.
+    if rest.starts_with(" [") && rest[2..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+        rest = bracketed(&rest[1..]).ok()?.0;
+    }
+    match rest.strip_prefix(' ') {
+        Some(after) if after.starts_with('{') => Some(collection(after)),
+        Some(after) if after.starts_with('[') => Some(array(after)),
+        _ if called => Some(Ok((rest, Js::Undefined))),
+        _ => None,
+    }
+}
+
+/// One item of a collection or an array: `key: value`, a Map's `key => value`, a value, or
+/// what is nothing (`<pending>`, `<3 empty items>`).
+enum Item {
+    Keyed(String, Js),
+    Plain(Js),
+    Nothing,
+}
+
+fn item(i: &str) -> Res<'_, Item> {
+    let (i, _) = multispace0(i)?;
+    if i.starts_with('<') && !i.starts_with("<ref *") {
+        return map(angled, |_| Item::Nothing).parse(i);
+    }
+    if let Ok((rest, k)) = key(i)
+        && let Some(rest) = rest.strip_prefix(':')
+    {
+        return map(cut(js_value), |v| Item::Keyed(k.clone(), v)).parse(rest);
+    }
+    let (rest, v) = js_value(i)?;
+    match rest.strip_prefix(" =>") {
+        Some(rest) => map(cut(js_value), |w| Item::Keyed(map_key(&v), w)).parse(rest),
+        None => Ok((rest, Item::Plain(v))),
+    }
+}
+
+/// A Map's key as an object's: strings and numbers as written, others empty.
+fn map_key(v: &Js) -> String {
+    match v {
+        Js::Str(s) | Js::BigInt(s) => s.clone(),
+        Js::Int(n) => n.to_string(),
+        Js::Num(n) => n.to_string(),
+        Js::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// `{ item, ... }` after a constructor's name: an object when its items have keys (a class
+/// instance, a Map), else an array (a Set, a Promise's value).
+fn collection(i: &str) -> Res<'_, Js> {
+    let (mut i, _) = char('{')(i)?;
+    let (mut keyed, mut plain) = (Vec::new(), Vec::new());
+    loop {
+        let (r, _) = multispace0(i)?;
+        if let Some(r) = r.strip_prefix('}') {
+            i = r;
+            break;
+        }
+        let (r, it) = item(r)?;
+        match it {
+            Item::Keyed(k, v) => keyed.push((k, v)),
+            Item::Plain(v) => plain.push(v),
+            Item::Nothing => {}
+        }
+        let (r, _) = multispace0(r)?;
+        i = match r.strip_prefix(',') {
+            Some(r) => r,
+            None => {
+                i = cut(context("expected ',' or '}'", char('}'))).parse(r)?.0;
+                break;
+            }
+        };
+    }
+    Ok((i, if keyed.is_empty() && !plain.is_empty() { Js::Arr(plain) } else { Js::Obj(keyed) }))
+}
+
+/// `{ key: value, 'quoted.key': value, }`.
+fn object(i: &str) -> Res<'_, Js> {
+    let (i, kvs) = preceded(char('{'), separated_list0(preceded(multispace0, char(',')), entry)).parse(i)?;
+    object_end(i, kvs)
+}
+
+/// `key: value`.
+fn entry(i: &str) -> Res<'_, (String, Js)> {
+    let key = preceded(multispace0, key);
+    separated_pair(key, cut(context("expected ':' after a key", preceded(multispace0, char(':')))), cut(js_value))
+        .parse(i)
+}
+
+/// An object's key: a name, a quoted string, or a symbol (`[Symbol(s)]`).
+fn key(i: &str) -> Res<'_, String> {
+    let name = take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    alt((string, map(name, String::from), map(bracketed, String::from))).parse(i)
+}
+
+/// An object's optional last comma and its `}`.
+fn object_end(i: &str, kvs: Vec<(String, Js)>) -> Res<'_, Js> {
+    let (i, _) = opt(preceded(multispace0, char(','))).parse(i)?;
+    let (i, _) = cut(context("expected ',' or '}'", preceded(multispace0, char('}')))).parse(i)?;
+    Ok((i, Js::Obj(kvs)))
+}
+
+/// The rest of an object after its first entry, `first`: as [`object`] reads it (the entries
+/// after the first are `, entry` each, as `separated_list0` reads them).
+pub(super) fn object_after(i: &str, first: (String, Js)) -> Res<'_, Js> {
+    let (i, more) = many0(preceded(preceded(multispace0, char(',')), entry)).parse(i)?;
+    let mut kvs = Vec::with_capacity(more.len() + 1);
+    kvs.push(first);
+    kvs.extend(more);
+    object_end(i, kvs)
+}
+
+/// `[ a, b, ... 12 more items ]` (arrays over 100 items end with that count), with sparse
+/// arrays' `<3 empty items>` and an array's own keys (`[ 1, 2, x: 3 ]`) left out.
+fn array(i: &str) -> Res<'_, Js> {
+    let (mut i, _) = char('[')(i)?;
+    let mut items = Vec::new();
+    loop {
+        let (r, _) = multispace0(i)?;
+        if let Some(r) = r.strip_prefix(']') {
+            return Ok((r, Js::Arr(items)));
+        }
+        let r = match r.strip_prefix("... ") {
+            Some(more) => take_till(|c| c == ']' || c == ',')(more)?.0,
+            None => {
+                let (r, it) = item(r)?;
+                if let Item::Plain(v) = it {
+                    items.push(v);
+                }
+                r
+            }
+        };
+        let (r, _) = multispace0(r)?;
+        i = match r.strip_prefix(',') {
+            Some(r) => r,
+            None => return Ok((cut(context("expected ',' or ']'", char(']'))).parse(r)?.0, Js::Arr(items))),
+        };
+    }
+}
+
+/// A string, long ones printed as `'part' +` lines, cut ones followed by `... 9990 more characters`.
+fn text(i: &str) -> Res<'_, Js> {
+    let (i, first) = string(i)?;
+    let (i, parts) = many0(preceded((multispace0, char('+'), multispace0), string)).parse(i)?;
+    let (i, _) = opt((tag("... "), digit1, tag(" more characters"))).parse(i)?;
+    Ok((i, Js::Str(parts.into_iter().fold(first, |s, p| s + &p))))
+}
+
+/// `'...'`, `"..."` or `` `...` `` with JavaScript escapes.
+fn string(i: &str) -> Res<'_, String> {
+    let (i, quote) = one_of("'\"`")(i)?;
+    let plain = match quote {
+        '\'' => "'\\",
+        '"' => "\"\\",
+        _ => "`\\",
+    };
+    let body = unescaped(plain, cut(escape));
+    terminated(body, cut(context("unterminated string", char(quote)))).parse(i)
+}
+
+/// The character after a backslash.
+fn escape(i: &str) -> Res<'_, char> {
+    let hex = |n: usize| map_opt(take(n), |h: &str| u32::from_str_radix(h, 16).ok());
+    alt((
+        to('\n', char('n')),
+        to('\r', char('r')),
+        to('\t', char('t')),
+        to('\u{8}', char('b')),
+        to('\u{c}', char('f')),
+        to('\u{b}', char('v')),
+        to('\0', char('0')),
+        preceded(char('x'), map(hex(2), |v| char::from_u32(v).unwrap_or('\u{fffd}'))),
+        preceded(
+            tag("u{"),
+            terminated(
+                map_opt(hex_digit1, |h: &str| u32::from_str_radix(h, 16).ok().and_then(char::from_u32)),
+                char('}'),
+            ),
+        ),
+        // `\uD83D\uDE00`: a surrogate pair is one character.
+        preceded(
+            char('u'),
+            map((hex(4), opt(preceded(tag("\\u"), hex(4)))), |(hi, lo)| match lo {
+                Some(lo) if (0xd800..0xdc00).contains(&hi) => {
+                    char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo.wrapping_sub(0xdc00) & 0x3ff))
+                        .unwrap_or('\u{fffd}')
+                }
+                _ => char::from_u32(hi).unwrap_or('\u{fffd}'),
+            }),
+        ),
+        // Any other escaped character is itself.
+        anychar,
+    ))
+    .parse(i)
+}
+
+/// `undefined`, `null`, booleans, numbers, `NaN`, `Infinity`, BigInts (`12n`).
+fn word(i: &str) -> Res<'_, Js> {
+    let (rest, w) = take_till(|c| matches!(c, ',' | '}' | ']' | '\n' | ' '))(i)?;
+    if w.is_empty() {
+        // No value here (`[]`, or a key with nothing after it): the caller decides.
+        return Err(nom::Err::Error(LitError { at: i, msg: "expected a value" }));
+    }
+    let js = match w {
+        "undefined" => Js::Undefined,
+        "null" => Js::Null,
+        "true" => Js::Bool(true),
+        "false" => Js::Bool(false),
+        "NaN" => Js::Num(f64::NAN),
+        "Infinity" => Js::Num(f64::INFINITY),
+        "-Infinity" => Js::Num(f64::NEG_INFINITY),
+        _ if w.ends_with('n') && w[..w.len() - 1].parse::<i128>().is_ok() => Js::BigInt(w[..w.len() - 1].to_string()),
+        _ => match (w.parse::<i64>(), w.parse::<f64>()) {
+            (Ok(n), _) => Js::Int(n),
+            (_, Ok(f)) => Js::Num(f),
+            // A `Date` (`2026-12-02T10:00:00.000Z`) or a `RegExp` (`/a+b/gi`), as text.
+            _ if is_date(w) || (w.starts_with('/') && w[1..].contains('/')) => Js::Str(w.to_string()),
+            _ => return fail(i, "unknown value"),
+        },
+    };
+    Ok((rest, js))
+}
+
+/// Whether a word is a date as `Date.prototype.toISOString` writes it.
+fn is_date(w: &str) -> bool {
+    let b = w.as_bytes();
+    b.len() >= 20 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[10] == b'T' && w.ends_with('Z')
+}
