@@ -233,13 +233,20 @@ fn same(a: &str, b: &str, what: &str) {
 }
 
 /// What an ingest gave, to compare two readings of the same bytes.
-fn outcome(report: &Report, c: &Collected) -> String {
+pub(crate) fn outcome(report: &Report, c: &Collected) -> String {
     let mut records = report.records.clone();
     records.sort();
     let errors: Vec<String> = report.errors.iter().map(|e| e.to_string()).collect();
     format!(
-        "records {records:?}\nexports {}\nforeign {}\nunattributed {}\nerrors {errors:#?}\nspans {:#?}\nlogs {:#?}\npoints {:#?}",
-        report.metric_exports, report.foreign_lines, report.unattributed, c.spans, c.logs, c.points
+        "records {records:?}\nexports {}\nforeign {}\nunattributed {}\nwrappers {:?}\nsources {:?}\nerrors {errors:#?}\nspans {:#?}\nlogs {:#?}\npoints {:#?}",
+        report.metric_exports,
+        report.foreign_lines,
+        report.unattributed,
+        report.wrappers,
+        report.sources,
+        c.spans,
+        c.logs,
+        c.points
     )
 }
 

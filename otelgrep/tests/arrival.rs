@@ -384,6 +384,44 @@ fn a_large_capture_with_a_line_not_utf8_reads_as_its_stream() {
     assert_eq!(from_file["foreign_lines"].as_u64(), small["foreign_lines"].as_u64().map(|f| f * copies as u64 + 1));
 }
 
+/// A large `docker compose logs` capture (two services interleaved line by line, over a
+/// stream's 64 MB piece) is unwrapped as it is read, each service's lines in pieces, as file and
+/// on standard input: both give the services' own captures' figures times the copies, with the
+/// wrappers and sources said (read whole, a 1 GB one held a copy of itself and every line's number).
+#[test]
+fn a_large_compose_capture_is_read_as_it_comes() {
+    let scratch = Scratch::new("large-compose");
+    let (a, b) = (sample("todo/todo-default.log"), sample("python-flask/flask-merged-stderr.log"));
+    let (ta, tb) = (std::fs::read_to_string(&a).unwrap(), std::fs::read_to_string(&b).unwrap());
+    let (la, lb): (Vec<&str>, Vec<&str>) = (ta.lines().collect(), tb.lines().collect());
+    let mut once = String::new();
+    for i in 0..la.len().max(lb.len()) {
+        if let Some(l) = la.get(i) {
+            once.push_str(&format!("todo-1   | {} {l}\n", stamp(i)));
+        }
+        if let Some(l) = lb.get(i) {
+            once.push_str(&format!("flask-1  | {} {l}\n", stamp(i)));
+        }
+    }
+    let copies = (70 << 20) / once.len() + 1;
+    let file = scratch.file("compose.log", &once.repeat(copies));
+    let (both, _, _) = otelgrep(&["summary", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let both: serde_json::Value = serde_json::from_str(&both).unwrap();
+    let (got, code) = summary(&file);
+    assert_eq!(code, 0, "{got}");
+    for key in ["spans", "log_records", "metric_points", "foreign_lines"] {
+        assert_eq!(got[key].as_u64(), both[key].as_u64().map(|n| n * copies as u64), "{key}: {got}");
+    }
+    assert_eq!(got["sources"], serde_json::json!(["todo-1", "flask-1"]));
+    let lines = (once.lines().count() * copies) as u64;
+    assert_eq!(got["wrappers"]["docker compose"].as_u64(), Some(lines), "{got}");
+    let (out, err, code) = otelgrep_stdin(&["summary", "--format", "json", "-"], once.repeat(copies).as_bytes());
+    let mut from_stdin: serde_json::Value = serde_json::from_str(&out).unwrap();
+    from_stdin.as_object_mut().unwrap().remove("files");
+    assert_eq!((figures(&from_stdin), code), (figures(&got), 0), "{err}");
+    assert_eq!((&from_stdin["wrappers"], &from_stdin["sources"]), (&got["wrappers"], &got["sources"]));
+}
+
 #[test]
 fn a_capture_cut_inside_a_character_is_a_cut_record() {
     let scratch = Scratch::new("cut-char");

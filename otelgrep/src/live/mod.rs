@@ -20,7 +20,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::inputs::shown_name;
-use crate::parse::{Format, Report, Sink};
+use crate::parse::{Format, Report, Sink, add};
 use growing::Growing;
 pub use listing::{Buckets, NewRows};
 pub use screen::Screen;
@@ -242,20 +242,6 @@ fn whole(start: &[u8], only: Option<Format>) -> bool {
     start.starts_with(&[0xff, 0xfe])
         || start.starts_with(&[0xfe, 0xff])
         || (only.is_none_or(|o| o == Format::OtlpProto) && crate::parse::otlp_proto::is_framed(start))
-}
-
-/// Two readings of one input's name, one after the other.
-pub(super) fn add<S: Sink>((mut report, mut sink): (Report, S), (later, more): (Report, S)) -> (Report, S) {
-    let range = match (report.range, later.range) {
-        (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-        (r, s) => r.or(s),
-    };
-    let in_window = report.in_window + later.in_window;
-    report.merge(later);
-    report.range = range;
-    report.in_window = in_window;
-    sink.merge(more);
-    (report, sink)
 }
 
 /// Follows `files` (see the module's text) until Ctrl+C or the end of every input; returns the

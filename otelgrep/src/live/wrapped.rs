@@ -160,7 +160,7 @@ fn combine<S: Sink>(
         }
         all = Some(match all {
             None => (report, sink),
-            Some(before) => super::add(before, (report, sink)),
+            Some(before) => crate::parse::add(before, (report, sink)),
         });
     }
     let (mut report, sink) = all.unwrap_or_else(|| (Report::default(), S::new(config)));

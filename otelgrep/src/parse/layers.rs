@@ -35,16 +35,26 @@ pub fn ingest<S: Sink>(
         std::borrow::Cow::Owned(_) => None,
     };
     let encoding = decoded.encoding;
-    // Then the lines layer: wrappers taken off, each source's lines a text of its own.
-    let unwrapped = if binary { None } else { wrappers::unwrap(&decoded.bytes) };
+    // Then the lines layer: wrappers taken off, each source's lines a text of its own (a large
+    // text as a stream, each source's in pieces: not unwrapped whole as a copy).
+    let wrapping = if binary { None } else { wrappers::recognise(&decoded.bytes) };
+    // Pages of a mapped input are released; decoded bytes go when the call ends.
+    let moved = |offset: usize, len: usize| {
+        if let Some(shift) = shift {
+            release(offset + shift, len);
+        }
+    };
+    if let Some(wrapping) = wrapping
+        && decoded.bytes.len() > super::STREAM_CHUNK
+    {
+        let mut reader = Releasing { bytes: &decoded.bytes, at: 0, released: 0, release: &moved };
+        let (mut report, sink, _) = super::stream::ingest_wrapped::<S>(name, &mut reader, config, only, wrapping)?;
+        report.encoding = encoding;
+        return Ok((report, sink));
+    }
+    let unwrapped = wrapping.map(|w| w.split(&decoded.bytes));
     let (mut report, ranged) = match unwrapped {
         None => {
-            // Pages of a mapped input are released; decoded bytes go when the call ends.
-            let moved = |offset: usize, len: usize| {
-                if let Some(shift) = shift {
-                    release(offset + shift, len);
-                }
-            };
             if let (std::borrow::Cow::Borrowed(body), false) = (&decoded.bytes, binary)
                 && body.len() > super::STREAM_CHUNK
             {

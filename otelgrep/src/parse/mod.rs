@@ -45,7 +45,7 @@ use crate::model::{LogRecord, MetricPoint, Resource, Span};
 use framing::{Job, frame, frame_proto};
 pub use input::{Input, read_input};
 pub use layers::ingest;
-pub use pieces::{Pieces, Settled};
+pub use pieces::{Pieces, Settled, add};
 pub use resources::Resources;
 pub use sink::{Collected, Needs, Ranged, Sink};
 pub use stream::{LONGEST_PIECE, STREAM_CHUNK, StreamEnd, first_line, ingest_stream, line_count};

@@ -64,6 +64,13 @@ impl<'c, S: Sink> Pieces<'c, S> {
         self.all.as_ref().map_or(&[], |(r, _)| &r.errors)
     }
 
+    /// The errors after the first `from` put at other lines (a source's lines at the capture's).
+    pub(super) fn renumber(&mut self, from: usize, line: impl Fn(u64) -> u64) {
+        if let Some((report, _)) = &mut self.all {
+            report.errors.iter_mut().skip(from).for_each(|e| e.line = line(e.line));
+        }
+    }
+
     /// Reads `piece`, which `next` follows in the input (the start of a record, or nothing); `last`
     /// when the input ends with it.
     pub fn piece(&mut self, piece: &[u8], next: &[u8], last: bool) -> anyhow::Result<()> {
@@ -192,6 +199,20 @@ impl<'c, S: Sink> Pieces<'c, S> {
         report.in_window = ranged.in_window;
         (report, ranged.inner)
     }
+}
+
+/// Two readings of one input, one after the other, as one.
+pub fn add<S: Sink>((mut report, mut sink): (Report, S), (later, more): (Report, S)) -> (Report, S) {
+    let range = match (report.range, later.range) {
+        (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+        (r, s) => r.or(s),
+    };
+    let in_window = report.in_window + later.in_window;
+    report.merge(later);
+    report.range = range;
+    report.in_window = in_window;
+    sink.merge(more);
+    (report, sink)
 }
 
 /// Whether a reading holds records without an end mark: Rust blocks, Collector trees.

@@ -2,7 +2,7 @@
 //! its own reads blocks while the pieces before them are parsed, so a pipe's writer is never kept
 //! waiting for the parse; pieces are cut where a record starts and each is read through the layers
 //! like a small file (`layers.rs`). What a later piece needs of an earlier one (where a Rust
-//! text's framer stopped) is carried on to it (`pieces.rs`).
+//! text's framer stopped) is carried on to it (`pieces.rs`). Wrapped lines: `stream/wrapped.rs`.
 
 use std::io::Read;
 use std::sync::mpsc;
@@ -107,8 +107,9 @@ fn fill_buffers(
 /// Reads a stream (standard input, a compressed file) piece by piece in bounded memory: each
 /// piece ends where a record starts (a line `{`, `{"…`, `Spans`, `Metrics` or `Logs`), is read
 /// as a text of its own, and the Rust text framer of the next piece starts where the last one
-/// stopped (its blocks' resources). A stream that needs the text or lines layer
-/// (UTF-16, wrappers) or is binary OTLP is read whole, as a file would be.
+/// stopped (its blocks' resources). Wrapped lines are unwrapped first, each source's lines a
+/// stream of their own (`stream/wrapped.rs`). A stream that needs the text layer (UTF-16) or is
+/// binary OTLP is read whole, as a file would be.
 pub fn ingest_stream<S: Sink>(
     name: &str,
     reader: &mut (dyn Read + Send),
@@ -126,8 +127,19 @@ pub fn ingest_stream<S: Sink>(
     end.first_line = first_line(&head).to_vec();
     let whole = head.starts_with(&[0xff, 0xfe])
         || head.starts_with(&[0xfe, 0xff])
-        || (only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(&head))
-        || wrappers::recognise(&head).is_some();
+        || (only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_framed(&head));
+    // Wrapped lines are unwrapped as they come, past a mark in front (a file's text drops it
+    // before its wrappers are looked for).
+    let marked = head.starts_with(UTF8_BOM);
+    let wrapping = if whole { None } else { wrappers::recognise(&head[if marked { 3 } else { 0 }..]) };
+    if let Some(wrapping) = wrapping {
+        if marked {
+            head.drain(..UTF8_BOM.len());
+            end.bytes += UTF8_BOM.len() as u64;
+        }
+        let source = Head { head, at: 0, rest: if eof { None } else { Some(reader) } };
+        return wrapped::ingest::<S>(name, source, config, only, wrapping, chunk, longest, end);
+    }
     if whole {
         if !eof && let Err(e) = reader.read_to_end(&mut head) {
             end.cut = Some(e.to_string());
@@ -384,3 +396,17 @@ const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 #[cfg(test)]
 mod tests;
+mod wrapped;
+
+/// A wrapped text read as a stream, its wrappers recognised already: a mapped file too large to
+/// unwrap as a copy.
+pub(super) fn ingest_wrapped<S: Sink>(
+    name: &str,
+    reader: &mut (dyn Read + Send),
+    config: &S::Config,
+    only: Option<Format>,
+    wrapping: wrappers::Wrapping,
+) -> anyhow::Result<(Report, S, StreamEnd)> {
+    let source = Head { head: Vec::new(), at: 0, rest: Some(reader) };
+    wrapped::ingest::<S>(name, source, config, only, wrapping, STREAM_CHUNK, LONGEST_PIECE, StreamEnd::default())
+}

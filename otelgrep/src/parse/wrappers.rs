@@ -135,6 +135,11 @@ impl Wrapping {
     pub fn split_more(&self, text: &[u8], base: u64, carry: &mut Carry) -> Unwrapped {
         split(text, self.outer, self.stamped, base, Some(carry))
     }
+
+    /// A whole capture out of these wrappers.
+    pub fn split(&self, text: &[u8]) -> Unwrapped {
+        split(text, self.outer, self.stamped, 0, None)
+    }
 }
 
 /// Lines of a followed capture in parts (CRI `P`, Docker's parts of a long line) whose last part
@@ -142,6 +147,8 @@ impl Wrapping {
 #[derive(Debug, Default)]
 pub struct Carry {
     parts: Vec<(String, Vec<u8>, u64)>,
+    /// The stream the last Docker line said: a line cut before its own goes on it.
+    last_stream: Vec<u8>,
 }
 
 impl Carry {
@@ -166,7 +173,7 @@ impl Carry {
 /// Takes `text` out of its wrappers, or `None` when it has none (no copy is made then). Only the
 /// start of the first lines is looked at: plain captures cost nothing more.
 pub fn unwrap(text: &[u8]) -> Option<Unwrapped> {
-    recognise(text).map(|w| split(text, w.outer, w.stamped, 0, None))
+    recognise(text).map(|w| w.split(text))
 }
 
 /// The wrappers of `text`'s lines, or `None` when they have none.
@@ -262,7 +269,7 @@ fn split(text: &[u8], outer: Option<Outer>, stamped: bool, base: u64, mut carry:
         out.sources.push(Source { name, text, lines: Vec::new() });
         partial.push(Some((first, 0)));
     }
-    let mut last_stream: Vec<u8> = Vec::new();
+    let mut last_stream: Vec<u8> = carry.as_deref_mut().map(|c| std::mem::take(&mut c.last_stream)).unwrap_or_default();
     for (i, raw) in lines(text).enumerate() {
         let number = base + i as u64 + 1;
         let cleaned;
@@ -323,6 +330,9 @@ fn split(text: &[u8], outer: Option<Outer>, stamped: bool, base: u64, mut carry:
         }
         s.text.push(b'\n');
         s.lines.push(partial[at].take().map_or(number, |(first, _)| first));
+    }
+    if let Some(c) = carry.as_deref_mut() {
+        c.last_stream = last_stream;
     }
     for (s, p) in out.sources.iter_mut().zip(partial) {
         let Some((first, start)) = p else { continue };

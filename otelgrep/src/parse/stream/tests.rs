@@ -400,3 +400,84 @@ fn a_scope_section_after_an_object_is_not_cut() {
         assert_eq!((got.foreign_lines, text(&got)), (want.foreign_lines, text(&want)), "in pieces of {chunk}");
     }
 }
+
+/// `docker compose logs` of two services (the todo app's Rust text and a Flask run's Python
+/// objects interleaved line by line, with `--timestamps` and colours), a CRI file whose long
+/// lines are in `P` parts, and Docker's json-file driver with a line cut before its stream: on
+/// standard input each is unwrapped as it comes, each source read in pieces, and gives what the
+/// file gives (records, errors at the capture's lines, wrappers and sources), in pieces of any
+/// size, where it was read whole before (a 1 GB compose capture held a copy of itself).
+#[test]
+fn wrapped_streams_read_in_pieces_as_the_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples");
+    let head = |rel: &str, n: usize| -> Vec<String> {
+        std::fs::read_to_string(root.join(rel)).unwrap().lines().take(n).map(String::from).collect()
+    };
+    let (rust, python) = (head("todo/todo-default.log", 700), head("python-flask/flask-merged-stderr.log", 700));
+    let mut compose = String::from("Attaching to flask-1, todo-1\n");
+    for i in 0..rust.len().max(python.len()) {
+        let stamp = format!("2026-12-02T10:{:02}:{:02}.{i:06}Z", i / 60 % 60, i % 60);
+        if let Some(l) = rust.get(i) {
+            compose.push_str(&format!("\x1b[36mtodo-1   |\x1b[0m {stamp} {l}\n"));
+        }
+        if let Some(l) = python.get(i) {
+            // A Python record broken in its source: named at its line of the capture.
+            let l = if i == 300 { l.replace("\"kind\": \"SpanKind.", "\"kind\": SpanKind.") } else { l.clone() };
+            compose.push_str(&format!("\x1b[33mflask-1  |\x1b[0m {stamp} {l}\n"));
+        }
+    }
+    // The Rust text on stdout, the Python objects on stderr, interleaved; lines over 30 bytes in
+    // `P` parts.
+    let mut cri = String::new();
+    for i in 0..rust.len().max(python.len()) {
+        for (stream, l) in [("stdout", rust.get(i)), ("stderr", python.get(i))] {
+            let Some(l) = l else { continue };
+            let mut parts = Vec::new();
+            let mut rest = l.as_str();
+            while rest.len() > 30 {
+                let at = (30..rest.len()).find(|at| rest.is_char_boundary(*at)).unwrap();
+                parts.push(&rest[..at]);
+                rest = &rest[at..];
+            }
+            parts.push(rest);
+            for (j, part) in parts.iter().enumerate() {
+                let tag = if j + 1 < parts.len() { "P" } else { "F" };
+                cri.push_str(&format!("2026-12-02T10:00:00.{i:06}Z {stream} {tag} {part}\n"));
+            }
+        }
+    }
+    let docker: String = python
+        .iter()
+        .map(|l| {
+            format!(
+                "{}\n",
+                serde_json::json!({"log": format!("{l}\n"), "stream": "stderr", "time": "2026-12-02T10:00:00Z"})
+            )
+        })
+        .chain(std::iter::once(
+            "{\"log\":\"{\\n\",\"stream\":\"stdout\"}\n{\"log\":\"  \\\"name\\\": \\\"cut".to_string(),
+        ))
+        .collect();
+    for (how, input) in [("compose", compose), ("cri", cri), ("docker json-file", docker)] {
+        let input = input.as_bytes();
+        let (want, whole) = ingest::<Collected>(how, input, &(), None, &|_, _| {}).unwrap();
+        assert!(!want.wrappers.is_empty(), "{how}");
+        assert!(
+            whole.spans.len() + whole.logs.len() > 20,
+            "{how}: {} spans, {} logs",
+            whole.spans.len(),
+            whole.logs.len()
+        );
+        let expected = crate::fuzzing::outcome(&want, &whole);
+        for chunk in [1, 7, 100, 4096, 100_000] {
+            let (got, pieces, end) =
+                ingest_stream::<Collected>(how, &mut &input[..], &(), None, chunk, usize::MAX).unwrap();
+            let at = format!("{how} in pieces of {chunk}");
+            let outcome = crate::fuzzing::outcome(&got, &pieces);
+            let differ = outcome.lines().zip(expected.lines()).enumerate().find(|(_, (a, b))| a != b);
+            assert!(differ.is_none() && outcome.len() == expected.len(), "{at}: {differ:?}");
+            assert_eq!((end.lines, end.bytes), (line_count(input), input.len() as u64), "{at}");
+            assert!(chunk > 4096 || end.pieces > 2, "{at}: {} pieces", end.pieces);
+        }
+    }
+}
