@@ -179,6 +179,10 @@ pub(super) fn frame<'a>(
                     push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
                 }
                 if taken {
+                    // A line between two Node metric objects parts their exports, a tree's as
+                    // any other (kept across it, two exports were one read whole and two in a
+                    // stream cut at the tree: a fuzz finding).
+                    previous_was_node_metric = false;
                     continue;
                 }
             }

@@ -481,3 +481,19 @@ fn wrapped_streams_read_in_pieces_as_the_file() {
         }
     }
 }
+
+/// Two Node metric objects with a line between them are two exports, also when a Collector tree
+/// takes that line (read whole, the tree's line left them one export; a stream cut at the tree
+/// made them two: the 49th fuzz finding).
+#[test]
+fn node_metric_objects_parted_by_a_collector_line_are_two_exports() {
+    let input = "{\n  descriptor: {\n}\n2025-04-17T10:40:44.560+0200\tinfo\tResourceMetrics #0\n\
+                 {\n  descriptor: {\n    description: '',\n    unit: '',\n}\n";
+    let (want, _) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    // The tree's export, and each object's.
+    assert_eq!(want.metric_exports, 3);
+    for chunk in 1..input.len() {
+        let (got, _, _) = ingest_stream::<Collected>("t", &mut input.as_bytes(), &(), None, chunk, usize::MAX).unwrap();
+        assert_eq!(got.metric_exports, want.metric_exports, "in pieces of {chunk}");
+    }
+}
