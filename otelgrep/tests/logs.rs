@@ -88,3 +88,39 @@ fn bodies_are_one_line_in_tables_unless_full_and_whole_in_data() {
     let (table, _, _) = otelgrep(&["logs", "--grep", "Running on", "--full", path]);
     assert!(!table.contains("\\n") && table.contains("\\u{1b}"), "{table}");
 }
+
+/// A record's request is the entry span above its own span: a trace holding several requests (a
+/// client reusing one `traceparent`) gives each record its own (all were given the trace's
+/// first), and a record written in a nested service call its call's, whatever the order the
+/// spans were printed in or their equal start times.
+#[test]
+fn each_record_gets_the_request_above_its_own_span() {
+    let file = sample("../otelgrep/tests/fixtures/python-same-traceparent.log");
+    let rows = json_rows(&["logs", file.to_str().unwrap()]);
+    assert_eq!(rows.len(), 8);
+    for row in &rows {
+        let body = row["body"].as_str().unwrap();
+        // `handled POST /items -> 201`, `client error 404 on /items/53`: what the app knew.
+        let (path, status) = match body.strip_prefix("handled ") {
+            Some(rest) => {
+                let (request, status) = rest.split_once(" -> ").unwrap();
+                (request.split_once(' ').unwrap().1.to_string(), status.parse::<u64>().unwrap())
+            }
+            None => (body.rsplit(' ').next().unwrap().to_string(), body.split(' ').nth(2).unwrap().parse().unwrap()),
+        };
+        assert!(row["url"].as_str().unwrap().ends_with(&path), "{body}: {row}");
+        assert_eq!(row["status"].as_u64(), Some(status), "{body}: {row}");
+    }
+    // Written in the nested call's handler: that call's request. Without its span id, the
+    // trace's root (`/chain`), not whichever entry span was printed first in the same
+    // millisecond (the nested one, which ends first).
+    let file = sample("../otelgrep/tests/fixtures/node-entry-span-tie.txt");
+    let rows = json_rows(&["logs", file.to_str().unwrap()]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0]["body"].as_str(), rows[0]["route"].as_str()), (Some("fetched item 1"), Some("/items/:id")));
+    let text = std::fs::read_to_string(&file).unwrap().replacen("spanId: '3b7ab50893d631e8'", "spanId: undefined", 1);
+    let scratch = common::Scratch::new("entry-tie");
+    let unspanned = scratch.file("tie.txt", &text);
+    let rows = json_rows(&["logs", &unspanned]);
+    assert!(rows[0]["url"].as_str().unwrap().ends_with("/chain"), "{}", rows[0]);
+}

@@ -1,8 +1,9 @@
 //! `otelgrep logs`: log records in time order, each with the request it belongs to.
 //!
-//! A record's request is its trace's entry span (SERVER, or a root without a kind), found by trace
-//! id whatever the order or batch the two were exported in. The sink keeps the records that pass
-//! and, per trace, the few fields of its entry span; the join happens once everything is read.
+//! A record's request is the entry span (SERVER, or a root without a kind) nearest above its own
+//! span, or its trace's root entry span when its span is not in the capture, whatever the order
+//! or batch they were exported in. The sink keeps the records that pass, each span's parent, and
+//! the few fields of each entry span; the join happens once everything is read.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -103,16 +104,39 @@ pub struct Request {
 pub struct Records {
     config: Config,
     pub rows: Vec<Row>,
+    /// Per trace, its root entry span, or else its earliest: the request of a record whose own
+    /// span is not in the capture.
     pub requests: HashMap<u128, Request>,
+    /// Each span's parent, and each entry span's request: a record's request is the entry span
+    /// nearest above its own span (clients that reuse one `traceparent` put several requests in
+    /// one trace; spans that start in the same millisecond do not say which came first).
+    parents: HashMap<u64, u64>,
+    entries: HashMap<u64, Request>,
 }
 
-/// The earliest entry span of a trace is its request.
-fn keep_earliest(map: &mut HashMap<u128, Request>, trace: u128, r: Request) {
+/// A trace's request: its root entry span, or else its earliest (a tie in time is no order).
+fn keep_first(map: &mut HashMap<u128, Request>, trace: u128, r: Request) {
     match map.get(&trace) {
-        Some(old) if old.start_ns <= r.start_ns => {}
+        Some(old) if (old.root, std::cmp::Reverse(old.start_ns)) >= (r.root, std::cmp::Reverse(r.start_ns)) => {}
         _ => {
             map.insert(trace, r);
         }
+    }
+}
+
+impl Records {
+    /// The request a record belongs to: the entry span nearest above its span, or its trace's.
+    pub fn request_of(&self, row: &Row) -> Option<&Request> {
+        let mut span = row.span_id;
+        // A chain of parents is a trace's depth; a cycle in a damaged capture ends here too.
+        for _ in 0..256 {
+            let Some(id) = span else { break };
+            if let Some(r) = self.entries.get(&id) {
+                return Some(r);
+            }
+            span = self.parents.get(&id).copied();
+        }
+        row.trace_id.and_then(|t| self.requests.get(&t))
     }
 }
 
@@ -129,11 +153,23 @@ impl Sink for Records {
     }
 
     fn new(config: &Config) -> Self {
-        Records { config: config.clone(), rows: Vec::new(), requests: HashMap::new() }
+        Records {
+            config: config.clone(),
+            rows: Vec::new(),
+            requests: HashMap::new(),
+            parents: HashMap::new(),
+            entries: HashMap::new(),
+        }
     }
 
     fn span(&mut self, s: Span) {
-        if !is_entry(&s) || self.config.trace.is_some_and(|t| !t.matches(s.trace_id)) {
+        if self.config.trace.is_some_and(|t| !t.matches(s.trace_id)) {
+            return;
+        }
+        if let Some(parent) = s.parent_span_id {
+            self.parents.insert(s.span_id, parent);
+        }
+        if !is_entry(&s) {
             return;
         }
         let r = Request {
@@ -144,7 +180,8 @@ impl Sink for Records {
             passes: self.config.filter.wheres.iter().all(|w| w.matches(&s)),
             root: s.parent_span_id.is_none(),
         };
-        keep_earliest(&mut self.requests, s.trace_id, r);
+        self.entries.insert(s.span_id, r.clone());
+        keep_first(&mut self.requests, s.trace_id, r);
     }
 
     fn log(&mut self, l: LogRecord) {
@@ -180,22 +217,20 @@ impl Sink for Records {
     fn merge(&mut self, later: Self) {
         self.rows.extend(later.rows);
         for (t, r) in later.requests {
-            keep_earliest(&mut self.requests, t, r);
+            keep_first(&mut self.requests, t, r);
         }
+        self.parents.extend(later.parents);
+        self.entries.extend(later.entries);
     }
 }
 
 /// Prints the records.
 pub fn run(args: &LogsArgs, all: Records, out: &mut dyn Write) -> anyhow::Result<()> {
     let filter_on_request = !all.config.filter.wheres.is_empty();
-    let requests = all.requests;
-    let mut rows: Vec<(Row, Option<&Request>)> = all
+    let mut rows: Vec<(&Row, Option<&Request>)> = all
         .rows
-        .into_iter()
-        .map(|r| {
-            let req = r.trace_id.and_then(|t| requests.get(&t));
-            (r, req)
-        })
+        .iter()
+        .map(|r| (r, all.request_of(r)))
         .filter(|(_, req)| !filter_on_request || req.is_some_and(|r| r.passes))
         .collect();
     // Time order (records without a time last), whatever the export order; then trace, span,
