@@ -391,3 +391,15 @@ fn go_stdoutmetric_and_stdoutlog_pretty_and_compact() {
     let bare = &p.logs[2];
     assert_eq!((bare.time_ns, bare.trace_id, bare.severity_number, &bare.body), (None, None, None, &Value::Empty));
 }
+
+/// A dict the app pretty-printed (its config) is foreign lines like the rest of its output, not
+/// a record that could not be read (it was: exit 1, "not a span, log record or metrics export");
+/// an object with a record's first key that does not read is still reported.
+#[test]
+fn a_pretty_printed_app_dict_is_foreign_lines() {
+    let p = read("../otelgrep/tests/fixtures/python-app-pretty-dict.log");
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!((p.spans.len(), p.foreign_lines), (1, 1 + 6));
+    let broken = parse::parse("t", b"{\n    \"name\": \"x\",\n    \"kind\": \n}\n{\n    \"config\": 1,\n}\n").unwrap();
+    assert_eq!((broken.errors.len(), broken.foreign_lines), (2, 0));
+}

@@ -482,6 +482,11 @@ fn parse_job<S: Sink>(
     resources: &mut Resources,
 ) {
     let (line, result) = match job {
+        // A JSON object the app printed (its config, pretty-printed) is its lines, not a record.
+        Job::Python { text, .. } if python_json::is_app_object(text) => {
+            report.foreign_lines += text.lines().count();
+            return;
+        }
         Job::Python { line, text } => {
             let r = python_json::parse_record(text, needs, resources).map(|record| record.deliver(sink, report));
             (line, r.map(|()| Format::PythonJson))

@@ -151,6 +151,14 @@ fn parse_strict(text: &str, needs: &Needs, resources: &mut Resources, reader: Re
     }
 }
 
+/// Whether an object framed as a Python record is one the app printed: whole JSON whose first
+/// key no record of the SDK opens with (`{"config": ...}`, pretty-printed). One with a record's
+/// first key, or that is not whole JSON, is a record, read or reported as one.
+pub fn is_app_object(text: &str) -> bool {
+    !matches!(first_key(text), Some("name" | "body" | "resource_metrics") | None)
+        && serde_json::from_str::<IgnoredAny>(text).is_ok()
+}
+
 /// The object's first key: the exporters print it first on the second line, `    "name": ...`,
 /// or right after the brace when the object is on one line (`to_json(indent=None)`).
 fn first_key(text: &str) -> Option<&str> {
