@@ -69,6 +69,13 @@ impl Where {
         if !op.contains('~') && value.starts_with(['=', '<', '>', '!', '~']) {
             return Err(bad("two operators in a row"));
         }
+        // `status>=5xx` compared the text `5xx` and matched nothing, silently.
+        if matches!(op, ">" | ">=" | "<" | "<=") && is_class(value) {
+            return Err(bad(&format!(
+                "a status class is a set, not a number: {key}={value} or {key}>={}00",
+                &value[..1]
+            )));
+        }
         let test = match op {
             "~" | "!~" => {
                 let re = Regex::new(value).map_err(|err| bad(&format!("bad regular expression: {err}")))?;
@@ -247,9 +254,11 @@ mod tests {
 
     #[test]
     fn expressions_that_do_not_parse_say_why() {
-        for bad in ["status", "=500", "url~(", "status=>500"] {
+        for bad in ["status", "=500", "url~(", "status=>500", "status>=5xx", "status<4XX"] {
             assert!(Where::parse(bad).is_err(), "{bad}");
         }
+        let e = Where::parse("status>=5xx").unwrap_err().to_string();
+        assert!(e.contains("status=5xx or status>=500"), "{e}");
         for good in ["status>=500", "route = /add", "method!=GET", "url~^http://x", "http.route exists", "a missing"] {
             assert!(Where::parse(good).is_ok(), "{good}");
         }
