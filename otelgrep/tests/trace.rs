@@ -123,3 +123,21 @@ fn unknown_and_ambiguous_ids_say_so() {
     assert_eq!(code, 2);
     assert!(err.contains("'xyz' is not a trace id"), "{err}");
 }
+
+/// A trace of which only log records are in the capture starts at its first record (it started
+/// in 1970, each record some 1.8e12 ms after it): a new-user check's Node capture.
+#[test]
+fn a_trace_of_log_records_only_starts_at_its_first() {
+    let scratch = Scratch::new("log-only-trace");
+    let record = "{\n  resource: {\n    attributes: { 'service.name': 'shop-node' }\n  },\n  \
+                  instrumentationScope: { name: 'shop-logger', version: '0.0.1', schemaUrl: undefined },\n  \
+                  timestamp: 1796523490063000,\n  traceId: '36122c16507bbc0c7ac2c6393987f226',\n  \
+                  spanId: '5d21d59c6065866b',\n  traceFlags: 1,\n  severityText: 'INFO',\n  \
+                  severityNumber: 9,\n  eventName: undefined,\n  body: 'fetched item 4',\n  \
+                  attributes: { 'item.id': 4 }\n}\n";
+    let file = scratch.file("logs.txt", record);
+    let (out, err, code) = otelgrep(&["trace", "36122c16", &file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("1970") && out.contains("2026-12-06T02:18:10.063000Z"), "{out}");
+    assert!(out.contains("+0.000 ms"), "{out}");
+}

@@ -252,8 +252,10 @@ pub fn run(args: &TraceArgs, parts: Parts, colour: bool, out: &mut dyn Write) ->
     }
     let trace_id = *traces.first().expect("one trace");
     let (nodes, loose) = tree(&parts.spans, &parts.logs);
-    let t0 = parts.spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
-    let t1 = parts.spans.iter().map(|s| s.end_ns).max().unwrap_or(t0);
+    // A trace of log records only starts at its first record (it started in 1970, 0 spans).
+    let log_times = || parts.logs.iter().filter_map(|l| l.time_ns.or(l.observed_time_ns));
+    let t0 = parts.spans.iter().map(|s| s.start_ns).min().or_else(|| log_times().min()).unwrap_or(0);
+    let t1 = parts.spans.iter().map(|s| s.end_ns).max().or_else(|| log_times().max()).unwrap_or(t0);
     let total = (t1 - t0).max(1);
     match args.format {
         OutputFormat::Table => draw(trace_id, &nodes, &loose, t0, total, colour, out),
