@@ -509,8 +509,8 @@ pub struct InputArgs {
     /// Captures to read (or folders of them); `-` is standard input; gzip and zstd files are
     /// decompressed; UTF-16 is decoded; Docker, Kubernetes, CRI and journald line prefixes,
     /// Docker's json-file log lines and colour codes are taken off. Files are memory-mapped; standard input, pipes and compressed
-    /// files are read as streams, in pieces of 64 MB (`trace` and wrapped or UTF-16 streams are
-    /// read whole first).
+    /// files are read as streams, in pieces of 64 MB, wrapped lines unwrapped as they come (`trace`,
+    /// UTF-16 and binary OTLP streams are read whole first).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
     /// Treat any record that cannot be read as an error (exit 2, nothing printed).
