@@ -131,7 +131,12 @@ pub fn ingest_stream<S: Sink>(
     // Wrapped lines are unwrapped as they come, past a mark in front (a file's text drops it
     // before its wrappers are looked for).
     let marked = head.starts_with(UTF8_BOM);
-    let wrapping = if whole { None } else { wrappers::recognise(&head[if marked { 3 } else { 0 }..]) };
+    // Looked for as a file's are: past the mark, and (a whole input) without a cut last
+    // character, which a file drops first (a lone lead byte was a line of the sample, and the
+    // colours of a one-line file were not taken off in a stream: a fuzz finding).
+    let sample = &head[if marked { 3 } else { 0 }..];
+    let sample = if eof { super::text::without_cut_char(sample) } else { sample };
+    let wrapping = if whole { None } else { wrappers::recognise(sample) };
     if let Some(wrapping) = wrapping {
         if marked {
             head.drain(..UTF8_BOM.len());

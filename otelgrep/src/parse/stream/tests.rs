@@ -497,3 +497,26 @@ fn node_metric_objects_parted_by_a_collector_line_are_two_exports() {
         assert_eq!(got.metric_exports, want.metric_exports, "in pieces of {chunk}");
     }
 }
+
+/// A stream's wrappers are looked for as a file's: a whole input without the character it is
+/// cut in (a lone lead byte was a line of the sample, outvoting a coloured one: the 50th fuzz
+/// finding); and a wrapped source, whose lines may be a byte longer than the input (a last line
+/// given its line break), is not cut at the longest piece when the input is not (a forced cut
+/// split a Rust record from a Collector tree after it: the 51st).
+#[test]
+fn wrapped_streams_are_recognised_and_cut_as_files_are() {
+    let inputs: [&[u8]; 2] = [
+        b"\x1b\n\xcc",
+        b"\t\x1b\nMetric #1\n2025-40:44.560+0200\t\tResourceSpans #0\n\t\testamp: 4476-04-17 08:40:Resource\n\t -30 +00>  te",
+    ];
+    for input in inputs {
+        let (want, whole) = ingest::<Collected>("t", input, &(), None, &|_, _| {}).unwrap();
+        assert!(!want.wrappers.is_empty());
+        let expected = crate::fuzzing::outcome(&want, &whole);
+        for chunk in 1..input.len() {
+            let (got, pieces, _) =
+                ingest_stream::<Collected>("t", &mut &input[..], &(), None, chunk, input.len() + 1).unwrap();
+            assert_eq!(crate::fuzzing::outcome(&got, &pieces), expected, "in pieces of {chunk}");
+        }
+    }
+}

@@ -74,7 +74,10 @@ pub(super) fn ingest<S: Sink>(
             for s in sources.iter_mut().filter(|s| s.pending.len() >= share.max(s.next_look)) {
                 match s.pieces.record_start(&s.pending) {
                     Some(at) => s.piece(at, false)?,
-                    None if s.pending.len() >= longest => {
+                    // (Longer than `longest`: a source's lines may be a byte longer than the
+                    // input that held them, a last line given its line break; a forced cut at
+                    // that length cut a whole input that a file reads uncut: a fuzz finding.)
+                    None if s.pending.len() > longest => {
                         let at = last_start(&s.pending).filter(|at| *at > 0).unwrap_or(s.pending.len());
                         s.piece(at, false)?;
                     }
