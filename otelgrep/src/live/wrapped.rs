@@ -76,12 +76,7 @@ impl<'c, S: Sink + Clone> Wrapped<'c, S> {
             s.growing.pending.extend_from_slice(&source.text);
             s.numbers.extend_from_slice(&source.lines);
         }
-        for (what, n) in unwrapped.found {
-            match self.found.iter_mut().find(|(w, _)| *w == what) {
-                Some((_, m)) => *m += n,
-                None => self.found.push((what, n)),
-            }
-        }
+        crate::parse::wrappers::add_found(&mut self.found, unwrapped.found);
     }
 
     pub fn take(&mut self, paused: bool) -> anyhow::Result<()> {

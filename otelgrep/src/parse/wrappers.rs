@@ -170,6 +170,16 @@ impl Carry {
     }
 }
 
+/// Adds what a later read took off (`more`) to what was taken off so far, kind by kind.
+pub fn add_found(found: &mut Vec<(&'static str, usize)>, more: Vec<(&'static str, usize)>) {
+    for (what, n) in more {
+        match found.iter_mut().find(|(w, _)| *w == what) {
+            Some((_, m)) => *m += n,
+            None => found.push((what, n)),
+        }
+    }
+}
+
 /// Takes `text` out of its wrappers, or `None` when it has none (no copy is made then). Only the
 /// start of the first lines is looked at: plain captures cost nothing more.
 pub fn unwrap(text: &[u8]) -> Option<Unwrapped> {

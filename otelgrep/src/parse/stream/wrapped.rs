@@ -198,10 +198,5 @@ fn route<'c, S: Sink>(
         s.pending.extend_from_slice(&source.text);
         s.numbers.extend(source.lines);
     }
-    for (what, n) in unwrapped.found {
-        match found.iter_mut().find(|(w, _)| *w == what) {
-            Some((_, m)) => *m += n,
-            None => found.push((what, n)),
-        }
-    }
+    super::super::wrappers::add_found(found, unwrapped.found);
 }
