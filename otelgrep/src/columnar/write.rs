@@ -74,7 +74,10 @@ struct State {
 /// Rows waiting to be written, per table and partition.
 #[derive(Default)]
 struct Buffers {
-    rows: HashMap<(usize, String), Rows>,
+    rows: Vec<((usize, String), Rows)>,
+    /// Where each key's buffer is in `rows`, and the place of the one the last record went to.
+    index: HashMap<(usize, String), usize>,
+    last: usize,
     held: usize,
 }
 
@@ -317,9 +320,11 @@ fn hive_escape(v: &str) -> String {
     out
 }
 
-/// One row group of `rows`, which it empties (texts are handed over, not copied).
+/// One row group of `rows`, which it empties (texts are handed over, not copied, and their
+/// buffers taken back once the library is done with them).
 fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &mut Rows) -> parquet::errors::Result<()> {
     let mut group = w.next_row_group()?;
+    let mut batch = Vec::with_capacity(TEXT_BATCH);
     for (c, leaves) in rows.columns.iter().zip(&mut rows.leaves) {
         let (max_def, max_rep) = c.shape.levels();
         for leaf in leaves {
@@ -328,18 +333,30 @@ fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &mut Rows) -
             };
             let def = (max_def > 0).then_some(&leaf.def[..]);
             let rep = (max_rep > 0).then_some(&leaf.rep[..]);
+            let mut lent = None;
             let written = match (column.untyped(), &mut leaf.values) {
                 (ColumnWriter::Int64ColumnWriter(w), Values::I64(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::Int32ColumnWriter(w), Values::I32(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::DoubleColumnWriter(w), Values::F64(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::BoolColumnWriter(w), Values::Bool(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::ByteArrayColumnWriter(w), Values::Text { data, ends }) => {
-                    write_text(w, data, ends, def, rep, max_def)
+                    let whole = bytes::Bytes::from(std::mem::take(data));
+                    lent = Some(whole.clone());
+                    write_text(w, whole, ends, &mut batch, def, rep, max_def)
                 }
                 _ => Err(parquet::errors::ParquetError::General(format!("column {} of another type", c.name))),
             };
             written?;
             column.close()?;
+            // The column's dictionary held slices of the buffer until now: taken back, the next
+            // row group fills it again instead of growing a new one from nothing (the growing,
+            // copying and first touch of its pages were a tenth of a metrics-heavy export).
+            if let (Some(whole), Values::Text { data, .. }) = (lent, &mut leaf.values) {
+                if let Ok(mut back) = whole.try_into_mut() {
+                    back.clear();
+                    *data = back.into();
+                }
+            }
         }
     }
     group.close()?;
@@ -354,13 +371,13 @@ const TEXT_BATCH: usize = 16_384;
 /// was tens of MB more per worker. Batches end where a record does (repetition level 0).
 fn write_text(
     w: &mut parquet::column::writer::ColumnWriterImpl<'_, parquet::data_type::ByteArrayType>,
-    data: &mut Vec<u8>,
+    whole: bytes::Bytes,
     ends: &mut Vec<u32>,
+    batch: &mut Vec<parquet::data_type::ByteArray>,
     def: Option<&[i16]>,
     rep: Option<&[i16]>,
     max_def: i16,
 ) -> parquet::errors::Result<usize> {
-    let whole = parquet::data_type::ByteArray::from(std::mem::take(data));
     let levels = def.map_or(ends.len(), <[i16]>::len);
     let (mut level, mut value, mut byte) = (0, 0, 0usize);
     let mut written = 0;
@@ -372,15 +389,16 @@ fn write_text(
             }
         }
         let count = def.map_or(end - level, |d| d[level..end].iter().filter(|&&x| x == max_def).count());
-        let batch: Vec<parquet::data_type::ByteArray> = ends[value..value + count]
-            .iter()
-            .map(|&e| {
-                let v = whole.slice(byte, e as usize - byte);
-                byte = e as usize;
-                v
-            })
-            .collect();
-        written += w.write_batch(&batch, def.map(|d| &d[level..end]), rep.map(|r| &r[level..end]))?;
+        batch.extend(ends[value..value + count].iter().map(|&e| {
+            let v = whole.slice(byte..e as usize);
+            byte = e as usize;
+            parquet::data_type::ByteArray::from(v)
+        }));
+        let n = w.write_batch(batch, def.map(|d| &d[level..end]), rep.map(|r| &r[level..end]));
+        // Emptied at once (not only before the next batch): the buffer is taken back once no
+        // value holds a part of it.
+        batch.clear();
+        written += n?;
         level = end;
         value += count;
     }
@@ -389,35 +407,46 @@ fn write_text(
 }
 
 impl Buffers {
-    fn rows(&mut self, key: &(usize, String)) -> &mut Rows {
-        if !self.rows.contains_key(key) {
-            self.rows.insert(key.clone(), Rows::new(TABLES[key.0].columns()));
+    /// The buffer of a table and partition (made when first needed): its place, found by
+    /// comparing the key with the one the last record used before hashing it (records of one batch mostly go
+    /// to one buffer; hashing the key per record was a twentieth of a metrics-heavy export).
+    fn find(&mut self, key: &(usize, String)) -> usize {
+        if self.rows.get(self.last).is_some_and(|(k, _)| k == key) {
+            return self.last;
         }
-        self.rows.get_mut(key).expect("inserted above")
+        self.last = match self.index.get(key) {
+            Some(&i) => i,
+            None => {
+                self.rows.push((key.clone(), Rows::new(TABLES[key.0].columns())));
+                self.index.insert(key.clone(), self.rows.len() - 1);
+                self.rows.len() - 1
+            }
+        };
+        self.last
     }
 
-    /// Writes a buffer that is a row group's worth, or every buffer once all sinks' together
-    /// hold too much.
-    fn settle(&mut self, writer: &Writer, key: &(usize, String)) {
-        if self.rows.get(key).is_some_and(|r| r.rows >= GROUP_ROWS || r.held >= GROUP_BYTES) {
-            self.write_out(writer, key.clone());
+    /// Writes the buffer at `at` when it is a row group's worth, or this set's fullest once all
+    /// sets together hold too much.
+    fn settle(&mut self, writer: &Writer, at: usize) {
+        if self.rows[at].1.rows >= GROUP_ROWS || self.rows[at].1.held >= GROUP_BYTES {
+            self.write_out(writer, at);
         }
         if writer.held.load(Ordering::Relaxed) >= HELD_BYTES {
             // Over the budget: this set's fullest buffer goes (row groups stay as large as they
             // can; writing every buffer would make many small ones).
-            if let Some(fullest) = self.rows.iter().max_by_key(|(_, r)| r.held).map(|(k, _)| k.clone()) {
+            if let Some(fullest) = (0..self.rows.len()).max_by_key(|&i| self.rows[i].1.held) {
                 self.write_out(writer, fullest);
             }
         }
     }
 
     /// Writes one buffer as a row group, and takes what it held off the counts.
-    fn write_out(&mut self, writer: &Writer, key: (usize, String)) {
-        let Some(rows) = self.rows.get_mut(&key) else { return };
+    fn write_out(&mut self, writer: &Writer, at: usize) {
+        let ((table, partition), rows) = &mut self.rows[at];
         let n = rows.held.min(self.held);
         self.held -= n;
         writer.held.fetch_sub(n, Ordering::Relaxed);
-        writer.write(TABLES[key.0], &key.1, rows);
+        writer.write(TABLES[*table], partition, rows);
         rows.clear();
     }
 
@@ -443,14 +472,14 @@ impl Batches {
         let mut buffers = self.writer.take();
         // One key per record (the partition's text, made by `partition`), no copy for a buffer
         // already there.
-        let key = (slot(table), partition);
-        let rows = buffers.rows(&key);
+        let at = buffers.find(&(slot(table), partition));
+        let rows = &mut buffers.rows[at].1;
         let before = rows.held;
         write(rows);
         let added = rows.held - before;
         buffers.held += added;
         self.writer.held.fetch_add(added, Ordering::Relaxed);
-        buffers.settle(&self.writer, &key);
+        buffers.settle(&self.writer, at);
         self.writer.give_back(buffers);
     }
 }
