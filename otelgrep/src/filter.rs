@@ -113,6 +113,13 @@ impl Where {
             (Test::Exists, v) => v.is_some(),
             (Test::Missing, v) => v.is_none(),
             (_, None) => false,
+            // A status that is no HTTP status (`Infinity`, `1e20`, `503.5`) is no number to
+            // compare: `status>=500` matches what `failed` counts as a 5xx, no more.
+            (Test::Cmp(..), Some(v))
+                if self.key == Key::Status && v.parse::<f64>().is_ok() && status_code(&v).is_none() =>
+            {
+                matches!(&self.test, Test::Cmp(Ordering::Equal, false, _))
+            }
             (Test::Cmp(ord, want, operand), Some(v)) => match compare(&v, operand) {
                 Some(got) => (got == *ord) == *want,
                 // Not a number against a number (`NaN`, `abc`): unequal, and neither below nor
@@ -120,12 +127,19 @@ impl Where {
                 None => *ord == Ordering::Equal && !*want,
             },
             (Test::Class(class, want), Some(v)) => {
-                let is = v.len() == 3 && v.as_bytes()[0] == b'0' + class && v.bytes().all(|b| b.is_ascii_digit());
+                let is = status_code(&v).is_some_and(|c| c / 100 == u16::from(*class));
                 is == *want
             }
             (Test::Matches(re, want), Some(v)) => re.is_match(&v) == *want,
         }
     }
+}
+
+/// An HTTP status as a span holds it (`503`, or `503.0` from a double attribute): a whole
+/// number from 100 to 599 (RFC 9110), or none.
+pub fn status_code(v: &str) -> Option<u16> {
+    let n = v.parse::<f64>().ok()?;
+    (n.fract() == 0.0 && (100.0..=599.0).contains(&n)).then_some(n as u16)
 }
 
 /// `5xx`, `4XX`: a status class.
@@ -144,11 +158,11 @@ fn unquote(v: &str) -> &str {
 }
 
 /// Numbers compare as numbers (`status>=500`, `200.0=200`), anything else as text; a value that
-/// is not a number (or is NaN) does not compare with a number at all.
+/// is not a number (or is NaN or infinite) does not compare with a number at all.
 fn compare(value: &str, operand: &str) -> Option<Ordering> {
     match (value.parse::<f64>(), operand.parse::<f64>()) {
-        (Ok(a), Ok(b)) if !a.is_nan() && !b.is_nan() => a.partial_cmp(&b),
-        (_, Ok(b)) if !b.is_nan() => None,
+        (Ok(a), Ok(b)) if a.is_finite() && b.is_finite() => a.partial_cmp(&b),
+        (_, Ok(b)) if b.is_finite() => None,
         _ => Some(value.cmp(operand)),
     }
 }

@@ -29,8 +29,9 @@ pub struct UrlSummary {
     pub methods: Vec<String>,
     /// (status, count), by status.
     pub statuses: Vec<(String, usize)>,
-    pub first_ns: i64,
-    pub last_ns: i64,
+    /// The first and last request's start, of those with a start time.
+    pub first_ns: Option<i64>,
+    pub last_ns: Option<i64>,
 }
 
 /// Groups requests by URL; most requested first, then by URL.
@@ -43,7 +44,8 @@ pub fn urls(requests: &[Request]) -> anyhow::Result<Vec<UrlSummary>> {
         "url" => requests.iter().map(|r| r.url.as_str()).collect::<Vec<_>>(),
         "method" => requests.iter().map(|r| r.method.as_str()).collect::<Vec<_>>(),
         "status" => requests.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
-        "t" => requests.iter().map(|r| r.start_ns).collect::<Vec<_>>(),
+        // 0 is no start time (a span without times): left out of first and last seen.
+        "t" => requests.iter().map(|r| (r.start_ns != 0).then_some(r.start_ns)).collect::<Vec<_>>(),
         ),
         "building the request frame",
     )?;
@@ -66,7 +68,7 @@ pub fn urls(requests: &[Request]) -> anyhow::Result<Vec<UrlSummary>> {
     let mut out: Vec<UrlSummary> = Vec::new();
     for i in 0..grouped.height() {
         let (u, m, s) = (url.get(i).unwrap_or(""), method.get(i).unwrap_or(""), status.get(i).unwrap_or(""));
-        let (c, f, l) = (n.get(i).unwrap_or(0) as usize, first.get(i).unwrap_or(0), last.get(i).unwrap_or(0));
+        let (c, f, l) = (n.get(i).unwrap_or(0) as usize, first.get(i), last.get(i));
         if out.last().is_none_or(|o| o.url != u) {
             out.push(UrlSummary {
                 url: u.to_string(),
@@ -79,7 +81,7 @@ pub fn urls(requests: &[Request]) -> anyhow::Result<Vec<UrlSummary>> {
         }
         let o = out.last_mut().expect("pushed above");
         o.count += c;
-        o.first_ns = o.first_ns.min(f);
+        o.first_ns = o.first_ns.into_iter().chain(f).min();
         o.last_ns = o.last_ns.max(l);
         if !m.is_empty() && !o.methods.iter().any(|x| x == m) {
             o.methods.push(m.to_string());

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::PointValue;
+use crate::model::{MetricKind, PointValue};
 
 /// A histogram as buckets `(lower, upper, count)` in ascending order, whatever its encoding.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,29 +76,73 @@ impl Exp {
     }
 }
 
-/// Why a histogram point cannot be read as buckets, when it cannot: explicit bounds are one
-/// fewer than the counts (a histogram without buckets has neither), ascending and not NaN; an
-/// exponential histogram's bucket indices (offset plus position) fit in an `i32` and its scale is
-/// one the data model allows (-10 to 20). Such a point would give buckets like `inf..inf` or
-/// wrap an index: it is left out, and said.
-pub fn unreadable(v: &PointValue) -> Option<String> {
+/// Why a point's value cannot be right, when it cannot: a counter's number that is not finite,
+/// or negative where the counter only goes up (deltas and totals would be NaN, or go down);
+/// explicit bounds that are not one fewer than the counts (a histogram without buckets has
+/// neither), ascending and not NaN; bucket counts that do not add up to the point's count (OTLP
+/// says they must); an exponential histogram's bucket indices (offset plus position) beyond an
+/// `i32`, bounds beyond what a double holds, or a scale the data model does not allow (-10 to
+/// 20). Such a point would give buckets like `inf..inf`, wrap an index or poison a total: it is
+/// left out, and said.
+pub fn unreadable(kind: MetricKind, v: &PointValue) -> Option<String> {
     match v {
-        PointValue::Histogram { bounds, counts, .. } => {
+        PointValue::Double(d) if matches!(kind, MetricKind::Counter | MetricKind::UpDownCounter) && !d.is_finite() => {
+            Some(format!("a counter value of {d}"))
+        }
+        PointValue::Double(d) if kind == MetricKind::Counter && *d < 0.0 => {
+            Some("a negative value of a counter that only goes up".into())
+        }
+        PointValue::Int(i) if kind == MetricKind::Counter && *i < 0 => {
+            Some("a negative value of a counter that only goes up".into())
+        }
+        PointValue::Histogram { count, bounds, counts, .. } => {
             if !counts.is_empty() && counts.len() != bounds.len() + 1 {
                 return Some(format!("{} bucket counts for {} bounds", counts.len(), bounds.len()));
             }
             if bounds.iter().any(|b| b.is_nan()) || bounds.windows(2).any(|w| w[0] >= w[1]) {
                 return Some("bucket bounds that do not ascend".into());
             }
+            let held: u128 = counts.iter().map(|&c| u128::from(c)).sum();
+            if !counts.is_empty() && held != u128::from(*count) {
+                return Some(format!("a count of {count} where its buckets hold {held}"));
+            }
             None
         }
-        PointValue::ExponentialHistogram { scale, positive_offset, positive, negative_offset, negative, .. } => {
+        PointValue::ExponentialHistogram {
+            count,
+            scale,
+            zero_count,
+            positive_offset,
+            positive,
+            negative_offset,
+            negative,
+            ..
+        } => {
             if !(-10..=20).contains(scale) {
                 return Some(format!("exponential scale {scale} (the data model allows -10 to 20)"));
             }
             let fits = |offset: i32, n: usize| i32::try_from(n).ok().and_then(|n| offset.checked_add(n)).is_some();
             if !fits(*positive_offset, positive.len()) || !fits(*negative_offset, negative.len()) {
                 return Some("exponential bucket indices beyond the range of an index".into());
+            }
+            // The lowest and highest bounds of the buckets that hold values: 2^(i / 2^scale) past
+            // a double's range is 0 or inf, a bucket no value can be in.
+            let bound = |i: i64| 2f64.powf(i as f64 * 2f64.powi(-scale));
+            for (offset, counts) in [(positive_offset, positive), (negative_offset, negative)] {
+                let (Some(first), Some(last)) =
+                    (counts.iter().position(|&c| c > 0), counts.iter().rposition(|&c| c > 0))
+                else {
+                    continue;
+                };
+                let (lo, hi) = (bound(i64::from(*offset) + first as i64), bound(i64::from(*offset) + last as i64 + 1));
+                if lo == 0.0 || !hi.is_finite() {
+                    return Some("exponential bucket bounds beyond the range of a double".into());
+                }
+            }
+            let held: u128 =
+                positive.iter().chain(negative).map(|&c| u128::from(c)).sum::<u128>() + u128::from(*zero_count);
+            if held != u128::from(*count) {
+                return Some(format!("a count of {count} where its buckets hold {held}"));
             }
             None
         }

@@ -377,7 +377,7 @@ pub fn urls(args: &UrlsArgs, engine: SqlEngine, filter: &Filter, dir: &str) -> a
     let mut q = format!("-- otelgrep urls over {dir}\n{}", d.prelude());
     q.push_str(&format!(
         "WITH requests AS (\n  SELECT\n    coalesce(HttpUrl, {none}) AS url,\n    HttpMethod AS method,\n    \
-         coalesce(HttpStatus, '') AS status,\n    coalesce({}, 0) AS start_ns\n  FROM {}\n  WHERE {}\n),\n",
+         coalesce(HttpStatus, '') AS status,\n    {} AS start_ns\n  FROM {}\n  WHERE {}\n),\n",
         d.nanos("Timestamp"),
         d.spans(dir),
         conditions.join("\n    AND ")

@@ -64,7 +64,22 @@ pub fn parquet(args: &ExportArgs, err: &mut dyn Write) -> anyhow::Result<ExitCod
         "otelgrep: wrote {} span(s), {} log record(s) and {} metric point(s) to {dir} in {} file(s)",
         w.spans, w.logs, w.points, w.files
     )?;
+    nested_note(err)?;
     Ok(code)
+}
+
+/// Says how many attribute values were written as their text for being nested too deep.
+fn nested_note(err: &mut dyn Write) -> std::io::Result<()> {
+    let n = encode::AS_TEXT.load(std::sync::atomic::Ordering::Relaxed);
+    if n > 0 {
+        writeln!(
+            err,
+            "otelgrep: note: {n} attribute value(s) nested deeper than {} levels written as their text (readers of \
+             OTLP JSON stop at 128 levels of JSON, otelgrep's own included)",
+            encode::NESTING
+        )?;
+    }
+    Ok(())
 }
 
 /// Refuses an output that is one of the inputs, or inside an input folder: the file would be
@@ -136,6 +151,7 @@ pub fn otlp_json(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         (read, written)
     });
     err.write_all(&notes)?;
+    nested_note(err)?;
     written?;
     Ok(read?.unwrap_or(ExitCode::from(2)))
 }

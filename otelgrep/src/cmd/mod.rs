@@ -72,7 +72,7 @@ pub fn round_ps(ns: f64) -> f64 {
 /// Failed requests and spans: span status ERROR, or a 5xx response.
 pub fn failed(s: &Span) -> bool {
     s.status == StatusCode::Error
-        || resolve(&Key::Status, s).and_then(|r| r.value.parse::<u16>().ok()).is_some_and(|c| (500..600).contains(&c))
+        || resolve(&Key::Status, s).and_then(|r| crate::filter::status_code(&r.value)).is_some_and(|c| c >= 500)
 }
 
 /// Whether a span is a request's entry: SERVER, or a root whose kind the format did not give.

@@ -254,8 +254,12 @@ pub fn run(args: &TraceArgs, parts: Parts, colour: bool, out: &mut dyn Write) ->
     let (nodes, loose) = tree(&parts.spans, &parts.logs);
     // A trace of log records only starts at its first record (it started in 1970, 0 spans).
     let log_times = || parts.logs.iter().filter_map(|l| l.time_ns.or(l.observed_time_ns));
-    let t0 = parts.spans.iter().map(|s| s.start_ns).min().or_else(|| log_times().min()).unwrap_or(0);
-    let t1 = parts.spans.iter().map(|s| s.end_ns).max().or_else(|| log_times().max()).unwrap_or(t0);
+    // Spans without times (0 is none) or ending before they start show no duration, and do not
+    // stretch the trace's.
+    let timed = || parts.spans.iter().filter(|s| s.duration_ns().is_some());
+    let starts = || parts.spans.iter().map(|s| s.start_ns).filter(|&t| t != 0);
+    let t0 = timed().map(|s| s.start_ns).min().or_else(|| starts().min()).or_else(|| log_times().min()).unwrap_or(0);
+    let t1 = timed().map(|s| s.end_ns).max().or_else(|| log_times().max()).unwrap_or(t0);
     let total = (t1 - t0).max(1);
     match args.format {
         OutputFormat::Table => draw(trace_id, &nodes, &loose, t0, total, colour, out),
@@ -272,8 +276,8 @@ pub fn run(args: &TraceArgs, parts: Parts, colour: bool, out: &mut dyn Write) ->
                         "name": s.name,
                         "kind": s.kind.as_str(),
                         "start": format_rfc3339(s.start_ns),
-                        "offset_ms": ms(s.start_ns - t0),
-                        "duration_ms": ms(s.end_ns - s.start_ns),
+                        "offset_ms": (s.start_ns != 0).then(|| ms(s.start_ns - t0)),
+                        "duration_ms": s.duration_ns().map(ms),
                         "span_status": span_status(s.status),
                         "status_message": s.status_message,
                         "status": resolve(&Key::Status, s).map(|r| status_json(r.value)),
@@ -317,8 +321,8 @@ pub fn run(args: &TraceArgs, parts: Parts, colour: bool, out: &mut dyn Write) ->
                     let s = n.span;
                     vec![
                         Cell::Int(n.depth as i64),
-                        Cell::Float(ms(s.start_ns - t0), 3),
-                        Cell::Float(ms(s.end_ns - s.start_ns), 3),
+                        if s.start_ns != 0 { Cell::Float(ms(s.start_ns - t0), 3) } else { Cell::Null },
+                        s.duration_ns().map_or(Cell::Null, |d| Cell::Float(ms(d), 3)),
                         Cell::Str(s.kind.as_str().into()),
                         Cell::Str(s.name.clone()),
                         Cell::Str(span_status(s.status).into()),
@@ -379,10 +383,20 @@ fn draw(
     let pad = format!("{:>10} {:>11}  {:<BAR$}  ", "", "", "");
     for n in nodes {
         let s = n.span;
-        let (from, to) = (s.start_ns - t0, s.end_ns - t0);
-        let a = ((from as f64 / total as f64) * BAR as f64).floor() as usize;
-        let b = (((to as f64 / total as f64) * BAR as f64).ceil() as usize).clamp(a + 1, BAR.max(a + 1));
-        let bar: String = (0..BAR).map(|i| if i >= a && i < b { '█' } else { ' ' }).collect();
+        // A span without a duration (no times, or ending before it starts) gets no bar.
+        let (offset, duration, bar) = match s.duration_ns() {
+            Some(d) => {
+                let (from, to) = (s.start_ns - t0, s.start_ns - t0 + d);
+                let a = (((from as f64 / total as f64) * BAR as f64).floor().max(0.0) as usize).min(BAR - 1);
+                let b = (((to as f64 / total as f64) * BAR as f64).ceil() as usize).clamp(a + 1, BAR);
+                let bar: String = (0..BAR).map(|i| if i >= a && i < b { '█' } else { ' ' }).collect();
+                (format!("{:.3}", ms(from)), format!("{:.3}", ms(d)), bar)
+            }
+            None => {
+                let offset = if s.start_ns != 0 { format!("{:.3}", ms(s.start_ns - t0)) } else { String::new() };
+                (offset, String::new(), " ".repeat(BAR))
+            }
+        };
         let indent = "  ".repeat(n.depth);
         let mut label = format!("{} {}", s.kind.as_str(), render::one_line(&s.name));
         let attrs = key_attributes(s);
@@ -396,7 +410,7 @@ fn draw(
         if let Some(p) = n.orphan_of {
             label.push_str(&format!("  [parent {} not in the capture]", span_hex(p)));
         }
-        writeln!(out, "{:>10.3} {:>11.3}  {bar}  {indent}{label}", ms(from), ms(to - from))?;
+        writeln!(out, "{offset:>10} {duration:>11}  {bar}  {indent}{label}")?;
         for e in &s.events {
             let line = render::one_line(&event_line(e));
             let line = if e.name == "exception" { red(format!("! {line}")) } else { format!("· {line}") };

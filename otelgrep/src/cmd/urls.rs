@@ -91,8 +91,8 @@ pub fn run(args: &UrlsArgs, inputs: Vec<(String, Report, Rows)>, out: &mut dyn W
                         .map(|(s, n)| (if s.is_empty() { "(none)".to_string() } else { s }, n as u64))
                         .collect(),
                 ),
-                Cell::Str(format_rfc3339(u.first_ns)),
-                Cell::Str(format_rfc3339(u.last_ns)),
+                u.first_ns.map_or(Cell::Null, |t| Cell::Str(format_rfc3339(t))),
+                u.last_ns.map_or(Cell::Null, |t| Cell::Str(format_rfc3339(t))),
             ]
         })
         .collect();

@@ -166,7 +166,7 @@ impl Sink for Gathered {
 
     fn point(&mut self, p: MetricPoint) {
         if self.config.metrics.keeps(&p) {
-            if crate::histogram::unreadable(&p.value).is_some() {
+            if crate::histogram::unreadable(p.kind, &p.value).is_some() {
                 self.unreadable_points += 1;
             } else {
                 let key = (p.name.clone(), metrics::series_id(&p));

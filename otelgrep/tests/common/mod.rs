@@ -59,6 +59,11 @@ impl Scratch {
         std::fs::write(&p, text).unwrap();
         p.to_str().unwrap().to_string()
     }
+
+    /// Where a file of this name is (or will be) in the scratch directory.
+    pub fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_string()
+    }
 }
 
 impl Drop for Scratch {

@@ -4,6 +4,7 @@
 //! the text is the same byte for byte; strings are escaped and doubles formatted by serde_json.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::model::{
     LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode, Temporality, Value, span_hex,
@@ -372,23 +373,46 @@ fn attributes(out: &mut Vec<u8>, attrs: &[(String, Value)]) {
     });
 }
 
+/// How deep attribute values are written as nested `AnyValue`s: each level is three or four
+/// levels of JSON, under the thirteen of a metric point's attributes, and readers of OTLP JSON
+/// stop at 128 (serde_json's limit, otelgrep's own reader's): a value nested deeper (a Python
+/// attribute can be) is written as its text, so that its record is read back.
+pub(crate) const NESTING: usize = 24;
+
+/// Values written as their text for being nested deeper than [`NESTING`] (said once an export
+/// ends).
+pub(crate) static AS_TEXT: AtomicUsize = AtomicUsize::new(0);
+
 /// An attribute value as an OTLP `AnyValue`. An integer too big for 64 bits keeps its digits as a
 /// string (an `intValue` must fit in int64).
 pub(crate) fn any_value(out: &mut Vec<u8>, v: &Value) {
+    any_value_at(out, v, 0);
+}
+
+fn any_value_at(out: &mut Vec<u8>, v: &Value, level: usize) {
     let mut o = Obj::open(out);
     match v {
         Value::Str(s) | Value::BigInt(s) => string(o.key("stringValue"), s),
         Value::Int(i) => quoted(o.key("intValue"), *i),
         Value::Double(d) => double(o.key("doubleValue"), *d),
         Value::Bool(b) => o.key("boolValue").extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Array(_) | Value::Map(_) if level >= NESTING => {
+            AS_TEXT.fetch_add(1, Ordering::Relaxed);
+            string(o.key("stringValue"), &v.to_string());
+        }
         Value::Array(items) => {
             let mut a = Obj::open(o.key("arrayValue"));
-            list(a.key("values"), items, any_value);
+            list(a.key("values"), items, |out, item| any_value_at(out, item, level + 1));
             a.close();
         }
         Value::Map(kvs) => {
             let mut m = Obj::open(o.key("kvlistValue"));
-            attributes(m.key("values"), kvs);
+            list(m.key("values"), kvs, |out, (k, v)| {
+                let mut kv = Obj::open(out);
+                string(kv.key("key"), k);
+                any_value_at(kv.key("value"), v, level + 1);
+                kv.close();
+            });
             m.close();
         }
         Value::Empty => {}

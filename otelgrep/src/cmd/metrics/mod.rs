@@ -131,7 +131,7 @@ pub struct Points {
     pub points: Vec<MetricPoint>,
     pub spans: Vec<SpanTime>,
     /// Every metric name seen (before any filter), to say which exist when NAME does not.
-    pub names: BTreeSet<String>,
+    pub names: BTreeMap<String, MetricKind>,
     /// Points left out because their values cannot be right: (metric, why) → how many.
     pub unreadable: BTreeMap<(String, String), usize>,
 }
@@ -150,7 +150,7 @@ impl Sink for Points {
             metrics: BTreeMap::new(),
             points: Vec::new(),
             spans: Vec::new(),
-            names: BTreeSet::new(),
+            names: BTreeMap::new(),
             unreadable: BTreeMap::new(),
         }
     }
@@ -167,13 +167,13 @@ impl Sink for Points {
     fn log(&mut self, _: LogRecord) {}
 
     fn point(&mut self, p: MetricPoint) {
-        if self.config.name.is_some() && !self.names.contains(&p.name) {
-            self.names.insert(p.name.clone());
+        if self.config.name.is_some() && !self.names.contains_key(&p.name) {
+            self.names.insert(p.name.clone(), p.kind);
         }
         if !self.config.keeps(&p) {
             return;
         }
-        if let Some(why) = crate::histogram::unreadable(&p.value) {
+        if let Some(why) = crate::histogram::unreadable(p.kind, &p.value) {
             *self.unreadable.entry((p.name.clone(), why)).or_default() += 1;
             return;
         }
@@ -269,7 +269,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    if let Some(name) = config.name.as_deref().filter(|n| !all.names.contains(*n)) {
+    if let Some(name) = config.name.as_deref().filter(|n| !all.names.contains_key(*n)) {
         anyhow::bail!("{}", unknown(name, &all.names));
     }
     for ((metric, why), n) in &all.unreadable {
@@ -279,20 +279,20 @@ pub fn run(
     let (columns, rows, footer): (Vec<String>, Vec<Vec<Cell>>, String) = match &config.name {
         None => listing(&all.metrics),
         Some(name) if config.compare => compare(name, &all.points, &all.spans, &config.filter)?,
-        Some(name) => values(name, &all.points, config.every_ns, &config.filter),
+        Some(name) => values(name, all.names.get(name).copied(), &all.points, config.every_ns, &config.filter),
     };
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
     print_rows(&columns, rows, &args.table, out, |_, _| footer)
 }
 
 /// `no metric named X in the input; there are: ...`, the names that share a word with X first.
-fn unknown(name: &str, names: &BTreeSet<String>) -> String {
+fn unknown(name: &str, names: &BTreeMap<String, MetricKind>) -> String {
     if names.is_empty() {
         return format!("no metric named {name}: the input holds no metrics");
     }
     let words: Vec<&str> = name.split(['.', '_', '-']).filter(|w| w.len() > 2).collect();
-    let close: Vec<&String> = names.iter().filter(|n| words.iter().any(|w| n.contains(w))).collect();
-    let list: Vec<&String> = if close.is_empty() { names.iter().collect() } else { close };
+    let close: Vec<&String> = names.keys().filter(|n| words.iter().any(|w| n.contains(w))).collect();
+    let list: Vec<&String> = if close.is_empty() { names.keys().collect() } else { close };
     let shown: Vec<&str> = list.iter().take(12).map(|s| s.as_str()).collect();
     let more = if list.len() > shown.len() { format!(" and {} more", list.len() - shown.len()) } else { String::new() };
     format!(
@@ -326,11 +326,13 @@ fn listing(metrics: &BTreeMap<String, Info>) -> (Vec<String>, Vec<Vec<Cell>>, St
 
 fn values(
     name: &str,
+    // Its kind, from any point of it (its table's columns even when every point is filtered out).
+    kind: Option<MetricKind>,
     points: &[MetricPoint],
     every: Option<i64>,
     filter: &Filter,
 ) -> (Vec<String>, Vec<Vec<Cell>>, String) {
-    let kind = points.first().map(|p| p.kind);
+    let kind = points.first().map(|p| p.kind).or(kind);
     let unit = points.first().map(|p| p.unit.clone()).unwrap_or_default();
     // `; unit ms`, or nothing when the metric has no unit.
     let unit = if unit.is_empty() { String::new() } else { format!("; unit {unit}") };
@@ -392,7 +394,8 @@ fn values(
                     row
                 })
                 .collect();
-            let count: u64 = steps.iter().filter_map(|s| s.hist.as_ref().map(|h| h.count)).sum();
+            // Counts may be anything up to 2^64-1 each: added where they cannot wrap.
+            let count: u128 = steps.iter().filter_map(|s| s.hist.as_ref().map(|h| u128::from(h.count))).sum();
             (
                 columns,
                 rows,
@@ -408,6 +411,7 @@ fn values(
             format!("{name}: values as exported; {n} series{unit}"),
         ),
     };
+    let footer = if steps.is_empty() { format!("no points of {name}") } else { footer };
     // Each row opens with what tells its series apart: the distinguishing resource attributes,
     // then the service and the point's attributes.
     let mut all: Vec<String> = resource_columns;

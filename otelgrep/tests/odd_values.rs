@@ -1,0 +1,215 @@
+//! Values that cannot be right, found by a new user's check (counters, histogram counts,
+//! statuses, times, nesting): each left out of what it would poison and said, or shown as it is,
+//! the same in every command; the reference is the same capture without the odd record.
+
+mod common;
+
+use common::{Scratch, json_rows, otelgrep};
+
+/// One OTLP JSON metrics export of metric `name` (service `odd`) at second `t`; `START` and
+/// `TIME` in `data` become the point's start (second 1) and time.
+fn export(name: &str, t: u64, data: &str) -> String {
+    format!(
+        r#"{{"resourceMetrics":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"odd"}}}}]}},"scopeMetrics":[{{"scope":{{"name":"s"}},"metrics":[{{"name":"{name}","unit":"ms",{data}}}]}}]}}]}}"#
+    )
+    .replace("START", "1000000000")
+    .replace("TIME", &(t * 1_000_000_000).to_string())
+}
+
+/// A cumulative monotonic counter's point of value `value` (`"asInt":"10"`, `"asDouble":"NaN"`).
+fn counter(t: u64, value: &str) -> String {
+    export(
+        "c",
+        t,
+        &format!(
+            r#""sum":{{"aggregationTemporality":2,"isMonotonic":true,"dataPoints":[{{"startTimeUnixNano":"START","timeUnixNano":"TIME",{value}}}]}}"#
+        ),
+    )
+}
+
+/// `metrics NAME` on the good exports and on them with the odd ones: the same table, exit 0,
+/// and stderr (of the odd file) returned.
+fn same_table_without(scratch: &Scratch, name: &str, good: &[String], odd: &[String], args: &[&str]) -> String {
+    let only_good = scratch.file(&format!("{name}-good.jsonl"), &(good.join("\n") + "\n"));
+    let all = scratch
+        .file(&format!("{name}-all.jsonl"), &(good.iter().chain(odd).cloned().collect::<Vec<_>>().join("\n") + "\n"));
+    let run = |f: &str| otelgrep(&[&["metrics", name, "--format", "csv"][..], args, &[f]].concat());
+    let (want, _, _) = run(&only_good);
+    let (got, err, code) = run(&all);
+    assert_eq!((got, code), (want, 0), "{err}");
+    err
+}
+
+#[test]
+fn counter_values_that_cannot_be_right_are_left_out_and_said() {
+    // NaN and infinity made the total "NaN in all"; a monotonic counter going to -5 gave a delta of
+    // -5. Each is left out of the deltas, rates and total, and said.
+    let scratch = Scratch::new("odd-counters");
+    let good = [counter(2, r#""asInt":"10""#), counter(5, r#""asInt":"30""#)];
+    let odd =
+        [counter(3, r#""asDouble":"NaN""#), counter(4, r#""asDouble":"Infinity""#), counter(6, r#""asInt":"-5""#)];
+    let err = same_table_without(&scratch, "c", &good, &odd, &[]);
+    assert!(err.contains("1 point of c left out: a counter value of NaN"), "{err}");
+    assert!(err.contains("1 point of c left out: a counter value of inf"), "{err}");
+    assert!(err.contains("1 point of c left out: a negative value of a counter that only goes up"), "{err}");
+    let (out, _, _) = otelgrep(&["metrics", "c", &scratch.path("c-all.jsonl")]);
+    assert!(out.contains("30 in all, 1 series"), "{out}");
+}
+
+/// An explicit histogram `h`'s delta point of `count` values in buckets `counts` (bounds 1, 2).
+fn histogram(t: u64, count: &str, counts: &str) -> String {
+    export(
+        "h",
+        t,
+        &format!(
+            r#""histogram":{{"aggregationTemporality":1,"dataPoints":[{{"startTimeUnixNano":"START","timeUnixNano":"TIME","count":"{count}","sum":6,"bucketCounts":[{counts}],"explicitBounds":[1,2]}}]}}"#
+        ),
+    )
+}
+
+#[test]
+fn histogram_counts_that_do_not_add_up_are_left_out_and_totals_do_not_wrap() {
+    let scratch = Scratch::new("odd-counts");
+    // A count its buckets do not hold (OTLP: they must add up to it) was shown as 988 with no word.
+    let good = [histogram(2, "3", r#""1","1","1""#)];
+    let odd = [histogram(3, "1000", r#""5","5","5""#)];
+    let err = same_table_without(&scratch, "h", &good, &odd, &[]);
+    assert!(err.contains("1 point of h left out: a count of 1000 where its buckets hold 15"), "{err}");
+    // Two points of 2^64-1 values each: their total is 2^65-2, not 2^64-2 (it wrapped).
+    let max = u64::MAX.to_string();
+    let huge = [histogram(2, &max, &format!(r#""{max}","0","0""#)), histogram(3, &max, &format!(r#""0","{max}","0""#))];
+    let file = scratch.file("huge.jsonl", &(huge.join("\n") + "\n"));
+    let (out, err, code) = otelgrep(&["metrics", "h", &file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("{} recorded in all", 2 * u128::from(u64::MAX))), "{out}");
+}
+
+#[test]
+fn exponential_bounds_beyond_a_double_are_left_out_and_said() {
+    // Scale 0, offset 1100: bucket (2^1100, 2^1101], past the largest double; it showed as
+    // `inf..inf` with every percentile 0.
+    let scratch = Scratch::new("odd-exponential");
+    let point = |t: u64, offset: i64| {
+        export(
+            "e",
+            t,
+            &format!(
+                r#""exponentialHistogram":{{"aggregationTemporality":1,"dataPoints":[{{"startTimeUnixNano":"START","timeUnixNano":"TIME","count":"2","sum":6,"scale":0,"zeroCount":"0","positive":{{"offset":{offset},"bucketCounts":["1","1"]}}}}]}}"#
+            ),
+        )
+    };
+    let err = same_table_without(&scratch, "e", &[point(2, 1)], &[point(3, 1100), point(4, -1100)], &[]);
+    assert!(err.contains("2 points of e left out: exponential bucket bounds beyond the range of a double"), "{err}");
+}
+
+#[test]
+fn a_metric_whose_points_are_all_filtered_out_keeps_its_kind_of_table() {
+    let scratch = Scratch::new("odd-empty");
+    let file = scratch.file("h.jsonl", &(histogram(2, "3", r#""1","1","1""#) + "\n"));
+    let (out, err, code) = otelgrep(&["metrics", "h", "--where", "r=zzz", "--format", "csv", &file]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().next(),
+        Some("series,time,count,sum,mean,p50_est,p90_est,p99_est,bucket_bounds,bucket_counts")
+    );
+    let (out, _, _) = otelgrep(&["metrics", "h", "--where", "r=zzz", &file]);
+    assert!(out.trim_end().ends_with("no points of h"), "{out}");
+}
+
+/// An OTLP JSON SERVER span `GET /a` of trace `n` at second `n`, lasting 10 ms, whose status
+/// attribute is `status` (an `AnyValue`).
+fn span(n: u64, status: &str) -> String {
+    let start = (1_795_822_251 + n) * 1_000_000_000;
+    format!(
+        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"odd"}}}}]}},"scopeSpans":[{{"scope":{{"name":"s"}},"spans":[{{"traceId":"{n:032x}","spanId":"{n:016x}","name":"GET /a","kind":2,"startTimeUnixNano":"{start}","endTimeUnixNano":"{}","attributes":[{{"key":"url.full","value":{{"stringValue":"http://h:1/a"}}}},{{"key":"http.response.status_code","value":{status}}}],"status":{{"code":0}}}}]}}]}}]}}"#,
+        start + 10_000_000
+    )
+}
+
+#[test]
+fn a_status_that_is_no_http_status_is_not_a_5xx_to_any_filter() {
+    // `status>=500` matched Infinity and 1e20 (numbers, but no HTTP status) while `errors` and
+    // `status=5xx` did not count them: one row said both.
+    let scratch = Scratch::new("odd-status");
+    let good: Vec<String> =
+        (1..=3).map(|n| span(n, r#"{"intValue":"200"}"#)).chain([span(4, r#"{"intValue":"503"}"#)]).collect();
+    let odd = [
+        span(5, r#"{"doubleValue":"Infinity"}"#),
+        span(6, r#"{"doubleValue":1e20}"#),
+        span(7, r#"{"doubleValue":503.5}"#),
+        span(8, r#"{"intValue":"99999"}"#),
+    ];
+    let (g, a) = (
+        scratch.file("good.jsonl", &(good.join("\n") + "\n")),
+        scratch.file("all.jsonl", &(good.iter().chain(&odd).cloned().collect::<Vec<_>>().join("\n") + "\n")),
+    );
+    for filter in ["status>=500", "status>500", "status<600", "status=5xx", "status<=503"] {
+        let count = |f: &str| json_rows(&["spans", "--where", filter, f]).len();
+        assert_eq!(count(&a), count(&g), "--where '{filter}'");
+    }
+    // Errors: the one 503, in both.
+    let errors = |f: &str| json_rows(&["latency", "--by", "url", f])[0]["errors"].as_u64();
+    assert_eq!((errors(&g), errors(&a)), (Some(1), Some(1)));
+    // `!=` holds for each: none is 200.
+    assert_eq!(json_rows(&["spans", "--where", "status!=200", &a]).len(), 5);
+}
+
+#[test]
+fn a_span_without_a_duration_is_drawn_without_one() {
+    // A trace whose one span ends before it starts was drawn from 1970 with a bar of -5 ms.
+    let scratch = Scratch::new("odd-trace");
+    let line = span(1, r#"{"intValue":"200"}"#);
+    let start = (1_795_822_251 + 1) * 1_000_000_000u64;
+    let backwards = line.replace(
+        &format!(r#""endTimeUnixNano":"{}""#, start + 10_000_000),
+        &format!(r#""endTimeUnixNano":"{}""#, start - 5_000_000),
+    );
+    assert_ne!(backwards, line);
+    let file = scratch.file("backwards.jsonl", &(backwards + "\n"));
+    let (out, err, code) = otelgrep(&["trace", &format!("{:032x}", 1), &file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(&format!("trace {:032x} · 1 span · 0.000 ms · 2026-11-27T23:30:52", 1)), "{out}");
+    assert!(!out.contains('█') && !out.contains("-5.000"), "{out}");
+    let (out, _, _) = otelgrep(&["trace", "--format", "json", &format!("{:032x}", 1), &file]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(doc["spans"][0]["duration_ms"].is_null(), "{out}");
+}
+
+#[test]
+fn a_request_without_a_start_time_is_not_first_seen_in_1970() {
+    let scratch = Scratch::new("odd-first-seen");
+    let py = |trace: u32, start: &str| {
+        format!(
+            r#"{{"name": "GET /a", "context": {{"trace_id": "0x{trace:032x}", "span_id": "0x{trace:016x}", "trace_state": "[]"}}, "kind": "SpanKind.SERVER", "parent_id": null, "start_time": {start}, "end_time": "2026-11-27T10:00:01.800000Z", "status": {{"status_code": "UNSET"}}, "attributes": {{"http.method": "GET", "http.scheme": "http", "http.host": "h:1", "http.target": "/a", "http.status_code": 200}}, "events": [], "links": [], "resource": {{"attributes": {{"service.name": "odd"}}, "schema_url": ""}}}}"#
+        )
+    };
+    let file =
+        scratch.file("null-start.log", &format!("{}\n{}\n", py(1, "null"), py(2, "\"2026-11-27T10:00:00.000000Z\"")));
+    let rows = json_rows(&["urls", &file]);
+    assert_eq!(rows[0]["count"], 2);
+    assert_eq!(rows[0]["first_seen"], "2026-11-27T10:00:00.000000Z");
+    let only = scratch.file("only-null.log", &format!("{}\n", py(1, "null")));
+    assert!(json_rows(&["urls", &only])[0]["first_seen"].is_null());
+}
+
+#[test]
+fn values_nested_deeper_than_otlp_readers_go_are_exported_as_text() {
+    // A Python attribute nested 40 levels was exported as OTLP JSON no reader takes back (past 128
+    // levels of JSON): the line's every record was lost when read again.
+    let scratch = Scratch::new("odd-nesting");
+    let py = |trace: u32, attr: &str| {
+        format!(
+            r#"{{"name": "GET /a", "context": {{"trace_id": "0x{trace:032x}", "span_id": "0x{trace:016x}", "trace_state": "[]"}}, "kind": "SpanKind.SERVER", "parent_id": null, "start_time": "2026-11-27T10:00:00.000000Z", "end_time": "2026-11-27T10:00:01.800000Z", "status": {{"status_code": "UNSET"}}, "attributes": {{"http.method": "GET", "http.scheme": "http", "http.host": "h:1", "http.target": "/a", "http.status_code": 200, "deep": {attr}}}, "events": [], "links": [], "resource": {{"attributes": {{"service.name": "odd"}}, "schema_url": ""}}}}"#
+        )
+    };
+    let deep = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+    let file = scratch.file("deep.log", &format!("{}\n{}\n", py(1, &deep), py(2, "1")));
+    let out = scratch.path("deep.jsonl");
+    let (_, err, code) = otelgrep(&["export", "--to", "otlp-json", "--out", &out, &file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("1 attribute value(s) nested deeper than 24 levels written as their text"), "{err}");
+    let (back, err, code) = otelgrep(&["spans", "--format", "json", &out]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&back).unwrap();
+    assert_eq!(rows.len(), 2);
+}
