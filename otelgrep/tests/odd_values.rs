@@ -213,3 +213,73 @@ fn values_nested_deeper_than_otlp_readers_go_are_exported_as_text() {
     let rows: Vec<serde_json::Value> = serde_json::from_str(&back).unwrap();
     assert_eq!(rows.len(), 2);
 }
+
+#[test]
+fn otlp_counts_and_offsets_past_their_types_skip_their_point_in_every_command() {
+    // A count past 2^64-1 was read as 0 (no note, exit 0), a bucket count past it dropped from the
+    // array, an offset past 32 bits wrapped (bucket `32..64`, p50 48), an asInt past int64 was
+    // "no value". Each now skips its point, named, in `summary` (which counts) and `metrics`.
+    let scratch = Scratch::new("odd-types");
+    let over = "18446744073709551616";
+    let good = [histogram(2, "3", r#""1","1","1""#)];
+    let exp = |t: u64, offset: &str| {
+        export(
+            "h",
+            t,
+            &format!(
+                r#""exponentialHistogram":{{"aggregationTemporality":1,"dataPoints":[{{"startTimeUnixNano":"START","timeUnixNano":"TIME","count":"1","scale":0,"zeroCount":"0","positive":{{"offset":{offset},"bucketCounts":["1"]}}}}]}}"#
+            ),
+        )
+    };
+    let cases = [
+        (histogram(3, over, r#""1","1","1""#), format!(r#"data point 1 has count "{over}", which is no uint64"#)),
+        (
+            histogram(4, "3", &format!(r#""1","{over}","1""#)),
+            format!(r#"data point 1 has bucket count "{over}", which is no uint64"#),
+        ),
+        (exp(5, "4294967301"), "data point 1 has offset 4294967301, which is no sint32".to_string()),
+        (
+            counter(6, r#""asInt":"18446744073709551615""#),
+            r#"data point 1 has asInt "18446744073709551615", which is no int64"#.to_string(),
+        ),
+    ];
+    let only_good = scratch.file("good.jsonl", &(good.join("\n") + "\n"));
+    let points = |f: &str| {
+        let (out, _, _) = otelgrep(&["summary", "--format", "json", f]);
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["metric_points"].as_u64().unwrap()
+    };
+    for (i, (odd, why)) in cases.iter().enumerate() {
+        let file = scratch.file(&format!("odd{i}.jsonl"), &format!("{}\n{odd}\n", good[0]));
+        for args in [&["summary"][..], &["metrics", "h", "--format", "csv"]] {
+            let (_, err, code) = otelgrep(&[args, &[&file]].concat());
+            assert_eq!(code, 1, "{args:?} {why}: {err}");
+            assert!(
+                err.contains(&format!("odd{i}.jsonl:2: metric 1 of the request")) && err.contains(why.as_str()),
+                "{args:?}: {err}"
+            );
+        }
+        assert_eq!(points(&file), points(&only_good), "{why}");
+        let (got, _, _) = otelgrep(&["metrics", "h", "--format", "csv", &file]);
+        let (want, _, _) = otelgrep(&["metrics", "h", "--format", "csv", &only_good]);
+        assert_eq!(got, want, "{why}");
+    }
+}
+
+#[test]
+fn node_counts_and_offsets_that_would_wrap_skip_their_record() {
+    // Node's histogram `count: -3` was cast to 18446744073709551613; an exponential offset past
+    // 32 bits wrapped. Each now skips its metric record, named.
+    let scratch = Scratch::new("odd-node");
+    let text = std::fs::read_to_string(format!(
+        "{}/../../shared/samples/node-console/sdk-node-0.223_interleaved-app-logs.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    assert!(text.contains("        count: 2\n"));
+    let negative = text.replacen("        count: 2\n", "        count: -3\n", 1);
+    let file = scratch.file("negative.txt", &negative);
+    let (_, err, code) = otelgrep(&["metrics", &file]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("negative.txt:639: "), "{err}");
+    assert!(err.contains("metric \"http.server.request.duration\": a count that is no count (-3)"), "{err}");
+}

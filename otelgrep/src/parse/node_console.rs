@@ -140,41 +140,66 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
         };
         for dp in dps {
             let v = dp.get("value").ok_or_else(|| invalid(format!("metric {name:?}: a data point without a value")))?;
+            // Counts, scales and offsets that are no count or no 32-bit integer (negative, a
+            // fraction, past their range) skip the record and say so: cast, they would wrap.
+            let count = |js: Option<&Js>, what: &str| -> Result<u64, RecordError> {
+                match js {
+                    None | Some(Js::Undefined | Js::Null) => Ok(0),
+                    Some(c) => c
+                        .i64()
+                        .and_then(|c| u64::try_from(c).ok())
+                        .ok_or_else(|| invalid(format!("metric {name:?}: a {what} that is no count ({})", c.shown()))),
+                }
+            };
+            let small = |js: Option<&Js>, what: &str| -> Result<i32, RecordError> {
+                match js {
+                    None | Some(Js::Undefined | Js::Null) => Ok(0),
+                    Some(n) => n.i64().and_then(|n| i32::try_from(n).ok()).ok_or_else(|| {
+                        invalid(format!("metric {name:?}: a {what} that is no 32-bit integer ({})", n.shown()))
+                    }),
+                }
+            };
+            let counts = |js: Option<&Js>| -> Result<Vec<u64>, RecordError> {
+                match js {
+                    Some(Js::Arr(a)) => a.iter().map(|c| count(Some(c), "bucket count")).collect(),
+                    _ => Ok(Vec::new()),
+                }
+            };
             let value = match kind {
                 MetricKind::Histogram => {
                     let buckets = v.get("buckets");
-                    let nums = |k: &str| match buckets.and_then(|b| b.get(k)) {
-                        Some(Js::Arr(a)) => a.iter().filter_map(Js::f64).collect::<Vec<f64>>(),
-                        _ => Vec::new(),
-                    };
                     PointValue::Histogram {
-                        count: v.get("count").and_then(Js::i64).unwrap_or(0) as u64,
+                        count: count(v.get("count"), "count")?,
                         sum: v.get("sum").and_then(Js::f64),
                         min: v.get("min").and_then(Js::f64),
                         max: v.get("max").and_then(Js::f64),
-                        bounds: nums("boundaries"),
-                        counts: nums("counts").into_iter().map(|c| c as u64).collect(),
+                        bounds: match buckets.and_then(|b| b.get("boundaries")) {
+                            Some(Js::Arr(a)) => a
+                                .iter()
+                                .map(|b| {
+                                    b.f64().ok_or_else(|| {
+                                        invalid(format!("metric {name:?}: a bound that is no number ({})", b.shown()))
+                                    })
+                                })
+                                .collect::<Result<_, _>>()?,
+                            _ => Vec::new(),
+                        },
+                        counts: counts(buckets.and_then(|b| b.get("counts")))?,
                     }
                 }
                 MetricKind::ExponentialHistogram => {
                     let side = |k: &str| v.get(k);
-                    let counts = |s: Option<&Js>| match s.and_then(|s| s.get("bucketCounts")) {
-                        Some(Js::Arr(a)) => a.iter().filter_map(Js::i64).map(|c| c as u64).collect(),
-                        _ => Vec::new(),
-                    };
                     PointValue::ExponentialHistogram {
-                        count: v.get("count").and_then(Js::i64).unwrap_or(0) as u64,
+                        count: count(v.get("count"), "count")?,
                         sum: v.get("sum").and_then(Js::f64),
                         min: v.get("min").and_then(Js::f64),
                         max: v.get("max").and_then(Js::f64),
-                        scale: v.get("scale").and_then(Js::i64).unwrap_or(0) as i32,
-                        zero_count: v.get("zeroCount").and_then(Js::i64).unwrap_or(0) as u64,
-                        positive_offset: side("positive").and_then(|p| p.get("offset")).and_then(Js::i64).unwrap_or(0)
-                            as i32,
-                        positive: counts(side("positive")),
-                        negative_offset: side("negative").and_then(|p| p.get("offset")).and_then(Js::i64).unwrap_or(0)
-                            as i32,
-                        negative: counts(side("negative")),
+                        scale: small(v.get("scale"), "scale")?,
+                        zero_count: count(v.get("zeroCount"), "zero count")?,
+                        positive_offset: small(side("positive").and_then(|p| p.get("offset")), "offset")?,
+                        positive: counts(side("positive").and_then(|p| p.get("bucketCounts")))?,
+                        negative_offset: small(side("negative").and_then(|p| p.get("offset")), "offset")?,
+                        negative: counts(side("negative").and_then(|p| p.get("bucketCounts")))?,
                     }
                 }
                 _ => match v {

@@ -599,10 +599,12 @@ fn metric(
         _ => None,
     };
     for (i, (p, attributes)) in points.into_iter().enumerate() {
-        let Some(value) = point_value(kind, p) else {
-            let why = format!("data point {} has no value", i + 1);
-            batch.errors.push(record_error("metric", index, &name, why));
-            continue;
+        let value = match point_value(kind, p) {
+            Ok(value) => value,
+            Err(why) => {
+                batch.errors.push(record_error("metric", index, &name, format!("data point {} {why}", i + 1)));
+                continue;
+            }
         };
         batch.points.push(MetricPoint {
             name: name.clone(),
@@ -620,42 +622,84 @@ fn metric(
     }
 }
 
-fn point_value(kind: MetricKind, p: &Obj) -> Option<PointValue> {
-    let counts =
-        |o: &Obj, c: &str, s: &str| -> Vec<u64> { array(o, c, s).iter().filter_map(|v| uint(Some(v))).collect() };
-    Some(match kind {
+/// A point's value, or why it has none that can be right: a count, bound, scale or offset that is
+/// there but is no number of its type (a count past 2^64-1, an offset past 32 bits: OTLP's
+/// `uint64` and `sint32`) would otherwise be read as 0 or wrap.
+fn point_value(kind: MetricKind, p: &Obj) -> Result<PointValue, String> {
+    let count = |k: &str, snake: &str| -> Result<u64, String> {
+        match get(p, k, snake) {
+            None | Some(Tree::Null) => Ok(0),
+            Some(v) => uint(Some(v)).ok_or_else(|| format!("has {k} {}, which is no uint64", shown(v))),
+        }
+    };
+    let counts = |o: &Obj, c: &str, s: &str| -> Result<Vec<u64>, String> {
+        array(o, c, s)
+            .iter()
+            .map(|v| uint(Some(v)).ok_or_else(|| format!("has bucket count {}, which is no uint64", shown(v))))
+            .collect()
+    };
+    let small = |o: Option<&Obj>, k: &str| -> Result<i32, String> {
+        match o.and_then(|o| member(o, k)) {
+            None | Some(Tree::Null) => Ok(0),
+            Some(v) => int(Some(v))
+                .and_then(|n| i32::try_from(n).ok())
+                .ok_or_else(|| format!("has {k} {}, which is no sint32", shown(v))),
+        }
+    };
+    Ok(match kind {
         MetricKind::Histogram => PointValue::Histogram {
-            count: uint(member(p, "count")).unwrap_or(0),
+            count: count("count", "count")?,
             sum: double(member(p, "sum")),
             min: double(member(p, "min")),
             max: double(member(p, "max")),
-            bounds: array(p, "explicitBounds", "explicit_bounds").iter().filter_map(|v| double(Some(v))).collect(),
-            counts: counts(p, "bucketCounts", "bucket_counts"),
+            bounds: array(p, "explicitBounds", "explicit_bounds")
+                .iter()
+                .map(|v| double(Some(v)).ok_or_else(|| format!("has bucket bound {}, which is no number", shown(v))))
+                .collect::<Result<_, _>>()?,
+            counts: counts(p, "bucketCounts", "bucket_counts")?,
         },
         MetricKind::ExponentialHistogram => {
             let side = |k: &str| member(p, k).and_then(Tree::as_object);
             let (pos, neg) = (side("positive"), side("negative"));
             PointValue::ExponentialHistogram {
-                count: uint(member(p, "count")).unwrap_or(0),
+                count: count("count", "count")?,
                 sum: double(member(p, "sum")),
                 min: double(member(p, "min")),
                 max: double(member(p, "max")),
-                scale: int(member(p, "scale")).unwrap_or(0) as i32,
-                zero_count: uint(get(p, "zeroCount", "zero_count")).unwrap_or(0),
-                positive_offset: pos.and_then(|b| int(member(b, "offset"))).unwrap_or(0) as i32,
-                positive: pos.map(|b| counts(b, "bucketCounts", "bucket_counts")).unwrap_or_default(),
-                negative_offset: neg.and_then(|b| int(member(b, "offset"))).unwrap_or(0) as i32,
-                negative: neg.map(|b| counts(b, "bucketCounts", "bucket_counts")).unwrap_or_default(),
+                scale: small(Some(p), "scale")?,
+                zero_count: count("zeroCount", "zero_count")?,
+                positive_offset: small(pos, "offset")?,
+                positive: pos.map(|b| counts(b, "bucketCounts", "bucket_counts")).transpose()?.unwrap_or_default(),
+                negative_offset: small(neg, "offset")?,
+                negative: neg.map(|b| counts(b, "bucketCounts", "bucket_counts")).transpose()?.unwrap_or_default(),
             }
         }
         _ => match (get(p, "asInt", "as_int"), get(p, "asDouble", "as_double")) {
-            (Some(i), _) => PointValue::Int(int(Some(i))?),
-            (None, Some(d)) => PointValue::Double(double(Some(d))?),
+            (Some(i), _) => {
+                PointValue::Int(int(Some(i)).ok_or_else(|| format!("has asInt {}, which is no int64", shown(i)))?)
+            }
+            (None, Some(d)) => PointValue::Double(
+                double(Some(d)).ok_or_else(|| format!("has asDouble {}, which is no number", shown(d)))?,
+            ),
             // A summary's quantiles are not modelled yet: keep its sum.
-            (None, None) if kind == MetricKind::Summary => PointValue::Double(double(member(p, "sum"))?),
-            (None, None) => return None,
+            (None, None) if kind == MetricKind::Summary => {
+                PointValue::Double(double(member(p, "sum")).ok_or_else(|| "has no value".to_string())?)
+            }
+            (None, None) => return Err("has no value".into()),
         },
     })
+}
+
+/// A value as a message shows it: its text, cut short.
+fn shown(v: &Tree) -> String {
+    match v {
+        Tree::Str(s) => format!("{:?}", s.chars().take(40).collect::<String>()),
+        Tree::Number(t) => t.chars().take(40).collect(),
+        Tree::Null => "null".into(),
+        Tree::Bool(b) => b.to_string(),
+        Tree::Array(_) => "an array".into(),
+        Tree::Object(_) => "an object".into(),
+    }
 }
 
 #[cfg(test)]

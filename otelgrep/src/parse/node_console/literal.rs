@@ -37,6 +37,21 @@ pub enum Js {
 }
 
 impl Js {
+    /// The value as a message shows it: a number or text as printed, anything else by its kind.
+    pub(super) fn shown(&self) -> String {
+        match self {
+            Js::Int(i) => i.to_string(),
+            Js::Num(n) => n.to_string(),
+            Js::BigInt(s) => format!("{s}n"),
+            Js::Str(s) => format!("{:?}", s.chars().take(40).collect::<String>()),
+            Js::Bool(b) => b.to_string(),
+            Js::Undefined => "undefined".into(),
+            Js::Null => "null".into(),
+            Js::Arr(_) => "an array".into(),
+            Js::Obj(_) => "an object".into(),
+        }
+    }
+
     pub(super) fn get(&self, key: &str) -> Option<&Js> {
         match self {
             Js::Obj(kvs) => kvs.iter().find(|(k, _)| k == key).map(|(_, v)| v),

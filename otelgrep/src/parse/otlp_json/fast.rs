@@ -307,8 +307,9 @@ fn read_attributes(s: &mut Skim<'_>, needs: &Needs, depth: u32) -> Skimmed<Attri
 }
 
 /// The point fields a counting command reads (`Needs::metrics` unset): times, and those that
-/// decide whether a gauge, sum or summary point has a value (`point_value`).
-const COUNTED_POINT_KEYS: [&str; 9] = [
+/// decide whether a point has a value that can be read (`point_value`); buckets are only checked
+/// ([`checked_buckets`]).
+const COUNTED_POINT_KEYS: [&str; 13] = [
     "timeUnixNano",
     "time_unix_nano",
     "startTimeUnixNano",
@@ -318,7 +319,40 @@ const COUNTED_POINT_KEYS: [&str; 9] = [
     "asDouble",
     "as_double",
     "sum",
+    "count",
+    "zeroCount",
+    "zero_count",
+    "scale",
 ];
+
+/// Checks, without building them, the buckets of a point a counting command reads: every count
+/// a uint64, every bound a number, an exponential side's offset a sint32. One that is not sends
+/// the request to the tree reader, which skips the point and says why, as every command does.
+fn checked_buckets(s: &mut Skim<'_>, key: &str, depth: u32) -> Skimmed<()> {
+    let count = |s: &mut Skim<'_>| -> Skimmed<()> {
+        if s.peek_value() == b'"' {
+            s.str()?.parse::<u64>().map(drop).map_err(|_| Bad)
+        } else {
+            s.int::<u64>().map(drop)
+        }
+    };
+    match key {
+        "bucketCounts" | "bucket_counts" => s.array(count),
+        "positive" | "negative" => s.object(|s, k| match k {
+            "offset" => s.int::<i32>().map(drop),
+            "bucketCounts" | "bucket_counts" => s.array(count),
+            _ => s.skip_at(depth + 1),
+        }),
+        "explicitBounds" | "explicit_bounds" => s.array(|s| {
+            if s.peek_value() == b'"' {
+                matches!(&*s.str()?, "NaN" | "Infinity" | "-Infinity").then_some(()).ok_or(Bad)
+            } else {
+                s.float().map(drop)
+            }
+        }),
+        _ => s.skip_at(depth),
+    }
+}
 
 /// A metric: its fields as trees, its data object's fields as trees, and each data point's
 /// fields as trees with its attributes read apart.
@@ -348,10 +382,10 @@ fn read_metric(
                     let (mut p, mut attrs) = (Vec::new(), None);
                     s.object(|s, k| match k {
                         "attributes" => once(&mut attrs, read_attributes(s, needs, RECORD + 4)?),
-                        // A command that only counts points reads their times and whether they
-                        // have a value (what decides an error); the rest (buckets, bounds) is
-                        // checked and skipped, not built.
-                        _ if !needs.metrics && !COUNTED_POINT_KEYS.contains(&k) => s.skip_at(RECORD + 4),
+                        // A command that only counts points reads their times and what decides
+                        // whether they can be read (an error); buckets and bounds are checked
+                        // and skipped, not built.
+                        _ if !needs.metrics && !COUNTED_POINT_KEYS.contains(&k) => checked_buckets(s, k, RECORD + 4),
                         _ => {
                             p.push((Cow::Borrowed(k), s.tree_at(RECORD + 4)?));
                             Ok(())
