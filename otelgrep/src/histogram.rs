@@ -136,7 +136,7 @@ pub fn unreadable(kind: MetricKind, v: &PointValue) -> Option<String> {
                 };
                 let (lo, hi) = (bound(i64::from(*offset) + first as i64), bound(i64::from(*offset) + last as i64 + 1));
                 if lo == 0.0 || !hi.is_finite() {
-                    return Some("exponential bucket bounds beyond the range of a double".into());
+                    return Some("exponential bucket bounds outside the range of a double".into());
                 }
             }
             let held: u128 =

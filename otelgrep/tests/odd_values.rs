@@ -99,7 +99,7 @@ fn exponential_bounds_beyond_a_double_are_left_out_and_said() {
         )
     };
     let err = same_table_without(&scratch, "e", &[point(2, 1)], &[point(3, 1100), point(4, -1100)], &[]);
-    assert!(err.contains("2 points of e left out: exponential bucket bounds beyond the range of a double"), "{err}");
+    assert!(err.contains("2 points of e left out: exponential bucket bounds outside the range of a double"), "{err}");
 }
 
 #[test]
