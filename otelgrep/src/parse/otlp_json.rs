@@ -694,7 +694,12 @@ fn point_value(kind: MetricKind, p: &Obj) -> Result<PointValue, String> {
 fn shown(v: &Tree) -> String {
     match v {
         Tree::Str(s) => format!("{:?}", s.chars().take(40).collect::<String>()),
-        Tree::Number(t) => t.chars().take(40).collect(),
+        // As its value, not its text: the tree reader keeps a number's text, serde_json writes
+        // its own (`1e5` against `1e+5`), and both must say the same.
+        Tree::Number(t) => match t.parse::<i128>() {
+            Ok(n) => n.to_string(),
+            Err(_) => t.parse::<f64>().map_or_else(|_| t.chars().take(40).collect(), |f| format!("{f:e}")),
+        },
         Tree::Null => "null".into(),
         Tree::Bool(b) => b.to_string(),
         Tree::Array(_) => "an array".into(),
