@@ -111,7 +111,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
 
     /// `piece` read after what was read so far, its errors at the lines of the whole input.
     fn read(&mut self, piece: &[u8], next: &[u8], last: bool) -> anyhow::Result<(Report, Ranged<S>)> {
-        let decoded = text::decode(piece);
+        let decoded = text::without_mark(piece);
         // What starts the next piece: a Rust block header, another record, or nothing (the end).
         let line = next.split(|b| *b == b'\n').next().unwrap_or_default();
         let ending = match line.strip_suffix(b"\r").unwrap_or(line) {

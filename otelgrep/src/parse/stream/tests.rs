@@ -520,3 +520,17 @@ fn wrapped_streams_are_recognised_and_cut_as_files_are() {
         }
     }
 }
+
+/// A piece's first bytes are not a byte-order mark: the stream's start decided its encoding. A
+/// timestamped line (`docker logs --timestamps`) whose text begins with the bytes FE FF was
+/// decoded as UTF-16 once unwrapped and lost on standard input (0 foreign lines, 1 in the file:
+/// the 53rd fuzz finding); so was a plain piece cut before such bytes.
+#[test]
+fn bytes_fe_ff_opening_a_piece_are_text() {
+    for input in [&b"2026-11-28T01:09:43Z \xfe\xff"[..], b"first line\n\xfe\xff second\n"] {
+        let (file, _) = crate::parse::ingest::<Collected>("f", input, &(), None, &|_, _| {}).unwrap();
+        let (stream, _, _) = ingest_stream::<Collected>("s", &mut &input[..], &(), None, 11, 64).unwrap();
+        assert_eq!(stream.foreign_lines, file.foreign_lines, "{input:?}");
+        assert!(file.foreign_lines >= 1);
+    }
+}
