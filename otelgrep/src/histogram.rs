@@ -51,8 +51,7 @@ impl Exp {
 
     /// The buckets in ascending order.
     fn buckets(&self) -> Vec<(f64, f64, u64)> {
-        // 2^(i / 2^scale) in one rounding, so that bounds at whole powers of two are exact.
-        let bound = |i: i32| 2f64.powf(f64::from(i) * 2f64.powi(-self.scale));
+        let bound = |i: i32| exp_bound(self.scale, i64::from(i));
         let mut out: Vec<(f64, f64, u64)> =
             self.negative.iter().rev().map(|(i, c)| (-bound(i + 1), -bound(*i), *c)).collect();
         out.push((0.0, 0.0, self.zero));
@@ -74,6 +73,12 @@ impl Exp {
         }
         Some(a)
     }
+}
+
+/// The lower bound of exponential bucket `i` at `scale`: 2^(i / 2^scale) in one rounding, so that
+/// bounds at whole powers of two are exact.
+fn exp_bound(scale: i32, i: i64) -> f64 {
+    2f64.powf(i as f64 * 2f64.powi(-scale))
 }
 
 /// Why a point's value cannot be right, when it cannot: a counter's number that is not finite,
@@ -127,7 +132,7 @@ pub fn unreadable(kind: MetricKind, v: &PointValue) -> Option<String> {
             }
             // The lowest and highest bounds of the buckets that hold values: 2^(i / 2^scale) past
             // a double's range is 0 or inf, a bucket no value can be in.
-            let bound = |i: i64| 2f64.powf(i as f64 * 2f64.powi(-scale));
+            let bound = |i: i64| exp_bound(*scale, i);
             for (offset, counts) in [(positive_offset, positive), (negative_offset, negative)] {
                 let (Some(first), Some(last)) =
                     (counts.iter().position(|&c| c > 0), counts.iter().rposition(|&c| c > 0))
