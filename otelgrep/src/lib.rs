@@ -223,7 +223,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             let (config, files) = cmd::metrics::Config::new(&args, filter(&args.filter)?)?;
             if args.follow.follow {
                 let show = live::Show {
-                    print: &mut |inputs, _, out, err| cmd::metrics::run(&args, &config, cmd::merged(inputs), out, err),
+                    print: &mut |inputs, _, out, err| cmd::metrics::run(&args, &config, inputs, out, err),
                     rows: false,
                     screen: live::Screen::new(std::io::stdout().is_terminal(), false),
                     refresh: args.follow.refresh()?,
@@ -238,7 +238,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             };
             let code = exit_code(&found);
             note_time_range(&config.filter, &found, err)?;
-            cmd::metrics::run(&args, &config, cmd::merged(found), out, err)?;
+            cmd::metrics::run(&args, &config, found, out, err)?;
             Ok(code)
         }
     }

@@ -283,3 +283,26 @@ fn node_counts_and_offsets_that_would_wrap_skip_their_record() {
     assert!(err.contains("negative.txt:639: "), "{err}");
     assert!(err.contains("metric \"http.server.request.duration\": a count that is no count (-3)"), "{err}");
 }
+
+#[test]
+fn a_metric_whose_every_point_was_skipped_is_not_said_to_be_missing() {
+    // `metrics h` on a file whose only points of h could not be read said "no metric named h:
+    // the input holds no metrics" under the very lines that named h's skipped records.
+    let scratch = Scratch::new("odd-all-skipped");
+    let over = "18446744073709551616";
+    let file = scratch.file(
+        "h.jsonl",
+        &format!("{}\n{}\n{}\n", histogram(2, over, r#""1","1","1""#), histogram(3, over, "1,1,1"), counter(4, r#""asInt":"1""#)),
+    );
+    let (out, err, code) = otelgrep(&["metrics", "h", &file]);
+    assert_eq!((out.as_str(), code), ("", 2), "{err}");
+    assert!(err.contains("h.jsonl:1: metric 1 of the request (\"h\")"), "{err}");
+    assert!(err.ends_with("no point of h could be read: 2 records naming it could not be read (above)\n"), "{err}");
+    // A name no skipped record names: it may still have been in them, and the names read are said.
+    let (_, err, code) = otelgrep(&["metrics", "q", &file]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.ends_with("no metric named q was read; 2 records could not be read (above), and they may hold it; read: c\n"),
+        "{err}"
+    );
+}

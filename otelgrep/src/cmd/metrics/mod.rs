@@ -261,16 +261,21 @@ fn unit_ms(unit: &str) -> Option<f64> {
     }
 }
 
-/// Prints the listing, a metric's steps, or the comparison with spans.
+/// Prints the listing, a metric's steps, or the comparison with spans, from every input's report
+/// and points.
 pub fn run(
     args: &MetricsArgs,
     config: &Config,
-    all: Points,
+    inputs: Vec<(String, crate::parse::Report, Points)>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    // Records that could not be read may have held the metric asked for: a name no point was
+    // read of is then not said to be missing from the input.
+    let skipped: Vec<String> = inputs.iter().flat_map(|(_, r, _)| r.errors.iter().map(|e| e.to_string())).collect();
+    let all = crate::cmd::merged(inputs);
     if let Some(name) = config.name.as_deref().filter(|n| !all.names.contains_key(*n)) {
-        anyhow::bail!("{}", unknown(name, &all.names));
+        anyhow::bail!("{}", unknown(name, &all.names, &skipped));
     }
     for ((metric, why), n) in &all.unreadable {
         let s = if *n == 1 { "" } else { "s" };
@@ -285,8 +290,28 @@ pub fn run(
     print_rows(&columns, rows, &args.table, out, |_, _| footer)
 }
 
-/// `no metric named X in the input; there are: ...`, the names that share a word with X first.
-fn unknown(name: &str, names: &BTreeMap<String, MetricKind>) -> String {
+/// `no metric named X in the input; there are: ...`, the names that share a word with X first;
+/// or, when records naming X (or any records) could not be read, that none of X was read.
+fn unknown(name: &str, names: &BTreeMap<String, MetricKind>, skipped: &[String]) -> String {
+    let quoted = format!("\"{name}\"");
+    let naming = skipped.iter().filter(|e| e.contains(&quoted)).count();
+    if naming > 0 {
+        let s = if naming == 1 { "" } else { "s" };
+        return format!("no point of {name} could be read: {naming} record{s} naming it could not be read (above)");
+    }
+    if !skipped.is_empty() {
+        let n = skipped.len();
+        let s = if n == 1 { "" } else { "s" };
+        let them = if n == 1 { "it" } else { "they" };
+        let known = if names.is_empty() {
+            String::new()
+        } else {
+            format!("; read: {}", names.keys().take(12).map(String::as_str).collect::<Vec<_>>().join(", "))
+        };
+        return format!(
+            "no metric named {name} was read; {n} record{s} could not be read (above), and {them} may hold it{known}"
+        );
+    }
     if names.is_empty() {
         return format!("no metric named {name}: the input holds no metrics");
     }
