@@ -292,7 +292,12 @@ fn a_metric_whose_every_point_was_skipped_is_not_said_to_be_missing() {
     let over = "18446744073709551616";
     let file = scratch.file(
         "h.jsonl",
-        &format!("{}\n{}\n{}\n", histogram(2, over, r#""1","1","1""#), histogram(3, over, "1,1,1"), counter(4, r#""asInt":"1""#)),
+        &format!(
+            "{}\n{}\n{}\n",
+            histogram(2, over, r#""1","1","1""#),
+            histogram(3, over, "1,1,1"),
+            counter(4, r#""asInt":"1""#)
+        ),
     );
     let (out, err, code) = otelgrep(&["metrics", "h", &file]);
     assert_eq!((out.as_str(), code), ("", 2), "{err}");
@@ -302,7 +307,29 @@ fn a_metric_whose_every_point_was_skipped_is_not_said_to_be_missing() {
     let (_, err, code) = otelgrep(&["metrics", "q", &file]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.ends_with("no metric named q was read; 2 records could not be read (above), and they may hold it; read: c\n"),
+        err.ends_with(
+            "no metric named q was read; 2 records could not be read (above), and they may hold it; read: c\n"
+        ),
         "{err}"
     );
+}
+
+#[test]
+fn integer_counters_keep_every_digit() {
+    // Integer points were added up as doubles: a counter at 2^53 + 1 showed 2^53, and its value
+    // 1 as "1.000". They are exact integers now, in the table, CSV, JSON and the total.
+    let scratch = Scratch::new("odd-wide");
+    let file = scratch.file(
+        "c.jsonl",
+        &[counter(2, r#""asInt":"9007199254740993""#), counter(3, r#""asInt":"9223372036854775807""#)].join("\n"),
+    );
+    let (out, err, code) = otelgrep(&["metrics", "c", "--format", "csv", &file]);
+    assert_eq!(code, 0, "{err}");
+    // value and delta (the rate is a double).
+    let rows: Vec<Vec<&str>> = out.lines().skip(1).map(|l| l.split(',').skip(3).take(2).collect()).collect();
+    assert_eq!(rows, [["9007199254740993", "9007199254740993"], ["9223372036854775807", "9214364837600034814"]]);
+    let (out, _, _) = otelgrep(&["metrics", "c", &file]);
+    assert!(out.contains("; 9223372036854775807 in all, 1 series"), "{out}");
+    let json = json_rows(&["metrics", "c", &file]);
+    assert_eq!(json[1]["delta"].as_u64(), Some(9_214_364_837_600_034_814));
 }

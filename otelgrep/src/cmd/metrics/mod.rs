@@ -18,8 +18,8 @@ use std::io::Write;
 
 mod series;
 
+use series::{Num, regroup, steps};
 pub use series::{SeriesLine, over_time, series_id, series_label};
-use series::{regroup, steps};
 
 use crate::cli::MetricsArgs;
 use crate::cmd::{is_entry, print_rows, round_ps};
@@ -369,22 +369,22 @@ fn values(
     let time_column = if every.is_some() { "bucket" } else { "time" };
     let time = |t: i64| Cell::Str(if every.is_some() { format_rfc3339_whole(t) } else { format_rfc3339(t) });
     let float = |v: Option<f64>, d: usize| v.map_or(Cell::Null, |v| Cell::Float(v, d));
+    let num = |v: Option<Num>, d: usize| v.map_or(Cell::Null, |v| v.cell(d));
     // The series the rows show (a time window may leave some out).
     let n = steps.iter().map(|s| s.series).collect::<BTreeSet<_>>().len();
     let (columns, rows, footer): (Vec<&str>, Vec<Vec<Cell>>, String) = match kind {
         None => (vec![time_column, "value"], Vec::new(), format!("no points of {name}")),
         Some(MetricKind::Counter | MetricKind::UpDownCounter) => {
-            // + 0.0: an empty sum is -0.0, which prints as "-0".
-            let total: f64 = steps.iter().filter_map(|s| s.delta).sum::<f64>() + 0.0;
+            let total = steps.iter().filter_map(|s| s.delta).fold(Num::Int(0), Num::plus);
             let rows = steps
                 .iter()
                 .map(|s| {
-                    let rate = s.delta.zip(s.interval_s).map(|(d, i)| d / i);
+                    let rate = s.delta.zip(s.interval_s).map(|(d, i)| d.f64() / i);
                     vec![
                         time(s.time_ns),
                         float(s.interval_s, 3),
-                        if every.is_some() { Cell::Null } else { float(s.value, 3) },
-                        float(s.delta, 3),
+                        if every.is_some() { Cell::Null } else { num(s.value, 3) },
+                        num(s.delta, 3),
                         float(rate, 3),
                     ]
                 })
@@ -432,7 +432,7 @@ fn values(
         }
         Some(_) => (
             vec![time_column, "value"],
-            steps.iter().map(|s| vec![time(s.time_ns), float(s.value, 3)]).collect(),
+            steps.iter().map(|s| vec![time(s.time_ns), num(s.value, 3)]).collect(),
             format!("{name}: values as exported; {n} series{unit}"),
         ),
     };

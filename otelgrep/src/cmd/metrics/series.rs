@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::histogram::Hist;
 use crate::model::{MetricKind, MetricPoint, PointValue, Temporality, Value, attr};
+use crate::render::Cell;
 
 /// A series as people read it: the service and the point's attributes, keys sorted. The resource
 /// attributes that tell series of one service apart get columns of their own ([`distinguishing`]).
@@ -61,11 +62,71 @@ fn distinguishing(points: &[MetricPoint]) -> Vec<String> {
         .collect()
 }
 
+/// A counter's or gauge's number: exact for integer points, whose deltas and totals may pass
+/// i64 and would lose digits as doubles past 2^53 (a counter at 2^53 + 1 showed 2^53); a double
+/// otherwise, and once a double is in a sum.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Num {
+    Int(i128),
+    Float(f64),
+}
+
+impl Num {
+    pub(super) fn f64(self) -> f64 {
+        match self {
+            Num::Int(i) => i as f64,
+            Num::Float(f) => f,
+        }
+    }
+
+    pub(super) fn plus(self, other: Num) -> Num {
+        match (self, other) {
+            (Num::Int(a), Num::Int(b)) => a.checked_add(b).map_or(Num::Float(a as f64 + b as f64), Num::Int),
+            (a, b) => Num::Float(a.f64() + b.f64()),
+        }
+    }
+
+    pub(super) fn minus(self, other: Num) -> Num {
+        match (self, other) {
+            (Num::Int(a), Num::Int(b)) => a.checked_sub(b).map_or(Num::Float(a as f64 - b as f64), Num::Int),
+            (a, b) => Num::Float(a.f64() - b.f64()),
+        }
+    }
+
+    pub(super) fn below(self, other: Num) -> bool {
+        match (self, other) {
+            (Num::Int(a), Num::Int(b)) => a < b,
+            (a, b) => a.f64() < b.f64(),
+        }
+    }
+
+    /// A table cell: an integer as one (any that fits 64 bits), a double with `decimals`.
+    pub(super) fn cell(self, decimals: usize) -> Cell {
+        match self {
+            Num::Int(i) => i64::try_from(i)
+                .map(Cell::Int)
+                .or_else(|_| u64::try_from(i).map(Cell::Count))
+                .unwrap_or(Cell::Float(i as f64, decimals)),
+            // + 0.0: -0.0 (an empty sum) prints as "-0".
+            Num::Float(f) => Cell::Float(f + 0.0, decimals),
+        }
+    }
+}
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Num::Int(i) => write!(f, "{i}"),
+            Num::Float(v) => write!(f, "{}", v + 0.0),
+        }
+    }
+}
+
 /// A point's number, for counters and gauges.
-pub(super) fn number(v: &PointValue) -> Option<f64> {
+pub(super) fn number(v: &PointValue) -> Option<Num> {
     match v {
-        PointValue::Int(i) => Some(*i as f64),
-        PointValue::Double(d) => Some(*d),
+        PointValue::Int(i) => Some(Num::Int(i128::from(*i))),
+        PointValue::Double(d) => Some(Num::Float(*d)),
         _ => None,
     }
 }
@@ -78,8 +139,8 @@ pub(super) struct Step {
     pub(super) time_ns: i64,
     /// Seconds since the export before (or since the series' start).
     pub(super) interval_s: Option<f64>,
-    pub(super) value: Option<f64>,
-    pub(super) delta: Option<f64>,
+    pub(super) value: Option<Num>,
+    pub(super) delta: Option<Num>,
     pub(super) hist: Option<Hist>,
 }
 
@@ -130,8 +191,8 @@ pub(super) fn steps(
                     let delta = match (cumulative, same_run.and_then(|q| number(&q.value)), value) {
                         (false, _, v) => v,
                         // A counter that went down restarted: everything since the restart is new.
-                        (true, Some(before), Some(v)) if p.kind == MetricKind::Counter && v < before => Some(v),
-                        (true, Some(before), Some(v)) => Some(v - before),
+                        (true, Some(before), Some(v)) if p.kind == MetricKind::Counter && v.below(before) => Some(v),
+                        (true, Some(before), Some(v)) => Some(v.minus(before)),
                         (true, None, v) => v,
                         (true, Some(_), None) => None,
                     };
@@ -169,7 +230,7 @@ pub(super) fn regroup(steps: Vec<Step>, every: i64) -> Vec<Step> {
                     (a, b) => a.or(b),
                 };
                 last.delta = match (last.delta, s.delta) {
-                    (Some(a), Some(b)) => Some(a + b),
+                    (Some(a), Some(b)) => Some(a.plus(b)),
                     (a, b) => a.or(b),
                 };
                 last.value = s.value.or(last.value);
@@ -207,11 +268,11 @@ pub fn over_time(points: &[MetricPoint], every: i64) -> (String, Vec<SeriesLine>
         .collect();
     for s in regroup(steps, every) {
         let value = match kind {
-            Some(MetricKind::Counter) => s.delta.zip(s.interval_s).map(|(d, i)| d / i),
+            Some(MetricKind::Counter) => s.delta.zip(s.interval_s).map(|(d, i)| d.f64() / i),
             Some(MetricKind::Histogram | MetricKind::ExponentialHistogram) => {
                 s.hist.as_ref().and_then(|h| h.estimate(0.5))
             }
-            _ => s.value,
+            _ => s.value.map(Num::f64),
         };
         if let Some(v) = value.filter(|v| v.is_finite()) {
             out[s.series].1.push((s.time_ns, v));
