@@ -153,6 +153,7 @@ pub fn framer(data: &[u8]) {
 pub fn arrival(data: &[u8]) {
     let decoded = parse::text::decode(data);
     let _ = parse::wrappers::unwrap(&decoded.bytes);
+    parse::wrappers::prefilters_hold(&decoded.bytes).expect("a wrapper's prefilter lets every line it matches through");
     let (report, _) = parse::ingest::<Collected>("fuzz", data, &(), None, &|_, _| {}).expect("ingest never fails");
     let lines = parse::line_count(&decoded.bytes) + 1;
     // Binary OTLP names the message (its number) where text names a line.
