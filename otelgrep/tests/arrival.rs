@@ -553,3 +553,27 @@ fn a_capture_appended_to_one_without_its_last_line_break_reads_as_both() {
         }
     }
 }
+
+/// A record cut short (a killed process) is named for the format whose record it was, told by
+/// its first key as a whole record's is (a Node one was once called a Python console record).
+#[test]
+fn a_record_cut_short_is_named_for_its_format() {
+    let scratch = Scratch::new("cut-named");
+    let shared = |p: &str| format!("{}/../../shared/{p}", env!("CARGO_MANIFEST_DIR"));
+    for (path, what) in [
+        (shared("samples/node-console/sdk-node-0.223_trace-base-2.12.1.txt"), "Node console record"),
+        (shared("samples/python-flask/flask-default.log"), "Python console record"),
+        (shared("conformance/go-stdouttrace_pretty-without-timestamps.txt"), "Go record"),
+        (shared("conformance/otlp-proto-examples_trace.json"), "OTLP JSON document"),
+    ] {
+        let text = std::fs::read(&path).unwrap();
+        // Cut four lines into the last record that opens with a `{` line.
+        let open = text.windows(2).rposition(|w| w == b"\n{").map_or(0, |i| i + 1);
+        let line = text[..open].iter().filter(|b| **b == b'\n').count() + 1;
+        let file = scratch.0.join("cut.txt");
+        std::fs::write(&file, &text[..open + memchr_line_ends(&text[open..], 4)]).unwrap();
+        let (_, err, code) = otelgrep(&["summary", file.to_str().unwrap()]);
+        assert_eq!(code, 1, "{path}: {err}");
+        assert!(err.contains(&format!("cut.txt:{line}: {what} cut short")), "{path}: {err}");
+    }
+}

@@ -239,10 +239,10 @@ pub(super) fn frame<'a>(
                 hand_over_rust!();
             }
             (scan::Piece::NotUtf8 { .. }, _) => {}
-            (scan::Piece::Truncated { line }, _) => report.errors.push(ParseError {
+            (scan::Piece::Truncated { line, second }, _) => report.errors.push(ParseError {
                 file: file.clone(),
                 line,
-                kind: ParseErrorKind::Truncated { what: "Python console record" },
+                kind: ParseErrorKind::Truncated { what: cut_record(second, only) },
             }),
             (scan::Piece::Object { line, text }, _) if otlp_object == Some(true) && allow(Format::OtlpJson) => {
                 push(Job::Otlp { line, text }, &mut batch, &mut batch_bytes)
@@ -336,6 +336,26 @@ pub(super) fn frame_proto<'a>(
         send(index, batch);
     }
     Framed { not_utf8: None, stateful: true, lines: messages }
+}
+
+/// Whose record a `{`-framed object cut short was, told by its second line as a whole one's is
+/// (a Node record cut by a killed process was once called a Python one).
+fn cut_record(second: Option<&str>, only: Option<Format>) -> &'static str {
+    let node = "Node console record";
+    match only {
+        Some(Format::NodeConsole) => return node,
+        Some(Format::GoJson) => return "Go record",
+        Some(Format::OtlpJson) => return "OTLP JSON document",
+        _ => {}
+    }
+    match second {
+        Some(l) if only.is_none() && is_node(l) => node,
+        Some(l) if only.is_none() && go_json::object_kind(l).is_some() => "Go record",
+        // `resource_metrics` opens Python's metrics exports as well as OTLP's snake_case ones,
+        // which a whole object tells apart and a cut one cannot: Python's are the common ones.
+        Some(l) if only.is_none() && otlp_json::is_pretty_start(l) && !l.contains('_') => "OTLP JSON document",
+        _ => "Python console record",
+    }
 }
 
 /// Whether a `{`-framed object is a Node literal, by its second line: `  key:` (two spaces, an

@@ -13,8 +13,9 @@ pub enum Piece<'a> {
     /// A whole object, from its `{` line to its `}` line (or a JSON array, from its `[` line to
     /// its `]` line); `line` is 1-based.
     Object { line: u64, text: &'a str },
-    /// An object opened at `line` and never closed.
-    Truncated { line: u64 },
+    /// An object opened at `line` and never closed, and its second line if it came (which tells
+    /// whose record it was, as an object's does).
+    Truncated { line: u64, second: Option<&'a str> },
     /// Bytes at this offset are not UTF-8; nothing after them is cut.
     NotUtf8 { offset: usize },
 }
@@ -97,13 +98,15 @@ impl<'a> Iterator for Objects<'a> {
                 }
                 Close::Reopened { start: next, line } => {
                     (self.lines.pos, self.lines.line) = (next, line - 1);
-                    (Piece::Truncated { line: n }, self.lines.utf8(start, next).map(|_| ()))
+                    let text = self.lines.utf8(start, next);
+                    (Piece::Truncated { line: n, second: text.ok().and_then(second_line) }, text.map(|_| ()))
                 }
                 Close::Open => {
                     let rest = &self.text[start..];
                     let lines = memchr::memchr_iter(b'\n', rest).count() + usize::from(!rest.ends_with(b"\n"));
                     (self.lines.pos, self.lines.line) = (self.text.len(), n - 1 + lines as u64);
-                    (Piece::Truncated { line: n }, self.lines.utf8(start, self.text.len()).map(|_| ()))
+                    let text = self.lines.utf8(start, self.text.len());
+                    (Piece::Truncated { line: n, second: text.ok().and_then(second_line) }, text.map(|_| ()))
                 }
             }
         };
@@ -276,7 +279,7 @@ mod tests {
                 Piece::Line { line: 1, text: " * Debug mode: off" },
                 Piece::Object { line: 2, text: "{\n    \"a\": 1\n}\r" },
                 Piece::Line { line: 5, text: "{braces} in text" },
-                Piece::Truncated { line: 6 },
+                Piece::Truncated { line: 6, second: Some("    \"b\": [") },
             ]
         );
     }
@@ -285,7 +288,13 @@ mod tests {
     fn an_object_cut_short_by_the_next_one_is_reported_and_the_next_is_read() {
         let text = "{\n    \"a\": \n{\n    \"b\": 2\n}";
         let pieces: Vec<Piece> = python_objects(text.as_bytes()).collect();
-        assert_eq!(pieces, [Piece::Truncated { line: 1 }, Piece::Object { line: 3, text: "{\n    \"b\": 2\n}" }]);
+        assert_eq!(
+            pieces,
+            [
+                Piece::Truncated { line: 1, second: Some("    \"a\": ") },
+                Piece::Object { line: 3, text: "{\n    \"b\": 2\n}" }
+            ]
+        );
     }
 
     /// A killed app's capture with the next run's appended: the object cut short ends at the
@@ -299,7 +308,7 @@ mod tests {
         assert_eq!(
             pieces,
             [
-                Piece::Truncated { line: 1 },
+                Piece::Truncated { line: 1, second: Some("    \"a\": \"x") },
                 Piece::Line { line: 3, text: "Spans" },
                 Piece::Line { line: 4, text: "Resource" },
                 Piece::Line { line: 5, text: "\t ->  k=v" },
@@ -368,8 +377,8 @@ mod tests {
         for (start, end, n) in LineIter::new(text.as_bytes()) {
             let content = text[start..end].trim_end_matches('\r');
             match (content, pending) {
-                ("{", Some((line, _))) => {
-                    out.push(Piece::Truncated { line });
+                ("{", Some((line, from))) => {
+                    out.push(Piece::Truncated { line, second: second_line(&text[from..start]) });
                     pending = Some((n, start));
                 }
                 ("{", None) => pending = Some((n, start)),
@@ -382,8 +391,8 @@ mod tests {
                     pending = Some((n, start + 1));
                 }
                 // A line at column 0 cannot be inside an object: it was cut before it.
-                (c, Some((line, _))) if !c.is_empty() && !c.starts_with([' ', '\t']) => {
-                    out.push(Piece::Truncated { line });
+                (c, Some((line, from))) if !c.is_empty() && !c.starts_with([' ', '\t']) => {
+                    out.push(Piece::Truncated { line, second: second_line(&text[from..start]) });
                     pending = None;
                     out.push(Piece::Line { line: n, text: content });
                 }
@@ -391,8 +400,8 @@ mod tests {
                 (_, None) => out.push(Piece::Line { line: n, text: content }),
             }
         }
-        if let Some((line, _)) = pending {
-            out.push(Piece::Truncated { line });
+        if let Some((line, from)) = pending {
+            out.push(Piece::Truncated { line, second: second_line(&text[from..]) });
         }
         out
     }

@@ -83,7 +83,7 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
     for piece in pieces.by_ref() {
         let (n, line) = match piece {
             // An object, whole or cut short (the end of the text), is framed first.
-            scan::Piece::Object { line: n, .. } | scan::Piece::Truncated { line: n } => {
+            scan::Piece::Object { line: n, .. } | scan::Piece::Truncated { line: n, .. } => {
                 let at = start_of(n);
                 // An object opening its own line: after a `}{` seam it opens inside the line that
                 // closes the one before, where no cut can fall (a fuzz finding).
