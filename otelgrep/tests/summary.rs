@@ -249,3 +249,28 @@ fn the_table_names_the_first_skipped_records() {
     let row = table.lines().find(|l| l.contains("first reasons")).unwrap_or_else(|| panic!("{table}"));
     assert!(row.contains("cut.log:421: Python console record cut short"), "{row}");
 }
+
+/// Node prints one record per metric, with nothing between the metrics of one export: two
+/// exports printed back to back (an idle app) were counted as one. The points of an export end at
+/// its collection time, so a new end time is a new export.
+#[test]
+fn node_metric_exports_printed_back_to_back_are_told_apart_by_their_end_time() {
+    let text = std::fs::read_to_string(sample("node-console/sdk-node-0.223_interleaved-app-logs.txt")).unwrap();
+    // The capture's last lines are its one metrics export, from its first record to the end.
+    let start = text.find("{\n  descriptor:").unwrap();
+    let export = &text[start..];
+    let later = export.replace("endTime: [ 1795822443,", "endTime: [ 1795822503,");
+    assert_ne!(later, export);
+    let dir = temp("node-exports");
+    let count = |name: &str, body: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        let (v, _) = summary_json(path.to_str().unwrap());
+        (v["metric_exports"].as_u64().unwrap(), v["metric_points"].as_u64().unwrap())
+    };
+    let (exports, points) = count("one.txt", text.clone());
+    assert_eq!((exports, points), (1, 10));
+    assert_eq!(count("two.txt", format!("{text}{later}")), (2, 20));
+    // Three, the last printed after a line of the app's.
+    assert_eq!(count("three.txt", format!("{text}{later}app: idle\n{later}")), (3, 30));
+}

@@ -141,6 +141,8 @@ pub(super) fn frame<'a>(
     }
     let mut collector = collector_debug::Framer::default();
     let mut previous_was_node_metric = false;
+    // The end time of the points of the Node metric records read last (their export's).
+    let mut node_end: Option<&str> = None;
     // Brace-framed objects are Python's, Node's, Go's or pretty-printed OTLP; when none of those
     // may be read, every line is a line.
     let objects = [Format::PythonJson, Format::NodeConsole, Format::GoJson, Format::OtlpJson];
@@ -259,10 +261,19 @@ pub(super) fn frame<'a>(
                 if only == Some(Format::NodeConsole) || (only.is_none() && second.is_some_and(is_node)) =>
             {
                 stateful = true;
-                // One record per metric: consecutive metric records are one export.
+                // One record per metric: consecutive metric records are one export, as long as
+                // their points end at the same time (the SDK's collection time, one per export:
+                // `MetricCollector.collect`); two exports printed back to back were counted one.
                 node_metric = second.is_some_and(|l| l.starts_with("  descriptor:"));
-                if node_metric && !previous_was_node_metric {
-                    report.metric_exports += 1;
+                if node_metric {
+                    let end = node_end_time(text);
+                    let same = end.is_none() || node_end.is_none() || end == node_end;
+                    if !previous_was_node_metric || !same {
+                        report.metric_exports += 1;
+                    }
+                    if end.is_some() || !previous_was_node_metric {
+                        node_end = end;
+                    }
                 }
                 push(Job::Node { line, text }, &mut batch, &mut batch_bytes);
             }
@@ -336,6 +347,13 @@ pub(super) fn frame_proto<'a>(
         send(index, batch);
     }
     Framed { not_utf8: None, stateful: true, lines: messages }
+}
+
+/// The first point's `endTime: [ seconds, nanoseconds ]` of a Node metric record, as printed.
+fn node_end_time(text: &str) -> Option<&str> {
+    let at = memchr::memmem::find(text.as_bytes(), b"endTime: [")? + "endTime: [".len();
+    let len = memchr::memchr(b']', &text.as_bytes()[at..])?;
+    Some(text[at..at + len].trim())
 }
 
 /// Whose record a `{`-framed object cut short was, told by its second line as a whole one's is
