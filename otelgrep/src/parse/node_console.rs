@@ -40,16 +40,16 @@ fn value(v: &Js) -> Value {
         Js::Bool(b) => Value::Bool(*b),
         Js::Int(i) => Value::Int(*i),
         Js::Num(n) => Value::Double(*n),
-        Js::BigInt(s) => s.parse().map_or_else(|_| Value::BigInt(s.clone()), Value::Int),
-        Js::Str(s) => Value::Str(s.clone()),
+        Js::BigInt(s) => s.parse().map_or_else(|_| Value::BigInt(s.to_string()), Value::Int),
+        Js::Str(s) => Value::Str(s.to_string()),
         Js::Arr(items) => Value::Array(items.iter().map(value).collect()),
-        Js::Obj(kvs) => Value::Map(kvs.iter().map(|(k, v)| (k.clone(), value(v))).collect()),
+        Js::Obj(kvs) => Value::Map(kvs.iter().map(|(k, v)| (k.to_string(), value(v))).collect()),
     }
 }
 
 fn attrs(v: Option<&Js>) -> Attributes {
     match v {
-        Some(Js::Obj(kvs)) => kvs.iter().map(|(k, v)| (k.clone(), value(v))).collect(),
+        Some(Js::Obj(kvs)) => kvs.iter().map(|(k, v)| (k.to_string(), value(v))).collect(),
         _ => Vec::new(),
     }
 }
@@ -85,7 +85,7 @@ const RESOURCE_FIRST: &str = "{\n  resource: ";
 /// A record's literal and its resource. The resource is most of a record's text and the same in
 /// each: a text already read is not read again (the literal after it is; the same bytes read the
 /// same), which halves the reading of a Node capture.
-fn read_literal(text: &str, resources: &mut Resources) -> Result<(Js, Arc<Resource>), RecordError> {
+fn read_literal<'a>(text: &'a str, resources: &mut Resources) -> Result<(Js<'a>, Arc<Resource>), RecordError> {
     let attributes = |js: &Js| Resource { attributes: attrs(js.get("resource").and_then(|r| r.get("attributes"))) };
     // SDKs before 1.24 print no resource.
     let Some(after) = text.strip_prefix(RESOURCE_FIRST) else {
@@ -94,13 +94,13 @@ fn read_literal(text: &str, resources: &mut Resources) -> Result<(Js, Arc<Resour
         return Ok((js, resource));
     };
     if let Some((len, resource)) = resources.node_known(after) {
-        let js = literal(text, object_after(&after[len..], ("resource".to_string(), Js::Undefined)))?;
+        let js = literal(text, object_after(&after[len..], ("resource".into(), Js::Undefined)))?;
         return Ok((js, resource));
     }
     // The resource read once, then the rest of the object after it, as `object` reads them.
     let resource = js_value(after);
     let len = resource.as_ref().map_or(0, |(rest, _)| after.len() - rest.len());
-    let js = literal(text, resource.and_then(|(rest, r)| object_after(rest, ("resource".to_string(), r))))?;
+    let js = literal(text, resource.and_then(|(rest, r)| object_after(rest, ("resource".into(), r))))?;
     let raw = &after[..len];
     let resource = if raw.starts_with('{') && raw.ends_with('}') {
         resources.node_remember(raw, attributes(&js))
@@ -331,7 +331,7 @@ mod tests {
         let text = include_str!("../../tests/fixtures/node-inspect-shapes.txt");
         let (first, second) = text.split_at(text.find("\n}\n{").unwrap() + 3);
         let js = parse_literal(first).unwrap();
-        let str = |s: &str| Js::Str(s.into());
+        let str = |s: &'static str| Js::Str(s.into());
         let state = js.get("traceState").unwrap();
         assert_eq!(state.get("_rawTraceState"), Some(&str("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")));
         assert_eq!(

@@ -9,8 +9,10 @@
 //! arrays, dates and regular expressions: each read as a value, never a reason to reject the
 //! record. nom, with `cut` and `context` so an error names the line and what was expected there.
 
+use std::borrow::Cow;
+
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take, take_till, take_while1};
+use nom::bytes::complete::{tag, take, take_till};
 use nom::character::complete::{anychar, char, digit1, hex_digit1, one_of};
 use nom::combinator::{cut, map, map_opt, opt, value as to};
 use nom::error::{ContextError, ErrorKind, ParseError, context};
@@ -22,21 +24,22 @@ use super::super::ParseErrorKind;
 use super::super::RecordError;
 use super::super::grammar::{spaces as multispace0, unescaped};
 
-/// A JavaScript value as `util.inspect` prints it.
+/// A JavaScript value as `util.inspect` prints it. Keys and strings borrow from the record's text
+/// unless an escape made them other text (allocating each was a sixth of reading a Node capture).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Js {
+pub enum Js<'a> {
     Undefined,
     Null,
     Bool(bool),
     Int(i64),
     Num(f64),
-    BigInt(String),
-    Str(String),
-    Arr(Vec<Js>),
-    Obj(Vec<(String, Js)>),
+    BigInt(Cow<'a, str>),
+    Str(Cow<'a, str>),
+    Arr(Vec<Js<'a>>),
+    Obj(Vec<(Cow<'a, str>, Js<'a>)>),
 }
 
-impl Js {
+impl<'a> Js<'a> {
     /// The value as a message shows it: a number or text as printed, anything else by its kind.
     pub(super) fn shown(&self) -> String {
         match self {
@@ -52,7 +55,7 @@ impl Js {
         }
     }
 
-    pub(super) fn get(&self, key: &str) -> Option<&Js> {
+    pub(super) fn get(&self, key: &str) -> Option<&Js<'a>> {
         match self {
             Js::Obj(kvs) => kvs.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
@@ -82,13 +85,13 @@ impl Js {
 }
 
 /// Parses one object literal.
-pub fn parse_literal(text: &str) -> Result<Js, RecordError> {
+pub fn parse_literal(text: &str) -> Result<Js<'_>, RecordError> {
     literal(text, js_value(text))
 }
 
 /// What the literal `text` read as: the value, or the error at its line. `parsed` is a parse of
 /// `text` or of a part of it that runs to its end.
-pub(super) fn literal<'a>(text: &'a str, parsed: Res<'a, Js>) -> Result<Js, RecordError> {
+pub(super) fn literal<'a>(text: &'a str, parsed: Res<'a, Js<'a>>) -> Result<Js<'a>, RecordError> {
     let at = |e: LitError| {
         let consumed = &text[..text.len() - e.at.len()];
         RecordError {
@@ -137,7 +140,7 @@ fn fail<'a, T>(at: &'a str, msg: &'static str) -> Res<'a, T> {
 }
 
 /// Any value, after optional whitespace; its first character says which.
-pub(super) fn js_value(i: &str) -> Res<'_, Js> {
+pub(super) fn js_value(i: &str) -> Res<'_, Js<'_>> {
     let (i, _) = multispace0(i)?;
     // `<ref *1> { ... }`: a value a cycle points back to (`[Circular *1]`).
     let i = match i.strip_prefix("<ref *") {
@@ -161,7 +164,7 @@ pub(super) fn js_value(i: &str) -> Res<'_, Js> {
 
 /// A bracketed tag (see [`js_value`]): nothing kept. What a tag prefixes is read as the value
 /// (`[Object: null prototype] { a: 1 }`, `[class A] { x: 1 }`).
-fn tagged(i: &str) -> Res<'_, Js> {
+fn tagged(i: &str) -> Res<'_, Js<'_>> {
     let (rest, _) = cut(bracketed).parse(i)?;
     match rest.strip_prefix(' ') {
         Some(after) if after.starts_with(['{', '[']) => js_value(after),
@@ -212,7 +215,7 @@ fn angled(i: &str) -> Res<'_, &str> {
 /// `Foo {}`), a `Map(2) { 'k' => 'v' }`, a `Set(1) { 'a' }`, a typed array
 /// (`Uint8Array(3) [ 1, 2, 255 ]`, `Buffer(3) [Uint8Array] [ 1, 2, 3 ]`), a `Promise { 1 }`, or
 /// a `Symbol(name)`. `None` when `i` is a plain word.
-fn prefixed(i: &str) -> Option<Res<'_, Js>> {
+fn prefixed(i: &str) -> Option<Res<'_, Js<'_>>> {
     let name = i.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$')).unwrap_or(i.len());
     let mut rest = &i[name..];
     let called = rest.starts_with('(');
@@ -233,13 +236,13 @@ fn prefixed(i: &str) -> Option<Res<'_, Js>> {
 
 /// One item of a collection or an array: `key: value`, a Map's `key => value`, a value, or
 /// what is nothing (`<pending>`, `<3 empty items>`).
-enum Item {
-    Keyed(String, Js),
-    Plain(Js),
+enum Item<'a> {
+    Keyed(Cow<'a, str>, Js<'a>),
+    Plain(Js<'a>),
     Nothing,
 }
 
-fn item(i: &str) -> Res<'_, Item> {
+fn item(i: &str) -> Res<'_, Item<'_>> {
     let (i, _) = multispace0(i)?;
     if i.starts_with('<') && !i.starts_with("<ref *") {
         return map(angled, |_| Item::Nothing).parse(i);
@@ -257,19 +260,19 @@ fn item(i: &str) -> Res<'_, Item> {
 }
 
 /// A Map's key as an object's: strings and numbers as written, others empty.
-fn map_key(v: &Js) -> String {
+fn map_key<'a>(v: &Js<'a>) -> Cow<'a, str> {
     match v {
         Js::Str(s) | Js::BigInt(s) => s.clone(),
-        Js::Int(n) => n.to_string(),
-        Js::Num(n) => n.to_string(),
-        Js::Bool(b) => b.to_string(),
-        _ => String::new(),
+        Js::Int(n) => n.to_string().into(),
+        Js::Num(n) => n.to_string().into(),
+        Js::Bool(b) => b.to_string().into(),
+        _ => Cow::Borrowed(""),
     }
 }
 
 /// `{ item, ... }` after a constructor's name: an object when its items have keys (a class
 /// instance, a Map), else an array (a Set, a Promise's value).
-fn collection(i: &str) -> Res<'_, Js> {
+fn collection(i: &str) -> Res<'_, Js<'_>> {
     let (mut i, _) = char('{')(i)?;
     let (mut keyed, mut plain) = (Vec::new(), Vec::new());
     loop {
@@ -297,26 +300,30 @@ fn collection(i: &str) -> Res<'_, Js> {
 }
 
 /// `{ key: value, 'quoted.key': value, }`.
-fn object(i: &str) -> Res<'_, Js> {
+fn object(i: &str) -> Res<'_, Js<'_>> {
     let (i, kvs) = preceded(char('{'), separated_list0(preceded(multispace0, char(',')), entry)).parse(i)?;
     object_end(i, kvs)
 }
 
 /// `key: value`.
-fn entry(i: &str) -> Res<'_, (String, Js)> {
+fn entry(i: &str) -> Res<'_, (Cow<'_, str>, Js<'_>)> {
     let key = preceded(multispace0, key);
     separated_pair(key, cut(context("expected ':' after a key", preceded(multispace0, char(':')))), cut(js_value))
         .parse(i)
 }
 
 /// An object's key: a name, a quoted string, or a symbol (`[Symbol(s)]`).
-fn key(i: &str) -> Res<'_, String> {
-    let name = take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    alt((string, map(name, String::from), map(bracketed, String::from))).parse(i)
+fn key(i: &str) -> Res<'_, Cow<'_, str>> {
+    // A name, the common case, is looked for first, a byte at a time.
+    let name = i.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'$').count();
+    if name > 0 {
+        return Ok((&i[name..], Cow::Borrowed(&i[..name])));
+    }
+    alt((string, map(bracketed, Cow::Borrowed))).parse(i)
 }
 
 /// An object's optional last comma and its `}`.
-fn object_end(i: &str, kvs: Vec<(String, Js)>) -> Res<'_, Js> {
+fn object_end<'a>(i: &'a str, kvs: Vec<(Cow<'a, str>, Js<'a>)>) -> Res<'a, Js<'a>> {
     let (i, _) = opt(preceded(multispace0, char(','))).parse(i)?;
     let (i, _) = cut(context("expected ',' or '}'", preceded(multispace0, char('}')))).parse(i)?;
     Ok((i, Js::Obj(kvs)))
@@ -324,7 +331,7 @@ fn object_end(i: &str, kvs: Vec<(String, Js)>) -> Res<'_, Js> {
 
 /// The rest of an object after its first entry, `first`: as [`object`] reads it (the entries
 /// after the first are `, entry` each, as `separated_list0` reads them).
-pub(super) fn object_after(i: &str, first: (String, Js)) -> Res<'_, Js> {
+pub(super) fn object_after<'a>(i: &'a str, first: (Cow<'a, str>, Js<'a>)) -> Res<'a, Js<'a>> {
     let (i, more) = many0(preceded(preceded(multispace0, char(',')), entry)).parse(i)?;
     let mut kvs = Vec::with_capacity(more.len() + 1);
     kvs.push(first);
@@ -334,7 +341,7 @@ pub(super) fn object_after(i: &str, first: (String, Js)) -> Res<'_, Js> {
 
 /// `[ a, b, ... 12 more items ]` (arrays over 100 items end with that count), with sparse
 /// arrays' `<3 empty items>` and an array's own keys (`[ 1, 2, x: 3 ]`) left out.
-fn array(i: &str) -> Res<'_, Js> {
+fn array(i: &str) -> Res<'_, Js<'_>> {
     let (mut i, _) = char('[')(i)?;
     let mut items = Vec::new();
     loop {
@@ -361,23 +368,28 @@ fn array(i: &str) -> Res<'_, Js> {
 }
 
 /// A string, long ones printed as `'part' +` lines, cut ones followed by `... 9990 more characters`.
-fn text(i: &str) -> Res<'_, Js> {
+fn text(i: &str) -> Res<'_, Js<'_>> {
     let (i, first) = string(i)?;
     let (i, parts) = many0(preceded((multispace0, char('+'), multispace0), string)).parse(i)?;
     let (i, _) = opt((tag("... "), digit1, tag(" more characters"))).parse(i)?;
-    Ok((i, Js::Str(parts.into_iter().fold(first, |s, p| s + &p))))
+    Ok((i, Js::Str(parts.into_iter().fold(first, |s, p| s + p))))
 }
 
-/// `'...'`, `"..."` or `` `...` `` with JavaScript escapes.
-fn string(i: &str) -> Res<'_, String> {
+/// `'...'`, `"..."` or `` `...` `` with JavaScript escapes; borrowed when it has none.
+fn string(i: &str) -> Res<'_, Cow<'_, str>> {
     let (i, quote) = one_of("'\"`")(i)?;
+    if let Some(end) = memchr::memchr2(quote as u8, b'\\', i.as_bytes())
+        && i.as_bytes()[end] == quote as u8
+    {
+        return Ok((&i[end + 1..], Cow::Borrowed(&i[..end])));
+    }
     let plain = match quote {
         '\'' => "'\\",
         '"' => "\"\\",
         _ => "`\\",
     };
     let body = unescaped(plain, cut(escape));
-    terminated(body, cut(context("unterminated string", char(quote)))).parse(i)
+    map(terminated(body, cut(context("unterminated string", char(quote)))), Cow::Owned).parse(i)
 }
 
 /// The character after a backslash.
@@ -417,7 +429,7 @@ fn escape(i: &str) -> Res<'_, char> {
 }
 
 /// `undefined`, `null`, booleans, numbers, `NaN`, `Infinity`, BigInts (`12n`).
-fn word(i: &str) -> Res<'_, Js> {
+fn word(i: &str) -> Res<'_, Js<'_>> {
     let (rest, w) = take_till(|c| matches!(c, ',' | '}' | ']' | '\n' | ' '))(i)?;
     if w.is_empty() {
         // No value here (`[]`, or a key with nothing after it): the caller decides.
@@ -431,13 +443,18 @@ fn word(i: &str) -> Res<'_, Js> {
         "NaN" => Js::Num(f64::NAN),
         "Infinity" => Js::Num(f64::INFINITY),
         "-Infinity" => Js::Num(f64::NEG_INFINITY),
-        _ if w.ends_with('n') && w[..w.len() - 1].parse::<i128>().is_ok() => Js::BigInt(w[..w.len() - 1].to_string()),
-        _ => match (w.parse::<i64>(), w.parse::<f64>()) {
-            (Ok(n), _) => Js::Int(n),
-            (_, Ok(f)) => Js::Num(f),
-            // A `Date` (`2026-12-02T10:00:00.000Z`) or a `RegExp` (`/a+b/gi`), as text.
-            _ if is_date(w) || (w.starts_with('/') && w[1..].contains('/')) => Js::Str(w.to_string()),
-            _ => return fail(i, "unknown value"),
+        _ if w.ends_with('n') && w[..w.len() - 1].parse::<i128>().is_ok() => {
+            Js::BigInt(Cow::Borrowed(&w[..w.len() - 1]))
+        }
+        // Read as a double only when it is no integer (both were parsed for every number).
+        _ => match w.parse::<i64>() {
+            Ok(n) => Js::Int(n),
+            Err(_) => match w.parse::<f64>() {
+                Ok(f) => Js::Num(f),
+                // A `Date` (`2026-12-02T10:00:00.000Z`) or a `RegExp` (`/a+b/gi`), as text.
+                Err(_) if is_date(w) || (w.starts_with('/') && w[1..].contains('/')) => Js::Str(Cow::Borrowed(w)),
+                Err(_) => return fail(i, "unknown value"),
+            },
         },
     };
     Ok((rest, js))
