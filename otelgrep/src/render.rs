@@ -165,6 +165,17 @@ pub enum Cell {
     Alert(Box<Cell>),
 }
 
+/// From here on a double is written with an exponent: past 2^53 its digits are not the value's
+/// (a gauge of 2^64-1 read as a double showed as 18446744073709551616.000 in a table and
+/// 18446744073709552000 in CSV), and 1e300 was 301 digits wide.
+const LARGE: f64 = 1e16;
+
+/// Whether CSV and plain text write `f` with an exponent, as JSON does (`1e300`, `1e-300`): too
+/// large (see [`LARGE`]) or so small that its digits would be mostly zeros.
+fn exponent(f: f64) -> bool {
+    f.is_finite() && (f.abs() >= LARGE || (f != 0.0 && f.abs() < 1e-7))
+}
+
 impl Cell {
     /// A value that is a number when it reads as an integer (an HTTP status, whichever attribute
     /// type the exporter gave it), else text; no value is `Null`.
@@ -180,6 +191,7 @@ impl Cell {
             Cell::Str(s) | Cell::Spark(s) | Cell::Lines(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Count(n) => n.to_string(),
+            Cell::Float(f, _) if exponent(*f) => format!("{f:e}"),
             Cell::Float(f, _) => f.to_string(),
             Cell::List(items) => items.join(", "),
             Cell::Ints(items) => items.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
@@ -193,6 +205,7 @@ impl Cell {
     /// move the cursor or colour the terminal, and C1 characters from mojibake break alignment).
     fn shown(&self) -> String {
         match self {
+            Cell::Float(f, decimals) if f.abs() >= LARGE => format!("{f:.decimals$e}"),
             Cell::Float(f, decimals) => format!("{f:.decimals$}"),
             Cell::Alert(c) => c.shown(),
             Cell::Lines(s) => escape_controls(s),
@@ -436,6 +449,29 @@ mod tests {
         assert_eq!(Cell::Str("/nope here/✓".into()).shown(), "/nope here/✓");
         // Data formats keep the value as it is.
         assert_eq!(Cell::Str("a\u{1b}b".into()).text(), "a\u{1b}b");
+    }
+
+    #[test]
+    fn doubles_too_large_or_small_for_their_digits_have_an_exponent() {
+        // A gauge of 2^64-1 read as a double, 1e300, 1e-300: three renderings agreed on none.
+        let cases = [
+            (18446744073709551615.0, "1.845e19", "1.8446744073709552e19", "18446744073709551615"),
+            (1e300, "1.000e300", "1e300", "1e300"),
+            (1e-300, "0.000", "1e-300", "1e-300"),
+            (-2.5e17, "-2.500e17", "-2.5e17", "-2.5e17"),
+        ];
+        for (f, table, csv, json) in cases {
+            let c = Cell::Float(f, 3);
+            assert_eq!((c.shown().as_str(), c.text().as_str()), (table, csv), "{f}");
+            assert_eq!(c.json().as_f64(), json.parse::<f64>().ok(), "{f}");
+        }
+        // What fits its digits is written as before.
+        for (f, table, csv) in
+            [(9007199254740993.0, "9007199254740992.000", "9007199254740992"), (0.25, "0.250", "0.25")]
+        {
+            assert_eq!((Cell::Float(f, 3).shown().as_str(), Cell::Float(f, 3).text().as_str()), (table, csv));
+        }
+        assert_eq!(Cell::Float(f64::NAN, 3).text(), "NaN");
     }
 
     #[test]
