@@ -575,5 +575,12 @@ fn a_record_cut_short_is_named_for_its_format() {
         let (_, err, code) = otelgrep(&["summary", file.to_str().unwrap()]);
         assert_eq!(code, 1, "{path}: {err}");
         assert!(err.contains(&format!("cut.txt:{line}: {what} cut short")), "{path}: {err}");
+        // Cut inside its first key, the indentation says whose; with only its `{`, nothing does.
+        let second = open + memchr_line_ends(&text[open..], 1);
+        for (cut, named) in [(second + 4, what), (second, "record")] {
+            std::fs::write(&file, &text[..cut]).unwrap();
+            let (_, err, _) = otelgrep(&["summary", file.to_str().unwrap()]);
+            assert!(err.contains(&format!("cut.txt:{line}: {named} cut short")), "{path} at {cut}: {err}");
+        }
     }
 }

@@ -364,15 +364,25 @@ fn cut_record(second: Option<&str>, only: Option<Format>) -> &'static str {
         Some(Format::NodeConsole) => return node,
         Some(Format::GoJson) => return "Go record",
         Some(Format::OtlpJson) => return "OTLP JSON document",
-        _ => {}
+        Some(_) => return "Python console record",
+        None => {}
     }
+    let python = "Python console record";
     match second {
-        Some(l) if only.is_none() && is_node(l) => node,
-        Some(l) if only.is_none() && go_json::object_kind(l).is_some() => "Go record",
+        Some(l) if is_node(l) => node,
+        Some(l) if go_json::object_kind(l).is_some() => "Go record",
         // `resource_metrics` opens Python's metrics exports as well as OTLP's snake_case ones,
         // which a whole object tells apart and a cut one cannot: Python's are the common ones.
-        Some(l) if only.is_none() && otlp_json::is_pretty_start(l) && !l.contains('_') => "OTLP JSON document",
-        _ => "Python console record",
+        Some(l) if otlp_json::is_pretty_start(l) && !l.contains('_') => "OTLP JSON document",
+        // Cut inside its first key: the indentation says whose (Go's encoder indents with a tab,
+        // Python's `json.dumps` with four spaces, pretty OTLP with two before a quote, Node with
+        // two before a name).
+        Some(l) if l.starts_with('\t') => "Go record",
+        Some(l) if l.starts_with("    ") => python,
+        Some(l) if l.starts_with("  \"") => "OTLP JSON document",
+        Some(l) if l.starts_with("  ") => node,
+        // Only its `{` came.
+        _ => "record",
     }
 }
 
