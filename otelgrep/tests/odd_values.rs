@@ -333,3 +333,26 @@ fn integer_counters_keep_every_digit() {
     let json = json_rows(&["metrics", "c", &file]);
     assert_eq!(json[1]["delta"].as_u64(), Some(9_214_364_837_600_034_814));
 }
+
+#[test]
+fn a_typo_of_a_metric_whose_records_were_all_skipped_is_said_to_be_one() {
+    let scratch = Scratch::new("odd-typo");
+    let over = "18446744073709551616";
+    let bad = export(
+        "req.latency",
+        2,
+        &format!(
+            r#""histogram":{{"aggregationTemporality":1,"dataPoints":[{{"startTimeUnixNano":"START","timeUnixNano":"TIME","count":"{over}","sum":6,"bucketCounts":["1","1","1"],"explicitBounds":[1,2]}}]}}"#
+        ),
+    );
+    let file = scratch.file("typo.jsonl", &format!("{bad}\n{}\n", counter(3, r#""asInt":"1""#)));
+    let (_, err, code) = otelgrep(&["metrics", "req.latncy", &file]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.ends_with(
+            "no metric named req.latncy was read; 1 record could not be read (above), and it may hold it; \
+             similar ones the skipped records name: req.latency\n"
+        ),
+        "{err}"
+    );
+}

@@ -299,15 +299,31 @@ fn unknown(name: &str, names: &BTreeMap<String, MetricKind>, skipped: &[String])
         let s = if naming == 1 { "" } else { "s" };
         return format!("no point of {name} could be read: {naming} record{s} naming it could not be read (above)");
     }
+    let words: Vec<&str> = name.split(['.', '_', '-']).filter(|w| w.len() > 2).collect();
+    let similar = |n: &str| words.iter().any(|w| n.contains(w));
     if !skipped.is_empty() {
         let n = skipped.len();
         let s = if n == 1 { "" } else { "s" };
         let them = if n == 1 { "it" } else { "they" };
-        let known = if names.is_empty() {
-            String::new()
-        } else {
-            format!("; read: {}", names.keys().take(12).map(String::as_str).collect::<Vec<_>>().join(", "))
-        };
+        // The names the skipped records give (quoted in their messages, `("req.latency")`) that
+        // are like NAME: a typo is said as one even when every record of the metric was skipped.
+        let named: BTreeSet<&str> = skipped
+            .iter()
+            .flat_map(|e| e.split('"').skip(1).step_by(2))
+            .filter(|q| similar(q) && !names.contains_key(*q))
+            .collect();
+        let close: Vec<&str> = names.keys().map(String::as_str).filter(|n| similar(n)).collect();
+        let mut known = String::new();
+        if !close.is_empty() {
+            known += &format!("; similar ones read: {}", close.iter().take(12).copied().collect::<Vec<_>>().join(", "));
+        }
+        if !named.is_empty() {
+            let list = named.iter().take(12).copied().collect::<Vec<_>>().join(", ");
+            known += &format!("; similar ones the skipped records name: {list}");
+        }
+        if known.is_empty() && !names.is_empty() {
+            known = format!("; read: {}", names.keys().take(12).map(String::as_str).collect::<Vec<_>>().join(", "));
+        }
         return format!(
             "no metric named {name} was read; {n} record{s} could not be read (above), and {them} may hold it{known}"
         );
@@ -315,8 +331,7 @@ fn unknown(name: &str, names: &BTreeMap<String, MetricKind>, skipped: &[String])
     if names.is_empty() {
         return format!("no metric named {name}: the input holds no metrics");
     }
-    let words: Vec<&str> = name.split(['.', '_', '-']).filter(|w| w.len() > 2).collect();
-    let close: Vec<&String> = names.keys().filter(|n| words.iter().any(|w| n.contains(w))).collect();
+    let close: Vec<&String> = names.keys().filter(|n| similar(n)).collect();
     let list: Vec<&String> = if close.is_empty() { names.keys().collect() } else { close };
     let shown: Vec<&str> = list.iter().take(12).map(|s| s.as_str()).collect();
     let more = if list.len() > shown.len() { format!(" and {} more", list.len() - shown.len()) } else { String::new() };
