@@ -356,3 +356,21 @@ fn a_typo_of_a_metric_whose_records_were_all_skipped_is_said_to_be_one() {
         "{err}"
     );
 }
+
+#[test]
+fn an_export_read_twice_is_counted_once_and_said() {
+    // Two files of one run, or a capture holding an export twice: its points were dropped from
+    // `metrics` with no word while `summary` counted them.
+    let scratch = Scratch::new("odd-twice");
+    let good = [counter(2, r#""asInt":"10""#), counter(5, r#""asInt":"30""#)];
+    let err = same_table_without(&scratch, "c", &good, &good[1..], &[]);
+    assert!(
+        err.contains("1 point of c was read twice (the same export in two inputs, or printed twice) and counted once"),
+        "{err}"
+    );
+    let once = scratch.path("c-good.jsonl");
+    let (_, err, _) = otelgrep(&["metrics", "c", &once, &once]);
+    assert!(err.contains("2 points of c were read twice"), "{err}");
+    let (_, err, _) = otelgrep(&["metrics", "c", &once]);
+    assert!(!err.contains("twice"), "{err}");
+}

@@ -281,6 +281,16 @@ pub fn run(
         let s = if *n == 1 { "" } else { "s" };
         writeln!(err, "otelgrep: note: {n} point{s} of {metric} left out: {why}")?;
     }
+    if let Some(name) = &config.name {
+        let n = series::repeated(&all.points);
+        if n > 0 {
+            let (s, were) = if n == 1 { ("", "was") } else { ("s", "were") };
+            writeln!(
+                err,
+                "otelgrep: note: {n} point{s} of {name} {were} read twice (the same export in two inputs, or printed twice) and counted once"
+            )?;
+        }
+    }
     let (columns, rows, footer): (Vec<String>, Vec<Vec<Cell>>, String) = match &config.name {
         None => listing(&all.metrics),
         Some(name) if config.compare => compare(name, &all.points, &all.spans, &config.filter)?,
