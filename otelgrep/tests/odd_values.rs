@@ -374,3 +374,16 @@ fn an_export_read_twice_is_counted_once_and_said() {
     let (_, err, _) = otelgrep(&["metrics", "c", &once]);
     assert!(!err.contains("twice"), "{err}");
 }
+
+#[test]
+fn a_metric_is_first_seen_at_its_first_point_not_at_its_start_time() {
+    // A cumulative counter's start time is its process's start (here second 1); the listing's
+    // `first` said so, hours before the capture began.
+    let scratch = Scratch::new("odd-first");
+    let file = scratch.file("c.jsonl", &[counter(7200, r#""asInt":"1""#), counter(7260, r#""asInt":"2""#)].join("\n"));
+    let rows = json_rows(&["metrics", &file]);
+    assert_eq!(
+        (rows[0]["first"].as_str(), rows[0]["last"].as_str()),
+        (Some("1970-01-01T02:00:00.000000Z"), Some("1970-01-01T02:01:00.000000Z"))
+    );
+}

@@ -111,6 +111,9 @@ pub struct Info {
     pub temporalities: BTreeSet<&'static str>,
     pub series: BTreeSet<String>,
     pub points: u64,
+    /// The time of its first and last point: what `--since`/`--until` look at (a cumulative
+    /// point's start time, often the process's start hours before the capture, was once taken
+    /// for its first).
     pub first_ns: i64,
     pub last_ns: i64,
 }
@@ -198,7 +201,7 @@ impl Sink for Points {
                 info.series.insert(key);
                 info.temporalities.insert(temporality_name(p.temporality));
                 info.points += 1;
-                info.first_ns = info.first_ns.min(p.start_ns.unwrap_or(p.time_ns));
+                info.first_ns = info.first_ns.min(p.time_ns);
                 info.last_ns = info.last_ns.max(p.time_ns);
             }
         }
