@@ -19,6 +19,10 @@ use std::io::Write;
 mod series;
 
 use series::{Num, regroup, steps};
+
+/// What a table shows: its columns, rows and last line, and how many points it counted once as
+/// repeats (see [`steps`]).
+type Shown = (Vec<String>, Vec<Vec<Cell>>, String, usize);
 pub use series::{SeriesLine, over_time, series_id, series_label};
 
 use crate::cli::MetricsArgs;
@@ -275,30 +279,29 @@ pub fn run(
 ) -> anyhow::Result<()> {
     // Records that could not be read may have held the metric asked for: a name no point was
     // read of is then not said to be missing from the input.
-    let skipped: Vec<String> = inputs.iter().flat_map(|(_, r, _)| r.errors.iter().map(|e| e.to_string())).collect();
+    let mut inputs = inputs;
+    let skipped: Vec<_> = inputs.iter_mut().flat_map(|(_, r, _)| std::mem::take(&mut r.errors)).collect();
     let all = crate::cmd::merged(inputs);
     if let Some(name) = config.name.as_deref().filter(|n| !all.names.contains_key(*n)) {
+        let skipped: Vec<String> = skipped.iter().map(ToString::to_string).collect();
         anyhow::bail!("{}", unknown(name, &all.names, &skipped));
     }
     for ((metric, why), n) in &all.unreadable {
         let s = if *n == 1 { "" } else { "s" };
         writeln!(err, "otelgrep: note: {n} point{s} of {metric} left out: {why}")?;
     }
-    if let Some(name) = &config.name {
-        let n = series::repeated(&all.points);
-        if n > 0 {
-            let (s, were) = if n == 1 { ("", "was") } else { ("s", "were") };
-            writeln!(
-                err,
-                "otelgrep: note: {n} point{s} of {name} {were} read twice (the same export in two inputs, or printed twice) and counted once"
-            )?;
-        }
-    }
-    let (columns, rows, footer): (Vec<String>, Vec<Vec<Cell>>, String) = match &config.name {
+    let (columns, rows, footer, repeated): Shown = match &config.name {
         None => listing(&all.metrics),
         Some(name) if config.compare => compare(name, &all.points, &all.spans, &config.filter)?,
         Some(name) => values(name, all.names.get(name).copied(), &all.points, config.every_ns, &config.filter),
     };
+    if let (Some(name), n @ 1..) = (&config.name, repeated) {
+        let (s, were) = if n == 1 { ("", "was") } else { ("s", "were") };
+        writeln!(
+            err,
+            "otelgrep: note: {n} point{s} of {name} {were} read twice (the same export in two inputs, or printed twice) and counted once"
+        )?;
+    }
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
     print_rows(&columns, rows, &args.table, out, |_, _| footer)
 }
@@ -355,7 +358,7 @@ fn unknown(name: &str, names: &BTreeMap<String, MetricKind>, skipped: &[String])
     )
 }
 
-fn listing(metrics: &BTreeMap<String, Info>) -> (Vec<String>, Vec<Vec<Cell>>, String) {
+fn listing(metrics: &BTreeMap<String, Info>) -> Shown {
     let columns =
         ["metric", "kind", "unit", "temporality", "series", "points", "first", "last"].map(String::from).to_vec();
     let rows = metrics
@@ -374,7 +377,7 @@ fn listing(metrics: &BTreeMap<String, Info>) -> (Vec<String>, Vec<Vec<Cell>>, St
         })
         .collect();
     let footer = format!("{} metric{}", metrics.len(), if metrics.len() == 1 { "" } else { "s" });
-    (columns, rows, footer)
+    (columns, rows, footer, 0)
 }
 
 fn values(
@@ -384,12 +387,12 @@ fn values(
     points: &[MetricPoint],
     every: Option<i64>,
     filter: &Filter,
-) -> (Vec<String>, Vec<Vec<Cell>>, String) {
+) -> Shown {
     let kind = points.first().map(|p| p.kind).or(kind);
     let unit = points.first().map(|p| p.unit.clone()).unwrap_or_default();
     // `; unit ms`, or nothing when the metric has no unit.
     let unit = if unit.is_empty() { String::new() } else { format!("; unit {unit}") };
-    let (resource_columns, series, mut steps) = steps(points, |_| String::new());
+    let (resource_columns, series, mut steps, repeated) = steps(points, |_| String::new());
     steps.retain(|s| filter.in_time(s.time_ns));
     if let Some(e) = every {
         steps = regroup(steps, e);
@@ -481,16 +484,11 @@ fn values(
             full
         })
         .collect();
-    (all, rows, footer)
+    (all, rows, footer, repeated)
 }
 
 /// A histogram's whole-run estimate per route next to the exact percentiles of the spans.
-fn compare(
-    name: &str,
-    points: &[MetricPoint],
-    spans: &[SpanTime],
-    filter: &Filter,
-) -> anyhow::Result<(Vec<String>, Vec<Vec<Cell>>, String)> {
+fn compare(name: &str, points: &[MetricPoint], spans: &[SpanTime], filter: &Filter) -> anyhow::Result<Shown> {
     let Some(first) = points.first() else {
         anyhow::bail!("no points of {name} in the input");
     };
@@ -511,7 +509,7 @@ fn compare(
     };
     // Per route, the per-interval histograms of its series added up (inside --since/--until): for
     // cumulative exports that is the last export of each run, resets handled as for counters.
-    let (_, series, steps) = steps(points, group);
+    let (_, series, steps, repeated) = steps(points, group);
     let mut per_route: BTreeMap<String, Hist> = BTreeMap::new();
     for step in steps {
         if let Some(h) = step.hist.filter(|_| filter.in_time(step.time_ns)) {
@@ -561,7 +559,7 @@ fn compare(
         "{name} by {key_name}: pNN_est estimated from the buckets (linear within a bucket narrowed to min and max), pNN exact from the \
          entry spans' durations; ms"
     );
-    Ok((columns, rows, footer))
+    Ok((columns, rows, footer, repeated))
 }
 
 fn add_to(per_route: &mut BTreeMap<String, Hist>, route: String, h: Hist) {

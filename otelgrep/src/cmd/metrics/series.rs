@@ -153,46 +153,31 @@ pub(super) struct Series {
     pub(super) group: String,
 }
 
-/// (label, distinguishing resource values, identity): the table's order, then the identity.
-type SeriesKey = (String, Vec<Option<String>>, String);
-
-/// The distinguishing resource columns, each series' points in time order, and how many points
-/// were left out as repeats: the same export read twice (two files of one run, or a capture
-/// holding it twice) is one export.
-fn grouped(points: &[MetricPoint]) -> (Vec<String>, BTreeMap<SeriesKey, Vec<&MetricPoint>>, usize) {
+/// The series of `points` (in label order) and, per series, in time order: deltas for sums,
+/// per-interval histograms for histograms; and how many points were left out as repeats (the same
+/// export read twice, from two files of one run or a capture holding it twice, is one export),
+/// which the caller says.
+pub(super) fn steps(
+    points: &[MetricPoint],
+    group: impl Fn(&MetricPoint) -> String,
+) -> (Vec<String>, Vec<Series>, Vec<Step>, usize) {
     let columns = distinguishing(points);
+    // (label, distinguishing resource values, identity): the table's order, then the identity.
+    type SeriesKey = (String, Vec<Option<String>>, String);
     let mut by_series: BTreeMap<SeriesKey, Vec<&MetricPoint>> = BTreeMap::new();
     for p in points {
         let resource = columns.iter().map(|k| crate::keys::attribute_text(&p.resource.attributes, k)).collect();
         by_series.entry((series_label(p), resource, series_id(p))).or_default().push(p);
     }
     let mut repeated = 0;
-    for ps in by_series.values_mut() {
+    let mut series = Vec::new();
+    let mut out = Vec::new();
+    for (index, ((label, resource, _), mut ps)) in by_series.into_iter().enumerate() {
+        series.push(Series { label, resource, group: group(ps[0]) });
         ps.sort_by_key(|p| (p.time_ns, p.start_ns));
         let before = ps.len();
         ps.dedup_by(|a, b| a.time_ns == b.time_ns && a.start_ns == b.start_ns && a.value == b.value);
         repeated += before - ps.len();
-    }
-    (columns, by_series, repeated)
-}
-
-/// How many of `points` repeat a point of their series (see [`grouped`]): said, not dropped
-/// silently.
-pub(super) fn repeated(points: &[MetricPoint]) -> usize {
-    grouped(points).2
-}
-
-/// The series of `points` (in label order) and, per series, in time order: deltas for sums,
-/// per-interval histograms for histograms.
-pub(super) fn steps(
-    points: &[MetricPoint],
-    group: impl Fn(&MetricPoint) -> String,
-) -> (Vec<String>, Vec<Series>, Vec<Step>) {
-    let (columns, by_series, _) = grouped(points);
-    let mut series = Vec::new();
-    let mut out = Vec::new();
-    for (index, ((label, resource, _), ps)) in by_series.into_iter().enumerate() {
-        series.push(Series { label, resource, group: group(ps[0]) });
         let mut prev: Option<&MetricPoint> = None;
         for p in ps {
             let cumulative = p.temporality == Some(Temporality::Cumulative);
@@ -232,7 +217,7 @@ pub(super) fn steps(
             prev = Some(p);
         }
     }
-    (columns, series, out)
+    (columns, series, out, repeated)
 }
 
 /// Regroups steps into `every`-wide buckets per series: deltas and histograms add up, gauges keep
@@ -275,7 +260,7 @@ pub type SeriesLine = (String, Vec<(i64, f64)>);
 pub fn over_time(points: &[MetricPoint], every: i64) -> (String, Vec<SeriesLine>) {
     let kind = points.first().map(|p| p.kind);
     let unit = points.first().map(|p| p.unit.clone()).unwrap_or_default();
-    let (_, series, steps) = steps(points, |_| String::new());
+    let (_, series, steps, _) = steps(points, |_| String::new());
     let mut out: Vec<SeriesLine> = series
         .iter()
         .map(|s| {
