@@ -6,6 +6,8 @@
 //! Keys resolve exactly as `--by` keys do (`keys.rs`), across semantic-convention renames.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
@@ -32,6 +34,29 @@ pub struct Where {
     /// The key as typed: a metric point's own attribute of that name comes before any alias.
     typed: String,
     pub(crate) test: Test,
+    /// Whether any record was tested, and whether any tested record had the key: a key no record
+    /// has (`span_status` before it was a key, `http.status`) is said, not an empty table alone.
+    /// Shared by the clones the workers hold; set at most once each, read when the input is done.
+    seen: Arc<Seen>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    tested: AtomicBool,
+    present: AtomicBool,
+}
+
+impl Seen {
+    fn mark(&self, present: bool) {
+        // Loads first: once set, a flag is never written again (no cache line bounced between
+        // the workers on every record).
+        if !self.tested.load(Relaxed) {
+            self.tested.store(true, Relaxed);
+        }
+        if present && !self.present.load(Relaxed) {
+            self.present.store(true, Relaxed);
+        }
+    }
 }
 
 /// An expression that could not be read, with what was expected.
@@ -46,7 +71,7 @@ impl Where {
         let e = expr.trim();
         for (suffix, test) in [(" exists", Test::Exists), (" missing", Test::Missing), (" !exists", Test::Missing)] {
             if let Some(key) = e.strip_suffix(suffix).map(str::trim).filter(|k| !k.is_empty()) {
-                return Ok(Where { key: Key::parse(key), typed: key.to_string(), test });
+                return Ok(Where { key: Key::parse(key), typed: key.to_string(), test, seen: Arc::default() });
             }
         }
         let bad = |why: &str| {
@@ -90,13 +115,21 @@ impl Where {
             ">=" => Test::Cmp(Ordering::Less, false, value.to_string()),
             _ => unreachable!("every operator in the list is matched above"),
         };
-        Ok(Where { key: Key::parse(key), typed: key.to_string(), test })
+        Ok(Where { key: Key::parse(key), typed: key.to_string(), test, seen: Arc::default() })
     }
 
     /// Whether the span passes. A span without the key passes only `missing` (as in SQL, a
     /// comparison with nothing is never true, `!=` included).
     pub fn matches(&self, span: &Span) -> bool {
         self.test(resolve(&self.key, span).map(|r| r.value))
+    }
+
+    /// The key as typed, when records were tested and none had it (`exists` and `missing`
+    /// are about having it, and say so themselves).
+    pub fn never_present(&self) -> Option<&str> {
+        let about_presence = matches!(self.test, Test::Exists | Test::Missing);
+        (!about_presence && self.seen.tested.load(Relaxed) && !self.seen.present.load(Relaxed))
+            .then_some(self.typed.as_str())
     }
 
     /// Whether a metric point passes, seen as a span (`as_span`): an attribute of the point
@@ -109,6 +142,7 @@ impl Where {
     }
 
     fn test(&self, value: Option<String>) -> bool {
+        self.seen.mark(value.is_some());
         match (&self.test, value) {
             (Test::Exists, v) => v.is_some(),
             (Test::Missing, v) => v.is_none(),

@@ -1,7 +1,7 @@
 //! Grouping keys that survive semantic-convention renames (see shared/FORMATS.md §8).
 //!
-//! `url`, `route`, `target`, `method`, `status`, `service`, `name` and `kind` resolve per span
-//! across the old and stable HTTP conventions; any other key is an attribute name, and the
+//! `url`, `route`, `target`, `method`, `status`, `service`, `name`, `kind` and `span_status`
+//! resolve per span across the old and stable HTTP conventions; any other key is an attribute name, and the
 //! renamed ones people ask for by their old names (`http.url`, `http.status_code`, ...) fall back
 //! to their stable twins. An attribute name is looked up on the span first, then on its resource
 //! (`service.instance.id`, `host.name`, `k8s.pod.name`): the span's own value wins, as the more
@@ -32,6 +32,8 @@ pub enum Key {
     Name,
     /// Span kind.
     Kind,
+    /// The span's status: `OK`, `ERROR` or `UNSET` (the `span_status` column of `spans`).
+    SpanStatus,
     /// Any attribute, by its name: the span's, else the resource's.
     Attribute(String),
     /// `resource.NAME`: the resource's attribute alone.
@@ -52,6 +54,7 @@ impl Key {
             "service" => Key::Service,
             "name" => Key::Name,
             "kind" => Key::Kind,
+            "span_status" => Key::SpanStatus,
             "scope.name" => Key::Scope,
             other => match other.strip_prefix("resource.").filter(|n| !n.is_empty()) {
                 Some(name) => Key::Resource(name.to_string()),
@@ -60,6 +63,10 @@ impl Key {
         }
     }
 }
+
+/// The keys that are not attribute names, as typed.
+pub const ALIASES: &[&str] =
+    &["url", "route", "target", "method", "status", "service", "name", "kind", "span_status", "scope.name"];
 
 /// Every span attribute the aliases, the renamed-name fallbacks and `--template` may read.
 pub const HTTP_ATTRIBUTES: &[&str] = &[
@@ -146,6 +153,7 @@ pub fn resolve(key: &Key, span: &Span) -> Option<Resolved> {
         Key::Service => span.resource.service_name().map(|s| Resolved { value: s.to_string(), source: "service.name" }),
         Key::Name => Some(Resolved { value: span.name.clone(), source: "span name" }),
         Key::Kind => Some(Resolved { value: span.kind.as_str().to_string(), source: "span kind" }),
+        Key::SpanStatus => Some(Resolved { value: span.status.as_str().to_string(), source: "span status" }),
         Key::Attribute(name) => match name.as_str() {
             // Asked for by their old names, these fall back to what they were renamed to.
             "http.url" => first(span, &["http.url"]).or_else(|| url(span)),
@@ -198,8 +206,15 @@ fn url(span: &Span) -> Option<Resolved> {
     let target = target(span)?;
     let scheme = first(span, SCHEMES);
     let Some(host) = first(span, HOSTS) else {
-        // Nothing is known of the host: the target alone, no invented host.
-        return Some(Resolved { value: target.value, source: target.source });
+        // Nothing is known of the host: the target alone, no invented host, and a source that
+        // says so (`latency --by url` notes how many spans it grouped by a path alone).
+        let source = match target.source {
+            "http.target" => "http.target (no host)",
+            "url.path" => "url.path (no host)",
+            "url.full" => "url.full (no host)",
+            _ => "http.url (no host)",
+        };
+        return Some(Resolved { value: target.value, source });
     };
     let scheme_text = scheme.as_ref().map_or("http", |r| r.value.as_str());
     let mut authority = host.value;

@@ -237,7 +237,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
                 return Ok(ExitCode::from(2));
             };
             let code = exit_code(&found);
-            note_time_range(&config.filter, &found, err)?;
+            note_filters(&config.filter, &found, err)?;
             cmd::metrics::run(&args, &config, found, out, err)?;
             Ok(code)
         }
@@ -266,7 +266,7 @@ fn query<S: Sink + Clone>(
         // The final answer says, as without --follow, when --since/--until held nothing.
         let print = &mut |inputs: Vec<(String, Report, S)>, last: bool, out: &mut dyn Write, err: &mut dyn Write| {
             if let (true, Some(f)) = (last, time) {
-                note_time_range(f, &inputs, err)?;
+                note_filters(f, &inputs, err)?;
             }
             print(inputs, last, out, err)
         };
@@ -283,7 +283,7 @@ fn query<S: Sink + Clone>(
     };
     let code = exit_code(&inputs);
     if let Some(f) = time {
-        note_time_range(f, &inputs, err)?;
+        note_filters(f, &inputs, err)?;
     }
     print(inputs, true, out, err)?;
     Ok(code)
@@ -316,10 +316,22 @@ fn export_folder(input: &InputArgs, format: cli::OutputFormat) -> anyhow::Result
     Ok(absolute.to_string_lossy().into_owned())
 }
 
-/// Says on stderr when `--since`/`--until` hold no record at all (of any kind, before the other
-/// filters), and what times the input covers: an empty table must not read as "nothing happened
-/// then" when nothing was captured then.
-fn note_time_range<S>(f: &filter::Filter, inputs: &[(String, Report, S)], err: &mut dyn Write) -> anyhow::Result<()> {
+/// Says on stderr when a filter could not have held what the user meant: a `--where` key that
+/// no record tested had, and `--since`/`--until` holding no record at all (of any kind, before
+/// the other filters) with the times the input covers. An empty table must not read as "nothing
+/// happened then" when nothing was captured then, nor as "no span failed" when the key was
+/// misspelt.
+fn note_filters<S>(f: &filter::Filter, inputs: &[(String, Report, S)], err: &mut dyn Write) -> anyhow::Result<()> {
+    for key in f.wheres.iter().filter_map(filter::Where::never_present) {
+        let hint = match keys::Key::parse(key) {
+            keys::Key::Attribute(_) => format!(
+                " (an attribute name, looked up on each record and its resource; the aliases are {})",
+                keys::ALIASES.join(", ")
+            ),
+            _ => String::new(),
+        };
+        writeln!(err, "otelgrep: note: --where: no record tested has {key}{hint}")?;
+    }
     if f.since.is_none() && f.until.is_none() {
         return Ok(());
     }

@@ -112,6 +112,17 @@ pub enum StatusCode {
     Error,
 }
 
+impl StatusCode {
+    /// Upper-case name, as the OTLP enum spells it after `STATUS_CODE_`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusCode::Unset => "UNSET",
+            StatusCode::Ok => "OK",
+            StatusCode::Error => "ERROR",
+        }
+    }
+}
+
 /// A span event (an exception, a log-like note).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {

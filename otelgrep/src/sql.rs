@@ -194,6 +194,7 @@ fn key(d: &Dialect, key: &Key) -> anyhow::Result<String> {
         Key::Service => "nullif(ServiceName, '')".into(),
         Key::Name => "SpanName".into(),
         Key::Kind => "substr(SpanKind, 11)".into(),
+        Key::SpanStatus => "substr(StatusCode, 13)".into(),
         Key::Scope => "nullif(ScopeName, '')".into(),
         Key::Resource(name) => named_attr(d, name, true),
         Key::Attribute(name) => match name.as_str() {

@@ -323,3 +323,66 @@ fn colours_on_a_terminal_only_and_never_with_no_color() {
     let (piped, _, _) = otelgrep(&["latency", "--by", "status", log.to_str().unwrap()]);
     assert!(!piped.contains('\u{1b}'));
 }
+
+/// The demo capture (the Collector's file exporter, 8 services): no SERVER span has an
+/// `http.route`, some have no host to rebuild a URL with, the gRPC ones have no URL at all. The
+/// table alone would read as routes and URLs; stderr says what each group really is, with the
+/// table's own numbers. A `--where` key no span has says so; `span_status` (a column of `spans`)
+/// is a key.
+#[test]
+fn what_a_key_fell_back_to_or_never_found_is_said() {
+    let demo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let demo = demo.to_str().unwrap();
+    let (_, err, code) = otelgrep(&["latency", "--by", "route", "--format", "csv", demo]);
+    assert_eq!(
+        (err.as_str(), code),
+        ("otelgrep: note: --by route: all 277 spans have no http.route and are grouped by their span name\n", 0)
+    );
+
+    let urls = rows(&["--by", "url"], Path::new(demo));
+    let without: u64 = urls.iter().filter(|r| r["url"].is_null()).map(count).sum();
+    let bare: u64 = urls.iter().filter(|r| r["url"].as_str().is_some_and(|u| !u.contains("://"))).map(count).sum();
+    assert!(without > 0 && bare > 0, "{urls:?}");
+    let (_, err, _) = otelgrep(&["latency", "--by", "url", "--format", "csv", demo]);
+    assert_eq!(
+        err,
+        format!(
+            "otelgrep: note: --by url: {bare} of 277 spans name no host (server.address, http.host): grouped by \
+             path alone; {without} of 277 spans without one (the empty group)\n"
+        )
+    );
+
+    // span_status: what `spans` shows in its column, as a key and as a filter.
+    let statuses = rows(&["--by", "span_status"], Path::new(demo));
+    let listed = common_rows(&["spans", "--kind", "server", "--format", "json", demo]);
+    for status in ["ERROR", "UNSET", "OK"] {
+        let want = listed.iter().filter(|r| r["span_status"] == status).count() as u64;
+        let got: u64 = statuses.iter().filter(|r| r["span_status"] == status).map(count).sum();
+        assert_eq!(got, want, "{status}");
+        let filtered: u64 = rows(&["--by", "service", "--where", &format!("span_status={status}")], Path::new(demo))
+            .iter()
+            .map(count)
+            .sum();
+        assert_eq!(filtered, want, "--where span_status={status}");
+    }
+    assert!(statuses.iter().any(|r| r["span_status"] == "ERROR"), "{statuses:?}");
+
+    // A key no span has: an empty table, and why.
+    let (out, err, code) = otelgrep(&["latency", "--where", "http.status=500", "--format", "csv", demo]);
+    assert_eq!((out.lines().count(), code), (1, 0), "{out}");
+    assert!(
+        err.contains("otelgrep: note: --where: no record tested has http.status (an attribute name, looked up on each record and its resource; the aliases are url, route, target, method, status,"),
+        "{err}"
+    );
+    // A key some span has, matching none: nothing to say about the key.
+    let (_, err, _) =
+        otelgrep(&["latency", "--by", "name", "--where", "rpc.service=nothing.such", "--format", "csv", demo]);
+    assert!(!err.contains("--where"), "{err}");
+}
+
+fn common_rows(args: &[&str]) -> Vec<Value> {
+    let (out, err, code) = otelgrep(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap()
+}

@@ -330,9 +330,10 @@ pub struct LatencyArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Group by these keys, comma-separated: the aliases url, route, target, method, status,
-    /// service, name, kind (they resolve across semantic-convention renames), scope.name, or any
-    /// attribute name: the span's own, else its resource's (`service.instance.id`, `host.name`,
-    /// `k8s.pod.name`); `resource.NAME` takes the resource's alone. `http.url` and
+    /// service, name, kind, span_status (they resolve across semantic-convention renames),
+    /// scope.name, or any attribute name: the span's own, else its resource's
+    /// (`service.instance.id`, `host.name`, `k8s.pod.name`); `resource.NAME` takes the
+    /// resource's alone. `http.url` and
     /// `http.status_code` fall back to their renamed twins, and stderr says so.
     #[arg(long, value_delimiter = ',', default_value = "route", value_name = "KEY,...")]
     pub by: Vec<String>,
@@ -419,9 +420,10 @@ pub struct FilterArgs {
     /// Keep spans for which EXPR holds; repeat to require several. `KEY=VALUE`, `KEY!=VALUE`,
     /// `KEY>N`, `KEY>=N`, `KEY<N`, `KEY<=N` (numbers compare as numbers), `KEY~REGEX`,
     /// `KEY!~REGEX`, `KEY exists`, `KEY missing`; `status=5xx` matches a status class. KEY is an
-    /// alias (url, route, target, method, status, service, name, kind), scope.name, or an
-    /// attribute name: the span's own, else its resource's (`resource.NAME`: the resource's
-    /// alone). A span without KEY only passes `missing`.
+    /// alias (url, route, target, method, status, service, name, kind, span_status), scope.name,
+    /// or an attribute name: the span's own, else its resource's (`resource.NAME`: the
+    /// resource's alone). A span without KEY only passes `missing`; a KEY no record has is said
+    /// on stderr.
     #[arg(long = "where", value_name = "EXPR")]
     pub wheres: Vec<String>,
     /// Only spans starting at or after this time: RFC 3339 (UTC when no offset is given) or a

@@ -333,13 +333,19 @@ fn note_sources(
     sources: &[BTreeMap<&'static str, u64>],
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    let spans = |n: &u64| format!("{n} span{}", if *n == 1 { "" } else { "s" });
     for (name, counts) in args.by.iter().map(|k| k.trim()).zip(sources) {
-        let plain = |s: &str| s == "attribute" || s == "resource" || s == name;
-        let both = counts.contains_key("attribute") && counts.contains_key("resource");
-        if !matches!(Key::parse(name), Key::Attribute(_)) || (counts.keys().all(|s| plain(s)) && !both) {
+        if !matches!(Key::parse(name), Key::Attribute(_)) {
+            if let Some(note) = alias_note(name, counts) {
+                writeln!(err, "otelgrep: note: --by {name}: {note}")?;
+            }
             continue;
         }
-        let spans = |n: &u64| format!("{n} span{}", if *n == 1 { "" } else { "s" });
+        let plain = |s: &str| s == "attribute" || s == "resource" || s == name;
+        let both = counts.contains_key("attribute") && counts.contains_key("resource");
+        if counts.keys().all(|s| plain(s)) && !both {
+            continue;
+        }
         let from: Vec<String> = counts
             .iter()
             .map(|(s, n)| match *s {
@@ -353,6 +359,36 @@ fn note_sources(
         writeln!(err, "otelgrep: note: --by {name}: {}", from.join("; "))?;
     }
     Ok(())
+}
+
+/// What an alias's table does not say by itself: the spans `route` grouped by their name (no
+/// `http.route`: the demo's gRPC and proxy spans), the spans `url` grouped by a path alone (no
+/// host to rebuild it with) or under no URL, and the spans any other alias had no value for.
+fn alias_note(name: &str, counts: &BTreeMap<&'static str, u64>) -> Option<String> {
+    let total: u64 = counts.values().sum();
+    let count = |pred: &dyn Fn(&str) -> bool| counts.iter().filter(|(s, _)| pred(s)).map(|(_, n)| n).sum::<u64>();
+    let of = |n: u64| if n == total { format!("all {n} spans") } else { format!("{n} of {total} spans") };
+    let mut said = Vec::new();
+    match Key::parse(name) {
+        Key::Route => {
+            let named = count(&|s| s == "span name");
+            if named > 0 {
+                said.push(format!("{} have no http.route and are grouped by their span name", of(named)));
+            }
+        }
+        Key::Url => {
+            let bare = count(&|s| s.ends_with("(no host)"));
+            if bare > 0 {
+                said.push(format!("{} name no host (server.address, http.host): grouped by path alone", of(bare)));
+            }
+        }
+        _ => {}
+    }
+    let none = count(&|s| s == "(none)");
+    if none > 0 {
+        said.push(format!("{} without one (the empty group)", of(none)));
+    }
+    (!said.is_empty()).then(|| said.join("; "))
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         return Ok(ExitCode::from(2));
     };
     let code = exit_code(&found);
-    crate::note_time_range(&filter, &found, err)?;
+    crate::note_filters(&filter, &found, err)?;
     let bad: Vec<String> = found.iter().flat_map(|(_, r, _)| r.errors.iter().map(|e| e.to_string())).collect();
     let mut tallies = Vec::new();
     let mut gathered = Vec::new();

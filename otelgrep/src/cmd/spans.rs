@@ -11,7 +11,7 @@ use crate::cli::{KindFilter, SpansArgs};
 use crate::cmd::{TraceSelector, counted, failed, glob, print_rows, wanted};
 use crate::filter::Filter;
 use crate::keys::{Key, attributes_read, resolve, route};
-use crate::model::{LogRecord, MetricPoint, Span, StatusCode, trace_hex};
+use crate::model::{LogRecord, MetricPoint, Span, trace_hex};
 use crate::parse::time::format_rfc3339;
 use crate::parse::{Needs, Sink};
 use crate::render::Cell;
@@ -104,14 +104,6 @@ impl Listed {
     }
 }
 
-pub fn span_status(s: StatusCode) -> &'static str {
-    match s {
-        StatusCode::Unset => "UNSET",
-        StatusCode::Ok => "OK",
-        StatusCode::Error => "ERROR",
-    }
-}
-
 impl Sink for Listed {
     type Config = Config;
     const NEEDS: Needs = Needs::SPAN_ATTRIBUTES;
@@ -137,7 +129,7 @@ impl Sink for Listed {
             start_ns: s.start_ns,
             end_ns: s.end_ns,
             kind: s.kind.as_str(),
-            span_status: span_status(s.status),
+            span_status: s.status.as_str(),
             status: value(&Key::Status),
             // The route only where the span has one (the alias would repeat the name).
             route: route(&s),

@@ -12,7 +12,6 @@ use std::io::Write;
 use serde_json::json;
 
 use crate::cli::{OutputFormat, TraceArgs};
-use crate::cmd::spans::span_status;
 use crate::cmd::{TraceSelector, failed, is_entry};
 use crate::keys::{Key, attribute_text, resolve};
 use crate::model::{LogRecord, MetricPoint, Span, StatusCode, Value, span_hex, trace_hex};
@@ -278,7 +277,7 @@ pub fn run(args: &TraceArgs, parts: Parts, colour: bool, out: &mut dyn Write) ->
                         "start": format_rfc3339(s.start_ns),
                         "offset_ms": (s.start_ns != 0).then(|| ms(s.start_ns - t0)),
                         "duration_ms": s.duration_ns().map(ms),
-                        "span_status": span_status(s.status),
+                        "span_status": s.status.as_str(),
                         "status_message": s.status_message,
                         "status": resolve(&Key::Status, s).map(|r| status_json(r.value)),
                         "url": resolve(&Key::Url, s).map(|r| r.value),
@@ -325,7 +324,7 @@ pub fn run(args: &TraceArgs, parts: Parts, colour: bool, out: &mut dyn Write) ->
                         s.duration_ns().map_or(Cell::Null, |d| Cell::Float(ms(d), 3)),
                         Cell::Str(s.kind.as_str().into()),
                         Cell::Str(s.name.clone()),
-                        Cell::Str(span_status(s.status).into()),
+                        Cell::Str(s.status.as_str().into()),
                         Cell::integer_or_text(resolve(&Key::Status, s).map(|r| r.value)),
                         resolve(&Key::Url, s).map_or(Cell::Null, |r| Cell::Str(r.value)),
                         Cell::Str(span_hex(s.span_id)),
