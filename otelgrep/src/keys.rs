@@ -203,6 +203,10 @@ fn url(span: &Span) -> Option<Resolved> {
     if let Some(u) = text(span, "http.url").filter(|u| u.value.contains("://")) {
         return Some(u);
     }
+    if let Some(u) = text(span, "http.url").filter(|u| schemeless(&u.value)) {
+        let scheme = first(span, SCHEMES).map_or_else(|| "http".to_string(), |s| s.value);
+        return Some(Resolved { value: format!("{scheme}://{}", u.value), source: "http.url (no scheme)" });
+    }
     let target = target(span)?;
     let scheme = first(span, SCHEMES);
     let Some(host) = first(span, HOSTS) else {
@@ -230,6 +234,22 @@ fn url(span: &Span) -> Option<Resolved> {
     let value = format!("{scheme_text}://{authority}{}", target.value);
     let source = rebuilt_from(scheme.map(|r| r.source), host.source, port_source, target.source);
     Some(Resolved { value, source })
+}
+
+/// `host:port/path` or `host.name/path`: an `http.url` without its scheme (the OpenTelemetry
+/// demo's Next.js frontend writes `frontend-proxy:8080/api/cart`, the Host header and the path).
+/// A host needs a port or a dot, so a relative path (`api/cart`) is no host.
+fn schemeless(u: &str) -> bool {
+    let authority = &u[..u.find(['/', '?', '#']).unwrap_or(u.len())];
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (h, true),
+        _ => (authority, false),
+    };
+    let ipv6 = host.len() > 2 && host.starts_with('[') && host.ends_with(']');
+    let named = !host.is_empty()
+        && !host.starts_with(['.', '-'])
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    ipv6 || (named && (port || host.contains('.')))
 }
 
 const SCHEMES: &[&str] = &["url.scheme", "http.scheme"];
@@ -314,6 +334,16 @@ fn is_identifier(seg: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_without_its_scheme_is_told_from_a_path() {
+        for host in ["frontend-proxy:8080/api/cart", "example.com/a?b", "[::1]:80/x", "[::1]/x", "shop.example:443"] {
+            assert!(schemeless(host), "{host}");
+        }
+        for path in ["/api/cart", "api/cart", "", ":8080/x", "-x.com/a", "a b.com/x", "[]/x", "host:/x", "GET /x"] {
+            assert!(!schemeless(path), "{path}");
+        }
+    }
 
     #[test]
     fn identifiers() {

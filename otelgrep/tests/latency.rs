@@ -340,18 +340,52 @@ fn what_a_key_fell_back_to_or_never_found_is_said() {
         ("otelgrep: note: --by route: all 277 spans have no http.route and are grouped by their span name\n", 0)
     );
 
+    // The demo's Next.js spans write `http.url` without its scheme (`frontend-proxy:8080/api/cart`):
+    // the same URL as the proxy's and the HTTP instrumentation's `http://frontend-proxy:8080/api/cart`.
     let urls = rows(&["--by", "url"], Path::new(demo));
+    let text = std::fs::read_to_string(demo).unwrap();
+    let mut cart = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let request: Value = serde_json::from_str(line).unwrap();
+        for rs in request["resourceSpans"].as_array().into_iter().flatten() {
+            for ss in rs["scopeSpans"].as_array().into_iter().flatten() {
+                for span in ss["spans"].as_array().into_iter().flatten().filter(|s| s["kind"] == 2) {
+                    let attributes = span["attributes"].as_array().cloned().unwrap_or_default();
+                    let url = attributes.iter().find(|a| a["key"] == "http.url").map(|a| &a["value"]["stringValue"]);
+                    cart +=
+                        usize::from(url.is_some_and(|u| u.as_str().unwrap().ends_with("frontend-proxy:8080/api/cart")));
+                }
+            }
+        }
+    }
+    let grouped = urls.iter().find(|r| r["url"] == "http://frontend-proxy:8080/api/cart").map(count);
+    assert_eq!(grouped, Some(cart as u64));
+    assert!(urls.iter().all(|r| r["url"].as_str().is_none_or(|u| u.starts_with("http://"))), "{urls:?}");
     let without: u64 = urls.iter().filter(|r| r["url"].is_null()).map(count).sum();
-    let bare: u64 = urls.iter().filter(|r| r["url"].as_str().is_some_and(|u| !u.contains("://"))).map(count).sum();
-    assert!(without > 0 && bare > 0, "{urls:?}");
     let (_, err, _) = otelgrep(&["latency", "--by", "url", "--format", "csv", demo]);
+    assert_eq!(err, format!("otelgrep: note: --by url: {without} of 277 spans without one (the empty group)\n"));
+    // A span that names no host is grouped by its path alone, and that is said.
+    let dir = std::env::temp_dir().join(format!("otelgrep-nohost-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let capture = dir.join("nohost.jsonl");
+    let span = |id: &str, attributes: &str| {
+        format!(
+            r#"{{"traceId":"5b8efff798038103d269b633813fc6{id}","spanId":"eee19b7ec3c1b1{id}","name":"GET","kind":2,"startTimeUnixNano":"1000","endTimeUnixNano":"2000","attributes":[{attributes}]}}"#
+        )
+    };
+    let target = r#"{"key":"http.target","value":{"stringValue":"/x"}}"#;
+    let host = r#"{"key":"http.host","value":{"stringValue":"h:1"}}"#;
+    let spans = [span("01", target), span("02", &format!("{target},{host}")), span("03", target)].join(",");
+    std::fs::write(&capture, format!(r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{spans}]}}]}}]}}"#) + "\n")
+        .unwrap();
+    let (out, err, _) = otelgrep(&["latency", "--by", "url", "--format", "csv", capture.to_str().unwrap()]);
+    let groups: Vec<String> = out.lines().skip(1).map(|l| l.split(',').take(2).collect::<Vec<_>>().join(" ")).collect();
+    assert_eq!(groups, ["/x 2", "http://h:1/x 1"]);
     assert_eq!(
         err,
-        format!(
-            "otelgrep: note: --by url: {bare} of 277 spans name no host (server.address, http.host): grouped by \
-             path alone; {without} of 277 spans without one (the empty group)\n"
-        )
+        "otelgrep: note: --by url: 2 of 3 spans name no host (server.address, http.host): grouped by path alone\n"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
 
     // span_status: what `spans` shows in its column, as a key and as a filter.
     let statuses = rows(&["--by", "span_status"], Path::new(demo));

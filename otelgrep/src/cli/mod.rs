@@ -71,8 +71,9 @@ pub enum Command {
     Trace(TraceArgs),
     /// Log records in time order, each with the request it belongs to.
     ///
-    /// Time, severity, body, and the URL, route and status of the request each belongs to
-    /// (through its trace's entry span).
+    /// Time, severity, body, and the URL, route and status of the request each belongs to: the
+    /// entry span nearest above the record's own span (the request its service was serving; a
+    /// gRPC one has no URL or HTTP status), else its trace's root entry span.
     #[command(after_help = LOGS_HELP)]
     Logs(LogsArgs),
     /// Every metric, or one metric's values per series and export.
