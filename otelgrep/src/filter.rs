@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
 
-use crate::keys::{Key, resolve};
+use crate::keys::{Key, resolve, route};
 use crate::model::Span;
 use crate::parse::time::parse_utc;
 
@@ -101,6 +101,16 @@ impl Where {
                 &value[..1]
             )));
         }
+        let key_parsed = Key::parse(key);
+        // A kind or a span status is a name from a list (`ERROR`, `SERVER`): `span_status=error`
+        // means the same, where it matched nothing.
+        let upper;
+        let value = if matches!(key_parsed, Key::Kind | Key::SpanStatus) && !op.contains('~') {
+            upper = value.to_ascii_uppercase();
+            upper.as_str()
+        } else {
+            value
+        };
         let test = match op {
             "~" | "!~" => {
                 let re = Regex::new(value).map_err(|err| bad(&format!("bad regular expression: {err}")))?;
@@ -115,21 +125,23 @@ impl Where {
             ">=" => Test::Cmp(Ordering::Less, false, value.to_string()),
             _ => unreachable!("every operator in the list is matched above"),
         };
-        Ok(Where { key: Key::parse(key), typed: key.to_string(), test, seen: Arc::default() })
+        Ok(Where { key: key_parsed, typed: key.to_string(), test, seen: Arc::default() })
     }
 
     /// Whether the span passes. A span without the key passes only `missing` (as in SQL, a
     /// comparison with nothing is never true, `!=` included).
     pub fn matches(&self, span: &Span) -> bool {
-        self.test(resolve(&self.key, span).map(|r| r.value))
+        self.test(match (&self.key, &self.test) {
+            // `route exists`: the span has an `http.route`; the span name stands in for one only
+            // where a value is compared (`route=/add`, as `--by route` groups).
+            (Key::Route, Test::Exists | Test::Missing) => route(span),
+            (key, _) => resolve(key, span).map(|r| r.value),
+        })
     }
 
-    /// The key as typed, when records were tested and none had it (`exists` and `missing`
-    /// are about having it, and say so themselves).
+    /// The key as typed, when records were tested and none had it.
     pub fn never_present(&self) -> Option<&str> {
-        let about_presence = matches!(self.test, Test::Exists | Test::Missing);
-        (!about_presence && self.seen.tested.load(Relaxed) && !self.seen.present.load(Relaxed))
-            .then_some(self.typed.as_str())
+        (self.seen.tested.load(Relaxed) && !self.seen.present.load(Relaxed)).then_some(self.typed.as_str())
     }
 
     /// Whether a metric point passes, seen as a span (`as_span`): an attribute of the point
@@ -137,7 +149,12 @@ impl Where {
     pub fn matches_point(&self, attrs: &crate::model::Attributes, as_span: &Span) -> bool {
         match crate::keys::attribute_text(attrs, &self.typed) {
             Some(v) => self.test(Some(v)),
-            None => self.matches(as_span),
+            // A point has no kind or status, and no name to stand in for a route.
+            None => match self.key {
+                Key::Kind | Key::SpanStatus => self.test(None),
+                Key::Route => self.test(route(as_span)),
+                _ => self.matches(as_span),
+            },
         }
     }
 
@@ -258,6 +275,19 @@ pub struct Filter {
     pub until: Option<i64>,
     /// `service.name` values; empty means any.
     pub services: Vec<String>,
+    /// What `--where` tests, for what stderr says of a key no record had.
+    pub subject: Subject,
+}
+
+/// What a command's `--where` tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Subject {
+    #[default]
+    Spans,
+    /// `logs`: the request a record belongs to, not the record.
+    Requests,
+    /// `metrics`: the data points.
+    Points,
 }
 
 impl Filter {
@@ -274,6 +304,7 @@ impl Filter {
             since: since.map(|s| parse_time(s, now_ns)).transpose()?,
             until: until.map(|s| parse_time(s, now_ns)).transpose()?,
             services: services.to_vec(),
+            subject: Subject::Spans,
         })
     }
 

@@ -197,15 +197,16 @@ fn target(span: &Span) -> Option<Resolved> {
 /// The request URL. Server spans usually carry neither `url.full` nor `http.url` (Flask never
 /// does, and Rust apps may put a bare path in `http.url`), so it is rebuilt as FORMATS.md §8 says.
 fn url(span: &Span) -> Option<Resolved> {
+    let normal = |r: Resolved| Resolved { value: normalised(r.value), source: r.source };
     if let Some(full) = text(span, "url.full") {
-        return Some(full);
+        return Some(normal(full));
     }
     if let Some(u) = text(span, "http.url").filter(|u| u.value.contains("://")) {
-        return Some(u);
+        return Some(normal(u));
     }
     if let Some(u) = text(span, "http.url").filter(|u| schemeless(&u.value)) {
         let scheme = first(span, SCHEMES).map_or_else(|| "http".to_string(), |s| s.value);
-        return Some(Resolved { value: format!("{scheme}://{}", u.value), source: "http.url (no scheme)" });
+        return Some(normal(Resolved { value: format!("{scheme}://{}", u.value), source: "http.url (no scheme)" }));
     }
     let target = target(span)?;
     let scheme = first(span, SCHEMES);
@@ -231,9 +232,33 @@ fn url(span: &Span) -> Option<Resolved> {
             port_source = Some(p.source);
         }
     }
-    let value = format!("{scheme_text}://{authority}{}", target.value);
+    let value = normalised(format!("{scheme_text}://{authority}{}", target.value));
     let source = rebuilt_from(scheme.map(|r| r.source), host.source, port_source, target.source);
     Some(Resolved { value, source })
+}
+
+/// One URL, one group, however each span wrote it: the scheme and host are case-insensitive
+/// and a default port is no port (RFC 3986 §6.2.2.1, §6.2.3), so `HTTP://H:80/a` is
+/// `http://h/a`. The path and query are left as written; so is an authority with user info.
+fn normalised(url: String) -> String {
+    let Some(colon) = url.find("://") else { return url };
+    let start = colon + 3;
+    let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    let (scheme, authority) = (&url[..colon], &url[start..end]);
+    let default = if scheme.eq_ignore_ascii_case("http") {
+        ":80"
+    } else if scheme.eq_ignore_ascii_case("https") {
+        ":443"
+    } else {
+        ""
+    };
+    let port = !default.is_empty() && authority.len() > default.len() && authority.ends_with(default);
+    let upper = |s: &str| s.bytes().any(|b| b.is_ascii_uppercase());
+    if authority.contains('@') || (!port && !upper(scheme) && !upper(authority)) {
+        return url;
+    }
+    let host = if port { &authority[..authority.len() - default.len()] } else { authority };
+    format!("{}://{}{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase(), &url[end..])
 }
 
 /// `host:port/path` or `host.name/path`: an `http.url` without its scheme (the OpenTelemetry
@@ -334,6 +359,24 @@ fn is_identifier(seg: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_differing_only_in_case_or_a_default_port_are_one() {
+        for (written, is) in [
+            ("HTTP://H:8080/A?B=C", "http://h:8080/A?B=C"),
+            ("http://h:80/a", "http://h/a"),
+            ("https://Shop.example:443", "https://shop.example"),
+            ("https://h:80/a", "https://h:80/a"),
+            ("http://[::1]:80/x", "http://[::1]/x"),
+            ("http://h:8080/a", "http://h:8080/a"),
+            ("http://User@H:80/a", "http://User@H:80/a"),
+            ("ftp://H:80/a", "ftp://h:80/a"),
+            ("/a", "/a"),
+            ("http://:80", "http://:80"),
+        ] {
+            assert_eq!(normalised(written.to_string()), is, "{written}");
+        }
+    }
 
     #[test]
     fn a_url_without_its_scheme_is_told_from_a_path() {

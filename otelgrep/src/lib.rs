@@ -323,14 +323,25 @@ fn export_folder(input: &InputArgs, format: cli::OutputFormat) -> anyhow::Result
 /// misspelt.
 fn note_filters<S>(f: &filter::Filter, inputs: &[(String, Report, S)], err: &mut dyn Write) -> anyhow::Result<()> {
     for key in f.wheres.iter().filter_map(filter::Where::never_present) {
-        let hint = match keys::Key::parse(key) {
-            keys::Key::Attribute(_) => format!(
-                " (an attribute name, looked up on each record and its resource; the aliases are {})",
-                keys::ALIASES.join(", ")
-            ),
+        let (tested, on) = match f.subject {
+            filter::Subject::Spans => ("span", "each span and its resource"),
+            filter::Subject::Requests => {
+                ("request", "the entry span each log record belongs to (not the record), and its resource")
+            }
+            filter::Subject::Points => ("data point", "each data point and its resource"),
+        };
+        let hint = match (keys::Key::parse(key), key) {
+            (_, "trace_id") => " (--trace ID takes one trace)".to_string(),
+            (_, "duration") => " (--slowest N lists the longest spans; --by KEY gives percentiles)".to_string(),
+            (keys::Key::Kind | keys::Key::SpanStatus, _) if f.subject == filter::Subject::Points => {
+                " (a span's: a data point has none)".to_string()
+            }
+            (keys::Key::Attribute(_), _) => {
+                format!(" (an attribute name, looked up on {on}; the aliases are {})", keys::ALIASES.join(", "))
+            }
             _ => String::new(),
         };
-        writeln!(err, "otelgrep: note: --where: no record tested has {key}{hint}")?;
+        writeln!(err, "otelgrep: note: --where: no {tested} tested has {key}{hint}")?;
     }
     if f.since.is_none() && f.until.is_none() {
         return Ok(());

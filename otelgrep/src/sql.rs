@@ -213,7 +213,11 @@ fn key(d: &Dialect, key: &Key) -> anyhow::Result<String> {
 
 /// A `--where` expression as a condition.
 fn condition(d: &Dialect, w: &Where) -> anyhow::Result<String> {
-    let v = key(d, &w.key)?;
+    let v = match (&w.key, &w.test) {
+        // Having a route is having `http.route`, as in `Where::matches`.
+        (Key::Route, Test::Exists | Test::Missing) => "HttpRoute".to_string(),
+        (k, _) => key(d, k)?,
+    };
     Ok(match &w.test {
         Test::Exists => format!("{v} IS NOT NULL"),
         Test::Missing => format!("{v} IS NULL"),

@@ -25,7 +25,8 @@ const CASES: &[&[&str]] = &[
     &["latency", "--by", "resource.service.name,kind", "--kind", "server", "--where", "http.route exists", "--since", "2024-01-01"],
     &["latency", "--by", "name", "--service", "frontend", "--service", "checkout", "--where", "rpc.method!=GetCart", "--every", "10s"],
     &["latency", "--by", "http.status_code,target", "--where", "method=POST"],
-    &["latency", "--by", "span_status,kind", "--kind", "all", "--where", "span_status!=UNSET"],
+    &["latency", "--by", "span_status,kind", "--kind", "all", "--where", "span_status!=unset"],
+    &["latency", "--by", "kind", "--kind", "all", "--where", "route missing"],
     &["urls"],
     &["urls", "--kind", "all", "--where", "status!=200"],
 ];

@@ -337,7 +337,7 @@ fn what_a_key_fell_back_to_or_never_found_is_said() {
     let (_, err, code) = otelgrep(&["latency", "--by", "route", "--format", "csv", demo]);
     assert_eq!(
         (err.as_str(), code),
-        ("otelgrep: note: --by route: all 277 spans have no http.route and are grouped by their span name\n", 0)
+        ("otelgrep: note: --by route: all 277 spans have no http.route: grouped by span name\n", 0)
     );
 
     // The demo's Next.js spans write `http.url` without its scheme (`frontend-proxy:8080/api/cart`):
@@ -363,7 +363,7 @@ fn what_a_key_fell_back_to_or_never_found_is_said() {
     assert!(urls.iter().all(|r| r["url"].as_str().is_none_or(|u| u.starts_with("http://"))), "{urls:?}");
     let without: u64 = urls.iter().filter(|r| r["url"].is_null()).map(count).sum();
     let (_, err, _) = otelgrep(&["latency", "--by", "url", "--format", "csv", demo]);
-    assert_eq!(err, format!("otelgrep: note: --by url: {without} of 277 spans without one (the empty group)\n"));
+    assert_eq!(err, format!("otelgrep: note: --by url: {without} of 277 spans have no URL (the empty group)\n"));
     // A span that names no host is grouped by its path alone, and that is said.
     let dir = std::env::temp_dir().join(format!("otelgrep-nohost-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -375,18 +375,41 @@ fn what_a_key_fell_back_to_or_never_found_is_said() {
     };
     let target = r#"{"key":"http.target","value":{"stringValue":"/x"}}"#;
     let host = r#"{"key":"http.host","value":{"stringValue":"h:1"}}"#;
-    let spans = [span("01", target), span("02", &format!("{target},{host}")), span("03", target)].join(",");
+    // The same URL written in capitals and with its default port: one group.
+    let full = r#"{"key":"url.full","value":{"stringValue":"HTTP://H:1/x"}}"#;
+    let port = r#"{"key":"http.url","value":{"stringValue":"http://h:80/x"}}"#;
+    let spans = [
+        span("01", target),
+        span("02", &format!("{target},{host}")),
+        span("03", target),
+        span("04", full),
+        span("05", port),
+        span("06", r#"{"key":"http.url","value":{"stringValue":"h/x"}}"#),
+    ]
+    .join(",");
     std::fs::write(&capture, format!(r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{spans}]}}]}}]}}"#) + "\n")
         .unwrap();
     let (out, err, _) = otelgrep(&["latency", "--by", "url", "--format", "csv", capture.to_str().unwrap()]);
-    let groups: Vec<String> = out.lines().skip(1).map(|l| l.split(',').take(2).collect::<Vec<_>>().join(" ")).collect();
-    assert_eq!(groups, ["/x 2", "http://h:1/x 1"]);
+    let mut groups: Vec<String> =
+        out.lines().skip(1).map(|l| l.split(',').take(2).collect::<Vec<_>>().join(" ")).collect();
+    // `h/x` has neither a port nor a dot: a relative path, not a host.
+    groups.sort();
+    assert_eq!(groups, ["/x 2", "h/x 1", "http://h/x 1", "http://h:1/x 2"]);
     assert_eq!(
         err,
-        "otelgrep: note: --by url: 2 of 3 spans name no host (server.address, http.host): grouped by path alone\n"
+        "otelgrep: note: --by url: 3 of 6 spans have no host (server.address, http.host, net.host.name, \
+         http.server_name): grouped by path alone\n"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
 
+/// `span_status` (a column of `spans`) is a key, in any case; `route exists` means an
+/// `http.route`; a `--where` key that no record tested has is said, naming what was tested.
+#[test]
+fn where_keys_say_what_they_test_and_when_nothing_had_them() {
+    let demo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let demo = demo.to_str().unwrap();
     // span_status: what `spans` shows in its column, as a key and as a filter.
     let statuses = rows(&["--by", "span_status"], Path::new(demo));
     let listed = common_rows(&["spans", "--kind", "server", "--format", "json", demo]);
@@ -399,16 +422,40 @@ fn what_a_key_fell_back_to_or_never_found_is_said() {
             .map(count)
             .sum();
         assert_eq!(filtered, want, "--where span_status={status}");
+        let lower = rows(&["--where", &format!("span_status={}", status.to_lowercase())], Path::new(demo));
+        assert_eq!(lower.iter().map(count).sum::<u64>(), want, "--where span_status={}", status.to_lowercase());
     }
     assert!(statuses.iter().any(|r| r["span_status"] == "ERROR"), "{statuses:?}");
 
-    // A key no span has: an empty table, and why.
-    let (out, err, code) = otelgrep(&["latency", "--where", "http.status=500", "--format", "csv", demo]);
-    assert_eq!((out.lines().count(), code), (1, 0), "{out}");
-    assert!(
-        err.contains("otelgrep: note: --where: no record tested has http.status (an attribute name, looked up on each record and its resource; the aliases are url, route, target, method, status,"),
-        "{err}"
-    );
+    // No server span of the demo has an http.route: the span name stands in for one in
+    // comparisons (`route=ingress`, as --by route groups), never in `exists`.
+    let server = listed.len() as u64;
+    let sum = |args: &[&str]| -> u64 { rows(args, Path::new(demo)).iter().map(count).sum() };
+    assert_eq!(sum(&["--where", "route missing"]), server);
+    assert_eq!(sum(&["--where", "route=ingress"]), listed.iter().filter(|r| r["name"] == "ingress").count() as u64);
+    let (out, err, _) = otelgrep(&["latency", "--where", "route exists", "--format", "csv", demo]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(err.contains("otelgrep: note: --where: no span tested has route\n"), "{err}");
+
+    // A key no span has: an empty table, and why; `exists` too.
+    for expr in ["http.status=500", "http.status exists"] {
+        let (out, err, code) = otelgrep(&["latency", "--where", expr, "--format", "csv", demo]);
+        assert_eq!((out.lines().count(), code), (1, 0), "{out}");
+        assert!(
+            err.contains("otelgrep: note: --where: no span tested has http.status (an attribute name, looked up on each span and its resource; the aliases are url, route, target, method, status,"),
+            "{expr}: {err}"
+        );
+    }
+    // `logs` tests each record's request, and says so.
+    let flask = sample("python-flask/flask-default.log");
+    let (_, err, _) = otelgrep(&["logs", "--where", "code.function.name=index", flask.to_str().unwrap()]);
+    assert!(err.contains("no request tested has code.function.name (an attribute name, looked up on the entry span each log record belongs to (not the record)"), "{err}");
+    // A point has no span status; a metric's name is no route.
+    let (out, err, _) = otelgrep(&["metrics", "--where", "span_status=UNSET", "--format", "csv", demo]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(err.contains("no data point tested has span_status (a span's: a data point has none)"), "{err}");
+    let (out, _, _) = otelgrep(&["metrics", "--where", "route exists", "--format", "csv", demo]);
+    assert_eq!(out.lines().count(), 1, "{out}");
     // A key some span has, matching none: nothing to say about the key.
     let (_, err, _) =
         otelgrep(&["latency", "--by", "name", "--where", "rpc.service=nothing.such", "--format", "csv", demo]);

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{json_rows, sample};
+use common::{json_rows, otelgrep, sample};
 use serde_json::Value;
 
 fn f(r: &Value, k: &str) -> f64 {
@@ -46,4 +46,16 @@ fn errors_trace_name_and_columns() {
     let with = json_rows(&["spans", "--kind", "client", "--columns", "db.query.text", "--top", "3", path]);
     assert_eq!(with.len(), 3);
     assert!(with.iter().all(|r| r["db.query.text"].is_string() && r["kind"] == "CLIENT"), "{with:?}");
+    // A column every listing has, or one asked for twice, is shown once.
+    let (csv, _, _) = otelgrep(&[
+        "spans",
+        "--columns",
+        "span_status,db.query.text,kind,db.query.text",
+        "--format",
+        "csv",
+        "--top",
+        "1",
+        path,
+    ]);
+    assert_eq!(csv.lines().next(), Some("time,duration,kind,name,span_status,status,route,url,trace_id,db.query.text"));
 }

@@ -423,8 +423,9 @@ pub struct FilterArgs {
     /// `KEY!~REGEX`, `KEY exists`, `KEY missing`; `status=5xx` matches a status class. KEY is an
     /// alias (url, route, target, method, status, service, name, kind, span_status), scope.name,
     /// or an attribute name: the span's own, else its resource's (`resource.NAME`: the
-    /// resource's alone). A span without KEY only passes `missing`; a KEY no record has is said
-    /// on stderr.
+    /// resource's alone). A span without KEY only passes `missing` (`route exists` tests
+    /// `http.route`: the span name stands in for it only in comparisons); a KEY no record has is
+    /// said on stderr.
     #[arg(long = "where", value_name = "EXPR")]
     pub wheres: Vec<String>,
     /// Only spans starting at or after this time: RFC 3339 (UTC when no offset is given) or a

@@ -367,26 +367,36 @@ fn note_sources(
 fn alias_note(name: &str, counts: &BTreeMap<&'static str, u64>) -> Option<String> {
     let total: u64 = counts.values().sum();
     let count = |pred: &dyn Fn(&str) -> bool| counts.iter().filter(|(s, _)| pred(s)).map(|(_, n)| n).sum::<u64>();
-    let of = |n: u64| if n == total { format!("all {n} spans") } else { format!("{n} of {total} spans") };
+    // "all 277 spans have", "4 of 74 spans have", "the one span has".
+    let have = |n: u64| match (n, total) {
+        (1, 1) => "the one span has".to_string(),
+        (n, t) if n == t => format!("all {n} spans have"),
+        (1, t) => format!("1 of {t} spans has"),
+        (n, t) => format!("{n} of {t} spans have"),
+    };
     let mut said = Vec::new();
     match Key::parse(name) {
         Key::Route => {
             let named = count(&|s| s == "span name");
             if named > 0 {
-                said.push(format!("{} have no http.route and are grouped by their span name", of(named)));
+                said.push(format!("{} no http.route: grouped by span name", have(named)));
             }
         }
         Key::Url => {
             let bare = count(&|s| s.ends_with("(no host)"));
             if bare > 0 {
-                said.push(format!("{} name no host (server.address, http.host): grouped by path alone", of(bare)));
+                said.push(format!(
+                    "{} no host (server.address, http.host, net.host.name, http.server_name): grouped by path alone",
+                    have(bare)
+                ));
             }
         }
         _ => {}
     }
     let none = count(&|s| s == "(none)");
     if none > 0 {
-        said.push(format!("{} without one (the empty group)", of(none)));
+        let what = if name == "url" { "URL" } else { name };
+        said.push(format!("{} no {what} (the empty group)", have(none)));
     }
     (!said.is_empty()).then(|| said.join("; "))
 }

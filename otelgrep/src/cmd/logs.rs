@@ -29,7 +29,8 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn new(args: &LogsArgs, filter: Filter) -> anyhow::Result<Config> {
+    pub fn new(args: &LogsArgs, mut filter: Filter) -> anyhow::Result<Config> {
+        filter.subject = crate::filter::Subject::Requests;
         let min_severity = match args.level.as_deref() {
             None => None,
             Some(l) => Some(match l.to_ascii_lowercase().as_str() {

@@ -28,6 +28,20 @@ pub struct Config {
     pub filter: Filter,
 }
 
+/// The columns every listing has.
+const COLUMNS: [&str; 9] = ["time", "duration", "kind", "name", "span_status", "status", "route", "url", "trace_id"];
+
+/// `--columns` less what is shown already (`--columns span_status` printed it twice), in order.
+fn extra_columns(args: &SpansArgs) -> Vec<&str> {
+    let mut extra: Vec<&str> = Vec::new();
+    for c in args.columns.iter().map(|c| c.trim()) {
+        if !COLUMNS.contains(&c) && !extra.contains(&c) {
+            extra.push(c);
+        }
+    }
+    extra
+}
+
 impl Config {
     pub fn new(args: &SpansArgs, filter: Filter) -> anyhow::Result<Config> {
         Ok(Config {
@@ -36,7 +50,7 @@ impl Config {
             trace: args.trace.as_deref().map(TraceSelector::parse).transpose()?,
             errors: args.errors,
             slowest: args.slowest,
-            columns: args.columns.iter().map(|c| Key::parse(c.trim())).collect(),
+            columns: extra_columns(args).into_iter().map(Key::parse).collect(),
             filter,
         })
     }
@@ -157,12 +171,8 @@ pub fn run(args: &SpansArgs, mut all: Listed, out: &mut dyn Write) -> anyhow::Re
         // Time order, whatever the export order (or the order parallel readers finish in).
         rows.sort_by(|a, b| a.order(b));
     }
-    let mut columns: Vec<String> =
-        ["time", "duration", "kind", "name", "span_status", "status", "route", "url", "trace_id"]
-            .map(String::from)
-            .to_vec();
-    columns.extend(args.columns.iter().map(|c| c.trim().to_string()));
-    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let mut columns = COLUMNS.to_vec();
+    columns.extend(extra_columns(args));
     let opt = |v: &Option<String>| v.clone().map_or(Cell::Null, Cell::Str);
     let cells: Vec<Vec<Cell>> = rows
         .iter()
