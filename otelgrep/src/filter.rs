@@ -103,14 +103,27 @@ impl Where {
         }
         let key_parsed = Key::parse(key);
         // A kind or a span status is a name from a list (`ERROR`, `SERVER`): `span_status=error`
-        // means the same, where it matched nothing.
-        let upper;
-        let value = if matches!(key_parsed, Key::Kind | Key::SpanStatus) && !op.contains('~') {
-            upper = value.to_ascii_uppercase();
-            upper.as_str()
-        } else {
-            value
+        // and `span_status~err` mean the same, where they matched nothing, and a name not in the
+        // list is a typo. A URL is compared as `url` resolves it (scheme and host in lower case,
+        // no default port), so `url=HTTP://H:80/a` is `http://h/a`.
+        let names = match key_parsed {
+            Key::Kind => Some(&["SERVER", "CLIENT", "INTERNAL", "PRODUCER", "CONSUMER", "UNSPECIFIED"][..]),
+            Key::SpanStatus => Some(&["OK", "ERROR", "UNSET"][..]),
+            _ => None,
         };
+        let owned = match (names, op) {
+            (Some(_), "~" | "!~") => format!("(?i){value}"),
+            (Some(names), _) => {
+                let upper = value.to_ascii_uppercase();
+                if op.contains('=') && !names.contains(&upper.as_str()) {
+                    return Err(bad(&format!("{key} is one of {}", names.join(", "))));
+                }
+                upper
+            }
+            (None, "=" | "!=") if key_parsed == Key::Url => crate::keys::normalised(value.to_string()),
+            _ => value.to_string(),
+        };
+        let value = owned.as_str();
         let test = match op {
             "~" | "!~" => {
                 let re = Regex::new(value).map_err(|err| bad(&format!("bad regular expression: {err}")))?;

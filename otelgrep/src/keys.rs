@@ -226,7 +226,7 @@ fn url(span: &Span) -> Option<Resolved> {
     let has_port = if authority.starts_with('[') { authority.contains("]:") } else { authority.contains(':') };
     let mut port_source = None;
     if !has_port {
-        let default = if scheme_text == "https" { "443" } else { "80" };
+        let default = if scheme_text.eq_ignore_ascii_case("https") { "443" } else { "80" };
         if let Some(p) = first(span, PORTS).filter(|p| p.value != default) {
             authority = format!("{authority}:{}", p.value);
             port_source = Some(p.source);
@@ -240,7 +240,7 @@ fn url(span: &Span) -> Option<Resolved> {
 /// One URL, one group, however each span wrote it: the scheme and host are case-insensitive
 /// and a default port is no port (RFC 3986 §6.2.2.1, §6.2.3), so `HTTP://H:80/a` is
 /// `http://h/a`. The path and query are left as written; so is an authority with user info.
-fn normalised(url: String) -> String {
+pub(crate) fn normalised(url: String) -> String {
     let Some(colon) = url.find("://") else { return url };
     let start = colon + 3;
     let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);

@@ -331,8 +331,11 @@ fn note_filters<S>(f: &filter::Filter, inputs: &[(String, Report, S)], err: &mut
             filter::Subject::Points => ("data point", "each data point and its resource"),
         };
         let hint = match (keys::Key::parse(key), key) {
-            (_, "trace_id") => " (--trace ID takes one trace)".to_string(),
-            (_, "duration") => " (--slowest N lists the longest spans; --by KEY gives percentiles)".to_string(),
+            (_, "trace_id") => " (one trace: otelgrep trace ID, or spans/logs --trace ID)".to_string(),
+            (_, "duration") => {
+                " (the longest spans: otelgrep spans --slowest N; percentiles: otelgrep latency --by KEY)".to_string()
+            }
+            (keys::Key::Route, _) => " (an http.route)".to_string(),
             (keys::Key::Kind | keys::Key::SpanStatus, _) if f.subject == filter::Subject::Points => {
                 " (a span's: a data point has none)".to_string()
             }

@@ -385,6 +385,11 @@ fn what_a_key_fell_back_to_or_never_found_is_said() {
         span("04", full),
         span("05", port),
         span("06", r#"{"key":"http.url","value":{"stringValue":"h/x"}}"#),
+        // An upper-case scheme is still https: port 80 is not its default.
+        span(
+            "07",
+            r#"{"key":"url.scheme","value":{"stringValue":"HTTPS"}},{"key":"http.host","value":{"stringValue":"h"}},{"key":"server.port","value":{"intValue":"80"}},{"key":"url.path","value":{"stringValue":"/x"}}"#,
+        ),
     ]
     .join(",");
     std::fs::write(&capture, format!(r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{spans}]}}]}}]}}"#) + "\n")
@@ -394,10 +399,10 @@ fn what_a_key_fell_back_to_or_never_found_is_said() {
         out.lines().skip(1).map(|l| l.split(',').take(2).collect::<Vec<_>>().join(" ")).collect();
     // `h/x` has neither a port nor a dot: a relative path, not a host.
     groups.sort();
-    assert_eq!(groups, ["/x 2", "h/x 1", "http://h/x 1", "http://h:1/x 2"]);
+    assert_eq!(groups, ["/x 2", "h/x 1", "http://h/x 1", "http://h:1/x 2", "https://h:80/x 1"]);
     assert_eq!(
         err,
-        "otelgrep: note: --by url: 3 of 6 spans have no host (server.address, http.host, net.host.name, \
+        "otelgrep: note: --by url: 3 of 7 spans have no host (server.address, http.host, net.host.name, \
          http.server_name): grouped by path alone\n"
     );
     std::fs::remove_dir_all(&dir).unwrap();
@@ -422,8 +427,12 @@ fn where_keys_say_what_they_test_and_when_nothing_had_them() {
             .map(count)
             .sum();
         assert_eq!(filtered, want, "--where span_status={status}");
-        let lower = rows(&["--where", &format!("span_status={}", status.to_lowercase())], Path::new(demo));
-        assert_eq!(lower.iter().map(count).sum::<u64>(), want, "--where span_status={}", status.to_lowercase());
+        for expr in
+            [format!("span_status={}", status.to_lowercase()), format!("span_status~^{}", &status.to_lowercase()[..2])]
+        {
+            let lower = rows(&["--where", &expr], Path::new(demo));
+            assert_eq!(lower.iter().map(count).sum::<u64>(), want, "--where {expr}");
+        }
     }
     assert!(statuses.iter().any(|r| r["span_status"] == "ERROR"), "{statuses:?}");
 
@@ -435,7 +444,25 @@ fn where_keys_say_what_they_test_and_when_nothing_had_them() {
     assert_eq!(sum(&["--where", "route=ingress"]), listed.iter().filter(|r| r["name"] == "ingress").count() as u64);
     let (out, err, _) = otelgrep(&["latency", "--where", "route exists", "--format", "csv", demo]);
     assert_eq!(out.lines().count(), 1, "{out}");
-    assert!(err.contains("otelgrep: note: --where: no span tested has route\n"), "{err}");
+    assert!(err.contains("otelgrep: note: --where: no span tested has route (an http.route)\n"), "{err}");
+
+    // A status or kind not in the list is a typo, said before anything is read.
+    for (expr, says) in
+        [("span_status=bogus", "span_status is one of OK, ERROR, UNSET"), ("kind!=entry", "kind is one of SERVER,")]
+    {
+        let (_, err, code) = otelgrep(&["latency", "--where", expr, demo]);
+        assert_eq!(code, 2, "{expr}");
+        assert!(err.contains(says), "{expr}: {err}");
+    }
+    // A URL is compared as `url` resolves it.
+    let cart = sum(&["--where", "url=http://frontend-proxy:8080/api/cart"]);
+    assert!(cart > 0);
+    assert_eq!(sum(&["--where", "url=HTTP://Frontend-Proxy:8080/api/cart"]), cart);
+    let (_, err, _) = otelgrep(&["latency", "--where", "trace_id=1", demo]);
+    assert!(
+        err.contains("no span tested has trace_id (one trace: otelgrep trace ID, or spans/logs --trace ID)"),
+        "{err}"
+    );
 
     // A key no span has: an empty table, and why; `exists` too.
     for expr in ["http.status=500", "http.status exists"] {

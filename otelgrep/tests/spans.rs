@@ -58,4 +58,6 @@ fn errors_trace_name_and_columns() {
         path,
     ]);
     assert_eq!(csv.lines().next(), Some("time,duration,kind,name,span_status,status,route,url,trace_id,db.query.text"));
+    let (_, err, code) = otelgrep(&["spans", "--columns", "span_status,", path]);
+    assert_eq!((err.as_str(), code), ("otelgrep: --columns: empty key in 'span_status,'\n", 2));
 }

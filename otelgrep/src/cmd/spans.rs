@@ -50,7 +50,12 @@ impl Config {
             trace: args.trace.as_deref().map(TraceSelector::parse).transpose()?,
             errors: args.errors,
             slowest: args.slowest,
-            columns: extra_columns(args).into_iter().map(Key::parse).collect(),
+            columns: {
+                if args.columns.iter().any(|c| c.trim().is_empty()) {
+                    anyhow::bail!("--columns: empty key in '{}'", args.columns.join(","));
+                }
+                extra_columns(args).into_iter().map(Key::parse).collect()
+            },
             filter,
         })
     }
