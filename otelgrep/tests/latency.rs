@@ -339,6 +339,8 @@ fn what_a_key_fell_back_to_or_never_found_is_said() {
         (err.as_str(), code),
         ("otelgrep: note: --by route: all 277 spans have no http.route: grouped by span name\n", 0)
     );
+    let (_, err, _) = otelgrep(&["latency", "--by", "http.route", "--format", "csv", demo]);
+    assert_eq!(err, "otelgrep: note: --by http.route: 277 spans with no http.route (the empty group)\n");
 
     // The demo's Next.js spans write `http.url` without its scheme (`frontend-proxy:8080/api/cart`):
     // the same URL as the proxy's and the HTTP instrumentation's `http://frontend-proxy:8080/api/cart`.

@@ -349,7 +349,7 @@ fn note_sources(
         let from: Vec<String> = counts
             .iter()
             .map(|(s, n)| match *s {
-                "(none)" => format!("{} without one", spans(n)),
+                "(none)" => format!("{} with no {name} (the empty group)", spans(n)),
                 "attribute" => format!("{} from the span's own", spans(n)),
                 "resource" => format!("{} from the resource's (the span had none)", spans(n)),
                 s if s.starts_with("rebuilt") => format!("{} {s}", spans(n)),
