@@ -34,6 +34,12 @@ pub struct Where {
     /// The key as typed: a metric point's own attribute of that name comes before any alias.
     typed: String,
     pub(crate) test: Test,
+    /// The test on the value as typed, where `test`'s was put in a key's form (`kind=server`
+    /// as `SERVER`): a metric point's own attribute of that name is compared with what was typed.
+    typed_test: Option<Test>,
+    /// `span_status=bogus`: a name not in the key's list, refused where the key is a span's
+    /// (a point's own attribute may hold anything).
+    pub(crate) not_a_name: Option<String>,
     /// Whether any record was tested, and whether any tested record had the key: a key no record
     /// has (`span_status` before it was a key, `http.status`) is said, not an empty table alone.
     /// Shared by the clones the workers hold; set at most once each, read when the input is done.
@@ -71,7 +77,14 @@ impl Where {
         let e = expr.trim();
         for (suffix, test) in [(" exists", Test::Exists), (" missing", Test::Missing), (" !exists", Test::Missing)] {
             if let Some(key) = e.strip_suffix(suffix).map(str::trim).filter(|k| !k.is_empty()) {
-                return Ok(Where { key: Key::parse(key), typed: key.to_string(), test, seen: Arc::default() });
+                return Ok(Where {
+                    key: Key::parse(key),
+                    typed: key.to_string(),
+                    test,
+                    typed_test: None,
+                    not_a_name: None,
+                    seen: Arc::default(),
+                });
             }
         }
         let bad = |why: &str| {
@@ -111,34 +124,38 @@ impl Where {
             Key::SpanStatus => Some(&["OK", "ERROR", "UNSET"][..]),
             _ => None,
         };
+        let mut not_a_name = None;
         let owned = match (names, op) {
             (Some(_), "~" | "!~") => format!("(?i){value}"),
             (Some(names), _) => {
                 let upper = value.to_ascii_uppercase();
                 if op.contains('=') && !names.contains(&upper.as_str()) {
-                    return Err(bad(&format!("{key} is one of {}", names.join(", "))));
+                    not_a_name = Some(bad(&format!("{key} is one of {}", names.join(", "))).0);
                 }
                 upper
             }
             (None, "=" | "!=") if key_parsed == Key::Url => crate::keys::normalised(value.to_string()),
             _ => value.to_string(),
         };
-        let value = owned.as_str();
-        let test = match op {
-            "~" | "!~" => {
-                let re = Regex::new(value).map_err(|err| bad(&format!("bad regular expression: {err}")))?;
-                Test::Matches(re, op == "~")
-            }
-            "=" | "!=" if is_class(value) => Test::Class(value.as_bytes()[0] - b'0', op == "="),
-            "=" => Test::Cmp(Ordering::Equal, true, value.to_string()),
-            "!=" => Test::Cmp(Ordering::Equal, false, value.to_string()),
-            ">" => Test::Cmp(Ordering::Greater, true, value.to_string()),
-            "<=" => Test::Cmp(Ordering::Greater, false, value.to_string()),
-            "<" => Test::Cmp(Ordering::Less, true, value.to_string()),
-            ">=" => Test::Cmp(Ordering::Less, false, value.to_string()),
-            _ => unreachable!("every operator in the list is matched above"),
+        let build = |value: &str| -> Result<Test, FilterError> {
+            Ok(match op {
+                "~" | "!~" => {
+                    let re = Regex::new(value).map_err(|err| bad(&format!("bad regular expression: {err}")))?;
+                    Test::Matches(re, op == "~")
+                }
+                "=" | "!=" if is_class(value) => Test::Class(value.as_bytes()[0] - b'0', op == "="),
+                "=" => Test::Cmp(Ordering::Equal, true, value.to_string()),
+                "!=" => Test::Cmp(Ordering::Equal, false, value.to_string()),
+                ">" => Test::Cmp(Ordering::Greater, true, value.to_string()),
+                "<=" => Test::Cmp(Ordering::Greater, false, value.to_string()),
+                "<" => Test::Cmp(Ordering::Less, true, value.to_string()),
+                ">=" => Test::Cmp(Ordering::Less, false, value.to_string()),
+                _ => unreachable!("every operator in the list is matched above"),
+            })
         };
-        Ok(Where { key: key_parsed, typed: key.to_string(), test, seen: Arc::default() })
+        let test = build(&owned)?;
+        let typed_test = if owned == value { None } else { Some(build(value)?) };
+        Ok(Where { key: key_parsed, typed: key.to_string(), test, typed_test, not_a_name, seen: Arc::default() })
     }
 
     /// Whether the span passes. A span without the key passes only `missing` (as in SQL, a
@@ -161,7 +178,7 @@ impl Where {
     /// named as typed (`route`, `status`) is what the user means, before any alias.
     pub fn matches_point(&self, attrs: &crate::model::Attributes, as_span: &Span) -> bool {
         match crate::keys::attribute_text(attrs, &self.typed) {
-            Some(v) => self.test(Some(v)),
+            Some(v) => self.check(self.typed_test.as_ref().unwrap_or(&self.test), Some(v)),
             // A point has no kind or status, and no name to stand in for a route.
             None => match self.key {
                 Key::Kind | Key::SpanStatus => self.test(None),
@@ -172,8 +189,12 @@ impl Where {
     }
 
     fn test(&self, value: Option<String>) -> bool {
+        self.check(&self.test, value)
+    }
+
+    fn check(&self, test: &Test, value: Option<String>) -> bool {
         self.seen.mark(value.is_some());
-        match (&self.test, value) {
+        match (test, value) {
             (Test::Exists, v) => v.is_some(),
             (Test::Missing, v) => v.is_none(),
             (_, None) => false,
@@ -182,7 +203,7 @@ impl Where {
             (Test::Cmp(..), Some(v))
                 if self.key == Key::Status && v.parse::<f64>().is_ok() && status_code(&v).is_none() =>
             {
-                matches!(&self.test, Test::Cmp(Ordering::Equal, false, _))
+                matches!(test, Test::Cmp(Ordering::Equal, false, _))
             }
             (Test::Cmp(ord, want, operand), Some(v)) => match compare(&v, operand) {
                 Some(got) => (got == *ord) == *want,

@@ -48,7 +48,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             })
         }
         Command::Urls(args) => {
-            let config = cmd::urls::Config { kind: args.kind, template: args.template, filter: filter(&args.filter)? };
+            let config = cmd::urls::Config {
+                kind: args.kind,
+                template: args.template,
+                filter: filter(&args.filter, filter::Subject::Spans)?,
+            };
             if let Some(engine) = args.sql {
                 let dir = export_folder(&args.input, args.table.format)?;
                 out.write_all(sql::urls(&args, engine, &config.filter, &dir)?.as_bytes())?;
@@ -65,7 +69,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             )
         }
         Command::Latency(args) => {
-            let config = cmd::latency::Config::new(&args, filter(&args.filter)?)?;
+            let config = cmd::latency::Config::new(&args, filter(&args.filter, filter::Subject::Spans)?)?;
             if let Some(engine) = args.sql {
                 let dir = export_folder(&args.input, args.table.format)?;
                 out.write_all(sql::latency(&args, engine, &config.filter, config.every_ns, &dir)?.as_bytes())?;
@@ -107,7 +111,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             )
         }
         Command::Spans(args) => {
-            let config = cmd::spans::Config::new(&args, filter(&args.filter)?)?;
+            let config = cmd::spans::Config::new(&args, filter(&args.filter, filter::Subject::Spans)?)?;
             // Followed, spans are listed as they arrive (the slowest are an answer of their own).
             let rows = args.slowest.is_none();
             let mut printed = live::NewRows::new(std::time::Duration::ZERO);
@@ -135,7 +139,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             )
         }
         Command::Logs(args) => {
-            let config = cmd::logs::Config::new(&args, filter(&args.filter)?)?;
+            let config = cmd::logs::Config::new(&args, filter(&args.filter, filter::Subject::Requests)?)?;
             // A record is shown with its request: held until the trace's root span arrives, for
             // the exporters' batch delay (--grace) at most, or until the input ends.
             let mut printed = live::NewRows::new(std::time::Duration::from_nanos(args.input.follow.grace_ns()? as u64));
@@ -220,7 +224,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             Ok(ExitCode::SUCCESS)
         }
         Command::Metrics(args) => {
-            let (config, files) = cmd::metrics::Config::new(&args, filter(&args.filter)?)?;
+            let (config, files) = cmd::metrics::Config::new(&args, filter(&args.filter, filter::Subject::Points)?)?;
             if args.follow.follow {
                 let show = live::Show {
                     print: &mut |inputs, _, out, err| cmd::metrics::run(&args, &config, inputs, out, err),
@@ -364,12 +368,22 @@ fn note_filters<S>(f: &filter::Filter, inputs: &[(String, Report, S)], err: &mut
 }
 
 /// The shared filters, checked before any input is read; relative times count back from now.
-fn filter(args: &FilterArgs) -> anyhow::Result<filter::Filter> {
-    Ok(filter::Filter::new(
+/// `subject`: what `--where` tests. A kind or span status that is no such name
+/// (`span_status=bogus`) is an error where spans are tested; a data point's own attribute of
+/// that name may hold anything.
+fn filter(args: &FilterArgs, subject: filter::Subject) -> anyhow::Result<filter::Filter> {
+    let mut f = filter::Filter::new(
         &args.wheres,
         args.since.as_deref(),
         args.until.as_deref(),
         &args.service,
         filter::now_ns(),
-    )?)
+    )?;
+    if subject != filter::Subject::Points {
+        if let Some(why) = f.wheres.iter().find_map(|w| w.not_a_name.as_deref()) {
+            anyhow::bail!("{why}");
+        }
+    }
+    f.subject = subject;
+    Ok(f)
 }

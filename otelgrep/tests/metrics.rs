@@ -226,3 +226,37 @@ fn narrow_buckets_keep_the_exports_rates() {
         assert!((num(&r["rate_per_s"]) - num(&r["delta"]) / covered).abs() < 1e-9, "{series}");
     }
 }
+
+/// A point's own attribute named like a span key (`kind`) is compared as typed, whatever it
+/// holds; the span keys mean nothing on a point.
+#[test]
+fn a_point_attribute_named_like_a_span_key_is_the_points() {
+    let dir = common::Scratch::new("kind-attribute");
+    let point = |kind: &str, v: u32| {
+        format!(
+            r#"{{"attributes":[{{"key":"kind","value":{{"stringValue":"{kind}"}}}}],"timeUnixNano":"2000","asInt":"{v}"}}"#
+        )
+    };
+    let line = format!(
+        r#"{{"resourceMetrics":[{{"scopeMetrics":[{{"metrics":[{{"name":"cache.size","gauge":{{"dataPoints":[{},{},{}]}}}}]}}]}}]}}"#,
+        point("cache", 1),
+        point("Cache", 2),
+        point("server", 3)
+    );
+    let file = dir.file("kind.jsonl", &(line + "\n"));
+    let values = |expr: &str| -> Vec<String> {
+        let mut v: Vec<String> = json_rows(&["metrics", "cache.size", "--where", expr, &file])
+            .iter()
+            .map(|r| r["value"].to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(values("kind=cache"), ["1"]);
+    assert_eq!(values("kind=server"), ["3"]);
+    assert_eq!(values("kind~^[cC]"), ["1", "2"]);
+    // On spans, `kind=cache` is a typo: an argument error naming the kinds.
+    let (_, err, code) = otelgrep(&["spans", "--where", "kind=cache", &file]);
+    assert_eq!(code, 2);
+    assert!(err.contains("kind is one of SERVER, CLIENT, INTERNAL, PRODUCER, CONSUMER, UNSPECIFIED"), "{err}");
+}

@@ -29,8 +29,7 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn new(args: &LogsArgs, mut filter: Filter) -> anyhow::Result<Config> {
-        filter.subject = crate::filter::Subject::Requests;
+    pub fn new(args: &LogsArgs, filter: Filter) -> anyhow::Result<Config> {
         let min_severity = match args.level.as_deref() {
             None => None,
             Some(l) => Some(match l.to_ascii_lowercase().as_str() {

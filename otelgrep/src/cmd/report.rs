@@ -66,7 +66,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     if args.input.follow.follow {
         anyhow::bail!("report reads its inputs to their end: --follow is for the query commands");
     }
-    let filter = crate::filter(&args.filter)?;
+    let filter = crate::filter(&args.filter, crate::filter::Subject::Spans)?;
     let table_args = latency_args(args);
     let config = report::Config {
         latency: latency::Config::new(&table_args, filter.clone())?,

@@ -50,8 +50,7 @@ pub struct Config {
 
 impl Config {
     /// The configuration and the files: the first argument is a metric name unless it is a file.
-    pub fn new(args: &MetricsArgs, mut filter: Filter) -> anyhow::Result<(Config, Vec<String>)> {
-        filter.subject = crate::filter::Subject::Points;
+    pub fn new(args: &MetricsArgs, filter: Filter) -> anyhow::Result<(Config, Vec<String>)> {
         let first = &args.args[0];
         let is_input = |a: &str| a == "-" || std::path::Path::new(a).exists();
         let (name, files) = if args.args.len() > 1 && !is_input(first) {
