@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use regex::Regex;
 
 use crate::keys::{Key, resolve, route};
-use crate::model::Span;
+use crate::model::{Span, SpanKind, StatusCode};
 use crate::parse::time::parse_utc;
 
 /// What a `--where` expression compares with.
@@ -119,9 +119,9 @@ impl Where {
         // and `span_status~err` mean the same, where they matched nothing, and a name not in the
         // list is a typo. A URL is compared as `url` resolves it (scheme and host in lower case,
         // no default port), so `url=HTTP://H:80/a` is `http://h/a`.
-        let names = match key_parsed {
-            Key::Kind => Some(&["SERVER", "CLIENT", "INTERNAL", "PRODUCER", "CONSUMER", "UNSPECIFIED"][..]),
-            Key::SpanStatus => Some(&["OK", "ERROR", "UNSET"][..]),
+        let names: Option<Vec<&str>> = match key_parsed {
+            Key::Kind => Some(SpanKind::ALL.iter().map(|k| k.as_str()).collect()),
+            Key::SpanStatus => Some(StatusCode::ALL.iter().map(|s| s.as_str()).collect()),
             _ => None,
         };
         let mut not_a_name = None;
@@ -169,9 +169,14 @@ impl Where {
         })
     }
 
-    /// The key as typed, when records were tested and none had it.
-    pub fn never_present(&self) -> Option<&str> {
-        (self.seen.tested.load(Relaxed) && !self.seen.present.load(Relaxed)).then_some(self.typed.as_str())
+    /// Whether records were tested and none had the key.
+    pub fn never_present(&self) -> bool {
+        self.seen.tested.load(Relaxed) && !self.seen.present.load(Relaxed)
+    }
+
+    /// The key as typed.
+    pub fn typed(&self) -> &str {
+        &self.typed
     }
 
     /// Whether a metric point passes, seen as a span (`as_span`): an attribute of the point

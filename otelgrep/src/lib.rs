@@ -326,7 +326,8 @@ fn export_folder(input: &InputArgs, format: cli::OutputFormat) -> anyhow::Result
 /// happened then" when nothing was captured then, nor as "no span failed" when the key was
 /// misspelt.
 fn note_filters<S>(f: &filter::Filter, inputs: &[(String, Report, S)], err: &mut dyn Write) -> anyhow::Result<()> {
-    for key in f.wheres.iter().filter_map(filter::Where::never_present) {
+    for w in f.wheres.iter().filter(|w| w.never_present()) {
+        let key = w.typed();
         let (tested, on) = match f.subject {
             filter::Subject::Spans => ("span", "each span and its resource"),
             filter::Subject::Requests => {
@@ -334,7 +335,7 @@ fn note_filters<S>(f: &filter::Filter, inputs: &[(String, Report, S)], err: &mut
             }
             filter::Subject::Points => ("data point", "each data point and its resource"),
         };
-        let hint = match (keys::Key::parse(key), key) {
+        let hint = match (&w.key, key) {
             (_, "trace_id") => " (one trace: otelgrep trace ID, or spans/logs --trace ID)".to_string(),
             (_, "duration") => {
                 " (the longest spans: otelgrep spans --slowest N; percentiles: otelgrep latency --by KEY)".to_string()

@@ -91,6 +91,16 @@ pub enum SpanKind {
 }
 
 impl SpanKind {
+    /// Every kind, in the order messages list them.
+    pub const ALL: [SpanKind; 6] = [
+        SpanKind::Server,
+        SpanKind::Client,
+        SpanKind::Internal,
+        SpanKind::Producer,
+        SpanKind::Consumer,
+        SpanKind::Unspecified,
+    ];
+
     /// Upper-case name, as the Python exporter and the OTLP enum spell it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -113,6 +123,9 @@ pub enum StatusCode {
 }
 
 impl StatusCode {
+    /// Every status, in the order messages list them.
+    pub const ALL: [StatusCode; 3] = [StatusCode::Ok, StatusCode::Error, StatusCode::Unset];
+
     /// Upper-case name, as the OTLP enum spells it after `STATUS_CODE_`.
     pub fn as_str(self) -> &'static str {
         match self {
