@@ -164,7 +164,11 @@ pub fn resolve(key: &Key, span: &Span) -> Option<Resolved> {
                 .or_else(|| attribute(&span.resource.attributes, other, "resource")),
         },
         Key::Resource(name) => attribute(&span.resource.attributes, name, "resource"),
-        Key::Scope => span.scope.clone().filter(|s| !s.is_empty()).map(|value| Resolved { value, source: "scope" }),
+        Key::Scope => span
+            .scope
+            .as_ref()
+            .filter(|s| !s.name.is_empty())
+            .map(|s| Resolved { value: s.name.clone(), source: "scope" }),
     }
 }
 

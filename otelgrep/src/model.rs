@@ -63,6 +63,24 @@ pub fn attr<'a>(attrs: &'a Attributes, key: &str) -> Option<&'a Value> {
     attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
+/// The instrumentation scope (the library) that made a record, shared by the records of its
+/// section; the formats that print no scope leave it out.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scope {
+    /// Empty when the format gives only a version.
+    pub name: String,
+    /// Empty when the format prints none.
+    pub version: String,
+}
+
+impl Scope {
+    /// A scope from what a format printed: `None` when it gave neither a name nor a version.
+    pub fn new(name: &str, version: &str) -> Option<Arc<Scope>> {
+        (!name.is_empty() || !version.is_empty())
+            .then(|| Arc::new(Scope { name: name.to_string(), version: version.to_string() }))
+    }
+}
+
 /// A resource, shared by every record that repeats it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Resource {
@@ -149,6 +167,8 @@ pub struct Event {
 pub struct Link {
     pub trace_id: u128,
     pub span_id: u64,
+    /// The linked span's W3C `tracestate` (`rojo=00f067aa0ba902b7,congo=t61rcWkgMzE`).
+    pub trace_state: Option<String>,
     pub attributes: Attributes,
 }
 
@@ -158,6 +178,8 @@ pub struct Span {
     pub trace_id: u128,
     pub span_id: u64,
     pub parent_span_id: Option<u64>,
+    /// The span's W3C `tracestate`, when the format prints one and it is not empty.
+    pub trace_state: Option<String>,
     pub name: String,
     pub kind: SpanKind,
     pub start_ns: i64,
@@ -168,8 +190,8 @@ pub struct Span {
     pub events: Vec<Event>,
     pub links: Vec<Link>,
     pub resource: Arc<Resource>,
-    /// Instrumentation scope name, when the format prints one.
-    pub scope: Option<String>,
+    /// Instrumentation scope, when the format prints one.
+    pub scope: Option<Arc<Scope>>,
 }
 
 impl Span {
@@ -203,6 +225,7 @@ pub struct LogRecord {
     pub trace_id: Option<u128>,
     pub span_id: Option<u64>,
     pub resource: Arc<Resource>,
+    pub scope: Option<Arc<Scope>>,
 }
 
 /// What a metric's points are.
@@ -265,7 +288,7 @@ pub struct MetricPoint {
     pub attributes: Attributes,
     pub value: PointValue,
     pub resource: Arc<Resource>,
-    pub scope: Option<String>,
+    pub scope: Option<Arc<Scope>>,
 }
 
 /// A severity name with an optional step digit (`Info`, `WARN3`, `error`) → its number (9, 15,

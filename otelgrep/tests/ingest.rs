@@ -254,6 +254,27 @@ fn many_batches_merge_to_the_same_counts_and_ordered_errors() {
     }
 }
 
+/// The debug exporter prints a span's `TraceState` only when it has one, a link's always
+/// (`exporter/debugexporter/internal/otlptext`: `traces.go`, `databuffer.go`).
+#[test]
+fn collector_debug_trace_states() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/collector-debug-detailed.log");
+    let text = std::fs::read_to_string(path).unwrap().replacen(
+        "    Kind           : Server\n",
+        "    Kind           : Server\n    TraceState     : ot=th:0\n",
+        1,
+    );
+    let link = "Links:\nSpanLink #0\n     -> Trace ID: 0af7651916cd43dd8448eb211c80319c\n     -> ID: b7ad6b7169203331\n     \
+                -> TraceState: congo=ucfJifl5GOE\n     -> DroppedAttributesCount: 0\n";
+    let text = text.replacen("Events:\n", &format!("{link}Events:\n"), 1);
+    let p = parse::parse("collector", text.as_bytes()).unwrap();
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let server = p.spans.iter().find(|s| s.kind == SpanKind::Server).unwrap();
+    assert_eq!(server.trace_state.as_deref(), Some("ot=th:0"));
+    let links: Vec<_> = server.links.iter().map(|l| (l.span_id, l.trace_state.as_deref())).collect();
+    assert_eq!(links, [(0xb7ad6b7169203331, Some("congo=ucfJifl5GOE"))]);
+}
+
 #[test]
 fn collector_debug_detailed_text() {
     // A hand-assembled fixture in the Collector's golden-output layout (see fixtures/README.md).
@@ -269,7 +290,9 @@ fn collector_debug_detailed_text() {
     );
     assert_eq!(server.end_ns - server.start_ns, 6_122_404);
     assert_eq!(server.status, StatusCode::Error);
-    assert_eq!(server.scope.as_deref(), Some("io.opentelemetry.tomcat-10.0"));
+    let scope = server.scope.as_deref().map(|s| (s.name.as_str(), s.version.as_str()));
+    assert_eq!(scope, Some(("io.opentelemetry.tomcat-10.0", "2.9.0")));
+    assert_eq!(server.trace_state, None);
     assert_eq!(int(attr(&server.attributes, "http.response.status_code")), Some(500));
     let stack = attr(&server.events[0].attributes, "exception.stacktrace");
     assert_eq!(

@@ -49,7 +49,7 @@ pub const ALWAYS: &[&str] = &[
     "ResourceAttributeTypes",
     "ObservedTimestamp",
 ];
-pub const FULL: &[&str] = &["Body", "BodyType", "LogAttributes", "LogAttributeTypes"];
+pub const FULL: &[&str] = &["Body", "BodyType", "ScopeName", "ScopeVersion", "LogAttributes", "LogAttributeTypes"];
 
 pub fn write(rows: &mut Rows, l: &LogRecord) {
     let resource = &l.resource.attributes;
@@ -64,8 +64,8 @@ pub fn write(rows: &mut Rows, l: &LogRecord) {
         .str("")
         .map(|m| values::texts(m, resource))
         .str("")
-        .str("")
-        .str("")
+        .str(l.scope.as_ref().map_or("", |s| &s.name))
+        .str(l.scope.as_ref().map_or("", |s| &s.version))
         .map(|_| {})
         .map(|m| values::texts(m, &l.attributes))
         .opt_i64(l.observed_time_ns)
@@ -84,6 +84,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> LogRecord {
     let resource = values::join(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
     let attributes = row.attributes("LogAttributes", "LogAttributeTypes");
     let observed_time_ns = row.opt_i64("ObservedTimestamp");
+    let scope = resources.scope(row.str("ScopeName"), row.str("ScopeVersion"));
     let body = values::value(&body, row.opt_str("BodyType"));
     LogRecord {
         time_ns,
@@ -95,5 +96,6 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> LogRecord {
         trace_id,
         span_id,
         resource: resources.get(resource),
+        scope,
     }
 }

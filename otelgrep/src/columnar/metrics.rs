@@ -65,6 +65,7 @@ pub const ALWAYS: &[&str] = &[
 ];
 pub const FULL: &[&str] = &[
     "ScopeName",
+    "ScopeVersion",
     "MetricDescription",
     "MetricUnit",
     "Attributes",
@@ -111,8 +112,8 @@ pub fn write(rows: &mut Rows, p: &MetricPoint) {
     let resource = &p.resource.attributes;
     rows.map(|m| values::texts(m, resource))
         .str("")
-        .str(p.scope.as_deref().unwrap_or(""))
-        .str("")
+        .str(p.scope.as_ref().map_or("", |s| &s.name))
+        .str(p.scope.as_ref().map_or("", |s| &s.version))
         .map(|_| {})
         .str("")
         .str(p.resource.service_name().unwrap_or(""))
@@ -175,7 +176,7 @@ pub fn write(rows: &mut Rows, p: &MetricPoint) {
 /// A point back from its row; `None` when its type is none otelgrep writes.
 pub fn read(row: &mut Row, resources: &mut Resources) -> Option<MetricPoint> {
     let resource = values::join(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
-    let scope = Some(row.str("ScopeName")).filter(|s| !s.is_empty()).map(str::to_string);
+    let scope = resources.scope(row.str("ScopeName"), row.str("ScopeVersion"));
     let name = row.str("MetricName").to_string();
     let description = row.str("MetricDescription").to_string();
     let unit = row.str("MetricUnit").to_string();

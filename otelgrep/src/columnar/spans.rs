@@ -66,17 +66,20 @@ pub const ALWAYS: &[&str] = &[
     "ResourceAttributes",
     "ResourceAttributeTypes",
     "ScopeName",
+    "ScopeVersion",
     "StatusCode",
     "EndTimestamp",
 ];
 pub const ATTRIBUTES: &[&str] = &["SpanAttributes", "SpanAttributeTypes"];
 pub const EVENTS: &[&str] = &[
+    "TraceState",
     "StatusMessage",
     "Events.Timestamp",
     "Events.Name",
     "Events.Attributes",
     "Links.TraceId",
     "Links.SpanId",
+    "Links.TraceState",
     "Links.Attributes",
 ];
 
@@ -130,13 +133,13 @@ pub fn write(rows: &mut Rows, s: &Span) {
         .str_with(|o| values::write_trace_id(s.trace_id, o))
         .str_with(|o| values::write_span_id(s.span_id, o))
         .str_with(|o| values::write_span_id(s.parent_span_id.unwrap_or(0), o))
-        .str("")
+        .str(s.trace_state.as_deref().unwrap_or(""))
         .str(&s.name)
         .str(kind_text(s.kind))
         .str(s.resource.service_name().unwrap_or(""))
         .map(|m| values::texts(m, resource))
-        .str(s.scope.as_deref().unwrap_or(""))
-        .str("")
+        .str(s.scope.as_ref().map_or("", |s| &s.name))
+        .str(s.scope.as_ref().map_or("", |s| &s.version))
         .map(|m| values::texts(m, &s.attributes))
         .opt_i64(s.duration_ns())
         .str(status_text(s.status))
@@ -146,7 +149,7 @@ pub fn write(rows: &mut Rows, s: &Span) {
         .list_of_maps(&s.events, |e, m| values::texts(m, &e.attributes))
         .list_str(&s.links, |l, o| values::write_trace_id(l.trace_id, o))
         .list_str(&s.links, |l, o| values::write_span_id(l.span_id, o))
-        .list_str(&s.links, |_, _| {})
+        .list_str(&s.links, |l, o| o.extend_from_slice(l.trace_state.as_deref().unwrap_or("").as_bytes()))
         .list_of_maps(&s.links, |l, m| values::texts(m, &l.attributes))
         .opt_i64(time(s.end_ns))
         .opt_str(resolved(Key::Url).as_deref())
@@ -169,7 +172,8 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Span {
     let kind = kind_from(row.str("SpanKind"));
     let resource = values::join(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
     let resource = resources.get(resource);
-    let scope = Some(row.str("ScopeName")).filter(|s| !s.is_empty()).map(str::to_string);
+    let scope = resources.scope(row.str("ScopeName"), row.str("ScopeVersion"));
+    let trace_state = Some(row.str("TraceState")).filter(|t| !t.is_empty()).map(str::to_string);
     let attributes = row.attributes("SpanAttributes", "SpanAttributeTypes");
     let status = status_from(row.str("StatusCode"));
     let status_message = Some(row.str("StatusMessage")).filter(|s| !s.is_empty()).map(str::to_string);
@@ -188,14 +192,17 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Span {
         .collect();
     let link_traces = row.list_str("Links.TraceId");
     let link_spans = row.list_str("Links.SpanId");
+    let link_states = row.list_str("Links.TraceState");
     let link_attrs = row.list_of_maps("Links.Attributes");
     let links = link_traces
         .into_iter()
         .zip(link_spans)
+        .zip(link_states.into_iter().map(Some).chain(std::iter::repeat(None)))
         .zip(link_attrs.into_iter().chain(std::iter::repeat(Vec::new())))
-        .map(|((t, s), attrs)| Link {
+        .map(|(((t, s), state), attrs)| Link {
             trace_id: values::parse_trace_id(t).unwrap_or(0),
             span_id: values::parse_span_id(s).unwrap_or(0),
+            trace_state: state.filter(|t| !t.is_empty()).map(str::to_string),
             attributes: values::join(&attrs, &[]),
         })
         .collect();
@@ -204,6 +211,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Span {
         trace_id,
         span_id,
         parent_span_id,
+        trace_state,
         name,
         kind,
         start_ns,

@@ -8,7 +8,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use crate::columnar::rows::{MapWriter, display};
-use crate::model::{Attributes, Resource, Value};
+use crate::model::{Attributes, Resource, Scope, Value};
 
 /// An attribute value as the ClickHouse exporter's `AsString` writes it, into a buffer.
 pub fn write_text(v: &Value, out: &mut Vec<u8>) {
@@ -133,10 +133,12 @@ pub fn parse_span_id(s: &str) -> Option<u64> {
     u64::from_str_radix(s, 16).ok().filter(|&x| x != 0)
 }
 
-/// Resources read back, one `Arc` per run of rows that share one (as the parsers share them).
+/// Resources and scopes read back, one `Arc` per run of rows that share one (as the parsers
+/// share them).
 #[derive(Default)]
 pub struct Resources {
     last: Option<Arc<Resource>>,
+    last_scope: Option<Arc<Scope>>,
 }
 
 impl Resources {
@@ -147,6 +149,18 @@ impl Resources {
                 let r = Arc::new(Resource { attributes });
                 self.last = Some(r.clone());
                 r
+            }
+        }
+    }
+
+    /// The scope of a row's `ScopeName` and `ScopeVersion` columns; none when both are empty.
+    pub fn scope(&mut self, name: &str, version: &str) -> Option<Arc<Scope>> {
+        match &self.last_scope {
+            Some(s) if s.name == name && s.version == version => Some(s.clone()),
+            _ => {
+                let s = Scope::new(name, version)?;
+                self.last_scope = Some(s.clone());
+                Some(s)
             }
         }
     }

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use super::time::parse_utc;
 use super::{Needs, ParseErrorKind, RecordError, RecordLines, Resources, Signal};
 use crate::model::{
-    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
-    Temporality, Value,
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, SpanKind,
+    StatusCode, Temporality, Value,
 };
 
 /// Strips zap's `2025-04-17T10:40:44.560+0200\tinfo\t` from the first line of an entry.
@@ -58,7 +58,7 @@ pub struct Framer<'a> {
     signal: Option<Signal>,
     resource_lines: Option<Vec<&'a str>>,
     resource: Arc<Resource>,
-    scope: Option<String>,
+    scope: Option<Arc<Scope>>,
     current: Option<RecordLines<'a>>,
     /// Metrics trees seen (one per export batch).
     pub metric_exports: usize,
@@ -130,8 +130,9 @@ impl<'a> Framer<'a> {
         }
         if let Some(scope) = line.strip_prefix("InstrumentationScope ") {
             self.end_record();
-            let name = scope.split(' ').next().unwrap_or("");
-            self.scope = (!name.is_empty()).then(|| name.to_string());
+            // `InstrumentationScope NAME VERSION` (`"%s %s"`: both may be empty).
+            let (name, version) = scope.split_once(' ').unwrap_or((scope, ""));
+            self.scope = Scope::new(name, version.trim_end());
             return true;
         }
         let starts = match signal {
@@ -304,6 +305,8 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
         trace_id,
         span_id,
         parent_span_id: hex("Parent ID").and_then(|v| u64::from_str_radix(v, 16).ok()).filter(|&p| p != 0),
+        // Printed only when not empty.
+        trace_state: field(own, "TraceState").filter(|t| !t.is_empty()).map(str::to_string),
         name,
         kind,
         start_ns: start,
@@ -331,7 +334,9 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
             let trace = field(&own, "-> Trace ID").and_then(|v| u128::from_str_radix(v, 16).ok());
             let id = field(&own, "-> ID").and_then(|v| u64::from_str_radix(v, 16).ok());
             if let (Some(trace_id), Some(span_id)) = (trace, id) {
-                span.links.push(Link { trace_id, span_id, attributes: attributes(&attrs, "          -> ") });
+                let trace_state = field(&own, "-> TraceState").filter(|t| !t.is_empty()).map(str::to_string);
+                let attributes = attributes(&attrs, "          -> ");
+                span.links.push(Link { trace_id, span_id, trace_state, attributes });
             }
         }
     }
@@ -403,6 +408,7 @@ pub fn parse_log(rec: &RecordLines, needs: &Needs) -> Result<LogRecord, RecordEr
         trace_id: get("Trace ID:").and_then(|v| u128::from_str_radix(v, 16).ok()).filter(|&t| t != 0),
         span_id: get("Span ID:").and_then(|v| u64::from_str_radix(v, 16).ok()).filter(|&s| s != 0),
         resource: rec.resource.clone(),
+        scope: rec.scope.clone(),
     })
 }
 

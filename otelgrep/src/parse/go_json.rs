@@ -10,14 +10,16 @@
 //! of metrics or logs exists here yet. Go's zero time (`0001-01-01T00:00:00Z`, printed with
 //! `WithoutTimestamps`) means "no time".
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::time::parse_utc;
 use super::{Needs, ParseErrorKind, Record, RecordError, Resources};
 use crate::model::{
-    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
-    Temporality, Value,
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, SpanKind,
+    StatusCode, Temporality, Value,
 };
 
 /// Which record a Go object is, from its first key.
@@ -85,6 +87,8 @@ struct GoContext {
     trace_id: String,
     #[serde(rename = "SpanID")]
     span_id: String,
+    #[serde(default)]
+    trace_state: String,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +132,14 @@ struct GoStatus {
 #[serde(rename_all = "PascalCase")]
 struct GoScope {
     name: String,
+    #[serde(default)]
+    version: String,
+}
+
+impl GoScope {
+    fn read(scope: Option<GoScope>) -> Option<Arc<Scope>> {
+        scope.and_then(|s| Scope::new(&s.name, &s.version))
+    }
 }
 
 fn invalid(msg: impl Into<String>) -> RecordError {
@@ -180,7 +192,8 @@ pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Resul
         }
         for l in g.links.unwrap_or_default() {
             if let (Some(t), Some(s)) = ids(&l.span_context) {
-                links.push(Link { trace_id: t, span_id: s, attributes: attrs(l.attributes) });
+                let trace_state = Some(l.span_context.trace_state).filter(|t| !t.is_empty());
+                links.push(Link { trace_id: t, span_id: s, trace_state, attributes: attrs(l.attributes) });
             }
         }
     }
@@ -189,6 +202,7 @@ pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Resul
         trace_id: trace_id.ok_or_else(|| invalid(format!("span {:?} without a TraceID", g.name)))?,
         span_id: span_id.ok_or_else(|| invalid(format!("span {:?} without a SpanID", g.name)))?,
         parent_span_id: g.parent.as_ref().and_then(|p| ids(p).1),
+        trace_state: Some(g.span_context.trace_state).filter(|t| !t.is_empty()),
         // OTLP numbering, as Go's trace.SpanKind.
         kind: match g.span_kind {
             Some(1) => SpanKind::Internal,
@@ -210,7 +224,7 @@ pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Resul
         events,
         links,
         resource,
-        scope: g.instrumentation_scope.or(g.instrumentation_library).map(|s| s.name).filter(|n| !n.is_empty()),
+        scope: GoScope::read(g.instrumentation_scope.or(g.instrumentation_library)),
         name: g.name,
     })
 }
@@ -254,6 +268,7 @@ struct GoLog {
     #[serde(rename = "SpanID")]
     span_id: Option<String>,
     resource: Option<Vec<GoKeyValue>>,
+    scope: Option<GoScope>,
 }
 
 /// A log value: `{"Type": "String" | "Int64" | "Float64" | "Bool" | "Bytes" | "Map" | "Slice" |
@@ -314,6 +329,7 @@ fn parse_log(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Log
         trace_id: hex128(&g.trace_id),
         span_id: hex64(&g.span_id),
         resource: resources.intern(Resource { attributes: attrs(g.resource) }),
+        scope: GoScope::read(g.scope),
     })
 }
 
@@ -379,7 +395,7 @@ fn parse_metrics(text: &str, needs: &Needs, resources: &mut Resources) -> Result
     let resource = resources.intern(Resource { attributes: attrs(g.resource) });
     let mut out = Vec::new();
     for sm in g.scope_metrics.unwrap_or_default() {
-        let scope = sm.scope.map(|s| s.name).filter(|n| !n.is_empty());
+        let scope = GoScope::read(sm.scope);
         for m in sm.metrics.unwrap_or_default() {
             let Some(data) = m.data else { continue };
             let temporality = match data.temporality.as_deref() {

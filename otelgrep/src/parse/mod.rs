@@ -40,7 +40,7 @@ pub mod wrappers;
 use std::fmt;
 use std::sync::{Arc, Mutex, mpsc};
 
-use crate::model::{LogRecord, MetricPoint, Resource, Span};
+use crate::model::{LogRecord, MetricPoint, Resource, Scope, Span};
 
 use framing::{Job, frame, frame_proto};
 pub use input::{Input, read_input};
@@ -65,8 +65,8 @@ pub struct RecordLines<'a> {
     pub signal: Signal,
     pub line: u64,
     pub lines: Vec<&'a str>,
-    /// The scope name of the section it sits in, where the format prints it per section.
-    pub scope: Option<String>,
+    /// The scope of the section it sits in, where the format prints it per section.
+    pub scope: Option<Arc<Scope>>,
     pub resource: Arc<Resource>,
 }
 

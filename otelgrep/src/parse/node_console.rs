@@ -17,8 +17,8 @@ use literal::{js_value, literal, object_after};
 
 mod literal;
 use crate::model::{
-    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
-    Temporality, Value,
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, SpanKind,
+    StatusCode, Temporality, Value,
 };
 
 /// One parsed record.
@@ -121,7 +121,10 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
         text
     };
     let (js, resource) = read_literal(text, resources)?;
-    let scope = js.get("instrumentationScope").and_then(|s| s.get("name")).and_then(Js::str).map(str::to_string);
+    let scope = js.get("instrumentationScope").and_then(|s| {
+        let text = |key| s.get(key).and_then(Js::str).unwrap_or("");
+        Scope::new(text("name"), text("version"))
+    });
     if let Some(descriptor) = js.get("descriptor") {
         let name =
             descriptor.get("name").and_then(Js::str).ok_or_else(|| invalid("metric without a name"))?.to_string();
@@ -267,6 +270,7 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
                     Some(Link {
                         trace_id: hex128(c.get("traceId"))?,
                         span_id: hex64(c.get("spanId"))?,
+                        trace_state: trace_state(c.get("traceState")),
                         attributes: attrs(l.get("attributes")),
                     })
                 })
@@ -277,6 +281,7 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
             trace_id,
             span_id,
             parent_span_id: parent,
+            trace_state: trace_state(js.get("traceState")),
             // JS numbering: 0 INTERNAL, 1 SERVER, 2 CLIENT, 3 PRODUCER, 4 CONSUMER.
             kind: match js.get("kind").and_then(Js::i64) {
                 Some(0) => SpanKind::Internal,
@@ -314,9 +319,29 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
             trace_id: hex128(js.get("traceId")),
             span_id: hex64(js.get("spanId")),
             resource,
+            scope,
         }));
     }
     Err(invalid("a Node console object that is not a span, log record or metric"))
+}
+
+/// A W3C `tracestate`: the string the exporter prints for the span's own
+/// (`spanContext().traceState?.serialize()`), or a `TraceState` instance (a link's context, a
+/// remote parent's), written as its `serialize()` would: `_internalState`'s entries, newest first.
+fn trace_state(v: Option<&Js>) -> Option<String> {
+    let text = match v? {
+        Js::Str(s) => s.to_string(),
+        state => match state.get("_internalState") {
+            Some(Js::Obj(entries)) => entries
+                .iter()
+                .rev()
+                .filter_map(|(k, v)| Some(format!("{k}={}", v.str()?)))
+                .collect::<Vec<_>>()
+                .join(","),
+            _ => state.get("_rawTraceState").and_then(Js::str)?.to_string(),
+        },
+    };
+    (!text.is_empty()).then_some(text)
 }
 
 #[cfg(test)]
@@ -334,6 +359,8 @@ mod tests {
         let str = |s: &'static str| Js::Str(s.into());
         let state = js.get("traceState").unwrap();
         assert_eq!(state.get("_rawTraceState"), Some(&str("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")));
+        // Written as `serialize()` writes it: the entries newest first.
+        assert_eq!(trace_state(Some(state)).as_deref(), Some("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"));
         assert_eq!(
             state.get("_internalState"),
             Some(&Js::Obj(vec![("rojo".into(), str("00f067aa0ba902b7")), ("congo".into(), str("t61rcWkgMzE"))]))

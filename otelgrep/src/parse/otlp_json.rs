@@ -14,8 +14,8 @@ mod fast;
 use super::skim::{Bad, Members, Reader, Tree, member};
 use super::{Needs, ParseErrorKind, RecordError, Resources};
 use crate::model::{
-    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
-    Temporality, Value,
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, SpanKind,
+    StatusCode, Temporality, Value,
 };
 
 /// One document's records, and the records in it that could not be read (the others are kept).
@@ -177,9 +177,10 @@ fn resource(obj: &Obj, resources: &mut Resources) -> Arc<Resource> {
     resources.intern(Resource { attributes: attrs.unwrap_or_default() })
 }
 
-fn scope_name(obj: &Obj) -> Option<String> {
+fn read_scope(obj: &Obj) -> Option<Arc<Scope>> {
     let scope = get(obj, "scope", "scope").or_else(|| get(obj, "instrumentationLibrary", "instrumentation_library"))?;
-    scope.get("name")?.as_str().map(str::to_string)
+    let text = |key| scope.get(key).and_then(Tree::as_str).unwrap_or_default();
+    Scope::new(text("name"), text("version"))
 }
 
 /// An enum written as an integer or as its proto name (`SPAN_KIND_SERVER`).
@@ -363,19 +364,19 @@ struct Nesting {
 }
 
 /// Calls `record` with each record of a document (and its index among them), its resource and its
-/// scope's name, in order.
+/// scope, in order.
 fn each_record<'t, 'a>(
     doc: &'t Obj<'a>,
     n: &Nesting,
     resources: &mut Resources,
-    mut record: impl FnMut(usize, &'t Obj<'a>, &Arc<Resource>, &Option<String>),
+    mut record: impl FnMut(usize, &'t Obj<'a>, &Arc<Resource>, &Option<Arc<Scope>>),
 ) {
     let mut index = 0;
     for group in objects(doc, n.resources[0], n.resources[1]) {
         let res = resource(group, resources);
         let scopes = objects(group, n.scopes[0], n.scopes[1]).chain(objects(group, n.old_scopes[0], n.old_scopes[1]));
         for scope_group in scopes {
-            let scope = scope_name(scope_group);
+            let scope = read_scope(scope_group);
             for r in objects(scope_group, n.records[0], n.records[1]) {
                 record(index, r, &res, &scope);
                 index += 1;
@@ -425,7 +426,7 @@ fn span(
     events: Vec<Event>,
     links: Vec<Link>,
     res: &Arc<Resource>,
-    scope: &Option<String>,
+    scope: &Option<Arc<Scope>>,
 ) -> Result<Span, RecordError> {
     let name = string(s, "name", "name").unwrap_or_default().to_string();
     let ids = id(get(s, "traceId", "trace_id"), 32, "traceId").and_then(|t| {
@@ -441,6 +442,7 @@ fn span(
         trace_id,
         span_id,
         parent_span_id: Some(parent).filter(|&p| p != 0),
+        trace_state: string(s, "traceState", "trace_state").filter(|t| !t.is_empty()).map(str::to_string),
         kind,
         // No time is 0, as proto3 leaves it: the span is counted, and left out of durations.
         start_ns: int(get(s, "startTimeUnixNano", "start_time_unix_nano")).unwrap_or(0),
@@ -497,6 +499,7 @@ fn links(items: &[Tree]) -> Vec<Link> {
             Some(Link {
                 trace_id: hex128(string(l, "traceId", "trace_id"))?,
                 span_id: hex64(string(l, "spanId", "span_id"))?,
+                trace_state: string(l, "traceState", "trace_state").filter(|t| !t.is_empty()).map(str::to_string),
                 attributes: attributes(l, "attributes"),
             })
         })
@@ -504,9 +507,9 @@ fn links(items: &[Tree]) -> Vec<Link> {
 }
 
 fn logs(doc: &Obj, resources: &mut Resources, batch: &mut Batch) {
-    each_record(doc, &LOGS, resources, |index, l, res, _| {
+    each_record(doc, &LOGS, resources, |index, l, res, scope| {
         let body = get(l, "body", "body").map_or(Value::Empty, any_value);
-        match log(index, l, attributes(l, "attributes"), body, res) {
+        match log(index, l, attributes(l, "attributes"), body, res, scope) {
             Ok(l) => batch.logs.push(l),
             Err(e) => batch.errors.push(e),
         }
@@ -520,6 +523,7 @@ fn log(
     attributes: Attributes,
     body: Value,
     res: &Arc<Resource>,
+    scope: &Option<Arc<Scope>>,
 ) -> Result<LogRecord, RecordError> {
     let ids = id(get(l, "traceId", "trace_id"), 32, "traceId")
         .and_then(|t| Ok((t, id(get(l, "spanId", "span_id"), 16, "spanId")? as u64)));
@@ -539,6 +543,7 @@ fn log(
         trace_id: Some(trace_id).filter(|&t| t != 0),
         span_id: Some(span_id).filter(|&s| s != 0),
         resource: res.clone(),
+        scope: scope.clone(),
     })
 }
 
@@ -581,7 +586,7 @@ fn metric(
     data: Option<(&Obj, MetricKind)>,
     points: Vec<(&Obj, Attributes)>,
     res: &Arc<Resource>,
-    scope: &Option<String>,
+    scope: &Option<Arc<Scope>>,
     batch: &mut Batch,
 ) {
     let name = string(m, "name", "name").unwrap_or_default().to_string();

@@ -18,8 +18,8 @@ use prost::encoding::{WireType, decode_key, decode_varint};
 use super::otlp_json::{Batch, record_error, span_kind};
 use super::{ParseErrorKind, RecordError, Resources};
 use crate::model::{
-    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, StatusCode, Temporality,
-    Value,
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, StatusCode,
+    Temporality, Value,
 };
 
 /// Whether an input starts as the proto format does: a length that fits, then field 1 of a
@@ -83,7 +83,7 @@ pub fn parse_message(bytes: &[u8], resources: &mut Resources) -> Result<Batch, R
             for rs in TracesData::decode(bytes).map_err(invalid)?.resource_spans {
                 let res = resource(rs.resource, resources);
                 for ss in rs.scope_spans {
-                    let scope = ss.scope.map(|s| s.name).filter(|n| !n.is_empty());
+                    let scope = ss.scope.and_then(|s| Scope::new(&s.name, &s.version));
                     for s in ss.spans {
                         let index = batch.spans.len() + batch.errors.len();
                         match span(s, &res, &scope) {
@@ -98,9 +98,10 @@ pub fn parse_message(bytes: &[u8], resources: &mut Resources) -> Result<Batch, R
             for rl in LogsData::decode(bytes).map_err(invalid)?.resource_logs {
                 let res = resource(rl.resource, resources);
                 for sl in rl.scope_logs {
+                    let scope = sl.scope.and_then(|s| Scope::new(&s.name, &s.version));
                     for l in sl.log_records {
                         let index = batch.logs.len() + batch.errors.len();
-                        match log(l, &res) {
+                        match log(l, &res, &scope) {
                             Ok(l) => batch.logs.push(l),
                             Err(why) => batch.errors.push(record_error("log record", index, "", why)),
                         }
@@ -113,7 +114,7 @@ pub fn parse_message(bytes: &[u8], resources: &mut Resources) -> Result<Batch, R
             for rm in MetricsData::decode(bytes).map_err(invalid)?.resource_metrics {
                 let res = resource(rm.resource, resources);
                 for sm in rm.scope_metrics {
-                    let scope = sm.scope.map(|s| s.name).filter(|n| !n.is_empty());
+                    let scope = sm.scope.and_then(|s| Scope::new(&s.name, &s.version));
                     for m in sm.metrics {
                         points(m, &res, &scope, &mut batch.points, &mut batch.errors);
                     }
@@ -347,7 +348,7 @@ fn time(ns: u64) -> i64 {
 }
 
 /// A span, or its name and why it is not one.
-fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<String>) -> Result<Span, (String, String)> {
+fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<Arc<Scope>>) -> Result<Span, (String, String)> {
     let named = |why: String| (s.name.clone(), why);
     let trace_id = id(&s.trace_id, 16, "traceId").map_err(named)?;
     let span_id = id(&s.span_id, 8, "spanId").map_err(named)? as u64;
@@ -357,6 +358,7 @@ fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<String>) -> Result<Span, 
         trace_id,
         span_id,
         parent_span_id: Some(parent).filter(|&p| p != 0),
+        trace_state: Some(s.trace_state).filter(|t| !t.is_empty()),
         kind: span_kind(i64::from(s.kind)),
         start_ns: time(s.start_time_unix_nano),
         end_ns: time(s.end_time_unix_nano),
@@ -379,6 +381,7 @@ fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<String>) -> Result<Span, 
                 Some(Link {
                     trace_id: id(&l.trace_id, 16, "").ok().filter(|&t| t != 0)?,
                     span_id: id(&l.span_id, 8, "").ok().filter(|&s| s != 0)? as u64,
+                    trace_state: Some(l.trace_state).filter(|t| !t.is_empty()),
                     attributes: attributes(l.attributes),
                 })
             })
@@ -389,7 +392,7 @@ fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<String>) -> Result<Span, 
     })
 }
 
-fn log(l: PbLogRecord, res: &Arc<Resource>) -> Result<LogRecord, String> {
+fn log(l: PbLogRecord, res: &Arc<Resource>, scope: &Option<Arc<Scope>>) -> Result<LogRecord, String> {
     let trace_id = id(&l.trace_id, 16, "traceId")?;
     let span_id = id(&l.span_id, 8, "spanId")? as u64;
     Ok(LogRecord {
@@ -402,6 +405,7 @@ fn log(l: PbLogRecord, res: &Arc<Resource>) -> Result<LogRecord, String> {
         trace_id: Some(trace_id).filter(|&t| t != 0),
         span_id: Some(span_id).filter(|&s| s != 0),
         resource: res.clone(),
+        scope: scope.clone(),
     })
 }
 
@@ -418,7 +422,7 @@ fn temporality(t: i32) -> Option<Temporality> {
 fn points(
     mut m: PbMetric,
     res: &Arc<Resource>,
-    scope: &Option<String>,
+    scope: &Option<Arc<Scope>>,
     out: &mut Vec<MetricPoint>,
     errors: &mut Vec<RecordError>,
 ) {

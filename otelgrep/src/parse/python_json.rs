@@ -27,8 +27,8 @@ use super::skim::Reader;
 use super::time::parse_utc;
 use super::{Needs, ParseErrorKind, Record, RecordError, Resources};
 use crate::model::{
-    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode,
-    Temporality, Value,
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, SpanKind,
+    StatusCode, Temporality, Value,
 };
 
 fn invalid(msg: impl Into<String>) -> ParseErrorKind {
@@ -245,6 +245,25 @@ struct PyContext<'a> {
     trace_id: Cow<'a, str>,
     #[serde(borrow)]
     span_id: Cow<'a, str>,
+    /// `repr(TraceState)`: `[]`, or `['{key=rojo, value=00f067aa0ba902b7}', ...]`.
+    #[serde(borrow)]
+    trace_state: Option<Cow<'a, str>>,
+}
+
+impl PyContext<'_> {
+    /// The W3C `tracestate` the SDK's `repr` of it stands for (`rojo=00f067aa0ba902b7,...`).
+    fn trace_state(&self) -> Option<String> {
+        let repr = self.trace_state.as_deref()?;
+        let pairs: Vec<String> = repr
+            .split("{key=")
+            .skip(1)
+            .filter_map(|entry| {
+                let (key, rest) = entry.split_once(", value=")?;
+                Some(format!("{key}={}", &rest[..rest.rfind('}')?]))
+            })
+            .collect();
+        (!pairs.is_empty()).then(|| pairs.join(","))
+    }
 }
 
 /// A value's JSON text, checked but not read.
@@ -423,6 +442,7 @@ impl PySpan<'_> {
                     Some(Link {
                         trace_id: hex_u128(&l.context.trace_id)?,
                         span_id: hex_u64(&l.context.span_id)?,
+                        trace_state: l.context.trace_state(),
                         attributes: attrs(l.attributes),
                     })
                 })
@@ -432,6 +452,7 @@ impl PySpan<'_> {
             trace_id,
             span_id,
             parent_span_id,
+            trace_state: self.context.trace_state(),
             // No time is 0, as OTLP writes it: the span is counted, and left out of durations.
             start_ns: self.start_time.map_or(Ok(0), |t| time(t, "start_time"))?,
             end_ns: self.end_time.map_or(Ok(0), |t| time(t, "end_time"))?,
@@ -502,6 +523,8 @@ impl PyLog<'_> {
             trace_id: optional_id("trace_id", self.trace_id.as_deref(), TRACE_ID)?,
             span_id: optional_id("span_id", self.span_id.as_deref(), SPAN_ID)?,
             resource: raw_resource(self.resource, resources),
+            // The SDK's `to_json` prints no scope.
+            scope: None,
         })
     }
 }
@@ -529,6 +552,7 @@ struct PyScopeMetrics<'a> {
 #[derive(Deserialize)]
 struct PyScope {
     name: Option<String>,
+    version: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -636,7 +660,9 @@ impl PyMetrics<'_> {
         for rm in self.resource_metrics {
             let resource = resources.intern(resource(rm.resource));
             for sm in rm.scope_metrics {
-                let scope = sm.scope.and_then(|s| s.name);
+                let scope = sm
+                    .scope
+                    .and_then(|s| Scope::new(s.name.as_deref().unwrap_or(""), s.version.as_deref().unwrap_or("")));
                 for m in sm.metrics {
                     let temporality = match m.data.aggregation_temporality {
                         Some(1) => Some(Temporality::Delta),
@@ -905,6 +931,22 @@ mod tests {
             ]
         );
         assert_eq!(s.resource.service_name(), Some("todo"));
+    }
+
+    /// The SDK prints a `TraceState` as its `repr`: a Python list of `{key=K, value=V}` strings;
+    /// a link's context the same way.
+    #[test]
+    fn trace_states_from_their_repr() {
+        let state = r#""trace_state": "['{key=rojo, value=00f067aa0ba902b7}', '{key=congo, value=t61rcWkgMzE}']""#;
+        let link = r#""links": [{"context": {"trace_id": "0x0af7651916cd43dd8448eb211c80319c",
+            "span_id": "0xb7ad6b7169203331", "trace_state": "['{key=congo, value=ucfJifl5GOE}']"},
+            "attributes": {}}]"#;
+        let text = SPAN.replace(r#""trace_state": "[]""#, state).replace(r#""links": []"#, link);
+        let Record::Span(s) = parse_record(&text, &Needs::ALL, &mut Resources::default()).unwrap() else { panic!() };
+        assert_eq!(s.trace_state.as_deref(), Some("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"));
+        assert_eq!(s.links[0].trace_state.as_deref(), Some("congo=ucfJifl5GOE"));
+        let Record::Span(s) = parse_record(SPAN, &Needs::ALL, &mut Resources::default()).unwrap() else { panic!() };
+        assert_eq!(s.trace_state, None);
     }
 
     #[test]

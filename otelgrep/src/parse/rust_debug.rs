@@ -25,6 +25,14 @@ pub fn parse_string(text: &str) -> Option<String> {
     all_consuming(string).parse(text).ok().map(|(_, s)| s)
 }
 
+/// The name and version (empty for `None`) of an `InstrumentationScope { name: "todo", version:
+/// Some("0.1.0"), .. }`, as the log exporter prints a record's scope; the fields after are not read.
+pub fn parse_scope(text: &str) -> Option<(String, String)> {
+    let version = alt((delimited(tag("Some("), string, char(')')), to(String::new(), tag("None"))));
+    let mut scope = (preceded(tag("InstrumentationScope { name: "), string), preceded(tag(", version: "), version));
+    scope.parse(text).ok().map(|(_, scope)| scope)
+}
+
 /// `Tag(...)`: the variant name, then its payload in parentheses.
 fn debug_value(i: &str) -> IResult<&str, Value> {
     let (rest, name) = take_while(|c: char| c.is_ascii_alphanumeric())(i)?;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::rust_debug::{parse_string, parse_value};
 use super::{RecordLines, Resources, Signal};
-use crate::model::{Resource, Value};
+use crate::model::{Resource, Scope, Value};
 
 mod cuts;
 mod record;
@@ -43,7 +43,7 @@ pub struct Framer<'a> {
     resources: [Arc<Resource>; 3],
     /// Metrics blocks: the scope section being read.
     scope_lines: Option<Vec<&'a str>>,
-    scope: Option<String>,
+    scope: Option<Arc<Scope>>,
     /// Metrics blocks seen (one per export).
     pub metric_exports: usize,
     /// The distinct resources printed per signal, and whether the current block printed one.
@@ -76,7 +76,7 @@ pub struct Framer<'a> {
 pub struct Carry {
     block: Option<Signal>,
     resources: [Arc<Resource>; 3],
-    scope: Option<String>,
+    scope: Option<Arc<Scope>>,
     printed: [Vec<Arc<Resource>>; 3],
     block_resource: bool,
 }
@@ -324,10 +324,13 @@ impl<'a> Framer<'a> {
 
     fn end_scope(&mut self) {
         if let Some(lines) = self.scope_lines.take() {
-            self.scope = lines
-                .iter()
-                .find_map(|l| l.strip_prefix("\t\tName         : "))
-                .map(|n| parse_string(n).unwrap_or_else(|| n.to_string()));
+            // `Name` unquoted, `Version` quoted (Display and Debug): either is read.
+            let field = |label: &str| {
+                let v = lines.iter().find_map(|l| l.strip_prefix(label))?;
+                Some(parse_string(v).unwrap_or_else(|| v.to_string()))
+            };
+            let (name, version) = (field("\t\tName         : "), field("\t\tVersion  : "));
+            self.scope = Scope::new(name.as_deref().unwrap_or(""), version.as_deref().unwrap_or(""));
         }
     }
 

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::model::{
-    LogRecord, MetricKind, MetricPoint, PointValue, Resource, Span, SpanKind, StatusCode, Temporality, Value, span_hex,
-    trace_hex,
+    LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, SpanKind, StatusCode, Temporality, Value,
+    span_hex, trace_hex,
 };
 
 /// One JSON object being written: its keys, each after a comma but the first.
@@ -93,7 +93,7 @@ pub(super) fn spans_line(spans: &[Span], out: &mut Vec<u8>) {
 }
 
 pub(super) fn logs_line(logs: &[LogRecord], out: &mut Vec<u8>) {
-    let grouped = groups(logs, |l| (&l.resource, None));
+    let grouped = groups(logs, |l| (&l.resource, l.scope.as_deref()));
     request(out, ["resourceLogs", "scopeLogs", "logRecords"], &grouped, |out, logs| {
         list(out, logs.iter(), |out, l| log(out, l))
     });
@@ -104,12 +104,12 @@ pub(super) fn points_line(points: &[MetricPoint], out: &mut Vec<u8>) {
     request(out, ["resourceMetrics", "scopeMetrics", "metrics"], &grouped, metrics);
 }
 
-/// Records by resource and, inside, by scope name.
-type Grouped<'a, T> = Vec<(&'a Resource, Vec<(Option<&'a str>, Vec<&'a T>)>)>;
+/// Records by resource and, inside, by scope.
+type Grouped<'a, T> = Vec<(&'a Resource, Vec<(Option<&'a Scope>, Vec<&'a T>)>)>;
 
 /// Records grouped by resource (equal resources are one group) and, inside, by scope, in the
 /// order they were read.
-fn groups<'a, T>(records: &'a [T], key: impl Fn(&'a T) -> (&'a Arc<Resource>, Option<&'a str>)) -> Grouped<'a, T> {
+fn groups<'a, T>(records: &'a [T], key: impl Fn(&'a T) -> (&'a Arc<Resource>, Option<&'a Scope>)) -> Grouped<'a, T> {
     let mut out: Grouped<'a, T> = Vec::new();
     for r in records {
         let (resource, scope) = key(r);
@@ -152,8 +152,13 @@ fn request<T>(
                 records(o.key(records_key), items);
             }
             let mut s = Obj::open(o.key("scope"));
-            if let Some(name) = scope {
-                string(s.key("name"), name);
+            if let Some(scope) = scope {
+                if !scope.name.is_empty() {
+                    string(s.key("name"), &scope.name);
+                }
+                if !scope.version.is_empty() {
+                    string(s.key("version"), &scope.version);
+                }
             }
             s.close();
             if scope_first {
@@ -195,6 +200,9 @@ fn span(out: &mut Vec<u8>, s: &Span) {
             attributes(link.key("attributes"), &l.attributes);
             string(link.key("spanId"), &span_hex(l.span_id));
             string(link.key("traceId"), &trace_hex(l.trace_id));
+            if let Some(state) = &l.trace_state {
+                string(link.key("traceState"), state);
+            }
             link.close();
         });
     }
@@ -218,6 +226,9 @@ fn span(out: &mut Vec<u8>, s: &Span) {
     }
     status.close();
     string(o.key("traceId"), &trace_hex(s.trace_id));
+    if let Some(state) = &s.trace_state {
+        string(o.key("traceState"), state);
+    }
     o.close();
 }
 

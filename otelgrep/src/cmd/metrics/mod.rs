@@ -89,6 +89,7 @@ fn as_span(p: &MetricPoint) -> Span {
         trace_id: 0,
         span_id: 0,
         parent_span_id: None,
+        trace_state: None,
         name: p.name.clone(),
         kind: crate::model::SpanKind::Unspecified,
         start_ns: p.start_ns.unwrap_or(p.time_ns),

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::super::skim::{Bad, Skim, Skimmed, Tree, once};
 use super::super::{Needs, Resources};
 use super::{Batch, any_value, attributes, events, links, log, metric, span};
-use crate::model::{Attributes, Resource, Value};
+use crate::model::{Attributes, Resource, Scope, Value};
 
 /// Depths of the values read, counted from the request (0) as the tree reader counts them:
 /// request, resource groups, a group, scope groups, a scope group, records, a record.
@@ -99,9 +99,10 @@ impl Marks {
         batch.points[self.points..].iter_mut().for_each(|r| r.resource = resource.clone());
     }
 
-    /// Gives the spans and points read since the mark their scope's name.
-    fn set_scope(self, batch: &mut Batch, scope: &Option<String>) {
+    /// Gives the records read since the mark their scope.
+    fn set_scope(self, batch: &mut Batch, scope: &Option<Arc<Scope>>) {
         batch.spans[self.spans..].iter_mut().for_each(|r| r.scope = scope.clone());
+        batch.logs[self.logs..].iter_mut().for_each(|r| r.scope = scope.clone());
         batch.points[self.points..].iter_mut().for_each(|r| r.scope = scope.clone());
     }
 }
@@ -167,18 +168,18 @@ fn scope_group(
     let (mut scope, mut records) = (None, None);
     s.object(|s, key| match key {
         "scope" => {
-            let name = if s.null()? { None } else { scope_name(s)? };
-            once(&mut scope, name)
+            let read = if s.null()? { None } else { read_scope(s)? };
+            once(&mut scope, read)
         }
         "instrumentationLibrary" | "instrumentation_library" => Err(Bad),
         k if signal.records().contains(&k) => {
-            // Records read before their scope get its name when the scope group ends.
+            // Records read before their scope get it when the scope group ends.
             once(&mut records, scope.is_some())?;
-            let name = scope.clone().flatten();
+            let read = scope.clone().flatten();
             s.array(|s| {
                 let i = *index;
                 *index += 1;
-                record(s, signal, needs, i, res, &name, batch)
+                record(s, signal, needs, i, res, &read, batch)
             })
         }
         _ => s.skip_at(5),
@@ -189,14 +190,15 @@ fn scope_group(
     Ok(())
 }
 
-/// A scope's name: a string, or none.
-fn scope_name(s: &mut Skim<'_>) -> Skimmed<Option<String>> {
-    let mut name = None;
+/// A scope: its name and version (strings), or none.
+fn read_scope(s: &mut Skim<'_>) -> Skimmed<Option<Arc<Scope>>> {
+    let (mut name, mut version) = (None, None);
     s.object(|s, key| match key {
-        "name" => once(&mut name, s.str()?.into_owned()),
+        "name" => once(&mut name, s.str()?),
+        "version" => once(&mut version, s.str()?),
         _ => s.skip_at(6),
     })?;
-    Ok(name)
+    Ok(Scope::new(name.as_deref().unwrap_or(""), version.as_deref().unwrap_or("")))
 }
 
 fn record(
@@ -205,7 +207,7 @@ fn record(
     needs: &Needs,
     index: usize,
     res: &Arc<Resource>,
-    scope: &Option<String>,
+    scope: &Option<Arc<Scope>>,
     batch: &mut Batch,
 ) -> Skimmed<()> {
     match signal {
@@ -252,7 +254,7 @@ fn record(
                 }
                 _ => field(s, key, &mut fields),
             })?;
-            match log(index, &fields, attrs.unwrap_or_default(), body.unwrap_or(Value::Empty), res) {
+            match log(index, &fields, attrs.unwrap_or_default(), body.unwrap_or(Value::Empty), res, scope) {
                 Ok(l) => batch.logs.push(l),
                 Err(e) => batch.errors.push(e),
             }
@@ -361,7 +363,7 @@ fn read_metric(
     needs: &Needs,
     index: usize,
     res: &Arc<Resource>,
-    scope: &Option<String>,
+    scope: &Option<Arc<Scope>>,
     batch: &mut Batch,
 ) -> Skimmed<()> {
     type Fields<'a> = Vec<(Cow<'a, str>, Tree<'a>)>;

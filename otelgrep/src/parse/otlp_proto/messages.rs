@@ -35,6 +35,8 @@ pub struct PbResource {
 pub struct Scope {
     #[prost(string, tag = "1")]
     pub name: String,
+    #[prost(string, tag = "2")]
+    pub version: String,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -91,6 +93,8 @@ pub struct PbSpan {
     pub trace_id: Vec<u8>,
     #[prost(bytes, tag = "2")]
     pub span_id: Vec<u8>,
+    #[prost(string, tag = "3")]
+    pub trace_state: String,
     #[prost(bytes, tag = "4")]
     pub parent_span_id: Vec<u8>,
     #[prost(string, tag = "5")]
@@ -127,6 +131,8 @@ pub struct PbLink {
     pub trace_id: Vec<u8>,
     #[prost(bytes, tag = "2")]
     pub span_id: Vec<u8>,
+    #[prost(string, tag = "3")]
+    pub trace_state: String,
     #[prost(message, repeated, tag = "4")]
     pub attributes: Vec<KeyValue>,
 }
@@ -155,6 +161,8 @@ pub struct ResourceLogs {
 
 #[derive(Clone, PartialEq, Message)]
 pub struct ScopeLogs {
+    #[prost(message, optional, tag = "1")]
+    pub scope: Option<Scope>,
     #[prost(message, repeated, tag = "2")]
     pub log_records: Vec<PbLogRecord>,
 }

@@ -78,13 +78,14 @@ pub(super) fn skim_span<'a>(text: &'a str, needs: &Needs, resources: &Resources)
 }
 
 fn skim_context<'a>(s: &mut Skim<'a>) -> Skimmed<PyContext<'a>> {
-    let (mut trace_id, mut span_id) = (None, None);
+    let (mut trace_id, mut span_id, mut trace_state) = (None, None, None);
     s.object(|s, key| match key {
         "trace_id" => once(&mut trace_id, s.str()?),
         "span_id" => once(&mut span_id, s.str()?),
+        "trace_state" => once(&mut trace_state, optional(s, |s| s.str())?),
         _ => s.skip(),
     })?;
-    Ok(PyContext { trace_id: trace_id.ok_or(Bad)?, span_id: span_id.ok_or(Bad)? })
+    Ok(PyContext { trace_id: trace_id.ok_or(Bad)?, span_id: span_id.ok_or(Bad)?, trace_state: trace_state.flatten() })
 }
 
 /// The fast reading of a log record (see [`skim_span`]).
@@ -151,12 +152,13 @@ fn skim_scope_metrics<'a>(s: &mut Skim<'a>) -> Skimmed<PyScopeMetrics<'a>> {
         "scope" => once(
             &mut scope,
             optional(s, |s| {
-                let mut name = None;
+                let (mut name, mut version) = (None, None);
                 s.object(|s, key| match key {
                     "name" => once(&mut name, optional(s, owned_str)?),
+                    "version" => once(&mut version, optional(s, owned_str)?),
                     _ => s.skip(),
                 })?;
-                Ok(PyScope { name: name.flatten() })
+                Ok(PyScope { name: name.flatten(), version: version.flatten() })
             })?,
         ),
         "metrics" => once(&mut metrics, list(s, skim_metric)?),

@@ -3,12 +3,15 @@
 //! into model values. Knows nothing of framing; a line it cannot read fails its record with the
 //! line's offset in it.
 
-use super::super::rust_debug::{parse_string, parse_value};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use super::super::rust_debug::{parse_scope, parse_string, parse_value};
 use super::super::time::parse_utc;
 use super::super::{Needs, ParseErrorKind, RecordError, RecordLines};
 use crate::model::{
-    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Span, SpanKind, StatusCode, Temporality,
-    Value,
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Scope, Span, SpanKind, StatusCode,
+    Temporality, Value,
 };
 
 fn invalid(offset: usize, msg: impl Into<String>) -> RecordError {
@@ -51,7 +54,7 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
     let mut name: Option<String> = None;
     let (mut trace_id, mut span_id, mut parent, mut kind) = (None, None, None, None);
     let (mut start, mut end, mut status) = (None, None, None);
-    let mut scope = None;
+    let (mut scope, mut version) = (None, None);
     let mut attributes = Attributes::new();
     let mut events: Vec<Event> = Vec::new();
     let mut links: Vec<Link> = Vec::new();
@@ -92,7 +95,9 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
             name = Some(v.to_string());
             raw = name.as_mut();
         } else if let Some(v) = line.strip_prefix("\t\tName         : ") {
-            scope = Some(parse_string(v).unwrap_or_else(|| v.to_string()));
+            scope = Some(v);
+        } else if let Some(v) = line.strip_prefix("\t\tVersion  : ") {
+            version = Some(v);
         } else if let Some(v) = line.strip_prefix("\tTraceId      : ") {
             trace_id = Some(u128::from_str_radix(v, 16).map_err(|_| invalid(i, format!("bad trace id {v:?}")))?);
         } else if let Some(v) = line.strip_prefix("\tSpanId       : ") {
@@ -131,7 +136,8 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
             events.push(Event { name: String::new(), time_ns: 0, attributes: Vec::new() });
         } else if line.starts_with("\tLink #") {
             section = Section::Link;
-            links.push(Link { trace_id: 0, span_id: 0, attributes: Vec::new() });
+            // The exporter prints no `tracestate`, of a link or of the span.
+            links.push(Link { trace_id: 0, span_id: 0, trace_state: None, attributes: Vec::new() });
         } else if let Some(v) = line.strip_prefix("\tName      : ") {
             let e = events.last_mut().ok_or_else(|| invalid(i, "event name outside an event"))?;
             e.name = v.to_string();
@@ -146,8 +152,8 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
             let l = links.last_mut().ok_or_else(|| invalid(i, "link span id outside a link"))?;
             l.span_id = u64::from_str_radix(v, 16).map_err(|_| invalid(i, format!("bad link span id {v:?}")))?;
         }
-        // Everything else (scope version and attributes, TraceFlags, section headers, the blank
-        // line) carries nothing the model keeps.
+        // Everything else (scope attributes, TraceFlags, section headers, the blank line)
+        // carries nothing the model keeps.
     }
     let missing = |what: &str| invalid(0, format!("span without {what}"));
     let (status, status_message) = status.ok_or_else(|| missing("Status"))?;
@@ -155,6 +161,7 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
         trace_id: trace_id.ok_or_else(|| missing("TraceId"))?,
         span_id: span_id.ok_or_else(|| missing("SpanId"))?,
         parent_span_id: parent.ok_or_else(|| missing("ParentSpanId"))?,
+        trace_state: None,
         name: name.ok_or_else(|| missing("Name"))?,
         kind: kind.ok_or_else(|| missing("Kind"))?,
         start_ns: start.ok_or_else(|| missing("Start time"))?,
@@ -165,8 +172,41 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
         events,
         links,
         resource: rec.resource.clone(),
-        scope,
+        scope: span_scope(scope.unwrap_or(""), version.unwrap_or("")),
     })
+}
+
+/// The last scope made from a record's printed lines, per thread: every span and log record
+/// prints its scope, and most records of a capture share one, so a record costs no allocation for
+/// it (a new one per record cost Rust text a twentieth of its speed).
+struct LastScope(RefCell<(String, String, Option<Arc<Scope>>)>);
+
+impl LastScope {
+    const fn new() -> LastScope {
+        LastScope(RefCell::new((String::new(), String::new(), None)))
+    }
+
+    /// The scope of the two printed texts `a` and `b`, made by `make` when they differ from the
+    /// last ones.
+    fn get(&self, a: &str, b: &str, make: impl FnOnce() -> Option<Arc<Scope>>) -> Option<Arc<Scope>> {
+        let mut last = self.0.borrow_mut();
+        // Two empty texts make no scope: the initial value is already theirs.
+        if last.0 != a || last.1 != b {
+            *last = (a.to_string(), b.to_string(), make());
+        }
+        last.2.clone()
+    }
+}
+
+thread_local! {
+    static SPAN_SCOPE: LastScope = const { LastScope::new() };
+    static LOG_SCOPE: LastScope = const { LastScope::new() };
+}
+
+/// A span's scope from its `Name` and `Version` lines as printed (Debug strings).
+fn span_scope(name: &str, version: &str) -> Option<Arc<Scope>> {
+    let text = |v: &str| parse_string(v).unwrap_or_else(|| v.to_string());
+    SPAN_SCOPE.with(|last| last.get(name, version, || Scope::new(&text(name), &text(version))))
 }
 
 /// Parses one `Log #N` record.
@@ -181,12 +221,21 @@ pub fn parse_log(rec: &RecordLines, needs: &Needs) -> Result<LogRecord, RecordEr
         trace_id: None,
         span_id: None,
         resource: rec.resource.clone(),
+        scope: None,
     };
+    // The scope the OTLP exporter sends a record under: the logger's, named by the record's target
+    // when it has one (the tracing bridge's module path). Since opentelemetry-rust PR #3332 the
+    // target replaces only the name; before it, the version was dropped too.
+    let (mut scope, mut target) = ("", None);
     let mut complete = false;
     for (i, line) in rec.lines.iter().enumerate().skip(1) {
         let time = |v: &str| parse_utc(v).ok_or_else(|| invalid(i, format!("bad timestamp {v:?}")));
         if let Some(v) = line.strip_prefix("\t Timestamp: ") {
             log.time_ns = Some(time(v)?);
+        } else if let Some(v) = line.strip_prefix("\t Instrumentation Scope: ") {
+            scope = v;
+        } else if let Some(v) = line.strip_prefix("\t Target (Scope): ") {
+            target = Some(v);
         } else if let Some(v) = line.strip_prefix("\t Observed Timestamp: ") {
             log.observed_time_ns = Some(time(v)?);
         } else if let Some(v) = line.strip_prefix("\t TraceId: ") {
@@ -213,6 +262,13 @@ pub fn parse_log(rec: &RecordLines, needs: &Needs) -> Result<LogRecord, RecordEr
     if !complete {
         return Err(invalid(0, "log record without its Attributes line"));
     }
+    log.scope = LOG_SCOPE.with(|last| {
+        last.get(scope, target.unwrap_or(""), || {
+            let (name, version) = parse_scope(scope).unwrap_or_default();
+            let target = target.and_then(parse_string);
+            Scope::new(target.as_deref().unwrap_or(&name), &version)
+        })
+    });
     Ok(log)
 }
 

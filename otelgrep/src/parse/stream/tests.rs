@@ -165,7 +165,7 @@ fn a_metrics_block_without_its_resource_keeps_the_earlier_blocks_after_a_cut() {
                  \t\tEndTime      : 2026-11-27 23:35:49.700258\n\t\tDataPoint #0\n\t\t\tValue        : 2\n";
     let (_, whole) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
     assert_eq!(whole.points.len(), 1);
-    assert_eq!(whole.points[0].scope.as_deref(), Some("todo"));
+    assert_eq!(whole.points[0].scope.as_ref().map(|s| s.name.as_str()), Some("todo"));
     assert!(!whole.points[0].resource.attributes.is_empty());
     for chunk in 1..input.len() {
         let (_, pieces, _) =
