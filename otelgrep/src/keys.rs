@@ -40,6 +40,8 @@ pub enum Key {
     Resource(String),
     /// `scope.name`: the instrumentation scope's name.
     Scope,
+    /// `scope.version`: the instrumentation scope's version.
+    ScopeVersion,
 }
 
 impl Key {
@@ -56,6 +58,7 @@ impl Key {
             "kind" => Key::Kind,
             "span_status" => Key::SpanStatus,
             "scope.name" => Key::Scope,
+            "scope.version" => Key::ScopeVersion,
             other => match other.strip_prefix("resource.").filter(|n| !n.is_empty()) {
                 Some(name) => Key::Resource(name.to_string()),
                 None => Key::Attribute(other.to_string()),
@@ -65,8 +68,19 @@ impl Key {
 }
 
 /// The keys that are not attribute names, as typed.
-pub const ALIASES: &[&str] =
-    &["url", "route", "target", "method", "status", "service", "name", "kind", "span_status", "scope.name"];
+pub const ALIASES: &[&str] = &[
+    "url",
+    "route",
+    "target",
+    "method",
+    "status",
+    "service",
+    "name",
+    "kind",
+    "span_status",
+    "scope.name",
+    "scope.version",
+];
 
 /// Every span attribute the aliases, the renamed-name fallbacks and `--template` may read.
 pub const HTTP_ATTRIBUTES: &[&str] = &[
@@ -169,6 +183,11 @@ pub fn resolve(key: &Key, span: &Span) -> Option<Resolved> {
             .as_ref()
             .filter(|s| !s.name.is_empty())
             .map(|s| Resolved { value: s.name.clone(), source: "scope" }),
+        Key::ScopeVersion => span
+            .scope
+            .as_ref()
+            .filter(|s| !s.version.is_empty())
+            .map(|s| Resolved { value: s.version.clone(), source: "scope" }),
     }
 }
 

@@ -196,6 +196,7 @@ fn key(d: &Dialect, key: &Key) -> anyhow::Result<String> {
         Key::Kind => "substr(SpanKind, 11)".into(),
         Key::SpanStatus => "substr(StatusCode, 13)".into(),
         Key::Scope => "nullif(ScopeName, '')".into(),
+        Key::ScopeVersion => "nullif(ScopeVersion, '')".into(),
         Key::Resource(name) => named_attr(d, name, true),
         Key::Attribute(name) => match name.as_str() {
             "http.url" => format!("coalesce({}, HttpUrl)", text_attr(d, "http.url")),

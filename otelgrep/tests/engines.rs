@@ -26,7 +26,7 @@ const CASES: &[&[&str]] = &[
     &["latency", "--by", "name", "--service", "frontend", "--service", "checkout", "--where", "rpc.method!=GetCart", "--every", "10s"],
     &["latency", "--by", "http.status_code,target", "--where", "method=POST"],
     &["latency", "--by", "span_status,kind", "--kind", "all", "--where", "span_status!=unset"],
-    &["latency", "--by", "kind", "--kind", "all", "--where", "route missing"],
+    &["latency", "--by", "kind,scope.version", "--kind", "all", "--where", "route missing"],
     &["urls"],
     &["urls", "--kind", "all", "--where", "status!=200"],
 ];

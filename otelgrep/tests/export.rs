@@ -188,6 +188,26 @@ fn scopes_and_trace_states_are_kept() {
     let demo = scopes_and_states(shared.join("conformance/otel-tui_otel-demo-fileexporter.jsonl").to_str().unwrap());
     assert!(demo.contains(&"metrics scope \"otelcol/dockerstatsreceiver\" \"0.105.0\": 1103".to_string()), "{demo:?}");
 
+    // `--by scope.version`: the spans per version the file gives (its own count), on the capture
+    // and on its Parquet export alike.
+    let mut per_version = std::collections::BTreeMap::new();
+    for line in demo.iter().filter(|l| l.starts_with("spans scope ")) {
+        let (scope, n) = line.rsplit_once(": ").unwrap();
+        let version = scope.rsplit_once(" \"").unwrap().1.trim_end_matches('"').to_string();
+        *per_version.entry(version).or_insert(0) += n.parse::<u64>().unwrap();
+    }
+    let demo_path = shared.join("conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let dir = scratch.path("demo-parquet");
+    assert!(otelgrep(&["export", "--to", "parquet", "--out", &dir, demo_path.to_str().unwrap()]).2 <= 1);
+    for input in [demo_path.to_str().unwrap(), &dir] {
+        let rows = common::json_rows(&["latency", "--by", "scope.version", "--kind", "all", input]);
+        let got: std::collections::BTreeMap<String, u64> = rows
+            .iter()
+            .map(|r| (r["scope.version"].as_str().unwrap_or("").to_string(), r["count"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(got, per_version, "{input}");
+    }
+
     // Other formats: what their exporters printed, in OTLP.
     let cases: &[(&str, &[&str])] = &[
         (

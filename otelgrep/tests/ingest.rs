@@ -267,9 +267,17 @@ fn collector_debug_trace_states() {
     let link = "Links:\nSpanLink #0\n     -> Trace ID: 0af7651916cd43dd8448eb211c80319c\n     -> ID: b7ad6b7169203331\n     \
                 -> TraceState: congo=ucfJifl5GOE\n     -> DroppedAttributesCount: 0\n";
     let text = text.replacen("Events:\n", &format!("{link}Events:\n"), 1);
+    // A scope name may hold a space; its version never does.
+    let text = text.replacen(
+        "InstrumentationScope io.opentelemetry.tomcat-10.0 2.9.0",
+        "InstrumentationScope My Orders 2.9.0",
+        1,
+    );
     let p = parse::parse("collector", text.as_bytes()).unwrap();
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     let server = p.spans.iter().find(|s| s.kind == SpanKind::Server).unwrap();
+    let scope = server.scope.as_deref().map(|s| (s.name.as_str(), s.version.as_str()));
+    assert_eq!(scope, Some(("My Orders", "2.9.0")));
     assert_eq!(server.trace_state.as_deref(), Some("ot=th:0"));
     let links: Vec<_> = server.links.iter().map(|l| (l.span_id, l.trace_state.as_deref())).collect();
     assert_eq!(links, [(0xb7ad6b7169203331, Some("congo=ucfJifl5GOE"))]);

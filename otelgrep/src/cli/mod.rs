@@ -293,7 +293,8 @@ pub struct LogsArgs {
 #[command(mut_arg("wheres", |a| a.help(
     "Keep data points for which EXPR holds (repeat to require several): the forms of the other \
      commands' --where, over the point's attributes, then its resource's (service.instance.id, \
-     host.name; resource.NAME for the resource's alone), the metric name as `name` and scope.name"
+     host.name; resource.NAME for the resource's alone), the metric name as `name`, scope.name and \
+     scope.version"
 )))]
 #[command(mut_arg("since", |a| a.help("Only data points at or after this time (RFC 3339, or a duration before now)")))]
 #[command(mut_arg("until", |a| a.help("Only data points before this time (same forms as --since)")))]
@@ -332,7 +333,7 @@ pub struct LatencyArgs {
     pub input: InputArgs,
     /// Group by these keys, comma-separated: the aliases url, route, target, method, status,
     /// service, name, kind, span_status (they resolve across semantic-convention renames),
-    /// scope.name, or any attribute name: the span's own, else its resource's
+    /// scope.name, scope.version, or any attribute name: the span's own, else its resource's
     /// (`service.instance.id`, `host.name`, `k8s.pod.name`); `resource.NAME` takes the
     /// resource's alone. `http.url` and
     /// `http.status_code` fall back to their renamed twins, and stderr says so.
@@ -422,7 +423,7 @@ pub struct FilterArgs {
     /// `KEY>N`, `KEY>=N`, `KEY<N`, `KEY<=N` (numbers compare as numbers), `KEY~REGEX`,
     /// `KEY!~REGEX`, `KEY exists`, `KEY missing`; `status=5xx` matches a status class. KEY is an
     /// alias (url, route, target, method, status, service, name, kind, span_status), scope.name,
-    /// or an attribute name: the span's own, else its resource's (`resource.NAME`: the
+    /// scope.version, or an attribute name: the span's own, else its resource's (`resource.NAME`: the
     /// resource's alone). A span without KEY only passes `missing` (`route exists` tests
     /// `http.route`: the span name stands in for it only in comparisons); a KEY no record has is
     /// said on stderr.

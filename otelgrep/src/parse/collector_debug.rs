@@ -130,9 +130,10 @@ impl<'a> Framer<'a> {
         }
         if let Some(scope) = line.strip_prefix("InstrumentationScope ") {
             self.end_record();
-            // `InstrumentationScope NAME VERSION` (`"%s %s"`: both may be empty).
-            let (name, version) = scope.split_once(' ').unwrap_or((scope, ""));
-            self.scope = Scope::new(name, version.trim_end());
+            // `InstrumentationScope NAME VERSION` (`"%s %s"`: both may be empty). A name may hold
+            // a space, a version does not (semver): the last space parts them.
+            let (name, version) = scope.rsplit_once(' ').unwrap_or((scope, ""));
+            self.scope = Scope::new(name, version);
             return true;
         }
         let starts = match signal {

@@ -253,17 +253,54 @@ struct PyContext<'a> {
 impl PyContext<'_> {
     /// The W3C `tracestate` the SDK's `repr` of it stands for (`rojo=00f067aa0ba902b7,...`).
     fn trace_state(&self) -> Option<String> {
-        let repr = self.trace_state.as_deref()?;
-        let pairs: Vec<String> = repr
-            .split("{key=")
-            .skip(1)
+        let pairs: Vec<String> = python_strings(self.trace_state.as_deref()?)?
+            .iter()
             .filter_map(|entry| {
-                let (key, rest) = entry.split_once(", value=")?;
-                Some(format!("{key}={}", &rest[..rest.rfind('}')?]))
+                // A key holds no comma, so the first `, value=` ends it; a value may hold `}`.
+                let (key, value) = entry.strip_prefix("{key=")?.strip_suffix('}')?.split_once(", value=")?;
+                Some(format!("{key}={value}"))
             })
             .collect();
         (!pairs.is_empty()).then(|| pairs.join(","))
     }
+}
+
+/// The strings of a Python `repr` of a list of strings (`['a', "it's", 'back\\slash']`), each
+/// literal's escapes undone; `None` when the text is not one.
+fn python_strings(repr: &str) -> Option<Vec<String>> {
+    let mut chars = repr.trim().strip_prefix('[')?.strip_suffix(']')?.chars();
+    let mut out = Vec::new();
+    loop {
+        let quote = match chars.by_ref().find(|c| !matches!(c, ' ' | ',')) {
+            None => return Some(out),
+            Some(q @ ('\'' | '"')) => q,
+            Some(_) => return None,
+        };
+        let mut s = String::new();
+        loop {
+            match chars.next()? {
+                c if c == quote => break,
+                '\\' => match chars.next()? {
+                    'n' => s.push('\n'),
+                    'r' => s.push('\r'),
+                    't' => s.push('\t'),
+                    'x' => s.push(code_point(&mut chars, 2)?),
+                    'u' => s.push(code_point(&mut chars, 4)?),
+                    'U' => s.push(code_point(&mut chars, 8)?),
+                    // `\\`, `\'`, `\"`.
+                    other => s.push(other),
+                },
+                c => s.push(c),
+            }
+        }
+        out.push(s);
+    }
+}
+
+/// The character of a `repr` escape's `digits` hex digits.
+fn code_point(chars: &mut std::str::Chars, digits: usize) -> Option<char> {
+    let hex: String = chars.take(digits).collect();
+    char::from_u32(u32::from_str_radix(&hex, 16).ok()?)
 }
 
 /// A value's JSON text, checked but not read.
@@ -947,6 +984,12 @@ mod tests {
         assert_eq!(s.links[0].trace_state.as_deref(), Some("congo=ucfJifl5GOE"));
         let Record::Span(s) = parse_record(SPAN, &Needs::ALL, &mut Resources::default()).unwrap() else { panic!() };
         assert_eq!(s.trace_state, None);
+        // Python's escapes, as the SDK 1.45 printed them (a value may hold quotes and `\`).
+        let escaped = r#""trace_state": "['{key=k, value=it\\'s \"x\"}', '{key=b, value=back\\\\slash}']""#;
+        let text = SPAN.replace(r#""trace_state": "[]""#, escaped);
+        let Record::Span(s) = parse_record(&text, &Needs::ALL, &mut Resources::default()).unwrap() else { panic!() };
+        assert_eq!(s.trace_state.as_deref(), Some(r#"k=it's "x",b=back\slash"#));
+        assert_eq!(python_strings(r#"["it's", '\x41\u00fc\n']"#), Some(vec!["it's".into(), "A\u{fc}\n".into()]));
     }
 
     #[test]
