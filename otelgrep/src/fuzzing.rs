@@ -119,6 +119,7 @@ pub fn values(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let _ = parse::rust_debug::parse_value(text);
     let _ = parse::rust_debug::parse_string(text);
+    let _ = parse::rust_debug::parse_scope(text);
     let _ = parse::collector_debug::parse_value(text);
     let _ = parse::collector_debug::strip_zap_prefix(text);
     let _ = parse::collector_debug::tree_start(text);
