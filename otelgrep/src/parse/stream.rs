@@ -326,10 +326,18 @@ pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut b
         // as a tree header, which its U+FFFD does not make: a fuzz finding).
         let clean = std::str::from_utf8(raw).ok().filter(|_| memchr::memmem::find(raw, UTF8_BOM).is_none());
         let Some(text) = clean else {
-            let read =
-                super::text::repair(super::text::Text { bytes: raw.into(), encoding: None, bad_lines: Vec::new() });
+            // Repaired with its line break: a bad byte ending `raw` is not a character cut short
+            // at the end of the input (which a repair drops, and which left `Log #46` and a byte
+            // a record start here where a read sees a line that is none: a fuzz finding).
+            let with_break = &buf[..=complete];
+            let read = super::text::repair(super::text::Text {
+                bytes: with_break.into(),
+                encoding: None,
+                bad_lines: Vec::new(),
+            });
             let text = String::from_utf8_lossy(&read.bytes);
-            let at = super::rust_text::last_cut(&text, &buf[complete + 1..], &search)?;
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            let at = super::rust_text::last_cut(text, &buf[complete + 1..], &search)?;
             // The same line of `raw`.
             let line = memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count();
             return memchr::memchr_iter(b'\n', raw).nth(line.checked_sub(1)?).map(|nl| nl + 1);
