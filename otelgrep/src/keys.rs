@@ -178,16 +178,11 @@ pub fn resolve(key: &Key, span: &Span) -> Option<Resolved> {
                 .or_else(|| attribute(&span.resource.attributes, other, "resource")),
         },
         Key::Resource(name) => attribute(&span.resource.attributes, name, "resource"),
-        Key::Scope => span
-            .scope
-            .as_ref()
-            .filter(|s| !s.name.is_empty())
-            .map(|s| Resolved { value: s.name.clone(), source: "scope" }),
-        Key::ScopeVersion => span
-            .scope
-            .as_ref()
-            .filter(|s| !s.version.is_empty())
-            .map(|s| Resolved { value: s.version.clone(), source: "scope" }),
+        Key::Scope | Key::ScopeVersion => {
+            let scope = span.scope.as_ref()?;
+            let value = if matches!(key, Key::Scope) { &scope.name } else { &scope.version };
+            (!value.is_empty()).then(|| Resolved { value: value.clone(), source: "scope" })
+        }
     }
 }
 

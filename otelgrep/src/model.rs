@@ -81,6 +81,11 @@ impl Scope {
     }
 }
 
+/// A W3C `tracestate` as a format printed it: none when empty (OTLP and Go write `""` for none).
+pub fn trace_state(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_string())
+}
+
 /// A resource, shared by every record that repeats it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Resource {

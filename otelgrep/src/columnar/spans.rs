@@ -13,7 +13,7 @@ use crate::columnar::rows::Rows;
 use crate::columnar::table::{Column, Leaf, Shape, col};
 use crate::columnar::values::{self, Resources};
 use crate::keys::{Key, resolve, route};
-use crate::model::{Event, Link, Span, SpanKind, StatusCode};
+use crate::model::{Event, Link, Span, SpanKind, StatusCode, trace_state};
 
 use Leaf::{Bool, I64, Str, Time};
 use Shape::{List, ListOfMaps, Map, Optional, Required};
@@ -173,7 +173,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Span {
     let resource = values::join(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
     let resource = resources.get(resource);
     let scope = resources.scope(row.str("ScopeName"), row.str("ScopeVersion"));
-    let trace_state = Some(row.str("TraceState")).filter(|t| !t.is_empty()).map(str::to_string);
+    let trace_state = trace_state(row.str("TraceState"));
     let attributes = row.attributes("SpanAttributes", "SpanAttributeTypes");
     let status = status_from(row.str("StatusCode"));
     let status_message = Some(row.str("StatusMessage")).filter(|s| !s.is_empty()).map(str::to_string);
@@ -202,7 +202,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Span {
         .map(|(((t, s), state), attrs)| Link {
             trace_id: values::parse_trace_id(t).unwrap_or(0),
             span_id: values::parse_span_id(s).unwrap_or(0),
-            trace_state: state.filter(|t| !t.is_empty()).map(str::to_string),
+            trace_state: state.and_then(crate::model::trace_state),
             attributes: values::join(&attrs, &[]),
         })
         .collect();

@@ -14,7 +14,7 @@ use super::time::parse_utc;
 use super::{Needs, ParseErrorKind, RecordError, RecordLines, Resources, Signal};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, SpanKind,
-    StatusCode, Temporality, Value,
+    StatusCode, Temporality, Value, trace_state,
 };
 
 /// Strips zap's `2025-04-17T10:40:44.560+0200\tinfo\t` from the first line of an entry.
@@ -307,7 +307,7 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
         span_id,
         parent_span_id: hex("Parent ID").and_then(|v| u64::from_str_radix(v, 16).ok()).filter(|&p| p != 0),
         // Printed only when not empty.
-        trace_state: field(own, "TraceState").filter(|t| !t.is_empty()).map(str::to_string),
+        trace_state: field(own, "TraceState").and_then(trace_state),
         name,
         kind,
         start_ns: start,
@@ -335,7 +335,7 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
             let trace = field(&own, "-> Trace ID").and_then(|v| u128::from_str_radix(v, 16).ok());
             let id = field(&own, "-> ID").and_then(|v| u64::from_str_radix(v, 16).ok());
             if let (Some(trace_id), Some(span_id)) = (trace, id) {
-                let trace_state = field(&own, "-> TraceState").filter(|t| !t.is_empty()).map(str::to_string);
+                let trace_state = field(&own, "-> TraceState").and_then(trace_state);
                 let attributes = attributes(&attrs, "          -> ");
                 span.links.push(Link { trace_id, span_id, trace_state, attributes });
             }

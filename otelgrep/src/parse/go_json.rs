@@ -19,7 +19,7 @@ use super::time::parse_utc;
 use super::{Needs, ParseErrorKind, Record, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, SpanKind,
-    StatusCode, Temporality, Value,
+    StatusCode, Temporality, Value, trace_state,
 };
 
 /// Which record a Go object is, from its first key.
@@ -192,7 +192,7 @@ pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Resul
         }
         for l in g.links.unwrap_or_default() {
             if let (Some(t), Some(s)) = ids(&l.span_context) {
-                let trace_state = Some(l.span_context.trace_state).filter(|t| !t.is_empty());
+                let trace_state = trace_state(&l.span_context.trace_state);
                 links.push(Link { trace_id: t, span_id: s, trace_state, attributes: attrs(l.attributes) });
             }
         }
@@ -202,7 +202,7 @@ pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Resul
         trace_id: trace_id.ok_or_else(|| invalid(format!("span {:?} without a TraceID", g.name)))?,
         span_id: span_id.ok_or_else(|| invalid(format!("span {:?} without a SpanID", g.name)))?,
         parent_span_id: g.parent.as_ref().and_then(|p| ids(p).1),
-        trace_state: Some(g.span_context.trace_state).filter(|t| !t.is_empty()),
+        trace_state: trace_state(&g.span_context.trace_state),
         // OTLP numbering, as Go's trace.SpanKind.
         kind: match g.span_kind {
             Some(1) => SpanKind::Internal,

@@ -15,7 +15,7 @@ use super::skim::{Bad, Members, Reader, Tree, member};
 use super::{Needs, ParseErrorKind, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, SpanKind,
-    StatusCode, Temporality, Value,
+    StatusCode, Temporality, Value, trace_state,
 };
 
 /// One document's records, and the records in it that could not be read (the others are kept).
@@ -442,7 +442,7 @@ fn span(
         trace_id,
         span_id,
         parent_span_id: Some(parent).filter(|&p| p != 0),
-        trace_state: string(s, "traceState", "trace_state").filter(|t| !t.is_empty()).map(str::to_string),
+        trace_state: string(s, "traceState", "trace_state").and_then(trace_state),
         kind,
         // No time is 0, as proto3 leaves it: the span is counted, and left out of durations.
         start_ns: int(get(s, "startTimeUnixNano", "start_time_unix_nano")).unwrap_or(0),
@@ -499,7 +499,7 @@ fn links(items: &[Tree]) -> Vec<Link> {
             Some(Link {
                 trace_id: hex128(string(l, "traceId", "trace_id"))?,
                 span_id: hex64(string(l, "spanId", "span_id"))?,
-                trace_state: string(l, "traceState", "trace_state").filter(|t| !t.is_empty()).map(str::to_string),
+                trace_state: string(l, "traceState", "trace_state").and_then(trace_state),
                 attributes: attributes(l, "attributes"),
             })
         })

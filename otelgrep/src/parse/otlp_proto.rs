@@ -19,7 +19,7 @@ use super::otlp_json::{Batch, record_error, span_kind};
 use super::{ParseErrorKind, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, StatusCode,
-    Temporality, Value,
+    Temporality, Value, trace_state,
 };
 
 /// Whether an input starts as the proto format does: a length that fits, then field 1 of a
@@ -358,7 +358,7 @@ fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<Arc<Scope>>) -> Result<Sp
         trace_id,
         span_id,
         parent_span_id: Some(parent).filter(|&p| p != 0),
-        trace_state: Some(s.trace_state).filter(|t| !t.is_empty()),
+        trace_state: trace_state(&s.trace_state),
         kind: span_kind(i64::from(s.kind)),
         start_ns: time(s.start_time_unix_nano),
         end_ns: time(s.end_time_unix_nano),
@@ -381,7 +381,7 @@ fn span(s: PbSpan, res: &Arc<Resource>, scope: &Option<Arc<Scope>>) -> Result<Sp
                 Some(Link {
                     trace_id: id(&l.trace_id, 16, "").ok().filter(|&t| t != 0)?,
                     span_id: id(&l.span_id, 8, "").ok().filter(|&s| s != 0)? as u64,
-                    trace_state: Some(l.trace_state).filter(|t| !t.is_empty()),
+                    trace_state: trace_state(&l.trace_state),
                     attributes: attributes(l.attributes),
                 })
             })
