@@ -79,6 +79,7 @@ pub fn go_json(data: &[u8]) {
 /// Binary OTLP: the length framing, and every frame (and the whole input) as a message.
 pub fn otlp_proto(data: &[u8]) {
     let _ = parse::otlp_proto::is_framed(data);
+    let _ = parse::otlp_proto::is_bare(data);
     for frame in parse::otlp_proto::frames(data) {
         if let Ok(bytes) = frame.bytes {
             let _ = parse::otlp_proto::parse_message(bytes, &mut Resources::default());
@@ -158,7 +159,7 @@ pub fn arrival(data: &[u8]) {
     let (report, _) = parse::ingest::<Collected>("fuzz", data, &(), None, &|_, _| {}).expect("ingest never fails");
     let lines = parse::line_count(&decoded.bytes) + 1;
     // Binary OTLP names the message (its number) where text names a line.
-    let binary = parse::otlp_proto::is_framed(data);
+    let binary = parse::otlp_proto::is_framed(data) || parse::otlp_proto::is_bare(data);
     for e in report.errors.iter().filter(|_| !binary) {
         assert!(e.line >= 1 && e.line <= lines.max(parse::line_count(data) + 1), "{e} of {lines} lines");
     }

@@ -7,7 +7,7 @@ mod common;
 use std::io::Read;
 use std::process::{Command, Stdio};
 
-use common::{Scratch, cri, docker_json, otelgrep, sample, stamp};
+use common::{Scratch, cri, docker_json, otelgrep, otelgrep_stdin, sample, stamp};
 
 #[test]
 fn a_file_without_telemetry_says_so_and_shows_how_its_lines_begin() {
@@ -468,28 +468,6 @@ fn a_capture_appended_after_a_cut_record_is_read_whole() {
 /// Where the `n`th line of `bytes` ends (after its line break).
 fn memchr_line_ends(bytes: &[u8], n: usize) -> usize {
     bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(n - 1).map_or(bytes.len(), |(i, _)| i + 1)
-}
-
-/// Runs otelgrep with `bytes` on its standard input: (stdout, stderr, exit code).
-fn otelgrep_stdin(args: &[&str], bytes: &[u8]) -> (String, String, i32) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_otelgrep"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let bytes = bytes.to_vec();
-    // Written from a thread, as a producer would, so a large input never deadlocks on the pipe.
-    let writer = std::thread::spawn(move || {
-        use std::io::Write;
-        let _ = stdin.write_all(&bytes);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap(), out.status.code().unwrap())
 }
 
 #[test]

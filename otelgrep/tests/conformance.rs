@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Scratch, otelgrep};
+use common::{Scratch, otelgrep, otelgrep_stdin};
 use serde_json::Value;
 
 fn shared(rel: &str) -> PathBuf {
@@ -285,6 +285,51 @@ fn every_otlp_file_as_the_collectors_binary_format_reads_as_its_json() {
         assert_eq!(got["skipped_records"], 0, "{bin}");
         assert!(got["formats"].get("otlp-proto").is_some(), "{bin}: {got}");
         // The same table as the JSON, to the digit.
+        for args in [&["latency", "--by", "url,status", "--format", "csv"][..], &["metrics", "--format", "csv"][..]] {
+            let (a, _, _) = otelgrep(&[args, &[file.as_str()]].concat());
+            let (b, err, code) = otelgrep(&[args, &[bin]].concat());
+            assert_eq!((code, b), (0, a), "{bin} {args:?}: {err}");
+        }
+    }
+}
+
+/// One bare export request (an OTLP/HTTP request body, no length in front), written by the
+/// official package: read as its JSON is, from a file and from standard input, with or without
+/// `--input-format otlp-proto` (it was "no telemetry found" either way). Requests of one signal
+/// concatenated are one request (protobuf merges them): the JS sample's lines are.
+#[test]
+fn a_bare_export_request_reads_as_its_json() {
+    let python = proto_python();
+    let scratch = Scratch::new("proto-bare");
+    let mut json: Vec<String> = ["trace", "logs", "metrics", "events"]
+        .iter()
+        .map(|s| shared(&format!("conformance/otlp-proto-examples_{s}.json")).to_str().unwrap().to_string())
+        .collect();
+    for s in ["traces", "metrics", "logs"] {
+        json.push(common::sample(&format!("otlp-json/js-otlp-http-json_{s}.jsonl")).to_str().unwrap().to_string());
+    }
+    let want = independent_counts(&json);
+    for (file, want) in json.iter().zip(want) {
+        let bin = scratch.0.join(format!("{}.pb", Path::new(file).file_name().unwrap().to_str().unwrap()));
+        let status = Command::new(&python).arg(fixture("to_proto.py")).arg("--bare").arg(file).arg(&bin).status();
+        assert!(status.unwrap().success(), "to_proto.py --bare {file}");
+        let (bin, bytes) = (bin.to_str().unwrap(), std::fs::read(&bin).unwrap());
+        for args in
+            [&["summary", "--format", "json"][..], &["summary", "--format", "json", "--input-format", "otlp-proto"]]
+        {
+            let (from_file, err, code) = otelgrep(&[args, &[bin]].concat());
+            assert_eq!(code, 0, "{bin} {args:?}: {err}");
+            let (from_stdin, err, code) = otelgrep_stdin(&[args, &["-"]].concat(), &bytes);
+            assert_eq!(code, 0, "{bin} {args:?} on standard input: {err}");
+            for got in [from_file, from_stdin] {
+                let got: Value = serde_json::from_str(&got).unwrap();
+                for key in ["spans", "server_spans", "log_records", "metric_points"] {
+                    assert_eq!(got[key], want[key], "{bin} {args:?}: {key}");
+                }
+                assert_eq!(got["skipped_records"], 0, "{bin}");
+                assert!(got["formats"].get("otlp-proto").is_some(), "{bin}: {got}");
+            }
+        }
         for args in [&["latency", "--by", "url,status", "--format", "csv"][..], &["metrics", "--format", "csv"][..]] {
             let (a, _, _) = otelgrep(&[args, &[file.as_str()]].concat());
             let (b, err, code) = otelgrep(&[args, &[bin]].concat());

@@ -317,7 +317,8 @@ pub(super) fn frame<'a>(
     Framed { not_utf8, stateful, lines: pieces.lines_read() }
 }
 
-/// The sequential stage for binary OTLP: one job per length-prefixed message.
+/// The sequential stage for binary OTLP: one job per length-prefixed message, or one for a bare
+/// request (the caller has found the input is one or the other).
 pub(super) fn frame_proto<'a>(
     bytes: &'a [u8],
     file: &Arc<str>,
@@ -325,6 +326,11 @@ pub(super) fn frame_proto<'a>(
     mut send: impl FnMut(usize, Vec<Job<'a>>),
 ) -> Framed {
     let (mut batch, mut batch_bytes, mut index, mut messages) = (Vec::new(), 0, 0, 0);
+    // One bare request (no length in front) is one message.
+    if !otlp_proto::is_framed(bytes) {
+        send(0, vec![Job::Proto { index: 1, bytes }]);
+        return Framed { not_utf8: None, stateful: true, lines: 1 };
+    }
     for frame in otlp_proto::frames(bytes) {
         messages = frame.index;
         match frame.bytes {

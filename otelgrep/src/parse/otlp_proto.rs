@@ -45,6 +45,47 @@ pub fn is_framed(bytes: &[u8]) -> bool {
     false
 }
 
+/// Whether an input is one bare export request, unframed: the body of an OTLP/HTTP request
+/// (`ExportTraceServiceRequest` and its kin have the fields of `TracesData` and its kin), as
+/// saved from a proxy or by a test. Every top-level field is field 1 (a resource group), the
+/// last ends where the input does, and a record in them says its signal ([`signal`]). A text
+/// never passes: it would have to be such fields to its last byte (requests concatenated are one
+/// request, protobuf's merge of repeated fields, and pass).
+pub fn is_bare(bytes: &[u8]) -> bool {
+    bare_walk(bytes) == Some(true) && signal(bytes).is_some()
+}
+
+/// Whether the start of a stream may be a bare request ([`is_bare`]): its top-level fields are
+/// all field 1 as far as it goes. Such a stream is read whole, and then decided as a file is.
+pub fn may_be_bare(head: &[u8]) -> bool {
+    bare_walk(head).is_some()
+}
+
+/// Walks top-level length-delimited fields numbered 1: `Some(true)` when they end exactly at
+/// the input's end, `Some(false)` when the last runs past it, `None` when another field or bytes
+/// that are no field come (or the input is empty).
+fn bare_walk(bytes: &[u8]) -> Option<bool> {
+    let mut rest = bytes;
+    if rest.is_empty() {
+        return None;
+    }
+    while let Some((&tag, after)) = rest.split_first() {
+        if tag != 0x0a {
+            return None;
+        }
+        // The length: a varint of up to ten bytes; cut short by the end, the field runs past it.
+        let Some(size) = after.iter().take(10).position(|b| b & 0x80 == 0).map(|i| i + 1) else {
+            return (after.len() < 10).then_some(false);
+        };
+        let len = after[..size].iter().rev().fold(0u128, |n, b| n << 7 | u128::from(b & 0x7f));
+        match usize::try_from(len).ok().and_then(|len| after[size..].get(len..)) {
+            Some(next) => rest = next,
+            None => return Some(false),
+        }
+    }
+    Some(true)
+}
+
 /// One framed message: its place (1-based) and byte offset, and its bytes, or `Err` when the
 /// input ends inside it.
 pub struct Frame<'a> {
@@ -505,7 +546,7 @@ fn points(
 
 #[cfg(test)]
 mod tests {
-    use super::is_framed;
+    use super::{is_bare, is_framed, may_be_bare};
 
     /// A Rust capture of 1.3 GB opens `Logs\n`, which read as a length is 1,282 MB followed by
     /// the byte 0x0a: it is text, not a framed message. (A sparse file: no disk is written.)
@@ -524,5 +565,26 @@ mod tests {
         // A real message is: its length, field 1 with a length that fits.
         assert!(is_framed(&[0, 0, 0, 4, 0x0a, 2, 0x0a, 0]));
         assert!(!is_framed(&[0, 0, 0, 4, 0x0a, 9, 0x0a, 0]));
+    }
+
+    /// A bare request is field-1 groups to its last byte; text is not, whatever its first line.
+    #[test]
+    fn a_bare_request_is_its_fields_to_the_end_and_text_is_not() {
+        // A resource group holding a scope group holding a span-shaped record (name, field 5).
+        let record = [0x2a, 1, b'x'];
+        let scope = [&[0x12, record.len() as u8][..], &record].concat();
+        let group = [&[0x12, scope.len() as u8][..], &scope].concat();
+        let request = [&[0x0a, group.len() as u8][..], &group].concat();
+        assert!(is_bare(&request));
+        assert!(is_bare(&request.repeat(3)), "requests concatenated are one");
+        assert!(!is_bare(&request[..request.len() - 1]));
+        assert!(may_be_bare(&request[..3]), "a stream's start that may go on");
+        for text in [&b"\nLogs\nResource\n"[..], b"\n\n\n", b"{\"resourceSpans\":[]}\n", b"", b"\n\x80"] {
+            assert!(!is_bare(text), "{text:?}");
+        }
+        // A text's start may pass for a field that runs past it; a start longer than that does not.
+        let text = b"\nLogs\nResource\n\t ->  service.name=String(Owned(\"todo\"))\n";
+        assert!(may_be_bare(text));
+        assert!(!may_be_bare(&text.repeat(2)));
     }
 }

@@ -16,6 +16,28 @@ pub fn otelgrep(args: &[&str]) -> (String, String, i32) {
     (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap(), out.status.code().unwrap())
 }
 
+/// Runs otelgrep with `bytes` on its standard input: (stdout, stderr, exit code).
+pub fn otelgrep_stdin(args: &[&str], bytes: &[u8]) -> (String, String, i32) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_otelgrep"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let bytes = bytes.to_vec();
+    // Written from a thread, as a producer would, so a large input never deadlocks on the pipe.
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = stdin.write_all(&bytes);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap(), out.status.code().unwrap())
+}
+
 /// Runs a command with `--format json` and returns its rows; it must succeed.
 pub fn json_rows(args: &[&str]) -> Vec<Value> {
     let mut all = args.to_vec();
