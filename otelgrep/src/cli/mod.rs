@@ -575,7 +575,7 @@ pub enum InputFormat {
     RustText,
     /// OTLP JSON: export requests one a line, pretty-printed, or in a JSON array.
     OtlpJson,
-    /// The Collector `file` exporter's `format: proto` (length-prefixed binary OTLP).
+    /// Binary OTLP: the Collector `file` exporter's `format: proto` (length-prefixed), or one bare export request.
     OtlpProto,
     /// Node.js console exporters.
     NodeConsole,

@@ -152,7 +152,35 @@ pub(super) fn frame<'a>(
         scan::Pieces::Lines(scan::lines(text))
     };
     let mut not_utf8 = None;
-    for piece in pieces.by_ref() {
+    let rust_lines = allow(Format::RustText);
+    let runs = runs_allowed();
+    while let Some(piece) = pieces.next() {
+        // Most lines of a Rust capture are a record's TAB-indented lines: they go to its framer
+        // at once, past the checks for the other formats' records, which such a line is none of
+        // outside a Collector tree (a request indented by a TAB, `\t{"resourceSpans"`, is one:
+        // looked at below). The checks were a third of framing a Rust capture.
+        if let scan::Piece::Line { line, text: l } = piece
+            && rust_lines
+            && l.as_bytes().first() == Some(&b'\t')
+            && !collector.active()
+            && !matches!(l.bytes().find(|&b| b != b'\t' && b != b' '), Some(b'{' | b'['))
+        {
+            match rust.feed(l, line, &mut resources) {
+                rust_text::Fed::Foreign => report.foreign_lines += 1,
+                rust_text::Fed::Taken => {
+                    stateful = true;
+                    report.rust_text = true;
+                    // The lines after it that go on with its record are taken at once, each
+                    // looked at for its first bytes only.
+                    if let Some(signal) = rust.run_signal().filter(|_| runs) {
+                        pieces.run(|l| rust_text::continues(signal, l), |l| rust.take_line(l));
+                    }
+                }
+            }
+            hand_over_rust!();
+            previous_was_node_metric = false;
+            continue;
+        }
         if let scan::Piece::NotUtf8 { offset } = piece {
             not_utf8 = Some(offset);
             break;
@@ -236,6 +264,10 @@ pub(super) fn frame<'a>(
                     rust_text::Fed::Taken => {
                         stateful = true;
                         report.rust_text = true;
+                        // A record start is followed by its lines: taken at once, as above.
+                        if let Some(signal) = rust.run_signal().filter(|_| runs) {
+                            pieces.run(|l| rust_text::continues(signal, l), |l| rust.take_line(l));
+                        }
                     }
                 }
                 hand_over_rust!();
@@ -315,6 +347,22 @@ pub(super) fn frame<'a>(
         send(index, batch);
     }
     Framed { not_utf8, stateful, lines: pieces.lines_read() }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests frame line by line with this set, to hold the runs to it.
+    static LINE_BY_LINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the framer takes the lines that go on with a Rust record in runs (always, but in the
+/// test that compares them with taking them one by one).
+fn runs_allowed() -> bool {
+    #[cfg(test)]
+    if LINE_BY_LINE.get() {
+        return false;
+    }
+    true
 }
 
 /// The sequential stage for binary OTLP: one job per length-prefixed message, or one for a bare
@@ -397,4 +445,79 @@ fn cut_record(second: Option<&str>, only: Option<Format>) -> &'static str {
 fn is_node(second_line: &str) -> bool {
     let b = second_line.as_bytes();
     b.len() > 2 && b[0] == b' ' && b[1] == b' ' && (b[2].is_ascii_alphabetic() || b[2] == b'\'' || b[2] == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A text's Rust records and its foreign lines as [`frame`] gives them, with runs or (`runs`
+    /// false) a line at a time.
+    fn framed(text: &str, runs: bool) -> (Vec<(Signal, u64, Vec<&str>)>, usize) {
+        let (mut report, mut records) = (Report::default(), Vec::new());
+        let file: Arc<str> = Arc::from("test");
+        LINE_BY_LINE.set(!runs);
+        frame(text.as_bytes(), &file, None, Ending::Input, None, &mut report, |_, jobs| {
+            for job in jobs {
+                if let Job::Rust { rec, .. } = job {
+                    records.push((rec.signal, rec.line, rec.lines));
+                }
+            }
+        });
+        LINE_BY_LINE.set(false);
+        (records, report.foreign_lines)
+    }
+
+    /// Every Rust capture we hold, whole, with Windows line ends, cut at a few points, and with an
+    /// app's lines (and an indented request) printed into its records: the runs take exactly the
+    /// lines feeding them one by one takes, into the same records.
+    #[test]
+    fn rust_records_are_framed_as_line_by_line() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut files: Vec<_> = ["../../shared/samples/rust-stdout", "../samples/todo"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(format!("{root}/{d}")).unwrap())
+            .map(|f| f.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "log"))
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), 7, "{files:?}");
+        let mut checked = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let mut variants = vec![text.clone(), text.replace('\n', "\r\n"), text.replace('\n', "\r\r\n")];
+            let lines: Vec<&str> = text.lines().collect();
+            for k in 1..6 {
+                let at = lines.len() * k / 6;
+                let cut: usize = lines[..at].iter().map(|l| l.len() + 1).sum();
+                variants.push(text[..cut + lines[at].len() / 2].to_string());
+            }
+            // Lines of every shape, each put in at a dozen places (inside spans, logs, metrics).
+            let strays = [
+                "",
+                "plain app line",
+                "\t{\"resourceSpans\":[]}",
+                "\t [x",
+                "\t Body: String(Owned(\"stray\"))",
+                "\t\t ->  stray: I64(1)",
+                "\t\tName         : stray",
+                "\t\t\t\tValue        : 3",
+                "\tName         : stray",
+                "\tInstrumentation Scope #9",
+                "\t\r",
+            ];
+            for (s, stray) in strays.iter().enumerate() {
+                for k in 1..12 {
+                    let mut mixed = lines.clone();
+                    mixed.insert((lines.len() * k / 12 + s * 7) % lines.len(), stray);
+                    variants.push(mixed.join("\n") + "\n");
+                }
+            }
+            for v in &variants {
+                assert_eq!(framed(v, true), framed(v, false), "{}", file.display());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 900, "{checked}");
+    }
 }

@@ -105,6 +105,23 @@ fn shape(line: &str) -> Option<Signal> {
     }
 }
 
+/// Whether a line (without its newline) is one that [`Framer::feed`] gives to the current
+/// record of `signal` and that no other framer wants: TAB-indented, of the record's shape (see
+/// `rest`'s `fits`) or a span's empty line, not an OTLP request indented by a TAB.
+pub fn continues(signal: Signal, l: &[u8]) -> bool {
+    // An empty line is a span's (spans print one after their scope).
+    if l.is_empty() {
+        return signal == Signal::Spans;
+    }
+    l[0] == b'\t'
+        && !matches!(l.iter().find(|&&b| b != b'\t' && b != b' '), Some(b'{' | b'['))
+        && match signal {
+            Signal::Spans => !l.starts_with(b"\t ") && !l.starts_with(b"\t\t\t\t"),
+            Signal::Logs => l.starts_with(b"\t ") || l.starts_with(b"\t\t ->  "),
+            Signal::Metrics => l.starts_with(b"\t\t") && !l.starts_with(b"\t\t ->  "),
+        }
+}
+
 /// An app's own log line (tracing-subscriber, Python logging, ...): never a raw continuation.
 fn looks_like_app_log(line: &str) -> bool {
     let b = line.as_bytes();
@@ -275,6 +292,26 @@ impl<'a> Framer<'a> {
                     None => Fed::Foreign,
                 }
             }
+        }
+    }
+
+    /// The signal of the record whose lines a run may go on with ([`continues`]), if the framer
+    /// is where nothing but that record takes a TAB line: inside it, no resource or scope
+    /// section open.
+    pub fn run_signal(&self) -> Option<Signal> {
+        if self.resource_lines.is_some() || self.scope_lines.is_some() {
+            return None;
+        }
+        self.current.as_ref().map(|c| c.signal).filter(|&s| Some(s) == self.block)
+    }
+
+    /// A line that [`continues`] the current record, as feeding it would take it (the framer
+    /// checked [`Framer::run_signal`] first).
+    pub fn take_line(&mut self, line: &'a str) {
+        if let Some(cur) = self.current.as_mut() {
+            cur.lines.push(line);
+            self.last_line = Some(line);
+            self.previous_foreign = false;
         }
     }
 

@@ -198,6 +198,17 @@ impl<'a> Pieces<'a> {
     }
 }
 
+impl<'a> Pieces<'a> {
+    /// Takes the lines from here on while `accept` says each may be taken, giving each to `take`
+    /// (see [`LineIter::run`]); how many.
+    pub fn run(&mut self, accept: impl Fn(&[u8]) -> bool, take: impl FnMut(&'a str)) -> u64 {
+        match self {
+            Pieces::Objects(o) => o.lines.run(accept, take),
+            Pieces::Lines(l) => l.0.run(accept, take),
+        }
+    }
+}
+
 impl<'a> Iterator for Pieces<'a> {
     type Item = Piece<'a>;
     fn next(&mut self) -> Option<Piece<'a>> {
@@ -216,6 +227,8 @@ struct LineIter<'a> {
     /// The block of the text last checked to be UTF-8, and where it starts.
     checked: &'a str,
     checked_at: usize,
+    /// A run met bytes that are not UTF-8: no run is taken again (the pieces stop there).
+    bad_ahead: bool,
 }
 
 /// Bytes checked to be UTF-8 at a time, ahead of the pieces (then to the next line end).
@@ -223,7 +236,39 @@ const CHECK_BLOCK: usize = 64 << 10;
 
 impl<'a> LineIter<'a> {
     fn new(text: &'a [u8]) -> Self {
-        LineIter { text, pos: 0, line: 0, checked: "", checked_at: 0 }
+        LineIter { text, pos: 0, line: 0, checked: "", checked_at: 0, bad_ahead: false }
+    }
+
+    /// Takes the lines from here on while `accept` says each may be taken, giving each to
+    /// `take`, without their `\r`s and without looking at them otherwise: lines that no framer
+    /// but the caller's could want (no brace line: `accept` says). A line with no newline after
+    /// it ends the run, and so do bytes that are not UTF-8 (the pieces then say where). How many
+    /// it took.
+    fn run(&mut self, accept: impl Fn(&[u8]) -> bool, mut take: impl FnMut(&'a str)) -> u64 {
+        if self.bad_ahead {
+            return 0;
+        }
+        let (start, mut n) = (self.pos, 0);
+        let Some(rest) = self.text.get(start..) else { return 0 };
+        for newline in memchr::memchr_iter(b'\n', rest) {
+            let (at, newline) = (self.pos, start + newline);
+            // Without its `\r`s, as a piece's line is.
+            let end = at + self.text[at..newline].iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1);
+            if !accept(&self.text[at..end]) {
+                break;
+            }
+            // Inside the block checked last (most lines are), sliced from it at once.
+            let held = at >= self.checked_at && end <= self.checked_at + self.checked.len();
+            let line = if held { self.checked.get(at - self.checked_at..end - self.checked_at) } else { None };
+            let Some(line) = line.or_else(|| self.utf8(at, end).ok()) else {
+                self.bad_ahead = true;
+                break;
+            };
+            take(line);
+            (self.pos, n) = (newline + 1, n + 1);
+        }
+        self.line += n;
+        n
     }
 
     /// `text[start..end]` (whole lines) as text, or where it stops being UTF-8: checked with the
