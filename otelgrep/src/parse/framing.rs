@@ -451,9 +451,12 @@ fn is_node(second_line: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A Rust record as framed: its signal, first line and lines.
+    type Record<'a> = (Signal, u64, Vec<&'a str>);
+
     /// A text's Rust records and its foreign lines as [`frame`] gives them, with runs or (`runs`
     /// false) a line at a time.
-    fn framed(text: &str, runs: bool) -> (Vec<(Signal, u64, Vec<&str>)>, usize) {
+    fn framed(text: &str, runs: bool) -> (Vec<Record<'_>>, usize) {
         let (mut report, mut records) = (Report::default(), Vec::new());
         let file: Arc<str> = Arc::from("test");
         LINE_BY_LINE.set(!runs);
