@@ -80,7 +80,7 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
         };
         second.starts_with(b"  descriptor:") || b"  descriptor:".starts_with(second)
     };
-    for piece in pieces.by_ref() {
+    while let Some(piece) = pieces.next() {
         let (n, line) = match piece {
             // An object, whole or cut short (the end of the text), is framed first.
             scan::Piece::Object { line: n, .. } | scan::Piece::Truncated { line: n, .. } => {
@@ -142,6 +142,14 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
         }
         let fed = framer.feed(line, n, &mut resources);
         pure = header.is_some() || (pure && fed == Fed::Taken);
+        // The lines that go on with the record are taken at once, as a read takes them: none is
+        // a place to cut, and each leaves `pure` as it is.
+        if fed == Fed::Taken
+            && !collector.active()
+            && let Some(signal) = framer.run_signal()
+        {
+            pieces.run(|l| super::continues(signal, l), |l| framer.take_line(l));
+        }
         framer.done.clear();
         framer.open_at_end.clear();
     }
