@@ -180,7 +180,7 @@ pub(crate) fn ingest_all<S: Sink>(
                          give the file itself, or its export folder"
                     ));
                 } else if report.records.is_empty() && report.errors.is_empty() {
-                    nothing.push(no_telemetry(shown, end.bytes == 0, end.lines, &end.first_line));
+                    nothing.push(no_telemetry(shown, end.bytes == 0, end.lines, &end.first_line) + not_proto(only));
                 }
                 (report, sink)
             }
@@ -196,7 +196,7 @@ pub(crate) fn ingest_all<S: Sink>(
                 }
                 if report.records.is_empty() && report.errors.is_empty() {
                     let (lines, first) = (parse::line_count(bytes), parse::first_line(bytes));
-                    nothing.push(no_telemetry(shown, bytes.is_empty(), lines, first));
+                    nothing.push(no_telemetry(shown, bytes.is_empty(), lines, first) + not_proto(only));
                 }
                 (report, sink)
             }
@@ -280,6 +280,17 @@ fn cut_short(
         });
     }
     Ok(())
+}
+
+/// Why an input read as binary OTLP (`--input-format otlp-proto`) held nothing: it was not.
+fn not_proto(only: Option<Format>) -> &'static str {
+    match only {
+        Some(Format::OtlpProto) => {
+            "; not OTLP protobuf: neither length-prefixed messages (the Collector file exporter's \
+             `format: proto`) nor one export request"
+        }
+        _ => "",
+    }
 }
 
 /// `no telemetry found in output.log: 30,026 lines, e.g. "app-1  | {"`: how its lines begin.

@@ -338,6 +338,84 @@ fn a_bare_export_request_reads_as_its_json() {
     }
 }
 
+/// Where each top-level field (a resource group) of a bare request starts, read with this test's
+/// own varint decoding.
+fn group_starts(bytes: &[u8]) -> Vec<usize> {
+    let (mut at, mut starts) = (0, Vec::new());
+    while at < bytes.len() {
+        assert_eq!(bytes[at], 0x0a, "field 1 at {at}");
+        starts.push(at);
+        let (mut len, mut shift, mut i) = (0usize, 0, at + 1);
+        loop {
+            len |= usize::from(bytes[i] & 0x7f) << shift;
+            shift += 7;
+            i += 1;
+            if bytes[i - 1] & 0x80 == 0 {
+                break;
+            }
+        }
+        at = i + len;
+    }
+    starts
+}
+
+/// A bare request as it is saved in practice: with a line break after it, one after another of
+/// different signals (protobuf cannot merge those: each resource group is read on its own), and
+/// cut short (everything before the cut is read, the cut reported: it was "no telemetry found").
+#[test]
+fn a_bare_request_with_a_line_break_after_it_after_another_or_cut_short() {
+    let python = proto_python();
+    let scratch = Scratch::new("proto-bare-odd");
+    let bare = |json: &Path, name: &str| {
+        let out = scratch.0.join(name);
+        let status = Command::new(&python).arg(fixture("to_proto.py")).arg("--bare").arg(json).arg(&out).status();
+        assert!(status.unwrap().success(), "to_proto.py --bare {}", json.display());
+        std::fs::read(out).unwrap()
+    };
+    // The demo capture's trace requests: many resource groups.
+    let demo = std::fs::read_to_string(shared("conformance/otel-tui_otel-demo-fileexporter.jsonl")).unwrap();
+    let spans: String =
+        demo.lines().filter(|l| l.starts_with("{\"resourceSpans\"")).map(|l| format!("{l}\n")).collect();
+    let spans_json = scratch.0.join("spans.jsonl");
+    std::fs::write(&spans_json, spans).unwrap();
+    let traces = bare(&spans_json, "traces.pb");
+    let logs = bare(&common::sample("otlp-json/js-otlp-http-json_logs.jsonl"), "logs.pb");
+    let count = |bytes: &[u8], name: &str| -> (Value, String, i32) {
+        let path = scratch.0.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let (out, err, code) = otelgrep(&["summary", "--format", "json", path.to_str().unwrap()]);
+        (serde_json::from_str(&out).unwrap(), err, code)
+    };
+    let (t, _, _) = count(&traces, "t.pb");
+    let (l, _, _) = count(&logs, "l.pb");
+    assert!(t["spans"].as_u64().unwrap() > 100 && l["log_records"].as_u64().unwrap() > 2, "{t} {l}");
+    let (got, err, code) = count(&[&traces[..], b"\r\n"].concat(), "newline.pb");
+    assert_eq!((code, &got["spans"]), (0, &t["spans"]), "{err}");
+    let (got, err, code) = count(&[&traces[..], &logs[..]].concat(), "both.pb");
+    assert_eq!((code, &got["spans"], &got["log_records"]), (0, &t["spans"], &l["log_records"]), "{err}");
+    assert_eq!(got["skipped_records"], 0);
+    // Cut inside its last resource group, and inside its first.
+    let starts = group_starts(&traces);
+    assert!(starts.len() > 10);
+    let last = *starts.last().unwrap();
+    let (before, _, _) = count(&traces[..last], "before.pb");
+    let (got, err, code) = count(&traces[..last + 20], "cut.pb");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("cut.pb:{}: resource group of the OTLP protobuf request cut short", starts.len())),
+        "{err}"
+    );
+    assert_eq!((&got["spans"], &got["skipped_records"]), (&before["spans"], &Value::from(1)));
+    assert!(before["spans"].as_u64().unwrap() > 0);
+    let (got, err, code) = count(&traces[..starts[1] - 3], "cut-first.pb");
+    assert_eq!((code, &got["spans"], &got["skipped_records"]), (1, &Value::from(0), &Value::from(1)), "{err}");
+    assert!(err.contains("cut-first.pb:1: resource group of the OTLP protobuf request cut short"), "{err}");
+    // Told to read binary OTLP, a text says why nothing was read.
+    let text = shared("conformance/otlp-proto-examples_trace.json");
+    let (_, err, _) = otelgrep(&["summary", "--input-format", "otlp-proto", text.to_str().unwrap()]);
+    assert!(err.contains("not OTLP protobuf: neither length-prefixed messages"), "{err}");
+}
+
 #[test]
 fn a_binary_capture_cut_short_gives_everything_before_the_cut() {
     let python = proto_python();

@@ -34,10 +34,12 @@ pub(super) enum Job<'a> {
         text: &'a str,
         kind: go_json::Kind,
     },
-    /// A binary OTLP message: its number in the input (errors name it as their line) and bytes.
+    /// A binary OTLP message: its number in the input (errors name it as their line) and bytes,
+    /// and whether it is an export of its own (a bare request's resource groups are not).
     Proto {
         index: u64,
         bytes: &'a [u8],
+        export: bool,
     },
 }
 
@@ -365,8 +367,8 @@ fn runs_allowed() -> bool {
     true
 }
 
-/// The sequential stage for binary OTLP: one job per length-prefixed message, or one for a bare
-/// request (the caller has found the input is one or the other).
+/// The sequential stage for binary OTLP: one job per length-prefixed message, or per resource
+/// group of a bare request (the caller has found the input is one or the other).
 pub(super) fn frame_proto<'a>(
     bytes: &'a [u8],
     file: &Arc<str>,
@@ -374,17 +376,30 @@ pub(super) fn frame_proto<'a>(
     mut send: impl FnMut(usize, Vec<Job<'a>>),
 ) -> Framed {
     let (mut batch, mut batch_bytes, mut index, mut messages) = (Vec::new(), 0, 0, 0);
-    // One bare request (no length in front) is one message.
-    if !otlp_proto::is_framed(bytes) {
-        send(0, vec![Job::Proto { index: 1, bytes }]);
-        return Framed { not_utf8: None, stateful: true, lines: 1 };
-    }
-    for frame in otlp_proto::frames(bytes) {
-        messages = frame.index;
-        match frame.bytes {
+    // A bare request (no length in front) is read a resource group at a time (its number is
+    // what errors name), and is one export; a framed message is one.
+    // Each message's number, and its bytes or where the input cut it.
+    type Numbered<'b> = Vec<(u64, Result<&'b [u8], ()>)>;
+    let (frames, export, cut_what): (Numbered, _, _) = match otlp_proto::bare(bytes) {
+        Some(bare) if !otlp_proto::is_framed(bytes) => {
+            let mut groups: Vec<_> = bare.groups.iter().map(|&(a, b)| Ok(&bytes[a..b])).collect();
+            if bare.cut {
+                groups.push(Err(()));
+            }
+            if groups.iter().flatten().any(|g| otlp_proto::holds_metrics(g)) {
+                report.metric_exports += 1;
+            }
+            let numbered = (1..).zip(groups).collect();
+            (numbered, false, "resource group of the OTLP protobuf request")
+        }
+        _ => (otlp_proto::frames(bytes).map(|f| (f.index, f.bytes)).collect(), true, "OTLP protobuf message"),
+    };
+    for (number, frame) in frames {
+        messages = number;
+        match frame {
             Ok(b) => {
                 batch_bytes += b.len();
-                batch.push(Job::Proto { index: frame.index, bytes: b });
+                batch.push(Job::Proto { index: number, bytes: b, export });
                 if batch_bytes >= BATCH_BYTES {
                     send(index, std::mem::take(&mut batch));
                     (index, batch_bytes) = (index + 1, 0);
@@ -392,8 +407,8 @@ pub(super) fn frame_proto<'a>(
             }
             Err(()) => report.errors.push(ParseError {
                 file: file.clone(),
-                line: frame.index,
-                kind: ParseErrorKind::Truncated { what: "OTLP protobuf message" },
+                line: number,
+                kind: ParseErrorKind::Truncated { what: cut_what },
             }),
         }
     }

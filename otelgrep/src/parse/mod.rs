@@ -505,8 +505,12 @@ fn parse_job<S: Sink>(
             let r = otlp_json::parse_document(text, needs, resources).map(|b| b.deliver(line, file, sink, report));
             (line, r.map(|()| Format::OtlpJson))
         }
-        Job::Proto { index, bytes } => {
-            let r = otlp_proto::parse_message(bytes, resources).map(|b| b.deliver(index, file, sink, report));
+        Job::Proto { index, bytes, export } => {
+            let r = otlp_proto::parse_message(bytes, resources).map(|mut b| {
+                // A bare request's export is counted once, where it is framed.
+                b.metric_exports *= usize::from(export);
+                b.deliver(index, file, sink, report)
+            });
             (index, r.map(|()| Format::OtlpProto))
         }
         Job::Rust { rec, open_at_end } => {

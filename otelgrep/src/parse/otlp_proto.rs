@@ -45,45 +45,82 @@ pub fn is_framed(bytes: &[u8]) -> bool {
     false
 }
 
-/// Whether an input is one bare export request, unframed: the body of an OTLP/HTTP request
+/// An input read as one bare export request, unframed: the body of an OTLP/HTTP request
 /// (`ExportTraceServiceRequest` and its kin have the fields of `TracesData` and its kin), as
-/// saved from a proxy or by a test. Every top-level field is field 1 (a resource group), the
-/// last ends where the input does, and a record in them says its signal ([`signal`]). A text
-/// never passes: it would have to be such fields to its last byte (requests concatenated are one
-/// request, protobuf's merge of repeated fields, and pass).
-pub fn is_bare(bytes: &[u8]) -> bool {
-    bare_walk(bytes) == Some(true) && signal(bytes).is_some()
+/// saved from a proxy or by a test. Its top-level fields are resource groups (field 1), each a
+/// message of its own (a `*Data` holding one group): read one by one, so that requests of
+/// different signals saved one after another are each read, and a cut loses only the group it
+/// falls in.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Bare {
+    /// Where each whole group's field (its tag and length included) starts and ends.
+    pub groups: Vec<(usize, usize)>,
+    /// The input ends inside a group (a file cut short).
+    pub cut: bool,
 }
 
-/// Whether the start of a stream may be a bare request ([`is_bare`]): its top-level fields are
-/// all field 1 as far as it goes. Such a stream is read whole, and then decided as a file is.
+/// The input as one bare request ([`Bare`]), if it is one: every top-level field is field 1, to
+/// the end of the input (or to line breaks or spaces after the last, as an editor or `echo`
+/// leaves them), and a record in them says its signal ([`signal`]). Cut inside a group, it is
+/// one if a whole group says so, or if no group is whole, it is not UTF-8 and the group opens as
+/// a resource group does. A text never passes: it would have to be such fields to its last byte.
+pub fn bare(bytes: &[u8]) -> Option<Bare> {
+    let (groups, cut) = bare_walk(bytes)?;
+    let said = groups.iter().any(|&(a, b)| signal(&bytes[a..b]).is_some());
+    // Cut in its first group, nothing whole says: binary, and the group opens as a resource
+    // group does (its resource, a scope group or its schema URL).
+    let opens = || {
+        let size = bytes[1..].iter().position(|b| b & 0x80 == 0).map_or(bytes.len(), |i| i + 2);
+        matches!(bytes.get(size), Some(0x0a | 0x12 | 0x1a)) && std::str::from_utf8(bytes).is_err()
+    };
+    (said || (cut && groups.is_empty() && opens())).then_some(Bare { groups, cut })
+}
+
+/// Whether an input is one bare export request ([`bare`]).
+pub fn is_bare(bytes: &[u8]) -> bool {
+    bare(bytes).is_some()
+}
+
+/// Whether a message holds metrics (its first record says so).
+pub fn holds_metrics(message: &[u8]) -> bool {
+    signal(message) == Some(Kind::Metrics)
+}
+
+/// Whether the start of a stream may be a bare request ([`bare`]): its top-level fields are all
+/// field 1 as far as it goes. Such a stream is read whole, and then decided as a file is.
 pub fn may_be_bare(head: &[u8]) -> bool {
     bare_walk(head).is_some()
 }
 
-/// Walks top-level length-delimited fields numbered 1: `Some(true)` when they end exactly at
-/// the input's end, `Some(false)` when the last runs past it, `None` when another field or bytes
-/// that are no field come (or the input is empty).
-fn bare_walk(bytes: &[u8]) -> Option<bool> {
-    let mut rest = bytes;
-    if rest.is_empty() {
+/// Walks top-level length-delimited fields numbered 1: where each whole one is, and whether the
+/// last runs past the input's end; `None` when another field or bytes that are no field come
+/// (or the input is empty). Line breaks and spaces after the last whole field end the walk.
+fn bare_walk(bytes: &[u8]) -> Option<(Vec<(usize, usize)>, bool)> {
+    let (mut at, mut groups) = (0, Vec::new());
+    if bytes.is_empty() {
         return None;
     }
-    while let Some((&tag, after)) = rest.split_first() {
-        if tag != 0x0a {
-            return None;
+    while let Some(rest) = bytes.get(at..).filter(|r| !r.is_empty()) {
+        let after_one = !groups.is_empty();
+        let trailing = || after_one && rest.iter().all(|b| matches!(b, b'\n' | b'\r' | b' ' | b'\t'));
+        if rest[0] != 0x0a {
+            return trailing().then_some((groups, false));
         }
         // The length: a varint of up to ten bytes; cut short by the end, the field runs past it.
+        let after = &rest[1..];
         let Some(size) = after.iter().take(10).position(|b| b & 0x80 == 0).map(|i| i + 1) else {
-            return (after.len() < 10).then_some(false);
+            return (after.len() < 10).then(|| (groups, !trailing()));
         };
         let len = after[..size].iter().rev().fold(0u128, |n, b| n << 7 | u128::from(b & 0x7f));
-        match usize::try_from(len).ok().and_then(|len| after[size..].get(len..)) {
-            Some(next) => rest = next,
-            None => return Some(false),
+        match usize::try_from(len).ok().filter(|&len| len <= after.len() - size) {
+            Some(len) => {
+                groups.push((at, at + 1 + size + len));
+                at += 1 + size + len;
+            }
+            None => return Some(if trailing() { (groups, false) } else { (groups, true) }),
         }
     }
-    Some(true)
+    Some((groups, false))
 }
 
 /// One framed message: its place (1-based) and byte offset, and its bytes, or `Err` when the
@@ -546,7 +583,7 @@ fn points(
 
 #[cfg(test)]
 mod tests {
-    use super::{is_bare, is_framed, may_be_bare};
+    use super::{Bare, bare, is_bare, is_framed, may_be_bare};
 
     /// A Rust capture of 1.3 GB opens `Logs\n`, which read as a length is 1,282 MB followed by
     /// the byte 0x0a: it is text, not a framed message. (A sparse file: no disk is written.)
@@ -567,7 +604,8 @@ mod tests {
         assert!(!is_framed(&[0, 0, 0, 4, 0x0a, 9, 0x0a, 0]));
     }
 
-    /// A bare request is field-1 groups to its last byte; text is not, whatever its first line.
+    /// A bare request is field-1 groups to its last byte (or to line breaks after it); text is
+    /// not, whatever its first line; a cut one says where its whole groups end.
     #[test]
     fn a_bare_request_is_its_fields_to_the_end_and_text_is_not() {
         // A resource group holding a scope group holding a span-shaped record (name, field 5).
@@ -575,9 +613,17 @@ mod tests {
         let scope = [&[0x12, record.len() as u8][..], &record].concat();
         let group = [&[0x12, scope.len() as u8][..], &scope].concat();
         let request = [&[0x0a, group.len() as u8][..], &group].concat();
-        assert!(is_bare(&request));
-        assert!(is_bare(&request.repeat(3)), "requests concatenated are one");
-        assert!(!is_bare(&request[..request.len() - 1]));
+        let n = request.len();
+        assert_eq!(bare(&request), Some(Bare { groups: vec![(0, n)], cut: false }));
+        assert_eq!(bare(&request.repeat(3)).map(|b| b.groups.len()), Some(3), "requests concatenated are one");
+        assert_eq!(bare(&[&request[..], b"\r\n"].concat()), Some(Bare { groups: vec![(0, n)], cut: false }));
+        let cut = [&request[..], &request[..n - 1]].concat();
+        assert_eq!(bare(&cut), Some(Bare { groups: vec![(0, n)], cut: true }));
+        // Cut in its only group: taken for a request only when it is not text.
+        assert_eq!(bare(&request[..n - 1]), None);
+        let binary = [&[0x0a, 0x7f, 0x0a, 0x02, 0xff][..], &request].concat();
+        assert_eq!(bare(&binary), Some(Bare { groups: vec![], cut: true }));
+        assert_eq!(bare(b"\n\xe9t\xe9 Latin-1"), None);
         assert!(may_be_bare(&request[..3]), "a stream's start that may go on");
         for text in [&b"\nLogs\nResource\n"[..], b"\n\n\n", b"{\"resourceSpans\":[]}\n", b"", b"\n\x80"] {
             assert!(!is_bare(text), "{text:?}");
