@@ -260,3 +260,36 @@ fn a_point_attribute_named_like_a_span_key_is_the_points() {
     assert_eq!(code, 2);
     assert!(err.contains("kind is one of SERVER, CLIENT, INTERNAL, PRODUCER, CONSUMER, UNSPECIFIED"), "{err}");
 }
+
+/// One name counted by two libraries of one service with the same attributes is two series: each
+/// label says its scope (both read `service.name=svc, route=/`), and a series of one scope only
+/// keeps its plain label.
+#[test]
+fn series_told_apart_only_by_their_scope_say_it() {
+    let dir = common::Scratch::new("two-scopes");
+    let point = |v: u32| {
+        format!(
+            r#"{{"attributes":[{{"key":"route","value":{{"stringValue":"/"}}}}],"startTimeUnixNano":"1000000000","timeUnixNano":"2000000000","asInt":"{v}"}}"#
+        )
+    };
+    let metric = |name: &str, points: &str| {
+        format!(
+            r#"{{"name":"{name}","sum":{{"aggregationTemporality":2,"isMonotonic":true,"dataPoints":[{points}]}}}}"#
+        )
+    };
+    let line = format!(
+        r#"{{"resourceMetrics":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},"scopeMetrics":[{{"scope":{{"name":"lib-a","version":"1.0"}},"metrics":[{},{}]}},{{"scope":{{"name":"lib-b"}},"metrics":[{}]}}]}}]}}"#,
+        metric("requests", &point(5)),
+        metric("only-a", &point(3)),
+        metric("requests", &point(7))
+    );
+    let path = dir.file("two-scopes.jsonl", &(line + "\n"));
+    let rows = json_rows(&["metrics", "requests", &path]);
+    let series: Vec<(&str, f64)> = rows.iter().map(|r| (r["series"].as_str().unwrap(), num(&r["value"]))).collect();
+    assert_eq!(
+        series,
+        [("service.name=svc, route=/, scope=lib-a@1.0", 5.0), ("service.name=svc, route=/, scope=lib-b", 7.0)]
+    );
+    let rows = json_rows(&["metrics", "only-a", &path]);
+    assert_eq!(rows[0]["series"], "service.name=svc, route=/");
+}

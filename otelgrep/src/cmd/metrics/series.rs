@@ -62,6 +62,44 @@ fn distinguishing(points: &[MetricPoint]) -> Vec<String> {
         .collect()
 }
 
+/// Series that would read the same (one label, one resource) but are not one: the scope that
+/// reported each is added to its label where scopes tell them apart (two libraries of one
+/// service counting the same name with the same attributes were two rows of one label).
+fn with_scopes<'p, R: Ord + Clone>(
+    by_series: BTreeMap<(String, R, String), Vec<&'p MetricPoint>>,
+) -> BTreeMap<(String, R, String), Vec<&'p MetricPoint>> {
+    let mut scopes: BTreeMap<(&str, &R), BTreeSet<String>> = BTreeMap::new();
+    for ((label, resource, _), ps) in &by_series {
+        scopes.entry((label, resource)).or_default().insert(scope_text(ps[0]));
+    }
+    let plain: BTreeSet<(String, R)> = scopes
+        .into_iter()
+        .filter(|(_, s)| s.len() < 2)
+        .map(|((label, resource), _)| (label.to_string(), resource.clone()))
+        .collect();
+    by_series
+        .into_iter()
+        .map(|((label, resource, id), ps)| {
+            let label = if plain.contains(&(label.clone(), resource.clone())) {
+                label
+            } else {
+                let scope = scope_text(ps[0]);
+                if label.is_empty() { scope } else { format!("{label}, {scope}") }
+            };
+            ((label, resource, id), ps)
+        })
+        .collect()
+}
+
+/// `scope=NAME` (`scope=NAME@VERSION`), or `scope=` for none.
+fn scope_text(p: &MetricPoint) -> String {
+    match p.scope.as_deref() {
+        Some(s) if s.version.is_empty() => format!("scope={}", s.name),
+        Some(s) => format!("scope={}@{}", s.name, s.version),
+        None => "scope=".to_string(),
+    }
+}
+
 /// A counter's or gauge's number: exact for integer points, whose deltas and totals may pass
 /// i64 and would lose digits as doubles past 2^53 (a counter at 2^53 + 1 showed 2^53); a double
 /// otherwise, and once a double is in a sum.
@@ -169,6 +207,7 @@ pub(super) fn steps(
         let resource = columns.iter().map(|k| crate::keys::attribute_text(&p.resource.attributes, k)).collect();
         by_series.entry((series_label(p), resource, series_id(p))).or_default().push(p);
     }
+    let by_series = with_scopes(by_series);
     let mut repeated = 0;
     let mut series = Vec::new();
     let mut out = Vec::new();
