@@ -65,9 +65,9 @@ fn distinguishing(points: &[MetricPoint]) -> Vec<String> {
 /// Series that would read the same (one label, one resource) but are not one: the scope that
 /// reported each is added to its label where scopes tell them apart (two libraries of one
 /// service counting the same name with the same attributes were two rows of one label).
-fn with_scopes<'p, R: Ord + Clone>(
-    by_series: BTreeMap<(String, R, String), Vec<&'p MetricPoint>>,
-) -> BTreeMap<(String, R, String), Vec<&'p MetricPoint>> {
+fn with_scopes<R: Ord + Clone>(
+    by_series: BTreeMap<(String, R, String), Vec<&MetricPoint>>,
+) -> BTreeMap<(String, R, String), Vec<&MetricPoint>> {
     let mut scopes: BTreeMap<(&str, &R), BTreeSet<String>> = BTreeMap::new();
     for ((label, resource, _), ps) in &by_series {
         scopes.entry((label, resource)).or_default().insert(scope_text(ps[0]));
