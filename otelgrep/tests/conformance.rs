@@ -261,6 +261,12 @@ fn to_proto(python: &str, json: &str, out: &Path) {
     assert!(status.success(), "to_proto.py {json}");
 }
 
+/// OTLP JSON of one signal written as one bare request (an OTLP/HTTP body) by the official package.
+fn to_bare_proto(python: &str, json: &Path, out: &Path) {
+    let status = Command::new(python).arg(fixture("to_proto.py")).arg("--bare").arg(json).arg(out).status().unwrap();
+    assert!(status.success(), "to_proto.py --bare {}", json.display());
+}
+
 #[test]
 fn every_otlp_file_as_the_collectors_binary_format_reads_as_its_json() {
     let python = proto_python();
@@ -311,8 +317,7 @@ fn a_bare_export_request_reads_as_its_json() {
     let want = independent_counts(&json);
     for (file, want) in json.iter().zip(want) {
         let bin = scratch.0.join(format!("{}.pb", Path::new(file).file_name().unwrap().to_str().unwrap()));
-        let status = Command::new(&python).arg(fixture("to_proto.py")).arg("--bare").arg(file).arg(&bin).status();
-        assert!(status.unwrap().success(), "to_proto.py --bare {file}");
+        to_bare_proto(&python, Path::new(file), &bin);
         let (bin, bytes) = (bin.to_str().unwrap(), std::fs::read(&bin).unwrap());
         for args in
             [&["summary", "--format", "json"][..], &["summary", "--format", "json", "--input-format", "otlp-proto"]]
@@ -368,8 +373,7 @@ fn a_bare_request_with_a_line_break_after_it_after_another_or_cut_short() {
     let scratch = Scratch::new("proto-bare-odd");
     let bare = |json: &Path, name: &str| {
         let out = scratch.0.join(name);
-        let status = Command::new(&python).arg(fixture("to_proto.py")).arg("--bare").arg(json).arg(&out).status();
-        assert!(status.unwrap().success(), "to_proto.py --bare {}", json.display());
+        to_bare_proto(&python, json, &out);
         std::fs::read(out).unwrap()
     };
     // The demo capture's trace requests: many resource groups.

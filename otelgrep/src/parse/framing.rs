@@ -156,6 +156,23 @@ pub(super) fn frame<'a>(
     let mut not_utf8 = None;
     let rust_lines = allow(Format::RustText);
     let runs = runs_allowed();
+    // A line to the Rust framer; once it takes one, the lines after it that go on with its record
+    // are taken at once, each looked at for its first bytes only.
+    macro_rules! feed_rust {
+        ($text:expr, $line:expr) => {{
+            match rust.feed($text, $line, &mut resources) {
+                rust_text::Fed::Foreign => report.foreign_lines += 1,
+                rust_text::Fed::Taken => {
+                    stateful = true;
+                    report.rust_text = true;
+                    if let Some(signal) = rust.run_signal().filter(|_| runs) {
+                        pieces.run(|l| rust_text::continues(signal, l), |l| rust.take_line(l));
+                    }
+                }
+            }
+            hand_over_rust!();
+        }};
+    }
     while let Some(piece) = pieces.next() {
         // Most lines of a Rust capture are a record's TAB-indented lines: they go to its framer
         // at once, past the checks for the other formats' records, which such a line is none of
@@ -167,19 +184,7 @@ pub(super) fn frame<'a>(
             && !collector.active()
             && !matches!(l.bytes().find(|&b| b != b'\t' && b != b' '), Some(b'{' | b'['))
         {
-            match rust.feed(l, line, &mut resources) {
-                rust_text::Fed::Foreign => report.foreign_lines += 1,
-                rust_text::Fed::Taken => {
-                    stateful = true;
-                    report.rust_text = true;
-                    // The lines after it that go on with its record are taken at once, each
-                    // looked at for its first bytes only.
-                    if let Some(signal) = rust.run_signal().filter(|_| runs) {
-                        pieces.run(|l| rust_text::continues(signal, l), |l| rust.take_line(l));
-                    }
-                }
-            }
-            hand_over_rust!();
+            feed_rust!(l, line);
             previous_was_node_metric = false;
             continue;
         }
@@ -260,20 +265,7 @@ pub(super) fn frame<'a>(
                 push(Job::Go { line, text, kind }, &mut batch, &mut batch_bytes);
             }
             (scan::Piece::Line { .. }, _) if !allow(Format::RustText) => report.foreign_lines += 1,
-            (scan::Piece::Line { line, text }, _) => {
-                match rust.feed(text, line, &mut resources) {
-                    rust_text::Fed::Foreign => report.foreign_lines += 1,
-                    rust_text::Fed::Taken => {
-                        stateful = true;
-                        report.rust_text = true;
-                        // A record start is followed by its lines: taken at once, as above.
-                        if let Some(signal) = rust.run_signal().filter(|_| runs) {
-                            pieces.run(|l| rust_text::continues(signal, l), |l| rust.take_line(l));
-                        }
-                    }
-                }
-                hand_over_rust!();
-            }
+            (scan::Piece::Line { line, text }, _) => feed_rust!(text, line),
             (scan::Piece::NotUtf8 { .. }, _) => {}
             (scan::Piece::Truncated { line, second }, _) => report.errors.push(ParseError {
                 file: file.clone(),
