@@ -290,12 +290,16 @@ fn every_otlp_file_as_the_collectors_binary_format_reads_as_its_json() {
         }
         assert_eq!(got["skipped_records"], 0, "{bin}");
         assert!(got["formats"].get("otlp-proto").is_some(), "{bin}: {got}");
-        // The same table as the JSON, to the digit.
-        for args in [&["latency", "--by", "url,status", "--format", "csv"][..], &["metrics", "--format", "csv"][..]] {
-            let (a, _, _) = otelgrep(&[args, &[file.as_str()]].concat());
-            let (b, err, code) = otelgrep(&[args, &[bin]].concat());
-            assert_eq!((code, b), (0, a), "{bin} {args:?}: {err}");
-        }
+        same_tables_as_json(file, bin);
+    }
+}
+
+/// Binary OTLP gives the tables its JSON gives, to the digit.
+fn same_tables_as_json(json: &str, bin: &str) {
+    for args in [&["latency", "--by", "url,status", "--format", "csv"][..], &["metrics", "--format", "csv"][..]] {
+        let (a, _, _) = otelgrep(&[args, &[json]].concat());
+        let (b, err, code) = otelgrep(&[args, &[bin]].concat());
+        assert_eq!((code, b), (0, a), "{bin} {args:?}: {err}");
     }
 }
 
@@ -335,11 +339,7 @@ fn a_bare_export_request_reads_as_its_json() {
                 assert!(got["formats"].get("otlp-proto").is_some(), "{bin}: {got}");
             }
         }
-        for args in [&["latency", "--by", "url,status", "--format", "csv"][..], &["metrics", "--format", "csv"][..]] {
-            let (a, _, _) = otelgrep(&[args, &[file.as_str()]].concat());
-            let (b, err, code) = otelgrep(&[args, &[bin]].concat());
-            assert_eq!((code, b), (0, a), "{bin} {args:?}: {err}");
-        }
+        same_tables_as_json(file, bin);
     }
 }
 
