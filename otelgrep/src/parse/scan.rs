@@ -196,9 +196,7 @@ impl<'a> Pieces<'a> {
             Pieces::Lines(l) => l.0.line,
         }
     }
-}
 
-impl<'a> Pieces<'a> {
     /// Takes the lines from here on while `accept` says each may be taken, giving each to `take`
     /// (see [`LineIter::run`]); how many.
     pub fn run(&mut self, accept: impl Fn(&[u8]) -> bool, take: impl FnMut(&'a str)) -> u64 {
