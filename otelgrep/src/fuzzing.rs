@@ -159,7 +159,7 @@ pub fn arrival(data: &[u8]) {
     let (report, _) = parse::ingest::<Collected>("fuzz", data, &(), None, &|_, _| {}).expect("ingest never fails");
     let lines = parse::line_count(&decoded.bytes) + 1;
     // Binary OTLP names the message (its number) where text names a line.
-    let binary = parse::otlp_proto::is_framed(data) || parse::otlp_proto::is_bare(data);
+    let binary = parse::otlp_proto::is_binary(data);
     for e in report.errors.iter().filter(|_| !binary) {
         assert!(e.line >= 1 && e.line <= lines.max(parse::line_count(data) + 1), "{e} of {lines} lines");
     }

@@ -241,8 +241,7 @@ impl<'c, S: Sink + Clone> Followed<'c, S> {
 fn whole(start: &[u8], only: Option<Format>) -> bool {
     start.starts_with(&[0xff, 0xfe])
         || start.starts_with(&[0xfe, 0xff])
-        || (only.is_none_or(|o| o == Format::OtlpProto)
-            && (crate::parse::otlp_proto::is_framed(start) || crate::parse::otlp_proto::may_be_bare(start)))
+        || (only.is_none_or(|o| o == Format::OtlpProto) && crate::parse::otlp_proto::may_be_binary(start))
 }
 
 /// Follows `files` (see the module's text) until Ctrl+C or the end of every input; returns the

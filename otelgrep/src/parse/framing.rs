@@ -182,7 +182,7 @@ pub(super) fn frame<'a>(
             && rust_lines
             && l.as_bytes().first() == Some(&b'\t')
             && !collector.active()
-            && !matches!(l.bytes().find(|&b| b != b'\t' && b != b' '), Some(b'{' | b'['))
+            && !rust_text::brace_after_indent(l.as_bytes())
         {
             feed_rust!(l, line);
             previous_was_node_metric = false;
@@ -372,8 +372,9 @@ pub(super) fn frame_proto<'a>(
     // what errors name), and is one export; a framed message is one.
     // Each message's number, and its bytes or where the input cut it.
     type Numbered<'b> = Vec<(u64, Result<&'b [u8], ()>)>;
-    let (frames, export, cut_what): (Numbered, _, _) = match otlp_proto::bare(bytes) {
-        Some(bare) if !otlp_proto::is_framed(bytes) => {
+    let bare = if otlp_proto::is_framed(bytes) { None } else { otlp_proto::bare(bytes) };
+    let (frames, export, cut_what): (Numbered, _, _) = match bare {
+        Some(bare) => {
             let mut groups: Vec<_> = bare.groups.iter().map(|&(a, b)| Ok(&bytes[a..b])).collect();
             if bare.cut {
                 groups.push(Err(()));
@@ -384,7 +385,7 @@ pub(super) fn frame_proto<'a>(
             let numbered = (1..).zip(groups).collect();
             (numbered, false, "resource group of the OTLP protobuf request")
         }
-        _ => (otlp_proto::frames(bytes).map(|f| (f.index, f.bytes)).collect(), true, "OTLP protobuf message"),
+        None => (otlp_proto::frames(bytes).map(|f| (f.index, f.bytes)).collect(), true, "OTLP protobuf message"),
     };
     for (number, frame) in frames {
         messages = number;

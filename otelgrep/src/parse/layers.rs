@@ -20,8 +20,7 @@ pub fn ingest<S: Sink>(
     // The text layer first: UTF-16 decoded, marks dropped; bytes that are not UTF-8 repaired only
     // when the framers meet one (most inputs never pay for it).
     // Binary OTLP has no encoding and no lines: it goes to the framers as it is.
-    let binary =
-        only.is_none_or(|o| o == Format::OtlpProto) && (otlp_proto::is_framed(bytes) || otlp_proto::is_bare(bytes));
+    let binary = only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_binary(bytes);
     let decoded = if binary {
         text::Text { bytes: std::borrow::Cow::Borrowed(bytes), encoding: None, bad_lines: Vec::new() }
     } else {

@@ -280,10 +280,8 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     // Binary OTLP is framed by its length prefixes, on this thread.
     // A text repaired (its bad bytes made U+FFFD, three bytes each) was text: it may have grown
     // into what passes for a length-prefixed message, and is not read as one.
-    let proto = binary
-        && bad_lines.is_empty()
-        && only.is_none_or(|o| o == Format::OtlpProto)
-        && (otlp_proto::is_framed(body) || otlp_proto::is_bare(body));
+    let proto =
+        binary && bad_lines.is_empty() && only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_binary(body);
     // Repaired text goes the sequential way, where each record is checked against the bad lines.
     if !proto && bad_lines.is_empty() {
         match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, region_bytes) {
@@ -507,8 +505,10 @@ fn parse_job<S: Sink>(
         }
         Job::Proto { index, bytes, export } => {
             let r = otlp_proto::parse_message(bytes, resources).map(|mut b| {
-                // A bare request's export is counted once, where it is framed.
-                b.metric_exports *= usize::from(export);
+                if !export {
+                    // A bare request's resource group: its export is counted once, where framed.
+                    b.metric_exports = 0;
+                }
                 b.deliver(index, file, sink, report)
             });
             (index, r.map(|()| Format::OtlpProto))

@@ -81,13 +81,24 @@ pub fn is_bare(bytes: &[u8]) -> bool {
     bare(bytes).is_some()
 }
 
+/// Whether an input is binary OTLP: framed messages ([`is_framed`]) or a bare request.
+pub fn is_binary(bytes: &[u8]) -> bool {
+    is_framed(bytes) || is_bare(bytes)
+}
+
+/// Whether the start of a stream may be binary OTLP: framed, or the start of a bare request
+/// ([`may_be_bare`]). Such a stream is read whole, and then decided as a file is.
+pub fn may_be_binary(head: &[u8]) -> bool {
+    is_framed(head) || may_be_bare(head)
+}
+
 /// Whether a message holds metrics (its first record says so).
 pub fn holds_metrics(message: &[u8]) -> bool {
     signal(message) == Some(Kind::Metrics)
 }
 
 /// Whether the start of a stream may be a bare request ([`bare`]): its top-level fields are all
-/// field 1 as far as it goes. Such a stream is read whole, and then decided as a file is.
+/// field 1 as far as it goes.
 pub fn may_be_bare(head: &[u8]) -> bool {
     bare_walk(head).is_some()
 }
@@ -117,7 +128,7 @@ fn bare_walk(bytes: &[u8]) -> Option<(Vec<(usize, usize)>, bool)> {
                 groups.push((at, at + 1 + size + len));
                 at += 1 + size + len;
             }
-            None => return Some(if trailing() { (groups, false) } else { (groups, true) }),
+            None => return Some((groups, !trailing())),
         }
     }
     Some((groups, false))

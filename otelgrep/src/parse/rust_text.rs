@@ -114,12 +114,18 @@ pub fn continues(signal: Signal, l: &[u8]) -> bool {
         return signal == Signal::Spans;
     }
     l[0] == b'\t'
-        && !matches!(l.iter().find(|&&b| b != b'\t' && b != b' '), Some(b'{' | b'['))
+        && !brace_after_indent(l)
         && match signal {
             Signal::Spans => !l.starts_with(b"\t ") && !l.starts_with(b"\t\t\t\t"),
             Signal::Logs => l.starts_with(b"\t ") || l.starts_with(b"\t\t ->  "),
             Signal::Metrics => l.starts_with(b"\t\t") && !l.starts_with(b"\t\t ->  "),
         }
+}
+
+/// Whether a line's first byte past its TABs and spaces opens an object or an array: it may be an
+/// indented OTLP request (`\t{"resourceSpans": ...}`), which the OTLP reader looks at first.
+pub fn brace_after_indent(l: &[u8]) -> bool {
+    matches!(l.iter().find(|&&b| b != b'\t' && b != b' '), Some(b'{' | b'['))
 }
 
 /// An app's own log line (tracing-subscriber, Python logging, ...): never a raw continuation.

@@ -127,8 +127,7 @@ pub fn ingest_stream<S: Sink>(
     end.first_line = first_line(&head).to_vec();
     let whole = head.starts_with(&[0xff, 0xfe])
         || head.starts_with(&[0xfe, 0xff])
-        || (only.is_none_or(|o| o == Format::OtlpProto)
-            && (otlp_proto::is_framed(&head) || otlp_proto::may_be_bare(&head)));
+        || (only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::may_be_binary(&head));
     // Wrapped lines are unwrapped as they come, past a mark in front (a file's text drops it
     // before its wrappers are looked for).
     let marked = head.starts_with(UTF8_BOM);
