@@ -294,7 +294,9 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     let mut framing = Report::default();
     let base = bytes.as_ptr() as usize;
     let needs = S::needs(config);
-    let batch = |batch: Vec<Job>| parse_batch::<S>(batch, &needs, &file, config, bytes, bad_lines);
+    let batch = |batch: Vec<Job>, resources: &mut Resources| {
+        parse_batch::<S>(batch, &needs, &file, config, bytes, bad_lines, resources)
+    };
     let frame_all = |framing: &mut Report, send: &mut dyn FnMut(usize, Vec<Job<'a>>)| {
         let framed = if proto {
             frame_proto(body, &file, framing, send)
@@ -307,8 +309,9 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     let merged: Merged<S> = if bytes.len() < SMALL_INPUT {
         // A small input is a batch or two: parsed here, no worker is started.
         let mut merged = Merged::<S>::new(config);
+        let mut resources = Resources::default();
         cut_at = frame_all(&mut framing, &mut |index, jobs| {
-            let (r, s) = batch(jobs);
+            let (r, s) = batch(jobs, &mut resources);
             merged.add(index, r, s);
         });
         merged
@@ -320,10 +323,13 @@ pub(crate) fn ingest_with<'a, S: Sink>(
             for _ in 0..workers {
                 let (job_rx, done_tx, batch) = (job_rx.clone(), done_tx.clone(), &batch);
                 scope.spawn(move || {
+                    // Kept across batches: a batch of one long line (858 KB in the demo's
+                    // capture) read every resource afresh.
+                    let mut resources = Resources::default();
                     loop {
                         let next = job_rx.lock().map(|rx| rx.recv());
                         let Ok(Ok((index, jobs))) = next else { break };
-                        let (report, sink) = batch(jobs);
+                        let (report, sink) = batch(jobs, &mut resources);
                         if done_tx.send((index, report, sink)).is_err() {
                             break;
                         }
@@ -384,10 +390,10 @@ fn parse_batch<S: Sink>(
     config: &S::Config,
     bytes: &[u8],
     bad_lines: &[std::ops::Range<usize>],
+    resources: &mut Resources,
 ) -> (Report, S) {
     let mut report = Report::default();
     let mut sink = S::new(config);
-    let mut resources = Resources::default();
     for job in jobs {
         if let Some(at) = job.touches(bad_lines, bytes.as_ptr() as usize) {
             let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1;
@@ -395,7 +401,7 @@ fn parse_batch<S: Sink>(
             report.errors.push(ParseError { file: file.clone(), line, kind: ParseErrorKind::Invalid(why.into()) });
             continue;
         }
-        parse_job(job, needs, file, &mut report, &mut sink, &mut resources);
+        parse_job(job, needs, file, &mut report, &mut sink, resources);
     }
     sink.part_done();
     (report, sink)

@@ -59,12 +59,14 @@ pub(super) fn ingest<S: Sink>(
             let tx = tx.clone();
             let (cursor, give_up, needs) = (&cursor, &give_up, &needs);
             scope.spawn(move || {
+                // The resources read so far: a region's records repeat the last region's.
+                let mut resources = Resources::default();
                 while let Some((i, start, end)) = claim(cursor, body, region_bytes) {
                     if give_up.load(Ordering::Relaxed) {
                         break;
                     }
                     let done = match end {
-                        Some(end) => region::<S>(file, start, &body[start..end], config, needs, only),
+                        Some(end) => region::<S>(file, start, &body[start..end], config, needs, only, &mut resources),
                         // No `{` line near where the next region should start: not a capture for
                         // this path.
                         None => None,
@@ -123,13 +125,13 @@ fn region<S: Sink>(
     config: &S::Config,
     needs: &Needs,
     only: Option<Format>,
+    resources: &mut Resources,
 ) -> Option<Region<S>> {
     let (mut framing, mut report) = (Report::default(), Report::default());
     let mut sink = S::new(config);
-    let mut resources = Resources::default();
     let framed = frame(text, file, only, super::Ending::Input, None, &mut framing, |_, batch| {
         for job in batch {
-            parse_job(job, needs, file, &mut report, &mut sink, &mut resources);
+            parse_job(job, needs, file, &mut report, &mut sink, resources);
         }
     });
     if framed.stateful {

@@ -1,6 +1,12 @@
 //! Resources shared by the records that repeat them: most formats print the full resource in
 //! every record or batch, and a command may hold millions of records.
+//!
+//! A worker keeps one [`Resources`] for all the batches it parses (a batch is a megabyte of
+//! records: the OpenTelemetry demo's Collector capture has lines of up to 858 KB, each a batch of
+//! its own, and a per-batch memory read every group's resource afresh). What it remembers is
+//! bounded, so that an input whose every record has a resource of its own stays linear.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::model::Resource;
@@ -8,68 +14,117 @@ use crate::model::Resource;
 /// Interns resources: most formats repeat the full resource in every record or batch. Texts are
 /// kept per format family (Python's, OTLP's, Node's): one text means different attributes in each.
 #[derive(Debug, Default)]
-pub struct Resources(
-    Vec<Arc<Resource>>,
-    Vec<(String, Arc<Resource>)>,
-    Vec<(String, Arc<Resource>)>,
-    Vec<(String, Arc<Resource>)>,
-);
+pub struct Resources {
+    /// Distinct resources, compared by value: the first [`SHARED_MOST`].
+    shared: Vec<Arc<Resource>>,
+    /// Python resource texts, each compared with the text ahead (see `Skim::known`): the first
+    /// [`LISTED_MOST`].
+    python: Vec<(String, Arc<Resource>)>,
+    /// OTLP resource texts, looked up whole once the skimmer has found their end: the host
+    /// metrics of a Collector capture hold a resource per process, hundreds, each repeated every
+    /// scrape. The first [`OTLP_MOST`].
+    otlp: HashMap<Box<str>, Arc<Resource>>,
+    /// Node resource literals, compared with the text ahead: the first [`LISTED_MOST`].
+    node: Vec<(String, Arc<Resource>)>,
+}
+
+/// Resources kept for comparing by value: each new text is compared with all of them.
+const SHARED_MOST: usize = 256;
+/// Texts kept in the lists each record's text is compared with, one by one.
+const LISTED_MOST: usize = 64;
+/// OTLP texts kept for looking up (hashed, so many are cheap).
+const OTLP_MOST: usize = 4096;
 
 impl Resources {
     /// The shared resource printed as `raw`; `parse` runs only the first time a text is seen.
     /// `raw` is a checked JSON value: [`Resources::texts`] hands it out as one.
     pub fn intern_raw(&mut self, raw: &str, parse: impl FnOnce() -> Resource) -> Arc<Resource> {
-        self.intern_text(false, raw, parse)
+        if let Some((_, r)) = self.python.iter().find(|(text, _)| text == raw) {
+            return r.clone();
+        }
+        let r = self.intern(parse());
+        if self.python.len() < LISTED_MOST {
+            self.python.push((raw.to_string(), r.clone()));
+        }
+        r
     }
 
     /// The texts of the resources interned by [`Resources::intern_raw`], checked JSON values.
     pub fn texts(&self) -> impl Iterator<Item = &str> {
-        self.1.iter().map(|(text, _)| text.as_str())
+        self.python.iter().map(|(text, _)| text.as_str())
+    }
+
+    /// The OTLP JSON resource whose text (a checked JSON object) is `raw`, if one was read.
+    pub fn otlp_known(&self, raw: &str) -> Option<Arc<Resource>> {
+        self.otlp.get(raw).cloned()
     }
 
     /// [`Resources::intern_raw`] for OTLP JSON resources.
     pub fn intern_otlp_raw(&mut self, raw: &str, parse: impl FnOnce() -> Resource) -> Arc<Resource> {
-        self.intern_text(true, raw, parse)
-    }
-
-    /// The texts of the resources interned by [`Resources::intern_otlp_raw`].
-    pub fn otlp_texts(&self) -> impl Iterator<Item = &str> {
-        self.2.iter().map(|(text, _)| text.as_str())
+        if let Some(r) = self.otlp.get(raw) {
+            return r.clone();
+        }
+        let r = self.intern(parse());
+        if self.otlp.len() < OTLP_MOST {
+            self.otlp.insert(raw.into(), r.clone());
+        }
+        r
     }
 
     /// A Node resource literal already read, at the start of `text`: its length and resource.
     pub fn node_known(&self, text: &str) -> Option<(usize, Arc<Resource>)> {
-        self.3.iter().find(|(raw, _)| text.starts_with(raw.as_str())).map(|(raw, r)| (raw.len(), r.clone()))
+        self.node.iter().find(|(raw, _)| text.starts_with(raw.as_str())).map(|(raw, r)| (raw.len(), r.clone()))
     }
 
     /// Remembers a Node resource literal's text and what it reads as (the first 64 texts: each
     /// record is compared with all of them).
     pub fn node_remember(&mut self, raw: &str, r: Resource) -> Arc<Resource> {
         let r = self.intern(r);
-        if self.3.len() < 64 {
-            self.3.push((raw.to_string(), r.clone()));
+        if self.node.len() < LISTED_MOST {
+            self.node.push((raw.to_string(), r.clone()));
         }
-        r
-    }
-
-    fn intern_text(&mut self, otlp: bool, raw: &str, parse: impl FnOnce() -> Resource) -> Arc<Resource> {
-        let texts = if otlp { &self.2 } else { &self.1 };
-        if let Some((_, r)) = texts.iter().find(|(text, _)| text == raw) {
-            return r.clone();
-        }
-        let r = self.intern(parse());
-        let texts = if otlp { &mut self.2 } else { &mut self.1 };
-        texts.push((raw.to_string(), r.clone()));
         r
     }
 
     /// The shared copy of `r`.
     pub fn intern(&mut self, r: Resource) -> Arc<Resource> {
-        if let Some(existing) = self.0.iter().find(|e| ***e == r) {
+        if let Some(existing) = self.shared.iter().find(|e| ***e == r) {
             return existing.clone();
         }
         let r = Arc::new(r);
-        self.0.push(r.clone());
+        if self.shared.len() < SHARED_MOST {
+            self.shared.push(r.clone());
+        }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+
+    fn named(name: &str) -> Resource {
+        Resource { attributes: vec![("service.name".into(), Value::Str(name.into()))] }
+    }
+
+    #[test]
+    fn a_text_read_before_is_its_resource_and_memory_is_bounded() {
+        let mut resources = Resources::default();
+        let text =
+            |i: usize| format!(r#"{{"attributes":[{{"key":"service.name","value":{{"stringValue":"s{i}"}}}}]}}"#);
+        for i in 0..OTLP_MOST + 10 {
+            let r = resources.intern_otlp_raw(&text(i), || named(&format!("s{i}")));
+            assert_eq!(r.service_name(), Some(format!("s{i}").as_str()));
+        }
+        assert_eq!(resources.otlp.len(), OTLP_MOST);
+        assert_eq!(resources.shared.len(), SHARED_MOST);
+        // Remembered: the same shared copy, not parsed again.
+        let first = resources.otlp_known(&text(0)).unwrap();
+        assert!(Arc::ptr_eq(&first, &resources.intern_otlp_raw(&text(0), || unreachable!())));
+        // Past the bound: read again each time, still right.
+        assert!(resources.otlp_known(&text(OTLP_MOST + 1)).is_none());
+        let late = resources.intern_otlp_raw(&text(OTLP_MOST + 1), || named("late"));
+        assert_eq!(late.service_name(), Some("late"));
     }
 }

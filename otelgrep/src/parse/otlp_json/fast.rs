@@ -148,9 +148,14 @@ fn read_resource(s: &mut Skim<'_>, resources: &mut Resources) -> Skimmed<Arc<Res
     if s.peek_value() != b'{' {
         return Err(Bad);
     }
-    if let Some(text) = s.known(resources.otlp_texts()) {
-        return Ok(resources.intern_otlp_raw(text, Resource::default));
+    // Its text first, checked and looked up whole: most groups repeat a resource read before.
+    let start = s.position();
+    if let Ok((text, ())) = s.raw_with(|s| s.skip_at(3))
+        && let Some(known) = resources.otlp_known(text)
+    {
+        return Ok(known);
     }
+    s.rewind(start);
     let (text, tree) = s.raw_with(|s| s.tree_at(3))?;
     let parse = || Resource { attributes: tree.as_object().map(|r| attributes(r, "attributes")).unwrap_or_default() };
     Ok(resources.intern_otlp_raw(text, parse))
