@@ -38,8 +38,9 @@ pub struct Search<'f> {
 ///   across a tree, whose lines are the tree's).
 ///
 /// `next` is what follows `text` in the buffer (a line still without its line break): whether
-/// an object is a Node metric may be said there. Cuts at 0 are no cuts.
-pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
+/// an object is a Node metric may be said there. Cuts at 0 are no cuts. `text` is checked to be
+/// UTF-8 as it is framed: `Err` with where it is not (the caller then repairs it, as a read does).
+pub fn last_cut(text: &[u8], next: &[u8], search: &Search) -> Result<Option<usize>, usize> {
     use crate::parse::{collector_debug, scan};
     // The text starts where the last piece was cut, in a block this search cannot know (the
     // last piece is still being read): framed as in a Metrics block, where a scope section
@@ -57,22 +58,27 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
     // state would tell, but no finding asks for more places to cut).
     let mut pure = false;
     let mut pieces = if search.objects {
-        scan::Pieces::Objects(scan::python_objects(text.as_bytes()))
+        scan::Pieces::Objects(scan::python_objects(text))
     } else {
-        scan::Pieces::Lines(scan::lines(text.as_bytes()))
+        scan::Pieces::Lines(scan::lines(text))
     };
-    // Where line `n` starts, by counting line breaks (a piece's text may be the scanner's own).
+    // Where a line starts: a line's text is a slice of `text`. An object cut short has none, and
+    // is found by counting line breaks from the last line seen (not from the start: counting
+    // them all was a pass of its own over the piece).
     let (mut line_no, mut at) = (1u64, 0usize);
-    let mut start_of = |n: u64| {
+    let mut start_of = |n: u64, line: Option<&str>| {
+        if let Some(line) = line {
+            (line_no, at) = (n, line.as_ptr() as usize - text.as_ptr() as usize);
+        }
         while line_no < n {
-            at = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i + 1);
+            at = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i + 1);
             line_no += 1;
         }
         at
     };
     // A Node metric object follows: its line starts so (or could, not written whole yet).
     let node_metric_at = |line_start: usize| {
-        let rest = &text.as_bytes()[line_start..];
+        let rest = &text[line_start..];
         // The object's second line, or (its `{` the last line whole) the line being written.
         let second = match memchr::memchr(b'\n', rest) {
             Some(i) => &rest[i + 1..],
@@ -83,11 +89,20 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
     while let Some(piece) = pieces.next() {
         let (n, line) = match piece {
             // An object, whole or cut short (the end of the text), is framed first.
-            scan::Piece::Object { line: n, .. } | scan::Piece::Truncated { line: n, .. } => {
-                let at = start_of(n);
+            scan::Piece::Object { line: n, text: object } => (n, Err(Some(object))),
+            scan::Piece::Truncated { line: n, .. } => (n, Err(None)),
+            scan::Piece::NotUtf8 { offset } => return Err(offset),
+            scan::Piece::Line { line: n, text: line } => (n, Ok(line)),
+        };
+        let line = match line {
+            Ok(line) => line,
+            Err(object) => {
+                let at = start_of(n, object);
                 // An object opening its own line: after a `}{` seam it opens inside the line that
                 // closes the one before, where no cut can fall (a fuzz finding).
-                if text.as_bytes().get(at) == Some(&b'{')
+                let own_line = at == 0 || text.get(at.wrapping_sub(1)) == Some(&b'\n');
+                if own_line
+                    && text.get(at) == Some(&b'{')
                     && !collector.active()
                     && framer.quiet_for_record()
                     && !node_metric_at(at)
@@ -100,15 +115,13 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
                 pure = false;
                 continue;
             }
-            scan::Piece::NotUtf8 { .. } => break,
-            scan::Piece::Line { line: n, text: line } => (n, line),
         };
         if search.trees {
             let taken = collector.offer(line, n, &mut resources);
             collector.done.clear();
             if taken == Some(true) {
                 if collector_debug::tree_start(line).is_some() && framer.quiet() {
-                    best = Some(start_of(n));
+                    best = Some(start_of(n, Some(line)));
                 }
                 pure = false;
                 continue;
@@ -116,7 +129,7 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
         }
         if line.starts_with('{') && (search.record_line)(line) {
             if framer.quiet_for_record() {
-                best = Some(start_of(n));
+                best = Some(start_of(n, Some(line)));
             }
             framer.end_record();
             framer.open_at_end.clear();
@@ -138,7 +151,7 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
             false
         };
         if clean {
-            best = Some(start_of(n));
+            best = Some(start_of(n, Some(line)));
         }
         let fed = framer.feed(line, n, &mut resources);
         pure = header.is_some() || (pure && fed == Fed::Taken);
@@ -153,7 +166,7 @@ pub fn last_cut(text: &str, next: &[u8], search: &Search) -> Option<usize> {
         framer.done.clear();
         framer.open_at_end.clear();
     }
-    best.filter(|at| *at > 0)
+    Ok(best.filter(|at| *at > 0))
 }
 
 /// Whether `line` starts a Rust block or record (`Spans`, `Span #3`): what a stream cut before
