@@ -177,7 +177,14 @@ fn compressed_captures_read_as_the_plain_ones_and_cut_ones_keep_what_came_before
             let (got, code) = summary(file.to_str().unwrap());
             let (want, _) = summary(plain_prefix.to_str().unwrap());
             assert_eq!(figures(&got), figures(&want), "{rel} cut at {fraction}");
-            assert_eq!((got["skipped_records"].as_u64(), code), (Some(1), 1), "{rel} cut at {fraction}: {got}");
+            // The records the cut falls in, as the prefix read as a file gives them (one, or with
+            // opentelemetry-stdout alternating signals also the one another signal's block
+            // interrupted, whose lines after it are lost too; a record whose last line stops
+            // where the input does is cut: `\tSeverityText: "`), or else the cut itself.
+            let skipped = |s: &serde_json::Value| s["skipped_records"].as_u64();
+            let expected = skipped(&want).max(Some(1));
+            assert_eq!((skipped(&got), code), (expected, 1), "{rel} cut at {fraction}: {got}");
+            assert!(matches!(skipped(&got), Some(1 | 2)), "{rel} cut at {fraction}: {got}");
         }
     }
 }

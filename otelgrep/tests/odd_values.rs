@@ -387,3 +387,42 @@ fn a_metric_is_first_seen_at_its_first_point_not_at_its_start_time() {
         (Some("1970-01-01T02:00:00.000000Z"), Some("1970-01-01T02:01:00.000000Z"))
     );
 }
+
+/// A capture cut inside its last line (a killed process, `app | tee` stopped by Ctrl+C): the
+/// Rust or Collector record that line goes on stops anywhere, and is said to be cut short, not
+/// read with its value cut off (`http.route: String(Owne` was a route of its own in `latency
+/// --by route`). The reference is the capture cut where that record starts. A line ending in
+/// `\r` (Windows line ends, cut before the `\n`) is a whole line.
+#[test]
+fn a_record_cut_inside_its_last_line_is_cut_short() {
+    let scratch = Scratch::new("cut-line");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/collector-debug-detailed.log");
+    for (rel, path, what) in [
+        ("todo", common::sample("todo/todo-default.log"), "Rust stdout record"),
+        ("collector", fixture, "Collector debug record"),
+    ] {
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Three bytes into the last route's value (a span's, a metric point's), and where its
+        // record starts.
+        let at = text.rfind("http.route: ").unwrap() + "http.route: ".len() + 3;
+        let start = ["Span #", "Metric #"].iter().filter_map(|r| text[..at].rfind(r)).max().unwrap();
+        let line = text[..start].matches('\n').count() + 1;
+        let name = rel;
+        let cut = scratch.file(&format!("{name}-cut"), &text[..at]);
+        let before = scratch.file(&format!("{name}-before"), &text[..start]);
+        let table = |f: &str| otelgrep(&["latency", "--by", "route", "--format", "csv", f]);
+        let ((got, err, code), (want, _, _)) = (table(&cut), table(&before));
+        assert_eq!((got, code), (want, 1), "{rel}");
+        assert!(
+            err.contains(&format!("{name}-cut:{line}: {what} cut short: the record opened here has no end")),
+            "{err}"
+        );
+        // Windows line ends, cut after a line's `\r`: nothing is said to be cut.
+        let crlf = text.replace('\n', "\r\n");
+        let at = crlf.rfind("http.route: ").unwrap();
+        let at = at + crlf[at..].find('\r').unwrap() + 1;
+        let file = scratch.file(&format!("{name}-crlf"), &crlf[..at]);
+        let (_, err, _) = otelgrep(&["summary", &file]);
+        assert!(!err.contains("cut short"), "{rel}: {err}");
+    }
+}

@@ -22,12 +22,15 @@ pub(super) enum Job<'a> {
         line: u64,
         text: &'a str,
     },
+    /// `cut`: the input ended inside the record's last line (see [`frame`]).
     Rust {
         rec: RecordLines<'a>,
         open_at_end: bool,
+        cut: bool,
     },
     Collector {
         rec: RecordLines<'a>,
+        cut: bool,
     },
     Go {
         line: u64,
@@ -51,7 +54,7 @@ impl Job<'_> {
                 text.as_ptr()
             }
             Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.as_ptr()).min().unwrap_or(std::ptr::null()),
-            Job::Collector { rec } => rec.lines.first().map_or(std::ptr::null(), |l| l.as_ptr()),
+            Job::Collector { rec, .. } => rec.lines.first().map_or(std::ptr::null(), |l| l.as_ptr()),
             Job::Proto { bytes, .. } => bytes.as_ptr(),
         }
     }
@@ -67,7 +70,7 @@ impl Job<'_> {
             Job::Python { text, .. } | Job::Node { text, .. } | Job::Otlp { text, .. } | Job::Go { text, .. } => {
                 text::touches(bad_lines, span(text))
             }
-            Job::Rust { rec, .. } | Job::Collector { rec } => {
+            Job::Rust { rec, .. } | Job::Collector { rec, .. } => {
                 rec.lines.iter().find_map(|l| text::touches(bad_lines, span(l)))
             }
             Job::Proto { .. } => None,
@@ -80,7 +83,7 @@ impl Job<'_> {
                 text.len()
             }
             Job::Rust { rec, .. } => rec.lines.iter().map(|l| l.len() + 1).sum(),
-            Job::Collector { rec } => rec.lines.iter().map(|l| l.len() + 1).sum(),
+            Job::Collector { rec, .. } => rec.lines.iter().map(|l| l.len() + 1).sum(),
             Job::Proto { bytes, .. } => bytes.len(),
         }
     }
@@ -136,7 +139,7 @@ pub(super) fn frame<'a>(
                 // Those ended by another format's record are flagged (`end_record`).
                 let open = std::mem::take(&mut rust.open_at_end);
                 for (i, rec) in rust.done.drain(..).enumerate() {
-                    push(Job::Rust { rec, open_at_end: open.contains(&i) }, &mut batch, &mut batch_bytes);
+                    push(Job::Rust { rec, open_at_end: open.contains(&i), cut: false }, &mut batch, &mut batch_bytes);
                 }
             }
         };
@@ -213,7 +216,7 @@ pub(super) fn frame<'a>(
             {
                 stateful = true;
                 for rec in collector.done.drain(..) {
-                    push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
+                    push(Job::Collector { rec, cut: false }, &mut batch, &mut batch_bytes);
                 }
                 if taken {
                     // A line between two Node metric objects parts their exports, a tree's as
@@ -330,12 +333,18 @@ pub(super) fn frame<'a>(
     report.unattributed += rust.unattributed;
     collector.finish(&mut resources);
     report.metric_exports += collector.metric_exports;
+    // An input that ends inside its last line (a killed process, a file cut short): the Rust or
+    // Collector record that line goes on stops anywhere (`http.route: String(Owne`), and is
+    // said to be cut short rather than read with a value cut off. A `\r` ends a line as well.
+    let whole = text.is_empty() || text.ends_with(b"\n") || text.ends_with(b"\r") || ending != Ending::Input;
+    let end = text.as_ptr() as usize + text.len();
+    let cut = |rec: &RecordLines| !whole && rec.lines.last().is_some_and(|l| l.as_ptr() as usize + l.len() == end);
     for rec in collector.done.drain(..) {
-        push(Job::Collector { rec }, &mut batch, &mut batch_bytes);
+        push(Job::Collector { cut: cut(&rec), rec }, &mut batch, &mut batch_bytes);
     }
     let open = std::mem::take(&mut rust.open_at_end);
     for (i, rec) in rust.done.drain(..).enumerate() {
-        push(Job::Rust { rec, open_at_end: open.contains(&i) }, &mut batch, &mut batch_bytes);
+        push(Job::Rust { open_at_end: open.contains(&i), cut: cut(&rec), rec }, &mut batch, &mut batch_bytes);
     }
     if !batch.is_empty() {
         send(index, batch);

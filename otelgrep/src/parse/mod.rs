@@ -519,7 +519,10 @@ fn parse_job<S: Sink>(
             });
             (index, r.map(|()| Format::OtlpProto))
         }
-        Job::Rust { rec, open_at_end } => {
+        // Its last line cut off where the input ends: not read (see `framing::frame`).
+        Job::Rust { rec, cut: true, .. } => (rec.line, Err(cut_short("Rust stdout record"))),
+        Job::Collector { rec, cut: true } => (rec.line, Err(cut_short("Collector debug record"))),
+        Job::Rust { rec, open_at_end, .. } => {
             let r = match rec.signal {
                 Signal::Spans => rust_text::parse_span(&rec, needs).map(|s| sink.span(s)),
                 Signal::Logs => rust_text::parse_log(&rec, needs.for_logs()).map(|l| sink.log(l)),
@@ -529,9 +532,7 @@ fn parse_job<S: Sink>(
             // A record still open at the end that does not read was cut short (a killed process,
             // a compressed file cut): its last line may stop anywhere.
             let r = r.map_err(|e| match e {
-                RecordError { .. } if open_at_end => {
-                    RecordError { offset_lines: 0, kind: ParseErrorKind::Truncated { what: "Rust stdout record" } }
-                }
+                RecordError { .. } if open_at_end => cut_short("Rust stdout record"),
                 e => e,
             });
             (rec.line, r.map(|()| Format::RustText))
@@ -540,7 +541,7 @@ fn parse_job<S: Sink>(
             let r = go_json::parse_record(text, kind, needs, resources).map(|record| record.deliver(sink, report));
             (line, r.map(|()| Format::GoJson))
         }
-        Job::Collector { rec } => {
+        Job::Collector { rec, .. } => {
             let r = match rec.signal {
                 Signal::Spans => collector_debug::parse_span(&rec, needs).map(|s| sink.span(s)),
                 Signal::Logs => collector_debug::parse_log(&rec, needs.for_logs()).map(|l| sink.log(l)),
@@ -554,4 +555,9 @@ fn parse_job<S: Sink>(
         Ok(format) => report.count(format),
         Err(e) => report.errors.push(ParseError { file: file.clone(), line: line + e.offset_lines, kind: e.kind }),
     }
+}
+
+/// A record that stops where the input does.
+fn cut_short(what: &'static str) -> RecordError {
+    RecordError { offset_lines: 0, kind: ParseErrorKind::Truncated { what } }
 }
