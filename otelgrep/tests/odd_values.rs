@@ -426,3 +426,53 @@ fn a_record_cut_inside_its_last_line_is_cut_short() {
         assert!(!err.contains("cut short"), "{rel}: {err}");
     }
 }
+
+/// Which record a partial last line goes on, by its first bytes: a TAB alone after a metric's
+/// line (the next data point's line, which fits no record yet) cuts the metric; the start of a
+/// Rust record start (`Met`) after a raw attribute value, or of a Collector tree's record header
+/// (`LogR`), leaves the record before it whole (and not `endpoint: tasks_delete\nMet`). The
+/// reference: the same text without its partial line (found by a new-user check).
+#[test]
+fn a_partial_line_cuts_only_the_record_it_may_go_on() {
+    let scratch = Scratch::new("partial-line");
+    let todo = std::fs::read_to_string(common::sample("todo/todo-default.log")).unwrap();
+    let collector = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/collector-debug-detailed.log"),
+    )
+    .unwrap();
+    let counts = |name: &str, text: &str| {
+        let file = scratch.file(name, text);
+        let (out, err, code) = otelgrep(&["summary", "--format", "json", &file]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (v["spans"].clone(), v["log_records"].clone(), v["metric_points"].clone(), code, err)
+    };
+    // Whole lines up to the first line holding `marker` (and through it, with `through`).
+    let upto = |text: &str, marker: &str, through: bool| {
+        let at = text.find(marker).unwrap();
+        if through { at + text[at..].find('\n').unwrap() + 1 } else { text[..at].rfind('\n').unwrap() + 1 }
+    };
+    // A metric's value line, then a TAB: the metric is cut, as if it had never started.
+    let metric = upto(&todo, "\t\t\tValue", true);
+    let start = todo[..metric].rfind("Metric #").unwrap();
+    let (s, l, p, code, err) = counts("tab", &format!("{}\t", &todo[..metric]));
+    assert_eq!(
+        (s, l, p, code),
+        {
+            let w = counts("tab-ref", &todo[..start]);
+            (w.0, w.1, w.2, 1)
+        },
+        "{err}"
+    );
+    assert!(err.contains("Rust stdout record cut short"), "{err}");
+    // `Met` after a raw attribute value (a metric point's): the metric is whole.
+    let raw = upto(&todo, "->  endpoint: ", true);
+    let (got, want) = (counts("met", &format!("{}Met", &todo[..raw])), counts("met-ref", &todo[..raw]));
+    assert_eq!((got.0, got.1, got.2, got.3), (want.0, want.1, want.2, 0), "{}", got.4);
+    let file = scratch.file("met-points", &format!("{}Met", &todo[..raw]));
+    let (points, _, _) = otelgrep(&["export", "--to", "otlp-json", &file]);
+    assert!(!points.contains("Met\""), "{points}");
+    // `LogR` after a Collector log record's last line: the record is whole.
+    let log = upto(&collector, "Flags: ", true);
+    let (got, want) = (counts("logr", &format!("{}LogR", &collector[..log])), counts("logr-ref", &collector[..log]));
+    assert_eq!((got.0, got.1, got.2, got.3), (want.0, want.1, want.2, 0), "{}", got.4);
+}

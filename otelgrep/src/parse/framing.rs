@@ -328,23 +328,32 @@ pub(super) fn frame<'a>(
         Ending::Record => rust.end_record(),
         Ending::Header => rust.end_block(),
     }
-    rust.finish(&mut resources);
+    // An input that ends inside its last line (a killed process, a file cut short): the record
+    // that line goes on stops anywhere (`http.route: String(Owne`), and is said to be cut short
+    // rather than read with a value cut off. A `\r` ends a line as well.
+    let partial = match ending {
+        _ if not_utf8.is_some() || text.ends_with(b"\n") || text.ends_with(b"\r") => None,
+        Ending::Input => memchr::memrchr(b'\n', text).map_or(Some(text), |nl| Some(&text[nl + 1..])),
+        _ => None,
+    };
+    let partial = partial.and_then(|p| std::str::from_utf8(p).ok()).filter(|p| !p.is_empty());
+    report.foreign_lines += rust.finish_inside(&mut resources, partial);
     report.metric_exports += rust.metric_exports;
     report.unattributed += rust.unattributed;
     collector.finish(&mut resources);
     report.metric_exports += collector.metric_exports;
-    // An input that ends inside its last line (a killed process, a file cut short): the Rust or
-    // Collector record that line goes on stops anywhere (`http.route: String(Owne`), and is
-    // said to be cut short rather than read with a value cut off. A `\r` ends a line as well.
-    let whole = text.is_empty() || text.ends_with(b"\n") || text.ends_with(b"\r") || ending != Ending::Input;
-    let end = text.as_ptr() as usize + text.len();
-    let cut = |rec: &RecordLines| !whole && rec.lines.last().is_some_and(|l| l.as_ptr() as usize + l.len() == end);
+    // A Collector record's lines that can only be its own are indented by spaces (attributes,
+    // a span's fields); its other lines may be the next tree's start, or the Collector's log
+    // line after the tree (`\t{"otelcol.component.id"...`): those leave it whole.
+    let in_record = |rec: &RecordLines| {
+        partial.is_some_and(|p| p.starts_with(' ') && rec.lines.last().is_some_and(|l| std::ptr::eq(*l, p)))
+    };
     for rec in collector.done.drain(..) {
-        push(Job::Collector { cut: cut(&rec), rec }, &mut batch, &mut batch_bytes);
+        push(Job::Collector { cut: in_record(&rec), rec }, &mut batch, &mut batch_bytes);
     }
-    let open = std::mem::take(&mut rust.open_at_end);
+    let (open, cut) = (std::mem::take(&mut rust.open_at_end), std::mem::take(&mut rust.cut));
     for (i, rec) in rust.done.drain(..).enumerate() {
-        push(Job::Rust { open_at_end: open.contains(&i), cut: cut(&rec), rec }, &mut batch, &mut batch_bytes);
+        push(Job::Rust { open_at_end: open.contains(&i), cut: cut.contains(&i), rec }, &mut batch, &mut batch_bytes);
     }
     if !batch.is_empty() {
         send(index, batch);

@@ -64,6 +64,9 @@ pub struct Framer<'a> {
     /// Indices in `done` of the records still open when the input ended or another format's
     /// record began: if one of them is incomplete, it was cut short there.
     pub open_at_end: Vec<usize>,
+    /// Indices in `done` of the records the input ended inside the last line of
+    /// ([`Framer::finish_inside`]): cut short, not read.
+    pub cut: Vec<usize>,
 }
 
 /// What a framer knows between records: where a stream is cut ([`last_cut`]), the
@@ -379,11 +382,49 @@ impl<'a> Framer<'a> {
 
     /// Ends the input: every record still open is finished.
     pub fn finish(&mut self, resources: &mut Resources) {
+        self.finish_inside(resources, None);
+    }
+
+    /// Ends the input as [`Framer::finish`] does, the input stopping inside its last line
+    /// `partial` when there is one (no line break after it: a killed process, a file cut short).
+    /// The record that line goes on stops anywhere (`http.route: String(Owne`) and is cut: the
+    /// one that took it, or (a TAB line none took: `\t` alone fits no record yet) the current
+    /// one. A column-0 line a record took as the rest of a raw value, and that starts like a
+    /// header or record start (`Met`), may be either: it is taken as the next one's start, left
+    /// out of the record, and counted as a foreign line (how many such: 0 or 1).
+    pub fn finish_inside(&mut self, resources: &mut Resources, partial: Option<&str>) -> usize {
         self.end_resource(resources);
-        for rec in [self.current.take(), self.suspended.take()].into_iter().flatten() {
-            self.open_at_end.push(self.done.len());
-            self.done.push(rec);
+        let mut foreign = 0;
+        let mut cut = [false, false];
+        if let Some(partial) = partial {
+            let words = ["Spans", "Metrics", "Logs", "Resource", "Span #", "Log #", "Metric #"];
+            let header_start = !partial.starts_with('\t') && words.iter().any(|w| w.starts_with(partial));
+            let took = |r: &RecordLines| {
+                r.lines.last().is_some_and(|l| l.as_ptr() == partial.as_ptr() && l.len() == partial.len())
+            };
+            for (i, rec) in [self.current.as_mut(), self.suspended.as_mut()].into_iter().enumerate() {
+                match rec {
+                    Some(rec) if took(rec) && header_start && rec.lines.len() > 1 => {
+                        rec.lines.pop();
+                        foreign = 1;
+                    }
+                    Some(rec) if took(rec) => cut[i] = true,
+                    _ => {}
+                }
+            }
+            let none_took = [&self.current, &self.suspended].iter().all(|r| r.as_ref().is_none_or(|r| !took(r)));
+            cut[0] |= none_took && partial.starts_with('\t') && self.current.is_some();
         }
+        for (rec, cut) in [self.current.take(), self.suspended.take()].into_iter().zip(cut) {
+            if let Some(rec) = rec {
+                if cut {
+                    self.cut.push(self.done.len());
+                }
+                self.open_at_end.push(self.done.len());
+                self.done.push(rec);
+            }
+        }
+        foreign
     }
 }
 
