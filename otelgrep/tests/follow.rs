@@ -168,6 +168,14 @@ fn follow_in_pieces(sample: &Path, pieces: usize, seed: u64) {
 /// still being written (the command on the prefix stops at that record), and `wrappers` counts
 /// every whole line read.
 fn follow_bytes(sample: &Path, bytes: Vec<u8>, pieces: usize, seed: u64, exact: bool) {
+    let mut random = Random(seed);
+    let mut cuts: Vec<usize> = (0..pieces - 1).map(|_| random.below(bytes.len())).collect();
+    cuts.sort();
+    follow_at(sample, bytes, cuts, seed, exact);
+}
+
+/// As [`follow_bytes`], paused at `cuts` (sorted).
+fn follow_at(sample: &Path, bytes: Vec<u8>, mut cuts: Vec<usize>, seed: u64, exact: bool) {
     let scratch = Scratch::new(&format!("follow-{seed}"));
     let file = scratch.0.join("app.log");
     std::fs::write(&file, b"").unwrap();
@@ -180,9 +188,6 @@ fn follow_bytes(sample: &Path, bytes: Vec<u8>, pieces: usize, seed: u64, exact: 
             Followed::start(&all, Stdio::null())
         })
         .collect();
-    let mut random = Random(seed);
-    let mut cuts: Vec<usize> = (0..pieces - 1).map(|_| random.below(bytes.len())).collect();
-    cuts.sort();
     cuts.push(bytes.len());
     let mut written = 0;
     let mut marks: Vec<Vec<usize>> = vec![Vec::new(); followers.len()];
@@ -279,6 +284,18 @@ fn node_and_otlp_captures_followed_in_pieces() {
     {
         follow_in_pieces(&shared(rel), 2, 31 + i as u64);
     }
+}
+
+/// A Collector capture paused where a tree's header lines are written and its records not yet:
+/// the tree is not taken as read without them (its log records were lost, and its `Metric #1`
+/// read as a Rust record cut short: a new-user check's findings).
+#[test]
+fn collector_trees_paused_before_their_records() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/collector-debug-detailed.log");
+    let bytes = std::fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let cuts = ["LogRecord #0", "Metric #1"].iter().map(|m| text.find(m).unwrap()).collect();
+    follow_at(&path, bytes, cuts, 41, true);
 }
 
 /// A Python capture in two parts, cut between two records.

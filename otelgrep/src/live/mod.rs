@@ -271,6 +271,7 @@ pub fn follow<S: Sink + Clone>(
     let mut inputs: Vec<Followed<S>> = files.iter().map(|f| Followed::new(f, config, only)).collect();
     let mut last_print: Option<Instant> = None;
     let mut printed_version = None;
+    let mut printed_text: Option<Vec<u8>> = None;
     let mut dirty = false;
     let mut notes = Vec::new();
     let mut errors = 0usize;
@@ -367,7 +368,9 @@ pub fn follow<S: Sink + Clone>(
             let mut version = Vec::with_capacity(inputs.len());
             for input in &mut inputs {
                 let (report, sink) = input.so_far(rows)?;
-                version.push((report.records.clone(), report.foreign_lines, report.errors.len()));
+                // Whole lines too: a record may grow without the count of records changing (a
+                // Collector or Rust metric's next data point: its second point was never shown).
+                version.push((report.records.clone(), report.foreign_lines, report.errors.len(), input.lines));
                 snapshot.push((input.name.clone(), report, sink));
             }
             // A record still settling is looked at again at the next tick.
@@ -376,13 +379,17 @@ pub fn follow<S: Sink + Clone>(
                 let latest = snapshot.iter().filter_map(|(_, r, _)| r.range.map(|r| r.1)).max();
                 let mut text = Vec::new();
                 print(snapshot, false, &mut text, &mut std::io::sink())?;
-                if rows {
-                    screen.rows(&text, out)?;
-                } else {
-                    screen.show(&text, latest, refresh, out)?;
+                // Shown when it changed (lines that change nothing print nothing).
+                if printed_text.as_ref() != Some(&text) {
+                    if rows {
+                        screen.rows(&text, out)?;
+                    } else {
+                        screen.show(&text, latest, refresh, out)?;
+                    }
+                    printed_text = Some(text);
+                    last_print = Some(Instant::now());
                 }
                 printed_version = Some(version);
-                last_print = Some(Instant::now());
             }
         }
     }

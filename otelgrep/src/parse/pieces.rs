@@ -141,7 +141,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
         if !read.0.errors.is_empty() {
             return Ok(Settled::Unfinished);
         }
-        if unmarked(&read.0) {
+        if unmarked(&read.0) || holds_tree(text) {
             if !paused {
                 return Ok(Settled::Wait);
             }
@@ -218,6 +218,15 @@ pub fn add<S: Sink>((mut report, mut sink): (Report, S), (later, more): (Report,
 /// Whether a reading holds records without an end mark: Rust blocks, Collector trees.
 fn unmarked(report: &Report) -> bool {
     report.rust_text || report.records.iter().any(|(f, _)| *f == Format::CollectorDebug)
+}
+
+/// Whether a text holds a Collector tree's header: a tree whose records are not written yet reads
+/// as no record, and taken as read, its records came after it without their header (foreign
+/// lines, or a `Metric #1` read as Rust text: a new-user check's finding).
+fn holds_tree(text: &[u8]) -> bool {
+    text.split(|b| *b == b'\n')
+        .filter_map(|l| std::str::from_utf8(l.strip_suffix(b"\r").unwrap_or(l)).ok())
+        .any(|l| super::collector_debug::tree_start(l).is_some())
 }
 
 /// Where the last line `Spans`, `Metrics` or `Logs` (a Rust block header) starts, if after the
