@@ -399,9 +399,7 @@ impl<'a> Framer<'a> {
         if let Some(partial) = partial {
             let words = ["Spans", "Metrics", "Logs", "Resource", "Span #", "Log #", "Metric #"];
             let header_start = !partial.starts_with('\t') && words.iter().any(|w| w.starts_with(partial));
-            let took = |r: &RecordLines| {
-                r.lines.last().is_some_and(|l| l.as_ptr() == partial.as_ptr() && l.len() == partial.len())
-            };
+            let took = |r: &RecordLines| r.lines.last().is_some_and(|l| std::ptr::eq(*l, partial));
             for (i, rec) in [self.current.as_mut(), self.suspended.as_mut()].into_iter().enumerate() {
                 match rec {
                     Some(rec) if took(rec) && header_start && rec.lines.len() > 1 => {
