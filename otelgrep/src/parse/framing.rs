@@ -331,11 +331,8 @@ pub(super) fn frame<'a>(
     // An input that ends inside its last line (a killed process, a file cut short): the record
     // that line goes on stops anywhere (`http.route: String(Owne`), and is said to be cut short
     // rather than read with a value cut off. A `\r` ends a line as well.
-    let partial = match ending {
-        _ if not_utf8.is_some() || text.ends_with(b"\n") || text.ends_with(b"\r") => None,
-        Ending::Input => memchr::memrchr(b'\n', text).map_or(Some(text), |nl| Some(&text[nl + 1..])),
-        _ => None,
-    };
+    let whole = ending != Ending::Input || not_utf8.is_some() || text.ends_with(b"\n") || text.ends_with(b"\r");
+    let partial = (!whole).then(|| memchr::memrchr(b'\n', text).map_or(text, |nl| &text[nl + 1..]));
     let partial = partial.and_then(|p| std::str::from_utf8(p).ok()).filter(|p| !p.is_empty());
     report.foreign_lines += rust.finish_inside(&mut resources, partial);
     report.metric_exports += rust.metric_exports;

@@ -255,10 +255,8 @@ impl<'a> LineIter<'a> {
             if !accept(&self.text[at..end]) {
                 break;
             }
-            // Inside the block checked last (most lines are), sliced from it at once.
-            let held = at >= self.checked_at && end <= self.checked_at + self.checked.len();
-            let line = if held { self.checked.get(at - self.checked_at..end - self.checked_at) } else { None };
-            let Some(line) = line.or_else(|| self.utf8(at, end).ok()) else {
+            // Most lines are inside the block checked last, and sliced from it.
+            let Ok(line) = self.utf8(at, end) else {
                 self.bad_ahead = true;
                 break;
             };
