@@ -35,7 +35,7 @@ impl<'c, S: Sink + Clone> Growing<'c, S> {
         if self.scanned != self.pending.len() {
             if let Some(at) = self.pieces.record_start(&self.pending) {
                 let (piece, next) = self.pending.split_at(at);
-                self.pieces.piece(piece, next, false)?;
+                self.pieces.piece(piece, next, false, None)?;
                 self.pending.drain(..at);
             }
             self.scanned = self.pending.len();
@@ -68,7 +68,7 @@ impl<'c, S: Sink + Clone> Growing<'c, S> {
     /// Everything read, the last record cut if unfinished.
     pub fn finish(mut self) -> anyhow::Result<(Report, S)> {
         let rest = std::mem::take(&mut self.pending);
-        self.pieces.piece(&rest, &[], true)?;
+        self.pieces.piece(&rest, &[], true, None)?;
         let (report, sink, _) = self.pieces.finish();
         Ok((report, sink))
     }

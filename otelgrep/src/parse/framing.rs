@@ -176,7 +176,10 @@ pub(super) fn frame<'a>(
             hand_over_rust!();
         }};
     }
+    // Whether the last piece was an object the text ended inside (a cut there is not clean).
+    let mut object_open = false;
     while let Some(piece) = pieces.next() {
+        object_open = matches!(piece, scan::Piece::Truncated { .. });
         // Most lines of a Rust capture are a record's TAB-indented lines: they go to its framer
         // at once, past the checks for the other formats' records, which such a line is none of
         // outside a Collector tree (a request indented by a TAB, `\t{"resourceSpans"`, is one:
@@ -321,7 +324,7 @@ pub(super) fn frame<'a>(
         previous_was_node_metric = node_metric;
     }
     if report.rust_text || carry.is_some() {
-        report.carry = Some(rust.carry(&mut resources));
+        report.carry = Some(rust.carry(&mut resources, object_open || collector.active()));
     }
     match ending {
         Ending::Input => {}

@@ -72,28 +72,47 @@ impl<'c, S: Sink> Pieces<'c, S> {
     }
 
     /// Reads `piece`, which `next` follows in the input (the start of a record, or nothing); `last`
-    /// when the input ends with it.
-    pub fn piece(&mut self, piece: &[u8], next: &[u8], last: bool) -> anyhow::Result<()> {
-        if self.end.first_line.is_empty() {
-            self.end.first_line = first_line(piece).to_vec();
-        }
+    /// when the input ends with it. `lines`: its line breaks, when counted already.
+    pub fn piece(&mut self, piece: &[u8], next: &[u8], last: bool, lines: Option<u64>) -> anyhow::Result<()> {
         // A stream ending inside a character (a killed process) is read as a file is: that
         // character dropped, not the last piece repaired as a copy.
         let body = if last { text::without_cut_char(piece) } else { piece };
         let read = self.read(body, next, last)?;
-        self.end.pieces += 1;
-        self.keep(piece, read, last);
+        self.keep_piece(piece, read, last, lines);
         Ok(())
     }
 
+    /// Reads `piece`, which `next` follows (a Rust block header or record start), and keeps what
+    /// it read only if nothing was left open across that line ([`super::rust_text::Carry::clean_before`]):
+    /// the piece was cut there without being framed first. `false` when something was (the
+    /// piece is to be cut elsewhere; nothing of it was kept).
+    pub fn piece_if_clean(&mut self, piece: &[u8], next: &[u8], lines: Option<u64>) -> anyhow::Result<bool> {
+        let read = self.read(piece, next, false)?;
+        let header = next.split(|b| *b == b'\n').next().unwrap_or_default();
+        if !read.0.carry.as_ref().is_some_and(|c| c.clean_before(header)) {
+            return Ok(false);
+        }
+        self.keep_piece(piece, read, false, lines);
+        Ok(true)
+    }
+
+    /// A piece's reading kept, the piece counted (and how the input begins, from the first).
+    fn keep_piece(&mut self, piece: &[u8], read: (Report, Ranged<S>), last: bool, lines: Option<u64>) {
+        if self.end.first_line.is_empty() {
+            self.end.first_line = first_line(piece).to_vec();
+        }
+        self.end.pieces += 1;
+        self.keep(piece, read, last, lines);
+    }
+
     /// Adds what `piece` gave to what was read so far, with its lines and bytes.
-    fn keep(&mut self, piece: &[u8], mut read: (Report, Ranged<S>), last: bool) {
+    fn keep(&mut self, piece: &[u8], mut read: (Report, Ranged<S>), last: bool, lines: Option<u64>) {
         self.rust |= read.0.rust_text;
         if let Some(carry) = read.0.carry.take() {
             self.carry = Some(carry);
         }
         self.all = Some(join(self.all.take(), read));
-        self.end.lines += memchr::memchr_iter(b'\n', piece).count() as u64;
+        self.end.lines += lines.unwrap_or_else(|| memchr::memchr_iter(b'\n', piece).count() as u64);
         self.end.bytes += piece.len() as u64;
         if !piece.is_empty() {
             // A piece cut inside a line (a line longer than a piece): the line goes on in the
@@ -146,10 +165,10 @@ impl<'c, S: Sink> Pieces<'c, S> {
                 return Ok(Settled::Wait);
             }
             let Some(at) = last_header(text) else { return Ok(Settled::Unfinished) };
-            self.piece(&text[..at], &text[at..], false)?;
+            self.piece(&text[..at], &text[at..], false, None)?;
             return Ok(Settled::Taken(at));
         }
-        self.keep(text, read, false);
+        self.keep(text, read, false, None);
         Ok(Settled::Taken(text.len()))
     }
 

@@ -82,6 +82,42 @@ pub struct Carry {
     scope: Option<Arc<Scope>>,
     printed: [Vec<Arc<Resource>>; 3],
     block_resource: bool,
+    /// What was still open where the text ended: whether a cut there was clean
+    /// ([`Carry::clean_before`]).
+    open: Open,
+}
+
+/// What a text left open at its end, as the next line would find it.
+#[derive(Debug, Clone, Default)]
+struct Open {
+    /// The signal of the current record, if one was being read.
+    current: Option<Signal>,
+    /// The signal of a record another signal's block interrupted (it may resume after that
+    /// block).
+    suspended: Option<Signal>,
+    /// A record of another format: an object not closed, a Collector tree.
+    other: bool,
+}
+
+impl Carry {
+    /// Whether the text this carry ended is read as the whole input would read it when `line`,
+    /// a block header or a record start, follows: nothing runs on across it, so the text could
+    /// be cut before it. The rules the cut search keeps ([`last_cut`]), on the state the read
+    /// ended in: no object or tree still open; before a header, no suspended record and none
+    /// the header interrupts; before a record start, in its own block, no suspended record of
+    /// another signal (one of its own it ends).
+    pub fn clean_before(&self, line: &[u8]) -> bool {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Ok(line) = std::str::from_utf8(line) else { return false };
+        let Open { current, suspended, other } = self.open;
+        if let Some(signal) = block_header(line) {
+            !other && suspended.is_none() && current.is_none_or(|c| c == signal || c == Signal::Metrics)
+        } else if let Some(signal) = record_start(line) {
+            !other && self.block == Some(signal) && suspended.is_none_or(|s| s == signal)
+        } else {
+            false
+        }
+    }
 }
 
 fn index(s: Signal) -> usize {
@@ -144,13 +180,14 @@ fn looks_like_app_log(line: &str) -> bool {
 impl<'a> Framer<'a> {
     /// A framer that goes on from where another stopped ([`Framer::carry`]).
     pub fn resume(carry: &Carry) -> Self {
-        let Carry { block, resources, scope, printed, block_resource } = carry.clone();
+        let Carry { block, resources, scope, printed, block_resource, open: _ } = carry.clone();
         Framer { block, resources, scope, printed, block_resource, ..Framer::default() }
     }
 
     /// The state a next piece starts from, where the text was cut before a block header or a
     /// record start: the sections still open are ended first, as that line ends them.
-    pub fn carry(&mut self, resources: &mut Resources) -> Carry {
+    /// `other_open`: another format's record was still open at the end.
+    pub fn carry(&mut self, resources: &mut Resources, other_open: bool) -> Carry {
         self.end_resource(resources);
         self.end_scope();
         Carry {
@@ -159,6 +196,11 @@ impl<'a> Framer<'a> {
             scope: self.scope.clone(),
             printed: self.printed.clone(),
             block_resource: self.block_resource,
+            open: Open {
+                current: self.current.as_ref().map(|c| c.signal),
+                suspended: self.suspended.as_ref().map(|s| s.signal),
+                other: other_open,
+            },
         }
     }
 

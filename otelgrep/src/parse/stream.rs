@@ -9,6 +9,7 @@ use std::sync::mpsc;
 
 use super::pieces::Pieces;
 use super::{Format, Report, Sink, go_json, ingest, otlp_json, otlp_proto, python_json, wrappers};
+use propose::Proposals;
 
 /// What reading a stream found besides its records: what `no telemetry found` and a cut
 /// compressed stream report.
@@ -52,10 +53,33 @@ struct Filler {
     filled: mpsc::Receiver<Filled>,
 }
 
-/// A buffer handed back: its bytes, whether the stream ended, the error that ended it, and
-/// where the last record starts in it (found on the reading thread, beside the parse: for a Rust
-/// text it takes a pass of the framer).
-type Filled = (Vec<u8>, bool, Option<std::io::Error>, Option<usize>);
+/// A buffer handed back: its bytes, whether the stream ended, the error that ended it, where
+/// it may be cut and the line breaks before that (found on the reading thread, beside the
+/// parse).
+type Filled = (Vec<u8>, bool, Option<std::io::Error>, Option<Cut>, u64);
+
+/// Where the reading thread would cut a buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    /// Where a record starts with nothing left open across it ([`record_start_before`]).
+    Clean(usize),
+    /// A Rust block header or record start, found without framing: the read of the piece before
+    /// it says whether a record runs on across it ([`Pieces::piece_if_clean`]).
+    Proposed(usize),
+}
+
+impl Cut {
+    fn at(self) -> usize {
+        match self {
+            Cut::Clean(at) | Cut::Proposed(at) => at,
+        }
+    }
+}
+
+/// Line breaks in `bytes`.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
 
 impl Filler {
     /// Starts filling `buf` up to `upto` bytes.
@@ -65,29 +89,31 @@ impl Filler {
 
     /// The buffer asked for last, filled, and whether the stream ended (an error ends it, and is
     /// kept in `end`).
-    fn wait(&self, end: &mut StreamEnd) -> (Vec<u8>, bool, Option<usize>) {
+    fn wait(&self, end: &mut StreamEnd) -> (Vec<u8>, bool, Option<Cut>, u64) {
         match self.filled.recv() {
-            Ok((buf, eof, error, start)) => {
+            Ok((buf, eof, error, start, lines)) => {
                 if let Some(e) = error {
                     end.cut = Some(e.to_string());
                 }
-                (buf, eof, start)
+                (buf, eof, start, lines)
             }
-            Err(_) => (Vec::new(), true, None),
+            Err(_) => (Vec::new(), true, None, 0),
         }
     }
 
     /// `buf` filled up to `upto`, waited for.
-    fn fill(&self, buf: Vec<u8>, upto: usize, end: &mut StreamEnd) -> (Vec<u8>, bool, Option<usize>) {
+    fn fill(&self, buf: Vec<u8>, upto: usize, end: &mut StreamEnd) -> (Vec<u8>, bool, Option<Cut>, u64) {
         self.start(buf, upto);
         self.wait(end)
     }
 }
 
 /// The reading thread: fills the buffers it is handed until the stream ends, or nobody asks.
+/// A buffer of Rust text is cut where `proposals` say, found without framing.
 fn fill_buffers(
     mut source: Head<'_>,
     only: Option<Format>,
+    proposals: &Proposals,
     asked: mpsc::Receiver<(Vec<u8>, usize)>,
     filled: mpsc::Sender<Filled>,
 ) {
@@ -97,8 +123,10 @@ fn fill_buffers(
         let want = upto.saturating_sub(buf.len());
         buf.reserve(want);
         let (eof, error) = source.read_into(&mut buf, want);
-        let start = if eof { None } else { record_start_before(&buf, only, &mut rust) };
-        if filled.send((buf, eof, error, start)).is_err() || eof {
+        let start = if eof { None } else { proposals.cut(&buf, only, &mut rust) };
+        // Counted here rather than by the thread that frames (a tenth of its time on Rust text).
+        let lines = start.map_or(0, |c| line_breaks(&buf[..c.at()]));
+        if filled.send((buf, eof, error, start, lines)).is_err() || eof {
             return;
         }
     }
@@ -156,12 +184,14 @@ pub fn ingest_stream<S: Sink>(
         return Ok((report, sink, end));
     }
     let source = Head { head, at: 0, rest: if eof { None } else { Some(reader) } };
+    let proposals = Proposals::default();
     std::thread::scope(|scope| {
         let (ask, asked) = mpsc::channel();
         let (done, filled) = mpsc::channel();
-        scope.spawn(move || fill_buffers(source, only, asked, done));
+        let proposals = &proposals;
+        scope.spawn(move || fill_buffers(source, only, proposals, asked, done));
         // Leaving drops the filler: the reading thread stops at its next buffer.
-        pieces::<S>(name, Filler { ask, filled }, config, only, chunk, longest, end)
+        pieces::<S>(name, Filler { ask, filled }, proposals, config, only, chunk, longest, end)
     })
 }
 
@@ -234,37 +264,42 @@ impl Head<'_> {
     }
 }
 
-/// The pieces of a stream, read in turn (see [`ingest_stream`]).
+/// The pieces of a stream, read in turn (see [`ingest_stream`]). A piece cut at a proposed line
+/// that something runs on across is cut again where the search finds, and `proposals` learn
+/// from it.
+#[allow(clippy::too_many_arguments)]
 fn pieces<S: Sink>(
     name: &str,
     filler: Filler,
+    proposals: &Proposals,
     config: &S::Config,
     only: Option<Format>,
     chunk: usize,
     longest: usize,
     mut end: StreamEnd,
 ) -> anyhow::Result<(Report, S, StreamEnd)> {
-    let (mut buf, mut eof, mut start) = filler.fill(Vec::with_capacity(chunk), chunk, &mut end);
+    let (mut buf, mut eof, mut start, mut lines) = filler.fill(Vec::with_capacity(chunk), chunk, &mut end);
     let mut read = Pieces::<S>::new(name, config, only);
     read.end.first_line = std::mem::take(&mut end.first_line);
     read.end.cut = end.cut.take();
     let mut spare: Vec<u8> = Vec::new();
     loop {
-        let cut = if eof {
-            buf.len()
+        let (cut, proposed) = if eof {
+            (buf.len(), false)
         } else {
             match start {
-                Some(at) if at > 0 => at,
+                Some(Cut::Clean(at)) if at > 0 => (at, false),
+                Some(Cut::Proposed(at)) if at > 0 => (at, true),
                 // A piece longer than `longest` is cut (a gzip bomb of zeros must not grow the
                 // buffer without bound): where the last record starts, something left open across
                 // it or not (a Rust record suspended at the end of a Rust capture, and Python's
                 // after it), or else wherever it ends, its last line going on in the next piece.
-                _ if buf.len() >= longest => last_start(&buf).unwrap_or(buf.len()),
+                _ if buf.len() >= longest => (last_start(&buf).unwrap_or(buf.len()), false),
                 _ => {
                     // No record starts in what was read: read more before cutting, as much again
                     // (each read looks for a record start in the whole piece).
                     let more = buf.len() + chunk.max(buf.len());
-                    (buf, eof, start) = filler.fill(buf, more, &mut read.end);
+                    (buf, eof, start, lines) = filler.fill(buf, more, &mut read.end);
                     continue;
                 }
             }
@@ -275,7 +310,37 @@ fn pieces<S: Sink>(
             spare.extend_from_slice(&buf[cut..]);
             filler.start(std::mem::take(&mut spare), chunk);
         }
-        read.piece(&buf[..cut], &buf[cut..], eof)?;
+        // The line breaks the reading thread counted, when it cut here.
+        let counted = start.filter(|c| c.at() == cut).map(|_| lines);
+        if !proposed {
+            read.piece(&buf[..cut], &buf[cut..], eof, counted)?;
+        } else if !read.piece_if_clean(&buf[..cut], &buf[cut..], counted)? {
+            // Nothing of it was kept: cut where the search finds (perhaps nowhere: all of it goes
+            // on), the rest put in front of the next buffer, which goes on from the proposed cut.
+            let at = record_start_before(&buf[..cut], only, &mut true);
+            proposals.failed(at.map(|at| &buf[at..cut]));
+            #[cfg(test)]
+            tests::FAILED_PROPOSALS.with(|f| f.set(f.get() + 1));
+            let at = at.unwrap_or(0);
+            if at > 0 {
+                read.piece(&buf[..at], &buf[at..], false, None)?;
+            }
+            // Joined in a buffer of their size, one of the two dropped first: memory holds two
+            // pieces, as it does between any two.
+            let carried = cut - at;
+            buf.drain(..at);
+            buf.truncate(carried);
+            let next;
+            (next, eof, start, lines) = filler.wait(&mut read.end);
+            buf.reserve_exact(next.len());
+            buf.extend_from_slice(&next);
+            lines += line_breaks(&buf[..carried]);
+            start = start.map(|c| match c {
+                Cut::Clean(c) => Cut::Clean(c + carried),
+                Cut::Proposed(c) => Cut::Proposed(c + carried),
+            });
+            continue;
+        }
         if eof {
             break;
         }
@@ -284,7 +349,7 @@ fn pieces<S: Sink>(
             // Grown for a long record: not kept, so that two such never live at once.
             spare = Vec::new();
         }
-        (buf, eof, start) = filler.wait(&mut read.end);
+        (buf, eof, start, lines) = filler.wait(&mut read.end);
     }
     Ok(read.finish())
 }
@@ -411,6 +476,7 @@ fn has_rust_structure(buf: &[u8]) -> bool {
 /// A UTF-8 byte-order mark.
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
+mod propose;
 #[cfg(test)]
 mod tests;
 mod wrapped;

@@ -31,7 +31,7 @@ impl<S: Sink> Source<'_, S> {
     fn piece(&mut self, cut: usize, last: bool) -> anyhow::Result<()> {
         let before = self.pieces.errors().len();
         let (piece, next) = self.pending.split_at(cut);
-        self.pieces.piece(piece, next, last)?;
+        self.pieces.piece(piece, next, last, None)?;
         // Errors name the source's lines, counted from its first: the capture's instead.
         let (read, numbers) = (self.read, &self.numbers);
         self.pieces.renumber(before, |line| {
