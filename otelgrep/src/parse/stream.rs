@@ -331,14 +331,16 @@ fn pieces<S: Sink>(
             buf.drain(..at);
             buf.truncate(carried);
             let next;
-            (next, eof, start, lines) = filler.wait(&mut read.end);
+            (next, eof, start, _) = filler.wait(&mut read.end);
             buf.reserve_exact(next.len());
             buf.extend_from_slice(&next);
-            lines += line_breaks(&buf[..carried]);
-            start = start.map(|c| match c {
-                Cut::Clean(c) => Cut::Clean(c + carried),
-                Cut::Proposed(c) => Cut::Proposed(c + carried),
-            });
+            // The next buffer's cut was found as if the proposed line were a clean start: it is
+            // looked for again (a cut after a log suspended before that line cut the log short,
+            // where it went on: a fuzz finding).
+            if !eof {
+                start = record_start_before(&buf, only, &mut true).map(Cut::Clean);
+                lines = start.map_or(0, |c| line_breaks(&buf[..c.at()]));
+            }
             continue;
         }
         if eof {
