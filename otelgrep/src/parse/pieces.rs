@@ -88,8 +88,8 @@ impl<'c, S: Sink> Pieces<'c, S> {
     /// piece is to be cut elsewhere; nothing of it was kept).
     pub fn piece_if_clean(&mut self, piece: &[u8], next: &[u8], lines: Option<u64>) -> anyhow::Result<bool> {
         let read = self.read(piece, next, false)?;
-        let header = next.split(|b| *b == b'\n').next().unwrap_or_default();
-        if !read.0.carry.as_ref().is_some_and(|c| c.clean_before(header)) {
+        let line = next.split(|b| *b == b'\n').next().unwrap_or_default();
+        if !read.0.carry.as_ref().is_some_and(|c| c.clean_before(line)) {
             return Ok(false);
         }
         self.keep_piece(piece, read, false, lines);

@@ -87,8 +87,8 @@ fn kind_of(line: &[u8]) -> Option<u8> {
     if !crate::parse::rust_text::is_structure(line) {
         return None;
     }
-    let header = |k: &[u8]| k.ends_with(b"s");
-    KINDS.iter().position(|k| if header(k) { line == *k } else { line.starts_with(k) }).map(|k| k as u8)
+    // The first three are record starts, the others headers.
+    KINDS.iter().enumerate().position(|(i, k)| if i < 3 { line.starts_with(k) } else { line == *k }).map(|k| k as u8)
 }
 
 #[cfg(test)]
