@@ -89,7 +89,9 @@ pub struct Carry {
 
 /// What a text left open at its end, as the next line would find it.
 #[derive(Debug, Clone, Default)]
-struct Open {
+pub struct Open {
+    /// The block being read.
+    block: Option<Signal>,
     /// The signal of the current record, if one was being read.
     current: Option<Signal>,
     /// The signal of a record another signal's block interrupted (it may resume after that
@@ -109,14 +111,31 @@ impl Carry {
     pub fn clean_before(&self, line: &[u8]) -> bool {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let Ok(line) = std::str::from_utf8(line) else { return false };
-        let Open { current, suspended, other } = self.open;
-        if let Some(signal) = block_header(line) {
-            !other && suspended.is_none() && current.is_none_or(|c| c == signal || c == Signal::Metrics)
-        } else if let Some(signal) = record_start(line) {
-            !other && self.block == Some(signal) && suspended.is_none_or(|s| s == signal)
-        } else {
-            false
+        match (block_header(line), record_start(line)) {
+            (Some(signal), _) => self.open.clean_before_header(signal),
+            (None, Some(signal)) => self.open.clean_before_record(signal),
+            _ => false,
         }
+    }
+}
+
+impl Open {
+    /// A block header of `signal` may follow: no object or tree open, no suspended record, and
+    /// none the header interrupts.
+    pub fn clean_before_header(&self, signal: Signal) -> bool {
+        !self.other && self.suspended.is_none() && !self.interrupted_by(signal)
+    }
+
+    /// Whether a block of `signal` starting now interrupts the current record (one of another
+    /// signal, not a metric: it is suspended, and may resume after the block).
+    fn interrupted_by(&self, signal: Signal) -> bool {
+        self.current.is_some_and(|c| c != signal && c != Signal::Metrics)
+    }
+
+    /// A record start of `signal` may follow: no object or tree open, in its own block, and no
+    /// suspended record of another signal (one of its own it ends).
+    pub fn clean_before_record(&self, signal: Signal) -> bool {
+        !self.other && self.block == Some(signal) && self.suspended.is_none_or(|s| s == signal)
     }
 }
 
@@ -196,11 +215,17 @@ impl<'a> Framer<'a> {
             scope: self.scope.clone(),
             printed: self.printed.clone(),
             block_resource: self.block_resource,
-            open: Open {
-                current: self.current.as_ref().map(|c| c.signal),
-                suspended: self.suspended.as_ref().map(|s| s.signal),
-                other: other_open,
-            },
+            open: self.open(other_open),
+        }
+    }
+
+    /// What is open now (`other_open`: another format's record).
+    pub fn open(&self, other_open: bool) -> Open {
+        Open {
+            block: self.block,
+            current: self.current.as_ref().map(|c| c.signal),
+            suspended: self.suspended.as_ref().map(|s| s.signal),
+            other: other_open,
         }
     }
 
@@ -422,13 +447,8 @@ impl<'a> Framer<'a> {
         }
     }
 
-    /// Ends the input: every record still open is finished.
-    pub fn finish(&mut self, resources: &mut Resources) {
-        self.finish_inside(resources, None);
-    }
-
-    /// Ends the input as [`Framer::finish`] does, the input stopping inside its last line
-    /// `partial` when there is one (no line break after it: a killed process, a file cut short).
+    /// Ends the input: every record still open is finished, the input stopping inside its last
+    /// line `partial` when there is one (no line break after it: a killed process, a file cut short).
     /// The record that line goes on stops anywhere (`http.route: String(Owne`) and is cut: the
     /// one that took it, or (a TAB line none took: `\t` alone fits no record yet) the current
     /// one. A column-0 line a record took as the rest of a raw value, and that starts like a
@@ -486,8 +506,6 @@ fn is_resource_line(line: &[u8]) -> bool {
 }
 
 impl Framer<'_> {
-    /// Whether a block of `signal` starting now interrupts the current record (one of another
-    /// signal, not a metric: it is suspended, and may resume after the block).
     /// Whether another format's record may start here with nothing of the Rust text left open
     /// across it but a current record, which the record ends: no suspended record, no section.
     fn quiet_for_record(&self) -> bool {
@@ -499,8 +517,9 @@ impl Framer<'_> {
         self.current.is_none() && self.quiet_for_record()
     }
 
+    /// Whether a block of `signal` starting now interrupts the current record ([`Open`]'s rule).
     fn interrupted_by(&self, signal: Signal) -> bool {
-        self.current.as_ref().is_some_and(|c| c.signal != signal && c.signal != Signal::Metrics)
+        self.open(false).interrupted_by(signal)
     }
 }
 

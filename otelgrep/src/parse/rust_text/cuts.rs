@@ -142,11 +142,11 @@ pub fn last_cut(text: &[u8], next: &[u8], search: &Search) -> Result<Option<usiz
         }
         let header = block_header(line);
         let clean = if let Some(signal) = header {
-            framer.suspended.is_none() && !framer.interrupted_by(signal)
+            framer.open(false).clean_before_header(signal)
         } else if let Some(signal) = record_start(line) {
             // In its own block only: a record started in another signal's block gets that
             // signal's last resource and scope from wherever they were printed.
-            pure && framer.block == Some(signal) && framer.suspended.as_ref().is_none_or(|s| s.signal == signal)
+            pure && framer.open(false).clean_before_record(signal)
         } else {
             false
         };
