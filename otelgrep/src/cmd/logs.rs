@@ -142,7 +142,7 @@ impl Records {
 
 impl Sink for Records {
     type Config = Config;
-    const NEEDS: Needs = Needs { bodies: true, logs: true, ..Needs::SPAN_ATTRIBUTES };
+    const NEEDS: Needs = Needs { bodies: true, logs: true, log_records: true, ..Needs::SPAN_ATTRIBUTES };
 
     fn needs(config: &Config) -> Needs {
         Self::NEEDS.only(attributes_read(config.filter.keys()))

@@ -30,7 +30,7 @@ pub struct Slowest {
 
 impl Sink for Slowest {
     type Config = ();
-    const NEEDS: Needs = Needs::BARE;
+    const NEEDS: Needs = Needs { log_records: false, points: false, ..Needs::BARE };
     fn new(_: &()) -> Self {
         Slowest::default()
     }
@@ -70,7 +70,7 @@ pub struct Parts {
 
 impl Sink for Parts {
     type Config = TraceSelector;
-    const NEEDS: Needs = Needs { logs: true, ..Needs::ALL };
+    const NEEDS: Needs = Needs { logs: true, points: false, ..Needs::ALL };
     fn new(selector: &TraceSelector) -> Self {
         Parts { selector: *selector, spans: Vec::new(), logs: Vec::new(), others: HashSet::new() }
     }

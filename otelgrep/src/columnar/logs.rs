@@ -37,6 +37,9 @@ pub const COLUMNS: &[Column] = &[
     col("LogAttributeTypes", Map),
 ];
 
+/// All a command that does not look at log records reads of them: their times (see [`timed`]).
+pub const TIMES: &[&str] = &["Timestamp", "ObservedTimestamp"];
+
 /// Read for every record (counting commands); the rest when the command reads log records.
 pub const ALWAYS: &[&str] = &[
     "Timestamp",
@@ -97,5 +100,22 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> LogRecord {
         span_id,
         resource: resources.get(resource),
         scope,
+    }
+}
+
+/// A log record with its times alone, for a command that does not look at log records: they
+/// are still counted and give the input's time range.
+pub fn timed(row: &mut Row, resources: &mut Resources) -> LogRecord {
+    LogRecord {
+        time_ns: row.opt_i64("Timestamp"),
+        observed_time_ns: row.opt_i64("ObservedTimestamp"),
+        severity_number: None,
+        severity_text: None,
+        body: crate::model::Value::Empty,
+        attributes: Vec::new(),
+        trace_id: None,
+        span_id: None,
+        resource: resources.get(Vec::new()),
+        scope: None,
     }
 }

@@ -50,6 +50,9 @@ pub const COLUMNS: &[Column] = &[
     col("AttributeTypes", Map),
 ];
 
+/// All a command that does not look at metric points reads of them: their times (see [`timed`]).
+pub const TIMES: &[&str] = &["TimeUnix"];
+
 /// Read for every point (counting commands); the rest when the command reads metric points.
 pub const ALWAYS: &[&str] = &[
     "ResourceAttributes",
@@ -243,4 +246,22 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Option<MetricPoint> {
         resource: resources.get(resource),
         scope,
     })
+}
+
+/// A metric point with its time alone, for a command that does not look at metric points: they
+/// are still counted and give the input's time range.
+pub fn timed(row: &mut Row, resources: &mut Resources) -> MetricPoint {
+    MetricPoint {
+        name: String::new(),
+        unit: String::new(),
+        description: String::new(),
+        kind: MetricKind::Gauge,
+        temporality: None,
+        start_ns: None,
+        time_ns: row.i64("TimeUnix"),
+        attributes: Vec::new(),
+        value: PointValue::Double(f64::NAN),
+        resource: resources.get(Vec::new()),
+        scope: None,
+    }
 }

@@ -1,5 +1,6 @@
 //! Reading an export's Parquet file back into the model: which table it is (by its columns),
-//! only the columns the command needs (a query over spans reads neither events nor log bodies),
+//! only the columns the command needs (a query over spans reads neither events nor log bodies,
+//! and of the log and metric tables only their times),
 //! one row group at a time, each leaf with its levels, then row by row through cursors that walk
 //! those levels as `table.rs` wrote them.
 //!
@@ -56,6 +57,8 @@ impl Table {
                     names.extend(spans::EVENTS);
                 }
             }
+            Table::Logs if !needs.log_records => names.extend(logs::TIMES),
+            Table::Metrics if !needs.points => names.extend(metrics::TIMES),
             Table::Logs => {
                 names.extend(logs::ALWAYS);
                 if needs.logs {
@@ -421,7 +424,9 @@ fn read_group<S: Sink>(file: &File, g: usize, needs: &Needs, sink: &mut S) -> Re
         row.guess = 0;
         match file.table {
             Table::Spans => sink.span(spans::read(&mut row, &mut resources)),
+            Table::Logs if !needs.log_records => sink.log(logs::timed(&mut row, &mut resources)),
             Table::Logs => sink.log(logs::read(&mut row, &mut resources)),
+            Table::Metrics if !needs.points => sink.point(metrics::timed(&mut row, &mut resources)),
             Table::Metrics => match metrics::read(&mut row, &mut resources) {
                 Some(p) => sink.point(p),
                 None => return Err(format!("row {} has a MetricType otelgrep does not write", n + 1)),

@@ -22,19 +22,40 @@ pub struct Needs {
     /// parsers may skip their attributes and bodies (they still check and count the records).
     pub logs: bool,
     pub metrics: bool,
+    /// Whether the command looks at log records and metric points at all. When not, they are
+    /// only counted and timed (the input's time range, `--since` and `--until`): an export's
+    /// table of them is read from its time columns alone.
+    pub log_records: bool,
+    pub points: bool,
 }
 
 impl Needs {
     /// Everything.
-    pub const ALL: Needs =
-        Needs { attributes: true, events: true, bodies: true, only: None, logs: true, metrics: true };
+    pub const ALL: Needs = Needs {
+        attributes: true,
+        events: true,
+        bodies: true,
+        only: None,
+        logs: true,
+        metrics: true,
+        log_records: true,
+        points: true,
+    };
 
     /// Only what every record has (ids, times, names, kinds, values): counting commands.
-    pub const BARE: Needs =
-        Needs { attributes: false, events: false, bodies: false, only: None, logs: false, metrics: false };
+    pub const BARE: Needs = Needs {
+        attributes: false,
+        events: false,
+        bodies: false,
+        only: None,
+        logs: false,
+        metrics: false,
+        log_records: true,
+        points: true,
+    };
 
     /// Spans with their attributes, nothing of logs and metrics: request queries.
-    pub const SPAN_ATTRIBUTES: Needs = Needs { attributes: true, ..Needs::BARE };
+    pub const SPAN_ATTRIBUTES: Needs = Needs { attributes: true, log_records: false, points: false, ..Needs::BARE };
 
     /// What a log record's parser needs: nothing when the command does not read logs.
     pub fn for_logs(&self) -> &Needs {

@@ -213,7 +213,7 @@ pub struct Traces {
 
 impl Sink for Traces {
     type Config = HashSet<u128>;
-    const NEEDS: Needs = Needs { logs: true, ..Needs::ALL };
+    const NEEDS: Needs = Needs { logs: true, points: false, ..Needs::ALL };
     fn new(ids: &HashSet<u128>) -> Self {
         Traces { ids: ids.clone(), ..Traces::default() }
     }
