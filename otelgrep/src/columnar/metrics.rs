@@ -178,7 +178,7 @@ pub fn write(rows: &mut Rows, p: &MetricPoint) {
 
 /// A point back from its row; `None` when its type is none otelgrep writes.
 pub fn read(row: &mut Row, resources: &mut Resources) -> Option<MetricPoint> {
-    let resource = values::join(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
+    let resource = resources.resource(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
     let scope = resources.scope(row.str("ScopeName"), row.str("ScopeVersion"));
     let name = row.str("MetricName").to_string();
     let description = row.str("MetricDescription").to_string();
@@ -243,7 +243,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Option<MetricPoint> {
         time_ns,
         attributes,
         value,
-        resource: resources.get(resource),
+        resource,
         scope,
     })
 }
@@ -261,7 +261,7 @@ pub fn timed(row: &mut Row, resources: &mut Resources) -> MetricPoint {
         time_ns: row.i64("TimeUnix"),
         attributes: Vec::new(),
         value: PointValue::Double(f64::NAN),
-        resource: resources.get(Vec::new()),
+        resource: resources.resource(&[], &[]),
         scope: None,
     }
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use parquet::column::reader::ColumnReader;
 use parquet::data_type::ByteArray;
-use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
+use parquet::file::reader::{FileReader, SerializedFileReader};
 
 use crate::columnar::table::{Column, LeafBuf, Plain, Shape, Values, empty_values};
 use crate::columnar::{logs, metrics, spans, values::Resources};
@@ -178,7 +178,7 @@ impl<'a> Row<'a> {
 /// One column's leaves and the position of the next row in them.
 struct Cursor<'a> {
     shape: Shape,
-    leaves: &'a [LeafBuf],
+    leaves: &'a [LeafReader],
     level: usize,
     value: usize,
 }
@@ -206,7 +206,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn text(&self, leaf: usize, i: usize) -> Option<&'a str> {
-        let leaves: &'a [LeafBuf] = self.leaves;
+        let leaves: &'a [LeafReader] = self.leaves;
         match &leaves.get(leaf)?.values {
             Values::Bytes(v) => v.get(i).map(|b: &'a ByteArray| std::str::from_utf8(b.data()).unwrap_or("\u{fffd}")),
             _ => None,
@@ -387,97 +387,127 @@ fn open(path: &str, needs: &Needs) -> Result<File, String> {
     Ok(File { reader, raw, table, plan })
 }
 
+/// Rows read at a time: every leaf's values and levels for them, then the rows built. A whole row
+/// group at once held hundreds of MB of text values per worker (a resource's attributes, once per
+/// row), and the time to fill fresh pages with them.
+const BATCH_ROWS: usize = 8_192;
+
 /// One row group's records into a sink; how many.
 fn read_group<S: Sink>(file: &File, g: usize, needs: &Needs, sink: &mut S) -> Result<usize, String> {
     let columns = file.table.columns();
     let group = file.reader.get_row_group(g).map_err(|e| e.to_string())?;
     let claimed = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
-    // The rows every leaf read holds: a damaged footer may claim more than the pages hold.
-    let mut rows = claimed;
-    let mut bufs: Vec<Option<Vec<LeafBuf>>> = Vec::with_capacity(columns.len());
-    for (c, leaves) in columns.iter().zip(&file.plan) {
-        bufs.push(match leaves {
-            Some(leaves) => {
-                let mut read = Vec::with_capacity(leaves.len());
-                for &i in leaves {
+    let mut leaves: Vec<Option<Vec<LeafReader>>> = Vec::with_capacity(columns.len());
+    for (c, plan) in columns.iter().zip(&file.plan) {
+        leaves.push(match plan {
+            Some(plan) => {
+                let mut read = Vec::with_capacity(plan.len());
+                for &i in plan {
                     super::pages::check_chunk(&file.raw, group.metadata().column(i))?;
-                    let (leaf, records) = read_leaf(&*group, i, claimed, c)?;
-                    rows = rows.min(records);
-                    read.push(leaf);
+                    let reader = group.get_column_reader(i).map_err(|e| e.to_string())?;
+                    read.push(LeafReader::new(reader, c)?);
                 }
                 Some(read)
             }
             None => None,
         });
     }
-    if rows < claimed {
-        return Err(format!("row group {} claims {claimed} rows and holds {rows}", g + 1));
-    }
-    let cursors = columns
-        .iter()
-        .zip(&bufs)
-        .map(|(c, b)| b.as_deref().map(|leaves| Cursor { shape: c.shape, leaves, level: 0, value: 0 }))
-        .collect();
-    let mut row = Row { columns, cursors, guess: 0, only: needs.only.as_deref() };
     let mut resources = Resources::default();
-    for n in 0..rows {
-        row.guess = 0;
-        match file.table {
-            Table::Spans => sink.span(spans::read(&mut row, &mut resources)),
-            Table::Logs if !needs.log_records => sink.log(logs::timed(&mut row, &mut resources)),
-            Table::Logs => sink.log(logs::read(&mut row, &mut resources)),
-            Table::Metrics if !needs.points => sink.point(metrics::timed(&mut row, &mut resources)),
-            Table::Metrics => match metrics::read(&mut row, &mut resources) {
-                Some(p) => sink.point(p),
-                None => return Err(format!("row {} has a MetricType otelgrep does not write", n + 1)),
-            },
+    let mut done = 0;
+    while done < claimed {
+        let want = (claimed - done).min(BATCH_ROWS);
+        // The rows every leaf read holds: a damaged footer may claim more than the pages hold.
+        let mut rows = want;
+        for leaf in leaves.iter_mut().flatten().flatten() {
+            rows = rows.min(leaf.fill(want)?);
         }
+        if rows < want {
+            return Err(format!("row group {} claims {claimed} rows and holds {}", g + 1, done + rows));
+        }
+        let cursors = columns
+            .iter()
+            .zip(&leaves)
+            .map(|(c, l)| l.as_deref().map(|l| Cursor { shape: c.shape, leaves: l, level: 0, value: 0 }))
+            .collect();
+        let mut row = Row { columns, cursors, guess: 0, only: needs.only.as_deref() };
+        for n in done..done + rows {
+            row.guess = 0;
+            match file.table {
+                Table::Spans => sink.span(spans::read(&mut row, &mut resources)),
+                Table::Logs if !needs.log_records => sink.log(logs::timed(&mut row, &mut resources)),
+                Table::Logs => sink.log(logs::read(&mut row, &mut resources)),
+                Table::Metrics if !needs.points => sink.point(metrics::timed(&mut row, &mut resources)),
+                Table::Metrics => match metrics::read(&mut row, &mut resources) {
+                    Some(p) => sink.point(p),
+                    None => return Err(format!("row {} has a MetricType otelgrep does not write", n + 1)),
+                },
+            }
+        }
+        done += rows;
     }
-    Ok(rows)
+    Ok(claimed)
 }
 
-/// One leaf of a row group, whole: its values and levels, and how many records they hold.
-fn read_leaf(group: &dyn RowGroupReader, i: usize, rows: usize, column: &Column) -> Result<(LeafBuf, usize), String> {
-    let reader = group.get_column_reader(i).map_err(|e| e.to_string())?;
-    let mut def = Vec::new();
-    let mut rep = Vec::new();
-    let wrong = || format!("not an otelgrep export: column {} holds another type", column.name);
-    let mut done = 0;
-    macro_rules! all {
-        ($r:expr, $vals:expr) => {{
-            while done < rows {
-                let (records, _, _) = $r
-                    .read_records(rows - done, Some(&mut def), Some(&mut rep), &mut $vals)
-                    .map_err(|e| e.to_string())?;
-                if records == 0 {
-                    break;
-                }
-                done += records;
-            }
-        }};
+/// One leaf of a row group, read a batch of rows at a time into a buffer used again for each.
+struct LeafReader {
+    reader: ColumnReader,
+    /// The column's name, for errors.
+    name: &'static str,
+    buf: LeafBuf,
+}
+
+impl std::ops::Deref for LeafReader {
+    type Target = LeafBuf;
+    fn deref(&self) -> &LeafBuf {
+        &self.buf
     }
-    let values = match (reader, empty_values(column.shape)) {
-        (ColumnReader::Int64ColumnReader(mut r), Values::I64(mut v)) => {
-            all!(r, v);
-            Values::I64(v)
+}
+
+impl LeafReader {
+    fn new(reader: ColumnReader, column: &'static Column) -> Result<LeafReader, String> {
+        let buf = LeafBuf { values: empty_values(column.shape), def: Vec::new(), rep: Vec::new() };
+        let fits = matches!(
+            (&reader, &buf.values),
+            (ColumnReader::Int64ColumnReader(_), Values::I64(_))
+                | (ColumnReader::Int32ColumnReader(_), Values::I32(_))
+                | (ColumnReader::DoubleColumnReader(_), Values::F64(_))
+                | (ColumnReader::BoolColumnReader(_), Values::Bool(_))
+                | (ColumnReader::ByteArrayColumnReader(_), Values::Bytes(_))
+        );
+        if !fits {
+            return Err(format!("not an otelgrep export: column {} holds another type", column.name));
         }
-        (ColumnReader::Int32ColumnReader(mut r), Values::I32(mut v)) => {
-            all!(r, v);
-            Values::I32(v)
+        Ok(LeafReader { reader, name: column.name, buf })
+    }
+
+    /// The next `rows` records' values and levels, in place of the last batch's; how many records
+    /// the leaf held (fewer at its end).
+    fn fill(&mut self, rows: usize) -> Result<usize, String> {
+        let LeafBuf { values, def, rep } = &mut self.buf;
+        def.clear();
+        rep.clear();
+        let mut done = 0;
+        macro_rules! all {
+            ($r:expr, $vals:expr) => {{
+                $vals.clear();
+                while done < rows {
+                    let (records, _, _) =
+                        $r.read_records(rows - done, Some(def), Some(rep), $vals).map_err(|e| e.to_string())?;
+                    if records == 0 {
+                        break;
+                    }
+                    done += records;
+                }
+            }};
         }
-        (ColumnReader::DoubleColumnReader(mut r), Values::F64(mut v)) => {
-            all!(r, v);
-            Values::F64(v)
+        match (&mut self.reader, values) {
+            (ColumnReader::Int64ColumnReader(r), Values::I64(v)) => all!(r, v),
+            (ColumnReader::Int32ColumnReader(r), Values::I32(v)) => all!(r, v),
+            (ColumnReader::DoubleColumnReader(r), Values::F64(v)) => all!(r, v),
+            (ColumnReader::BoolColumnReader(r), Values::Bool(v)) => all!(r, v),
+            (ColumnReader::ByteArrayColumnReader(r), Values::Bytes(v)) => all!(r, v),
+            _ => return Err(format!("not an otelgrep export: column {} holds another type", self.name)),
         }
-        (ColumnReader::BoolColumnReader(mut r), Values::Bool(mut v)) => {
-            all!(r, v);
-            Values::Bool(v)
-        }
-        (ColumnReader::ByteArrayColumnReader(mut r), Values::Bytes(mut v)) => {
-            all!(r, v);
-            Values::Bytes(v)
-        }
-        _ => return Err(wrong()),
-    };
-    Ok((LeafBuf { values, def, rep }, done))
+        Ok(done)
+    }
 }

@@ -133,24 +133,42 @@ pub fn parse_span_id(s: &str) -> Option<u64> {
     u64::from_str_radix(s, 16).ok().filter(|&x| x != 0)
 }
 
-/// Resources and scopes read back, one `Arc` per run of rows that share one (as the parsers
-/// share them).
+/// Resources and scopes read back. One `Arc` per distinct resource of a row group, as the parsers
+/// share them: rows of several services interleave, and an `Arc` per change of resource was one
+/// per few rows, each a copy of its attributes that counting commands keep (300 MB for the demo's
+/// export). A resource is found by the texts its row's maps hold, before its attributes are built.
 #[derive(Default)]
 pub struct Resources {
-    last: Option<Arc<Resource>>,
+    /// The resources seen, the most recent first, with the texts and types they were read from.
+    known: Vec<(Pairs, Pairs, Arc<Resource>)>,
     last_scope: Option<Arc<Scope>>,
 }
 
+/// A map's entries as a row held them.
+type Pairs = Vec<(String, String)>;
+
+/// Resources a row group remembers; one more than that is read afresh (it is never wrong, only
+/// another `Arc`).
+const KNOWN: usize = 64;
+
 impl Resources {
-    pub fn get(&mut self, attributes: Attributes) -> Arc<Resource> {
-        match &self.last {
-            Some(r) if r.attributes == attributes => r.clone(),
-            _ => {
-                let r = Arc::new(Resource { attributes });
-                self.last = Some(r.clone());
-                r
+    /// The resource of a row's `ResourceAttributes` and `ResourceAttributeTypes` maps.
+    pub fn resource(&mut self, texts: &[(&str, &str)], kinds: &[(&str, &str)]) -> Arc<Resource> {
+        let same = |held: &Pairs, row: &[(&str, &str)]| {
+            held.len() == row.len() && held.iter().zip(row).all(|((k, v), (rk, rv))| k == rk && v == rv)
+        };
+        if let Some(i) = self.known.iter().position(|(t, k, _)| same(t, texts) && same(k, kinds)) {
+            if i > 0 {
+                let found = self.known.remove(i);
+                self.known.insert(0, found);
             }
+            return self.known[0].2.clone();
         }
+        let owned = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let r = Arc::new(Resource { attributes: join(texts, kinds) });
+        self.known.insert(0, (owned(texts), owned(kinds), r.clone()));
+        self.known.truncate(KNOWN);
+        r
     }
 
     /// The scope of a row's `ScopeName` and `ScopeVersion` columns; none when both are empty.
@@ -163,5 +181,27 @@ impl Resources {
                 Some(s)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows of two services taking turns share two resources, not one per turn; the same texts with
+    /// other types are another resource.
+    #[test]
+    fn interleaved_resources_are_one_arc_each() {
+        let mut known = Resources::default();
+        let (a, b) = ([("service.name", "a"), ("process.pid", "7")], [("service.name", "b")]);
+        let first = known.resource(&a, &[]);
+        let other = known.resource(&b, &[]);
+        assert!(Arc::ptr_eq(&first, &known.resource(&a, &[])));
+        assert!(Arc::ptr_eq(&other, &known.resource(&b, &[])));
+        assert!(!Arc::ptr_eq(&first, &other));
+        assert_eq!(first.attributes, join(&a, &[]));
+        let typed = known.resource(&a, &[("process.pid", "int")]);
+        assert_eq!(typed.attributes[1].1, Value::Int(7));
+        assert!(!Arc::ptr_eq(&first, &typed));
     }
 }
