@@ -84,7 +84,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> LogRecord {
     let severity_text = Some(row.str("SeverityText")).filter(|s| !s.is_empty()).map(str::to_string);
     let severity_number = row.opt_i32("SeverityNumber").and_then(|n| u8::try_from(n).ok());
     let body = row.str("Body").to_string();
-    let resource = resources.resource(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
+    let resource = row.resource(resources);
     let attributes = row.attributes("LogAttributes", "LogAttributeTypes");
     let observed_time_ns = row.opt_i64("ObservedTimestamp");
     let scope = resources.scope(row.str("ScopeName"), row.str("ScopeVersion"));

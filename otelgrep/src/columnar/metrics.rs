@@ -178,7 +178,7 @@ pub fn write(rows: &mut Rows, p: &MetricPoint) {
 
 /// A point back from its row; `None` when its type is none otelgrep writes.
 pub fn read(row: &mut Row, resources: &mut Resources) -> Option<MetricPoint> {
-    let resource = resources.resource(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
+    let resource = row.resource(resources);
     let scope = resources.scope(row.str("ScopeName"), row.str("ScopeVersion"));
     let name = row.str("MetricName").to_string();
     let description = row.str("MetricDescription").to_string();

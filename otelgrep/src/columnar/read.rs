@@ -10,6 +10,7 @@
 //! bounds checked, and the library itself is run under `catch_unwind`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use parquet::column::reader::ColumnReader;
 use parquet::data_type::ByteArray;
@@ -17,6 +18,7 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 
 use crate::columnar::table::{Column, LeafBuf, Plain, Shape, Values, empty_values};
 use crate::columnar::{logs, metrics, spans, values::Resources};
+use crate::model::Resource;
 use crate::parse::{Needs, Sink};
 
 /// Which table a file holds, by a column only it has.
@@ -140,6 +142,20 @@ impl<'a> Row<'a> {
         crate::columnar::values::join(&texts, &self.map(kinds))
     }
 
+    /// The row's resource, from its `ResourceAttributes` and `ResourceAttributeTypes` maps: found
+    /// among those read before by the maps' bytes, so that a resource seen before (most rows
+    /// repeat one) has no text checked or built.
+    pub fn resource(&mut self, resources: &mut Resources) -> Arc<Resource> {
+        let texts = self.raw_map("ResourceAttributes");
+        let kinds = self.raw_map("ResourceAttributeTypes");
+        resources.resource(&texts, &kinds)
+    }
+
+    fn raw_map(&mut self, name: &str) -> Vec<(&'a [u8], &'a [u8])> {
+        let Some(c) = self.cursor(name) else { return Vec::new() };
+        c.repeated().into_iter().flatten().filter_map(|i| Some((c.bytes(0, i)?, c.bytes(1, i)?))).collect()
+    }
+
     pub fn map(&mut self, name: &str) -> Vec<(&'a str, &'a str)> {
         let Some(c) = self.cursor(name) else { return Vec::new() };
         c.repeated().into_iter().flatten().filter_map(|i| Some((c.text(0, i)?, c.text(1, i)?))).collect()
@@ -206,9 +222,13 @@ impl<'a> Cursor<'a> {
     }
 
     fn text(&self, leaf: usize, i: usize) -> Option<&'a str> {
+        self.bytes(leaf, i).map(text)
+    }
+
+    fn bytes(&self, leaf: usize, i: usize) -> Option<&'a [u8]> {
         let leaves: &'a [LeafReader] = self.leaves;
         match &leaves.get(leaf)?.values {
-            Values::Bytes(v) => v.get(i).map(|b: &'a ByteArray| std::str::from_utf8(b.data()).unwrap_or("\u{fffd}")),
+            Values::Bytes(v) => v.get(i).map(|b: &'a ByteArray| b.data()),
             _ => None,
         }
     }
@@ -241,6 +261,11 @@ impl<'a> Cursor<'a> {
         }
         groups
     }
+}
+
+/// A text value's bytes as text; bytes that are not UTF-8 (no export holds them) as U+FFFD.
+pub fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or("\u{fffd}")
 }
 
 /// What reading an export's files gave: per file, its records or why it could not be read.

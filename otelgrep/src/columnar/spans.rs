@@ -170,7 +170,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Span {
     let parent_span_id = values::parse_span_id(row.str("ParentSpanId"));
     let name = row.str("SpanName").to_string();
     let kind = kind_from(row.str("SpanKind"));
-    let resource = resources.resource(&row.map("ResourceAttributes"), &row.map("ResourceAttributeTypes"));
+    let resource = row.resource(resources);
     let scope = resources.scope(row.str("ScopeName"), row.str("ScopeVersion"));
     let trace_state = trace_state(row.str("TraceState"));
     let attributes = row.attributes("SpanAttributes", "SpanAttributeTypes");

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::io::Write as _;
 use std::sync::Arc;
 
+use crate::columnar::read::text;
 use crate::columnar::rows::{MapWriter, display};
 use crate::model::{Attributes, Resource, Scope, Value};
 
@@ -145,16 +146,20 @@ pub struct Resources {
 }
 
 /// A map's entries as a row held them.
-type Pairs = Vec<(String, String)>;
+type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn as_text<'a>(pairs: &[(&'a [u8], &'a [u8])]) -> Vec<(&'a str, &'a str)> {
+    pairs.iter().map(|(k, v)| (text(k), text(v))).collect()
+}
 
 /// Resources a row group remembers; one more than that is read afresh (it is never wrong, only
 /// another `Arc`).
 const KNOWN: usize = 64;
 
 impl Resources {
-    /// The resource of a row's `ResourceAttributes` and `ResourceAttributeTypes` maps.
-    pub fn resource(&mut self, texts: &[(&str, &str)], kinds: &[(&str, &str)]) -> Arc<Resource> {
-        let same = |held: &Pairs, row: &[(&str, &str)]| {
+    /// The resource of a row's `ResourceAttributes` and `ResourceAttributeTypes` maps, as bytes.
+    pub fn resource(&mut self, texts: &[(&[u8], &[u8])], kinds: &[(&[u8], &[u8])]) -> Arc<Resource> {
+        let same = |held: &Pairs, row: &[(&[u8], &[u8])]| {
             held.len() == row.len() && held.iter().zip(row).all(|((k, v), (rk, rv))| k == rk && v == rv)
         };
         if let Some(i) = self.known.iter().position(|(t, k, _)| same(t, texts) && same(k, kinds)) {
@@ -164,8 +169,8 @@ impl Resources {
             }
             return self.known[0].2.clone();
         }
-        let owned = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let r = Arc::new(Resource { attributes: join(texts, kinds) });
+        let owned = |pairs: &[(&[u8], &[u8])]| pairs.iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+        let r = Arc::new(Resource { attributes: join(&as_text(texts), &as_text(kinds)) });
         self.known.insert(0, (owned(texts), owned(kinds), r.clone()));
         self.known.truncate(KNOWN);
         r
@@ -193,14 +198,16 @@ mod tests {
     #[test]
     fn interleaved_resources_are_one_arc_each() {
         let mut known = Resources::default();
-        let (a, b) = ([("service.name", "a"), ("process.pid", "7")], [("service.name", "b")]);
+        let pairs = |p: &[(&'static str, &'static str)]| p.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())).collect();
+        let (a, b): (Vec<_>, Vec<_>) =
+            (pairs(&[("service.name", "a"), ("process.pid", "7")]), pairs(&[("service.name", "b")]));
         let first = known.resource(&a, &[]);
         let other = known.resource(&b, &[]);
         assert!(Arc::ptr_eq(&first, &known.resource(&a, &[])));
         assert!(Arc::ptr_eq(&other, &known.resource(&b, &[])));
         assert!(!Arc::ptr_eq(&first, &other));
-        assert_eq!(first.attributes, join(&a, &[]));
-        let typed = known.resource(&a, &[("process.pid", "int")]);
+        assert_eq!(first.attributes, join(&[("service.name", "a"), ("process.pid", "7")], &[]));
+        let typed = known.resource(&a, &pairs(&[("process.pid", "int")]));
         assert_eq!(typed.attributes[1].1, Value::Int(7));
         assert!(!Arc::ptr_eq(&first, &typed));
     }
