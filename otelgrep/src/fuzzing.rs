@@ -88,14 +88,14 @@ pub fn otlp_proto(data: &[u8]) {
     let _ = parse::otlp_proto::parse_message(data, &mut Resources::default());
 }
 
-/// An export's Parquet file, any bytes: read for everything and for counting, it never hangs or
-/// brings the process down (what the library asserts on in the footer is checked first; a panic
-/// in its page decoders is caught and is the file's error), and where both reads succeed they
-/// give the same number of records. libFuzzer's panic hook would abort on a caught panic too (one
-/// whose place is in the standard library, called by the Parquet library, passes the reader's
-/// quiet hook): the hook is made silent here, and a panic that is not caught still ends the run,
-/// which libFuzzer reports as a finding. (Only under the fuzzer: replayed by the tests, panics
-/// keep their messages.)
+/// An export's Parquet file, any bytes: read for everything, for counting and for spans alone,
+/// it never hangs or brings the process down (what the library asserts on in the footer is
+/// checked first; a panic in its page decoders is caught and is the file's error), and where two
+/// reads succeed they give the same number of records. libFuzzer's panic hook would abort on a
+/// caught panic too (one whose place is in the standard library, called by the Parquet library,
+/// passes the reader's quiet hook): the hook is made silent here, and a panic that is not caught
+/// still ends the run, which libFuzzer reports as a finding. (Only under the fuzzer: replayed by
+/// the tests, panics keep their messages.)
 pub fn parquet(data: &[u8]) {
     #[cfg(fuzzing)]
     {
@@ -111,6 +111,11 @@ pub fn parquet(data: &[u8]) {
     let (bare, _) = crate::columnar::read::<crate::cmd::summary::Tally>(&files, &());
     if let (Ok(a), Ok(b)) = (&all[0].1, &bare[0].1) {
         assert_eq!(a, b, "records read for everything and for counting");
+    }
+    // Spans alone: of log records and metric points, only their times.
+    let (spans, _) = crate::columnar::read::<crate::cmd::trace::Slowest>(&files, &());
+    if let (Ok(a), Ok(c)) = (&all[0].1, &spans[0].1) {
+        assert_eq!(a, c, "records read for everything and for spans alone");
     }
 }
 

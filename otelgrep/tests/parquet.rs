@@ -105,6 +105,46 @@ fn partitions_hold_their_own_records() {
     assert_eq!(counts(&dir), want);
 }
 
+/// Row groups of more rows than are read at a time (8,192): 36,800 spans and 36,408 metric points
+/// read back in batches, records with maps and lists on either side of each batch's end, answer
+/// as the capture does.
+#[test]
+fn row_groups_larger_than_a_batch_answer_as_the_capture() {
+    let scratch = Scratch::new("parquet-batches");
+    let todo = std::fs::read(sample("todo/todo-http.log")).unwrap();
+    let demo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let demo = std::fs::read(demo).unwrap();
+    let (todo_big, demo_big) = (scratch.0.join("todo-x32.log"), scratch.0.join("demo-x8.jsonl"));
+    std::fs::write(&todo_big, todo.repeat(32)).unwrap();
+    std::fs::write(&demo_big, demo.repeat(8)).unwrap();
+    for (name, big, rows) in [("todo", &todo_big, "\"spans\": 36800"), ("demo", &demo_big, "\"metric_points\": 36408")]
+    {
+        let big = big.to_str().unwrap();
+        let (summary, _, _) = otelgrep(&["summary", "--format", "json", big]);
+        assert!(summary.contains(rows), "{name}: {summary}");
+        let dir = export(&scratch, name, &[big]);
+        assert!(largest_row_group(Path::new(&dir)) > 8_192, "{name}: no row group larger than a batch");
+        for command in COMMANDS {
+            let run = |input: &str| otelgrep(&[command, &[input][..]].concat()).0;
+            assert_eq!(run(big), run(&dir), "{name}: {command:?}");
+        }
+    }
+}
+
+/// The most rows a row group of an export folder's files holds.
+fn largest_row_group(dir: &Path) -> i64 {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let mut largest = 0;
+    for table in std::fs::read_dir(dir).unwrap() {
+        for file in std::fs::read_dir(table.unwrap().path()).unwrap() {
+            let reader = SerializedFileReader::new(std::fs::File::open(file.unwrap().path()).unwrap()).unwrap();
+            largest = reader.metadata().row_groups().iter().map(|g| g.num_rows()).fold(largest, i64::max);
+        }
+    }
+    largest
+}
+
 /// Two exports into one folder add up; a file that is not an export is one error naming it.
 #[test]
 fn exports_add_up_and_foreign_parquet_is_refused() {
