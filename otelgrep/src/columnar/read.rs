@@ -430,7 +430,7 @@ fn read_group<S: Sink>(file: &File, g: usize, needs: &Needs, sink: &mut S) -> Re
                 for &i in plan {
                     super::pages::check_chunk(&file.raw, group.metadata().column(i))?;
                     let reader = group.get_column_reader(i).map_err(|e| e.to_string())?;
-                    read.push(LeafReader::new(reader, c)?);
+                    read.push(LeafReader::new(reader, c));
                 }
                 Some(read)
             }
@@ -489,24 +489,14 @@ impl std::ops::Deref for LeafReader {
 }
 
 impl LeafReader {
-    fn new(reader: ColumnReader, column: &'static Column) -> Result<LeafReader, String> {
+    fn new(reader: ColumnReader, column: &'static Column) -> LeafReader {
         let buf = LeafBuf { values: empty_values(column.shape), def: Vec::new(), rep: Vec::new() };
-        let fits = matches!(
-            (&reader, &buf.values),
-            (ColumnReader::Int64ColumnReader(_), Values::I64(_))
-                | (ColumnReader::Int32ColumnReader(_), Values::I32(_))
-                | (ColumnReader::DoubleColumnReader(_), Values::F64(_))
-                | (ColumnReader::BoolColumnReader(_), Values::Bool(_))
-                | (ColumnReader::ByteArrayColumnReader(_), Values::Bytes(_))
-        );
-        if !fits {
-            return Err(format!("not an otelgrep export: column {} holds another type", column.name));
-        }
-        Ok(LeafReader { reader, name: column.name, buf })
+        LeafReader { reader, name: column.name, buf }
     }
 
     /// The next `rows` records' values and levels, in place of the last batch's; how many records
-    /// the leaf held (fewer at its end).
+    /// the leaf held (fewer at its end). A leaf of another type than the column's is an error
+    /// (found at the first batch, before any row is built).
     fn fill(&mut self, rows: usize) -> Result<usize, String> {
         let LeafBuf { values, def, rep } = &mut self.buf;
         def.clear();
