@@ -293,3 +293,26 @@ fn series_told_apart_only_by_their_scope_say_it() {
     let rows = json_rows(&["metrics", "only-a", &path]);
     assert_eq!(rows[0]["series"], "service.name=svc, route=/");
 }
+
+/// A metric name printed with two kinds (opentelemetry-stdout's histogram in one run, an
+/// exponential histogram in another) is listed with its earliest point's kind and unit, whatever
+/// order the captures come in (an export's rows are in no capture's order).
+#[test]
+fn a_metric_of_two_kinds_is_listed_by_its_earliest_point_in_any_order() {
+    let scratch = common::Scratch::new("metrics-two-kinds");
+    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/samples/rust-stdout/");
+    let (plain, interleaved) = (
+        std::fs::read_to_string(format!("{shared}rust-stdout.log")).unwrap(),
+        std::fs::read_to_string(format!("{shared}rust-stdout-interleaved.log")).unwrap(),
+    );
+    let kind = |text: String, name: &str| {
+        let rows = json_rows(&["metrics", &scratch.file(name, &text)]);
+        let row = rows.iter().find(|r| r["metric"] == "http.server.request.duration").unwrap();
+        (row["kind"].clone(), row["temporality"].clone())
+    };
+    let first = kind(format!("{plain}{interleaved}"), "plain-first.log");
+    assert_eq!(first, kind(format!("{interleaved}{plain}"), "interleaved-first.log"));
+    // The plain run's histogram came first (23:35:49, the interleaved run 23:36:01); both runs'
+    // temporalities are listed.
+    assert_eq!(first, (Value::from("histogram"), Value::from("cumulative, delta")));
+}

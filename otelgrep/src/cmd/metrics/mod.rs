@@ -107,11 +107,12 @@ fn as_span(p: &MetricPoint) -> Span {
 /// One metric, as the listing shows it.
 #[derive(Debug, Clone)]
 pub struct Info {
+    /// The kind and unit of its earliest point (a metric whose services or runs disagree shows
+    /// one, the same whatever order the points were read in: an export's rows are not in the
+    /// capture's order).
     pub kind: MetricKind,
-    /// The unit of its earliest point (a metric whose services disagree shows one, the same
-    /// whatever order the points were read in).
     pub unit: String,
-    unit_ns: i64,
+    earliest_ns: i64,
     /// Every temporality its points had (a capture may hold a delta and a cumulative run).
     pub temporalities: BTreeSet<&'static str>,
     pub series: BTreeSet<String>,
@@ -121,6 +122,13 @@ pub struct Info {
     /// for its first).
     pub first_ns: i64,
     pub last_ns: i64,
+}
+
+impl Info {
+    /// What decides which point's kind and unit are shown: the earliest, then by unit and kind.
+    fn earliest(&self) -> (i64, &str, &'static str) {
+        (self.earliest_ns, &self.unit, kind_name(self.kind))
+    }
 }
 
 /// A span's duration and the route `--compare-spans` groups by.
@@ -193,15 +201,15 @@ impl Sink for Points {
                 let info = self.metrics.entry(p.name.clone()).or_insert_with(|| Info {
                     kind: p.kind,
                     unit: p.unit.clone(),
-                    unit_ns: p.time_ns,
+                    earliest_ns: p.time_ns,
                     temporalities: BTreeSet::new(),
                     series: BTreeSet::new(),
                     points: 0,
                     first_ns: p.time_ns,
                     last_ns: p.time_ns,
                 });
-                if (p.time_ns, &p.unit) < (info.unit_ns, &info.unit) {
-                    (info.unit, info.unit_ns) = (p.unit.clone(), p.time_ns);
+                if (p.time_ns, p.unit.as_str(), kind_name(p.kind)) < info.earliest() {
+                    (info.kind, info.unit, info.earliest_ns) = (p.kind, p.unit.clone(), p.time_ns);
                 }
                 info.series.insert(key);
                 info.temporalities.insert(temporality_name(p.temporality));
@@ -222,8 +230,8 @@ impl Sink for Points {
                     self.metrics.insert(name, info);
                 }
                 Some(mine) => {
-                    if (info.unit_ns, &info.unit) < (mine.unit_ns, &mine.unit) {
-                        (mine.unit, mine.unit_ns) = (info.unit, info.unit_ns);
+                    if info.earliest() < mine.earliest() {
+                        (mine.kind, mine.unit, mine.earliest_ns) = (info.kind, info.unit, info.earliest_ns);
                     }
                     mine.series.extend(info.series);
                     mine.temporalities.extend(info.temporalities);
