@@ -112,8 +112,28 @@ pub(crate) fn only(format: InputFormat) -> Option<Format> {
     }
 }
 
-/// Parses opened inputs into the command's sink; bad records as `read_all` says. `err` may be
-/// `io::sink()` for a second pass over inputs whose problems were already reported.
+/// A second pass over inputs that a first pass read and reported on (`said`: what it wrote):
+/// the problems the first did not report are written to `err`. Text reads the same twice, with
+/// the same problems; an export's file read for more columns may fail where the first read did
+/// not (a damaged events column), and that is said, not lost.
+pub(crate) fn ingest_again<S: Sink>(
+    inputs: &[(String, parse::Input)],
+    format: InputFormat,
+    strict: bool,
+    config: &S::Config,
+    said: &[u8],
+    err: &mut dyn Write,
+) -> anyhow::Result<Option<Vec<(String, Report, S)>>> {
+    let mut again = Vec::new();
+    let found = ingest_all::<S>(inputs, format, strict, config, &mut again);
+    let before: std::collections::HashSet<&[u8]> = said.split_inclusive(|&b| b == b'\n').collect();
+    for line in again.split_inclusive(|&b| b == b'\n').filter(|l| !before.contains(l)) {
+        err.write_all(line)?;
+    }
+    found
+}
+
+/// Parses opened inputs into the command's sink; bad records as `read_all` says.
 pub(crate) fn ingest_all<S: Sink>(
     inputs: &[(String, parse::Input)],
     format: InputFormat,

@@ -174,33 +174,43 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         Command::Trace(args) => {
             let (selector, files) = cmd::trace::select(&args)?;
             let inputs = open_all(&files, true)?;
+            let failed = ExitCode::from(1);
             let mut code = ExitCode::SUCCESS;
-            let selector = match selector {
-                Some(s) => s,
+            let (selector, said) = match selector {
+                Some(s) => (s, None),
                 None => {
                     // First pass: the slowest request's trace. Its problems are reported here,
                     // and not again by the second pass.
-                    let Some(found) =
-                        ingest_all::<cmd::trace::Slowest>(&inputs, args.input_format, args.strict, &(), err)?
-                    else {
+                    let mut said = Vec::new();
+                    let found =
+                        ingest_all::<cmd::trace::Slowest>(&inputs, args.input_format, args.strict, &(), &mut said);
+                    err.write_all(&said)?;
+                    let Some(found) = found? else {
                         return Ok(ExitCode::from(2));
                     };
                     code = exit_code(&found);
                     let Some((_, id)) = cmd::merged(found).best else {
                         anyhow::bail!("no request (entry span) in the input");
                     };
-                    cmd::TraceSelector::parse(&model::trace_hex(id))?
+                    (cmd::TraceSelector::parse(&model::trace_hex(id))?, Some(said))
                 }
             };
-            let mut quiet = std::io::sink();
-            let second: &mut dyn Write = if args.slowest { &mut quiet } else { err };
-            let Some(found) =
-                ingest_all::<cmd::trace::Parts>(&inputs, args.input_format, args.strict, &selector, second)?
-            else {
+            let found = match &said {
+                Some(said) => inputs::ingest_again::<cmd::trace::Parts>(
+                    &inputs,
+                    args.input_format,
+                    args.strict,
+                    &selector,
+                    said,
+                    err,
+                ),
+                None => ingest_all::<cmd::trace::Parts>(&inputs, args.input_format, args.strict, &selector, err),
+            };
+            let Some(found) = found? else {
                 return Ok(ExitCode::from(2));
             };
-            if !args.slowest {
-                code = exit_code(&found);
+            if exit_code(&found) == failed {
+                code = failed;
             }
             cmd::trace::run(&args, cmd::merged(found), render::colours_wanted(), out)?;
             Ok(code)

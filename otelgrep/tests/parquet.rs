@@ -132,6 +132,37 @@ fn row_groups_larger_than_a_batch_answer_as_the_capture() {
     }
 }
 
+/// A spans file whose events are damaged: `trace --slowest` and `report` read the spans twice, the
+/// first time without events. The second read's problem is said, naming the file, and the exit
+/// code says records were skipped (it was lost behind the first read's silence).
+#[test]
+fn a_damaged_column_only_a_second_pass_reads_is_said() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let scratch = Scratch::new("parquet-second-pass");
+    let demo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let dir = export(&scratch, "demo", &[demo.to_str().unwrap()]);
+    let spans = std::fs::read_dir(Path::new(&dir).join("spans")).unwrap().next().unwrap().unwrap().path();
+    let reader = SerializedFileReader::new(std::fs::File::open(&spans).unwrap()).unwrap();
+    let chunk =
+        reader.metadata().row_group(0).columns().iter().find(|c| c.column_path().parts()[0] == "Events.Name").cloned();
+    let chunk = chunk.expect("an Events.Name column");
+    let start = chunk.dictionary_page_offset().unwrap_or(chunk.data_page_offset()) as usize;
+    let len = chunk.compressed_size() as usize;
+    let mut bytes = std::fs::read(&spans).unwrap();
+    // Its second half zeroed: the page header before it is kept, the data it says it holds is not.
+    bytes[start + len / 2..start + len].fill(0);
+    std::fs::write(&spans, bytes).unwrap();
+    let name = spans.file_name().unwrap().to_str().unwrap();
+    let (_, err, code) = otelgrep(&["summary", &dir]);
+    assert_eq!(code, 0, "summary reads no events: {err}");
+    for command in [&["trace", "--slowest"][..], &["report", "-o", "-"]] {
+        let (_, err, code) = otelgrep(&[command, &[dir.as_str()][..]].concat());
+        assert!(err.contains(name) && err.contains("the whole file was skipped"), "{command:?}: {err}");
+        assert_ne!(code, 0, "{command:?}: {err}");
+    }
+}
+
 /// The most rows a row group of an export folder's files holds.
 fn largest_row_group(dir: &Path) -> i64 {
     use parquet::file::reader::{FileReader, SerializedFileReader};

@@ -12,7 +12,7 @@ use crate::cli::{LatencyArgs, OutputFormat, ReportArgs, TableArgs, TraceArgs, Un
 use crate::cmd::{latency, merged, metrics, summary, trace};
 use crate::filter::parse_every;
 use crate::frame::{self, LatencyQuery};
-use crate::inputs::{exit_code, ingest_all, open_all};
+use crate::inputs::{exit_code, ingest_again, ingest_all, open_all};
 use crate::model::{MetricPoint, trace_hex};
 use crate::report::chart::{self, Bar, Line, TimeAxis};
 use crate::report::page::{self, Figure, Page};
@@ -79,10 +79,13 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let asked = args.every.as_deref().map(parse_every).transpose()?;
     // Read whole when they are streams: the slowest traces are read in a second pass.
     let inputs = open_all(&args.input.files, true)?;
-    let Some(found) = ingest_all::<Gathered>(&inputs, args.input.input_format, args.input.strict, &config, err)? else {
+    let mut said = Vec::new();
+    let found = ingest_all::<Gathered>(&inputs, args.input.input_format, args.input.strict, &config, &mut said);
+    err.write_all(&said)?;
+    let Some(found) = found? else {
         return Ok(ExitCode::from(2));
     };
-    let code = exit_code(&found);
+    let mut code = exit_code(&found);
     crate::note_filters(&filter, &found, err)?;
     let bad: Vec<String> = found.iter().flat_map(|(_, r, _)| r.errors.iter().map(|e| e.to_string())).collect();
     let mut tallies = Vec::new();
@@ -94,13 +97,11 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let names: Vec<String> = tallies.iter().map(|(n, _, _)| n.clone()).collect();
     let all = merged(gathered);
 
-    let second = ingest_all::<Traces>(
-        &inputs,
-        args.input.input_format,
-        false,
-        &all.slowest.iter().map(|s| s.1).collect(),
-        &mut std::io::sink(),
-    )?;
+    let slowest = all.slowest.iter().map(|s| s.1).collect();
+    let second = ingest_again::<Traces>(&inputs, args.input.input_format, false, &slowest, &said, err)?;
+    if second.as_deref().is_some_and(|found| exit_code(found) == ExitCode::from(1)) {
+        code = ExitCode::from(1);
+    }
     let traces = second.map(merged).unwrap_or_default();
 
     let Some((t0, t1)) = covered(&all) else {
