@@ -23,6 +23,24 @@ pub enum Value {
     Empty,
 }
 
+impl Value {
+    /// `==`, but doubles by their bits: `-0.0` is not `0.0` and a NaN is itself (two resources
+    /// that print differently are two resources).
+    pub fn identical(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits(),
+            (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.identical(y)),
+            (Value::Map(a), Value::Map(b)) => identical(a, b),
+            (a, b) => a == b,
+        }
+    }
+}
+
+/// Attribute lists equal as [`Value::identical`] says.
+pub fn identical(a: &[(String, Value)], b: &[(String, Value)]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|((k, v), (l, w))| k == l && v.identical(w))
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -86,9 +86,10 @@ impl Resources {
         r
     }
 
-    /// The shared copy of `r`.
+    /// The shared copy of `r`: one whose attributes are identical (a resource with `-0.0` is not
+    /// one with `0.0`, which `==` says it is).
     pub fn intern(&mut self, r: Resource) -> Arc<Resource> {
-        if let Some(existing) = self.shared.iter().find(|e| ***e == r) {
+        if let Some(existing) = self.shared.iter().find(|e| crate::model::identical(&e.attributes, &r.attributes)) {
             return existing.clone();
         }
         let r = Arc::new(r);
@@ -126,5 +127,18 @@ mod tests {
         assert!(resources.otlp_known(&text(OTLP_MOST + 1)).is_none());
         let late = resources.intern_otlp_raw(&text(OTLP_MOST + 1), || named("late"));
         assert_eq!(late.service_name(), Some("late"));
+    }
+
+    /// Two resources that differ only by the sign of a zero stay two: each record keeps its own.
+    #[test]
+    fn a_negative_zero_is_another_resource() {
+        let mut resources = Resources::default();
+        let with = |x: f64| Resource { attributes: vec![("neg0".into(), Value::Double(x))] };
+        let (plus, minus) = (resources.intern(with(0.0)), resources.intern(with(-0.0)));
+        assert!(minus.attributes[0].1.identical(&Value::Double(-0.0)));
+        assert!(!Arc::ptr_eq(&plus, &minus));
+        assert!(Arc::ptr_eq(&plus, &resources.intern(with(0.0))));
+        // A NaN is itself: shared, not a copy per record.
+        assert!(Arc::ptr_eq(&resources.intern(with(f64::NAN)), &resources.intern(with(f64::NAN))));
     }
 }
