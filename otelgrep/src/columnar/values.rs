@@ -163,10 +163,8 @@ impl Resources {
             held.len() == row.len() && held.iter().zip(row).all(|((k, v), (rk, rv))| k == rk && v == rv)
         };
         if let Some(i) = self.known.iter().position(|(t, k, _)| same(t, texts) && same(k, kinds)) {
-            if i > 0 {
-                let found = self.known.remove(i);
-                self.known.insert(0, found);
-            }
+            // To the front, moving only those before it (services taking turns hit the second).
+            self.known[..=i].rotate_right(1);
             return self.known[0].2.clone();
         }
         let owned = |pairs: &[(&[u8], &[u8])]| pairs.iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
