@@ -9,6 +9,7 @@
 //! the folder, `read` a file, `pages` and `thrift` what a file claims checked before the library
 //! acts on it.
 
+mod chunk;
 mod logs;
 mod metrics;
 mod pages;

@@ -23,9 +23,10 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 
+use crate::columnar::chunk;
 use crate::columnar::read::Table;
 use crate::columnar::rows::Rows;
-use crate::columnar::table::{Values, schema};
+use crate::columnar::table::{Leaf, Values, schema};
 use crate::columnar::{logs, metrics, spans};
 use crate::model::{LogRecord, MetricPoint, Span};
 use crate::parse::Sink;
@@ -75,9 +76,10 @@ struct State {
 #[derive(Default)]
 struct Buffers {
     rows: Vec<((usize, String), Rows)>,
-    /// Where each key's buffer is in `rows`, and the place of the one the last record went to.
+    /// Where each key's buffer is in `rows`, and per table the place of the one its last record
+    /// went to.
     index: HashMap<(usize, String), usize>,
-    last: usize,
+    last: [usize; 3],
     held: usize,
 }
 
@@ -272,22 +274,26 @@ impl Writer {
     }
 }
 
-/// How a table's files are written: snappy (the engines' default codec); min/max statistics only
-/// on the columns engines prune by (comparing every attribute text against a page's min and max
-/// was a quarter of the export's time); no dictionary for ids, which never repeat.
+/// Columns engines prune by: the only ones with min/max statistics (comparing every attribute
+/// text against a page's min and max was a quarter of the export's time).
+const PRUNED: [&str; 8] =
+    ["Timestamp", "TimeUnix", "ServiceName", "SpanName", "MetricName", "Duration", "HttpRoute", "HttpStatus"];
+/// Ids, which never repeat: no dictionary.
+const UNIQUE: [&str; 3] = ["TraceId", "SpanId", "ParentSpanId"];
+
+/// How a table's files are written: snappy (the engines' default codec); statistics only on the
+/// columns in `PRUNED`; no dictionary for those in `UNIQUE`.
 fn properties(table: Table) -> WriterProperties {
     let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_created_by(format!("otelgrep {}", env!("CARGO_PKG_VERSION")))
         .set_statistics_enabled(EnabledStatistics::None);
-    for name in
-        ["Timestamp", "TimeUnix", "ServiceName", "SpanName", "MetricName", "Duration", "HttpRoute", "HttpStatus"]
-    {
+    for name in PRUNED {
         if table.columns().iter().any(|c| c.name == name) {
             props = props.set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::Chunk);
         }
     }
-    for name in ["TraceId", "SpanId", "ParentSpanId"] {
+    for name in UNIQUE {
         if table.columns().iter().any(|c| c.name == name) {
             props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
         }
@@ -320,14 +326,28 @@ fn hive_escape(v: &str) -> String {
     out
 }
 
-/// One row group of `rows`, which it empties (texts are handed over, not copied, and their
-/// buffers taken back once the library is done with them).
+/// One row group of `rows`, which it empties. Text leaves without statistics or a dictionary
+/// exemption are encoded here (`chunk.rs`); the others by the library's column writer, their texts
+/// handed over, not copied, and their buffers taken back once the library is done with them.
 fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &mut Rows) -> parquet::errors::Result<()> {
+    let descriptors = w.schema_descr().columns().to_vec();
+    let mut descriptors = descriptors.into_iter();
     let mut group = w.next_row_group()?;
     let mut batch = Vec::with_capacity(TEXT_BATCH);
     for (c, leaves) in rows.columns.iter().zip(&mut rows.leaves) {
         let (max_def, max_rep) = c.shape.levels();
+        let own = c.shape.leaf() == Leaf::Str && !PRUNED.contains(&c.name) && !UNIQUE.contains(&c.name);
         for leaf in leaves {
+            let Some(descriptor) = descriptors.next() else {
+                return Err(parquet::errors::ParquetError::General("fewer columns than the schema".into()));
+            };
+            if let (true, Values::Text { data, ends }) = (own, &leaf.values) {
+                let text =
+                    chunk::TextLeaf { data, ends, def: &leaf.def, rep: &leaf.rep, max_def, max_rep, rows: rows.rows };
+                let (bytes, close) = chunk::encode(descriptor, &text)?;
+                group.append_column(&bytes, close)?;
+                continue;
+            }
             let Some(mut column) = group.next_column()? else {
                 return Err(parquet::errors::ParquetError::General("fewer columns than the schema".into()));
             };
@@ -408,13 +428,15 @@ fn write_text(
 
 impl Buffers {
     /// The buffer of a table and partition (made when first needed): its place, found by
-    /// comparing the key with the one the last record used before hashing it (records of one batch mostly go
-    /// to one buffer; hashing the key per record was a twentieth of a metrics-heavy export).
+    /// comparing the key with the one the table's last record used before hashing it (records
+    /// mostly go to their table's last buffer; hashing the key per record was a twentieth of a
+    /// metrics-heavy export).
     fn find(&mut self, key: &(usize, String)) -> usize {
-        if self.rows.get(self.last).is_some_and(|(k, _)| k == key) {
-            return self.last;
+        let last = self.last[key.0];
+        if self.rows.get(last).is_some_and(|(k, _)| k.0 == key.0 && k.1 == key.1) {
+            return last;
         }
-        self.last = match self.index.get(key) {
+        let at = match self.index.get(key) {
             Some(&i) => i,
             None => {
                 self.rows.push((key.clone(), Rows::new(TABLES[key.0].columns())));
@@ -422,7 +444,8 @@ impl Buffers {
                 self.rows.len() - 1
             }
         };
-        self.last
+        self.last[key.0] = at;
+        at
     }
 
     /// Writes the buffer at `at` when it is a row group's worth, or this set's fullest once all
