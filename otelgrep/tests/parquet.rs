@@ -163,6 +163,58 @@ fn a_damaged_column_only_a_second_pass_reads_is_said() {
     }
 }
 
+/// The text columns engines prune by carry, per row group, the least and greatest of their values
+/// and how many are null: as the parquet crate reads the values back (ids have none, as they are
+/// never pruned by).
+#[test]
+fn text_columns_engines_prune_by_say_their_least_greatest_and_nulls() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::statistics::Statistics;
+    use parquet::record::Field;
+    let scratch = Scratch::new("parquet-statistics");
+    let demo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
+    let dir = export(&scratch, "demo", &[demo.to_str().unwrap()]);
+    let mut checked = 0;
+    for (table, columns) in [
+        ("spans", &["ServiceName", "SpanName", "HttpRoute", "HttpStatus", "TraceId"][..]),
+        ("metrics", &["ServiceName", "MetricName"]),
+    ] {
+        for file in std::fs::read_dir(Path::new(&dir).join(table)).unwrap() {
+            let reader = SerializedFileReader::new(std::fs::File::open(file.unwrap().path()).unwrap()).unwrap();
+            for (g, group) in reader.metadata().row_groups().iter().enumerate() {
+                let group_reader = reader.get_row_group(g).unwrap();
+                let rows: Vec<_> = group_reader.get_row_iter(None).unwrap().map(Result::unwrap).collect();
+                for &name in columns {
+                    let values: Vec<Option<String>> = rows
+                        .iter()
+                        .map(|row| match row.get_column_iter().find(|(n, _)| *n == name).map(|(_, v)| v) {
+                            Some(Field::Str(s)) => Some(s.clone()),
+                            Some(Field::Null) => None,
+                            other => panic!("{name}: {other:?}"),
+                        })
+                        .collect();
+                    let chunk = group.columns().iter().find(|c| c.column_path().string() == name).unwrap();
+                    if name == "TraceId" {
+                        assert!(chunk.statistics().is_none(), "{name}");
+                        continue;
+                    }
+                    let Some(Statistics::ByteArray(stats)) = chunk.statistics() else {
+                        panic!("{name}: no statistics")
+                    };
+                    let present = values.iter().flatten();
+                    let text = |v: Option<&parquet::data_type::ByteArray>| v.map(|b| b.as_utf8().unwrap().to_string());
+                    assert_eq!(text(stats.min_opt()), present.clone().min().cloned(), "{table} {name}");
+                    assert_eq!(text(stats.max_opt()), present.max().cloned(), "{table} {name}");
+                    assert_eq!(stats.null_count_opt(), Some(values.iter().filter(|v| v.is_none()).count() as u64));
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 6, "{checked} chunks checked");
+}
+
 /// The most rows a row group of an export folder's files holds.
 fn largest_row_group(dir: &Path) -> i64 {
     use parquet::file::reader::{FileReader, SerializedFileReader};

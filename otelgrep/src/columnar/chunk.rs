@@ -1,13 +1,14 @@
-//! A text leaf encoded as a column chunk by otelgrep itself: a dictionary page of the distinct
-//! values (PLAIN), one data page of their indices (RLE_DICTIONARY) after the leaf's levels (RLE),
-//! each compressed with snappy, then handed to the parquet crate whole (`append_column`), which
-//! writes the page headers and the file's metadata as for any other chunk.
+//! A text leaf encoded as a column chunk by otelgrep itself, then handed to the parquet crate
+//! whole (`append_column`), which writes the file's metadata as for any other chunk: a dictionary
+//! page of the distinct values (PLAIN) and one data page of the leaf's levels (RLE) and the
+//! values' indices (RLE_DICTIONARY), or for ids, which never repeat, one data page of the values
+//! themselves (PLAIN); each page compressed with snappy, its header written by the crate's page
+//! writer. Min/max statistics where the leaf asks for them (the columns engines prune by).
 //!
 //! Why not the crate's column writer: it takes text as one refcounted `ByteArray` per value and
 //! interns each through a generic path, which for the attribute maps (tens of values per span)
 //! was a third of an export's time. Here a value is a slice of the leaf's one buffer, looked up in
-//! one hash table. Only leaves without statistics go this way (`write.rs` chooses): the chunk has
-//! no min/max and no bloom filter, as those columns had none before.
+//! one hash table, and min and max are found among the distinct values only.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -16,12 +17,14 @@ use bytes::Bytes;
 use parquet::basic::{Compression, Encoding};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
+use parquet::data_type::ByteArray;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::{ColumnChunkMetaData, OffsetIndexBuilder};
+use parquet::file::statistics::Statistics;
 use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
 
-/// A text leaf as written (`table::Values::Text` and its levels).
+/// A text leaf as written (`table::Values::Text` and its levels), and how to write it.
 pub struct TextLeaf<'a> {
     pub data: &'a [u8],
     /// Where each value ends in `data`.
@@ -33,27 +36,36 @@ pub struct TextLeaf<'a> {
     pub max_rep: i16,
     /// Rows in the row group.
     pub rows: usize,
+    /// Values looked up in a dictionary (false: written as they are).
+    pub dictionary: bool,
+    /// The chunk's min, max and null count recorded.
+    pub statistics: bool,
 }
 
 /// The encoded chunk (pages with their headers, from offset 0) and what the row group records of
 /// it.
 pub fn encode(descr: ColumnDescPtr, leaf: &TextLeaf) -> Result<(Bytes, ColumnCloseResult)> {
     let levels = if leaf.max_def > 0 { leaf.def.len() } else { leaf.ends.len() };
-    let (dictionary, indices, distinct) = intern(leaf.data, leaf.ends);
-
-    // The data page: levels, each prefixed by its length (data page v1), then the indices.
-    let mut page = Vec::with_capacity(indices.len() + levels / 2 + 16);
+    let mut page = Vec::with_capacity(levels / 2 + 16);
+    // The data page: levels, each prefixed by its length (data page v1), then the values.
     if leaf.max_rep > 0 {
         prefixed_levels(leaf.rep, leaf.max_rep, &mut page);
     }
     if leaf.max_def > 0 {
         prefixed_levels(leaf.def, leaf.max_def, &mut page);
     }
-    let width = bits(distinct.saturating_sub(1)).max(1);
-    if distinct > 0 {
-        page.push(width);
-        hybrid(&indices, width, &mut page);
-    }
+    let (dictionary, distinct) = if leaf.dictionary {
+        let (dictionary, indices, distinct) = intern(leaf.data, leaf.ends);
+        if distinct > 0 {
+            let width = bits(distinct - 1).max(1);
+            page.push(width);
+            hybrid(&indices, width, &mut page);
+        }
+        (dictionary, distinct)
+    } else {
+        plain(leaf.data, leaf.ends, &mut page);
+        (Vec::new(), 0)
+    };
 
     let mut out = TrackedWrite::new(Vec::new());
     let mut pages = SerializedPageWriter::new(&mut out);
@@ -79,7 +91,7 @@ pub fn encode(descr: ColumnDescPtr, leaf: &TextLeaf) -> Result<(Bytes, ColumnClo
         Page::DataPage {
             buf: snappy(&page)?,
             num_values: u32::try_from(levels).map_err(|_| ParquetError::General("a row group too large".into()))?,
-            // No value at all (every map empty): nothing to look up, plainly.
+            // Without a dictionary (ids, or no value at all: every map empty), values as they are.
             encoding: if distinct > 0 { Encoding::RLE_DICTIONARY } else { Encoding::PLAIN },
             def_level_encoding: Encoding::RLE,
             rep_level_encoding: Encoding::RLE,
@@ -101,24 +113,73 @@ pub fn encode(descr: ColumnDescPtr, leaf: &TextLeaf) -> Result<(Bytes, ColumnClo
     if distinct > 0 {
         encodings.push(Encoding::RLE_DICTIONARY);
     }
-    let metadata = ColumnChunkMetaData::builder(descr)
+    let mut metadata = ColumnChunkMetaData::builder(descr)
         .set_compression(Compression::SNAPPY)
         .set_encodings(encodings)
         .set_num_values(levels as i64)
         .set_total_compressed_size(compressed as i64)
         .set_total_uncompressed_size(uncompressed as i64)
         .set_dictionary_page_offset(dictionary_at)
-        .set_data_page_offset(data_at)
-        .build()?;
+        .set_data_page_offset(data_at);
+    if leaf.statistics {
+        let (min, max) =
+            if leaf.dictionary { min_max(entries(&dictionary)) } else { min_max(values(leaf.data, leaf.ends)) };
+        let nulls = if leaf.max_def > 0 { leaf.def.iter().filter(|&&d| d < leaf.max_def).count() } else { 0 };
+        let text = |v: &[u8]| ByteArray::from(v.to_vec());
+        metadata = metadata.set_statistics(Statistics::byte_array(
+            min.map(text),
+            max.map(text),
+            None,
+            Some(nulls as u64),
+            false,
+        ));
+    }
     let close = ColumnCloseResult {
         bytes_written: bytes.len() as u64,
         rows_written: leaf.rows as u64,
-        metadata,
+        metadata: metadata.build()?,
         bloom_filter: None,
         column_index: None,
         offset_index: Some(locations.build()),
     };
     Ok((bytes, close))
+}
+
+/// Values as PLAIN writes them: each one's length (4 bytes, little-endian), then it.
+fn plain(data: &[u8], ends: &[u32], out: &mut Vec<u8>) {
+    out.reserve(data.len() + 4 * ends.len());
+    for value in values(data, ends) {
+        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        out.extend_from_slice(value);
+    }
+}
+
+/// A leaf's values: slices of its buffer.
+fn values<'a>(data: &'a [u8], ends: &'a [u32]) -> impl Iterator<Item = &'a [u8]> {
+    let mut start = 0;
+    ends.iter().map(move |&end| {
+        let value = &data[start..end as usize];
+        start = end as usize;
+        value
+    })
+}
+
+/// The values of PLAIN-encoded bytes (a dictionary page's).
+fn entries(mut plain: &[u8]) -> impl Iterator<Item = &[u8]> {
+    std::iter::from_fn(move || {
+        let (len, rest) = plain.split_first_chunk::<4>()?;
+        let len = (u32::from_le_bytes(*len) as usize).min(rest.len());
+        let (value, rest) = rest.split_at(len);
+        plain = rest;
+        Some(value)
+    })
+}
+
+/// The least and greatest of values, compared as Parquet orders text (bytes, unsigned).
+fn min_max<'a>(mut values: impl Iterator<Item = &'a [u8]>) -> (Option<&'a [u8]>, Option<&'a [u8]>) {
+    let Some(first) = values.next() else { return (None, None) };
+    let (min, max) = values.fold((first, first), |(min, max), v| (min.min(v), max.max(v)));
+    (Some(min), Some(max))
 }
 
 /// The dictionary page's bytes (each distinct value as PLAIN writes it: its length, then it), each
@@ -128,10 +189,7 @@ fn intern(data: &[u8], ends: &[u32]) -> (Vec<u8>, Vec<u32>, u32) {
         HashMap::with_capacity_and_hasher(1024, foldhash::fast::FixedState::default());
     let mut dictionary = Vec::new();
     let mut indices = Vec::with_capacity(ends.len());
-    let mut start = 0usize;
-    for &end in ends {
-        let value = &data[start..end as usize];
-        start = end as usize;
+    for value in values(data, ends) {
         let n = table.len() as u32;
         let index = match table.entry(Text(value)) {
             Entry::Occupied(e) => *e.get(),
@@ -342,6 +400,17 @@ mod tests {
                 assert_eq!(Text(a) == Text(b), a == b, "{a:?} {b:?}");
             }
         }
+    }
+
+    #[test]
+    fn min_and_max_are_found_among_the_dictionary_or_the_values() {
+        let (data, ends) = (b"mbzaab", [1, 2, 3, 4, 6]);
+        assert_eq!(min_max(values(data, &ends)), (Some(&b"a"[..]), Some(&b"z"[..])));
+        let (dictionary, _, _) = intern(data, &ends);
+        assert_eq!(min_max(entries(&dictionary)), (Some(&b"a"[..]), Some(&b"z"[..])));
+        assert_eq!(min_max(values(b"", &[])), (None, None));
+        // Bytes compare unsigned: a character past ASCII sorts after every ASCII one.
+        assert_eq!(min_max(values("éa".as_bytes(), &[2, 3])).1, Some("é".as_bytes()));
     }
 
     #[test]

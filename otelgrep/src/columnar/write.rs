@@ -26,7 +26,7 @@ use parquet::schema::types::ColumnPath;
 use crate::columnar::chunk;
 use crate::columnar::read::Table;
 use crate::columnar::rows::Rows;
-use crate::columnar::table::{Leaf, Values, schema};
+use crate::columnar::table::{Values, schema};
 use crate::columnar::{logs, metrics, spans};
 use crate::model::{LogRecord, MetricPoint, Span};
 use crate::parse::Sink;
@@ -278,11 +278,11 @@ impl Writer {
 /// text against a page's min and max was a quarter of the export's time).
 const PRUNED: [&str; 8] =
     ["Timestamp", "TimeUnix", "ServiceName", "SpanName", "MetricName", "Duration", "HttpRoute", "HttpStatus"];
-/// Ids, which never repeat: no dictionary.
+/// Ids, which never repeat: no dictionary (`chunk.rs` writes text).
 const UNIQUE: [&str; 3] = ["TraceId", "SpanId", "ParentSpanId"];
 
 /// How a table's files are written: snappy (the engines' default codec); statistics only on the
-/// columns in `PRUNED`; no dictionary for those in `UNIQUE`.
+/// columns in `PRUNED` (for text, `chunk.rs` records them).
 fn properties(table: Table) -> WriterProperties {
     let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
@@ -291,11 +291,6 @@ fn properties(table: Table) -> WriterProperties {
     for name in PRUNED {
         if table.columns().iter().any(|c| c.name == name) {
             props = props.set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::Chunk);
-        }
-    }
-    for name in UNIQUE {
-        if table.columns().iter().any(|c| c.name == name) {
-            props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
         }
     }
     props.build()
@@ -326,24 +321,29 @@ fn hive_escape(v: &str) -> String {
     out
 }
 
-/// One row group of `rows`, which it empties. Text leaves without statistics or a dictionary
-/// exemption are encoded here (`chunk.rs`); the others by the library's column writer, their texts
-/// handed over, not copied, and their buffers taken back once the library is done with them.
+/// One row group of `rows`, which it empties: text leaves encoded by `chunk.rs`, the others by
+/// the library's column writer.
 fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &mut Rows) -> parquet::errors::Result<()> {
-    let descriptors = w.schema_descr().columns().to_vec();
-    let mut descriptors = descriptors.into_iter();
+    let mut descriptors = w.schema_descr().columns().to_vec().into_iter();
     let mut group = w.next_row_group()?;
-    let mut batch = Vec::with_capacity(TEXT_BATCH);
     for (c, leaves) in rows.columns.iter().zip(&mut rows.leaves) {
         let (max_def, max_rep) = c.shape.levels();
-        let own = c.shape.leaf() == Leaf::Str && !PRUNED.contains(&c.name) && !UNIQUE.contains(&c.name);
         for leaf in leaves {
             let Some(descriptor) = descriptors.next() else {
                 return Err(parquet::errors::ParquetError::General("fewer columns than the schema".into()));
             };
-            if let (true, Values::Text { data, ends }) = (own, &leaf.values) {
-                let text =
-                    chunk::TextLeaf { data, ends, def: &leaf.def, rep: &leaf.rep, max_def, max_rep, rows: rows.rows };
+            if let Values::Text { data, ends } = &leaf.values {
+                let text = chunk::TextLeaf {
+                    data,
+                    ends,
+                    def: &leaf.def,
+                    rep: &leaf.rep,
+                    max_def,
+                    max_rep,
+                    rows: rows.rows,
+                    dictionary: !UNIQUE.contains(&c.name),
+                    statistics: PRUNED.contains(&c.name),
+                };
                 let (bytes, close) = chunk::encode(descriptor, &text)?;
                 group.append_column(&bytes, close)?;
                 continue;
@@ -353,77 +353,18 @@ fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &mut Rows) -
             };
             let def = (max_def > 0).then_some(&leaf.def[..]);
             let rep = (max_rep > 0).then_some(&leaf.rep[..]);
-            let mut lent = None;
-            let written = match (column.untyped(), &mut leaf.values) {
+            match (column.untyped(), &leaf.values) {
                 (ColumnWriter::Int64ColumnWriter(w), Values::I64(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::Int32ColumnWriter(w), Values::I32(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::DoubleColumnWriter(w), Values::F64(v)) => w.write_batch(v, def, rep),
                 (ColumnWriter::BoolColumnWriter(w), Values::Bool(v)) => w.write_batch(v, def, rep),
-                (ColumnWriter::ByteArrayColumnWriter(w), Values::Text { data, ends }) => {
-                    let whole = bytes::Bytes::from(std::mem::take(data));
-                    lent = Some(whole.clone());
-                    write_text(w, whole, ends, &mut batch, def, rep, max_def)
-                }
                 _ => Err(parquet::errors::ParquetError::General(format!("column {} of another type", c.name))),
-            };
-            written?;
+            }?;
             column.close()?;
-            // The column's dictionary held slices of the buffer until now: taken back, the next
-            // row group fills it again instead of growing a new one from nothing (the growing,
-            // copying and first touch of its pages were a tenth of a metrics-heavy export).
-            if let (Some(whole), Values::Text { data, .. }) = (lent, &mut leaf.values) {
-                if let Ok(mut back) = whole.try_into_mut() {
-                    back.clear();
-                    *data = back.into();
-                }
-            }
         }
     }
     group.close()?;
     Ok(())
-}
-
-/// Values of a text leaf handed to the library at a time.
-const TEXT_BATCH: usize = 16_384;
-
-/// A text leaf, a batch of records at a time: the library takes text as one `ByteArray` per value
-/// (32 bytes each, slices of one shared buffer), which for a whole row group of attribute values
-/// was tens of MB more per worker. Batches end where a record does (repetition level 0).
-fn write_text(
-    w: &mut parquet::column::writer::ColumnWriterImpl<'_, parquet::data_type::ByteArrayType>,
-    whole: bytes::Bytes,
-    ends: &mut Vec<u32>,
-    batch: &mut Vec<parquet::data_type::ByteArray>,
-    def: Option<&[i16]>,
-    rep: Option<&[i16]>,
-    max_def: i16,
-) -> parquet::errors::Result<usize> {
-    let levels = def.map_or(ends.len(), <[i16]>::len);
-    let (mut level, mut value, mut byte) = (0, 0, 0usize);
-    let mut written = 0;
-    while level < levels {
-        let mut end = (level + TEXT_BATCH).min(levels);
-        if let Some(rep) = rep {
-            while end < levels && rep[end] != 0 {
-                end += 1;
-            }
-        }
-        let count = def.map_or(end - level, |d| d[level..end].iter().filter(|&&x| x == max_def).count());
-        batch.extend(ends[value..value + count].iter().map(|&e| {
-            let v = whole.slice(byte..e as usize);
-            byte = e as usize;
-            parquet::data_type::ByteArray::from(v)
-        }));
-        let n = w.write_batch(batch, def.map(|d| &d[level..end]), rep.map(|r| &r[level..end]));
-        // Emptied at once (not only before the next batch): the buffer is taken back once no
-        // value holds a part of it.
-        batch.clear();
-        written += n?;
-        level = end;
-        value += count;
-    }
-    ends.clear();
-    Ok(written)
 }
 
 impl Buffers {
