@@ -42,39 +42,54 @@ pub struct TextLeaf<'a> {
     pub statistics: bool,
 }
 
-/// The encoded chunk (pages with their headers, from offset 0) and what the row group records of
-/// it.
-pub fn encode(descr: ColumnDescPtr, leaf: &TextLeaf) -> Result<(Bytes, ColumnCloseResult)> {
+/// Buffers a row group's text leaves are encoded in, one leaf after another (allocated per leaf,
+/// they were fresh pages from the system each time, and their zeroing a tenth of an export).
+#[derive(Default)]
+pub struct Scratch {
+    indices: Vec<u32>,
+    dictionary: Vec<u8>,
+    page: Vec<u8>,
+    /// A page compressed.
+    squeezed: Vec<u8>,
+    /// The encoded chunk: its pages with their headers, from offset 0.
+    pub chunk: Vec<u8>,
+}
+
+/// Encodes a leaf into `scratch.chunk`; gives what the row group records of it.
+pub fn encode(descr: ColumnDescPtr, leaf: &TextLeaf, scratch: &mut Scratch) -> Result<ColumnCloseResult> {
     let levels = if leaf.max_def > 0 { leaf.def.len() } else { leaf.ends.len() };
-    let mut page = Vec::with_capacity(levels / 2 + 16);
+    let Scratch { indices, dictionary, page, squeezed, chunk } = scratch;
+    page.clear();
+    dictionary.clear();
     // The data page: levels, each prefixed by its length (data page v1), then the values.
     if leaf.max_rep > 0 {
-        prefixed_levels(leaf.rep, leaf.max_rep, &mut page);
+        prefixed_levels(leaf.rep, leaf.max_rep, page);
     }
     if leaf.max_def > 0 {
-        prefixed_levels(leaf.def, leaf.max_def, &mut page);
+        prefixed_levels(leaf.def, leaf.max_def, page);
     }
-    let (dictionary, distinct) = if leaf.dictionary {
-        let (dictionary, indices, distinct) = intern(leaf.data, leaf.ends);
+    let distinct = if leaf.dictionary {
+        let distinct = intern(leaf.data, leaf.ends, dictionary, indices);
         if distinct > 0 {
             let width = bits(distinct - 1).max(1);
             page.push(width);
-            hybrid(&indices, width, &mut page);
+            hybrid(indices, |i| i, width, page);
         }
-        (dictionary, distinct)
+        distinct
     } else {
-        plain(leaf.data, leaf.ends, &mut page);
-        (Vec::new(), 0)
+        plain(leaf.data, leaf.ends, page);
+        0
     };
 
-    let mut out = TrackedWrite::new(Vec::new());
+    chunk.clear();
+    let mut out = TrackedWrite::new(std::mem::take(chunk));
     let mut pages = SerializedPageWriter::new(&mut out);
     let mut compressed = 0u64;
     let mut uncompressed = 0u64;
     let dictionary_at = if distinct > 0 {
         let spec = pages.write_page(CompressedPage::new(
             Page::DictionaryPage {
-                buf: snappy(&dictionary)?,
+                buf: snappy(dictionary, squeezed)?,
                 num_values: distinct,
                 encoding: Encoding::PLAIN,
                 is_sorted: false,
@@ -89,7 +104,7 @@ pub fn encode(descr: ColumnDescPtr, leaf: &TextLeaf) -> Result<(Bytes, ColumnClo
     };
     let spec = pages.write_page(CompressedPage::new(
         Page::DataPage {
-            buf: snappy(&page)?,
+            buf: snappy(page, squeezed)?,
             num_values: u32::try_from(levels).map_err(|_| ParquetError::General("a row group too large".into()))?,
             // Without a dictionary (ids, or no value at all: every map empty), values as they are.
             encoding: if distinct > 0 { Encoding::RLE_DICTIONARY } else { Encoding::PLAIN },
@@ -107,7 +122,7 @@ pub fn encode(descr: ColumnDescPtr, leaf: &TextLeaf) -> Result<(Bytes, ColumnClo
     locations.append_row_count(leaf.rows as i64);
     locations.append_offset_and_size(data_at, spec.compressed_size as i32);
     pages.close()?;
-    let bytes = Bytes::from(out.into_inner()?);
+    *chunk = out.into_inner()?;
 
     let mut encodings = vec![Encoding::PLAIN, Encoding::RLE];
     if distinct > 0 {
@@ -123,7 +138,7 @@ pub fn encode(descr: ColumnDescPtr, leaf: &TextLeaf) -> Result<(Bytes, ColumnClo
         .set_data_page_offset(data_at);
     if leaf.statistics {
         let (min, max) =
-            if leaf.dictionary { min_max(entries(&dictionary)) } else { min_max(values(leaf.data, leaf.ends)) };
+            if leaf.dictionary { min_max(entries(dictionary)) } else { min_max(values(leaf.data, leaf.ends)) };
         let nulls = if leaf.max_def > 0 { leaf.def.iter().filter(|&&d| d < leaf.max_def).count() } else { 0 };
         let text = |v: &[u8]| ByteArray::from(v.to_vec());
         metadata = metadata.set_statistics(Statistics::byte_array(
@@ -134,15 +149,36 @@ pub fn encode(descr: ColumnDescPtr, leaf: &TextLeaf) -> Result<(Bytes, ColumnClo
             false,
         ));
     }
-    let close = ColumnCloseResult {
-        bytes_written: bytes.len() as u64,
+    Ok(ColumnCloseResult {
+        bytes_written: chunk.len() as u64,
         rows_written: leaf.rows as u64,
         metadata: metadata.build()?,
         bloom_filter: None,
         column_index: None,
         offset_index: Some(locations.build()),
-    };
-    Ok((bytes, close))
+    })
+}
+
+/// An encoded chunk as the library reads one to append it.
+pub struct Chunk<'a>(pub &'a [u8]);
+
+impl parquet::file::reader::Length for Chunk<'_> {
+    fn len(&self) -> u64 {
+        self.0.len() as u64
+    }
+}
+
+impl<'a> parquet::file::reader::ChunkReader for Chunk<'a> {
+    type T = &'a [u8];
+
+    fn get_read(&self, start: u64) -> Result<&'a [u8]> {
+        self.0.get(start as usize..).ok_or_else(|| ParquetError::EOF("past the chunk's end".into()))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> Result<Bytes> {
+        let range = start as usize..(start as usize).saturating_add(length);
+        self.0.get(range).map(Bytes::copy_from_slice).ok_or_else(|| ParquetError::EOF("past the chunk's end".into()))
+    }
 }
 
 /// Values as PLAIN writes them: each one's length (4 bytes, little-endian), then it.
@@ -182,13 +218,14 @@ fn min_max<'a>(mut values: impl Iterator<Item = &'a [u8]>) -> (Option<&'a [u8]>,
     (Some(min), Some(max))
 }
 
-/// The dictionary page's bytes (each distinct value as PLAIN writes it: its length, then it), each
-/// value's index in it, and how many there are.
-fn intern(data: &[u8], ends: &[u32]) -> (Vec<u8>, Vec<u32>, u32) {
+/// Fills `dictionary` with the distinct values as PLAIN writes them (its length, then it), and
+/// `indices` with each value's place among them; gives how many there are.
+fn intern(data: &[u8], ends: &[u32], dictionary: &mut Vec<u8>, indices: &mut Vec<u32>) -> u32 {
     let mut table: HashMap<Text, u32, foldhash::fast::FixedState> =
         HashMap::with_capacity_and_hasher(1024, foldhash::fast::FixedState::default());
-    let mut dictionary = Vec::new();
-    let mut indices = Vec::with_capacity(ends.len());
+    dictionary.clear();
+    indices.clear();
+    indices.reserve(ends.len());
     for value in values(data, ends) {
         let n = table.len() as u32;
         let index = match table.entry(Text(value)) {
@@ -202,8 +239,7 @@ fn intern(data: &[u8], ends: &[u32]) -> (Vec<u8>, Vec<u32>, u32) {
         };
         indices.push(index);
     }
-    let distinct = table.len() as u32;
-    (dictionary, indices, distinct)
+    table.len() as u32
 }
 
 /// A value as the dictionary's key: compared without a call for short texts (attribute keys and
@@ -240,11 +276,12 @@ impl std::hash::Hash for Text<'_> {
     }
 }
 
-fn snappy(raw: &[u8]) -> Result<Bytes> {
-    snap::raw::Encoder::new()
-        .compress_vec(raw)
-        .map(Bytes::from)
-        .map_err(|e| ParquetError::General(format!("snappy: {e}")))
+/// A page's bytes compressed (in `squeezed`, used again), as the page takes them.
+fn snappy(raw: &[u8], squeezed: &mut Vec<u8>) -> Result<Bytes> {
+    squeezed.resize(snap::raw::max_compress_len(raw.len()), 0);
+    let n =
+        snap::raw::Encoder::new().compress(raw, squeezed).map_err(|e| ParquetError::General(format!("snappy: {e}")))?;
+    Ok(Bytes::copy_from_slice(&squeezed[..n]))
 }
 
 /// Bits needed for values up to `max`.
@@ -257,14 +294,13 @@ fn bits(max: u32) -> u8 {
 fn prefixed_levels(levels: &[i16], max: i16, out: &mut Vec<u8>) {
     let at = out.len();
     out.extend_from_slice(&[0; 4]);
-    let levels: Vec<u32> = levels.iter().map(|&l| l as u32).collect();
-    hybrid(&levels, bits(max as u32), out);
+    hybrid(levels, |l| l as u32, bits(max as u32), out);
     let len = (out.len() - at - 4) as u32;
     out[at..at + 4].copy_from_slice(&len.to_le_bytes());
 }
 
 /// Length of the run of equal values starting at `values[0]`, counted up to `cap`.
-fn run(values: &[u32], cap: usize) -> usize {
+fn run<T: Copy + PartialEq>(values: &[T], cap: usize) -> usize {
     let first = values[0];
     values.iter().take(cap).take_while(|&&v| v == first).count()
 }
@@ -272,16 +308,17 @@ fn run(values: &[u32], cap: usize) -> usize {
 /// Bit-packed groups in one run at most: its header is then one byte.
 const MAX_GROUPS: usize = 63;
 
-/// Parquet's RLE/bit-packed hybrid: runs of 8 or more equal values as one value and a count,
-/// the rest bit-packed 8 at a time (only the last group is padded, so only past the last value).
-fn hybrid(values: &[u32], width: u8, out: &mut Vec<u8>) {
+/// Parquet's RLE/bit-packed hybrid of `values` (each as `number` gives it): runs of 8 or more
+/// equal values as one value and a count, the rest bit-packed 8 at a time (only the last group is
+/// padded, so only past the last value).
+fn hybrid<T: Copy + PartialEq>(values: &[T], number: impl Fn(T) -> u32, width: u8, out: &mut Vec<u8>) {
     let value_bytes = usize::from(width).div_ceil(8);
     let mut i = 0;
     while i < values.len() {
         let n = run(&values[i..], usize::MAX);
         if n >= 8 {
             varint((n as u64) << 1, out);
-            out.extend_from_slice(&values[i].to_le_bytes()[..value_bytes]);
+            out.extend_from_slice(&number(values[i]).to_le_bytes()[..value_bytes]);
             i += n;
             continue;
         }
@@ -292,7 +329,7 @@ fn hybrid(values: &[u32], width: u8, out: &mut Vec<u8>) {
             let mut acc = 0u64;
             let mut filled = 0u32;
             for k in 0..8 {
-                acc |= u64::from(values.get(i + k).copied().unwrap_or(0)) << filled;
+                acc |= u64::from(values.get(i + k).map_or(0, |&v| number(v))) << filled;
                 filled += u32::from(width);
                 while filled >= 8 {
                     out.push(acc as u8);
@@ -372,11 +409,11 @@ mod tests {
         values.extend(std::iter::repeat_n(12, 3));
         for width in [4, 9, 17, 32] {
             let mut out = Vec::new();
-            hybrid(&values, width, &mut out);
+            hybrid(&values, |v| v, width, &mut out);
             assert_eq!(decode(&out, width, values.len()), values, "width {width}");
         }
         let mut out = Vec::new();
-        hybrid(&[1; 100], 1, &mut out);
+        hybrid(&[1u32; 100], |v| v, 1, &mut out);
         assert_eq!(out, [200, 1, 1], "one run: its count, then its value");
     }
 
@@ -406,7 +443,8 @@ mod tests {
     fn min_and_max_are_found_among_the_dictionary_or_the_values() {
         let (data, ends) = (b"mbzaab", [1, 2, 3, 4, 6]);
         assert_eq!(min_max(values(data, &ends)), (Some(&b"a"[..]), Some(&b"z"[..])));
-        let (dictionary, _, _) = intern(data, &ends);
+        let (mut dictionary, mut indices) = (Vec::new(), Vec::new());
+        intern(data, &ends, &mut dictionary, &mut indices);
         assert_eq!(min_max(entries(&dictionary)), (Some(&b"a"[..]), Some(&b"z"[..])));
         assert_eq!(min_max(values(b"", &[])), (None, None));
         // Bytes compare unsigned: a character past ASCII sorts after every ASCII one.
@@ -416,7 +454,8 @@ mod tests {
     #[test]
     fn values_are_interned_in_order_of_first_sight() {
         let data = b"ababcb";
-        let (dictionary, indices, distinct) = intern(data, &[1, 2, 3, 4, 5, 6]);
+        let (mut dictionary, mut indices) = (Vec::new(), Vec::new());
+        let distinct = intern(data, &[1, 2, 3, 4, 5, 6], &mut dictionary, &mut indices);
         assert_eq!((indices, distinct), (vec![0, 1, 0, 1, 2, 1], 3));
         assert_eq!(dictionary, b"\x01\0\0\0a\x01\0\0\0b\x01\0\0\0c");
     }

@@ -326,6 +326,7 @@ fn hive_escape(v: &str) -> String {
 fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &mut Rows) -> parquet::errors::Result<()> {
     let mut descriptors = w.schema_descr().columns().to_vec().into_iter();
     let mut group = w.next_row_group()?;
+    let mut scratch = chunk::Scratch::default();
     for (c, leaves) in rows.columns.iter().zip(&mut rows.leaves) {
         let (max_def, max_rep) = c.shape.levels();
         for leaf in leaves {
@@ -344,8 +345,8 @@ fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &mut Rows) -
                     dictionary: !UNIQUE.contains(&c.name),
                     statistics: PRUNED.contains(&c.name),
                 };
-                let (bytes, close) = chunk::encode(descriptor, &text)?;
-                group.append_column(&bytes, close)?;
+                let close = chunk::encode(descriptor, &text, &mut scratch)?;
+                group.append_column(&chunk::Chunk(&scratch.chunk), close)?;
                 continue;
             }
             let Some(mut column) = group.next_column()? else {
