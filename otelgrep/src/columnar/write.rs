@@ -174,7 +174,7 @@ impl Writer {
 
     /// Writes one buffer as a row group of a file of its partition: one no other write is using
     /// (opened if none is idle), returned once written.
-    fn write(&self, table: Table, partition: &str, rows: &mut Rows) {
+    fn write(&self, table: Table, partition: &str, rows: &Rows) {
         if rows.rows == 0 {
             return;
         }
@@ -321,13 +321,13 @@ fn hive_escape(v: &str) -> String {
     out
 }
 
-/// One row group of `rows`, which it empties: text leaves encoded by `chunk.rs`, the others by
-/// the library's column writer.
-fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &mut Rows) -> parquet::errors::Result<()> {
+/// One row group of `rows`: text leaves encoded by `chunk.rs`, the others by the library's column
+/// writer.
+fn write_group(w: &mut SerializedFileWriter<BufWriter<File>>, rows: &Rows) -> parquet::errors::Result<()> {
     let mut descriptors = w.schema_descr().columns().to_vec().into_iter();
     let mut group = w.next_row_group()?;
     let mut scratch = chunk::Scratch::default();
-    for (c, leaves) in rows.columns.iter().zip(&mut rows.leaves) {
+    for (c, leaves) in rows.columns.iter().zip(&rows.leaves) {
         let (max_def, max_rep) = c.shape.levels();
         for leaf in leaves {
             let Some(descriptor) = descriptors.next() else {
