@@ -215,6 +215,42 @@ fn text_columns_engines_prune_by_say_their_least_greatest_and_nulls() {
     assert!(checked >= 6, "{checked} chunks checked");
 }
 
+/// A log record's `Timestamp` is its own time or, as the ClickHouse exporter writes it, its
+/// observed time when it has none (the Rust SDK's records have only that); `TimestampIsObserved`
+/// says which, and each reads back as the capture gave it (`every_capture_exported_answers_as_itself`).
+#[test]
+fn a_log_record_without_its_own_time_is_stamped_with_its_observed_time() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let scratch = Scratch::new("parquet-log-time");
+    let go = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go-stdoutmetric-stdoutlog.log");
+    let rust = sample("rust-stdout/rust-stdout.log");
+    let dir = export(&scratch, "logs", &[rust.to_str().unwrap(), go.to_str().unwrap()]);
+    let (mut observed, mut own, mut none) = (0, 0, 0);
+    for file in std::fs::read_dir(Path::new(&dir).join("logs")).unwrap() {
+        let reader = SerializedFileReader::new(std::fs::File::open(file.unwrap().path()).unwrap()).unwrap();
+        for row in reader.get_row_iter(None).unwrap() {
+            let row = row.unwrap();
+            let get = |name: &str| row.get_column_iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+            let time = |f: Option<Field>| match f {
+                Some(Field::Long(v)) => Some(v),
+                Some(Field::Null) => None,
+                other => panic!("{other:?}"),
+            };
+            let (stamp, seen) = (time(get("Timestamp")), time(get("ObservedTimestamp")));
+            match (get("TimestampIsObserved"), stamp, seen) {
+                (Some(Field::Bool(true)), Some(t), Some(o)) if t == o => observed += 1,
+                (Some(Field::Bool(false)), Some(_), _) => own += 1,
+                (Some(Field::Bool(false)), None, None) => none += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    // rust-stdout's 40 records have an observed time only; the Go fixture's: two their own, one
+    // none (printed `WithoutTimestamps`).
+    assert_eq!((observed, own, none), (40, 2, 1));
+}
+
 /// The most rows a row group of an export folder's files holds.
 fn largest_row_group(dir: &Path) -> i64 {
     use parquet::file::reader::{FileReader, SerializedFileReader};

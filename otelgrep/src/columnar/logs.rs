@@ -2,8 +2,9 @@
 //! `DEFAULT` it computes itself, so not written), then otelgrep's own: the observed time, and
 //! the types that text loses (the body's and the attributes').
 //!
-//! `Timestamp` is the record's own time, NULL when it has none (the exporter would write the
-//! observed time there; here both are kept apart, as the record gave them).
+//! `Timestamp` is the record's own time or, when it has none, its observed time, as the exporter
+//! writes it (so a query on `Timestamp` sees every record that has a time); `TimestampIsObserved`
+//! says which, so that the record reads back as it was.
 
 use crate::columnar::read::Row;
 use crate::columnar::rows::Rows;
@@ -11,7 +12,7 @@ use crate::columnar::table::{Column, Leaf, Shape, col};
 use crate::columnar::values::{self, Resources};
 use crate::model::LogRecord;
 
-use Leaf::{I32, Str, Time};
+use Leaf::{Bool, I32, Str, Time};
 use Shape::{Map, Optional, Required};
 
 pub const COLUMNS: &[Column] = &[
@@ -32,13 +33,14 @@ pub const COLUMNS: &[Column] = &[
     col("LogAttributes", Map),
     // otelgrep's own.
     col("ObservedTimestamp", Optional(Time)),
+    col("TimestampIsObserved", Required(Bool)),
     col("BodyType", Optional(Str)),
     col("ResourceAttributeTypes", Map),
     col("LogAttributeTypes", Map),
 ];
 
 /// All a command that does not look at log records reads of them: their times (see [`timed`]).
-pub const TIMES: &[&str] = &["Timestamp", "ObservedTimestamp"];
+pub const TIMES: &[&str] = &["Timestamp", "ObservedTimestamp", "TimestampIsObserved"];
 
 /// Read for every record (counting commands); the rest when the command reads log records.
 pub const ALWAYS: &[&str] = &[
@@ -51,12 +53,13 @@ pub const ALWAYS: &[&str] = &[
     "ResourceAttributes",
     "ResourceAttributeTypes",
     "ObservedTimestamp",
+    "TimestampIsObserved",
 ];
 pub const FULL: &[&str] = &["Body", "BodyType", "ScopeName", "ScopeVersion", "LogAttributes", "LogAttributeTypes"];
 
 pub fn write(rows: &mut Rows, l: &LogRecord) {
     let resource = &l.resource.attributes;
-    rows.opt_i64(l.time_ns)
+    rows.opt_i64(l.time_ns.or(l.observed_time_ns))
         .str_with(|o| values::write_trace_id(l.trace_id.unwrap_or(0), o))
         .str_with(|o| values::write_span_id(l.span_id.unwrap_or(0), o))
         .opt_i32(None)
@@ -72,13 +75,20 @@ pub fn write(rows: &mut Rows, l: &LogRecord) {
         .map(|_| {})
         .map(|m| values::texts(m, &l.attributes))
         .opt_i64(l.observed_time_ns)
+        .bool(l.time_ns.is_none() && l.observed_time_ns.is_some())
         .opt_str(values::kind(&l.body).as_deref())
         .map(|m| values::kinds(m, resource))
         .map(|m| values::kinds(m, &l.attributes));
 }
 
+/// The record's own time: `Timestamp`, unless it holds the observed time.
+fn own_time(row: &mut Row) -> Option<i64> {
+    let time = row.opt_i64("Timestamp");
+    time.filter(|_| row.opt_bool("TimestampIsObserved") != Some(true))
+}
+
 pub fn read(row: &mut Row, resources: &mut Resources) -> LogRecord {
-    let time_ns = row.opt_i64("Timestamp");
+    let time_ns = own_time(row);
     let trace_id = values::parse_trace_id(row.str("TraceId"));
     let span_id = values::parse_span_id(row.str("SpanId"));
     let severity_text = Some(row.str("SeverityText")).filter(|s| !s.is_empty()).map(str::to_string);
@@ -107,7 +117,7 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> LogRecord {
 /// are still counted and give the input's time range.
 pub fn timed(row: &mut Row, resources: &mut Resources) -> LogRecord {
     LogRecord {
-        time_ns: row.opt_i64("Timestamp"),
+        time_ns: own_time(row),
         observed_time_ns: row.opt_i64("ObservedTimestamp"),
         severity_number: None,
         severity_text: None,

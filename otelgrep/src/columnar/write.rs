@@ -276,8 +276,17 @@ impl Writer {
 
 /// Columns engines prune by: the only ones with min/max statistics (comparing every attribute
 /// text against a page's min and max was a quarter of the export's time).
-const PRUNED: [&str; 8] =
-    ["Timestamp", "TimeUnix", "ServiceName", "SpanName", "MetricName", "Duration", "HttpRoute", "HttpStatus"];
+const PRUNED: [&str; 9] = [
+    "Timestamp",
+    "TimeUnix",
+    "ServiceName",
+    "SpanName",
+    "MetricName",
+    "Duration",
+    "HttpRoute",
+    "HttpStatus",
+    "SeverityNumber",
+];
 /// Ids, which never repeat: no dictionary (`chunk.rs` writes text).
 const UNIQUE: [&str; 3] = ["TraceId", "SpanId", "ParentSpanId"];
 
