@@ -275,3 +275,35 @@ fn an_export_rewritten_by_another_writer_reads_the_same() {
         assert_eq!(read(&out), want, "rewritten with data pages {pages}");
     }
 }
+
+/// An export written before log records got `TimestampIsObserved` (emulated: the column dropped,
+/// `Timestamp` NULL where it held the observed time) reads as the export it was made from: every
+/// log record with its own and observed times.
+#[test]
+fn an_export_of_an_earlier_otelgrep_reads_as_it_did() {
+    let scratch = Scratch::new("engines-earlier");
+    let dir = scratch.0.join("export");
+    let rust = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples/rust-stdout/rust-stdout.log");
+    let args = ["export", "--to", "parquet", "--out", dir.to_str().unwrap(), rust.to_str().unwrap()];
+    let (_, err, code) = otelgrep(&args);
+    assert_eq!(code, 0, "{err}");
+    let out = scratch.0.join("earlier");
+    let status = Command::new(python())
+        .arg(fixture("rewrite.py"))
+        .args([dir.to_str().unwrap(), out.to_str().unwrap(), "1.0", "earlier"])
+        .status()
+        .expect("the Python of .ci/run's environment");
+    assert!(status.success(), "pyarrow could not rewrite the export");
+    // As OTLP JSON, where a record's own and observed times are two fields (lines sorted: their
+    // order is the workers').
+    let otlp = |d: &Path| {
+        let (out, err, code) = otelgrep(&["export", "--to", "otlp-json", d.to_str().unwrap()]);
+        assert_eq!(code, 0, "{}: {err}", d.display());
+        let mut lines: Vec<String> = out.lines().map(str::to_string).collect();
+        lines.sort();
+        lines
+    };
+    let want = otlp(&dir);
+    assert!(want.iter().any(|l| l.contains("observedTimeUnixNano")), "the sample's records have observed times");
+    assert_eq!(otlp(&out), want);
+}

@@ -59,9 +59,51 @@ fn every_capture_exported_answers_as_itself() {
             err.lines().find(|l| l.contains("note: nothing since")).map(str::to_string)
         };
         assert_eq!(covers(original), covers(&dir), "{original}: the time range");
+        assert_eq!(otlp_records(&dir), otlp_records(original), "{original}: as OTLP JSON");
         checked += 1;
     }
     assert!(checked >= 25, "only {checked} captures checked");
+}
+
+/// Every span, log record and metric point of `export --to otlp-json`, each with its resource,
+/// scope (and metric, without its points), as sorted JSON texts: what the records are, whatever
+/// lines and batches they were written in. Here every attribute's type shows (an event's `int`
+/// that text would leave a string).
+fn otlp_records(input: &str) -> Vec<String> {
+    use serde_json::{Value, json};
+    let (out, err, code) = otelgrep(&["export", "--to", "otlp-json", input]);
+    assert!(code <= 1, "{input}: {err}");
+    let mut records = Vec::new();
+    for line in out.lines() {
+        let request: Value = serde_json::from_str(line).unwrap();
+        for (signal, scopes, items) in [
+            ("resourceSpans", "scopeSpans", "spans"),
+            ("resourceLogs", "scopeLogs", "logRecords"),
+            ("resourceMetrics", "scopeMetrics", "metrics"),
+        ] {
+            for group in request[signal].as_array().into_iter().flatten() {
+                for scope in group[scopes].as_array().into_iter().flatten() {
+                    for item in scope[items].as_array().into_iter().flatten() {
+                        let mut points = vec![Value::Null];
+                        let mut item = item.clone();
+                        // A metric's points one by one: its batching is the writer's.
+                        for data in ["gauge", "sum", "histogram", "exponentialHistogram", "summary"] {
+                            if let Some(p) = item.get_mut(data).and_then(|d| d.get_mut("dataPoints")) {
+                                points = p.as_array().cloned().unwrap_or_default();
+                                *p = Value::Null;
+                            }
+                        }
+                        for point in points {
+                            let record = json!([group["resource"], scope["scope"], item, point]);
+                            records.push(record.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    records.sort();
+    records
 }
 
 /// `--partition-by service,date`: one folder per service and day, hive style, each holding only

@@ -51,6 +51,8 @@ pub const COLUMNS: &[Column] = &[
     col("IsEntry", Required(Bool)),
     col("ResourceAttributeTypes", Map),
     col("SpanAttributeTypes", Map),
+    col("Events.AttributeTypes", ListOfMaps),
+    col("Links.AttributeTypes", ListOfMaps),
 ];
 
 /// Columns every span read back needs; the rest are read when the command reads attributes
@@ -81,6 +83,8 @@ pub const EVENTS: &[&str] = &[
     "Links.SpanId",
     "Links.TraceState",
     "Links.Attributes",
+    "Events.AttributeTypes",
+    "Links.AttributeTypes",
 ];
 
 pub fn kind_text(kind: SpanKind) -> &'static str {
@@ -159,7 +163,9 @@ pub fn write(rows: &mut Rows, s: &Span) {
         .opt_str(resolved(Key::Status).as_deref())
         .bool(is_entry(s))
         .map(|m| values::kinds(m, resource))
-        .map(|m| values::kinds(m, &s.attributes));
+        .map(|m| values::kinds(m, &s.attributes))
+        .list_of_maps(&s.events, |e, m| values::kinds(m, &e.attributes))
+        .list_of_maps(&s.links, |l, m| values::kinds(m, &l.attributes));
 }
 
 /// A span back from its row (ids that the capture left empty stay 0, as they were read).
@@ -179,30 +185,34 @@ pub fn read(row: &mut Row, resources: &mut Resources) -> Span {
     let times = row.list_i64("Events.Timestamp");
     let names = row.list_str("Events.Name");
     let event_attrs = row.list_of_maps("Events.Attributes");
+    let event_kinds = row.list_of_maps("Events.AttributeTypes");
     let events = times
         .into_iter()
         .zip(names)
         .zip(event_attrs.into_iter().chain(std::iter::repeat(Vec::new())))
-        .map(|((time_ns, name), attrs)| Event {
+        .zip(event_kinds.into_iter().chain(std::iter::repeat(Vec::new())))
+        .map(|(((time_ns, name), attrs), kinds)| Event {
             name: name.to_string(),
             time_ns,
-            attributes: values::join(&attrs, &[]),
+            attributes: values::join(&attrs, &kinds),
         })
         .collect();
     let link_traces = row.list_str("Links.TraceId");
     let link_spans = row.list_str("Links.SpanId");
     let link_states = row.list_str("Links.TraceState");
     let link_attrs = row.list_of_maps("Links.Attributes");
+    let link_kinds = row.list_of_maps("Links.AttributeTypes");
     let links = link_traces
         .into_iter()
         .zip(link_spans)
         .zip(link_states.into_iter().map(Some).chain(std::iter::repeat(None)))
         .zip(link_attrs.into_iter().chain(std::iter::repeat(Vec::new())))
-        .map(|(((t, s), state), attrs)| Link {
+        .zip(link_kinds.into_iter().chain(std::iter::repeat(Vec::new())))
+        .map(|((((t, s), state), attrs), kinds)| Link {
             trace_id: values::parse_trace_id(t).unwrap_or(0),
             span_id: values::parse_span_id(s).unwrap_or(0),
             trace_state: state.and_then(crate::model::trace_state),
-            attributes: values::join(&attrs, &[]),
+            attributes: values::join(&attrs, &kinds),
         })
         .collect();
     let end_ns = row.opt_i64("EndTimestamp").unwrap_or(0);
