@@ -276,7 +276,7 @@ impl<'a> LineIter<'a> {
             let want = end.max(start + CHECK_BLOCK).min(text.len());
             let block_end = memchr::memchr(b'\n', &text[want..]).map_or(text.len(), |i| want + i);
             self.checked_at = start;
-            self.checked = match utf8(&text[start..block_end]) {
+            self.checked = match std::str::from_utf8(&text[start..block_end]) {
                 Ok(block) => block,
                 Err(e) if start + e.valid_up_to() < end => {
                     self.checked = "";
@@ -290,12 +290,6 @@ impl<'a> LineIter<'a> {
         // Pieces start and end at line ends, which are character boundaries.
         self.checked.get(from..to).ok_or(start)
     }
-}
-
-/// `bytes` as text: checked with SIMD (std's check was a third of the framing thread's time on
-/// Rust text), and again by std where it fails, for where.
-fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
-    simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes))
 }
 
 impl Iterator for LineIter<'_> {
