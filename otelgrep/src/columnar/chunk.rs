@@ -43,7 +43,8 @@ pub struct TextLeaf<'a> {
 }
 
 /// Buffers a row group's text leaves are encoded in, one leaf after another (allocated per leaf,
-/// they were fresh pages from the system each time, and their zeroing a tenth of an export).
+/// they were fresh pages from the system each time, zeroed by the kernel: an export's system time
+/// was 0.3-0.8 s per GB, 0.2-0.3 s with these).
 #[derive(Default)]
 pub struct Scratch {
     indices: Vec<u32>,
@@ -84,25 +85,23 @@ pub fn encode(descr: ColumnDescPtr, leaf: &TextLeaf, scratch: &mut Scratch) -> R
     chunk.clear();
     let mut out = TrackedWrite::new(std::mem::take(chunk));
     let mut pages = SerializedPageWriter::new(&mut out);
-    let mut compressed = 0u64;
-    let mut uncompressed = 0u64;
-    let dictionary_at = if distinct > 0 {
-        let spec = pages.write_page(CompressedPage::new(
-            Page::DictionaryPage {
-                buf: snappy(dictionary, squeezed)?,
-                num_values: distinct,
-                encoding: Encoding::PLAIN,
-                is_sorted: false,
-            },
-            dictionary.len(),
-        ))?;
+    let (mut compressed, mut uncompressed) = (0u64, 0u64);
+    // Writes a page (its header first) and counts its sizes, headers included.
+    let mut write = |page: Page, raw: usize| {
+        let spec = pages.write_page(CompressedPage::new(page, raw))?;
         compressed += spec.compressed_size as u64;
         uncompressed += spec.uncompressed_size as u64;
-        Some(spec.offset as i64)
+        Ok::<_, ParquetError>(spec)
+    };
+    let dictionary_at = if distinct > 0 {
+        let buf = snappy(dictionary, squeezed)?;
+        let page = Page::DictionaryPage { buf, num_values: distinct, encoding: Encoding::PLAIN, is_sorted: false };
+        Some(write(page, dictionary.len())?.offset as i64)
     } else {
         None
     };
-    let spec = pages.write_page(CompressedPage::new(
+    let page_bytes = page.len();
+    let spec = write(
         Page::DataPage {
             buf: snappy(page, squeezed)?,
             num_values: u32::try_from(levels).map_err(|_| ParquetError::General("a row group too large".into()))?,
@@ -112,10 +111,8 @@ pub fn encode(descr: ColumnDescPtr, leaf: &TextLeaf, scratch: &mut Scratch) -> R
             rep_level_encoding: Encoding::RLE,
             statistics: None,
         },
-        page.len(),
-    ))?;
-    compressed += spec.compressed_size as u64;
-    uncompressed += spec.uncompressed_size as u64;
+        page_bytes,
+    )?;
     let data_at = spec.offset as i64;
     // The page index every other chunk has (the library's file writer needs one for all or none).
     let mut locations = OffsetIndexBuilder::new();
@@ -243,7 +240,7 @@ fn intern(data: &[u8], ends: &[u32], dictionary: &mut Vec<u8>, indices: &mut Vec
 }
 
 /// A value as the dictionary's key: compared without a call for short texts (attribute keys and
-/// values mostly are), where `memcmp` was a tenth of an export's time.
+/// values mostly are), where the table's `memcmp` calls were 7% of an export's samples.
 #[derive(Clone, Copy)]
 struct Text<'a>(&'a [u8]);
 
