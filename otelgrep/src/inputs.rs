@@ -112,6 +112,23 @@ pub(crate) fn only(format: InputFormat) -> Option<Format> {
     }
 }
 
+/// A first pass over inputs that a second will read again ([`ingest_again`]): as [`ingest_all`],
+/// and what it wrote to `err`, kept for the second.
+pub(crate) type Said<S> = (Option<Vec<(String, Report, S)>>, Vec<u8>);
+
+pub(crate) fn ingest_first<S: Sink>(
+    inputs: &[(String, parse::Input)],
+    format: InputFormat,
+    strict: bool,
+    config: &S::Config,
+    err: &mut dyn Write,
+) -> anyhow::Result<Said<S>> {
+    let mut said = Vec::new();
+    let found = ingest_all::<S>(inputs, format, strict, config, &mut said);
+    err.write_all(&said)?;
+    Ok((found?, said))
+}
+
 /// A second pass over inputs that a first pass read and reported on (`said`: what it wrote):
 /// the problems the first did not report are written to `err`. Text reads the same twice, with
 /// the same problems; an export's file read for more columns may fail where the first read did

@@ -181,11 +181,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
                 None => {
                     // First pass: the slowest request's trace. Its problems are reported here,
                     // and not again by the second pass.
-                    let mut said = Vec::new();
-                    let found =
-                        ingest_all::<cmd::trace::Slowest>(&inputs, args.input_format, args.strict, &(), &mut said);
-                    err.write_all(&said)?;
-                    let Some(found) = found? else {
+                    let (found, said) =
+                        inputs::ingest_first::<cmd::trace::Slowest>(&inputs, args.input_format, args.strict, &(), err)?;
+                    let Some(found) = found else {
                         return Ok(ExitCode::from(2));
                     };
                     code = exit_code(&found);

@@ -210,7 +210,7 @@ fn a_damaged_column_only_a_second_pass_reads_is_said() {
 /// never pruned by).
 #[test]
 fn text_columns_engines_prune_by_say_their_least_greatest_and_nulls() {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::reader::FileReader;
     use parquet::file::statistics::Statistics;
     use parquet::record::Field;
     let scratch = Scratch::new("parquet-statistics");
@@ -222,8 +222,7 @@ fn text_columns_engines_prune_by_say_their_least_greatest_and_nulls() {
         ("spans", &["ServiceName", "SpanName", "HttpRoute", "HttpStatus", "TraceId"][..]),
         ("metrics", &["ServiceName", "MetricName"]),
     ] {
-        for file in std::fs::read_dir(Path::new(&dir).join(table)).unwrap() {
-            let reader = SerializedFileReader::new(std::fs::File::open(file.unwrap().path()).unwrap()).unwrap();
+        for reader in readers(&Path::new(&dir).join(table)) {
             for (g, group) in reader.metadata().row_groups().iter().enumerate() {
                 let group_reader = reader.get_row_group(g).unwrap();
                 let rows: Vec<_> = group_reader.get_row_iter(None).unwrap().map(Result::unwrap).collect();
@@ -262,15 +261,14 @@ fn text_columns_engines_prune_by_say_their_least_greatest_and_nulls() {
 /// says which, and each reads back as the capture gave it (`every_capture_exported_answers_as_itself`).
 #[test]
 fn a_log_record_without_its_own_time_is_stamped_with_its_observed_time() {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::reader::FileReader;
     use parquet::record::Field;
     let scratch = Scratch::new("parquet-log-time");
     let go = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go-stdoutmetric-stdoutlog.log");
     let rust = sample("rust-stdout/rust-stdout.log");
     let dir = export(&scratch, "logs", &[rust.to_str().unwrap(), go.to_str().unwrap()]);
     let (mut observed, mut own, mut none) = (0, 0, 0);
-    for file in std::fs::read_dir(Path::new(&dir).join("logs")).unwrap() {
-        let reader = SerializedFileReader::new(std::fs::File::open(file.unwrap().path()).unwrap()).unwrap();
+    for reader in readers(&Path::new(&dir).join("logs")) {
         for row in reader.get_row_iter(None).unwrap() {
             let row = row.unwrap();
             let get = |name: &str| row.get_column_iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
@@ -295,15 +293,20 @@ fn a_log_record_without_its_own_time_is_stamped_with_its_observed_time() {
 
 /// The most rows a row group of an export folder's files holds.
 fn largest_row_group(dir: &Path) -> i64 {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::reader::FileReader;
     let mut largest = 0;
     for table in std::fs::read_dir(dir).unwrap() {
-        for file in std::fs::read_dir(table.unwrap().path()).unwrap() {
-            let reader = SerializedFileReader::new(std::fs::File::open(file.unwrap().path()).unwrap()).unwrap();
+        for reader in readers(&table.unwrap().path()) {
             largest = reader.metadata().row_groups().iter().map(|g| g.num_rows()).fold(largest, i64::max);
         }
     }
     largest
+}
+
+/// The parquet crate's reader of each file in a table's folder.
+fn readers(table: &Path) -> Vec<parquet::file::reader::SerializedFileReader<std::fs::File>> {
+    let files = std::fs::read_dir(table).unwrap().map(|f| std::fs::File::open(f.unwrap().path()).unwrap());
+    files.map(|f| parquet::file::reader::SerializedFileReader::new(f).unwrap()).collect()
 }
 
 /// Two exports into one folder add up; a file that is not an export is one error naming it.

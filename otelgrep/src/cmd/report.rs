@@ -12,7 +12,7 @@ use crate::cli::{LatencyArgs, OutputFormat, ReportArgs, TableArgs, TraceArgs, Un
 use crate::cmd::{latency, merged, metrics, summary, trace};
 use crate::filter::parse_every;
 use crate::frame::{self, LatencyQuery};
-use crate::inputs::{exit_code, ingest_again, ingest_all, open_all};
+use crate::inputs::{exit_code, ingest_again, ingest_first, open_all};
 use crate::model::{MetricPoint, trace_hex};
 use crate::report::chart::{self, Bar, Line, TimeAxis};
 use crate::report::page::{self, Figure, Page};
@@ -79,10 +79,8 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let asked = args.every.as_deref().map(parse_every).transpose()?;
     // Read whole when they are streams: the slowest traces are read in a second pass.
     let inputs = open_all(&args.input.files, true)?;
-    let mut said = Vec::new();
-    let found = ingest_all::<Gathered>(&inputs, args.input.input_format, args.input.strict, &config, &mut said);
-    err.write_all(&said)?;
-    let Some(found) = found? else {
+    let (found, said) = ingest_first::<Gathered>(&inputs, args.input.input_format, args.input.strict, &config, err)?;
+    let Some(found) = found else {
         return Ok(ExitCode::from(2));
     };
     let mut code = exit_code(&found);

@@ -152,13 +152,17 @@ impl<'a> Row<'a> {
     }
 
     fn raw_map(&mut self, name: &str) -> Vec<(&'a [u8], &'a [u8])> {
-        let Some(c) = self.cursor(name) else { return Vec::new() };
-        c.repeated().into_iter().flatten().filter_map(|i| Some((c.bytes(0, i)?, c.bytes(1, i)?))).collect()
+        self.entries(name, |b| b)
     }
 
     pub fn map(&mut self, name: &str) -> Vec<(&'a str, &'a str)> {
+        self.entries(name, text)
+    }
+
+    /// A map's entries, keys and values as `as_` gives them from their bytes.
+    fn entries<T>(&mut self, name: &str, as_: fn(&'a [u8]) -> T) -> Vec<(T, T)> {
         let Some(c) = self.cursor(name) else { return Vec::new() };
-        c.repeated().into_iter().flatten().filter_map(|i| Some((c.text(0, i)?, c.text(1, i)?))).collect()
+        c.repeated().into_iter().flatten().filter_map(|i| Some((as_(c.bytes(0, i)?), as_(c.bytes(1, i)?)))).collect()
     }
 
     fn list<T: Plain>(&mut self, name: &str) -> Vec<T> {
