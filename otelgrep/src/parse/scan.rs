@@ -144,11 +144,8 @@ fn close_array(b: &[u8], end: usize, n: u64) -> Close {
 /// with the next run's appended: a Rust capture after a cut Python object was once taken into it,
 /// whole). Blank lines are inside.
 fn close_at(b: &[u8], end: usize, n: u64, closer: u8) -> Close {
-    for (line, at) in (n + 1..).zip(memchr::memchr_iter(b'\n', &b[end..]).map(|i| end + i + 1)) {
-        let Some(&first) = b.get(at) else { break };
-        if matches!(first, b' ' | b'\t' | b'\r' | b'\n') {
-            continue;
-        }
+    if let Some((at, line)) = column_zero(b, end, n) {
+        let first = b[at];
         let line_end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i);
         if closer == b'}' && first == b'}' && is_brace_line(&b[at + 1..line_end], b'{') {
             return Close::Seam { end: at + 1, line };
@@ -159,6 +156,46 @@ fn close_at(b: &[u8], end: usize, n: u64, closer: u8) -> Close {
         return Close::Reopened { start: at, line };
     }
     Close::Open
+}
+
+/// The first line after `from` (a line end, `\n`, on line `n`) that starts with something other
+/// than a space, a TAB, `\r` or `\n`: where it starts and its number. Eight bytes at a time, for
+/// each newline among them the byte after it: a pretty-printed record's lines are short, and a
+/// `memchr` call for each was a tenth of reading a Node capture (and of framing a Python one).
+fn column_zero(b: &[u8], from: usize, n: u64) -> Option<(usize, u64)> {
+    /// The high bit of each byte of `x` that is zero, and of no other (exact: nothing carries).
+    fn zeros(x: u64) -> u64 {
+        const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        !(((x & LOW) + LOW) | x | LOW)
+    }
+    let every = |byte: u8| u64::from_le_bytes([byte; 8]);
+    let (mut at, mut line) = (from, n);
+    // Eight bytes and the one after them are read, so that each newline's next byte is known.
+    while let Some(next) = b.get(at..at + 9) {
+        let word = u64::from_le_bytes(next[..8].try_into().unwrap_or_default());
+        let newlines = zeros(word ^ every(b'\n'));
+        if newlines != 0 {
+            let after = u64::from_le_bytes(next[1..].try_into().unwrap_or_default());
+            let blank = [b' ', b'\t', b'\r', b'\n'].iter().fold(0, |m, &c| m | zeros(after ^ every(c)));
+            let found = newlines & !blank;
+            if found != 0 {
+                let lowest = found & found.wrapping_neg();
+                let before = newlines & (lowest | (lowest - 1));
+                return Some((at + found.trailing_zeros() as usize / 8 + 1, line + u64::from(before.count_ones())));
+            }
+            line += u64::from(newlines.count_ones());
+        }
+        at += 8;
+    }
+    for newline in memchr::memchr_iter(b'\n', &b[at..]) {
+        line += 1;
+        match b.get(at + newline + 1) {
+            None => return None,
+            Some(b' ' | b'\t' | b'\r' | b'\n') => {}
+            Some(_) => return Some((at + newline + 1, line)),
+        }
+    }
+    None
 }
 
 /// Every line as a [`Piece::Line`], for inputs where no brace-framed format is read.
@@ -309,6 +346,44 @@ impl Iterator for LineIter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Eight bytes at a time finds the line a newline at a time finds: every start, on texts of
+    /// blanks, newlines and line starts in every arrangement a word can hold.
+    #[test]
+    fn column_zero_as_a_line_at_a_time() {
+        let by_line = |b: &[u8], from: usize, n: u64| {
+            let mut line = n;
+            for nl in memchr::memchr_iter(b'\n', &b[from..]) {
+                line += 1;
+                match b.get(from + nl + 1) {
+                    None => return None,
+                    Some(b' ' | b'\t' | b'\r' | b'\n') => {}
+                    Some(_) => return Some((from + nl + 1, line)),
+                }
+            }
+            None
+        };
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            // Mostly blanks and newlines, as inside a record, with a few line starts.
+            let text: Vec<u8> =
+                (0..next(40)).map(|_| [b' ', b'\n', b'\n', b'\t', b'\r', b' ', b'}', b'a'][next(8)]).collect();
+            for from in 0..text.len() {
+                assert_eq!(
+                    column_zero(&text, from, 7),
+                    by_line(&text, from, 7),
+                    "{:?} from {from}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+    }
 
     #[test]
     fn objects_foreign_lines_and_a_truncated_tail() {
