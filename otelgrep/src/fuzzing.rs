@@ -60,7 +60,7 @@ pub fn otlp_json(data: &[u8]) {
 pub fn node_console(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let _ = parse::node_console::parse_literal(text);
-    let _ = parse::node_console::parse_record(text, &mut Resources::default());
+    let _ = parse::node_console::parse_record(text, &parse::Needs::ALL, &mut Resources::default());
 }
 
 /// Go's stdout exporters: the first byte picks what the record is taken for.

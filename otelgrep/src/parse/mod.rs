@@ -498,7 +498,7 @@ fn parse_job<S: Sink>(
             (line, r.map(|()| Format::PythonJson))
         }
         Job::Node { line, text } => {
-            let r = node_console::parse_record(text, resources).map(|record| match record {
+            let r = node_console::parse_record(text, needs, resources).map(|record| match record {
                 node_console::Record::Span(s) => sink.span(s),
                 node_console::Record::Log(l) => sink.log(l),
                 node_console::Record::Metric(points) => points.into_iter().for_each(|p| sink.point(p)),

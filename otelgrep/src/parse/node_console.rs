@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use super::{ParseErrorKind, RecordError, Resources};
+use super::{Needs, ParseErrorKind, RecordError, Resources};
 pub use literal::{Js, parse_literal};
 use literal::{js_value, literal, object_after};
 
@@ -50,6 +50,17 @@ fn value(v: &Js) -> Value {
 fn attrs(v: Option<&Js>) -> Attributes {
     match v {
         Some(Js::Obj(kvs)) => kvs.iter().map(|(k, v)| (k.to_string(), value(v))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A record's attributes, those the command reads (`needs`): read or not, they were checked
+/// with the literal.
+fn wanted(v: Option<&Js>, needs: &Needs) -> Attributes {
+    match v {
+        Some(Js::Obj(kvs)) if needs.attributes => {
+            kvs.iter().filter(|(k, _)| needs.attribute(k)).map(|(k, v)| (k.to_string(), value(v))).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -111,7 +122,7 @@ fn read_literal<'a>(text: &'a str, resources: &mut Resources) -> Result<(Js<'a>,
 }
 
 /// Parses one record's text, from its `{` line to its `}` line.
-pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, RecordError> {
+pub fn parse_record(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Record, RecordError> {
     // Windows line endings: the literal grammar knows `\n` only.
     let lf;
     let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() {
@@ -126,6 +137,7 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
         Scope::new(text("name"), text("version"))
     });
     if let Some(descriptor) = js.get("descriptor") {
+        let needs = needs.for_metrics();
         let name =
             descriptor.get("name").and_then(Js::str).ok_or_else(|| invalid("metric without a name"))?.to_string();
         let kind_name = descriptor.get("type").and_then(Js::str).unwrap_or("");
@@ -222,7 +234,7 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
                 start_ns: hrtime(dp.get("startTime")),
                 time_ns: hrtime(dp.get("endTime"))
                     .ok_or_else(|| invalid(format!("metric {name:?}: a point without endTime")))?,
-                attributes: attrs(dp.get("attributes")),
+                attributes: wanted(dp.get("attributes"), needs),
                 value,
                 resource: resource.clone(),
                 scope: scope.clone(),
@@ -252,7 +264,7 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
             hex64(js.get("parentSpanContext").and_then(|p| p.get("spanId"))).or_else(|| hex64(js.get("parentId")));
         let status = js.get("status");
         let events = match js.get("events") {
-            Some(Js::Arr(es)) => es
+            Some(Js::Arr(es)) if needs.events => es
                 .iter()
                 .map(|e| Event {
                     name: e.get("name").and_then(Js::str).unwrap_or("").to_string(),
@@ -263,7 +275,7 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
             _ => Vec::new(),
         };
         let links = match js.get("links") {
-            Some(Js::Arr(ls)) => ls
+            Some(Js::Arr(ls)) if needs.events => ls
                 .iter()
                 .filter_map(|l| {
                     let c = l.get("context")?;
@@ -299,7 +311,7 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
                 _ => StatusCode::Unset,
             },
             status_message: status.and_then(|s| s.get("message")).and_then(Js::str).map(str::to_string),
-            attributes: attrs(js.get("attributes")),
+            attributes: wanted(js.get("attributes"), needs),
             events,
             links,
             resource,
@@ -308,14 +320,15 @@ pub fn parse_record(text: &str, resources: &mut Resources) -> Result<Record, Rec
         }));
     }
     if js.get("severityNumber").is_some() || js.get("body").is_some() {
+        let needs = needs.for_logs();
         let us = |k: &str| js.get(k).and_then(micros_to_nanos);
         return Ok(Record::Log(LogRecord {
             time_ns: us("timestamp"),
             observed_time_ns: us("observedTimestamp"),
             severity_number: js.get("severityNumber").and_then(Js::i64).and_then(|n| u8::try_from(n).ok()),
             severity_text: js.get("severityText").and_then(Js::str).map(str::to_string),
-            body: js.get("body").map_or(Value::Empty, value),
-            attributes: attrs(js.get("attributes")),
+            body: js.get("body").filter(|_| needs.bodies).map_or(Value::Empty, value),
+            attributes: wanted(js.get("attributes"), needs),
             trace_id: hex128(js.get("traceId")),
             span_id: hex64(js.get("spanId")),
             resource,
@@ -423,8 +436,8 @@ mod tests {
                     // Read afresh, the resource and then the rest: the literal the whole grammar reads.
                     let literal = read_literal(v, &mut Resources::default()).map(|(js, _)| js);
                     assert_eq!(format!("{literal:?}"), format!("{:?}", parse_literal(v)), "{v}");
-                    let fresh = parse_record(v, &mut Resources::default());
-                    assert_eq!(format!("{:?}", parse_record(v, &mut warm)), format!("{fresh:?}"), "{v}");
+                    let fresh = parse_record(v, &Needs::ALL, &mut Resources::default());
+                    assert_eq!(format!("{:?}", parse_record(v, &Needs::ALL, &mut warm)), format!("{fresh:?}"), "{v}");
                     checked += 1;
                 }
             }
