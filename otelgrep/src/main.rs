@@ -28,6 +28,14 @@ impl<W: Write> Write for Lenient<W> {
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> ExitCode {
+    // No transparent huge pages for this process. mimalloc advises them on its arenas, and where
+    // the kernel grants advised ones (`defrag=madvise`, Debian's default) the first touch of each
+    // 2 MiB is zeroed whole, and may wait for memory to be compacted first: on 1 GB of Python
+    // capture that zeroing was 7% of `latency`'s samples, and one run in four took twice as
+    // long. Off, the same commands are as fast or faster and steady, and `export` peaks 50 MB
+    // lower (otelgrep/bench; README, Speed). A kernel without the call reads as before.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut err = Lenient(io::stderr());
