@@ -48,10 +48,7 @@ fn value(v: &Js) -> Value {
 }
 
 fn attrs(v: Option<&Js>) -> Attributes {
-    match v {
-        Some(Js::Obj(kvs)) => kvs.iter().map(|(k, v)| (k.to_string(), value(v))).collect(),
-        _ => Vec::new(),
-    }
+    wanted(v, &Needs::ALL)
 }
 
 /// A record's attributes, those the command reads (`needs`): read or not, they were checked

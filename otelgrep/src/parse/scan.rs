@@ -159,34 +159,16 @@ fn close_at(b: &[u8], end: usize, n: u64, closer: u8) -> Close {
 }
 
 /// The first line after `from` (a line end, `\n`, on line `n`) that starts with something other
-/// than a space, a TAB, `\r` or `\n`: where it starts and its number. Eight bytes at a time, for
-/// each newline among them the byte after it: a pretty-printed record's lines are short, and a
-/// `memchr` call for each was a tenth of reading a Node capture (and of framing a Python one).
+/// than a space, a TAB, `\r` or `\n`: where it starts and its number. A pretty-printed record's
+/// lines are short: a `memchr` call for each was a tenth of reading a Node capture (and of
+/// framing a Python one), and [`newlines`] finds them eight bytes at a time.
 fn column_zero(b: &[u8], from: usize, n: u64) -> Option<(usize, u64)> {
-    let (mut at, mut line) = (from, n);
-    // Eight bytes and the one after them are read, so that each newline's next byte is known.
-    while let Some(next) = b.get(at..at + 9) {
-        let word = u64::from_le_bytes(next[..8].try_into().unwrap_or_default());
-        let newlines = zeros(word ^ every(b'\n'));
-        if newlines != 0 {
-            let after = u64::from_le_bytes(next[1..].try_into().unwrap_or_default());
-            let blank = [b' ', b'\t', b'\r', b'\n'].iter().fold(0, |m, &c| m | zeros(after ^ every(c)));
-            let found = newlines & !blank;
-            if found != 0 {
-                let lowest = found & found.wrapping_neg();
-                let before = newlines & (lowest | (lowest - 1));
-                return Some((at + found.trailing_zeros() as usize / 8 + 1, line + u64::from(before.count_ones())));
-            }
-            line += u64::from(newlines.count_ones());
-        }
-        at += 8;
-    }
-    for newline in memchr::memchr_iter(b'\n', &b[at..]) {
+    let mut line = n;
+    for newline in newlines(&b[from..]) {
         line += 1;
-        match b.get(at + newline + 1) {
-            None => return None,
-            Some(b' ' | b'\t' | b'\r' | b'\n') => {}
-            Some(_) => return Some((at + newline + 1, line)),
+        match b.get(from + newline + 1)? {
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ => return Some((from + newline + 1, line)),
         }
     }
     None
@@ -198,14 +180,9 @@ fn zeros(x: u64) -> u64 {
     !(((x & LOW) + LOW) | x | LOW)
 }
 
-/// `byte` in each of a word's eight bytes.
-fn every(byte: u8) -> u64 {
-    u64::from_le_bytes([byte; 8])
-}
-
 /// Where each `\n` of `b` is, found eight bytes at a time: `memchr_iter`'s call per line cost
-/// more than its search on lines as short as a Rust record's (a quarter of the thread that
-/// frames a Rust capture).
+/// more than its search on lines as short as a record's (a quarter of the thread that frames a
+/// Rust capture).
 fn newlines(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let (mut at, mut found) = (0, 0u64);
     std::iter::from_fn(move || {
@@ -216,7 +193,7 @@ fn newlines(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
                 return Some(newline);
             }
             let Some(word) = b.get(at..at + 8) else { break };
-            found = zeros(u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ every(b'\n'));
+            found = zeros(u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ u64::from_le_bytes([b'\n'; 8]));
             at += 8;
         }
         // The last bytes, fewer than eight.
