@@ -21,6 +21,10 @@ const COMMANDS: &[&[&str]] = &[
     &["trace", "--slowest"],
 ];
 
+/// The OpenTelemetry demo through the Collector's file exporter: 8 services, every signal.
+const DEMO: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
+
 fn export(scratch: &Scratch, name: &str, args: &[&str]) -> String {
     let dir = scratch.0.join(name);
     let _ = std::fs::remove_dir_all(&dir);
@@ -111,10 +115,7 @@ fn otlp_records(input: &str) -> Vec<String> {
 #[test]
 fn partitions_hold_their_own_records() {
     let scratch = Scratch::new("parquet-partitions");
-    let demo =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
-    let demo = demo.to_str().unwrap();
-    let dir = export(&scratch, "demo", &["--partition-by", "service,date", demo]);
+    let dir = export(&scratch, "demo", &["--partition-by", "service,date", DEMO]);
     let mut services = Vec::new();
     for table in ["spans", "logs", "metrics"] {
         for entry in std::fs::read_dir(Path::new(&dir).join(table)).unwrap() {
@@ -140,7 +141,7 @@ fn partitions_hold_their_own_records() {
         }
     }
     services.sort();
-    let want = counts(demo);
+    let want = counts(DEMO);
     let all: Vec<String> =
         want["services"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
     assert_eq!(services, all);
@@ -154,9 +155,7 @@ fn partitions_hold_their_own_records() {
 fn row_groups_larger_than_a_batch_answer_as_the_capture() {
     let scratch = Scratch::new("parquet-batches");
     let todo = std::fs::read(sample("todo/todo-http.log")).unwrap();
-    let demo =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
-    let demo = std::fs::read(demo).unwrap();
+    let demo = std::fs::read(DEMO).unwrap();
     let (todo_big, demo_big) = (scratch.0.join("todo-x32.log"), scratch.0.join("demo-x8.jsonl"));
     std::fs::write(&todo_big, todo.repeat(32)).unwrap();
     std::fs::write(&demo_big, demo.repeat(8)).unwrap();
@@ -181,9 +180,7 @@ fn row_groups_larger_than_a_batch_answer_as_the_capture() {
 fn a_damaged_column_only_a_second_pass_reads_is_said() {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     let scratch = Scratch::new("parquet-second-pass");
-    let demo =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
-    let dir = export(&scratch, "demo", &[demo.to_str().unwrap()]);
+    let dir = export(&scratch, "demo", &[DEMO]);
     let spans = std::fs::read_dir(Path::new(&dir).join("spans")).unwrap().next().unwrap().unwrap().path();
     let reader = SerializedFileReader::new(std::fs::File::open(&spans).unwrap()).unwrap();
     let chunk =
@@ -214,9 +211,7 @@ fn text_columns_engines_prune_by_say_their_least_greatest_and_nulls() {
     use parquet::file::statistics::Statistics;
     use parquet::record::Field;
     let scratch = Scratch::new("parquet-statistics");
-    let demo =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl");
-    let dir = export(&scratch, "demo", &[demo.to_str().unwrap()]);
+    let dir = export(&scratch, "demo", &[DEMO]);
     let mut checked = 0;
     for (table, columns) in [
         ("spans", &["ServiceName", "SpanName", "HttpRoute", "HttpStatus", "TraceId"][..]),
