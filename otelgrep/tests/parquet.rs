@@ -494,3 +494,30 @@ fn a_strict_export_given_up_leaves_nothing_and_keys_are_named_once() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no empty spans/, logs/, metrics/ left");
 }
+
+/// A Python capture with Rust text inside, large enough to be read in regions: each record is
+/// exported once, to Parquet and to OTLP JSON. (Both wrote the Python records before the Rust
+/// text twice: the region path gave up there, after the export's sinks had written them.)
+#[test]
+fn a_capture_of_two_formats_exports_each_record_once() {
+    let scratch = Scratch::new("parquet-two-formats");
+    let python =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/samples/python-flask/flask-default.log"))
+            .unwrap();
+    let rust = std::fs::read(sample("todo/todo-http.log")).unwrap();
+    let path = scratch.0.join("two-formats.log");
+    std::fs::write(&path, [python.repeat(8), rust, python.repeat(8)].concat()).unwrap();
+    let path = path.to_str().unwrap();
+    let (json, _, code) = otelgrep(&["export", path]);
+    assert_eq!(code, 0);
+    let lines = scratch.0.join("two-formats.jsonl");
+    std::fs::write(&lines, json).unwrap();
+    let dir = export(&scratch, "two-formats", &[path]);
+    let read = counts(path);
+    assert!(read["spans"].as_u64().unwrap() > 5_000, "{read}");
+    for exported in [counts(&dir), counts(lines.to_str().unwrap())] {
+        for signal in ["spans", "log_records", "metric_points"] {
+            assert_eq!(exported[signal], read[signal], "{signal}");
+        }
+    }
+}

@@ -195,6 +195,8 @@ impl Lines {
 
 impl Sink for Lines {
     type Config = SyncSender<Vec<u8>>;
+    /// Encoded lines are sent to the writer as they fill.
+    const HELD: bool = false;
 
     fn new(tx: &SyncSender<Vec<u8>>) -> Self {
         Lines { tx: tx.clone(), spans: Vec::new(), logs: Vec::new(), points: Vec::new(), encoded: Vec::new() }

@@ -462,6 +462,8 @@ impl Batches {
 
 impl Sink for Batches {
     type Config = Arc<Writer>;
+    /// Rows go to the writer's buffers as they come.
+    const HELD: bool = false;
 
     fn new(writer: &Arc<Writer>) -> Self {
         Batches { writer: writer.clone() }

@@ -283,7 +283,10 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     let proto =
         binary && bad_lines.is_empty() && only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_binary(body);
     // Repaired text goes the sequential way, where each record is checked against the bad lines.
-    if !proto && bad_lines.is_empty() {
+    // So does a sink that writes records out as it gets them: the region path may give up after
+    // its sinks have written (an export wrote a Python capture's records twice when Rust text
+    // followed them).
+    if !proto && bad_lines.is_empty() && S::HELD {
         match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, region_bytes) {
             Some(Ok(done)) => return Ok(Some(done)),
             Some(Err(_)) => return Ok(None),

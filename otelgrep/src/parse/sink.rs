@@ -87,6 +87,10 @@ pub trait Sink: Send + Sized {
     type Config: Sync;
     /// What this sink reads of each record.
     const NEEDS: Needs = Needs::ALL;
+    /// Whether what a worker adds stays in its sink until it is merged. The region path
+    /// (`regions.rs`) drops every sink when it gives up; a sink that writes records out as they
+    /// come (an export) is given its input framed on one thread, where nothing is read twice.
+    const HELD: bool = true;
     /// What this sink reads, given its configuration (the attribute keys a query names).
     fn needs(_config: &Self::Config) -> Needs {
         Self::NEEDS
@@ -160,6 +164,7 @@ impl<S> Ranged<S> {
 }
 
 impl<S: Sink> Sink for Ranged<S> {
+    const HELD: bool = S::HELD;
     type Config = S::Config;
     const NEEDS: Needs = S::NEEDS;
     fn needs(config: &S::Config) -> Needs {
