@@ -97,8 +97,9 @@ pub(super) struct Framed {
     /// Where the text first needs the text layer's repair, if it does: a byte that is not UTF-8,
     /// or a byte-order mark opening a line (nothing after that is framed).
     pub(super) not_utf8: Option<usize>,
-    /// Whether a framer that carries state from line to line (Rust text, Collector text, Node
-    /// metric exports) took any line: the cut then depends on what came before.
+    /// Whether a framer that carries state from line to line took any line (Collector text, Node
+    /// metric exports): the cut then depends on what came before. The Rust framer's state is
+    /// carried from one text to the next ([`rust_text::Carry`]).
     pub(super) stateful: bool,
     /// Lines read.
     pub(super) lines: u64,
@@ -166,7 +167,6 @@ pub(super) fn frame<'a>(
             match rust.feed($text, $line, &mut resources) {
                 rust_text::Fed::Foreign => report.foreign_lines += 1,
                 rust_text::Fed::Taken => {
-                    stateful = true;
                     report.rust_text = true;
                     if let Some(signal) = rust.run_signal().filter(|_| runs) {
                         pieces.run(|l| rust_text::continues(signal, l), |l| rust.take_line(l));

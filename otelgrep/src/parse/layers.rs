@@ -80,7 +80,7 @@ pub fn ingest<S: Sink>(
                     }
                 }
             } else {
-                ingest_text::<S>(name, decoded, config, only, &moved, (Ending::Input, None), binary, true)?
+                ingest_text::<S>(name, decoded, config, only, &moved, (Ending::Input, None), binary)?
             }
         }
         Some(unwrapped) => {
@@ -89,7 +89,7 @@ pub fn ingest<S: Sink>(
             for source in unwrapped.sources {
                 let text = text::Text { bytes: source.text.into(), encoding, bad_lines: Vec::new() };
                 let (mut report, ranged) =
-                    ingest_text::<S>(name, text, config, only, &|_, _| {}, (Ending::Input, None), false, true)?;
+                    ingest_text::<S>(name, text, config, only, &|_, _| {}, (Ending::Input, None), false)?;
                 // Lines are numbered as in the capture, not in the source's own text.
                 for e in &mut report.errors {
                     e.line = source.lines.get(e.line as usize - 1).copied().unwrap_or(e.line);
@@ -147,12 +147,8 @@ pub(super) fn ingest_text<S: Sink>(
     release: &dyn Fn(usize, usize),
     (ending, carry): (Ending, Option<&super::rust_text::Carry>),
     binary: bool,
-    regions: bool,
 ) -> anyhow::Result<(Report, Ranged<S>)> {
-    // Without `regions`, the text is framed on one thread from the start (a stream's later pieces
-    // of Rust text, which the region splitter would frame in part only to give up on).
-    let region_bytes = if regions { regions::REGION_BYTES } else { usize::MAX };
-    let reading = Reading { region_bytes, bad_lines: &[], ending, binary, carry };
+    let reading = Reading { region_bytes: regions::REGION_BYTES, bad_lines: &[], ending, binary, carry };
     if let Some(done) = ingest_with::<Ranged<S>>(name, &text.bytes, config, only, release, &reading)? {
         return Ok(done);
     }

@@ -243,6 +243,19 @@ pub(crate) enum Ending {
     Header,
 }
 
+impl Ending {
+    /// How a text ends that `next` follows: at a Rust block header or record start (which ends
+    /// the current record as a header does), at another record's `{` line, or at anything else.
+    pub(crate) fn before(next: &[u8]) -> Ending {
+        let line = next.split(|b| *b == b'\n').next().unwrap_or_default();
+        match line.strip_suffix(b"\r").unwrap_or(line) {
+            line if rust_text::is_structure(line) => Ending::Header,
+            line if line.starts_with(b"{") => Ending::Record,
+            _ => Ending::Input,
+        }
+    }
+}
+
 /// How [`ingest_with`] reads a text: inputs of at least two `region_bytes` are framed in parallel
 /// where they can be; `bad_lines` name the lines of repaired text (see [`text::repair`]) whose
 /// records are skipped; `ending` says what follows the text.
@@ -270,7 +283,7 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     release: &dyn Fn(usize, usize),
     reading: &Reading,
 ) -> anyhow::Result<Option<(Report, S)>> {
-    let Reading { region_bytes, bad_lines, ending, binary, carry } = *reading;
+    let Reading { region_bytes: _, bad_lines, ending, binary, carry } = *reading;
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let file: Arc<str> = Arc::from(name);
     // Asked once: the answer reads the process's cgroup files.
@@ -283,11 +296,11 @@ pub(crate) fn ingest_with<'a, S: Sink>(
     let proto =
         binary && bad_lines.is_empty() && only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_binary(body);
     // Repaired text goes the sequential way, where each record is checked against the bad lines.
-    // So does a sink that writes records out as it gets them: the region path may give up after
-    // its sinks have written (an export wrote a Python capture's records twice when Rust text
-    // followed them).
+    // So does a sink that writes records out as it gets them: the region path may give up, or
+    // read a region again, after its sinks have written (an export wrote a Python capture's
+    // records twice when Rust text followed them).
     if !proto && bad_lines.is_empty() && S::HELD {
-        match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, region_bytes) {
+        match regions::ingest::<S>(&file, body, skipped, config, only, workers, release, reading) {
             Some(Ok(done)) => return Ok(Some(done)),
             Some(Err(_)) => return Ok(None),
             None => {}

@@ -29,8 +29,7 @@ pub struct Pieces<'c, S: Sink> {
     /// Where the Rust text framer stopped at the end of the last piece: the next starts there.
     carry: Option<super::rust_text::Carry>,
     all: Option<(Report, Ranged<S>)>,
-    /// Whether a piece held Rust text: the next are framed on one thread from the start (the
-    /// region splitter gives up on Rust text after framing a region of it per worker).
+    /// Whether a piece held Rust text: where a growing input is cut looks for it from then on.
     rust: bool,
     /// Whether the last piece ended inside a line, and how many lines were counted twice for it.
     open_line: bool,
@@ -131,18 +130,10 @@ impl<'c, S: Sink> Pieces<'c, S> {
     /// `piece` read after what was read so far, its errors at the lines of the whole input.
     fn read(&mut self, piece: &[u8], next: &[u8], last: bool) -> anyhow::Result<(Report, Ranged<S>)> {
         let decoded = text::without_mark(piece);
-        // What starts the next piece: a Rust block header, another record, or nothing (the end).
-        let line = next.split(|b| *b == b'\n').next().unwrap_or_default();
-        let ending = match line.strip_suffix(b"\r").unwrap_or(line) {
-            _ if last || next.is_empty() => Ending::Input,
-            // A Rust record start ends the current record as a header does.
-            line if super::rust_text::is_structure(line) => Ending::Header,
-            line if line.starts_with(b"{") => Ending::Record,
-            _ => Ending::Input,
-        };
+        let ending = if last || next.is_empty() { Ending::Input } else { Ending::before(next) };
         let around = (ending, self.carry.as_ref());
         let (mut report, ranged) =
-            ingest_text::<S>(&self.name, decoded, self.config, self.only, &|_, _| {}, around, false, !self.rust)?;
+            ingest_text::<S>(&self.name, decoded, self.config, self.only, &|_, _| {}, around, false)?;
         for e in &mut report.errors {
             e.line += self.end.lines;
         }

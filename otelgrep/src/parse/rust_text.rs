@@ -17,9 +17,12 @@ use super::rust_debug::{parse_string, parse_value};
 use super::{RecordLines, Resources, Signal};
 use crate::model::{Resource, Scope, Value};
 
+mod carry;
 mod cuts;
 mod record;
 
+use carry::{BLOCK_RESOURCE, Inherited, PRINTED, RESOURCE, SCOPE};
+pub use carry::{Carry, Open, Stale};
 pub use cuts::{Search, is_structure, last_cut};
 pub use record::{parse_log, parse_metric, parse_span};
 
@@ -59,6 +62,8 @@ pub struct Framer<'a> {
     /// continue. Only Display-printed (raw) values continue that way; checked lazily, since
     /// column-0 lines inside records are rare.
     last_line: Option<&'a str>,
+    /// What of the state it was resumed from the framer read, and what it set.
+    inherited: Inherited,
     /// Finished records, in order.
     pub done: Vec<RecordLines<'a>>,
     /// Indices in `done` of the records still open when the input ended or another format's
@@ -67,76 +72,6 @@ pub struct Framer<'a> {
     /// Indices in `done` of the records the input ended inside the last line of
     /// ([`Framer::finish_inside`]): cut short, not read.
     pub cut: Vec<usize>,
-}
-
-/// What a framer knows between records: where a stream is cut ([`last_cut`]), the
-/// framer of the next piece starts from the state the last one ended in, as if it had read the
-/// lines before (resources per signal, the Metrics block's scope, whether the block printed a
-/// resource). Carried as state, not as lines put in front of the next piece: lines said less
-/// than the framer knows (a Metrics block opened by a record start with no header, a section
-/// going on across another format's lines: fuzz findings, one after another).
-#[derive(Debug, Clone, Default)]
-pub struct Carry {
-    block: Option<Signal>,
-    resources: [Arc<Resource>; 3],
-    scope: Option<Arc<Scope>>,
-    printed: [Vec<Arc<Resource>>; 3],
-    block_resource: bool,
-    /// What was still open where the text ended: whether a cut there was clean
-    /// ([`Carry::clean_before`]).
-    open: Open,
-}
-
-/// What a text left open at its end, as the next line would find it.
-#[derive(Debug, Clone, Default)]
-pub struct Open {
-    /// The block being read.
-    block: Option<Signal>,
-    /// The signal of the current record, if one was being read.
-    current: Option<Signal>,
-    /// The signal of a record another signal's block interrupted (it may resume after that
-    /// block).
-    suspended: Option<Signal>,
-    /// A record of another format: an object not closed, a Collector tree.
-    other: bool,
-}
-
-impl Carry {
-    /// Whether the text this carry ended is read as the whole input would read it when `line`,
-    /// a block header or a record start, follows: nothing runs on across it, so the text could
-    /// be cut before it. The rules the cut search keeps ([`last_cut`]), on the state the read
-    /// ended in: no object or tree still open; before a header, no suspended record and none
-    /// the header interrupts; before a record start, in its own block, no suspended record of
-    /// another signal (one of its own it ends).
-    pub fn clean_before(&self, line: &[u8]) -> bool {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let Ok(line) = std::str::from_utf8(line) else { return false };
-        match (block_header(line), record_start(line)) {
-            (Some(signal), _) => self.open.clean_before_header(signal),
-            (None, Some(signal)) => self.open.clean_before_record(signal),
-            _ => false,
-        }
-    }
-}
-
-impl Open {
-    /// A block header of `signal` may follow: no object or tree open, no suspended record, and
-    /// none the header interrupts.
-    pub fn clean_before_header(&self, signal: Signal) -> bool {
-        !self.other && self.suspended.is_none() && !self.interrupted_by(signal)
-    }
-
-    /// Whether a block of `signal` starting now interrupts the current record (one of another
-    /// signal, not a metric: it is suspended, and may resume after the block).
-    fn interrupted_by(&self, signal: Signal) -> bool {
-        self.current.is_some_and(|c| c != signal && c != Signal::Metrics)
-    }
-
-    /// A record start of `signal` may follow: no object or tree open, in its own block, and no
-    /// suspended record of another signal (one of its own it ends).
-    pub fn clean_before_record(&self, signal: Signal) -> bool {
-        !self.other && self.block == Some(signal) && self.suspended.is_none_or(|s| s == signal)
-    }
 }
 
 fn index(s: Signal) -> usize {
@@ -199,14 +134,16 @@ fn looks_like_app_log(line: &str) -> bool {
 impl<'a> Framer<'a> {
     /// A framer that goes on from where another stopped ([`Framer::carry`]).
     pub fn resume(carry: &Carry) -> Self {
-        let Carry { block, resources, scope, printed, block_resource, open: _ } = carry.clone();
+        let Carry { block, resources, scope, printed, block_resource, open: _, inherited: _ } = carry.clone();
         Framer { block, resources, scope, printed, block_resource, ..Framer::default() }
     }
 
     /// The state a next piece starts from, where the text was cut before a block header or a
-    /// record start: the sections still open are ended first, as that line ends them.
+    /// record start: the sections still open are ended first, as that line ends them (`open`
+    /// says what was open before, a section included).
     /// `other_open`: another format's record was still open at the end.
     pub fn carry(&mut self, resources: &mut Resources, other_open: bool) -> Carry {
+        let open = self.open(other_open);
         self.end_resource(resources);
         self.end_scope();
         Carry {
@@ -215,7 +152,8 @@ impl<'a> Framer<'a> {
             scope: self.scope.clone(),
             printed: self.printed.clone(),
             block_resource: self.block_resource,
-            open: self.open(other_open),
+            open,
+            inherited: self.inherited,
         }
     }
 
@@ -225,6 +163,7 @@ impl<'a> Framer<'a> {
             block: self.block,
             current: self.current.as_ref().map(|c| c.signal),
             suspended: self.suspended.as_ref().map(|s| s.signal),
+            section: self.resource_lines.is_some() || self.scope_lines.is_some(),
             other: other_open,
         }
     }
@@ -268,12 +207,14 @@ impl<'a> Framer<'a> {
             }
             self.block = Some(signal);
             self.block_resource = false;
+            self.inherited.set(BLOCK_RESOURCE);
             return Some(Fed::Taken);
         }
         if line == "Resource" && self.block.is_some() {
             // A section left open by another `Resource` line is ended by it: it was printed too.
             self.end_resource(resources);
             self.block_resource = true;
+            self.inherited.set(BLOCK_RESOURCE);
             self.finish_current();
             self.resource_lines = Some(Vec::new());
             return Some(Fed::Taken);
@@ -287,11 +228,25 @@ impl<'a> Framer<'a> {
                 self.finish_suspended();
             }
             self.block = Some(signal);
-            if signal != Signal::Metrics && !self.block_resource && self.printed[index(signal)].len() > 1 {
-                self.unattributed += 1;
+            // Whether the block printed its resource matters once several were printed (and is
+            // read only then: a region framed from a guess of it is checked against what it read).
+            if signal != Signal::Metrics {
+                self.inherited.read(Inherited::of(PRINTED, signal));
+                if self.printed[index(signal)].len() > 1 {
+                    self.inherited.read(BLOCK_RESOURCE);
+                    if !self.block_resource {
+                        self.unattributed += 1;
+                    }
+                }
             }
+            self.inherited.read(Inherited::of(RESOURCE, signal));
             let resource = self.resources[index(signal)].clone();
-            let scope = if signal == Signal::Metrics { self.scope.clone() } else { None };
+            let scope = if signal == Signal::Metrics {
+                self.inherited.read(SCOPE);
+                self.scope.clone()
+            } else {
+                None
+            };
             // Room for a span's lines (about 20) at once, not grown four times while they come.
             let mut lines = Vec::with_capacity(32);
             lines.push(line);
@@ -427,6 +382,8 @@ impl<'a> Framer<'a> {
     fn end_resource(&mut self, resources: &mut Resources) {
         if let (Some(lines), Some(block)) = (self.resource_lines.take(), self.block) {
             let r = resources.intern(parse_resource(&lines));
+            self.inherited.read(Inherited::of(PRINTED, block));
+            self.inherited.set(Inherited::of(PRINTED, block) | Inherited::of(RESOURCE, block));
             let printed = &mut self.printed[index(block)];
             if !printed.iter().any(|p| **p == *r) {
                 printed.push(r.clone());
@@ -444,6 +401,7 @@ impl<'a> Framer<'a> {
             };
             let (name, version) = (field("\t\tName         : "), field("\t\tVersion  : "));
             self.scope = Scope::new(name.as_deref().unwrap_or(""), version.as_deref().unwrap_or(""));
+            self.inherited.set(SCOPE);
         }
     }
 

@@ -370,6 +370,12 @@ fn pieces<S: Sink>(
 /// records: a Collector capture (its trees were taken to run on to the end of the piece), Python
 /// after Rust text (only Rust headers cut), one byte that is not UTF-8 (no cut at all).
 pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut bool) -> Option<usize> {
+    last_record_start(buf, only, rust, true)
+}
+
+/// [`record_start_before`] in a text that starts anywhere (`from_clean` false: a region of a
+/// file, see [`super::rust_text::Search::from_clean`]) or where a stream was cut (true).
+pub(super) fn last_record_start(buf: &[u8], only: Option<Format>, rust: &mut bool, from_clean: bool) -> Option<usize> {
     let allow = |f: Format| only.is_none_or(|o| o == f);
     // As the framer reads them: brace objects when a brace format may be read; a `{"` line when
     // it is a record of its own (Python's one-line records, OTLP requests, Go's lines), and
@@ -388,8 +394,13 @@ pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut b
             .any(|at| headers.iter().any(|h| buf[at + b"Resource".len()..].starts_with(h)));
     *rust = allow(Format::RustText) && (*rust || has_rust_structure(buf));
     if *rust || collector {
-        let search =
-            super::rust_text::Search { objects: braces, trees: collector, rust: *rust, record_line: &record_line };
+        let search = super::rust_text::Search {
+            objects: braces,
+            trees: collector,
+            rust: *rust,
+            from_clean,
+            record_line: &record_line,
+        };
         let raw = &buf[..complete];
         // As a read takes it: what is not UTF-8 replaced, a mark opening a line dropped (the
         // lines stay the lines of `raw`; a `?` for each bad byte once read a zap time `202?-04`
@@ -466,7 +477,7 @@ fn last_start(buf: &[u8]) -> Option<usize> {
 
 /// Whether `buf` holds a line that a Rust text's framer takes as structure: a block header
 /// (`Spans`) or a record start (`Span #3`).
-fn has_rust_structure(buf: &[u8]) -> bool {
+pub(super) fn has_rust_structure(buf: &[u8]) -> bool {
     // One pass over the letters that start such lines, each kept if a line starts with it (three
     // searches for `\nSpan`, `\nLog` and `\nMetric` were a tenth of a Python stream's time, and
     // one stop per line break was too: JSON records hold these capitals more rarely).

@@ -14,6 +14,11 @@ pub struct Search<'f> {
     pub trees: bool,
     /// Rust text may be read.
     pub rust: bool,
+    /// Whether the text starts where nothing of a Rust text is left open (where a stream was
+    /// cut). Otherwise (a region of a file, started at any line) a record of another signal may
+    /// be suspended from before: places are kept only once it would have ended, at a header
+    /// that interrupts a record or after record starts of both spans and logs.
+    pub from_clean: bool,
     /// Whether a line opening with `{` is a record of its own (Python's one-line records, OTLP
     /// requests, Go's lines), as framing tells.
     pub record_line: &'f dyn Fn(&str) -> bool,
@@ -57,6 +62,9 @@ pub fn last_cut(text: &[u8], next: &[u8], search: &Search) -> Result<Option<usiz
     // belong to another block than it seems (kept from the first cut searches; the carried
     // state would tell, but no finding asks for more places to cut).
     let mut pure = false;
+    // Whether a record suspended before the text would have ended by now, and the signals whose
+    // record starts were seen (a record start ends a suspended record of its signal).
+    let (mut settled, mut started) = (search.from_clean, [false; 2]);
     let mut pieces = if search.objects {
         scan::Pieces::Objects(scan::python_objects(text))
     } else {
@@ -102,6 +110,7 @@ pub fn last_cut(text: &[u8], next: &[u8], search: &Search) -> Result<Option<usiz
                 // closes the one before, where no cut can fall (a fuzz finding).
                 let own_line = at == 0 || text.get(at.wrapping_sub(1)) == Some(&b'\n');
                 if own_line
+                    && settled
                     && text.get(at) == Some(&b'{')
                     && !collector.active()
                     && framer.quiet_for_record()
@@ -120,7 +129,7 @@ pub fn last_cut(text: &[u8], next: &[u8], search: &Search) -> Result<Option<usiz
             let taken = collector.offer(line, n, &mut resources);
             collector.done.clear();
             if taken == Some(true) {
-                if collector_debug::tree_start(line).is_some() && framer.quiet() {
+                if collector_debug::tree_start(line).is_some() && settled && framer.quiet() {
                     best = Some(start_of(n, Some(line)));
                 }
                 pure = false;
@@ -128,7 +137,7 @@ pub fn last_cut(text: &[u8], next: &[u8], search: &Search) -> Result<Option<usiz
             }
         }
         if line.starts_with('{') && (search.record_line)(line) {
-            if framer.quiet_for_record() {
+            if settled && framer.quiet_for_record() {
                 best = Some(start_of(n, Some(line)));
             }
             framer.end_record();
@@ -141,9 +150,18 @@ pub fn last_cut(text: &[u8], next: &[u8], search: &Search) -> Result<Option<usiz
             continue;
         }
         let header = block_header(line);
-        let clean = if let Some(signal) = header {
+        let start = record_start(line);
+        match start {
+            Some(Signal::Spans) => started[0] = true,
+            Some(Signal::Logs) => started[1] = true,
+            _ => {}
+        }
+        settled = settled || started == [true; 2] || header.is_some_and(|signal| framer.interrupted_by(signal));
+        let clean = if !settled {
+            false
+        } else if let Some(signal) = header {
             framer.open(false).clean_before_header(signal)
-        } else if let Some(signal) = record_start(line) {
+        } else if let Some(signal) = start {
             // In its own block only: a record started in another signal's block gets that
             // signal's last resource and scope from wherever they were printed.
             pure && framer.open(false).clean_before_record(signal)
