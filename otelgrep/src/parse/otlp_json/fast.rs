@@ -356,7 +356,7 @@ fn checked_buckets(s: &mut Skim<'_>, key: &str, depth: u32) -> Skimmed<()> {
             if s.peek_value() == b'"' {
                 matches!(&*s.str()?, "NaN" | "Infinity" | "-Infinity").then_some(()).ok_or(Bad)
             } else {
-                s.float().map(drop)
+                s.finite()
             }
         }),
         _ => s.skip_at(depth),
