@@ -10,7 +10,8 @@
 //! the cut: each region is framed from the state the last region merged ended in (a guess: the
 //! regions in between are still being read), and kept only if nothing ran on across its first
 //! line and what it read of the guess is what the region before really left
-//! ([`Carry::rebase`]). Otherwise the region before it is read again on through it. The result
+//! ([`Carry::rebase`]). Otherwise it is read again from that state (with the region before, if
+//! a record of that one runs on into it). The result
 //! is the sequential one as long as no framer that carries state in no [`Carry`] (Collector
 //! text, Node metric exports) takes a line; a region where one does sends the whole input back
 //! to the sequential path. Results are merged in input order, each region's line numbers moved
@@ -143,7 +144,7 @@ pub(super) fn ingest<S: Sink>(
                     stop();
                     return Some(Err(done.start + offset));
                 }
-                held = Some(match held.take() {
+                let next = match held.take() {
                     // The first region was framed from the input's own state.
                     None => (done, first.clone()),
                     Some((before, before_from)) => {
@@ -151,39 +152,39 @@ pub(super) fn ingest<S: Sink>(
                         let stale = done.carry.rebase(&body[done.start..], &done.guess, &truth);
                         #[cfg(test)]
                         READ_AGAIN.with(|n| n.set(n.get() + usize::from(stale.is_err())));
-                        // What to read again, and from what state, if anything.
-                        let again = match stale {
+                        match stale {
                             Ok(carry) => {
                                 done.carry = carry;
-                                None
+                                merge(before, &mut report, &mut sink);
+                                (done, truth)
                             }
-                            Err(Stale::Read) => Some((done.start, truth.clone())),
-                            Err(Stale::RunsOn) => Some((before.start, before_from.clone())),
-                        };
-                        let Some((from, state)) = again else {
-                            merge(before, &mut report, &mut sink);
-                            held = Some((done, truth));
-                            continue;
-                        };
-                        let at = (from, done.end, ending(done.end));
-                        let Some(again) =
-                            region::<S>(file, body, at, config, &needs, only, &mut resources, state.clone())
-                        else {
-                            stop();
-                            return None;
-                        };
-                        if from == done.start {
-                            merge(before, &mut report, &mut sink);
+                            // Read again from the state it should have started from, or with
+                            // the region before if a record of that one runs on into it.
+                            Err(stale) => {
+                                let (from, state) = match stale {
+                                    Stale::Read => (done.start, truth),
+                                    Stale::RunsOn => (before.start, before_from),
+                                };
+                                let at = (from, done.end, ending(done.end));
+                                let again =
+                                    region::<S>(file, body, at, config, &needs, only, &mut resources, state.clone());
+                                let Some(again) = again else {
+                                    stop();
+                                    return None;
+                                };
+                                if from == done.start {
+                                    merge(before, &mut report, &mut sink);
+                                }
+                                (again, state)
+                            }
                         }
-                        (again, state)
                     }
-                });
-                if let Some((r, _)) = &held
-                    && let Ok(mut l) = latest.0.lock()
-                {
-                    *l = Latest { regions: i + 1, carry: r.carry.clone() };
+                };
+                if let Ok(mut l) = latest.0.lock() {
+                    *l = Latest { regions: i + 1, carry: next.0.carry.clone() };
                     latest.1.notify_all();
                 }
+                held = Some(next);
             }
         }
         // A worker that saw `give_up` may have stopped with a region taken and not sent.
@@ -203,7 +204,7 @@ pub(super) fn ingest<S: Sink>(
 
 #[cfg(test)]
 thread_local! {
-    /// Regions read again on through the next, as the merging thread counted them.
+    /// Regions read again, as the merging thread counted them.
     static READ_AGAIN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
