@@ -138,7 +138,6 @@ impl std::io::Read for Releasing<'_> {
 /// when a byte is not UTF-8, read again repaired (see [`text::repair`]).
 /// `binary`: the text is an input's bytes as they came, which may be binary OTLP. `around`: what
 /// follows the text, and where a stream's previous piece left the Rust text framer.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn ingest_text<S: Sink>(
     name: &str,
     text: text::Text<'_>,

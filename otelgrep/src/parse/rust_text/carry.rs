@@ -1,7 +1,7 @@
 //! What a Rust text framer knows between two pieces of one input ([`Carry`]), whether a piece
 //! may be cut before a line ([`Carry::clean_before`]), and what a piece framed from a guessed
 //! state read of it ([`Inherited`]): the parallel path frames each region from the state the
-//! last region read ended in, which the region before it may still be changing, and keeps the
+//! last region merged ended in (the regions in between may still be being read), and keeps the
 //! region only if what it read of that guess is what the region before really left
 //! ([`Carry::rebase`]).
 
@@ -87,11 +87,11 @@ impl Open {
 
 impl Carry {
     /// Whether a piece whose text is `text` (its first line is looked at), and whose framing
-    /// ended in `self`, was read as
-    /// the whole input reads it when the text before it ended in `truth` (`guess` being what it
-    /// started from): nothing of the text before runs on into it, and whatever it read of
-    /// `guess` (a resource, a scope, the resources printed) is what `truth` holds. If so, the
-    /// state it really ended in: its own where it set a field, `truth`'s where it did not.
+    /// ended in `self`, was read as the whole input reads it when the text before it ended in
+    /// `truth` (`guess` being what it started from): nothing of the text before runs on into it,
+    /// and whatever it read of `guess` (a resource, a scope, the resources printed) is what
+    /// `truth` holds. If so, the state it really ended in: its own where it set a field,
+    /// `truth`'s where it did not.
     pub fn rebase(&self, text: &[u8], guess: &Carry, truth: &Carry) -> Result<Carry, Stale> {
         let line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
         let clean = if block_header_or_start(line) {
@@ -131,9 +131,7 @@ impl Carry {
             inherited: Inherited::default(),
         })
     }
-}
 
-impl Carry {
     /// This state as a framer leaves it that reads `text`, as far as the resources go that
     /// `text` prints right after a block header (where opentelemetry-stdout prints them): found
     /// by their `Resource` lines, without framing `text`. What a region after `text` is framed
