@@ -521,3 +521,31 @@ fn a_capture_of_two_formats_exports_each_record_once() {
         }
     }
 }
+
+/// A capture with bytes that are not UTF-8 (a Latin-1 line the app printed, one inside a span's
+/// name): an export writes the records `summary` counts, each once. (The text was read, then
+/// repaired and read again: the records before the bad byte were written twice, and the span cut
+/// there once.)
+#[test]
+fn a_capture_with_bytes_not_utf8_exports_what_summary_reads() {
+    let scratch = Scratch::new("parquet-not-utf8");
+    let mut rust =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/samples/rust-stdout/rust-stdout.log")).unwrap();
+    let name = rust.windows(17).position(|w| w == b"todo.store.insert").unwrap();
+    rust[name + 5] = 0xe9;
+    rust.extend_from_slice(b"caf\xe9 printed by the app in Latin-1\n");
+    let path = scratch.0.join("latin1.log");
+    std::fs::write(&path, rust).unwrap();
+    let path = path.to_str().unwrap();
+    let (json, _, code) = otelgrep(&["export", path]);
+    assert_eq!(code, 1, "a record was skipped");
+    let lines = scratch.0.join("latin1.jsonl");
+    std::fs::write(&lines, json).unwrap();
+    let dir = export(&scratch, "latin1", &[path]);
+    let read = counts(path);
+    for exported in [counts(&dir), counts(lines.to_str().unwrap())] {
+        for signal in ["spans", "log_records", "metric_points"] {
+            assert_eq!(exported[signal], read[signal], "{signal}");
+        }
+    }
+}

@@ -148,13 +148,28 @@ pub(super) fn ingest_text<S: Sink>(
     binary: bool,
 ) -> anyhow::Result<(Report, Ranged<S>)> {
     let reading = Reading { region_bytes: regions::REGION_BYTES, bad_lines: &[], ending, binary, carry };
-    if let Some(done) = ingest_with::<Ranged<S>>(name, &text.bytes, config, only, release, &reading)? {
+    // A sink that writes records out as it gets them (an export) cannot be given a text that is
+    // read again: the records read before the bad byte were written twice, and a record cut
+    // there once (a summary skipped one record that an export wrote). Such a text is repaired
+    // first.
+    if (S::HELD || reads_as_is(&text.bytes, binary, only))
+        && let Some(done) = ingest_with::<Ranged<S>>(name, &text.bytes, config, only, release, &reading)?
+    {
         return Ok(done);
     }
     let repaired = text::repair(text);
     let reading = Reading { bad_lines: &repaired.bad_lines, ..reading };
     let again = ingest_with::<Ranged<S>>(name, &repaired.bytes, config, only, &|_, _| {}, &reading)?;
     again.ok_or_else(|| anyhow::anyhow!("{name}: not UTF-8 text even once repaired"))
+}
+
+/// Whether [`ingest_with`] reads `bytes` as they are, without sending them to be repaired:
+/// binary OTLP, or text all UTF-8 with no byte-order mark opening a line (where the framer
+/// stops, as at a bad byte).
+fn reads_as_is(bytes: &[u8], binary: bool, only: Option<Format>) -> bool {
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    (binary && only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_binary(body))
+        || (std::str::from_utf8(bytes).is_ok() && memchr::memmem::find(bytes, b"\n\xef\xbb\xbf").is_none())
 }
 
 /// What was read so far (if anything) and what was read next, as one reading.
