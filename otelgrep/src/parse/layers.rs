@@ -135,7 +135,8 @@ impl std::io::Read for Releasing<'_> {
 }
 
 /// One text (a whole input, or one source of a wrapped one) into the sink: read as it is, or,
-/// when a byte is not UTF-8, read again repaired (see [`text::repair`]).
+/// when a byte is not UTF-8, read again repaired (see [`text::repair`]; for a sink that does not
+/// hold its records, [`Sink::HELD`], repaired before it is read).
 /// `binary`: the text is an input's bytes as they came, which may be binary OTLP. `around`: what
 /// follows the text, and where a stream's previous piece left the Rust text framer.
 pub(super) fn ingest_text<S: Sink>(

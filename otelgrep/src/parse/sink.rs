@@ -88,9 +88,10 @@ pub trait Sink: Send + Sized {
     /// What this sink reads of each record.
     const NEEDS: Needs = Needs::ALL;
     /// Whether what a worker adds stays in its sink until it is merged. The region path
-    /// (`regions.rs`) drops the sinks of regions it reads again, or of all when it gives up; a
-    /// sink that writes records out as they come (an export) is given its input framed on one
-    /// thread, where nothing is read twice.
+    /// (`regions.rs`) drops the sinks of regions it reads again, or of all when it gives up, and
+    /// a text that is not UTF-8 is read again repaired; a sink that writes records out as they
+    /// come (an export) is given its input framed on one thread, repaired first if it needs it,
+    /// so that nothing is read twice.
     const HELD: bool = true;
     /// What this sink reads, given its configuration (the attribute keys a query names).
     fn needs(_config: &Self::Config) -> Needs {
