@@ -530,7 +530,8 @@ fn a_capture_of_two_formats_exports_each_record_once() {
 fn a_capture_with_bytes_not_utf8_exports_what_summary_reads() {
     let scratch = Scratch::new("parquet-not-utf8");
     let mut rust =
-        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/samples/rust-stdout/rust-stdout.log")).unwrap();
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/samples/rust-stdout/rust-stdout.log"))
+            .unwrap();
     let name = rust.windows(17).position(|w| w == b"todo.store.insert").unwrap();
     rust[name + 5] = 0xe9;
     rust.extend_from_slice(b"caf\xe9 printed by the app in Latin-1\n");

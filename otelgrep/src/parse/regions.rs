@@ -415,8 +415,9 @@ mod tests {
 
     /// Rust text in regions, each framed from the state the last one merged ended in: every
     /// Rust capture we hold (one process, two processes printing their resources, stdout and
-    /// stderr merged, records interleaved line by line, CRLF line ends) reads as the sequential
-    /// path reads it, in regions of every size. Most regions are kept as framed, and some
+    /// stderr merged, records interleaved line by line, CRLF line ends, captures of different
+    /// processes one after the other) reads as the sequential path reads it, in regions of every
+    /// size. Most regions are kept as framed, and some
     /// (framed from a state the region before then changed) are read again.
     #[test]
     fn rust_text_reads_in_regions_as_it_does_whole() {
@@ -429,6 +430,9 @@ mod tests {
             inputs.push(std::fs::read(format!("{dir}/../../shared/samples/rust-stdout/{name}.log")).unwrap());
         }
         inputs.push(String::from_utf8(inputs[0].clone()).unwrap().replace('\n', "\r\n").into_bytes());
+        // Captures of different processes one after the other: each region's resources are the
+        // ones printed in the regions before it, found by the pre-scan or read again.
+        inputs.push([&inputs[3][..], &inputs[0], &inputs[4], &inputs[1]].concat());
         let (mut regions, mut again) = (0, 0);
         for text in &inputs {
             let expected = read(text, None, usize::MAX);
