@@ -28,6 +28,16 @@ pub mod render;
 pub mod report;
 pub mod sql;
 
+/// A seeded pseudo-random sequence (xorshift64) for tests that try many shapes of input: the
+/// same inputs on every run.
+#[cfg(test)]
+pub(crate) fn xorshift(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 

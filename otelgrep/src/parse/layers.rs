@@ -165,12 +165,11 @@ pub(super) fn ingest_text<S: Sink>(
 }
 
 /// Whether [`ingest_with`] reads `bytes` as they are, without sending them to be repaired:
-/// binary OTLP, or text all UTF-8 with no byte-order mark opening a line (where the framer
-/// stops, as at a bad byte).
+/// binary OTLP, or text with nothing to repair.
 fn reads_as_is(bytes: &[u8], binary: bool, only: Option<Format>) -> bool {
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     (binary && only.is_none_or(|o| o == Format::OtlpProto) && otlp_proto::is_binary(body))
-        || (std::str::from_utf8(bytes).is_ok() && memchr::memmem::find(bytes, b"\n\xef\xbb\xbf").is_none())
+        || text::needs_no_repair(bytes)
 }
 
 /// What was read so far (if anything) and what was read next, as one reading.

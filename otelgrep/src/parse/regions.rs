@@ -43,13 +43,6 @@ struct Region<S> {
     carry: Carry,
 }
 
-/// The state the last region merged ended in, as it is known (`regions` merged so far): what
-/// the next regions are framed from.
-struct Latest {
-    regions: usize,
-    carry: Carry,
-}
-
 /// Reads `body` region by region on `workers` threads. `None` when this path does not apply: the
 /// input is under two regions, or a region needs a stateful framer other than Rust text's.
 /// `Some(Err(offset))` when the input stops being UTF-8 at `offset` of `body`.
@@ -76,7 +69,9 @@ pub(super) fn ingest<S: Sink>(
     // ahead of the parsing (a capture with none would be read, and mapped, whole).
     let cursor = Mutex::new(Cursor { index: 0, start: 0, last: false, rust: false, printed: first.clone() });
     let give_up = AtomicBool::new(false);
-    let latest = (Mutex::new(Latest { regions: 0, carry: first.clone() }), Condvar::new());
+    // The state the last region merged ended in (none merged yet: `None`), what the next regions
+    // are framed from.
+    let latest = (Mutex::new(None::<Carry>), Condvar::new());
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, Option<Region<S>>)>();
         for _ in 0..workers {
@@ -86,7 +81,8 @@ pub(super) fn ingest<S: Sink>(
                 // The resources read so far: a region's records repeat the last region's.
                 let mut resources = Resources::default();
                 while let Some((i, start, end, printed)) = claim(cursor, body, region_bytes, only) {
-                    let guess = if i == 0 { first.clone() } else { guess(latest, i, give_up).with_resources(&printed) };
+                    let guess =
+                        if i == 0 { first.clone() } else { guess(latest, i, first, give_up).with_resources(&printed) };
                     if give_up.load(Ordering::Relaxed) {
                         break;
                     }
@@ -181,7 +177,7 @@ pub(super) fn ingest<S: Sink>(
                     }
                 };
                 if let Ok(mut l) = latest.0.lock() {
-                    *l = Latest { regions: i + 1, carry: next.0.carry.clone() };
+                    *l = Some(next.0.carry.clone());
                     latest.1.notify_all();
                 }
                 held = Some(next);
@@ -208,18 +204,19 @@ thread_local! {
     static READ_AGAIN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// The state region `i` is framed from: the last one known, once the first region's is (for
-/// the second region; for later ones, whatever is known).
-fn guess(latest: &(Mutex<Latest>, Condvar), i: usize, give_up: &AtomicBool) -> Carry {
-    let Ok(mut l) = latest.0.lock() else { return Carry::default() };
-    while i == 1 && l.regions == 0 && !give_up.load(Ordering::Relaxed) {
+/// The state region `i` is framed from: the last one merged, waited for by the second region
+/// (framed from the input's own state, `first`, it would most often read a resource the first
+/// region printed, and be read again); for later ones, whatever is known.
+fn guess(latest: &(Mutex<Option<Carry>>, Condvar), i: usize, first: &Carry, give_up: &AtomicBool) -> Carry {
+    let Ok(mut l) = latest.0.lock() else { return first.clone() };
+    while i == 1 && l.is_none() && !give_up.load(Ordering::Relaxed) {
         // Timed, so that no wake-up can be missed for good.
         match latest.1.wait_timeout(l, Duration::from_millis(10)) {
             Ok((next, _)) => l = next,
-            Err(_) => return Carry::default(),
+            Err(_) => return first.clone(),
         }
     }
-    l.carry.clone()
+    l.clone().unwrap_or_else(|| first.clone())
 }
 
 /// Frames and parses the region `start..end` of `body`, which ends as `ending` says, from the

@@ -357,9 +357,7 @@ mod tests {
     fn newlines_as_memchr_finds_them() {
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
         for len in 0..300 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
+            crate::xorshift(&mut seed);
             let text: Vec<u8> =
                 (0..len).map(|i| if (seed >> (i % 64)) & 3 == 0 { b'\n' } else { b'a' + (i % 7) as u8 }).collect();
             assert_eq!(
@@ -387,12 +385,7 @@ mod tests {
             None
         };
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = |n: usize| (crate::xorshift(&mut seed) % n as u64) as usize;
         for _ in 0..20_000 {
             // Mostly blanks and newlines, as inside a record, with a few line starts.
             let text: Vec<u8> =

@@ -64,12 +64,7 @@ fn leaves_read_back_by_the_parquet_crate_as_written() {
     ];
     let columns: &'static [_] = Box::leak(Box::new(columns));
     let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n.max(1)
-    };
+    let mut next = move |n: u64| crate::xorshift(&mut seed) % n.max(1);
     for (round, rows) in [(0, 1), (1, 3), (2, 5_000), (3, 20_000)] {
         // Per leaf: values (data, ends), def, rep.
         let leaves = columns.iter().map(|c| c.shape.leaves()).sum::<usize>();
