@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use crate::cli::{KindFilter, LatencyArgs, OutputFormat};
-use crate::cmd::{compare_cells, failed, round_ps, sort_column, sort_rows, wanted};
+use crate::cmd::{compare_cells, failed, kinds, round_ps, sort_column, sort_rows, wanted};
 use crate::filter::{Filter, parse_every};
 use crate::frame::{self, Durations, LatencyQuery, LatencyRow};
 use crate::keys::{Key, attributes_read, resolve, template};
@@ -80,7 +80,7 @@ impl Sink for Samples {
 
     /// Only the attributes the keys, the filters and the error test read.
     fn needs(config: &Config) -> Needs {
-        Self::NEEDS.only(attributes_read(config.keys.iter().chain(config.filter.keys())))
+        Self::NEEDS.only(attributes_read(config.keys.iter().chain(config.filter.keys()))).span_kinds(kinds(config.kind))
     }
 
     fn window(config: &Config) -> (Option<i64>, Option<i64>) {

@@ -138,6 +138,20 @@ pub fn wanted(kind: KindFilter, s: &Span) -> bool {
     }
 }
 
+/// The kinds of span `--kind` can keep (see [`wanted`]), for [`Needs::span_kinds`]: `None` for
+/// every kind.
+pub fn kinds(kind: KindFilter) -> Option<&'static [SpanKind]> {
+    Some(match kind {
+        KindFilter::Entry => &[SpanKind::Server, SpanKind::Unspecified],
+        KindFilter::Server => &[SpanKind::Server],
+        KindFilter::Client => &[SpanKind::Client],
+        KindFilter::Internal => &[SpanKind::Internal],
+        KindFilter::Producer => &[SpanKind::Producer],
+        KindFilter::Consumer => &[SpanKind::Consumer],
+        KindFilter::All => return None,
+    })
+}
+
 /// The index of `--sort COLUMN` among `columns`, or an error listing the columns there are.
 pub fn sort_column(columns: &[&str], sort: &str) -> anyhow::Result<usize> {
     columns

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::cli::{KindFilter, UrlsArgs};
-use crate::cmd::{print_rows, wanted};
+use crate::cmd::{kinds, print_rows, wanted};
 use crate::filter::Filter;
 use crate::frame::{self, Request};
 use crate::keys::{Key, attributes_read, resolve, template};
@@ -34,7 +34,7 @@ impl Sink for Rows {
 
     /// Only the attributes the URL, method and status keys and the filters read.
     fn needs(config: &Config) -> Needs {
-        Self::NEEDS.only(attributes_read(config.filter.keys()))
+        Self::NEEDS.only(attributes_read(config.filter.keys())).span_kinds(kinds(config.kind))
     }
 
     fn window(config: &Config) -> (Option<i64>, Option<i64>) {

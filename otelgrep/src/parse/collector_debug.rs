@@ -320,6 +320,7 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
         resource: rec.resource.clone(),
         scope: rec.scope.clone(),
     };
+    let needs = needs.for_span(kind);
     for (header, body) in &secs[1..] {
         if *header == "Attributes:" && needs.attributes {
             span.attributes = attributes(body, "     -> ");

@@ -185,6 +185,16 @@ pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Resul
     // The zero time (`WithoutTimestamps`) is no time: 0, as OTLP leaves it.
     let time = |t: &str| go_time(Some(t)).map(|t| t.unwrap_or(0));
     let resource = resources.intern(Resource { attributes: attrs(g.resource) });
+    // OTLP numbering, as Go's trace.SpanKind.
+    let kind = match g.span_kind {
+        Some(1) => SpanKind::Internal,
+        Some(2) => SpanKind::Server,
+        Some(3) => SpanKind::Client,
+        Some(4) => SpanKind::Producer,
+        Some(5) => SpanKind::Consumer,
+        _ => SpanKind::Unspecified,
+    };
+    let needs = needs.for_span(kind);
     let (mut events, mut links) = (Vec::new(), Vec::new());
     if needs.events {
         for e in g.events.unwrap_or_default() {
@@ -203,15 +213,7 @@ pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Resul
         span_id: span_id.ok_or_else(|| invalid(format!("span {:?} without a SpanID", g.name)))?,
         parent_span_id: g.parent.as_ref().and_then(|p| ids(p).1),
         trace_state: trace_state(&g.span_context.trace_state),
-        // OTLP numbering, as Go's trace.SpanKind.
-        kind: match g.span_kind {
-            Some(1) => SpanKind::Internal,
-            Some(2) => SpanKind::Server,
-            Some(3) => SpanKind::Client,
-            Some(4) => SpanKind::Producer,
-            Some(5) => SpanKind::Consumer,
-            _ => SpanKind::Unspecified,
-        },
+        kind,
         start_ns: time(&g.start_time)?,
         end_ns: time(&g.end_time)?,
         status: match status.map(|s| s.code.as_str()) {

@@ -260,6 +260,16 @@ pub fn parse_record(text: &str, needs: &Needs, resources: &mut Resources) -> Res
         let parent =
             hex64(js.get("parentSpanContext").and_then(|p| p.get("spanId"))).or_else(|| hex64(js.get("parentId")));
         let status = js.get("status");
+        // JS numbering: 0 INTERNAL, 1 SERVER, 2 CLIENT, 3 PRODUCER, 4 CONSUMER.
+        let kind = match js.get("kind").and_then(Js::i64) {
+            Some(0) => SpanKind::Internal,
+            Some(1) => SpanKind::Server,
+            Some(2) => SpanKind::Client,
+            Some(3) => SpanKind::Producer,
+            Some(4) => SpanKind::Consumer,
+            _ => SpanKind::Unspecified,
+        };
+        let needs = needs.for_span(kind);
         let events = match js.get("events") {
             Some(Js::Arr(es)) if needs.events => es
                 .iter()
@@ -291,15 +301,7 @@ pub fn parse_record(text: &str, needs: &Needs, resources: &mut Resources) -> Res
             span_id,
             parent_span_id: parent,
             trace_state: trace_state(js.get("traceState")),
-            // JS numbering: 0 INTERNAL, 1 SERVER, 2 CLIENT, 3 PRODUCER, 4 CONSUMER.
-            kind: match js.get("kind").and_then(Js::i64) {
-                Some(0) => SpanKind::Internal,
-                Some(1) => SpanKind::Server,
-                Some(2) => SpanKind::Client,
-                Some(3) => SpanKind::Producer,
-                Some(4) => SpanKind::Consumer,
-                _ => SpanKind::Unspecified,
-            },
+            kind,
             start_ns,
             end_ns,
             status: match status.and_then(|s| s.get("code")).and_then(Js::i64) {

@@ -434,6 +434,22 @@ enum PyResource {
     Repr(String),
 }
 
+/// A span kind as the SDK prints it (`SpanKind.SERVER`).
+fn span_kind(printed: &str) -> Option<SpanKind> {
+    Some(match short_kind(printed) {
+        "INTERNAL" => SpanKind::Internal,
+        "SERVER" => SpanKind::Server,
+        "CLIENT" => SpanKind::Client,
+        "PRODUCER" => SpanKind::Producer,
+        "CONSUMER" => SpanKind::Consumer,
+        _ => return None,
+    })
+}
+
+fn short_kind(printed: &str) -> &str {
+    printed.strip_prefix("SpanKind.").unwrap_or(printed)
+}
+
 impl PySpan<'_> {
     fn into_span(self, needs: &Needs, resources: &mut Resources, reader: Reader) -> Result<Span, ParseErrorKind> {
         let trace_id = optional_id("trace_id", Some(&self.context.trace_id), TRACE_ID)?
@@ -441,14 +457,9 @@ impl PySpan<'_> {
         let span_id = optional_id("span_id", Some(&self.context.span_id), SPAN_ID)?
             .ok_or_else(|| invalid("span without a valid span_id"))?;
         let parent_span_id = optional_id("parent_id", self.parent_id, SPAN_ID)?;
-        let kind = match self.kind.strip_prefix("SpanKind.").unwrap_or(self.kind) {
-            "INTERNAL" => SpanKind::Internal,
-            "SERVER" => SpanKind::Server,
-            "CLIENT" => SpanKind::Client,
-            "PRODUCER" => SpanKind::Producer,
-            "CONSUMER" => SpanKind::Consumer,
-            other => return Err(invalid(format!("unknown span kind {other:?}"))),
-        };
+        let kind =
+            span_kind(self.kind).ok_or_else(|| invalid(format!("unknown span kind {:?}", short_kind(self.kind))))?;
+        let needs = needs.for_span(kind);
         let status = match &*self.status.status_code {
             "UNSET" => StatusCode::Unset,
             "OK" => StatusCode::Ok,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::model::{LogRecord, MetricPoint, Span};
+use crate::model::{LogRecord, MetricPoint, Span, SpanKind};
 
 /// Which parts of a record a command reads; parsers skip the others (they still check that the
 /// record is well formed where that is cheap, but do not build values nobody reads).
@@ -27,6 +27,10 @@ pub struct Needs {
     /// table of them is read from its time columns alone.
     pub log_records: bool,
     pub points: bool,
+    /// The span kinds whose attributes the command reads, when it reads some kinds only (a
+    /// request query reads its entry spans'): a parser that meets a span's kind before its
+    /// attributes may skip the attributes of the others (see [`Needs::for_span`]).
+    pub span_kinds: Option<&'static [SpanKind]>,
 }
 
 impl Needs {
@@ -40,6 +44,7 @@ impl Needs {
         metrics: true,
         log_records: true,
         points: true,
+        span_kinds: None,
     };
 
     /// Only what every record has (ids, times, names, kinds, values): counting commands.
@@ -52,6 +57,7 @@ impl Needs {
         metrics: false,
         log_records: true,
         points: true,
+        span_kinds: None,
     };
 
     /// Spans with their attributes, nothing of logs and metrics: request queries.
@@ -70,6 +76,18 @@ impl Needs {
     /// These needs, reading only the attributes named.
     pub fn only(self, keys: Vec<String>) -> Needs {
         Needs { only: Some(keys.into()), ..self }
+    }
+
+    /// These needs, reading the attributes of spans of `kinds` only.
+    pub fn span_kinds(self, kinds: Option<&'static [SpanKind]>) -> Needs {
+        Needs { span_kinds: kinds, ..self }
+    }
+
+    /// What a span parser needs of a span of `kind`: only what every span has when the command
+    /// reads other kinds' attributes only (a request query skips the attributes of the CLIENT and
+    /// INTERNAL spans that are most of an OTLP capture).
+    pub fn for_span(&self, kind: SpanKind) -> &Needs {
+        if self.span_kinds.is_none_or(|kinds| kinds.contains(&kind)) { self } else { &BARE }
     }
 
     /// Whether the command reads the attribute `key`.
@@ -198,5 +216,66 @@ impl<S: Sink> Sink for Ranged<S> {
         }
         self.in_window += later.in_window;
         self.inner.merge(later.inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record, read with the needs the configuration says.
+    struct Asked(Collected);
+
+    impl Sink for Asked {
+        type Config = Needs;
+        fn needs(config: &Needs) -> Needs {
+            config.clone()
+        }
+        fn new(_: &Needs) -> Self {
+            Asked(Collected::default())
+        }
+        fn span(&mut self, span: Span) {
+            self.0.span(span);
+        }
+        fn log(&mut self, _: LogRecord) {}
+        fn point(&mut self, _: MetricPoint) {}
+        fn merge(&mut self, later: Self) {
+            self.0.merge(later.0);
+        }
+    }
+
+    fn spans(path: &str, needs: Needs) -> Vec<Span> {
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        crate::parse::ingest::<Asked>(path, &bytes, &needs, None, &|_, _| {}).unwrap().1.0.spans
+    }
+
+    #[test]
+    fn a_query_of_server_spans_skips_the_attributes_of_the_other_kinds_in_every_format() {
+        // Each reader meets a span's kind before its attributes; every one of these captures
+        // has spans of other kinds with attributes.
+        for path in [
+            "../../shared/samples/python-flask/flask-default.log",
+            "../samples/todo/todo-default.log",
+            "../../shared/samples/node-console/sdk-node-0.223_trace-base-2.12.1.txt",
+            "../../shared/samples/otlp-json/js-otlp-http-json_traces.jsonl",
+            "../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl",
+            "tests/fixtures/go-stdouttrace.log",
+            "tests/fixtures/collector-debug-detailed.log",
+        ] {
+            let all = spans(path, Needs::SPAN_ATTRIBUTES);
+            let server = spans(path, Needs::SPAN_ATTRIBUTES.span_kinds(Some(&[SpanKind::Server])));
+            assert_eq!(all.len(), server.len(), "{path}");
+            let mut skipped = 0;
+            for (a, s) in all.iter().zip(&server) {
+                assert_eq!((a.span_id, a.kind, a.start_ns, a.end_ns), (s.span_id, s.kind, s.start_ns, s.end_ns));
+                if a.kind == SpanKind::Server {
+                    assert_eq!(a.attributes, s.attributes, "{path}: {}", a.name);
+                } else {
+                    assert!(s.attributes.is_empty(), "{path}: {}", a.name);
+                    skipped += usize::from(!a.attributes.is_empty());
+                }
+            }
+            assert!(skipped > 0, "{path}: no span of another kind had attributes");
+        }
     }
 }

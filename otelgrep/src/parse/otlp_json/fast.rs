@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::super::skim::{Bad, Skim, Skimmed, Tree, once};
 use super::super::{Needs, Resources};
-use super::{Batch, any_value, attributes, events, links, log, metric, span};
+use super::{Batch, KINDS, any_value, attributes, enum_value, events, links, log, metric, span, span_kind};
 use crate::model::{Attributes, Resource, Scope, Value};
 
 /// Depths of the values read, counted from the request (0) as the tree reader counts them:
@@ -222,7 +222,16 @@ fn record(
             let mut fields = Vec::new();
             let (mut attrs, mut events_seen, mut links_seen) = (None, None, None);
             let (mut evs, mut lks) = (Vec::new(), Vec::new());
+            // What is read of this span once its kind is known: every encoder writes the kind
+            // before the attributes, and a query of SERVER spans skips the others' attributes.
+            let mut needs = needs;
             s.object(|s, key| match key {
+                "kind" => {
+                    field(s, key, &mut fields)?;
+                    let kind = fields.last().and_then(|(_, t)| enum_value(Some(t), KINDS));
+                    needs = needs.for_span(span_kind(kind.unwrap_or(0)));
+                    Ok(())
+                }
                 "attributes" => once(&mut attrs, read_attributes(s, needs, RECORD + 1)?),
                 "events" => {
                     once(&mut events_seen, ())?;

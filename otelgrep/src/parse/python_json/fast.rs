@@ -23,6 +23,7 @@ pub(super) fn skim_span<'a>(text: &'a str, needs: &Needs, resources: &Resources)
     let (mut name, mut context, mut kind, mut parent_id, mut start_time, mut end_time) =
         (None, None, None, None, None, None);
     let (mut status, mut attributes, mut events, mut links, mut resource) = (None, None, None, None, None);
+    let span_needs = |kind: Option<&str>| kind.and_then(super::span_kind).map_or(needs, |k| needs.for_span(k));
     s.object(|s, key| match key {
         "name" => once(&mut name, s.str()?),
         "context" => once(&mut context, skim_context(s)?),
@@ -39,9 +40,11 @@ pub(super) fn skim_span<'a>(text: &'a str, needs: &Needs, resources: &Resources)
             })?;
             once(&mut status, PyStatus { status_code: code.ok_or(Bad)?, description: description.flatten() })
         }
-        // Read here, in the one pass, when the command reads them; kept raw otherwise, or when
-        // they hold what only serde_json reads (an array value, say).
-        "attributes" if needs.attributes && attributes.is_none() => {
+        // Read here, in the one pass, when the command reads them (of this span's kind, printed
+        // before them); kept raw otherwise, or when they hold what only serde_json reads (an
+        // array value, say).
+        "attributes" if span_needs(kind).attributes && attributes.is_none() => {
+            let needs = span_needs(kind);
             let at = s.position();
             match s.raw_with(|s| attributes_here(s, needs)) {
                 Ok((text, kept)) => {

@@ -78,6 +78,9 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
         raw = None;
         // Attribute lines first: most lines are, and no other field's prefix starts like them.
         if let Some(kv) = line.strip_prefix("\t\t ->  ") {
+            // The kind is printed before the attributes: a span of a kind the command does not
+            // read keeps none.
+            let needs = kind.map_or(needs, |k| needs.for_span(k));
             let wanted = match section {
                 Section::Span => needs.attribute(split_once(kv, ": ").map_or(kv, |(k, _)| k)),
                 Section::Event | Section::Link => needs.events,
