@@ -23,7 +23,10 @@ pub struct Resources {
     /// OTLP resource texts, looked up whole once the skimmer has found their end: the host
     /// metrics of a Collector capture hold a resource per process, hundreds, each repeated every
     /// scrape. The first [`OTLP_MOST`].
-    otlp: HashMap<Box<str>, Arc<Resource>>,
+    otlp: HashMap<Arc<str>, Arc<Resource>>,
+    /// The OTLP resource text met last, which the next request most often repeats: compared with
+    /// the text ahead, byte for byte, before that is read.
+    otlp_last: Option<(Arc<str>, Arc<Resource>)>,
     /// Node resource literals, compared with the text ahead: the first [`LISTED_MOST`].
     node: Vec<(String, Arc<Resource>)>,
 }
@@ -54,19 +57,28 @@ impl Resources {
         self.python.iter().map(|(text, _)| text.as_str())
     }
 
+    /// The text of the OTLP resource met last (a checked JSON object), and the resource.
+    pub fn otlp_last(&self) -> Option<(&str, &Arc<Resource>)> {
+        self.otlp_last.as_ref().map(|(text, r)| (&**text, r))
+    }
+
     /// The OTLP JSON resource whose text (a checked JSON object) is `raw`, if one was read.
-    pub fn otlp_known(&self, raw: &str) -> Option<Arc<Resource>> {
-        self.otlp.get(raw).cloned()
+    pub fn otlp_known(&mut self, raw: &str) -> Option<Arc<Resource>> {
+        let (text, r) = self.otlp.get_key_value(raw)?;
+        self.otlp_last = Some((text.clone(), r.clone()));
+        Some(r.clone())
     }
 
     /// [`Resources::intern_raw`] for OTLP JSON resources.
     pub fn intern_otlp_raw(&mut self, raw: &str, parse: impl FnOnce() -> Resource) -> Arc<Resource> {
-        if let Some(r) = self.otlp.get(raw) {
-            return r.clone();
+        if let Some(r) = self.otlp_known(raw) {
+            return r;
         }
         let r = self.intern(parse());
         if self.otlp.len() < OTLP_MOST {
-            self.otlp.insert(raw.into(), r.clone());
+            let text: Arc<str> = raw.into();
+            self.otlp.insert(text.clone(), r.clone());
+            self.otlp_last = Some((text, r.clone()));
         }
         r
     }

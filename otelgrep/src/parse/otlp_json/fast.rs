@@ -150,7 +150,14 @@ fn read_resource(s: &mut Skim<'_>, resources: &mut Resources) -> Skimmed<Arc<Res
     if s.peek_value() != b'{' {
         return Err(Bad);
     }
-    // Its text first, checked and looked up whole: most groups repeat a resource read before.
+    // Most groups repeat the resource of the group before, byte for byte: taken without reading
+    // it again. Otherwise its text first, checked and looked up whole: most groups repeat a
+    // resource read before.
+    if let Some((text, r)) = resources.otlp_last()
+        && s.known(std::iter::once(text)).is_some()
+    {
+        return Ok(r.clone());
+    }
     let start = s.position();
     if let Ok((text, ())) = s.raw_with(|s| s.skip_at(3))
         && let Some(known) = resources.otlp_known(text)

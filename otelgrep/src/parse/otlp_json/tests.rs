@@ -97,3 +97,33 @@ fn severity_names() {
     assert_eq!(severity_from_name("SEVERITY_NUMBER_INFO"), Some(9));
     assert_eq!(severity_from_name("SEVERITY_NUMBER_ERROR2"), Some(18));
 }
+
+/// One worker's resources across requests, the last request's resource taken again by its text
+/// (byte for byte) without reading it: every record gets the resource a fresh reading gives it,
+/// over the demo capture's eight services taking turns and the JS requests.
+#[test]
+fn a_resource_remembered_from_the_request_before_is_the_one_read_afresh() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let mut lines = Vec::new();
+    for f in ["conformance/otel-tui_otel-demo-fileexporter.jsonl", "samples/otlp-json/js-otlp-http-json_traces.jsonl"] {
+        let text = std::fs::read_to_string(format!("{dir}/../../shared/{f}")).unwrap();
+        lines.extend(text.lines().map(String::from));
+    }
+    let resources = |b: &Batch| -> Vec<Resource> {
+        let spans = b.spans.iter().map(|s| &s.resource);
+        spans
+            .chain(b.logs.iter().map(|l| &l.resource))
+            .chain(b.points.iter().map(|p| &p.resource))
+            .map(|r| (**r).clone())
+            .collect()
+    };
+    let (mut kept, mut again) = (Resources::default(), 0);
+    for line in &lines {
+        let last = kept.otlp_last().map(|(text, _)| text.to_string());
+        let read = parse_document(line, &Needs::ALL, &mut kept).unwrap();
+        let fresh = parse_document(line, &Needs::ALL, &mut Resources::default()).unwrap();
+        assert_eq!(resources(&read), resources(&fresh), "{line}");
+        again += usize::from(last.is_some_and(|t| line.contains(&t)));
+    }
+    assert!(again >= 5 && again < lines.len(), "{again} of {} requests repeated the resource before", lines.len());
+}
