@@ -18,6 +18,7 @@ pub mod collector_debug;
 mod framing;
 pub mod go_json;
 mod grammar;
+mod ids;
 mod input;
 mod layers;
 pub mod node_console;

@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 
 mod fast;
 
+use super::ids::{hex16, hex32};
 use super::skim::{Bad, Members, Reader, Tree, member};
 use super::{Needs, ParseErrorKind, RecordError, Resources};
 use crate::model::{
@@ -330,10 +331,10 @@ fn id(v: Option<&Tree>, digits: usize, what: &str) -> Result<u128, String> {
     match v {
         None | Some(Tree::Null) => Ok(0),
         Some(Tree::Str(s)) if s.is_empty() => Ok(0),
-        Some(Tree::Str(s)) if s.len() == digits && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            Ok(u128::from_str_radix(s, 16).unwrap_or(0))
+        Some(Tree::Str(s)) => {
+            let id = if digits == 32 { hex32(s.as_bytes()) } else { hex16(s.as_bytes()).map(u128::from) };
+            id.ok_or_else(|| format!("{what} {s:?} is not {digits} hex digits"))
         }
-        Some(Tree::Str(s)) => Err(format!("{what} {s:?} is not {digits} hex digits")),
         Some(other) => Err(format!("{what} {} is not a string", other.to_json())),
     }
 }

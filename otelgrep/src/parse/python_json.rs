@@ -23,6 +23,7 @@ mod fast;
 
 use fast::{skim_attrs, skim_log, skim_metrics, skim_span};
 
+use super::ids::{hex16, hex32};
 use super::skim::Reader;
 use super::time::parse_utc;
 use super::{Needs, ParseErrorKind, Record, RecordError, Resources};
@@ -866,10 +867,7 @@ fn id128(s: &str) -> Result<Option<u128>, ()> {
     if digits.len() != 32 {
         return Err(());
     }
-    // Two halves: two u64 parses are a third of one u128 parse.
-    let (hi, lo) = digits.as_bytes().split_at(16);
-    let (hi, lo) = (hex16(hi).ok_or(())?, hex16(lo).ok_or(())?);
-    Ok(Some(u128::from(hi) << 64 | u128::from(lo)).filter(|&v| v != 0))
+    Ok(Some(hex32(digits.as_bytes()).ok_or(())?).filter(|&v| v != 0))
 }
 
 /// A span id (`0x` and exactly 16 hex digits), as [`id128`].
@@ -900,33 +898,6 @@ const SPAN_ID: IdReader<u64> = (id64, 16);
 /// `0x` + 16 hex digits; zero and empty mean "none".
 fn hex_u64(s: &str) -> Option<u64> {
     id64(s).ok().flatten()
-}
-
-/// Exactly 16 hex digits (bytes: the text may hold anything): a table lookup per digit, checked
-/// once at the end.
-fn hex16(digits: &[u8]) -> Option<u64> {
-    const fn table() -> [u8; 256] {
-        let mut t = [0xff; 256];
-        let mut c = 0;
-        while c < 256 {
-            t[c] = match c as u8 {
-                d @ b'0'..=b'9' => d - b'0',
-                d @ b'a'..=b'f' => d - b'a' + 10,
-                d @ b'A'..=b'F' => d - b'A' + 10,
-                _ => 0xff,
-            };
-            c += 1;
-        }
-        t
-    }
-    static HEX: [u8; 256] = table();
-    let (mut value, mut bad) = (0u64, 0u8);
-    for &c in digits {
-        let d = HEX[usize::from(c)];
-        bad |= d;
-        value = value << 4 | u64::from(d & 0xf);
-    }
-    (bad & 0xf0 == 0).then_some(value)
 }
 
 #[cfg(test)]

@@ -226,7 +226,8 @@ fn record(
 ) -> Skimmed<()> {
     match signal {
         Signal::Spans => {
-            let mut fields = Vec::new();
+            // Room for the fields `span` reads (in one spelling), not grown field by field.
+            let mut fields = Vec::with_capacity(SPAN_FIELDS.len().div_ceil(2));
             let (mut attrs, mut events_seen, mut links_seen) = (None, None, None);
             let (mut evs, mut lks) = (Vec::new(), Vec::new());
             // What is read of this span once its kind is known: every encoder writes the kind
@@ -254,7 +255,9 @@ fn record(
                         Ok(())
                     })
                 }
-                _ => field(s, key, &mut fields),
+                _ if SPAN_FIELDS.contains(&key) => field(s, key, &mut fields),
+                // Dropped counts and flags: checked, not built.
+                _ => s.skip_at(RECORD + 1),
             })?;
             match span(index, &fields, attrs.unwrap_or_default(), evs, lks, res, scope) {
                 Ok(sp) => batch.spans.push(sp),
@@ -286,6 +289,26 @@ fn record(
     }
     Ok(())
 }
+
+/// The fields of a span that [`span`] reads (besides attributes, events and links), in both
+/// spellings.
+const SPAN_FIELDS: [&str; 15] = [
+    "traceId",
+    "trace_id",
+    "spanId",
+    "span_id",
+    "parentSpanId",
+    "parent_span_id",
+    "name",
+    "kind",
+    "startTimeUnixNano",
+    "start_time_unix_nano",
+    "endTimeUnixNano",
+    "end_time_unix_nano",
+    "status",
+    "traceState",
+    "trace_state",
+];
 
 /// A field the record functions read from the fields' members, as a tree of its own.
 fn field<'a>(s: &mut Skim<'a>, key: &'a str, fields: &mut Vec<(Cow<'a, str>, Tree<'a>)>) -> Skimmed<()> {
