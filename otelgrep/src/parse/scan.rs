@@ -318,7 +318,7 @@ impl<'a> LineIter<'a> {
             let want = end.max(start + CHECK_BLOCK).min(text.len());
             let block_end = memchr::memchr(b'\n', &text[want..]).map_or(text.len(), |i| want + i);
             self.checked_at = start;
-            self.checked = match std::str::from_utf8(&text[start..block_end]) {
+            self.checked = match simdutf8::compat::from_utf8(&text[start..block_end]) {
                 Ok(block) => block,
                 Err(e) if start + e.valid_up_to() < end => {
                     self.checked = "";

@@ -106,7 +106,7 @@ fn without_marks(bytes: &[u8]) -> Vec<u8> {
 /// Whether a text is read as it is, with nothing for [`repair`] to do past a mark opening the
 /// text (which the reader drops itself): all UTF-8, and no mark opening a later line.
 pub fn needs_no_repair(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes).is_ok() && memchr::memmem::find(bytes, b"\n\xef\xbb\xbf").is_none()
+    simdutf8::basic::from_utf8(bytes).is_ok() && memchr::memmem::find(bytes, b"\n\xef\xbb\xbf").is_none()
 }
 
 /// Drops the byte-order marks that open lines, then replaces what is not UTF-8 in `text` (U+FFFD
