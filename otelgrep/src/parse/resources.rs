@@ -29,6 +29,9 @@ pub struct Resources {
     otlp_last: Option<(Arc<str>, Arc<Resource>)>,
     /// Node resource literals, compared with the text ahead: the first [`LISTED_MOST`].
     node: Vec<(String, Arc<Resource>)>,
+    /// Rust text resource sections, line by line (a metrics-heavy capture prints one per block,
+    /// hundreds of thousands): the first [`LISTED_MOST`].
+    lines: Vec<(Vec<String>, Arc<Resource>)>,
 }
 
 /// Resources kept for comparing by value: each new text is compared with all of them.
@@ -79,6 +82,19 @@ impl Resources {
             let text: Arc<str> = raw.into();
             self.otlp.insert(text.clone(), r.clone());
             self.otlp_last = Some((text, r.clone()));
+        }
+        r
+    }
+
+    /// The shared resource printed as `lines`; `parse` runs only the first time they are seen.
+    pub fn intern_lines(&mut self, lines: &[&str], parse: impl FnOnce() -> Resource) -> Arc<Resource> {
+        let same = |kept: &[String]| kept.len() == lines.len() && kept.iter().zip(lines).all(|(k, l)| k == l);
+        if let Some((_, r)) = self.lines.iter().find(|(kept, _)| same(kept)) {
+            return r.clone();
+        }
+        let r = self.intern(parse());
+        if self.lines.len() < LISTED_MOST {
+            self.lines.push((lines.iter().map(|l| l.to_string()).collect(), r.clone()));
         }
         r
     }
@@ -139,6 +155,18 @@ mod tests {
         assert!(resources.otlp_known(&text(OTLP_MOST + 1)).is_none());
         let late = resources.intern_otlp_raw(&text(OTLP_MOST + 1), || named("late"));
         assert_eq!(late.service_name(), Some("late"));
+    }
+
+    /// Rust text resource sections: the same lines are the same resource, read once; lines that
+    /// differ, even by one being left out, are another.
+    #[test]
+    fn resource_lines_read_before_are_their_resource() {
+        let mut resources = Resources::default();
+        let a = ["\t ->  service.name=String(Static(\"a\"))", "\t ->  host=String(Static(\"h\"))"];
+        let first = resources.intern_lines(&a, || named("a"));
+        assert!(Arc::ptr_eq(&first, &resources.intern_lines(&a, || unreachable!())));
+        assert_eq!(resources.intern_lines(&a[..1], || named("a1")).service_name(), Some("a1"));
+        assert_eq!(resources.intern_lines(&[a[1], a[0]], || named("b")).service_name(), Some("b"));
     }
 
     /// Two resources that differ only by the sign of a zero stay two: each record keeps its own.

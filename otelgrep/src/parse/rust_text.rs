@@ -381,7 +381,7 @@ impl<'a> Framer<'a> {
 
     fn end_resource(&mut self, resources: &mut Resources) {
         if let (Some(lines), Some(block)) = (self.resource_lines.take(), self.block) {
-            let r = resources.intern(parse_resource(&lines));
+            let r = resources.intern_lines(&lines, || parse_resource(&lines));
             self.inherited.read(Inherited::of(PRINTED, block));
             self.inherited.set(Inherited::of(PRINTED, block) | Inherited::of(RESOURCE, block));
             let printed = &mut self.printed[index(block)];

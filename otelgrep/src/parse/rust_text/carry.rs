@@ -138,16 +138,31 @@ impl Carry {
     /// from, before the state the text really ends in is known ([`Carry::rebase`] checks it).
     pub fn print_resources(&mut self, text: &[u8]) {
         const RESOURCE_LINE: &[u8] = b"\nResource\n";
+        // The texts of the resources read so far: most blocks print the one before, read again
+        // only by comparing its text (this runs while no other region may be cut).
+        let mut read: Vec<(&[u8], Arc<Resource>)> = Vec::new();
         for at in memchr::memmem::find_iter(text, RESOURCE_LINE) {
             let before = &text[..at];
             let header = &before[memchr::memrchr(b'\n', before).map_or(0, |i| i + 1)..];
             let Some(signal) = std::str::from_utf8(header).ok().and_then(block_header) else { continue };
-            let section = text[at + RESOURCE_LINE.len()..]
+            let from = at + RESOURCE_LINE.len();
+            let section: Vec<&str> = text[from..]
                 .split(|&b| b == b'\n')
-                .map_while(|l| std::str::from_utf8(l).ok().filter(|l| is_resource_line(l.as_bytes())));
-            let r = Arc::new(parse_resource(&section.collect::<Vec<_>>()));
+                .map_while(|l| std::str::from_utf8(l).ok().filter(|l| is_resource_line(l.as_bytes())))
+                .collect();
+            let bytes = &text[from..(from + section.iter().map(|l| l.len() + 1).sum::<usize>()).min(text.len())];
+            let r = match read.iter().find(|(t, _)| *t == bytes) {
+                Some((_, r)) => r.clone(),
+                None => {
+                    let r = Arc::new(parse_resource(&section));
+                    if read.len() < 16 {
+                        read.push((bytes, r.clone()));
+                    }
+                    r
+                }
+            };
             let printed = &mut self.printed[index(signal)];
-            if !printed.iter().any(|p| **p == *r) {
+            if !printed.iter().any(|p| Arc::ptr_eq(p, &r) || **p == *r) {
                 printed.push(r.clone());
             }
             self.resources[index(signal)] = r;
