@@ -362,6 +362,9 @@ struct Nesting {
     scopes: [&'static str; 2],
     old_scopes: [&'static str; 2],
     records: [&'static str; 2],
+    /// The records' name before it was, if it was another (`logs`, before `logRecords`, in an
+    /// `instrumentationLibraryLogs` group).
+    old_records: Option<&'static str>,
 }
 
 /// Calls `record` with each record of a document (and its index among them), its resource and its
@@ -378,7 +381,8 @@ fn each_record<'t, 'a>(
         let scopes = objects(group, n.scopes[0], n.scopes[1]).chain(objects(group, n.old_scopes[0], n.old_scopes[1]));
         for scope_group in scopes {
             let scope = read_scope(scope_group);
-            for r in objects(scope_group, n.records[0], n.records[1]) {
+            let old = n.old_records.into_iter().flat_map(|k| objects(scope_group, k, k));
+            for r in objects(scope_group, n.records[0], n.records[1]).chain(old) {
                 record(index, r, &res, &scope);
                 index += 1;
             }
@@ -391,6 +395,7 @@ const SPANS: Nesting = Nesting {
     scopes: ["scopeSpans", "scope_spans"],
     old_scopes: ["instrumentationLibrarySpans", "instrumentation_library_spans"],
     records: ["spans", "spans"],
+    old_records: None,
 };
 
 const LOGS: Nesting = Nesting {
@@ -398,6 +403,7 @@ const LOGS: Nesting = Nesting {
     scopes: ["scopeLogs", "scope_logs"],
     old_scopes: ["instrumentationLibraryLogs", "instrumentation_library_logs"],
     records: ["logRecords", "log_records"],
+    old_records: Some("logs"),
 };
 
 const METRICS: Nesting = Nesting {
@@ -405,6 +411,7 @@ const METRICS: Nesting = Nesting {
     scopes: ["scopeMetrics", "scope_metrics"],
     old_scopes: ["instrumentationLibraryMetrics", "instrumentation_library_metrics"],
     records: ["metrics", "metrics"],
+    old_records: None,
 };
 
 fn spans(doc: &Obj, resources: &mut Resources, batch: &mut Batch) {
@@ -573,6 +580,25 @@ const DATA_KEYS: [(&str, MetricKind); 6] = [
     ("summary", MetricKind::Summary),
 ];
 
+/// The data fields OTLP 0.8 deprecated (2021) and later removed, for `Gauge`, `Sum`,
+/// `Histogram` and `Summary` with `asInt` or `asDouble` points and attributes for labels.
+const RETIRED_DATA_KEYS: [&str; 14] = [
+    "intGauge",
+    "int_gauge",
+    "doubleGauge",
+    "double_gauge",
+    "intSum",
+    "int_sum",
+    "doubleSum",
+    "double_sum",
+    "intHistogram",
+    "int_histogram",
+    "doubleHistogram",
+    "double_histogram",
+    "doubleSummary",
+    "double_summary",
+];
+
 /// A metric's data object and kind; `None` for a metric without data (pdata writes one).
 fn data<'t, 'a>(m: &'t Obj<'a>) -> Option<(&'t Obj<'a>, MetricKind)> {
     DATA_KEYS.iter().find_map(|(k, kind)| Some((member(m, k)?.as_object()?, *kind)))
@@ -591,7 +617,14 @@ fn metric(
     batch: &mut Batch,
 ) {
     let name = string(m, "name", "name").unwrap_or_default().to_string();
-    let Some((data, base_kind)) = data else { return };
+    let Some((data, base_kind)) = data else {
+        // A metric of OTLP before 0.8 is not one without data: said, not taken for empty.
+        if let Some(k) = RETIRED_DATA_KEYS.iter().find(|k| member(m, k).is_some()) {
+            let why = format!("{k} is a data field of OTLP before 0.8 (2021), which otelgrep does not read");
+            batch.errors.push(record_error("metric", index, &name, why));
+        }
+        return;
+    };
     let kind = match (base_kind, get(data, "isMonotonic", "is_monotonic").and_then(Tree::as_bool)) {
         (MetricKind::Counter, Some(false) | None) => MetricKind::UpDownCounter,
         (k, _) => k,

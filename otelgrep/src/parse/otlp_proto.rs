@@ -588,13 +588,44 @@ fn points(
             let v = PointValue::Double(p.sum);
             point(MetricKind::Summary, None, p.start_time_unix_nano, p.time_unix_nano, p.attributes, v)
         })),
-        None => {}
+        None => {
+            let retired = [("intGauge", &m.int_gauge), ("intSum", &m.int_sum), ("intHistogram", &m.int_histogram)];
+            if let Some((k, _)) = retired.iter().find(|(_, d)| d.is_some()) {
+                let why = format!(
+                    "metric {:?}: {k} is a data field of OTLP before 0.8 (2021), which otelgrep does not read",
+                    m.name
+                );
+                errors.push(ParseErrorKind::Invalid(why).into());
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Bare, bare, is_bare, is_framed, may_be_bare};
+    use super::{Bare, Message, Resources, bare, is_bare, is_framed, may_be_bare, messages::*, parse_message};
+
+    /// A metric of OTLP before 0.8 (an `IntSum`, whose tag today's `Metric` reserves) is named
+    /// and skipped, not taken for a metric without data; the metric beside it is read.
+    #[test]
+    fn a_metric_of_otlp_before_0_8_is_named() {
+        let old = PbMetric { name: "old".into(), int_sum: Some(vec![0x0a, 0x00]), ..Default::default() };
+        let point = NumberDataPoint { value: Some(number_data_point::Value::AsInt(3)), ..Default::default() };
+        let sum = Sum { data_points: vec![point], ..Default::default() };
+        let new = PbMetric { name: "new".into(), data: Some(metric::Data::Sum(sum)), ..Default::default() };
+        let scope = ScopeMetrics { metrics: vec![old, new], ..Default::default() };
+        let request = MetricsData {
+            resource_metrics: vec![ResourceMetrics { scope_metrics: vec![scope], ..Default::default() }],
+        };
+        let batch = parse_message(&request.encode_to_vec(), &mut Resources::default()).unwrap();
+        assert_eq!(batch.points.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["new"]);
+        assert_eq!(batch.errors.len(), 1);
+        assert!(
+            format!("{:?}", batch.errors[0]).contains(r#"metric \"old\": intSum is a data field of OTLP before 0.8"#),
+            "{:?}",
+            batch.errors
+        );
+    }
 
     /// A Rust capture of 1.3 GB opens `Logs\n`, which read as a length is 1,282 MB followed by
     /// the byte 0x0a: it is text, not a framed message. (A sparse file: no disk is written.)

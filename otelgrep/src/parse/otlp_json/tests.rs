@@ -127,3 +127,26 @@ fn a_resource_remembered_from_the_request_before_is_the_one_read_afresh() {
     }
     assert!(again >= 5 && again < lines.len(), "{again} of {} requests repeated the resource before", lines.len());
 }
+
+/// Keys of OTLP before 0.8 and 0.12: `logs` (before `logRecords`) under an
+/// `instrumentationLibraryLogs` group is read; `intSum`, `doubleGauge` and the other retired
+/// data fields are named, each metric skipped, not taken for a metric without data.
+#[test]
+fn keys_of_otlp_before_its_renames_are_read_or_named() {
+    let logs = r#"{"resourceLogs":[{"instrumentationLibraryLogs":[{"instrumentationLibrary":{"name":"x"},"logs":[{"timeUnixNano":"1700000000000000000","body":{"stringValue":"old"}}]}]}]}"#;
+    let batch = parse_document(logs, &Needs::ALL, &mut Resources::default()).unwrap();
+    assert_eq!(batch.logs.len(), 1);
+    assert_eq!(batch.logs[0].body, Value::Str("old".into()));
+    let metrics = r#"{"resourceMetrics":[{"instrumentationLibraryMetrics":[{"metrics":[{"name":"a","intSum":{"dataPoints":[{"value":"5"}]}},{"name":"b","gauge":{"dataPoints":[{"asInt":"1"}]}},{"name":"c","doubleGauge":{"dataPoints":[{"value":1.5}]}}]}]}]}"#;
+    for m in [metrics.to_string(), metrics.replace("instrumentationLibraryMetrics", "scopeMetrics")] {
+        let batch = parse_document(&m, &Needs::ALL, &mut Resources::default()).unwrap();
+        assert_eq!(batch.points.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["b"]);
+        let errors: Vec<String> = batch.errors.iter().map(|e| format!("{:?}", e.kind)).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].contains(r#"metric 1 of the request (\"a\"): intSum is a data field of OTLP before 0.8"#),
+            "{errors:?}"
+        );
+        assert!(errors[1].contains(r#"metric 3 of the request (\"c\"): doubleGauge is"#), "{errors:?}");
+    }
+}

@@ -219,6 +219,14 @@ pub struct PbMetric {
     pub unit: String,
     #[prost(oneof = "metric::Data", tags = "5, 7, 9, 10, 11")]
     pub data: Option<metric::Data>,
+    /// `IntGauge`, `IntSum` and `IntHistogram` of OTLP before 0.8, kept unread to be named (the
+    /// `Double` ones had the tags of today's data).
+    #[prost(bytes = "vec", optional, tag = "4")]
+    pub int_gauge: Option<Vec<u8>>,
+    #[prost(bytes = "vec", optional, tag = "6")]
+    pub int_sum: Option<Vec<u8>>,
+    #[prost(bytes = "vec", optional, tag = "8")]
+    pub int_histogram: Option<Vec<u8>>,
 }
 
 pub mod metric {
