@@ -566,7 +566,7 @@ fn metrics(doc: &Obj, resources: &mut Resources, batch: &mut Batch) {
         let points = data
             .map(|(d, _)| objects(d, "dataPoints", "data_points").map(|p| (p, attributes(p, "attributes"))).collect())
             .unwrap_or_default();
-        metric(index, m, data, points, res, scope, batch);
+        metric(index, m, data, points, (res, scope), batch, true);
     });
 }
 
@@ -606,15 +606,18 @@ fn data<'t, 'a>(m: &'t Obj<'a>) -> Option<(&'t Obj<'a>, MetricKind)> {
 
 /// A metric's points, from the metric's fields (`m`), its data object (without reading its
 /// points) and each point with the attributes read apart (see [`span`]). A metric with no data is
-/// an empty metric; a point without its value is named in `batch.errors`.
+/// an empty metric; a point without its value is named in `batch.errors`. `named`: whether the
+/// points carry their metric's name, unit and description (a command that does not look at points,
+/// [`Needs::points`], only counts and times them: three strings a point of the demo's metric
+/// lines).
 fn metric(
     index: usize,
     m: &Obj,
     data: Option<(&Obj, MetricKind)>,
     points: Vec<(&Obj, Attributes)>,
-    res: &Arc<Resource>,
-    scope: &Option<Arc<Scope>>,
+    (res, scope): (&Arc<Resource>, &Option<Arc<Scope>>),
     batch: &mut Batch,
+    named: bool,
 ) {
     let name = string(m, "name", "name").unwrap_or_default().to_string();
     let Some((data, base_kind)) = data else {
@@ -645,10 +648,11 @@ fn metric(
                 continue;
             }
         };
+        let text = |key: &str| if named { string(m, key, key).unwrap_or_default().to_string() } else { String::new() };
         batch.points.push(MetricPoint {
-            name: name.clone(),
-            unit: string(m, "unit", "unit").unwrap_or_default().to_string(),
-            description: string(m, "description", "description").unwrap_or_default().to_string(),
+            name: if named { name.clone() } else { String::new() },
+            unit: text("unit"),
+            description: text("description"),
             kind,
             temporality,
             start_ns: int(get(p, "startTimeUnixNano", "start_time_unix_nano")).filter(|&t| t != 0),

@@ -24,9 +24,10 @@ pub struct Resources {
     /// metrics of a Collector capture hold a resource per process, hundreds, each repeated every
     /// scrape. The first [`OTLP_MOST`].
     otlp: HashMap<Arc<str>, Arc<Resource>>,
-    /// The OTLP resource text met last, which the next request most often repeats: compared with
-    /// the text ahead, byte for byte, before that is read.
-    otlp_last: Option<(Arc<str>, Arc<Resource>)>,
+    /// The OTLP resource texts met last, the latest first: most requests repeat one of the last
+    /// few (the demo's eight services take turns), each compared with the text ahead, byte for
+    /// byte, before that is read. The last [`OTLP_RECENT`].
+    otlp_recent: Vec<(Arc<str>, Arc<Resource>)>,
     /// Node resource literals, compared with the text ahead: the first [`LISTED_MOST`].
     node: Vec<(String, Arc<Resource>)>,
     /// Rust text resource sections, line by line (a metrics-heavy capture prints one per block,
@@ -40,6 +41,8 @@ const SHARED_MOST: usize = 256;
 const LISTED_MOST: usize = 64;
 /// OTLP texts kept for looking up (hashed, so many are cheap).
 const OTLP_MOST: usize = 4096;
+/// OTLP texts compared with the text ahead before it is read.
+const OTLP_RECENT: usize = 8;
 
 impl Resources {
     /// The shared resource printed as `raw`; `parse` runs only the first time a text is seen.
@@ -60,16 +63,31 @@ impl Resources {
         self.python.iter().map(|(text, _)| text.as_str())
     }
 
-    /// The text of the OTLP resource met last (a checked JSON object), and the resource.
-    pub fn otlp_last(&self) -> Option<(&str, &Arc<Resource>)> {
-        self.otlp_last.as_ref().map(|(text, r)| (&**text, r))
+    /// The first of the OTLP resources met last, the latest first, whose text (a checked JSON
+    /// object) `ahead` says is the text ahead; it becomes the latest.
+    pub fn otlp_recent(&mut self, mut ahead: impl FnMut(&str) -> bool) -> Option<Arc<Resource>> {
+        let at = self.otlp_recent.iter().position(|(text, _)| ahead(text))?;
+        self.otlp_recent[..=at].rotate_right(1);
+        Some(self.otlp_recent[0].1.clone())
     }
 
     /// The OTLP JSON resource whose text (a checked JSON object) is `raw`, if one was read.
     pub fn otlp_known(&mut self, raw: &str) -> Option<Arc<Resource>> {
         let (text, r) = self.otlp.get_key_value(raw)?;
-        self.otlp_last = Some((text.clone(), r.clone()));
-        Some(r.clone())
+        let (text, r) = (text.clone(), r.clone());
+        self.otlp_met(text, r.clone());
+        Some(r)
+    }
+
+    /// Makes a resource the latest met (see [`Resources::otlp_recent`]).
+    fn otlp_met(&mut self, text: Arc<str>, r: Arc<Resource>) {
+        match self.otlp_recent.iter().position(|(t, _)| Arc::ptr_eq(t, &text)) {
+            Some(at) => self.otlp_recent[..=at].rotate_right(1),
+            None => {
+                self.otlp_recent.truncate(OTLP_RECENT - 1);
+                self.otlp_recent.insert(0, (text, r));
+            }
+        }
     }
 
     /// [`Resources::intern_raw`] for OTLP JSON resources.
@@ -81,7 +99,7 @@ impl Resources {
         if self.otlp.len() < OTLP_MOST {
             let text: Arc<str> = raw.into();
             self.otlp.insert(text.clone(), r.clone());
-            self.otlp_last = Some((text, r.clone()));
+            self.otlp_met(text, r.clone());
         }
         r
     }

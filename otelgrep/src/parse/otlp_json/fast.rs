@@ -150,13 +150,11 @@ fn read_resource(s: &mut Skim<'_>, resources: &mut Resources) -> Skimmed<Arc<Res
     if s.peek_value() != b'{' {
         return Err(Bad);
     }
-    // Most groups repeat the resource of the group before, byte for byte: taken without reading
-    // it again. Otherwise its text first, checked and looked up whole: most groups repeat a
+    // Most groups repeat the resource of one of the last few groups, byte for byte: taken
+    // without reading it again. Otherwise its text first, checked and looked up whole: most groups repeat a
     // resource read before.
-    if let Some((text, r)) = resources.otlp_last()
-        && s.known(std::iter::once(text)).is_some()
-    {
-        return Ok(r.clone());
+    if let Some(r) = resources.otlp_recent(|text| s.known(std::iter::once(text)).is_some()) {
+        return Ok(r);
     }
     let start = s.position();
     if let Ok((text, ())) = s.raw_with(|s| s.skip_at(3))
@@ -285,7 +283,7 @@ fn record(
                 Err(e) => batch.errors.push(e),
             }
         }
-        Signal::Metrics => read_metric(s, needs.for_metrics(), index, res, scope, batch)?,
+        Signal::Metrics => read_metric(s, (needs.for_metrics(), needs.points), index, res, scope, batch)?,
     }
     Ok(())
 }
@@ -403,10 +401,11 @@ fn checked_buckets(s: &mut Skim<'_>, key: &str, depth: u32) -> Skimmed<()> {
 }
 
 /// A metric: its fields as trees, its data object's fields as trees, and each data point's
-/// fields as trees with its attributes read apart.
+/// fields as trees with its attributes read apart. `named`: whether the command looks at points
+/// ([`Needs::points`]); when not, each is only counted and timed, without its metric's name.
 fn read_metric(
     s: &mut Skim<'_>,
-    needs: &Needs,
+    (needs, named): (&Needs, bool),
     index: usize,
     res: &Arc<Resource>,
     scope: &Option<Arc<Scope>>,
@@ -450,6 +449,6 @@ fn read_metric(
         })
     })?;
     let points = points.iter_mut().map(|(p, a)| (&p[..], std::mem::take(a))).collect();
-    metric(index, &fields, kind.map(|k| (&data_fields[..], k)), points, res, scope, batch);
+    metric(index, &fields, kind.map(|k| (&data_fields[..], k)), points, (res, scope), batch, named);
     Ok(())
 }
