@@ -333,10 +333,27 @@ fn id(v: Option<&Tree>, digits: usize, what: &str) -> Result<u128, String> {
         Some(Tree::Str(s)) if s.is_empty() => Ok(0),
         Some(Tree::Str(s)) => {
             let id = if digits == 32 { hex32(s.as_bytes()) } else { hex16(s.as_bytes()).map(u128::from) };
-            id.ok_or_else(|| format!("{what} {s:?} is not {digits} hex digits"))
+            id.ok_or_else(|| {
+                // protobuf's own JSON (`MessageToJson`, `JsonFormat`) writes bytes as base64;
+                // OTLP JSON writes ids in hex.
+                let hint = if base64_of(s, digits / 2) {
+                    " (base64, as protobuf's JSON writes bytes: OTLP JSON writes ids in hex)"
+                } else {
+                    ""
+                };
+                format!("{what} {s:?} is not {digits} hex digits{hint}")
+            })
         }
         Some(other) => Err(format!("{what} {} is not a string", other.to_json())),
     }
+}
+
+/// Whether `s` is `bytes` bytes written in base64, padded.
+fn base64_of(s: &str, bytes: usize) -> bool {
+    let body = s.trim_end_matches('=');
+    s.len() == bytes.div_ceil(3) * 4
+        && s.len() - body.len() == (3 - bytes % 3) % 3
+        && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
 /// The error for record `index` (0-based) of a request, with the record's name when it has one.

@@ -166,3 +166,23 @@ fn keys_of_otlp_before_its_renames_are_read_or_named() {
         assert!(errors[1].contains(r#"metric 3 of the request (\"c\"): doubleGauge is"#), "{errors:?}");
     }
 }
+
+/// Ids written in base64 (protobuf's own JSON mapping, a common mistake) are named as such; a
+/// short hex id is not.
+#[test]
+fn ids_in_base64_are_named_as_such() {
+    let line = |trace: &str, span: &str| {
+        format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"{trace}","spanId":"{span}","name":"a"}}]}}]}}]}}"#
+        )
+    };
+    let error = |l: String| format!("{:?}", parse_document(&l, &Needs::ALL, &mut Resources::default()).unwrap().errors);
+    let hex = "5b8efff798038103d269b633813fc60c";
+    // 16 and 8 bytes of base64: 24 and 12 characters with their padding.
+    assert!(
+        error(line("W47/95gDgQPSabYzgT/GDA==", "eee19b7ec3c1b174"))
+            .contains("traceId \\\"W47/95gDgQPSabYzgT/GDA==\\\" is not 32 hex digits (base64")
+    );
+    assert!(error(line(hex, "7uGbfsPBsXQ=")).contains("is not 16 hex digits (base64"));
+    assert!(!error(line(hex, "eee19b7e")).contains("base64"));
+}
