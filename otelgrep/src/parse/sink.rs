@@ -249,6 +249,25 @@ mod tests {
         crate::parse::ingest::<Asked>(path, &bytes, &needs, None, &|_, _| {}).unwrap().1.0.spans
     }
 
+    /// Which attributes a span keeps goes by its kind: a span whose kind is written twice is
+    /// read as the tree reader reads it (the last kind, every attribute) in OTLP JSON, and named
+    /// and skipped in Rust text.
+    #[test]
+    fn a_span_whose_kind_is_written_twice_is_read_by_its_last_or_skipped() {
+        let server = Needs::SPAN_ATTRIBUTES.span_kinds(Some(&[SpanKind::Server]));
+        let line = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"a","kind":3,"attributes":[{"key":"http.route","value":{"stringValue":"/r"}}],"kind":2}]}]}]}"#;
+        let (_, read) = crate::parse::ingest::<Asked>("t", line.as_bytes(), &server, None, &|_, _| {}).unwrap();
+        assert_eq!((read.0.spans[0].kind, read.0.spans[0].attributes.len()), (SpanKind::Server, 1));
+        let text = std::fs::read_to_string("../samples/todo/todo-default.log").unwrap();
+        let doubled =
+            text.replacen("\tKind         : Server\n", "\tKind         : Client\n\tKind         : Server\n", 1);
+        let ingest = |t: &str| crate::parse::ingest::<Asked>("t", t.as_bytes(), &server, None, &|_, _| {}).unwrap();
+        let ((_, all), (report, read)) = (ingest(&text), ingest(&doubled));
+        assert_eq!(read.0.spans.len(), all.0.spans.len() - 1);
+        assert_eq!(report.errors.len(), 1);
+        assert!(format!("{:?}", report.errors[0]).contains("Kind printed twice"), "{:?}", report.errors);
+    }
+
     #[test]
     fn a_query_of_server_spans_skips_the_attributes_of_the_other_kinds_in_every_format() {
         // Each reader meets a span's kind before its attributes; every one of these captures

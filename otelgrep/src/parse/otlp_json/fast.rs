@@ -233,6 +233,10 @@ fn record(
             let mut needs = needs;
             s.object(|s, key| match key {
                 "kind" => {
+                    // Which attributes are read goes by it: written twice, the tree reader decides.
+                    if fields.iter().any(|(k, _)| k == "kind") {
+                        return Err(Bad);
+                    }
                     field(s, key, &mut fields)?;
                     let kind = fields.last().and_then(|(_, t)| enum_value(Some(t), KINDS));
                     needs = needs.for_span(span_kind(kind.unwrap_or(0)));

@@ -112,6 +112,10 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
                 Some(u64::from_str_radix(v, 16).map_err(|_| invalid(i, format!("bad parent id {v:?}")))?)
             });
         } else if let Some(v) = line.strip_prefix("\tKind         : ") {
+            // Which attributes were kept went by the first (see above): a second is no span.
+            if kind.is_some() {
+                return Err(invalid(i, "Kind printed twice"));
+            }
             kind = Some(match v {
                 "Internal" => SpanKind::Internal,
                 "Server" => SpanKind::Server,
