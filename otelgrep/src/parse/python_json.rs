@@ -141,8 +141,8 @@ fn parse_strict(text: &str, needs: &Needs, resources: &mut Resources, reader: Re
             Ok(raw.into_log(needs.for_logs(), resources, reader).map(Record::Log)?)
         }
         Some("resource_metrics") => {
-            let raw = reader.read(|| skim_metrics(text), || from_json(text, "metrics export"))?;
-            Ok(raw.into_points(needs.for_metrics(), resources, reader).map(Record::Metrics)?)
+            let raw = reader.read(|| skim_metrics(text, !needs.metrics), || from_json(text, "metrics export"))?;
+            Ok(raw.into_points(needs, resources, reader).map(Record::Metrics)?)
         }
         Some(other) => Err(invalid(format!(
             "a JSON object that is not a span, log record or metrics export (first key {other:?})"
@@ -699,12 +699,17 @@ struct PyBuckets {
 }
 
 impl PyMetrics<'_> {
+    /// The points, as the command reads them: a command that does not read their values
+    /// ([`Needs::metrics`]) gets histograms without buckets, and one that does not look at points
+    /// ([`Needs::points`]) each counted and timed, without its metric's name, unit and
+    /// description.
     fn into_points(
         self,
         needs: &Needs,
         resources: &mut Resources,
         reader: Reader,
     ) -> Result<Vec<MetricPoint>, ParseErrorKind> {
+        let (named, valued, needs) = (needs.points, needs.metrics, needs.for_metrics());
         let mut out = Vec::new();
         for rm in self.resource_metrics {
             let resource = resources.intern(resource(rm.resource));
@@ -719,12 +724,14 @@ impl PyMetrics<'_> {
                         _ => None,
                     };
                     for p in m.data.data_points {
-                        let (kind, value) = point(&m.data.is_monotonic, temporality, p.value.as_ref(), &p)
+                        let (kind, value) = point(&m.data.is_monotonic, temporality, valued, &p)
                             .ok_or_else(|| invalid(format!("metric {:?}: a data point of no known type", m.name)))?;
+                        let text =
+                            |t: &Option<String>| if named { t.clone().unwrap_or_default() } else { String::new() };
                         out.push(MetricPoint {
-                            name: m.name.clone(),
-                            unit: m.unit.clone().unwrap_or_default(),
-                            description: m.description.clone().unwrap_or_default(),
+                            name: if named { m.name.clone() } else { String::new() },
+                            unit: text(&m.unit),
+                            description: text(&m.description),
                             kind,
                             temporality,
                             start_ns: p.start_time_unix_nano,
@@ -747,20 +754,23 @@ impl PyMetrics<'_> {
 }
 
 /// The metric type is not printed: it is implied by the keys (see shared/FORMATS.md §2.7).
+/// `valued`: whether the command reads the value's buckets (the fast reader does not build them
+/// for one that does not, [`skim_metrics`]'s `counting`, and neither reader gives them).
 fn point(
     monotonic: &Option<bool>,
     temporality: Option<Temporality>,
-    value: Option<&PyNumber>,
+    valued: bool,
     p: &PyPoint<'_>,
 ) -> Option<(MetricKind, PointValue)> {
+    let buckets = |b: &Vec<u64>| if valued { b.clone() } else { Vec::new() };
     if let (Some(counts), Some(bounds)) = (&p.bucket_counts, &p.explicit_bounds) {
         let v = PointValue::Histogram {
             count: p.count?,
             sum: p.sum,
             min: p.min,
             max: p.max,
-            bounds: bounds.clone(),
-            counts: counts.clone(),
+            bounds: if valued { bounds.clone() } else { Vec::new() },
+            counts: buckets(counts),
         };
         return Some((MetricKind::Histogram, v));
     }
@@ -774,13 +784,13 @@ fn point(
             scale,
             zero_count: p.zero_count.unwrap_or(0),
             positive_offset: pos.map_or(0, |b| b.offset),
-            positive: pos.map(|b| b.bucket_counts.clone()).unwrap_or_default(),
+            positive: pos.map(|b| buckets(&b.bucket_counts)).unwrap_or_default(),
             negative_offset: neg.map_or(0, |b| b.offset),
-            negative: neg.map(|b| b.bucket_counts.clone()).unwrap_or_default(),
+            negative: neg.map(|b| buckets(&b.bucket_counts)).unwrap_or_default(),
         };
         return Some((MetricKind::ExponentialHistogram, v));
     }
-    let v = match value? {
+    let v = match p.value.as_ref()? {
         PyNumber::Number(n) => match n.as_i64() {
             Some(i) => PointValue::Int(i),
             None => PointValue::Double(n.as_f64()?),
@@ -1048,7 +1058,7 @@ mod tests {
                     fast += usize::from(
                         skim_span(v, &Needs::ALL, &skim_resources).is_ok() || skim_log(v, &skim_resources).is_ok(),
                     );
-                    fast_exports += usize::from(skim_metrics(v).is_ok());
+                    fast_exports += usize::from(skim_metrics(v, false).is_ok());
                 }
                 // Every intact record of a real capture goes the fast way (the fixture's NaN and
                 // lone surrogates excepted): a fast reader that fell back would still agree.
@@ -1056,7 +1066,7 @@ mod tests {
                 if !file.contains("nan-surrogate") {
                     let read_fast = skim_span(intact, &Needs::ALL, &skim_resources).is_ok()
                         || skim_log(intact, &skim_resources).is_ok()
-                        || skim_metrics(intact).is_ok();
+                        || skim_metrics(intact, false).is_ok();
                     assert!(read_fast, "{file}: not read fast: {intact}");
                 }
             }

@@ -126,30 +126,32 @@ pub(super) fn skim_log<'a>(text: &'a str, resources: &Resources) -> Skimmed<PyLo
     })
 }
 
-/// The fast reading of a metrics export (see [`skim_span`]).
-pub(super) fn skim_metrics(text: &str) -> Skimmed<PyMetrics<'_>> {
+/// The fast reading of a metrics export (see [`skim_span`]). `counting`: the command does not
+/// read points' values ([`Needs::metrics`]): buckets and bounds are checked, not built (a
+/// conversion through serde_json for each bound).
+pub(super) fn skim_metrics(text: &str, counting: bool) -> Skimmed<PyMetrics<'_>> {
     let mut s = Skim::new(text);
     let mut resource_metrics = None;
     s.object(|s, key| match key {
-        "resource_metrics" => once(&mut resource_metrics, list(s, skim_resource_metrics)?),
+        "resource_metrics" => once(&mut resource_metrics, list(s, |s| skim_resource_metrics(s, counting))?),
         _ => s.skip(),
     })?;
     s.end()?;
     Ok(PyMetrics { resource_metrics: resource_metrics.ok_or(Bad)? })
 }
 
-fn skim_resource_metrics<'a>(s: &mut Skim<'a>) -> Skimmed<PyResourceMetrics<'a>> {
+fn skim_resource_metrics<'a>(s: &mut Skim<'a>, counting: bool) -> Skimmed<PyResourceMetrics<'a>> {
     let (mut resource, mut scope_metrics) = (None, None);
     s.object(|s, key| match key {
         // One per export, and of two shapes: serde_json reads it.
         "resource" => once(&mut resource, serde_json::from_str::<Option<PyResource>>(s.raw()?).map_err(|_| Bad)?),
-        "scope_metrics" => once(&mut scope_metrics, list(s, skim_scope_metrics)?),
+        "scope_metrics" => once(&mut scope_metrics, list(s, |s| skim_scope_metrics(s, counting))?),
         _ => s.skip(),
     })?;
     Ok(PyResourceMetrics { resource: resource.flatten(), scope_metrics: scope_metrics.ok_or(Bad)? })
 }
 
-fn skim_scope_metrics<'a>(s: &mut Skim<'a>) -> Skimmed<PyScopeMetrics<'a>> {
+fn skim_scope_metrics<'a>(s: &mut Skim<'a>, counting: bool) -> Skimmed<PyScopeMetrics<'a>> {
     let (mut scope, mut metrics) = (None, None);
     s.object(|s, key| match key {
         "scope" => once(
@@ -164,13 +166,13 @@ fn skim_scope_metrics<'a>(s: &mut Skim<'a>) -> Skimmed<PyScopeMetrics<'a>> {
                 Ok(PyScope { name: name.flatten(), version: version.flatten() })
             })?,
         ),
-        "metrics" => once(&mut metrics, list(s, skim_metric)?),
+        "metrics" => once(&mut metrics, list(s, |s| skim_metric(s, counting))?),
         _ => s.skip(),
     })?;
     Ok(PyScopeMetrics { scope: scope.flatten(), metrics: metrics.ok_or(Bad)? })
 }
 
-fn skim_metric<'a>(s: &mut Skim<'a>) -> Skimmed<PyMetric<'a>> {
+fn skim_metric<'a>(s: &mut Skim<'a>, counting: bool) -> Skimmed<PyMetric<'a>> {
     let (mut name, mut description, mut unit, mut data) = (None, None, None, None);
     s.object(|s, key| match key {
         "name" => once(&mut name, owned_str(s)?),
@@ -179,7 +181,7 @@ fn skim_metric<'a>(s: &mut Skim<'a>) -> Skimmed<PyMetric<'a>> {
         "data" => {
             let (mut points, mut temporality, mut monotonic) = (None, None, None);
             s.object(|s, key| match key {
-                "data_points" => once(&mut points, list(s, skim_point)?),
+                "data_points" => once(&mut points, list(s, |s| skim_point(s, counting))?),
                 "aggregation_temporality" => once(&mut temporality, optional(s, Skim::int::<i64>)?),
                 "is_monotonic" => once(&mut monotonic, optional(s, Skim::bool)?),
                 _ => s.skip(),
@@ -201,7 +203,7 @@ fn skim_metric<'a>(s: &mut Skim<'a>) -> Skimmed<PyMetric<'a>> {
     })
 }
 
-fn skim_point<'a>(s: &mut Skim<'a>) -> Skimmed<PyPoint<'a>> {
+fn skim_point<'a>(s: &mut Skim<'a>, counting: bool) -> Skimmed<PyPoint<'a>> {
     let mut p = PyPoint::default();
     let mut seen = [false; 16];
     s.object(|s, key| {
@@ -235,6 +237,12 @@ fn skim_point<'a>(s: &mut Skim<'a>) -> Skimmed<PyPoint<'a>> {
             5 => p.sum = optional(s, Skim::float)?,
             6 => p.min = optional(s, Skim::float)?,
             7 => p.max = optional(s, Skim::float)?,
+            // Counted, their presence says the point is a histogram; checked as serde reads them
+            // (counts that fit a u64, bounds an f64 holds), not built.
+            8 if counting => {
+                p.bucket_counts = optional(s, |s| s.array(|s| s.int::<u64>().map(drop)).map(|()| Vec::new()))?
+            }
+            9 if counting => p.explicit_bounds = optional(s, |s| s.array(Skim::finite).map(|()| Vec::new()))?,
             8 => p.bucket_counts = optional(s, |s| list(s, Skim::int))?,
             9 => p.explicit_bounds = optional(s, |s| list(s, Skim::float))?,
             10 => p.scale = optional(s, Skim::int)?,
