@@ -502,9 +502,9 @@ pub fn parse_metric(rec: &RecordLines, needs: &Needs) -> Result<Vec<MetricPoint>
             None => Vec::new(),
         };
         out.push(MetricPoint {
-            name: name.clone(),
-            unit: d("     -> Unit: ").unwrap_or("").to_string(),
-            description: d("     -> Description: ").unwrap_or("").to_string(),
+            name: needs.point_label(&name),
+            unit: needs.point_label(d("     -> Unit: ").unwrap_or("")),
+            description: needs.point_label(d("     -> Description: ").unwrap_or("")),
             kind,
             temporality,
             start_ns: f("StartTimestamp: ").and_then(time),

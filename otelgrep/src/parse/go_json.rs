@@ -449,9 +449,9 @@ fn parse_metrics(text: &str, needs: &Needs, resources: &mut Resources) -> Result
                     },
                 };
                 out.push(MetricPoint {
-                    name: m.name.clone(),
-                    unit: m.unit.clone().unwrap_or_default(),
-                    description: m.description.clone().unwrap_or_default(),
+                    name: needs.point_label(&m.name),
+                    unit: needs.point_label(m.unit.as_deref().unwrap_or_default()),
+                    description: needs.point_label(m.description.as_deref().unwrap_or_default()),
                     kind,
                     temporality,
                     start_ns: go_time(p.start_time.as_deref())?,

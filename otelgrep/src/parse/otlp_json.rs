@@ -624,9 +624,8 @@ fn data<'t, 'a>(m: &'t Obj<'a>) -> Option<(&'t Obj<'a>, MetricKind)> {
 /// A metric's points, from the metric's fields (`m`), its data object (without reading its
 /// points) and each point with the attributes read apart (see [`span`]). A metric with no data is
 /// an empty metric; a point without its value is named in `batch.errors`. `named`: whether the
-/// points carry their metric's name, unit and description (a command that does not look at points,
-/// [`Needs::points`], only counts and times them: three strings a point of the demo's metric
-/// lines).
+/// points carry their metric's name, unit and description (see [`Needs::point_label`]; the tree
+/// reader, which reads everything, names them).
 fn metric(
     index: usize,
     m: &Obj,

@@ -709,7 +709,7 @@ impl PyMetrics<'_> {
         resources: &mut Resources,
         reader: Reader,
     ) -> Result<Vec<MetricPoint>, ParseErrorKind> {
-        let (named, valued, needs) = (needs.points, needs.metrics, needs.for_metrics());
+        let (valued, needs) = (needs.metrics, needs.for_metrics());
         let mut out = Vec::new();
         for rm in self.resource_metrics {
             let resource = resources.intern(resource(rm.resource));
@@ -726,12 +726,10 @@ impl PyMetrics<'_> {
                     for p in m.data.data_points {
                         let (kind, value) = point(&m.data.is_monotonic, temporality, valued, &p)
                             .ok_or_else(|| invalid(format!("metric {:?}: a data point of no known type", m.name)))?;
-                        let text =
-                            |t: &Option<String>| if named { t.clone().unwrap_or_default() } else { String::new() };
                         out.push(MetricPoint {
-                            name: if named { m.name.clone() } else { String::new() },
-                            unit: text(&m.unit),
-                            description: text(&m.description),
+                            name: needs.point_label(&m.name),
+                            unit: needs.point_label(m.unit.as_deref().unwrap_or_default()),
+                            description: needs.point_label(m.description.as_deref().unwrap_or_default()),
                             kind,
                             temporality,
                             start_ns: p.start_time_unix_nano,

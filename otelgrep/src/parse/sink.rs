@@ -68,9 +68,23 @@ impl Needs {
         if self.logs { self } else { &BARE }
     }
 
-    /// What a metrics parser needs: nothing when the command does not read metric points.
+    /// What a metrics parser needs: nothing when the command does not read metric points (and
+    /// not even their names when it does not look at them, [`Needs::points`]).
     pub fn for_metrics(&self) -> &Needs {
-        if self.metrics { self } else { &BARE }
+        if self.metrics {
+            self
+        } else if self.points {
+            &BARE
+        } else {
+            &UNSEEN
+        }
+    }
+
+    /// A metric's name, unit or description as each of its points carries it: nothing when the
+    /// command does not look at points, which are then only counted and timed (three strings a
+    /// point of a metrics-heavy capture).
+    pub fn point_label(&self, text: &str) -> String {
+        if self.points { text.to_string() } else { String::new() }
     }
 
     /// These needs, reading only the attributes named.
@@ -97,6 +111,7 @@ impl Needs {
 }
 
 static BARE: Needs = Needs::BARE;
+static UNSEEN: Needs = Needs { points: false, ..Needs::BARE };
 
 /// Where parsed records go. Each worker builds its own from the command's configuration; they are
 /// merged in input order.
@@ -238,15 +253,47 @@ mod tests {
             self.0.span(span);
         }
         fn log(&mut self, _: LogRecord) {}
-        fn point(&mut self, _: MetricPoint) {}
+        fn point(&mut self, point: MetricPoint) {
+            self.0.point(point);
+        }
         fn merge(&mut self, later: Self) {
             self.0.merge(later.0);
         }
     }
 
-    fn spans(path: &str, needs: Needs) -> Vec<Span> {
+    fn read(path: &str, needs: Needs) -> (crate::parse::Report, Collected) {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        crate::parse::ingest::<Asked>(path, &bytes, &needs, None, &|_, _| {}).unwrap().1.0.spans
+        let (report, asked) = crate::parse::ingest::<Asked>(path, &bytes, &needs, None, &|_, _| {}).unwrap();
+        (report, asked.0)
+    }
+
+    fn spans(path: &str, needs: Needs) -> Vec<Span> {
+        read(path, needs).1.spans
+    }
+
+    /// A command that does not look at metric points (a request query) gets them counted and
+    /// timed, without their metric's name, unit and description, in every format; the same
+    /// points, and the same records skipped, as a command that reads them whole.
+    #[test]
+    fn points_a_command_does_not_look_at_are_counted_and_timed_only_in_every_format() {
+        for path in [
+            "../../shared/samples/python-flask/flask-default.log",
+            "../../shared/samples/rust-stdout/rust-stdout.log",
+            "../../shared/samples/node-console/sdk-node-0.223_trace-base-2.12.1.txt",
+            "../../shared/samples/otlp-json/js-otlp-http-json_metrics.jsonl",
+            "../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl",
+            "../../shared/conformance/python-sdk_metricsdata-to_json-compact.txt",
+            "tests/fixtures/go-stdoutmetric-stdoutlog.log",
+            "tests/fixtures/collector-debug-detailed.log",
+        ] {
+            let (all_report, all) = read(path, Needs::ALL);
+            let (report, query) = read(path, Needs::SPAN_ATTRIBUTES);
+            assert!(!all.points.is_empty() && all.points.iter().all(|p| !p.name.is_empty()), "{path}");
+            let times = |c: &Collected| c.points.iter().map(|p| (p.time_ns, p.start_ns)).collect::<Vec<_>>();
+            assert_eq!(times(&query), times(&all), "{path}");
+            assert!(query.points.iter().all(|p| p.name.is_empty() && p.unit.is_empty() && p.description.is_empty()));
+            assert_eq!(format!("{:?}", report.errors), format!("{:?}", all_report.errors), "{path}");
+        }
     }
 
     /// Which attributes a span keeps goes by its kind: a span whose kind is written twice is

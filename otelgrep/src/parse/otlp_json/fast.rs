@@ -287,7 +287,7 @@ fn record(
                 Err(e) => batch.errors.push(e),
             }
         }
-        Signal::Metrics => read_metric(s, (needs.for_metrics(), needs.points), index, res, scope, batch)?,
+        Signal::Metrics => read_metric(s, needs.for_metrics(), index, res, scope, batch)?,
     }
     Ok(())
 }
@@ -405,11 +405,10 @@ fn checked_buckets(s: &mut Skim<'_>, key: &str, depth: u32) -> Skimmed<()> {
 }
 
 /// A metric: its fields as trees, its data object's fields as trees, and each data point's
-/// fields as trees with its attributes read apart. `named`: whether the command looks at points
-/// ([`Needs::points`]); when not, each is only counted and timed, without its metric's name.
+/// fields as trees with its attributes read apart.
 fn read_metric(
     s: &mut Skim<'_>,
-    (needs, named): (&Needs, bool),
+    needs: &Needs,
     index: usize,
     res: &Arc<Resource>,
     scope: &Option<Arc<Scope>>,
@@ -453,6 +452,6 @@ fn read_metric(
         })
     })?;
     let points = points.iter_mut().map(|(p, a)| (&p[..], std::mem::take(a))).collect();
-    metric(index, &fields, kind.map(|k| (&data_fields[..], k)), points, (res, scope), batch, named);
+    metric(index, &fields, kind.map(|k| (&data_fields[..], k)), points, (res, scope), batch, needs.points);
     Ok(())
 }

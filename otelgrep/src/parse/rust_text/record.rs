@@ -394,9 +394,9 @@ pub fn parse_metric(rec: &RecordLines, needs: &Needs) -> Result<Vec<MetricPoint>
     for (offset, attributes, p) in points {
         let value = p.finish(kind).map_err(|m| invalid(offset, format!("metric {name:?}: {m}")))?;
         out.push(MetricPoint {
-            name: name.clone(),
-            unit: unit.clone(),
-            description: description.clone(),
+            name: needs.point_label(&name),
+            unit: needs.point_label(&unit),
+            description: needs.point_label(&description),
             kind,
             temporality,
             start_ns: start,
