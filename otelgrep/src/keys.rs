@@ -9,6 +9,7 @@
 //! instrumentation scope. Each resolution says which attribute it used, so output can name it.
 //! Pure functions over the model; commands decide what to do with a missing value.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
@@ -150,6 +151,22 @@ fn first(span: &Span, keys: &[&'static str]) -> Option<Resolved> {
     keys.iter().find_map(|k| text(span, k))
 }
 
+/// [`attribute_text`], borrowed when the value is a string: a URL is rebuilt from four of them
+/// for every request, and copying each was most of the time `latency --by url` spent on it.
+fn text_ref<'s>(span: &'s Span, key: &str) -> Option<Cow<'s, str>> {
+    match attr(&span.attributes, key)? {
+        Value::Str(s) if s.is_empty() => None,
+        Value::Str(s) => Some(Cow::Borrowed(s)),
+        Value::Empty => None,
+        v => Some(Cow::Owned(v.to_string())),
+    }
+}
+
+/// [`first`], borrowed: the value of the first of `keys` the span has, and that key.
+fn first_ref<'s>(span: &'s Span, keys: &[&'static str]) -> Option<(Cow<'s, str>, &'static str)> {
+    keys.iter().find_map(|k| text_ref(span, k).map(|v| (v, *k)))
+}
+
 /// Resolves `key` for `span`; `None` when the span carries nothing for it.
 pub fn resolve(key: &Key, span: &Span) -> Option<Resolved> {
     match key {
@@ -197,8 +214,8 @@ fn target(span: &Span) -> Option<Resolved> {
     if let Some(t) = text(span, "http.target") {
         return Some(t);
     }
-    if let Some(path) = text(span, "url.path") {
-        let mut value = encode_path(&path.value);
+    if let Some(path) = text_ref(span, "url.path") {
+        let mut value = encode_path(&path);
         if let Some(q) = text(span, "url.query") {
             let _ = write!(value, "?{}", q.value);
         }
@@ -219,16 +236,18 @@ fn url(span: &Span) -> Option<Resolved> {
     if let Some(full) = text(span, "url.full") {
         return Some(normal(full));
     }
-    if let Some(u) = text(span, "http.url").filter(|u| u.value.contains("://")) {
-        return Some(normal(u));
-    }
-    if let Some(u) = text(span, "http.url").filter(|u| schemeless(&u.value)) {
-        let scheme = first(span, SCHEMES).map_or_else(|| "http".to_string(), |s| s.value);
-        return Some(normal(Resolved { value: format!("{scheme}://{}", u.value), source: "http.url (no scheme)" }));
+    if let Some(u) = text_ref(span, "http.url") {
+        if u.contains("://") {
+            return Some(normal(Resolved { value: u.into_owned(), source: "http.url" }));
+        }
+        if schemeless(&u) {
+            let scheme = first_ref(span, SCHEMES).map_or(Cow::Borrowed("http"), |(s, _)| s);
+            return Some(normal(Resolved { value: format!("{scheme}://{u}"), source: "http.url (no scheme)" }));
+        }
     }
     let target = target(span)?;
-    let scheme = first(span, SCHEMES);
-    let Some(host) = first(span, HOSTS) else {
+    let scheme = first_ref(span, SCHEMES);
+    let Some((host, host_source)) = first_ref(span, HOSTS) else {
         // Nothing is known of the host: the target alone, no invented host, and a source that
         // says so (`latency --by url` notes how many spans it grouped by a path alone).
         let source = match target.source {
@@ -239,20 +258,22 @@ fn url(span: &Span) -> Option<Resolved> {
         };
         return Some(Resolved { value: target.value, source });
     };
-    let scheme_text = scheme.as_ref().map_or("http", |r| r.value.as_str());
-    let mut authority = host.value;
-    let has_port = if authority.starts_with('[') { authority.contains("]:") } else { authority.contains(':') };
-    let mut port_source = None;
+    let scheme_text = scheme.as_ref().map_or("http", |(s, _)| s);
+    let has_port = if host.starts_with('[') { host.contains("]:") } else { host.contains(':') };
+    let mut port = None;
     if !has_port {
         let default = if scheme_text.eq_ignore_ascii_case("https") { "443" } else { "80" };
-        if let Some(p) = first(span, PORTS).filter(|p| p.value != default) {
-            authority = format!("{authority}:{}", p.value);
-            port_source = Some(p.source);
-        }
+        port = first_ref(span, PORTS).filter(|(p, _)| p != default);
     }
-    let value = normalised(format!("{scheme_text}://{authority}{}", target.value));
-    let source = rebuilt_from(scheme.map(|r| r.source), host.source, port_source, target.source);
-    Some(Resolved { value, source })
+    // Written once, at its length.
+    let mut value = String::with_capacity(scheme_text.len() + 3 + host.len() + 6 + target.value.len());
+    let _ = write!(value, "{scheme_text}://{host}");
+    if let Some((p, _)) = &port {
+        let _ = write!(value, ":{p}");
+    }
+    value.push_str(&target.value);
+    let source = rebuilt_from(scheme.map(|(_, k)| k), host_source, port.map(|(_, k)| k), target.source);
+    Some(Resolved { value: normalised(value), source })
 }
 
 /// One URL, one group, however each span wrote it: the scheme and host are case-insensitive
@@ -329,11 +350,16 @@ fn rebuilt_from(scheme: Option<&str>, host: &str, port: Option<&str>, target: &s
 /// map each character back to its byte and percent-encode, giving the raw path `http.target`
 /// would have held. Paths with characters beyond U+00FF are not mojibake: they are encoded as UTF-8.
 pub fn encode_path(path: &str) -> String {
+    let kept = |b: u8| b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@%".contains(&b);
+    // Most paths need nothing encoded: copied as they are.
+    if path.bytes().all(kept) {
+        return path.to_string();
+    }
     let latin1 = path.chars().all(|c| (c as u32) <= 0xff);
     let bytes: Vec<u8> = if latin1 { path.chars().map(|c| c as u8).collect() } else { path.as_bytes().to_vec() };
     let mut out = String::with_capacity(bytes.len());
     for b in bytes {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@%".contains(&b) {
+        if kept(b) {
             out.push(b as char);
         } else {
             let _ = write!(out, "%{b:02X}");
@@ -438,6 +464,9 @@ mod tests {
     fn mojibake_paths_are_encoded_back() {
         assert_eq!(encode_path("/nope here/\u{e2}\u{9c}\u{93}"), "/nope%20here/%E2%9C%93");
         assert_eq!(encode_path("/caf\u{e9}"), "/caf%E9");
+        // Nothing to encode: as it is.
+        assert_eq!(encode_path("/a-b_c.d~e/!$&'()*+,;=:@%20/x"), "/a-b_c.d~e/!$&'()*+,;=:@%20/x");
+        assert_eq!(encode_path("/a?b#c d"), "/a%3Fb%23c%20d");
         assert_eq!(encode_path("/✓"), "/%E2%9C%93");
     }
 }
