@@ -583,7 +583,7 @@ fn metrics(doc: &Obj, resources: &mut Resources, batch: &mut Batch) {
         let points = data
             .map(|(d, _)| objects(d, "dataPoints", "data_points").map(|p| (p, attributes(p, "attributes"))).collect())
             .unwrap_or_default();
-        metric(index, m, data, points, (res, scope), batch, true);
+        metric(index, m, data, points, (res, scope), batch, &Needs::ALL);
     });
 }
 
@@ -616,6 +616,11 @@ const RETIRED_DATA_KEYS: [&str; 14] = [
     "double_summary",
 ];
 
+/// Why a metric with a data field of [`RETIRED_DATA_KEYS`] (`key`) is skipped.
+pub(super) fn retired(key: &str) -> String {
+    format!("{key} is a data field of OTLP before 0.8 (2021), which otelgrep does not read")
+}
+
 /// A metric's data object and kind; `None` for a metric without data (pdata writes one).
 fn data<'t, 'a>(m: &'t Obj<'a>) -> Option<(&'t Obj<'a>, MetricKind)> {
     DATA_KEYS.iter().find_map(|(k, kind)| Some((member(m, k)?.as_object()?, *kind)))
@@ -623,9 +628,9 @@ fn data<'t, 'a>(m: &'t Obj<'a>) -> Option<(&'t Obj<'a>, MetricKind)> {
 
 /// A metric's points, from the metric's fields (`m`), its data object (without reading its
 /// points) and each point with the attributes read apart (see [`span`]). A metric with no data is
-/// an empty metric; a point without its value is named in `batch.errors`. `named`: whether the
-/// points carry their metric's name, unit and description (see [`Needs::point_label`]; the tree
-/// reader, which reads everything, names them).
+/// an empty metric; a point without its value is named in `batch.errors`. `needs`: whether the
+/// points carry their metric's name, unit and description ([`Needs::point_label`]; the tree
+/// reader reads everything).
 fn metric(
     index: usize,
     m: &Obj,
@@ -633,14 +638,13 @@ fn metric(
     points: Vec<(&Obj, Attributes)>,
     (res, scope): (&Arc<Resource>, &Option<Arc<Scope>>),
     batch: &mut Batch,
-    named: bool,
+    needs: &Needs,
 ) {
     let name = string(m, "name", "name").unwrap_or_default().to_string();
     let Some((data, base_kind)) = data else {
         // A metric of OTLP before 0.8 is not one without data: said, not taken for empty.
         if let Some(k) = RETIRED_DATA_KEYS.iter().find(|k| member(m, k).is_some()) {
-            let why = format!("{k} is a data field of OTLP before 0.8 (2021), which otelgrep does not read");
-            batch.errors.push(record_error("metric", index, &name, why));
+            batch.errors.push(record_error("metric", index, &name, retired(k)));
         }
         return;
     };
@@ -664,9 +668,9 @@ fn metric(
                 continue;
             }
         };
-        let text = |key: &str| if named { string(m, key, key).unwrap_or_default().to_string() } else { String::new() };
+        let text = |key: &str| needs.point_label(string(m, key, key).unwrap_or_default());
         batch.points.push(MetricPoint {
-            name: if named { name.clone() } else { String::new() },
+            name: needs.point_label(&name),
             unit: text("unit"),
             description: text("description"),
             kind,

@@ -15,7 +15,7 @@ use messages::*;
 use prost::Message;
 use prost::encoding::{WireType, decode_key, decode_varint};
 
-use super::otlp_json::{Batch, record_error, span_kind};
+use super::otlp_json::{Batch, record_error, retired, span_kind};
 use super::{ParseErrorKind, RecordError, Resources};
 use crate::model::{
     Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, StatusCode,
@@ -589,13 +589,9 @@ fn points(
             point(MetricKind::Summary, None, p.start_time_unix_nano, p.time_unix_nano, p.attributes, v)
         })),
         None => {
-            let retired = [("intGauge", &m.int_gauge), ("intSum", &m.int_sum), ("intHistogram", &m.int_histogram)];
-            if let Some((k, _)) = retired.iter().find(|(_, d)| d.is_some()) {
-                let why = format!(
-                    "metric {:?}: {k} is a data field of OTLP before 0.8 (2021), which otelgrep does not read",
-                    m.name
-                );
-                errors.push(ParseErrorKind::Invalid(why).into());
+            let old = [("intGauge", &m.int_gauge), ("intSum", &m.int_sum), ("intHistogram", &m.int_histogram)];
+            if let Some((k, _)) = old.iter().find(|(_, d)| d.is_some()) {
+                errors.push(ParseErrorKind::Invalid(format!("metric {:?}: {}", m.name, retired(k))).into());
             }
         }
     }

@@ -303,14 +303,14 @@ mod tests {
     fn a_span_whose_kind_is_written_twice_is_read_by_its_last_or_skipped() {
         let server = Needs::SPAN_ATTRIBUTES.span_kinds(Some(&[SpanKind::Server]));
         let line = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"a","kind":3,"attributes":[{"key":"http.route","value":{"stringValue":"/r"}}],"kind":2}]}]}]}"#;
-        let (_, read) = crate::parse::ingest::<Asked>("t", line.as_bytes(), &server, None, &|_, _| {}).unwrap();
-        assert_eq!((read.0.spans[0].kind, read.0.spans[0].attributes.len()), (SpanKind::Server, 1));
+        let (_, got) = crate::parse::ingest::<Asked>("t", line.as_bytes(), &server, None, &|_, _| {}).unwrap();
+        assert_eq!((got.0.spans[0].kind, got.0.spans[0].attributes.len()), (SpanKind::Server, 1));
         let text = std::fs::read_to_string("../samples/todo/todo-default.log").unwrap();
         let doubled =
             text.replacen("\tKind         : Server\n", "\tKind         : Client\n\tKind         : Server\n", 1);
         let ingest = |t: &str| crate::parse::ingest::<Asked>("t", t.as_bytes(), &server, None, &|_, _| {}).unwrap();
-        let ((_, all), (report, read)) = (ingest(&text), ingest(&doubled));
-        assert_eq!(read.0.spans.len(), all.0.spans.len() - 1);
+        let ((_, all), (report, got)) = (ingest(&text), ingest(&doubled));
+        assert_eq!(got.0.spans.len(), all.0.spans.len() - 1);
         assert_eq!(report.errors.len(), 1);
         assert!(format!("{:?}", report.errors[0]).contains("Kind printed twice"), "{:?}", report.errors);
     }

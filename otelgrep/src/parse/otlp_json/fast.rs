@@ -151,8 +151,8 @@ fn read_resource(s: &mut Skim<'_>, resources: &mut Resources) -> Skimmed<Arc<Res
         return Err(Bad);
     }
     // Most groups repeat the resource of one of the last few groups, byte for byte: taken
-    // without reading it again. Otherwise its text first, checked and looked up whole: most groups repeat a
-    // resource read before.
+    // without reading it again. Otherwise its text is checked and looked up whole (most repeat
+    // one read before).
     if let Some(r) = resources.otlp_recent(|text| s.known(std::iter::once(text)).is_some()) {
         return Ok(r);
     }
@@ -452,6 +452,6 @@ fn read_metric(
         })
     })?;
     let points = points.iter_mut().map(|(p, a)| (&p[..], std::mem::take(a))).collect();
-    metric(index, &fields, kind.map(|k| (&data_fields[..], k)), points, (res, scope), batch, needs.points);
+    metric(index, &fields, kind.map(|k| (&data_fields[..], k)), points, (res, scope), batch, needs);
     Ok(())
 }
