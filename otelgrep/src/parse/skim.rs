@@ -226,6 +226,28 @@ impl<'a> Skim<'a> {
         n.parse().map_err(|_| Bad)
     }
 
+    /// [`Skim::int`] for a `u64`, its digits read as they are met: a histogram's bucket counts,
+    /// fifteen a point, most of them one digit.
+    pub fn uint(&mut self) -> Skimmed<u64> {
+        self.ws();
+        let start = self.i;
+        let mut value: u64 = 0;
+        if self.peek() == b'0' {
+            // A number that starts with 0 ends there (JSON writes no leading zero).
+            self.i += 1;
+        } else {
+            while let Some(d) = self.b.get(self.i).map(|c| c.wrapping_sub(b'0')).filter(|d| *d < 10) {
+                value = value.checked_mul(10).and_then(|v| v.checked_add(u64::from(d))).ok_or(Bad)?;
+                self.i += 1;
+            }
+        }
+        // A fraction or exponent is no integer (as for `int`).
+        if self.i == start || matches!(self.peek(), b'.' | b'e' | b'E') {
+            return Err(Bad);
+        }
+        Ok(value)
+    }
+
     /// Any number as `f64`, converted the way serde_json converts it.
     pub fn float(&mut self) -> Skimmed<f64> {
         let n = self.number()?;
@@ -424,6 +446,33 @@ mod tests {
     fn valid(text: &str) -> bool {
         let mut s = Skim::new(text);
         s.skip().and_then(|()| s.end()).is_ok()
+    }
+
+    /// `uint` reads what `int::<u64>` reads, and stops where it stops: numbers of every length
+    /// around 2^64, signs, fractions, exponents, leading zeros and what follows them.
+    #[test]
+    fn uint_is_int_for_a_u64() {
+        let mut texts: Vec<String> =
+            ["0", "7", "42", "-0", "-1", "00", "01", "1.5", "1e3", "1E3", "2.", "", " 3", "+4", "x"]
+                .into_iter()
+                .map(String::from)
+                .collect();
+        for n in [u64::MAX as u128 - 1, u64::MAX as u128, u64::MAX as u128 + 1, 10u128.pow(19), 10u128.pow(20)] {
+            texts.push(n.to_string());
+        }
+        for t in texts.clone() {
+            for after in [",", "]", " ,", "}"] {
+                texts.push(format!("{t}{after}"));
+            }
+        }
+        for t in &texts {
+            let (mut a, mut b) = (Skim::new(t), Skim::new(t));
+            let (x, y) = (a.uint(), b.int::<u64>());
+            assert_eq!(x, y, "{t:?}");
+            if x.is_ok() {
+                assert_eq!(a.position(), b.position(), "{t:?}");
+            }
+        }
     }
 
     /// A number is finite exactly when serde_json reads it as an `f64` (one beyond its range it

@@ -378,13 +378,11 @@ const COUNTED_POINT_KEYS: [&str; 13] = [
 /// Checks, without building them, the buckets of a point a counting command reads: every count
 /// a uint64, every bound a number, an exponential side's offset a sint32. One that is not sends
 /// the request to the tree reader, which skips the point and says why, as every command does.
-fn checked_buckets(s: &mut Skim<'_>, key: &str, depth: u32) -> Skimmed<()> {
+/// `bounds`: the bounds checked last in this metric, which its points most often repeat, byte for
+/// byte (taken without checking them again).
+fn checked_buckets<'a>(s: &mut Skim<'a>, key: &str, depth: u32, bounds: &mut Option<&'a str>) -> Skimmed<()> {
     let count = |s: &mut Skim<'_>| -> Skimmed<()> {
-        if s.peek_value() == b'"' {
-            s.str()?.parse::<u64>().map(drop).map_err(|_| Bad)
-        } else {
-            s.int::<u64>().map(drop)
-        }
+        if s.peek_value() == b'"' { s.str()?.parse::<u64>().map(drop).map_err(|_| Bad) } else { s.uint().map(drop) }
     };
     match key {
         "bucketCounts" | "bucket_counts" => s.array(count),
@@ -393,13 +391,22 @@ fn checked_buckets(s: &mut Skim<'_>, key: &str, depth: u32) -> Skimmed<()> {
             "bucketCounts" | "bucket_counts" => s.array(count),
             _ => s.skip_at(depth + 1),
         }),
-        "explicitBounds" | "explicit_bounds" => s.array(|s| {
-            if s.peek_value() == b'"' {
-                matches!(&*s.str()?, "NaN" | "Infinity" | "-Infinity").then_some(()).ok_or(Bad)
-            } else {
-                s.finite()
+        "explicitBounds" | "explicit_bounds" => {
+            if s.known(bounds.iter().copied()).is_some() {
+                return Ok(());
             }
-        }),
+            let (text, ()) = s.raw_with(|s| {
+                s.array(|s| {
+                    if s.peek_value() == b'"' {
+                        matches!(&*s.str()?, "NaN" | "Infinity" | "-Infinity").then_some(()).ok_or(Bad)
+                    } else {
+                        s.finite()
+                    }
+                })
+            })?;
+            *bounds = Some(text);
+            Ok(())
+        }
         _ => s.skip_at(depth),
     }
 }
@@ -418,6 +425,7 @@ fn read_metric(
     let (mut fields, mut data_fields): (Fields, Fields) = (Vec::new(), Vec::new());
     let mut points: Vec<(Fields, Attributes)> = Vec::new();
     let mut kind = None;
+    let mut bounds = None;
     s.object(|s, key| {
         let Some((_, k)) = super::DATA_KEYS.iter().find(|(d, _)| *d == key) else {
             return field(s, key, &mut fields);
@@ -435,7 +443,9 @@ fn read_metric(
                         // A command that only counts points reads their times and what decides
                         // whether they can be read (an error); buckets and bounds are checked
                         // and skipped, not built.
-                        _ if !needs.metrics && !COUNTED_POINT_KEYS.contains(&k) => checked_buckets(s, k, RECORD + 4),
+                        _ if !needs.metrics && !COUNTED_POINT_KEYS.contains(&k) => {
+                            checked_buckets(s, k, RECORD + 4, &mut bounds)
+                        }
                         _ => {
                             p.push((Cow::Borrowed(k), s.tree_at(RECORD + 4)?));
                             Ok(())
