@@ -752,8 +752,9 @@ impl PyMetrics<'_> {
 }
 
 /// The metric type is not printed: it is implied by the keys (see shared/FORMATS.md §2.7).
-/// `valued`: whether the command reads the value's buckets (the fast reader does not build them
-/// for one that does not, [`skim_metrics`]'s `counting`, and neither reader gives them).
+/// `valued`: whether the command reads the value's buckets, sum, min and max (the fast reader
+/// does not build them for one that does not, [`skim_metrics`]'s `counting`, and neither reader
+/// gives them).
 fn point(
     monotonic: &Option<bool>,
     temporality: Option<Temporality>,
@@ -761,12 +762,13 @@ fn point(
     p: &PyPoint<'_>,
 ) -> Option<(MetricKind, PointValue)> {
     let buckets = |b: &Vec<u64>| if valued { b.clone() } else { Vec::new() };
+    let (sum, min, max) = if valued { (p.sum, p.min, p.max) } else { (None, None, None) };
     if let (Some(counts), Some(bounds)) = (&p.bucket_counts, &p.explicit_bounds) {
         let v = PointValue::Histogram {
             count: p.count?,
-            sum: p.sum,
-            min: p.min,
-            max: p.max,
+            sum,
+            min,
+            max,
             bounds: if valued { bounds.clone() } else { Vec::new() },
             counts: buckets(counts),
         };
@@ -776,9 +778,9 @@ fn point(
         let (pos, neg) = (p.positive.as_ref(), p.negative.as_ref());
         let v = PointValue::ExponentialHistogram {
             count: p.count?,
-            sum: p.sum,
-            min: p.min,
-            max: p.max,
+            sum,
+            min,
+            max,
             scale,
             zero_count: p.zero_count.unwrap_or(0),
             positive_offset: pos.map_or(0, |b| b.offset),

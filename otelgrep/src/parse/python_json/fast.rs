@@ -234,6 +234,10 @@ fn skim_point<'a>(s: &mut Skim<'a>, counting: bool) -> Skimmed<PyPoint<'a>> {
             2 => p.time_unix_nano = s.int()?,
             3 => p.value = optional(s, |s| s.number()?.parse().map(PyNumber::Number).map_err(|_| Bad))?,
             4 => p.count = optional(s, Skim::int)?,
+            // Checked as serde reads them, not converted, when no value is read (see `point`).
+            5..=7 if counting => {
+                optional(s, Skim::finite)?;
+            }
             5 => p.sum = optional(s, Skim::float)?,
             6 => p.min = optional(s, Skim::float)?,
             7 => p.max = optional(s, Skim::float)?,
