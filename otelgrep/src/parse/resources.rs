@@ -23,7 +23,9 @@ pub struct Resources {
     /// OTLP resource texts, looked up whole once the skimmer has found their end: the host
     /// metrics of a Collector capture hold a resource per process, hundreds, each repeated every
     /// scrape. The first [`OTLP_MOST`].
-    otlp: HashMap<Arc<str>, Arc<Resource>>,
+    /// (Hashed by foldhash: SipHash over texts of kilobytes was a twentieth of reading the
+    /// demo capture.)
+    otlp: HashMap<Arc<str>, Arc<Resource>, foldhash::fast::FixedState>,
     /// The OTLP resource texts met last, the latest first: most requests repeat one of the last
     /// few (the demo's eight services take turns), each compared with the text ahead, byte for
     /// byte, before that is read. The last [`OTLP_RECENT`].
