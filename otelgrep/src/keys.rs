@@ -131,10 +131,17 @@ pub struct Resolved {
 
 /// An attribute's value as text; an empty string or an empty value is no value.
 pub fn attribute_text(attributes: &Attributes, key: &str) -> Option<String> {
+    attribute_str(attributes, key).map(Cow::into_owned)
+}
+
+/// [`attribute_text`], borrowed when the value is a string: a URL is rebuilt from four of them
+/// for every request, and copying each was most of the time `latency --by url` spent on it.
+fn attribute_str<'a>(attributes: &'a Attributes, key: &str) -> Option<Cow<'a, str>> {
     match attr(attributes, key)? {
         Value::Str(s) if s.is_empty() => None,
+        Value::Str(s) => Some(Cow::Borrowed(s)),
         Value::Empty => None,
-        v => Some(v.to_string()),
+        v => Some(Cow::Owned(v.to_string())),
     }
 }
 
@@ -151,15 +158,9 @@ fn first(span: &Span, keys: &[&'static str]) -> Option<Resolved> {
     keys.iter().find_map(|k| text(span, k))
 }
 
-/// [`attribute_text`], borrowed when the value is a string: a URL is rebuilt from four of them
-/// for every request, and copying each was most of the time `latency --by url` spent on it.
+/// A span attribute's value as text, borrowed when it is a string ([`attribute_str`]).
 fn text_ref<'s>(span: &'s Span, key: &str) -> Option<Cow<'s, str>> {
-    match attr(&span.attributes, key)? {
-        Value::Str(s) if s.is_empty() => None,
-        Value::Str(s) => Some(Cow::Borrowed(s)),
-        Value::Empty => None,
-        v => Some(Cow::Owned(v.to_string())),
-    }
+    attribute_str(&span.attributes, key)
 }
 
 /// [`first`], borrowed: the value of the first of `keys` the span has, and that key.

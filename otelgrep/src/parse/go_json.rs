@@ -18,8 +18,8 @@ use serde_json::Value as Json;
 use super::time::parse_utc;
 use super::{Needs, ParseErrorKind, Record, RecordError, Resources};
 use crate::model::{
-    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, SpanKind,
-    StatusCode, Temporality, Value, trace_state,
+    Attributes, Event, Link, LogRecord, MetricKind, MetricPoint, PointValue, Resource, Scope, Span, StatusCode,
+    Temporality, Value, trace_state,
 };
 
 /// Which record a Go object is, from its first key.
@@ -186,14 +186,7 @@ pub fn parse_span(text: &str, needs: &Needs, resources: &mut Resources) -> Resul
     let time = |t: &str| go_time(Some(t)).map(|t| t.unwrap_or(0));
     let resource = resources.intern(Resource { attributes: attrs(g.resource) });
     // OTLP numbering, as Go's trace.SpanKind.
-    let kind = match g.span_kind {
-        Some(1) => SpanKind::Internal,
-        Some(2) => SpanKind::Server,
-        Some(3) => SpanKind::Client,
-        Some(4) => SpanKind::Producer,
-        Some(5) => SpanKind::Consumer,
-        _ => SpanKind::Unspecified,
-    };
+    let kind = super::otlp_json::span_kind(g.span_kind.unwrap_or(0));
     let needs = needs.for_span(kind);
     let (mut events, mut links) = (Vec::new(), Vec::new());
     if needs.events {

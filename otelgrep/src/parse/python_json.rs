@@ -874,19 +874,13 @@ fn hex_u128(s: &str) -> Option<u128> {
 /// when zero (no trace), `Err` when it is not one (a shorter id must not be padded into another).
 fn id128(s: &str) -> Result<Option<u128>, ()> {
     let digits = s.strip_prefix("0x").unwrap_or(s);
-    if digits.len() != 32 {
-        return Err(());
-    }
     Ok(Some(hex32(digits.as_bytes()).ok_or(())?).filter(|&v| v != 0))
 }
 
 /// A span id (`0x` and exactly 16 hex digits), as [`id128`].
 fn id64(s: &str) -> Result<Option<u64>, ()> {
     let digits = s.strip_prefix("0x").unwrap_or(s);
-    if digits.len() != 16 {
-        return Err(());
-    }
-    Ok(hex16(digits.as_bytes()).ok_or(())?).map(|v| Some(v).filter(|&v| v != 0))
+    Ok(Some(hex16(digits.as_bytes()).ok_or(())?).filter(|&v| v != 0))
 }
 
 /// An optional id field of `digits` hex digits: absent or zero is none; anything but an id

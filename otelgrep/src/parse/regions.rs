@@ -67,7 +67,14 @@ pub(super) fn ingest<S: Sink>(
     let ending = |end: usize| if end < body.len() { Ending::before(&body[end..]) } else { reading.ending };
     // Regions are cut as workers take them, so that looking for the next cut never runs far
     // ahead of the parsing (a capture with none would be read, and mapped, whole).
-    let cursor = Mutex::new(Cursor { index: 0, start: 0, last: false, rust: false, printed: first.clone() });
+    let cursor = Mutex::new(Cursor {
+        index: 0,
+        start: 0,
+        last: false,
+        rust: false,
+        printed: first.clone(),
+        resources: Resources::default(),
+    });
     let give_up = AtomicBool::new(false);
     // The state the last region merged ended in (none merged yet: `None`), what the next regions
     // are framed from.
@@ -268,6 +275,8 @@ struct Cursor {
     /// as far as they are found without framing ([`Carry::print_resources`]).
     rust: bool,
     printed: Carry,
+    /// The resources the pre-scan read, each printed section read once.
+    resources: Resources,
 }
 
 /// Takes the next region: its index, start, end (`None`: no place to cut where one should be),
@@ -278,7 +287,8 @@ fn claim(
     region_bytes: usize,
     only: Option<Format>,
 ) -> Option<(usize, usize, Option<usize>, Carry)> {
-    let mut c = cursor.lock().ok()?;
+    let mut guard = cursor.lock().ok()?;
+    let c = &mut *guard;
     if c.last {
         return None;
     }
@@ -294,7 +304,7 @@ fn claim(
     if c.rust
         && let Some(end) = end
     {
-        c.printed.print_resources(&body[start..end]);
+        c.printed.print_resources(&body[start..end], &mut c.resources);
     }
     Some((index, start, end, printed))
 }
@@ -452,7 +462,14 @@ mod tests {
     fn regions_start_at_lines_that_open_an_object() {
         let text = b"a\n{\n  \"x\": {\n}\nb\n{\r\r\n}\n{x\n{\n}";
         let starts = |text: &[u8], region_bytes| {
-            let cursor = Cursor { index: 0, start: 0, last: false, rust: false, printed: Carry::default() };
+            let cursor = Cursor {
+                index: 0,
+                start: 0,
+                last: false,
+                rust: false,
+                printed: Carry::default(),
+                resources: Resources::default(),
+            };
             let (cursor, mut out) = (Mutex::new(cursor), Vec::new());
             while let Some((i, start, end, _)) = claim(&cursor, text, region_bytes, None) {
                 out.push((i, start, end));

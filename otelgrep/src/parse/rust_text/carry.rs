@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use super::super::Resources;
 use super::super::Signal;
 use super::{block_header, index, is_resource_line, parse_resource, record_start};
 use crate::model::{Resource, Scope};
@@ -136,31 +137,19 @@ impl Carry {
     /// `text` prints right after a block header (where opentelemetry-stdout prints them): found
     /// by their `Resource` lines, without framing `text`. What a region after `text` is framed
     /// from, before the state the text really ends in is known ([`Carry::rebase`] checks it).
-    pub fn print_resources(&mut self, text: &[u8]) {
+    /// `resources`: those read so far, each printed section read once.
+    pub fn print_resources(&mut self, text: &[u8], resources: &mut Resources) {
         const RESOURCE_LINE: &[u8] = b"\nResource\n";
-        // The texts of the resources read so far: most blocks print the one before, read again
-        // only by comparing its text (this runs while no other region may be cut).
-        let mut read: Vec<(&[u8], Arc<Resource>)> = Vec::new();
         for at in memchr::memmem::find_iter(text, RESOURCE_LINE) {
             let before = &text[..at];
             let header = &before[memchr::memrchr(b'\n', before).map_or(0, |i| i + 1)..];
             let Some(signal) = std::str::from_utf8(header).ok().and_then(block_header) else { continue };
-            let from = at + RESOURCE_LINE.len();
-            let section: Vec<&str> = text[from..]
+            let section: Vec<&str> = text[at + RESOURCE_LINE.len()..]
                 .split(|&b| b == b'\n')
                 .map_while(|l| std::str::from_utf8(l).ok().filter(|l| is_resource_line(l.as_bytes())))
                 .collect();
-            let bytes = &text[from..(from + section.iter().map(|l| l.len() + 1).sum::<usize>()).min(text.len())];
-            let r = match read.iter().find(|(t, _)| *t == bytes) {
-                Some((_, r)) => r.clone(),
-                None => {
-                    let r = Arc::new(parse_resource(&section));
-                    if read.len() < 16 {
-                        read.push((bytes, r.clone()));
-                    }
-                    r
-                }
-            };
+            // Most blocks print the resource before, read again only by comparing its lines.
+            let r = resources.intern_lines(&section, || parse_resource(&section));
             let printed = &mut self.printed[index(signal)];
             if !printed.iter().any(|p| Arc::ptr_eq(p, &r) || **p == *r) {
                 printed.push(r.clone());
@@ -317,7 +306,7 @@ mod tests {
     fn resources_are_found_where_a_framer_finds_them() {
         let text = format!("{}Metrics\n{}Spans\n{}Span #1\n{SPAN}", before(), resource("m"), resource("t"));
         let mut printed = Carry::default();
-        printed.print_resources(text.as_bytes());
+        printed.print_resources(text.as_bytes(), &mut Resources::default());
         let truth = framed(&text, &Carry::default());
         assert_eq!((printed.resources, printed.printed), (truth.resources, truth.printed));
     }
