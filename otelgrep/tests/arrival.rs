@@ -361,7 +361,7 @@ fn encodings_read_as_the_plain_capture() {
     }
 }
 
-/// A large capture (over a stream's 64 MB piece) holding one line that is not UTF-8 is read as a
+/// A large capture (over a stream's 32 MB piece) holding one line that is not UTF-8 is read as a
 /// stream, each piece repaired on its own rather than the whole copied (a 166 MB capture took
 /// 522 MB so): the same answer as the same bytes on standard input, the line foreign.
 #[test]
@@ -392,7 +392,7 @@ fn a_large_capture_with_a_line_not_utf8_reads_as_its_stream() {
 }
 
 /// A large `docker compose logs` capture (two services interleaved line by line, over a
-/// stream's 64 MB piece) is unwrapped as it is read, each service's lines in pieces, as file and
+/// stream's 32 MB piece) is unwrapped as it is read, each service's lines in pieces, as file and
 /// on standard input: both give the services' own captures' figures times the copies, with the
 /// wrappers and sources said (read whole, a 1 GB one held a copy of itself and every line's number).
 #[test]

@@ -514,7 +514,7 @@ pub struct InputArgs {
     /// Captures to read (or folders of them); `-` is standard input; gzip and zstd files are
     /// decompressed; UTF-16 is decoded; Docker, Kubernetes, CRI and journald line prefixes,
     /// Docker's json-file log lines and colour codes are taken off. Files are memory-mapped; standard input, pipes and compressed
-    /// files are read as streams, in pieces of 64 MB, wrapped lines unwrapped as they come (`trace`,
+    /// files are read as streams, in pieces of 32 MB, wrapped lines unwrapped as they come (`trace`,
     /// UTF-16 and binary OTLP streams are read whole first).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
