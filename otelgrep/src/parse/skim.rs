@@ -169,6 +169,24 @@ impl<'a> Skim<'a> {
         self.literal(b"null").map(|()| true)
     }
 
+    /// Takes `word` if the text goes on with it, byte for byte (no whitespace skipped first):
+    /// a caller that knows how a value is most often written checks it so, and on `false` reads
+    /// it from where it was ([`Skim::position`]) the general way.
+    #[inline(always)]
+    pub fn take(&mut self, word: &[u8]) -> bool {
+        let hit = self.b[self.i..].starts_with(word);
+        if hit {
+            self.i += word.len();
+        }
+        hit
+    }
+
+    /// Skips a string, checking it (escapes and all), as [`Skim::skip`] does.
+    pub fn skip_str(&mut self) -> Skimmed<()> {
+        self.ws();
+        self.string_body().map(drop)
+    }
+
     fn literal(&mut self, word: &[u8]) -> Skimmed<()> {
         if !self.b[self.i..].starts_with(word) {
             return Err(Bad);

@@ -337,7 +337,7 @@ fn read_attributes(s: &mut Skim<'_>, needs: &Needs, depth: u32) -> Skimmed<Attri
         if s.peek_value() != b'[' {
             return Err(Bad);
         }
-        s.skip_at(depth)?;
+        skip_attributes(s, depth)?;
         return Ok(out);
     }
     s.array(|s| {
@@ -347,7 +347,7 @@ fn read_attributes(s: &mut Skim<'_>, needs: &Needs, depth: u32) -> Skimmed<Attri
             "value" => {
                 // The key says whether the value is read; a value written first is read anyway.
                 let keep = key.as_deref().is_none_or(|k| needs.attribute(k));
-                let v = if keep { Some(s.tree_at(depth + 2)?) } else { s.skip_at(depth + 2).map(|()| None)? };
+                let v = if keep { Some(s.tree_at(depth + 2)?) } else { skip_value(s, depth + 2).map(|()| None)? };
                 once(&mut value, v)
             }
             _ => s.skip_at(depth + 2),
@@ -360,6 +360,77 @@ fn read_attributes(s: &mut Skim<'_>, needs: &Needs, depth: u32) -> Skimmed<Attri
         Ok(())
     })?;
     Ok(out)
+}
+
+/// Skips an attribute list, checked as [`Skim::skip_at`] checks it: fast where it is written as
+/// exporters write it (compact, each `key` before its `value`, a value of one scalar), and from
+/// its start the general way otherwise. Skipped the general way, the points' attributes that a
+/// query does not read were a fifth of the demo capture's time.
+pub(super) fn skip_attributes(s: &mut Skim<'_>, depth: u32) -> Skimmed<()> {
+    let start = s.position();
+    if compact_attributes(s).is_none() {
+        s.rewind(start);
+        s.skip_at(depth)?;
+    }
+    Ok(())
+}
+
+/// One attribute's value skipped as [`skip_attributes`] skips it.
+pub(super) fn skip_value(s: &mut Skim<'_>, depth: u32) -> Skimmed<()> {
+    let start = s.position();
+    if compact_value(s).is_none() {
+        s.rewind(start);
+        s.skip_at(depth)?;
+    }
+    Ok(())
+}
+
+/// `[{"key":"…","value":{"stringValue":"…"}},…]`, checked; `None` at anything else (whitespace
+/// included), to be read again the general way. Every byte it takes, the general way takes too.
+fn compact_attributes(s: &mut Skim<'_>) -> Option<()> {
+    if !s.take(b"[") {
+        return None;
+    }
+    if s.take(b"]") {
+        return Some(());
+    }
+    loop {
+        if !s.take(br#"{"key":"#) {
+            return None;
+        }
+        s.skip_str().ok()?;
+        if !s.take(br#","value":"#) {
+            return None;
+        }
+        compact_value(s)?;
+        if !s.take(b"}") {
+            return None;
+        }
+        if s.take(b"]") {
+            return Some(());
+        }
+        if !s.take(b",") {
+            return None;
+        }
+    }
+}
+
+/// `{"stringValue":"…"}`, or another of OTLP's scalar values (a string, a number, `true` or
+/// `false`), checked; `None` at anything else.
+fn compact_value(s: &mut Skim<'_>) -> Option<()> {
+    let keys: [&[u8]; 5] =
+        [br#"{"stringValue":"#, br#"{"intValue":"#, br#"{"doubleValue":"#, br#"{"boolValue":"#, br#"{"bytesValue":"#];
+    if !keys.iter().any(|k| s.take(k)) {
+        return None;
+    }
+    match s.peek_value() {
+        b'"' => s.skip_str().ok()?,
+        b't' if s.take(b"true") => {}
+        b'f' if s.take(b"false") => {}
+        b'-' | b'0'..=b'9' => drop(s.number().ok()?),
+        _ => return None,
+    }
+    s.take(b"}").then_some(())
 }
 
 /// The point fields a counting command reads (`Needs::metrics` unset): times, and those that

@@ -186,3 +186,77 @@ fn ids_in_base64_are_named_as_such() {
     assert!(error(line(hex, "7uGbfsPBsXQ=")).contains("is not 16 hex digits (base64"));
     assert!(!error(line(hex, "eee19b7e")).contains("base64"));
 }
+
+/// The attribute lists and values of the demo capture's first 300 lines, and damaged copies of
+/// some (each byte in turn changed to a quote, escape, bracket, comma, space, letter or digit, or
+/// dropped): the compact skip takes exactly what the general skip takes, and fails where it fails.
+#[test]
+fn attributes_are_skipped_as_the_general_skip_skips_them() {
+    use super::super::skim::Skim;
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let demo = std::fs::read_to_string(format!("{dir}/../../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl"))
+        .unwrap();
+    // From `"attributes":` or `"value":` to where the general skip ends.
+    let extent = |text: &str| {
+        let mut s = Skim::new(text);
+        s.skip_at(0).ok().map(|()| text[..s.position()].to_string())
+    };
+    let (mut lists, mut values) = (Vec::new(), Vec::new());
+    for line in demo.lines().take(300) {
+        lists.extend(line.match_indices(r#""attributes":"#).filter_map(|(at, k)| extent(&line[at + k.len()..])));
+        values.extend(line.match_indices(r#""value":"#).filter_map(|(at, k)| extent(&line[at + k.len()..])));
+    }
+    for v in [&mut lists, &mut values] {
+        v.sort();
+        v.dedup();
+    }
+    assert!(lists.len() > 500 && values.len() > 1000, "{} {}", lists.len(), values.len());
+    let damaged = |texts: &[String]| -> Vec<String> {
+        let mut out = Vec::new();
+        for t in texts.iter().step_by(texts.len() / 25) {
+            for i in 0..t.len() {
+                for b in [
+                    Some(b'"'),
+                    Some(b'\\'),
+                    Some(b'}'),
+                    Some(b']'),
+                    Some(b','),
+                    Some(b' '),
+                    Some(b'x'),
+                    Some(b'7'),
+                    None,
+                ] {
+                    let mut bytes = t.as_bytes().to_vec();
+                    match b {
+                        Some(b) => bytes[i] = b,
+                        None => drop(bytes.remove(i)),
+                    }
+                    out.extend(String::from_utf8(bytes));
+                }
+            }
+        }
+        out
+    };
+    let agree = |texts: &[String], fast: fn(&mut Skim<'_>, u32) -> Result<(), super::super::skim::Bad>| {
+        let (mut ok, mut bad) = (0, 0);
+        for t in texts {
+            // What follows in a request, so that a skip running past the value has something to take.
+            let t = format!("{t},\"x\":1}}]}}");
+            let (mut a, mut b) = (Skim::new(&t), Skim::new(&t));
+            let (fa, fb) = (fast(&mut a, 3), b.skip_at(3));
+            assert_eq!(fa, fb, "{t}");
+            if fa.is_ok() {
+                assert_eq!(a.position(), b.position(), "{t}");
+                ok += 1;
+            } else {
+                bad += 1;
+            }
+        }
+        (ok, bad)
+    };
+    for (texts, fast) in [(&lists, fast::skip_attributes as fn(&mut Skim<'_>, u32) -> _), (&values, fast::skip_value)] {
+        assert_eq!(agree(texts, fast).1, 0);
+        let (ok, bad) = agree(&damaged(texts), fast);
+        assert!(ok > 1000 && bad > 1000, "{ok} read, {bad} refused");
+    }
+}
