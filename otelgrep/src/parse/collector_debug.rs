@@ -503,8 +503,8 @@ pub fn parse_metric(rec: &RecordLines, needs: &Needs) -> Result<Vec<MetricPoint>
         };
         out.push(MetricPoint {
             name: needs.point_label(&name),
-            unit: needs.point_label(d("     -> Unit: ").unwrap_or("")),
-            description: needs.point_label(d("     -> Description: ").unwrap_or("")),
+            unit: needs.point_detail(d("     -> Unit: ").unwrap_or("")),
+            description: needs.point_detail(d("     -> Description: ").unwrap_or("")),
             kind,
             temporality,
             start_ns: f("StartTimestamp: ").and_then(time),

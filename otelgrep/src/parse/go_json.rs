@@ -443,8 +443,8 @@ fn parse_metrics(text: &str, needs: &Needs, resources: &mut Resources) -> Result
                 };
                 out.push(MetricPoint {
                     name: needs.point_label(&m.name),
-                    unit: needs.point_label(m.unit.as_deref().unwrap_or_default()),
-                    description: needs.point_label(m.description.as_deref().unwrap_or_default()),
+                    unit: needs.point_detail(m.unit.as_deref().unwrap_or_default()),
+                    description: needs.point_detail(m.description.as_deref().unwrap_or_default()),
                     kind,
                     temporality,
                     start_ns: go_time(p.start_time.as_deref())?,

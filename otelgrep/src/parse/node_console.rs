@@ -223,8 +223,8 @@ pub fn parse_record(text: &str, needs: &Needs, resources: &mut Resources) -> Res
             };
             points.push(MetricPoint {
                 name: needs.point_label(&name),
-                unit: needs.point_label(descriptor.get("unit").and_then(Js::str).unwrap_or("")),
-                description: needs.point_label(descriptor.get("description").and_then(Js::str).unwrap_or("")),
+                unit: needs.point_detail(descriptor.get("unit").and_then(Js::str).unwrap_or("")),
+                description: needs.point_detail(descriptor.get("description").and_then(Js::str).unwrap_or("")),
                 kind,
                 // Not printed; the JS SDK's default is cumulative.
                 temporality: (kind != MetricKind::Gauge).then_some(Temporality::Cumulative),

@@ -629,8 +629,8 @@ fn data<'t, 'a>(m: &'t Obj<'a>) -> Option<(&'t Obj<'a>, MetricKind)> {
 /// A metric's points, from the metric's fields (`m`), its data object (without reading its
 /// points) and each point with the attributes read apart (see [`span`]). A metric with no data is
 /// an empty metric; a point without its value is named in `batch.errors`. `needs`: whether the
-/// points carry their metric's name, unit and description ([`Needs::point_label`]; the tree
-/// reader reads everything).
+/// points carry their metric's name, unit and description ([`Needs::point_label`] and
+/// [`Needs::point_detail`]; the tree reader reads everything).
 fn metric(
     index: usize,
     m: &Obj,
@@ -668,7 +668,7 @@ fn metric(
                 continue;
             }
         };
-        let text = |key: &str| needs.point_label(string(m, key, key).unwrap_or_default());
+        let text = |key: &str| needs.point_detail(string(m, key, key).unwrap_or_default());
         batch.points.push(MetricPoint {
             name: needs.point_label(&name),
             unit: text("unit"),

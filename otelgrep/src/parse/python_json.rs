@@ -728,8 +728,8 @@ impl PyMetrics<'_> {
                             .ok_or_else(|| invalid(format!("metric {:?}: a data point of no known type", m.name)))?;
                         out.push(MetricPoint {
                             name: needs.point_label(&m.name),
-                            unit: needs.point_label(m.unit.as_deref().unwrap_or_default()),
-                            description: needs.point_label(m.description.as_deref().unwrap_or_default()),
+                            unit: needs.point_detail(m.unit.as_deref().unwrap_or_default()),
+                            description: needs.point_detail(m.description.as_deref().unwrap_or_default()),
                             kind,
                             temporality,
                             start_ns: p.start_time_unix_nano,

@@ -80,11 +80,18 @@ impl Needs {
         }
     }
 
-    /// A metric's name, unit or description as each of its points carries it: nothing when the
-    /// command does not look at points, which are then only counted and timed (three strings a
-    /// point of a metrics-heavy capture).
+    /// A metric's name as each of its points carries it: nothing when the command does not look
+    /// at points, which are then only counted and timed (a string a point of a metrics-heavy
+    /// capture).
     pub fn point_label(&self, text: &str) -> String {
         if self.points { text.to_string() } else { String::new() }
+    }
+
+    /// A metric's unit or description as each of its points carries it: only for a command that
+    /// reads metrics (`summary` counts points by name alone; the two strings a point were a
+    /// tenth of its time on the demo capture, with the name).
+    pub fn point_detail(&self, text: &str) -> String {
+        if self.metrics { text.to_string() } else { String::new() }
     }
 
     /// These needs, reading only the attributes named.

@@ -395,8 +395,8 @@ pub fn parse_metric(rec: &RecordLines, needs: &Needs) -> Result<Vec<MetricPoint>
         let value = p.finish(kind).map_err(|m| invalid(offset, format!("metric {name:?}: {m}")))?;
         out.push(MetricPoint {
             name: needs.point_label(&name),
-            unit: needs.point_label(&unit),
-            description: needs.point_label(&description),
+            unit: needs.point_detail(&unit),
+            description: needs.point_detail(&description),
             kind,
             temporality,
             start_ns: start,
