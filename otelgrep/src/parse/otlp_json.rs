@@ -88,13 +88,36 @@ fn string<'t>(obj: &'t Obj<'_>, camel: &str, snake: &str) -> Option<&'t str> {
 /// An int64/uint64 written as a number or a decimal string.
 fn int(v: Option<&Tree>) -> Option<i64> {
     match v? {
-        Tree::Str(s) => s.parse().ok(),
+        Tree::Str(s) => decimal(s),
         // A plain integer (most are) without serde_json's Number; the rest as it reads them.
-        n @ Tree::Number(t) => t.parse().ok().or_else(|| {
+        n @ Tree::Number(t) => decimal(t).or_else(|| {
             n.as_number().and_then(|n| n.as_i64().or_else(|| n.as_u64().and_then(|u| i64::try_from(u).ok())))
         }),
         _ => None,
     }
+}
+
+/// `text` as `str::parse::<i64>` reads it: an optional sign and decimal digits. Up to 19 digits
+/// (every timestamp in nanoseconds) are summed without a check per digit, which cannot overflow
+/// a `u64`; two timestamps a point, parsed the general way, were 4% of reading the demo capture.
+fn decimal(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return text.parse().ok();
+    }
+    let mut value: u64 = 0;
+    for &d in digits {
+        let d = d.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        value = value * 10 + u64::from(d);
+    }
+    if negative { 0i64.checked_sub_unsigned(value) } else { i64::try_from(value).ok() }
 }
 
 fn uint(v: Option<&Tree>) -> Option<u64> {

@@ -260,3 +260,44 @@ fn attributes_are_skipped_as_the_general_skip_skips_them() {
         assert!(ok > 1000 && bad > 1000, "{ok} read, {bad} refused");
     }
 }
+
+/// Decimal integers read as `str::parse::<i64>` reads them: signs, zeros, the limits and one
+/// past them, 19 and 20 digits, and 100,000 random texts of digits and signs.
+#[test]
+fn decimals_read_as_the_standard_parse_reads_them() {
+    let mut texts: Vec<String> = ["", "-", "+", "0", "-0", "+0", "007", "1_0", " 1", "1 ", "١"]
+        .into_iter()
+        .map(String::from)
+        .chain(
+            [i64::MAX, i64::MIN, 0]
+                .iter()
+                .flat_map(|n| [n.to_string(), (*n as i128 + 1).to_string(), (*n as i128 - 1).to_string()]),
+        )
+        .chain(
+            ["9999999999999999999", "-9999999999999999999", "18446744073709551615", "1717171717171717171"]
+                .map(String::from),
+        )
+        .collect();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..100_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let len = (seed % 22) as usize;
+        let text: String = (0..len)
+            .map(|i| {
+                let r = (seed >> (i % 8 * 8)) as u8 ^ i as u8;
+                match r % 16 {
+                    0 if i == 0 => '-',
+                    1 if i == 0 => '+',
+                    2 => 'x',
+                    _ => char::from(b'0' + r % 10),
+                }
+            })
+            .collect();
+        texts.push(text);
+    }
+    for t in &texts {
+        assert_eq!(decimal(t), t.parse::<i64>().ok(), "{t:?}");
+    }
+}
