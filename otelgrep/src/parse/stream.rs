@@ -34,8 +34,10 @@ pub struct StreamEnd {
 pub const STREAM_CHUNK: usize = 32 << 20;
 
 /// The longest piece: a record longer than this (none that an exporter writes) is cut, so that a
-/// stream without line breaks (a gzip bomb of zeros) cannot grow the buffer without bound.
-pub const LONGEST_PIECE: usize = 2 * STREAM_CHUNK;
+/// stream without line breaks (a gzip bomb of zeros) cannot grow the buffer without bound. Not
+/// tied to [`STREAM_CHUNK`]: halved with it, a 65 MiB OTLP line on standard input was cut where
+/// the file read it whole (a new-user check).
+pub const LONGEST_PIECE: usize = 128 << 20;
 
 /// Lines in `bytes`, as `wc -l` counts them and a last line without its line break too.
 pub fn line_count(bytes: &[u8]) -> u64 {
@@ -297,8 +299,13 @@ fn pieces<S: Sink>(
                 // A piece longer than `longest` is cut (a gzip bomb of zeros must not grow the
                 // buffer without bound): where the last record starts, something left open across
                 // it or not (a Rust record suspended at the end of a Rust capture, and Python's
-                // after it), or else wherever it ends, its last line going on in the next piece.
-                _ if buf.len() >= longest => (last_start(&buf).unwrap_or(buf.len()), false),
+                // after it), or else where its last line starts, that line going on whole in the
+                // next piece (cut inside it, a long line after another was lost: two OTLP lines of
+                // 64 MiB, a new-user check), or else wherever it ends.
+                _ if buf.len() >= longest => {
+                    let last_line = memchr::memrchr(b'\n', &buf).map(|nl| nl + 1).filter(|&at| at < buf.len());
+                    (last_start(&buf).or(last_line).unwrap_or(buf.len()), false)
+                }
                 _ => {
                     // No record starts in what was read: read more before cutting, as much again
                     // (each read looks for a record start in the whole piece).

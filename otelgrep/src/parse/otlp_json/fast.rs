@@ -375,12 +375,20 @@ pub(super) fn skip_attributes(s: &mut Skim<'_>, depth: u32) -> Skimmed<()> {
     if s.take(b"]") {
         return Ok(());
     }
+    let mut first = true;
     loop {
         let at = s.position();
         if compact_attribute(s).is_none() {
-            s.rewind(at);
+            // Where the general way reads a value: after a comma. After `[` it takes whitespace
+            // and `]` too (`[ ]`, an empty list, was refused here and the request read again
+            // slowly: a new-user check), so a first attribute written otherwise goes back there.
+            s.rewind(if first { start } else { at });
+            if first {
+                return s.skip_at(depth);
+            }
             s.skip_at(depth + 1)?;
         }
+        first = false;
         if s.take(b",") {
             continue;
         }

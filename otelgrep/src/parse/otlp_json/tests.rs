@@ -188,9 +188,10 @@ fn ids_in_base64_are_named_as_such() {
 }
 
 /// The attribute lists and values of the demo capture's first 300 lines and of the JS samples
-/// (lists of values among them), and damaged copies of some (each byte in turn changed to a
-/// quote, escape, bracket, comma, space, letter or digit, or dropped): the compact skip takes
-/// exactly what the general skip takes, and fails where it fails.
+/// (lists of values among them), empty lists with whitespace, and damaged copies of some (each
+/// byte in turn changed to a quote, escape, bracket, comma, space, letter or digit, or dropped,
+/// and a space or line break put before it): the compact skip takes exactly what the general skip
+/// takes, and fails where it fails.
 #[test]
 fn attributes_are_skipped_as_the_general_skip_skips_them() {
     use super::super::skim::Skim;
@@ -212,6 +213,8 @@ fn attributes_are_skipped_as_the_general_skip_skips_them() {
         lists.extend(line.match_indices(r#""attributes":"#).filter_map(|(at, k)| extent(&line[at + k.len()..])));
         values.extend(line.match_indices(r#""value":"#).filter_map(|(at, k)| extent(&line[at + k.len()..])));
     }
+    // Empty lists, written as the exporters write them and otherwise.
+    lists.extend(["[]", "[ ]", "[\n]", "[ \n ]"].map(String::from));
     for v in [&mut lists, &mut values] {
         v.sort();
         v.dedup();
@@ -245,6 +248,10 @@ fn attributes_are_skipped_as_the_general_skip_skips_them() {
                         None => drop(bytes.remove(i)),
                     }
                     out.extend(String::from_utf8(bytes));
+                }
+                // Whitespace put in where it is allowed and where it is not.
+                for w in [" ", "\n"] {
+                    out.extend(t.is_char_boundary(i).then(|| format!("{}{w}{}", &t[..i], &t[i..])));
                 }
             }
         }

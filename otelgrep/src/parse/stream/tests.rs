@@ -352,6 +352,23 @@ fn a_piece_at_its_longest_is_cut_where_a_record_starts() {
     assert!(same_in_pieces(&input, 16 << 10, 64 << 10) > 5);
 }
 
+/// OTLP lines each longer than a piece, one after another, two of them together longer than the
+/// longest piece: every line is read whole, as from the file (a piece at its longest was cut
+/// inside the second line, which was lost: two lines of 64 MiB on standard input, and with
+/// pieces of 32 MB a 32 MiB line after another, a new-user check).
+#[test]
+fn long_lines_after_one_another_are_each_read_whole() {
+    let line = |n: usize| {
+        let pre = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","name":"GET /","kind":2,"startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"key":"big","value":{"stringValue":""#;
+        format!("{pre}{}\"}}}}]}}]}}]}}]}}\n", "x".repeat(n))
+    };
+    let input = [line(40 << 10), line(40 << 10), line(20 << 10), line(50 << 10), line(10)].concat();
+    let (want, whole) = ingest::<Collected>("t", input.as_bytes(), &(), None, &|_, _| {}).unwrap();
+    assert_eq!((whole.spans.len(), want.errors.len()), (5, 0));
+    let pieces = same_in_pieces(input.as_bytes(), 16 << 10, 64 << 10);
+    assert!(pieces >= 3, "{pieces} pieces");
+}
+
 /// The cut is looked for in the text as a read takes it, each bad sequence a U+FFFD: with a `?`
 /// for the bad byte, a zap time `202\xff-04-17…` read as the header of a Collector tree, which a
 /// read does not (a fuzz finding, kept whole: Go and Rust fragments, trees, a Node object).
