@@ -36,8 +36,9 @@ pub const STREAM_CHUNK: usize = 32 << 20;
 /// The longest piece: a record longer than this (none that an exporter writes) is cut, so that a
 /// stream without line breaks (a gzip bomb of zeros) cannot grow the buffer without bound. Not
 /// tied to [`STREAM_CHUNK`]: halved with it, a 65 MiB OTLP line on standard input was cut where
-/// the file read it whole (a new-user check).
-pub const LONGEST_PIECE: usize = 128 << 20;
+/// the file read it whole (a new-user check). 128 MiB, as it was, took a 1 GiB gzip bomb to
+/// 251 MiB: the buffer grown from 64 MiB to 128, and what it grew from still held.
+pub const LONGEST_PIECE: usize = 96 << 20;
 
 /// Lines in `bytes`, as `wc -l` counts them and a last line without its line break too.
 pub fn line_count(bytes: &[u8]) -> u64 {
@@ -308,8 +309,8 @@ fn pieces<S: Sink>(
                 }
                 _ => {
                     // No record starts in what was read: read more before cutting, as much again
-                    // (each read looks for a record start in the whole piece).
-                    let more = buf.len() + chunk.max(buf.len());
+                    // (each read looks for a record start in the whole piece), up to `longest`.
+                    let more = (buf.len() + chunk.max(buf.len())).min(longest.max(buf.len() + 1));
                     (buf, eof, start, lines) = filler.fill(buf, more, &mut read.end);
                     continue;
                 }
