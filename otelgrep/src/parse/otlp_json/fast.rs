@@ -249,20 +249,18 @@ fn record(
                     Ok(())
                 }
                 "attributes" => once(&mut attrs, read_attributes(s, needs, RECORD + 1)?),
-                "events" => {
+                "events" if needs.events => {
                     once(&mut events_seen, ())?;
-                    wanted_tree(s, needs.events, |t| {
-                        evs = events(t.as_array().ok_or(Bad)?);
-                        Ok(())
-                    })
+                    evs = events(s.tree_at(RECORD + 1)?.as_array().ok_or(Bad)?);
+                    Ok(())
                 }
-                "links" => {
+                "links" if needs.events => {
                     once(&mut links_seen, ())?;
-                    wanted_tree(s, needs.events, |t| {
-                        lks = links(t.as_array().ok_or(Bad)?);
-                        Ok(())
-                    })
+                    lks = links(s.tree_at(RECORD + 1)?.as_array().ok_or(Bad)?);
+                    Ok(())
                 }
+                "events" => once(&mut events_seen, skip_records(s, RECORD + 1)?),
+                "links" => once(&mut links_seen, skip_records(s, RECORD + 1)?),
                 _ if SPAN_FIELDS.contains(&key) => field(s, key, &mut fields),
                 // Dropped counts and flags: checked, not built.
                 _ => s.skip_at(RECORD + 1),
@@ -398,6 +396,22 @@ pub(super) fn skip_attributes(s: &mut Skim<'_>, depth: u32) -> Skimmed<()> {
         s.rewind(start);
         return s.skip_at(depth);
     }
+}
+
+/// Skips a span's events or links that a command does not read, checked as [`Skim::skip_at`]
+/// checks them, their attributes by [`skip_attributes`] (an exception event's are most of a
+/// failed span).
+pub(super) fn skip_records(s: &mut Skim<'_>, depth: u32) -> Skimmed<()> {
+    // The general way refuses a text deeper than 128 levels, counting from the list.
+    if s.peek_value() != b'[' || depth + 1 >= 128 {
+        return s.skip_at(depth);
+    }
+    s.array(|s| {
+        if s.peek_value() != b'{' {
+            return s.skip_at(depth + 1);
+        }
+        s.object(|s, key| if key == "attributes" { skip_attributes(s, depth + 2) } else { s.skip_at(depth + 2) })
+    })
 }
 
 /// One attribute's value skipped as [`skip_attributes`] skips it.

@@ -187,11 +187,11 @@ fn ids_in_base64_are_named_as_such() {
     assert!(!error(line(hex, "eee19b7e")).contains("base64"));
 }
 
-/// The attribute lists and values of the demo capture's first 300 lines and of the JS samples
-/// (lists of values among them), empty lists with whitespace, and damaged copies of some (each
-/// byte in turn changed to a quote, escape, bracket, comma, space, letter or digit, or dropped,
-/// and a space or line break put before it): the compact skip takes exactly what the general skip
-/// takes, and fails where it fails.
+/// The attribute lists and values, and the spans' event and link lists, of the demo capture's
+/// first 300 lines and of the JS samples (lists of values among them), empty lists with
+/// whitespace, and damaged copies of some (each byte in turn changed to a quote, escape, bracket,
+/// comma, space, letter or digit, or dropped, and a space or line break put before it): the
+/// compact skips take exactly what the general skip takes, and fail where it fails.
 #[test]
 fn attributes_are_skipped_as_the_general_skip_skips_them() {
     use super::super::skim::Skim;
@@ -208,17 +208,21 @@ fn attributes_are_skipped_as_the_general_skip_skips_them() {
         let mut s = Skim::new(text);
         s.skip_at(0).ok().map(|()| text[..s.position()].to_string())
     };
-    let (mut lists, mut values) = (Vec::new(), Vec::new());
+    let (mut lists, mut values, mut records) = (Vec::new(), Vec::new(), Vec::new());
     for line in &lines {
+        for key in [r#""events":"#, r#""links":"#] {
+            records.extend(line.match_indices(key).filter_map(|(at, k)| extent(&line[at + k.len()..])));
+        }
         lists.extend(line.match_indices(r#""attributes":"#).filter_map(|(at, k)| extent(&line[at + k.len()..])));
         values.extend(line.match_indices(r#""value":"#).filter_map(|(at, k)| extent(&line[at + k.len()..])));
     }
     // Empty lists, written as the exporters write them and otherwise.
     lists.extend(["[]", "[ ]", "[\n]", "[ \n ]"].map(String::from));
-    for v in [&mut lists, &mut values] {
+    for v in [&mut lists, &mut values, &mut records] {
         v.sort();
         v.dedup();
     }
+    assert!(records.iter().filter(|r| r.contains("attributes")).count() >= 5, "{records:?}");
     assert!(lists.len() > 500 && values.len() > 1000, "{} {}", lists.len(), values.len());
     let with_list = |texts: &[String]| texts.iter().filter(|t| t.contains("arrayValue")).count();
     assert!(with_list(&lists) >= 5 && with_list(&values) >= 5, "{} {}", with_list(&lists), with_list(&values));
@@ -229,7 +233,8 @@ fn attributes_are_skipped_as_the_general_skip_skips_them() {
     );
     let damaged = |texts: &[String]| -> Vec<String> {
         let mut out = Vec::new();
-        for t in texts.iter().step_by((texts.len() / 25).max(1)) {
+        // Every 25th, short enough to damage at every byte.
+        for t in texts.iter().step_by((texts.len() / 25).max(1)).filter(|t| t.len() < 2000) {
             for i in 0..t.len() {
                 for b in [
                     Some(b'"'),
@@ -274,9 +279,13 @@ fn attributes_are_skipped_as_the_general_skip_skips_them() {
         }
         (ok, bad)
     };
+    // (Short ones: each damaged at every byte, eleven ways.)
+    let with_attributes: Vec<String> =
+        records.iter().filter(|r| r.contains("attributes") && r.len() < 600).take(5).cloned().collect();
     let skips = [
         (&lists, &list_lists, fast::skip_attributes as fn(&mut Skim<'_>, u32) -> _),
         (&values, &list_values, fast::skip_value),
+        (&records, &with_attributes, fast::skip_records),
     ];
     for (texts, with_lists, fast) in skips {
         assert_eq!(agree(texts, fast).1, 0);
