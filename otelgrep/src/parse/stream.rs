@@ -417,8 +417,8 @@ pub(super) fn last_record_start(buf: &[u8], only: Option<Format>, rust: &mut boo
         // As a read takes it: what is not UTF-8 replaced, a mark opening a line dropped (the
         // lines stay the lines of `raw`; a `?` for each bad byte once read a zap time `202?-04`
         // as a tree header, which its U+FFFD does not make: a fuzz finding). The search checks
-        // UTF-8 as it frames (a pass of its own over a 64 MB piece was a tenth of a Rust stream's time);
-        // a mark is looked for by its first byte, which ASCII text never holds.
+        // UTF-8 as it frames (a pass of its own over each 64 MB piece was a tenth of a Rust
+        // stream's time); a mark is looked for by its first byte, which ASCII text never holds.
         let marked = memchr::memchr_iter(0xef, raw).any(|at| raw[at..].starts_with(UTF8_BOM));
         let clean = if marked { None } else { super::rust_text::last_cut(raw, &buf[complete + 1..], &search).ok() };
         let Some(cut) = clean else {

@@ -380,10 +380,11 @@ pub(super) fn skip_attributes(s: &mut Skim<'_>, depth: u32) -> Skimmed<()> {
             // Where the general way reads a value: after a comma. After `[` it takes whitespace
             // and `]` too (`[ ]`, an empty list, was refused here and the request read again
             // slowly: a new-user check), so a first attribute written otherwise goes back there.
-            s.rewind(if first { start } else { at });
             if first {
+                s.rewind(start);
                 return s.skip_at(depth);
             }
+            s.rewind(at);
             s.skip_at(depth + 1)?;
         }
         first = false;
