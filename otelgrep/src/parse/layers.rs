@@ -80,7 +80,8 @@ pub fn ingest<S: Sink>(
                     }
                 }
             } else {
-                ingest_text::<S>(name, decoded, config, only, &moved, (Ending::Input, None), binary)?
+                let as_is = if binary { AsIs::MaybeBinary } else { AsIs::Text };
+                ingest_text::<S>(name, decoded, config, only, &moved, (Ending::Input, None), as_is)?
             }
         }
         Some(unwrapped) => {
@@ -89,7 +90,7 @@ pub fn ingest<S: Sink>(
             for source in unwrapped.sources {
                 let text = text::Text { bytes: source.text.into(), encoding, bad_lines: Vec::new() };
                 let (mut report, ranged) =
-                    ingest_text::<S>(name, text, config, only, &|_, _| {}, (Ending::Input, None), false)?;
+                    ingest_text::<S>(name, text, config, only, &|_, _| {}, (Ending::Input, None), AsIs::Text)?;
                 // Lines are numbered as in the capture, not in the source's own text.
                 for e in &mut report.errors {
                     e.line = source.lines.get(e.line as usize - 1).copied().unwrap_or(e.line);
@@ -134,11 +135,23 @@ impl std::io::Read for Releasing<'_> {
     }
 }
 
+/// What a text is, as [`ingest_text`] first tries it as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum AsIs {
+    /// An input's bytes as they came, which may be binary OTLP.
+    MaybeBinary,
+    /// Text: read as it is, and again repaired if the framers meet a byte that is not UTF-8.
+    Text,
+    /// A piece of a stream that held such bytes before: checked first, and repaired at once if
+    /// it needs it (a Rust capture with a Latin-1 line every 20 MB had most of its pieces read up
+    /// to their first bad byte, then again repaired).
+    Suspect,
+}
+
 /// One text (a whole input, or one source of a wrapped one) into the sink: read as it is, or,
 /// when a byte is not UTF-8, read again repaired (see [`text::repair`]; for a sink that does not
-/// hold its records, [`Sink::HELD`], repaired before it is read).
-/// `binary`: the text is an input's bytes as they came, which may be binary OTLP. `around`: what
-/// follows the text, and where a stream's previous piece left the Rust text framer.
+/// hold its records, [`Sink::HELD`], repaired before it is read), [`Report::repaired`] then set.
+/// `around`: what follows the text, and where a stream's previous piece left the Rust text framer.
 pub(super) fn ingest_text<S: Sink>(
     name: &str,
     text: text::Text<'_>,
@@ -146,14 +159,15 @@ pub(super) fn ingest_text<S: Sink>(
     only: Option<Format>,
     release: &dyn Fn(usize, usize),
     (ending, carry): (Ending, Option<&super::rust_text::Carry>),
-    binary: bool,
+    as_is: AsIs,
 ) -> anyhow::Result<(Report, Ranged<S>)> {
+    let binary = as_is == AsIs::MaybeBinary;
     let reading = Reading { region_bytes: regions::REGION_BYTES, bad_lines: &[], ending, binary, carry };
     // A sink that writes records out as it gets them (an export) cannot be given a text that is
     // read again: the records read before the bad byte were written twice, and a record cut
     // there once (a summary skipped one record that an export wrote). Such a text is repaired
-    // first.
-    if (S::HELD || reads_as_is(&text.bytes, binary, only))
+    // first, and so is a suspect one.
+    if ((S::HELD && as_is != AsIs::Suspect) || reads_as_is(&text.bytes, binary, only))
         && let Some(done) = ingest_with::<Ranged<S>>(name, &text.bytes, config, only, release, &reading)?
     {
         return Ok(done);
@@ -161,7 +175,9 @@ pub(super) fn ingest_text<S: Sink>(
     let repaired = text::repair(text);
     let reading = Reading { bad_lines: &repaired.bad_lines, ..reading };
     let again = ingest_with::<Ranged<S>>(name, &repaired.bytes, config, only, &|_, _| {}, &reading)?;
-    again.ok_or_else(|| anyhow::anyhow!("{name}: not UTF-8 text even once repaired"))
+    let (mut report, ranged) = again.ok_or_else(|| anyhow::anyhow!("{name}: not UTF-8 text even once repaired"))?;
+    report.repaired = true;
+    Ok((report, ranged))
 }
 
 /// Whether [`ingest_with`] reads `bytes` as they are, without sending them to be repaired:

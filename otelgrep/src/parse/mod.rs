@@ -170,6 +170,9 @@ pub struct Report {
     pub wrappers: Vec<(&'static str, usize)>,
     /// The sources the wrappers told apart (services, pods, streams), when there were several.
     pub sources: Vec<String>,
+    /// Whether the text held bytes that are not UTF-8 (or marks opening lines) and was read
+    /// repaired: a stream's later pieces are checked first (`layers::AsIs::Suspect`).
+    pub(crate) repaired: bool,
 }
 
 impl Report {
@@ -196,6 +199,7 @@ impl Report {
         self.metric_exports += later.metric_exports;
         self.unattributed += later.unattributed;
         self.rust_text |= later.rust_text;
+        self.repaired |= later.repaired;
         if later.carry.is_some() {
             self.carry = later.carry;
         }

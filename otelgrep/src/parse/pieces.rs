@@ -4,7 +4,7 @@
 //! asks it what the records complete so far add up to.
 
 use super::Ending;
-use super::layers::{ingest_text, join};
+use super::layers::{AsIs, ingest_text, join};
 use super::stream::{StreamEnd, first_line, record_start_before};
 use super::{Format, Ranged, Report, Sink, text};
 
@@ -31,6 +31,8 @@ pub struct Pieces<'c, S: Sink> {
     all: Option<(Report, Ranged<S>)>,
     /// Whether a piece held Rust text: where a growing input is cut looks for it from then on.
     rust: bool,
+    /// Whether a piece was read repaired: each piece is checked first from then on.
+    suspect: bool,
     /// Whether the last piece ended inside a line, and how many lines were counted twice for it.
     open_line: bool,
     report_fix: usize,
@@ -46,6 +48,7 @@ impl<'c, S: Sink> Pieces<'c, S> {
             carry: None,
             all: None,
             rust: false,
+            suspect: false,
             open_line: false,
             report_fix: 0,
             end: StreamEnd::default(),
@@ -132,8 +135,10 @@ impl<'c, S: Sink> Pieces<'c, S> {
         let decoded = text::without_mark(piece);
         let ending = if last || next.is_empty() { Ending::Input } else { Ending::before(next) };
         let around = (ending, self.carry.as_ref());
+        let as_is = if self.suspect { AsIs::Suspect } else { AsIs::Text };
         let (mut report, ranged) =
-            ingest_text::<S>(&self.name, decoded, self.config, self.only, &|_, _| {}, around, false)?;
+            ingest_text::<S>(&self.name, decoded, self.config, self.only, &|_, _| {}, around, as_is)?;
+        self.suspect |= report.repaired;
         for e in &mut report.errors {
             e.line += self.end.lines;
         }

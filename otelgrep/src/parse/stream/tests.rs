@@ -327,6 +327,27 @@ fn a_byte_that_is_not_utf8_leaves_a_rust_text_cut() {
     assert!(same_in_pieces(&input, 16 << 10, usize::MAX) > 5);
 }
 
+/// Python objects with bytes that are not UTF-8 inside records, then Latin-1 lines all through a
+/// Rust capture, in many pieces: once a piece was read repaired, the later ones are checked first
+/// and repaired at once when they need it (`AsIs::Suspect`), with what a file gives.
+#[test]
+fn latin1_lines_all_through_a_stream_read_as_the_file() {
+    let rust = capture("rust-stdout/rust-stdout.log");
+    let python = capture("python-flask/flask-default.log");
+    let damaged = python.iter().enumerate().map(|(i, &b)| if i % 4099 == 0 { 0xe9 } else { b });
+    let mut input: Vec<u8> = damaged.collect();
+    for (i, part) in rust.split_inclusive(|b| *b == b'\n').enumerate() {
+        input.extend_from_slice(part);
+        if i % 97 == 0 {
+            input.extend_from_slice(b"caf\xe9 printed by the app\n");
+        }
+    }
+    for chunk in [16 << 10, 3000] {
+        let pieces = same_in_pieces(&input, chunk, usize::MAX);
+        assert!(pieces > 5, "{pieces} pieces of {chunk} in {} bytes", input.len());
+    }
+}
+
 /// A byte-order mark opening a second capture (two concatenated, each with its mark) sends the
 /// cut search to the text as a read repairs it; a character whose first byte is the mark's
 /// (U+FF01 `！`, `EF BC 81`, in an app's line) does not: the search checks UTF-8 as it frames,
