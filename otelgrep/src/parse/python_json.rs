@@ -761,7 +761,9 @@ fn point(
     valued: bool,
     p: &PyPoint<'_>,
 ) -> Option<(MetricKind, PointValue)> {
-    let buckets = |b: &Vec<u64>| if valued { b.clone() } else { Vec::new() };
+    fn kept<T: Clone>(valued: bool, v: &[T]) -> Vec<T> {
+        if valued { v.to_vec() } else { Vec::new() }
+    }
     let (sum, min, max) = if valued { (p.sum, p.min, p.max) } else { (None, None, None) };
     if let (Some(counts), Some(bounds)) = (&p.bucket_counts, &p.explicit_bounds) {
         let v = PointValue::Histogram {
@@ -769,8 +771,8 @@ fn point(
             sum,
             min,
             max,
-            bounds: if valued { bounds.clone() } else { Vec::new() },
-            counts: buckets(counts),
+            bounds: kept(valued, bounds),
+            counts: kept(valued, counts),
         };
         return Some((MetricKind::Histogram, v));
     }
@@ -784,9 +786,9 @@ fn point(
             scale,
             zero_count: p.zero_count.unwrap_or(0),
             positive_offset: pos.map_or(0, |b| b.offset),
-            positive: pos.map(|b| buckets(&b.bucket_counts)).unwrap_or_default(),
+            positive: pos.map(|b| kept(valued, &b.bucket_counts)).unwrap_or_default(),
             negative_offset: neg.map_or(0, |b| b.offset),
-            negative: neg.map(|b| buckets(&b.bucket_counts)).unwrap_or_default(),
+            negative: neg.map(|b| kept(valued, &b.bucket_counts)).unwrap_or_default(),
         };
         return Some((MetricKind::ExponentialHistogram, v));
     }

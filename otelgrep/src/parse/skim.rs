@@ -188,11 +188,7 @@ impl<'a> Skim<'a> {
     }
 
     fn literal(&mut self, word: &[u8]) -> Skimmed<()> {
-        if !self.b[self.i..].starts_with(word) {
-            return Err(Bad);
-        }
-        self.i += word.len();
-        Ok(())
+        if self.take(word) { Ok(()) } else { Err(Bad) }
     }
 
     fn digits(&mut self) -> usize {
