@@ -62,7 +62,7 @@ pub fn ingest<S: Sink>(
                 // repaired on its own, not copied whole (a 166 MB capture with one Latin-1 line
                 // took 522 MB, against 71 MB without it; found by a new-user check).
                 let reading = Reading {
-                    region_bytes: regions::REGION_BYTES,
+                    region_bytes: regions::region_bytes(body.len()),
                     bad_lines: &[],
                     ending: Ending::Input,
                     binary,
@@ -162,7 +162,8 @@ pub(super) fn ingest_text<S: Sink>(
     as_is: AsIs,
 ) -> anyhow::Result<(Report, Ranged<S>)> {
     let binary = as_is == AsIs::MaybeBinary;
-    let reading = Reading { region_bytes: regions::REGION_BYTES, bad_lines: &[], ending, binary, carry };
+    let reading =
+        Reading { region_bytes: regions::region_bytes(text.bytes.len()), bad_lines: &[], ending, binary, carry };
     // A sink that writes records out as it gets them (an export) cannot be given a text that is
     // read again: the records read before the bad byte were written twice, and a record cut
     // there once (a summary skipped one record that an export wrote). Such a text is repaired
