@@ -140,25 +140,40 @@ fn fail<'a, T>(at: &'a str, msg: &'static str) -> Res<'a, T> {
 
 /// Any value, after optional whitespace; its first character says which.
 pub(super) fn js_value(i: &str) -> Res<'_, Js<'_>> {
+    let mut v = Js::Undefined;
+    let rest = value_into(i, &mut v)?;
+    Ok((rest, v))
+}
+
+/// Where a parse that writes its value in place stops, or what went wrong.
+type Rest<'a> = Result<&'a str, nom::Err<LitError<'a>>>;
+
+/// [`js_value`], written into `out`: objects and arrays are filled where they will stay, not
+/// built and then moved up through each caller's result (a value written field by field and
+/// read back whole at once stalls the processor until the writes land: those moves were a fifth
+/// of reading a Node capture's metrics).
+fn value_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
     let (i, _) = multispace0(i)?;
     // `<ref *1> { ... }`: a value a cycle points back to (`[Circular *1]`).
     let i = match i.strip_prefix("<ref *") {
         Some(r) => r.find("> ").map_or(i, |at| &r[at + 2..]),
         None => i,
     };
-    match i.chars().next() {
-        None => fail(i, "unexpected end"),
-        Some('{') => object(i),
+    let (rest, v) = match i.chars().next() {
+        None => return Err(nom::Err::Failure(LitError { at: i, msg: "unexpected end" })),
+        Some('{') => return object_into(i, out),
         // `[Array]`, `[Object]` (`util.inspect` stopped at depth 3: the exporter printed nothing
         // more), `[Function: f]`, `[class A]`, `[Getter]`, `[Circular *1]`, `[String: 'x']`.
-        Some('[') if i[1..].starts_with(|c: char| c.is_ascii_alphabetic()) => tagged(i),
-        Some('[') => array(i),
+        Some('[') if i[1..].starts_with(|c: char| c.is_ascii_alphabetic()) => tagged(i)?,
+        Some('[') => return array_into(i, out),
         // `<Buffer 01 02>`: what a class's own inspect printed.
-        Some('<') => map(angled, |_| Js::Undefined).parse(i),
-        Some('\'' | '"' | '`') => text(i),
-        Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$' => prefixed(i).unwrap_or_else(|| word(i)),
-        Some(_) => word(i),
-    }
+        Some('<') => map(angled, |_| Js::Undefined).parse(i)?,
+        Some('\'' | '"' | '`') => text(i)?,
+        Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$' => prefixed(i).unwrap_or_else(|| word(i))?,
+        Some(_) => word(i)?,
+    };
+    *out = v;
+    Ok(rest)
 }
 
 /// A bracketed tag (see [`js_value`]): nothing kept. What a tag prefixes is read as the value
@@ -297,49 +312,48 @@ fn collection(i: &str) -> Res<'_, Js<'_>> {
     Ok((i, if keyed.is_empty() && !plain.is_empty() { Js::Arr(plain) } else { Js::Obj(keyed) }))
 }
 
-/// `{ key: value, 'quoted.key': value, }`.
-fn object(i: &str) -> Res<'_, Js<'_>> {
+/// `{ key: value, 'quoted.key': value, }`, written into `out`.
+fn object_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
     let (i, _) = char('{')(i)?;
-    entries(i, Vec::with_capacity(8))
+    *out = Js::Obj(Vec::with_capacity(8));
+    let Js::Obj(kvs) = out else { unreachable!() };
+    entries(i, kvs)
 }
 
 /// An object's entries from `i` on, after those in `kvs` (the first has no comma before it), and
 /// its end. A key that is not there ends the entries (so a last comma is allowed); anything wrong
 /// after a key is an error. By hand rather than nom's `separated_list0`: its closures were a
 /// tenth of reading a Node capture, and `many0` allocates before it reads anything.
-fn entries<'a>(mut i: &'a str, mut kvs: Vec<(Cow<'a, str>, Js<'a>)>) -> Res<'a, Js<'a>> {
+fn entries<'a>(mut i: &'a str, kvs: &mut Vec<(Cow<'a, str>, Js<'a>)>) -> Rest<'a> {
     if kvs.is_empty() {
-        match entry(i) {
-            Ok((rest, kv)) => {
-                kvs.push(kv);
-                i = rest;
-            }
-            Err(nom::Err::Error(_)) => return object_end(i, kvs),
+        match entry(i, kvs) {
+            Ok(rest) => i = rest,
+            Err(nom::Err::Error(_)) => return object_end(i),
             Err(e) => return Err(e),
         }
     }
     while let Some(after) = multispace0(i)?.0.strip_prefix(',') {
-        match entry(after) {
-            Ok((rest, kv)) => {
-                kvs.push(kv);
-                i = rest;
-            }
+        match entry(after, kvs) {
+            Ok(rest) => i = rest,
             Err(nom::Err::Error(_)) => break,
             Err(e) => return Err(e),
         }
     }
-    object_end(i, kvs)
+    object_end(i)
 }
 
-/// `key: value`: no key is an error the caller may take back; past the key, a failure.
-fn entry(i: &str) -> Res<'_, (Cow<'_, str>, Js<'_>)> {
+/// `key: value`, added to `kvs` (its value written in place): no key is an error the caller may
+/// take back; past the key, a failure.
+fn entry<'a>(i: &'a str, kvs: &mut Vec<(Cow<'a, str>, Js<'a>)>) -> Rest<'a> {
     let (i, k) = key(multispace0(i)?.0)?;
     let i = multispace0(i)?.0;
-    let Some(i) = i.strip_prefix(':') else { return fail(i, "expected ':' after a key") };
-    match js_value(i) {
-        Ok((rest, v)) => Ok((rest, (k, v))),
+    let Some(i) = i.strip_prefix(':') else {
+        return Err(nom::Err::Failure(LitError { at: i, msg: "expected ':' after a key" }));
+    };
+    let (_, value) = push_in_place(kvs, (k, Js::Undefined));
+    match value_into(i, value) {
         Err(nom::Err::Error(e)) => Err(nom::Err::Failure(e)),
-        Err(e) => Err(e),
+        read => read,
     }
 }
 
@@ -358,35 +372,57 @@ fn name_len(i: &str) -> usize {
     i.bytes().position(|c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'$')).unwrap_or(i.len())
 }
 
-/// An object's optional last comma and its `}`.
-fn object_end<'a>(i: &'a str, kvs: Vec<(Cow<'a, str>, Js<'a>)>) -> Res<'a, Js<'a>> {
-    let (i, _) = opt(preceded(multispace0, char(','))).parse(i)?;
-    let (i, _) = cut(context("expected ',' or '}'", preceded(multispace0, char('}')))).parse(i)?;
-    Ok((i, Js::Obj(kvs)))
+/// `v` pushed onto `vec`, and where it is. As `Vec::push`, with room made first: `push` holds its
+/// value aside around its call that grows the vector and copies it in after, and the copy, read
+/// back at once, stalled the processor on the value's own writes (each item of a metric's bounds
+/// and each entry of an object: a tenth of reading a Node capture's metrics).
+fn push_in_place<T>(vec: &mut Vec<T>, v: T) -> &mut T {
+    vec.reserve(1);
+    let len = vec.len();
+    vec.spare_capacity_mut()[0].write(v);
+    // SAFETY: the element at `len`, the first after the initialised ones, was just written.
+    unsafe { vec.set_len(len + 1) };
+    &mut vec[len]
 }
 
-/// The rest of an object after its first entry, `first`: as [`object`] reads it.
+/// An object's optional last comma and its `}`.
+fn object_end(i: &str) -> Rest<'_> {
+    let (i, _) = opt(preceded(multispace0, char(','))).parse(i)?;
+    let (i, _) = cut(context("expected ',' or '}'", preceded(multispace0, char('}')))).parse(i)?;
+    Ok(i)
+}
+
+/// The rest of an object after its first entry, `first`: as [`object_into`] reads it.
 pub(super) fn object_after<'a>(i: &'a str, first: (Cow<'a, str>, Js<'a>)) -> Res<'a, Js<'a>> {
     let mut kvs = Vec::with_capacity(16);
     kvs.push(first);
-    entries(i, kvs)
+    let rest = entries(i, &mut kvs)?;
+    Ok((rest, Js::Obj(kvs)))
 }
 
 /// `[ a, b, ... 12 more items ]` (arrays over 100 items end with that count), with sparse
 /// arrays' `<3 empty items>` and an array's own keys (`[ 1, 2, x: 3 ]`) left out.
 fn array(i: &str) -> Res<'_, Js<'_>> {
+    let mut v = Js::Undefined;
+    let rest = array_into(i, &mut v)?;
+    Ok((rest, v))
+}
+
+/// [`array`], written into `out`.
+fn array_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
     let (mut i, _) = char('[')(i)?;
     // Sized for a histogram's bounds and counts, which grew it three times.
-    let mut items = Vec::with_capacity(16);
+    *out = Js::Arr(Vec::with_capacity(16));
+    let Js::Arr(items) = out else { unreachable!() };
     loop {
         let (r, _) = multispace0(i)?;
         if let Some(r) = r.strip_prefix(']') {
-            return Ok((r, Js::Arr(items)));
+            return Ok(r);
         }
         let r = match r.strip_prefix("... ") {
             Some(more) => take_till(|c| c == ']' || c == ',')(more)?.0,
             None if let Some((r, v)) = number(r) => {
-                items.push(v);
+                push_in_place(items, v);
                 r
             }
             None => {
@@ -400,7 +436,7 @@ fn array(i: &str) -> Res<'_, Js<'_>> {
         let (r, _) = multispace0(r)?;
         i = match r.strip_prefix(',') {
             Some(r) => r,
-            None => return Ok((cut(context("expected ',' or ']'", char(']'))).parse(r)?.0, Js::Arr(items))),
+            None => return Ok(cut(context("expected ',' or ']'", char(']'))).parse(r)?.0),
         };
     }
 }
