@@ -1,5 +1,7 @@
 //! nom pieces the text-format grammars share (Rust Debug values, Node literals).
 
+use std::cell::Cell;
+
 use nom::IResult;
 use nom::Parser;
 use nom::branch::alt;
@@ -51,4 +53,33 @@ fn run<'a, E: ParseError<&'a str>>(special: &'static str) -> impl Fn(&'a str) ->
 pub fn spaces<'a, E: ParseError<&'a str>>(i: &'a str) -> IResult<&'a str, &'a str, E> {
     let n = i.bytes().take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')).count();
     Ok((&i[n..], &i[..n]))
+}
+
+/// How deep values may nest in the text grammars, as in serde_json's JSON: their parsers recurse
+/// once a level, and a Node record nested 15,000 deep overflowed a worker thread's stack and
+/// aborted the run (a new-user check; a Rust `ListAny` too). Exporters print a few levels.
+pub const DEEPEST: u32 = 128;
+
+thread_local! {
+    /// The values being read on this thread, each inside the last.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// `parse`, reading a value one level inside the one being read; `None` past [`DEEPEST`] levels
+/// (the caller says so).
+pub fn nested<T>(parse: impl FnOnce() -> T) -> Option<T> {
+    /// Puts the depth back however `parse` ends.
+    struct Level(u32);
+    impl Drop for Level {
+        fn drop(&mut self) {
+            DEPTH.set(self.0);
+        }
+    }
+    let depth = DEPTH.get();
+    if depth >= DEEPEST {
+        return None;
+    }
+    let _level = Level(depth);
+    DEPTH.set(depth + 1);
+    Some(parse())
 }

@@ -409,6 +409,43 @@ mod tests {
         assert!(parse_literal("{\n  a: [Function: f\n}").is_err());
     }
 
+    /// A record whose values nest past `DEEPEST` levels is skipped with the line where they do,
+    /// every way `util.inspect` nests (a tag alone too): the grammar recursed once a level, and a
+    /// record nested 15,000 deep overflowed the stack and aborted the run (a new-user check).
+    #[test]
+    fn values_nested_too_deep_skip_their_record() {
+        let record = |open: &str, close: &str, depth: usize| {
+            format!("{{\n  body: {}1{},\n  severityNumber: 9\n}}", open.repeat(depth), close.repeat(depth))
+        };
+        let read = |text: &str| parse_record(text, &Needs::ALL, &mut Resources::default());
+        // The record and 127 objects are the 128 levels.
+        assert!(read(&record("{ a: ", " }", 127)).is_ok());
+        assert!(read(&record("{ a: ", " }", 128)).is_err());
+        let ways = [
+            ("{ a: ", " }"),
+            ("[ ", " ]"),
+            ("Map(1) { 1 => ", " }"),
+            ("Foo { a: ", " }"),
+            ("Set(1) { ", " }"),
+            ("[Object: null prototype] { a: ", " }"),
+            ("Buffer(1) [Uint8Array] [ ", " ]"),
+        ];
+        for (open, close) in ways {
+            assert!(read(&record(open, close, 60)).is_ok(), "{open}");
+            for depth in [130, 200_000] {
+                let Err(e) = read(&record(open, close, depth)) else { panic!("{open} {depth} read") };
+                assert_eq!(e.offset_lines, 1, "{open}");
+                let ParseErrorKind::Invalid(msg) = &e.kind else { panic!("{e:?}") };
+                assert!(msg.ends_with("values nested more than 128 levels deep"), "{open}: {msg}");
+            }
+        }
+        // Tags in front of a tag in front of an object.
+        let tags = |depth: usize| record(&"[Object: null prototype] ".repeat(depth), "", 1).replace("1,", "{ a: 1 },");
+        assert!(read(&tags(60)).is_ok());
+        let Err(e) = read(&tags(200_000)) else { panic!("tags read") };
+        assert!(matches!(&e.kind, ParseErrorKind::Invalid(m) if m.ends_with("128 levels deep")), "{e:?}");
+    }
+
     /// A record whose resource was read before (its text kept) reads as one read afresh: the same
     /// record, or the same error at the same line, also when it is damaged after its resource.
     #[test]

@@ -12,7 +12,7 @@ use nom::multi::separated_list0;
 use nom::sequence::{delimited, preceded, separated_pair};
 use nom::{IResult, Parser};
 
-use super::grammar::unescaped;
+use super::grammar::{nested, unescaped};
 use crate::model::Value;
 
 /// Parses a whole Debug value; `None` when the text is not one.
@@ -49,8 +49,16 @@ pub fn parse_scope(text: &str) -> Option<(String, String)> {
     scope.parse(text).ok().map(|(_, scope)| scope)
 }
 
-/// `Tag(...)`: the variant name, then its payload in parentheses.
+/// `Tag(...)`: the variant name, then its payload in parentheses. Past
+/// [`super::grammar::DEEPEST`] levels (`ListAny` in `ListAny`...), no value: the caller keeps the
+/// text as written, as Python's reader keeps JSON nested deeper than serde_json reads.
 fn debug_value(i: &str) -> IResult<&str, Value> {
+    nested(|| tagged(i))
+        .unwrap_or_else(|| Err(nom::Err::Failure(nom::error::Error::new(i, nom::error::ErrorKind::TooLarge))))
+}
+
+/// [`debug_value`], at a depth allowed.
+fn tagged(i: &str) -> IResult<&str, Value> {
     let (rest, name) = take_while(|c: char| c.is_ascii_alphanumeric())(i)?;
     match name {
         // The log side prints `String(Owned("..."))` too, but also `String("...")` in places.
@@ -170,6 +178,21 @@ mod tests {
         assert_eq!(parse_value("I64(3) trailing"), None);
         assert_eq!(parse_value(r#"String(Owned("unterminated))"#), None);
         assert_eq!(parse_string(r#""INFO""#), Some("INFO".into()));
+    }
+
+    /// A value nested past `DEEPEST` levels is no value (its caller keeps the text as written):
+    /// the grammar recursed once a level, and a log body of `ListAny` 200,000 deep overflowed
+    /// the stack and aborted the run.
+    #[test]
+    fn values_nested_too_deep_are_no_value() {
+        let list = |depth: usize| format!("{}Int(1){}", "ListAny([".repeat(depth), "])".repeat(depth));
+        // 127 lists and the number are the 128 levels.
+        assert!(matches!(parse_value(&list(127)), Some(Value::Array(_))));
+        assert_eq!(parse_value(&list(128)), None);
+        assert_eq!(parse_value(&list(200_000)), None);
+        let map = |depth: usize| format!("{}Int(1){}", r#"Map({Static("k"): "#.repeat(depth), "})".repeat(depth));
+        assert!(matches!(parse_value(&map(127)), Some(Value::Map(_))));
+        assert_eq!(parse_value(&map(200_000)), None);
     }
 
     /// Strings read without the grammar read as the grammar reads them: every way of wrapping a

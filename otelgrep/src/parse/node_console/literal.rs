@@ -21,7 +21,7 @@ use nom::{IResult, Parser};
 
 use super::super::ParseErrorKind;
 use super::super::RecordError;
-use super::super::grammar::{spaces as multispace0, unescaped};
+use super::super::grammar::{DEEPEST, nested, spaces as multispace0, unescaped};
 
 /// A JavaScript value as `util.inspect` prints it. Keys and strings borrow from the record's text
 /// unless an escape made them other text (allocating each was a sixth of reading a Node capture).
@@ -133,6 +133,20 @@ impl<'a> ContextError<&'a str> for LitError<'a> {
 
 pub(super) type Res<'a, T> = IResult<&'a str, T, LitError<'a>>;
 
+/// `parse`, reading what holds values (an object, an array, a collection, a tag): one level
+/// deeper, or past [`DEEPEST`] levels a failure. Every value inside another is read inside one
+/// of these: levels are counted there, not at each value (most are strings and numbers).
+fn deeper<'a, T>(
+    i: &'a str,
+    parse: impl FnOnce() -> Result<T, nom::Err<LitError<'a>>>,
+) -> Result<T, nom::Err<LitError<'a>>> {
+    nested(parse).unwrap_or(Err(nom::Err::Failure(LitError { at: i, msg: TOO_DEEP })))
+}
+
+/// What a record nested past [`DEEPEST`] levels is skipped with.
+const TOO_DEEP: &str = "values nested more than 128 levels deep";
+const _: () = assert!(DEEPEST == 128, "TOO_DEEP names the depth");
+
 /// Stops the parse here: no other alternative can apply.
 fn fail<'a, T>(at: &'a str, msg: &'static str) -> Res<'a, T> {
     Err(nom::Err::Failure(LitError { at, msg }))
@@ -179,11 +193,13 @@ fn value_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
 /// A bracketed tag (see [`js_value`]): nothing kept. What a tag prefixes is read as the value
 /// (`[Object: null prototype] { a: 1 }`, `[class A] { x: 1 }`).
 fn tagged(i: &str) -> Res<'_, Js<'_>> {
-    let (rest, _) = cut(bracketed).parse(i)?;
-    match rest.strip_prefix(' ') {
-        Some(after) if after.starts_with(['{', '[']) => js_value(after),
-        _ => Ok((rest, Js::Undefined)),
-    }
+    deeper(i, || {
+        let (rest, _) = cut(bracketed).parse(i)?;
+        match rest.strip_prefix(' ') {
+            Some(after) if after.starts_with(['{', '[']) => js_value(after),
+            _ => Ok((rest, Js::Undefined)),
+        }
+    })
 }
 
 /// `[...]` up to its matching `]` on the same line, strings inside it skipped whole.
@@ -286,39 +302,43 @@ fn map_key<'a>(v: &Js<'a>) -> Cow<'a, str> {
 /// `{ item, ... }` after a constructor's name: an object when its items have keys (a class
 /// instance, a Map), else an array (a Set, a Promise's value).
 fn collection(i: &str) -> Res<'_, Js<'_>> {
-    let (mut i, _) = char('{')(i)?;
-    let (mut keyed, mut plain) = (Vec::new(), Vec::new());
-    loop {
-        let (r, _) = multispace0(i)?;
-        if let Some(r) = r.strip_prefix('}') {
-            i = r;
-            break;
-        }
-        let (r, it) = item(r)?;
-        match it {
-            Item::Keyed(k, v) => keyed.push((k, v)),
-            Item::Plain(v) => plain.push(v),
-            Item::Nothing => {}
-        }
-        let (r, _) = multispace0(r)?;
-        i = match r.strip_prefix(',') {
-            Some(r) => r,
-            None => {
-                i = cut(context("expected ',' or '}'", char('}'))).parse(r)?.0;
+    deeper(i, || {
+        let (mut i, _) = char('{')(i)?;
+        let (mut keyed, mut plain) = (Vec::new(), Vec::new());
+        loop {
+            let (r, _) = multispace0(i)?;
+            if let Some(r) = r.strip_prefix('}') {
+                i = r;
                 break;
             }
-        };
-    }
-    Ok((i, if keyed.is_empty() && !plain.is_empty() { Js::Arr(plain) } else { Js::Obj(keyed) }))
+            let (r, it) = item(r)?;
+            match it {
+                Item::Keyed(k, v) => keyed.push((k, v)),
+                Item::Plain(v) => plain.push(v),
+                Item::Nothing => {}
+            }
+            let (r, _) = multispace0(r)?;
+            i = match r.strip_prefix(',') {
+                Some(r) => r,
+                None => {
+                    i = cut(context("expected ',' or '}'", char('}'))).parse(r)?.0;
+                    break;
+                }
+            };
+        }
+        Ok((i, if keyed.is_empty() && !plain.is_empty() { Js::Arr(plain) } else { Js::Obj(keyed) }))
+    })
 }
 
 /// `{ key: value, 'quoted.key': value, }`, written into `out`.
 fn object_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
-    let (i, _) = char('{')(i)?;
-    let mut kvs = Vec::with_capacity(8);
-    let rest = entries(i, &mut kvs);
-    *out = Js::Obj(kvs);
-    rest
+    deeper(i, || {
+        let (i, _) = char('{')(i)?;
+        let mut kvs = Vec::with_capacity(8);
+        let rest = entries(i, &mut kvs);
+        *out = Js::Obj(kvs);
+        rest
+    })
 }
 
 /// An object's entries from `i` on, after those in `kvs` (the first has no comma before it), and
@@ -411,12 +431,14 @@ fn array(i: &str) -> Res<'_, Js<'_>> {
 
 /// [`array`], written into `out`.
 fn array_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
-    let (i, _) = char('[')(i)?;
-    // Sized for a histogram's bounds and counts, which grew it three times.
-    let mut items = Vec::with_capacity(16);
-    let rest = items_into(i, &mut items);
-    *out = Js::Arr(items);
-    rest
+    deeper(i, || {
+        let (i, _) = char('[')(i)?;
+        // Sized for a histogram's bounds and counts, which grew it three times.
+        let mut items = Vec::with_capacity(16);
+        let rest = items_into(i, &mut items);
+        *out = Js::Arr(items);
+        rest
+    })
 }
 
 /// An array's items from `i` on, and its `]`.
