@@ -55,10 +55,10 @@ pub fn spaces<'a, E: ParseError<&'a str>>(i: &'a str) -> IResult<&'a str, &'a st
     Ok((&i[n..], &i[..n]))
 }
 
-/// How deep values may nest in the text grammars, as in serde_json's JSON: their parsers recurse
-/// once a level, and a Node record nested 15,000 deep overflowed a worker thread's stack and
-/// aborted the run (a new-user check; a Rust `ListAny` too). Exporters print a few levels.
-pub const DEEPEST: u32 = 128;
+/// How deep values may nest in the text grammars, as deep as the JSON readers go: their parsers
+/// recurse once a level, and a Node record nested 15,000 deep overflowed a worker thread's stack
+/// and aborted the run (a new-user check; a Rust `ListAny` too). Exporters print a few levels.
+pub const DEEPEST: u32 = super::skim::DEEPEST;
 
 thread_local! {
     /// The values being read on this thread, each inside the last.

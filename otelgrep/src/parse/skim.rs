@@ -38,6 +38,10 @@ pub struct Skim<'a> {
     i: usize,
 }
 
+/// How deep a text the skimmer reads, as serde_json reads JSON (128 levels): deeper ones are
+/// refused (`Bad`) and left to serde_json, which refuses them too.
+pub const DEEPEST: u32 = 128;
+
 impl<'a> Skim<'a> {
     pub fn new(text: &'a str) -> Self {
         Skim { text, b: text.as_bytes(), i: 0 }
@@ -328,7 +332,7 @@ impl<'a> Skim<'a> {
 
     fn value(&mut self, depth: u32) -> Skimmed<()> {
         // The reader recurses: deeper texts (none seen in a capture) are left to serde_json.
-        if depth >= 128 {
+        if depth >= DEEPEST {
             return Err(Bad);
         }
         self.ws();

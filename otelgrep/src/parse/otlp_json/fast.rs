@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::super::skim::{Bad, Skim, Skimmed, Tree, once};
+use super::super::skim::{Bad, DEEPEST, Skim, Skimmed, Tree, once};
 use super::super::{Needs, Resources};
 use super::{Batch, KINDS, any_value, attributes, enum_value, events, links, log, metric, span, span_kind};
 use crate::model::{Attributes, Resource, Scope, Value};
@@ -403,8 +403,8 @@ pub(super) fn skip_attributes(s: &mut Skim<'_>, depth: u32) -> Skimmed<()> {
 /// checks them, their attributes by [`skip_attributes`] (an exception event's are most of a
 /// failed span).
 pub(super) fn skip_records(s: &mut Skim<'_>, depth: u32) -> Skimmed<()> {
-    // The general way refuses a text deeper than 128 levels, counting from the list.
-    if s.peek_value() != b'[' || depth + 1 >= 128 {
+    // The general way refuses a text deeper than `DEEPEST` levels, counting from the list.
+    if s.peek_value() != b'[' || depth + 1 >= DEEPEST {
         return s.skip_at(depth);
     }
     s.array(|s| {
