@@ -163,7 +163,15 @@ static ANSI: LazyLock<Regex> =
 
 fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     let text = text.strip_suffix(b"\n").unwrap_or(text);
-    text.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+    // Found by `memchr`, not a byte at a time: the first lines of a capture of long lines (OTLP
+    // requests of 10 KB) are megabytes, and a byte at a time was a tenth of reading 30 MB.
+    let ends = memchr::memchr_iter(b'\n', text).chain([text.len()]);
+    let mut start = 0;
+    ends.map(move |end| {
+        let line = &text[start..end];
+        start = end + 1;
+        line.strip_suffix(b"\r").unwrap_or(line)
+    })
 }
 
 /// Whether `text` holds the lines wrappers are recognised on (its first [`SAMPLE`] lines that are
