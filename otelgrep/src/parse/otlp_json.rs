@@ -457,44 +457,75 @@ const METRICS: Nesting = Nesting {
 fn spans(doc: &Obj, resources: &mut Resources, batch: &mut Batch) {
     each_record(doc, &SPANS, resources, |index, s, res, scope| {
         let (events, links) = (events(array(s, "events", "events")), links(array(s, "links", "links")));
-        match span(index, s, attributes(s, "attributes"), events, links, res, scope) {
+        match span(index, SpanFields::of(s), attributes(s, "attributes"), events, links, res, scope) {
             Ok(span) => batch.spans.push(span),
             Err(e) => batch.errors.push(e),
         }
     });
 }
 
-/// A span from its fields (`s`: scalars and status), with the attributes, events and links the
-/// reader read apart (the fast reader reads only those a command needs); the tree reader and the
-/// fast one both build spans here.
+/// The fields of a span that [`span`] reads besides attributes, events and links, each as
+/// written (in lowerCamelCase if written both ways, as [`get`] takes it).
+struct SpanFields<'t, 'a> {
+    name: Option<&'t Tree<'a>>,
+    trace_id: Option<&'t Tree<'a>>,
+    span_id: Option<&'t Tree<'a>>,
+    parent_span_id: Option<&'t Tree<'a>>,
+    trace_state: Option<&'t Tree<'a>>,
+    kind: Option<&'t Tree<'a>>,
+    start: Option<&'t Tree<'a>>,
+    end: Option<&'t Tree<'a>>,
+    status: Option<&'t Tree<'a>>,
+}
+
+impl<'t, 'a> SpanFields<'t, 'a> {
+    /// A span's fields, from its object.
+    fn of(s: &'t Obj<'a>) -> Self {
+        SpanFields {
+            name: get(s, "name", "name"),
+            trace_id: get(s, "traceId", "trace_id"),
+            span_id: get(s, "spanId", "span_id"),
+            parent_span_id: get(s, "parentSpanId", "parent_span_id"),
+            trace_state: get(s, "traceState", "trace_state"),
+            kind: get(s, "kind", "kind"),
+            start: get(s, "startTimeUnixNano", "start_time_unix_nano"),
+            end: get(s, "endTimeUnixNano", "end_time_unix_nano"),
+            status: get(s, "status", "status"),
+        }
+    }
+}
+
+/// A span from its fields, with the attributes, events and links the reader read apart (the fast
+/// reader reads only those a command needs); the tree reader and the fast one both build spans
+/// here.
 fn span(
     index: usize,
-    s: &Obj,
+    s: SpanFields,
     attributes: Attributes,
     events: Vec<Event>,
     links: Vec<Link>,
     res: &Arc<Resource>,
     scope: &Option<Arc<Scope>>,
 ) -> Result<Span, RecordError> {
-    let name = string(s, "name", "name").unwrap_or_default().to_string();
-    let ids = id(get(s, "traceId", "trace_id"), 32, "traceId").and_then(|t| {
-        let span = id(get(s, "spanId", "span_id"), 16, "spanId")?;
-        let parent = id(get(s, "parentSpanId", "parent_span_id"), 16, "parentSpanId")?;
+    let name = s.name.and_then(Tree::as_str).unwrap_or_default().to_string();
+    let ids = id(s.trace_id, 32, "traceId").and_then(|t| {
+        let span = id(s.span_id, 16, "spanId")?;
+        let parent = id(s.parent_span_id, 16, "parentSpanId")?;
         Ok((t, span as u64, parent as u64))
     });
     let (trace_id, span_id, parent) = ids.map_err(|why| record_error("span", index, &name, why))?;
-    let kind = span_kind(enum_value(get(s, "kind", "kind"), KINDS).unwrap_or(0));
-    let status = get(s, "status", "status").and_then(Tree::as_object);
+    let kind = span_kind(enum_value(s.kind, KINDS).unwrap_or(0));
+    let status = s.status.and_then(Tree::as_object);
     let code = status.and_then(|st| enum_value(member(st, "code"), STATUS)).unwrap_or(0);
     Ok(Span {
         trace_id,
         span_id,
         parent_span_id: Some(parent).filter(|&p| p != 0),
-        trace_state: string(s, "traceState", "trace_state").and_then(trace_state),
+        trace_state: s.trace_state.and_then(Tree::as_str).and_then(trace_state),
         kind,
         // No time is 0, as proto3 leaves it: the span is counted, and left out of durations.
-        start_ns: int(get(s, "startTimeUnixNano", "start_time_unix_nano")).unwrap_or(0),
-        end_ns: int(get(s, "endTimeUnixNano", "end_time_unix_nano")).unwrap_or(0),
+        start_ns: int(s.start).unwrap_or(0),
+        end_ns: int(s.end).unwrap_or(0),
         status: match code {
             1 => StatusCode::Ok,
             2 => StatusCode::Error,

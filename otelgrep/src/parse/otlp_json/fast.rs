@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use super::super::skim::{Bad, DEEPEST, Skim, Skimmed, Tree, once};
 use super::super::{Needs, Resources};
-use super::{Batch, KINDS, any_value, attributes, enum_value, events, links, log, metric, span, span_kind};
+use super::{
+    Batch, KINDS, SpanFields, any_value, attributes, decimal, enum_value, events, links, log, metric, span, span_kind,
+};
 use crate::model::{Attributes, Resource, Scope, Value};
 
 /// Depths of the values read, counted from the request (0) as the tree reader counts them:
@@ -230,8 +232,9 @@ fn record(
 ) -> Skimmed<()> {
     match signal {
         Signal::Spans => {
-            // Room for the fields `span` reads (in one spelling), not grown field by field.
-            let mut fields = Vec::with_capacity(SPAN_FIELDS.len().div_ceil(2));
+            // The fields `span` reads, each in its place in `SPAN_FIELDS` (written twice: the last,
+            // as the tree reader's `member` takes it), not in a list searched by key for each.
+            let mut fields: [Option<Tree>; SPAN_FIELDS.len()] = Default::default();
             let (mut attrs, mut events_seen, mut links_seen) = (None, None, None);
             let (mut evs, mut lks) = (Vec::new(), Vec::new());
             // What is read of this span once its kind is known: every encoder writes the kind
@@ -240,11 +243,11 @@ fn record(
             s.object(|s, key| match key {
                 "kind" => {
                     // Which attributes are read goes by it: written twice, the tree reader decides.
-                    if fields.iter().any(|(k, _)| k == "kind") {
+                    let kind = &mut fields[KIND];
+                    if kind.is_some() {
                         return Err(Bad);
                     }
-                    field(s, key, &mut fields)?;
-                    let kind = fields.last().and_then(|(_, t)| enum_value(Some(t), KINDS));
+                    let kind = enum_value(Some(kind.insert(s.tree_at(RECORD + 1)?)), KINDS);
                     needs = needs.for_span(span_kind(kind.unwrap_or(0)));
                     Ok(())
                 }
@@ -261,11 +264,28 @@ fn record(
                 }
                 "events" => once(&mut events_seen, skip_records(s, RECORD + 1)?),
                 "links" => once(&mut links_seen, skip_records(s, RECORD + 1)?),
-                _ if SPAN_FIELDS.contains(&key) => field(s, key, &mut fields),
-                // Dropped counts and flags: checked, not built.
-                _ => s.skip_at(RECORD + 1),
+                _ => match SPAN_FIELDS.iter().position(|&k| k == key) {
+                    Some(at) => {
+                        fields[at] = Some(s.tree_at(RECORD + 1)?);
+                        Ok(())
+                    }
+                    // Dropped counts and flags: checked, not built.
+                    None => s.skip_at(RECORD + 1),
+                },
             })?;
-            match span(index, &fields, attrs.unwrap_or_default(), evs, lks, res, scope) {
+            let field = |camel: usize| fields[camel].as_ref().or(fields[camel + 1].as_ref());
+            let fields = SpanFields {
+                trace_id: field(0),
+                span_id: field(2),
+                parent_span_id: field(4),
+                name: fields[6].as_ref(),
+                kind: fields[KIND].as_ref(),
+                start: field(8),
+                end: field(10),
+                status: fields[12].as_ref(),
+                trace_state: field(13),
+            };
+            match span(index, fields, attrs.unwrap_or_default(), evs, lks, res, scope) {
                 Ok(sp) => batch.spans.push(sp),
                 Err(e) => batch.errors.push(e),
             }
@@ -297,7 +317,7 @@ fn record(
 }
 
 /// The fields of a span that [`span`] reads (besides attributes, events and links), in both
-/// spellings.
+/// spellings: lowerCamelCase first, and its snake_case right after (where it differs).
 const SPAN_FIELDS: [&str; 15] = [
     "traceId",
     "trace_id",
@@ -315,6 +335,8 @@ const SPAN_FIELDS: [&str; 15] = [
     "traceState",
     "trace_state",
 ];
+/// Where `kind` is in [`SPAN_FIELDS`].
+const KIND: usize = 7;
 
 /// A field the record functions read from the fields' members, as a tree of its own.
 fn field<'a>(s: &mut Skim<'a>, key: &'a str, fields: &mut Vec<(Cow<'a, str>, Tree<'a>)>) -> Skimmed<()> {
@@ -339,25 +361,58 @@ fn read_attributes(s: &mut Skim<'_>, needs: &Needs, depth: u32) -> Skimmed<Attri
         return Ok(out);
     }
     s.array(|s| {
-        let (mut key, mut value): (Option<Cow<str>>, Option<Option<Tree>>) = (None, None);
+        let (mut key, mut value): (Option<Cow<str>>, Option<Option<Value>>) = (None, None);
         s.object(|s, k| match k {
             "key" => once(&mut key, s.str()?),
             "value" => {
                 // The key says whether the value is read; a value written first is read anyway.
                 let keep = key.as_deref().is_none_or(|k| needs.attribute(k));
-                let v = if keep { Some(s.tree_at(depth + 2)?) } else { skip_value(s, depth + 2).map(|()| None)? };
+                let v = if !keep {
+                    skip_value(s, depth + 2).map(|()| None)?
+                } else if let Some(v) = scalar_value(s) {
+                    Some(v)
+                } else {
+                    Some(any_value(&s.tree_at(depth + 2)?))
+                };
                 once(&mut value, v)
             }
             _ => s.skip_at(depth + 2),
         })?;
         let key = key.ok_or(Bad)?;
         if needs.attribute(&key) {
-            let value = value.flatten().map_or(Value::Empty, |v| any_value(&v));
-            out.push((key.into_owned(), value));
+            out.push((key.into_owned(), value.flatten().unwrap_or(Value::Empty)));
         }
         Ok(())
     })?;
     Ok(out)
+}
+
+/// A value written as exporters write a scalar (`{"stringValue":"…"}`, `{"intValue":"7"}` or
+/// `{"intValue":7}`, `{"boolValue":true}`: compact, one member), read as [`any_value`] reads its
+/// tree, without building the tree; `None`, rewound, at anything else (read as a tree). The
+/// tree's object, key and string, built and dropped for each value a command reads, were most of
+/// reading a server span's attributes.
+fn scalar_value(s: &mut Skim<'_>) -> Option<Value> {
+    let start = s.position();
+    let mut scalar = || {
+        let value = if s.take(br#"{"stringValue":"#) {
+            Value::Str(s.str().ok()?.into_owned())
+        } else if s.take(br#"{"intValue":"#) {
+            // A number too large for an `i64` the tree reader reads (as serde_json does).
+            let text = if s.peek_value() == b'"' { s.str().ok()? } else { Cow::Borrowed(s.number().ok()?) };
+            Value::Int(decimal(&text)?)
+        } else if s.take(br#"{"boolValue":"#) {
+            Value::Bool(s.bool().ok()?)
+        } else {
+            return None;
+        };
+        s.take(b"}").then_some(value)
+    };
+    let value = scalar();
+    if value.is_none() {
+        s.rewind(start);
+    }
+    value
 }
 
 /// Skips an attribute list, checked as [`Skim::skip_at`] checks it: fast where it is written as

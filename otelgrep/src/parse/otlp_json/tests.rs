@@ -49,6 +49,48 @@ fn the_fast_reader_agrees_with_serde_json_on_every_flavour_and_damaged_copies() 
         r#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{"dataPoints":[{"timeUnixNano":"5","asDouble":"NaN"},{"timeUnixNano":"6"},{"time_unix_nano":"7","as_int":"3"},{"asInt":1.5}]}},{"name":"s","sum":{"isMonotonic":true,"dataPoints":[{"startTimeUnixNano":"1","timeUnixNano":"2","asInt":"4"},{"as_double":2.5}]}},{"name":"q","summary":{"dataPoints":[{"timeUnixNano":"9","sum":1.25,"count":"2","quantileValues":[{"quantile":0.5,"value":1}]},{"count":"1"}]}},{"name":"h","histogram":{"dataPoints":[{"timeUnixNano":"3","count":"3","sum":2,"bucketCounts":["1","2"],"explicitBounds":[1]}]}},{"name":"e","exponentialHistogram":{"dataPoints":[{"timeUnixNano":"4","count":"2","scale":1,"positive":{"offset":-1,"bucketCounts":["2"]}}]}}]}]}]}"#
             .to_string(),
     );
+    // Attribute values in every shape a scalar is written (read without a tree when compact), and
+    // shapes near them: escapes, numbers as text, past 64 bits, two members, spaces, snake_case.
+    let values = [
+        r#"{"stringValue":"a"}"#,
+        r#"{"stringValue":"a\"b\u00e9\n"}"#,
+        r#"{"stringValue":""}"#,
+        r#"{"stringValue":5}"#,
+        r#"{"stringValue":null}"#,
+        r#"{"intValue":"12"}"#,
+        r#"{"intValue":12}"#,
+        r#"{"intValue":-7}"#,
+        r#"{"intValue":-0}"#,
+        r#"{"intValue":"-0"}"#,
+        r#"{"intValue":"1\u0032"}"#,
+        r#"{"intValue":" 1"}"#,
+        r#"{"intValue":"+1"}"#,
+        r#"{"intValue":1.5}"#,
+        r#"{"intValue":1e3}"#,
+        r#"{"intValue":"9223372036854775807"}"#,
+        r#"{"intValue":"-9223372036854775808"}"#,
+        r#"{"intValue":"9223372036854775808"}"#,
+        r#"{"intValue":99999999999999999999}"#,
+        r#"{"boolValue":true}"#,
+        r#"{"boolValue":false}"#,
+        r#"{"boolValue":"true"}"#,
+        r#"{"doubleValue":1.5}"#,
+        r#"{"stringValue":"x","intValue":1}"#,
+        r#"{"intValue":1,"stringValue":"x"}"#,
+        r#"{ "stringValue":"a"}"#,
+        r#"{"stringValue": "a"}"#,
+        r#"{"stringValue":"a" }"#,
+        r#"{"string_value":"s"}"#,
+        r#"{"int_value":3}"#,
+        r#"{}"#,
+        r#"null"#,
+    ];
+    let attributes: Vec<String> =
+        values.iter().enumerate().map(|(i, v)| format!(r#"{{"key":"k{i}","value":{v}}},{{"value":{v},"key":"v{i}"}}"#)).collect();
+    lines.push(format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","kind":2,"attributes":[{}]}}]}}]}}]}}"#,
+        attributes.join(",")
+    ));
     let edits = ["", "\"", "\\", "0", "-1", "1.5", "null", "true", "{}", "[]", ",", "\"12\"", "\u{e9}", "\\u00e9"];
     let (mut compared, mut fast, mut fastest) = (0, 0, 0);
     for line in &lines {
