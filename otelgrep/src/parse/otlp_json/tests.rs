@@ -85,8 +85,11 @@ fn the_fast_reader_agrees_with_serde_json_on_every_flavour_and_damaged_copies() 
         r#"{}"#,
         r#"null"#,
     ];
-    let attributes: Vec<String> =
-        values.iter().enumerate().map(|(i, v)| format!(r#"{{"key":"k{i}","value":{v}}},{{"value":{v},"key":"v{i}"}}"#)).collect();
+    let attributes: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!(r#"{{"key":"k{i}","value":{v}}},{{"value":{v},"key":"v{i}"}}"#))
+        .collect();
     lines.push(format!(
         r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","kind":2,"attributes":[{}]}}]}}]}}]}}"#,
         attributes.join(",")
