@@ -409,6 +409,75 @@ mod tests {
         assert!(parse_literal("{\n  a: [Function: f\n}").is_err());
     }
 
+    /// What `util.inspect` prints for errors, dates, iterators and promises, as Node 20 printed
+    /// them (`tests/fixtures/node-inspect-errors.js`): each a value, an error kept as its stack
+    /// (with its own properties beside it). Before, each was `unknown value` or a broken key, and
+    /// a log record whose body was an error was skipped.
+    #[test]
+    fn errors_dates_iterators_and_promises_are_values() {
+        let text = include_str!("../../tests/fixtures/node-inspect-errors.txt");
+        let (first, second) = text.split_at(text.find("\n}\n{").unwrap() + 3);
+        let js = parse_literal(first).unwrap();
+        let str = |s: &'static str| Js::Str(s.into());
+        // The text an error keeps, and that it is the whole stack: its frames end at the last.
+        let stack = |v: Option<&Js>| match v {
+            Some(Js::Str(s)) => s.to_string(),
+            Some(o @ Js::Obj(_)) => o.get("stack").and_then(Js::str).unwrap_or_default().to_string(),
+            other => panic!("{other:?}"),
+        };
+        let framed = |v: Option<&Js>, first: &str| {
+            let s = stack(v);
+            assert!(s.starts_with(first), "{s}");
+            assert!(s.lines().last().unwrap().trim_start().starts_with("at node:internal/main/"), "{s}");
+        };
+        assert_eq!(js.get("invalidDate"), Some(&str("Invalid Date")));
+        assert_eq!(js.get("datePlus"), Some(&str("2026-12-02T00:00:00.000Z")));
+        assert_eq!(js.get("invalidPlus"), Some(&str("Invalid Date")));
+        assert_eq!(js.get("setIter"), Some(&Js::Arr(vec![str("a")])));
+        assert_eq!(js.get("mapEntries"), Some(&Js::Arr(vec![Js::Arr(vec![str("k"), Js::Int(1)])])));
+        framed(js.get("error"), "Error: boom\n");
+        assert_eq!(js.get("error").and_then(|e| e.get("code")), Some(&str("E1")));
+        assert_eq!(js.get("error").and_then(|e| e.get("errno")), Some(&Js::Int(5)));
+        framed(js.get("typeError"), "TypeError: bad\n");
+        framed(js.get("multiline"), "Error: multi\n  line, msg\n      at ");
+        assert_eq!(js.get("noStack"), Some(&str("Error: nostack")));
+        framed(js.get("cause"), "Error: outer\n");
+        framed(js.get("cause").and_then(|e| e.get("[cause]")), "Error: inner\n");
+        framed(js.get("coded"), "TypeError [ERR_INVALID_ARG_TYPE]: ");
+        assert_eq!(js.get("coded").and_then(|e| e.get("code")), Some(&str("ERR_INVALID_ARG_TYPE")));
+        framed(js.get("aggregate"), "AggregateError: all failed\n");
+        let errors = js.get("aggregate").and_then(|e| e.get("[errors]"));
+        assert!(matches!(errors, Some(Js::Arr(a)) if a.len() == 1), "{errors:?}");
+        for (key, first) in [("inArray", "Error: inarr\n"), ("inSet", "RangeError: inset\n")] {
+            let Some(Js::Arr(items)) = js.get(key) else { panic!("{key}") };
+            assert_eq!(items.len(), 1);
+            framed(items.first(), first);
+        }
+        framed(js.get("inMap").and_then(|m| m.get("k")), "Error: inmap\n");
+        let Some(Js::Arr(rejected)) = js.get("rejected") else { panic!("{:?}", js.get("rejected")) };
+        framed(rejected.first(), "Error: r\n");
+        assert_eq!(js.get("pending"), Some(&Js::Obj(vec![])));
+        assert_eq!(js.get("url"), Some(&str("http://a/b?c")));
+        assert!(matches!(js.get("bigMap"), Some(Js::Obj(m)) if m.len() == 100));
+        assert!(matches!(js.get("bigSet"), Some(Js::Arr(s)) if s.len() == 100));
+        // A log record whose body is an error with its properties, read whole.
+        let Ok(Record::Log(log)) = parse_record(second, &Needs::ALL, &mut Resources::default()) else {
+            panic!("not a log record")
+        };
+        let Value::Map(body) = &log.body else { panic!("{:?}", log.body) };
+        let keys: Vec<&str> = body.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["stack", "errno", "code", "syscall", "path"]);
+        assert!(matches!(&body[0].1, Value::Str(s) if s.starts_with("Error: ENOENT: no such file or directory")));
+        // A name and a colon with no frames after it is an array's own key, as before, and no
+        // value elsewhere (`util.inspect` brackets an error without frames): a damaged key stays
+        // the error it was.
+        assert_eq!(parse_literal("[ 1, Foo: 'bar' ]").unwrap(), Js::Arr(vec![Js::Int(1)]));
+        assert!(parse_literal("{\n  a: {\n    droppe:AttributesCount: 0\n  }\n}").is_err());
+        assert!(parse_literal("{\n  instrumentation:Scope: { name: 'x' },\n  b: 1\n}").is_err());
+        // So is a URL that lost its string's opening quote.
+        assert!(parse_literal("{\n  a: http://127.0.0.1/users',\n  b: 1\n}").is_err());
+    }
+
     /// A record whose values nest past `DEEPEST` levels is skipped with the line where they do,
     /// every way `util.inspect` nests (a tag alone too): the grammar recursed once a level, and a
     /// record nested 15,000 deep overflowed the stack and aborted the run (a new-user check).

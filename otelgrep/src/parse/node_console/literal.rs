@@ -6,8 +6,9 @@
 //! objects (Node's `lib/internal/util/inspect.js`, `formatValue`/`formatRaw`/`getPrefix`): class
 //! instances (`TraceState { ... }`, which a remote parent's `tracestate` puts in a span), `Map`s
 //! and `Set`s, typed arrays and Buffers, functions, classes, getters, symbols, cycles, sparse
-//! arrays, dates and regular expressions: each read as a value, never a reason to reject the
-//! record. nom, with `cut` and `context` so an error names the line and what was expected there.
+//! arrays, dates, regular expressions and errors (read in [`exotic`]): each read as a value, never
+//! a reason to reject the record. nom, with `cut` and `context` so an error names the line and
+//! what was expected there.
 
 use std::borrow::Cow;
 
@@ -22,6 +23,9 @@ use nom::{IResult, Parser};
 use super::super::ParseErrorKind;
 use super::super::RecordError;
 use super::super::grammar::{DEEPEST, nested, spaces as multispace0, unescaped};
+
+mod exotic;
+use exotic::{angled, bracketed, date, error_start, error_value, map_key, prefixed, tagged};
 
 /// A JavaScript value as `util.inspect` prints it. Keys and strings borrow from the record's text
 /// unless an escape made them other text (allocating each was a sixth of reading a Node capture).
@@ -183,84 +187,16 @@ fn value_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
         // `<Buffer 01 02>`: what a class's own inspect printed.
         Some('<') => map(angled, |_| Js::Undefined).parse(i)?,
         Some('\'' | '"' | '`') => text(i)?,
-        Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$' => prefixed(i).unwrap_or_else(|| word(i))?,
+        Some('I') if let Some(rest) = i.strip_prefix(INVALID_DATE) => date(rest, &i[..INVALID_DATE.len()])?,
+        Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$' => match prefixed(i) {
+            Some(read) => read?,
+            None if error_start(i, false) => error_value(i)?,
+            None => word(i)?,
+        },
         Some(_) => word(i)?,
     };
     *out = v;
     Ok(rest)
-}
-
-/// A bracketed tag (see [`js_value`]): nothing kept. What a tag prefixes is read as the value
-/// (`[Object: null prototype] { a: 1 }`, `[class A] { x: 1 }`).
-fn tagged(i: &str) -> Res<'_, Js<'_>> {
-    deeper(i, || {
-        let (rest, _) = cut(bracketed).parse(i)?;
-        match rest.strip_prefix(' ') {
-            Some(after) if after.starts_with(['{', '[']) => js_value(after),
-            _ => Ok((rest, Js::Undefined)),
-        }
-    })
-}
-
-/// `[...]` up to its matching `]` on the same line, strings inside it skipped whole.
-fn bracketed(i: &str) -> Res<'_, &str> {
-    let unmatched = || Err(nom::Err::Error(LitError { at: i, msg: "expected ']'" }));
-    if !i.starts_with('[') {
-        return unmatched();
-    }
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (at, c) in i.char_indices() {
-        match (quote, c) {
-            (Some(_), _) if escaped => escaped = false,
-            (Some(_), '\\') => escaped = true,
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"' | '`') => quote = Some(c),
-            (None, '[') => depth += 1,
-            (None, ']') => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return Ok((&i[at + 1..], &i[..at + 1]));
-                }
-            }
-            (None, '\n') => break,
-            _ => {}
-        }
-    }
-    unmatched()
-}
-
-/// `<...>` on one line: `<Buffer 01 02>`, `<pending>`, `<items unknown>`, `<3 empty items>`.
-fn angled(i: &str) -> Res<'_, &str> {
-    let line = &i[..i.find('\n').unwrap_or(i.len())];
-    match line.find('>') {
-        Some(at) if i.starts_with('<') => Ok((&i[at + 1..], &i[..at + 1])),
-        _ => fail(i, "expected '>'"),
-    }
-}
-
-/// A value with its constructor's name in front: a class instance (`TraceState { ... }`,
-/// `Foo {}`), a `Map(2) { 'k' => 'v' }`, a `Set(1) { 'a' }`, a typed array
-/// (`Uint8Array(3) [ 1, 2, 255 ]`, `Buffer(3) [Uint8Array] [ 1, 2, 3 ]`), a `Promise { 1 }`, or
-/// a `Symbol(name)`. `None` when `i` is a plain word.
-fn prefixed(i: &str) -> Option<Res<'_, Js<'_>>> {
-    let mut rest = &i[name_len(i)..];
-    let called = rest.starts_with('(');
-    if called {
-        rest = &rest[rest.find(')')? + 1..];
-    }
-    // `[Uint8Array]`, `[Generator]`: a tag after the name.
-    if rest.starts_with(" [") && rest[2..].starts_with(|c: char| c.is_ascii_alphabetic()) {
-        rest = bracketed(&rest[1..]).ok()?.0;
-    }
-    match rest.strip_prefix(' ') {
-        Some(after) if after.starts_with('{') => Some(collection(after)),
-        Some(after) if after.starts_with('[') => Some(array(after)),
-        _ if called => Some(Ok((rest, Js::Undefined))),
-        _ => None,
-    }
 }
 
 /// One item of a collection or an array: `key: value`, a Map's `key => value`, a value, or
@@ -274,7 +210,19 @@ enum Item<'a> {
 fn item(i: &str) -> Res<'_, Item<'_>> {
     let (i, _) = multispace0(i)?;
     if i.starts_with('<') && !i.starts_with("<ref *") {
-        return map(angled, |_| Item::Nothing).parse(i);
+        // `Promise { <rejected> Error: ... }`: a mark, then the value it marks.
+        let (rest, _) = angled(i)?;
+        return match rest.strip_prefix(' ') {
+            Some(v) if !v.starts_with([',', '}', ']', '\n']) => map(js_value, Item::Plain).parse(v),
+            _ => Ok((rest, Item::Nothing)),
+        };
+    }
+    // A Map or Set of over 100 entries ends with how many more it holds, as an array does.
+    if let Some(more) = i.strip_prefix("... ") {
+        return Ok((take_till(|c| matches!(c, ',' | '}' | ']' | '\n'))(more)?.0, Item::Nothing));
+    }
+    if error_start(i, true) {
+        return map(error_value, Item::Plain).parse(i);
     }
     if let Ok((rest, k)) = key(i)
         && let Some(rest) = rest.strip_prefix(':')
@@ -286,48 +234,6 @@ fn item(i: &str) -> Res<'_, Item<'_>> {
         Some(rest) => map(cut(js_value), |w| Item::Keyed(map_key(&v), w)).parse(rest),
         None => Ok((rest, Item::Plain(v))),
     }
-}
-
-/// A Map's key as an object's: strings and numbers as written, others empty.
-fn map_key<'a>(v: &Js<'a>) -> Cow<'a, str> {
-    match v {
-        Js::Str(s) | Js::BigInt(s) => s.clone(),
-        Js::Int(n) => n.to_string().into(),
-        Js::Num(n) => n.to_string().into(),
-        Js::Bool(b) => b.to_string().into(),
-        _ => Cow::Borrowed(""),
-    }
-}
-
-/// `{ item, ... }` after a constructor's name: an object when its items have keys (a class
-/// instance, a Map), else an array (a Set, a Promise's value).
-fn collection(i: &str) -> Res<'_, Js<'_>> {
-    deeper(i, || {
-        let (mut i, _) = char('{')(i)?;
-        let (mut keyed, mut plain) = (Vec::new(), Vec::new());
-        loop {
-            let (r, _) = multispace0(i)?;
-            if let Some(r) = r.strip_prefix('}') {
-                i = r;
-                break;
-            }
-            let (r, it) = item(r)?;
-            match it {
-                Item::Keyed(k, v) => keyed.push((k, v)),
-                Item::Plain(v) => plain.push(v),
-                Item::Nothing => {}
-            }
-            let (r, _) = multispace0(r)?;
-            i = match r.strip_prefix(',') {
-                Some(r) => r,
-                None => {
-                    i = cut(context("expected ',' or '}'", char('}'))).parse(r)?.0;
-                    break;
-                }
-            };
-        }
-        Ok((i, if keyed.is_empty() && !plain.is_empty() { Js::Arr(plain) } else { Js::Obj(keyed) }))
-    })
 }
 
 /// `{ key: value, 'quoted.key': value, }`, written into `out`.
@@ -585,14 +491,29 @@ fn word(i: &str) -> Res<'_, Js<'_>> {
             Ok(n) => Js::Int(n),
             Err(_) => match w.parse::<f64>() {
                 Ok(f) => Js::Num(f),
-                // A `Date` (`2026-12-02T10:00:00.000Z`) or a `RegExp` (`/a+b/gi`), as text.
-                Err(_) if is_date(w) || (w.starts_with('/') && w[1..].contains('/')) => Js::Str(Cow::Borrowed(w)),
+                // A `Date` (`2026-12-02T10:00:00.000Z`, its properties after it left out).
+                Err(_) if is_date(w) => return date(rest, w),
+                // A `RegExp` (`/a+b/gi`), or a URL (`http://a/b?c`, as a `URL` prints past the
+                // depth shown), as text.
+                Err(_) if (w.starts_with('/') && w[1..].contains('/')) || is_url(w) => Js::Str(Cow::Borrowed(w)),
                 Err(_) => return fail(i, "unknown value"),
             },
         },
     };
     Ok((rest, js))
 }
+
+/// Whether a word is a URL as a `URL` prints its `href`: a scheme, `://`, and no quote (a string
+/// that lost its opening quote stays the error it is).
+fn is_url(w: &str) -> bool {
+    w.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+    }) && !w.contains(['\'', '"', '`'])
+}
+
+/// What a date that is no time prints (`Date.prototype.toString`).
+const INVALID_DATE: &str = "Invalid Date";
 
 /// Whether a word is a date as `Date.prototype.toISOString` writes it.
 fn is_date(w: &str) -> bool {

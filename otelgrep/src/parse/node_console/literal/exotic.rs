@@ -1,0 +1,231 @@
+//! What `util.inspect` prints besides plain objects, arrays, strings and numbers (Node's
+//! `lib/internal/util/inspect.js`: `formatValue`, `formatRaw`, `getPrefix`, `formatError`): tags
+//! (`[Function: f]`, `[Set Iterator] { 'a' }`), values with their constructor's name in front
+//! (`TraceState { ... }`, `Map(2) { 'k' => 'v' }`), `<...>` marks, errors printed as their stack
+//! (with their own properties after it), and dates (`Invalid Date`, a date with properties).
+//! A log record's body may hold any of these (the SDK checks span and log attributes, not bodies):
+//! each is read as a value, never a reason to skip the record.
+
+use std::borrow::Cow;
+
+use nom::Parser;
+use nom::character::complete::char;
+use nom::combinator::cut;
+use nom::error::context;
+
+use super::{Item, Js, LitError, Res, array, deeper, fail, item, js_value, multispace0, name_len};
+
+/// A bracketed tag (see [`js_value`]): nothing kept, but an error's. What a tag prefixes is read
+/// as the value (`[Object: null prototype] { a: 1 }`, `[class A] { x: 1 }`,
+/// `[Set Iterator] { 'a' }`). An error without its stack prints its name and message so
+/// (`[Error: boom]`, `[TypeError: bad] { code: 'E' }`): kept as that text, as [`error_value`]
+/// keeps a stack.
+pub(super) fn tagged(i: &str) -> Res<'_, Js<'_>> {
+    deeper(i, || {
+        let (rest, tag) = cut(bracketed).parse(i)?;
+        let (rest, value) = match rest.strip_prefix(' ') {
+            // Keyed or not: `[Arguments] { '0': 1 }`, `[Set Iterator] { 'a' }`.
+            Some(after) if after.starts_with('{') => collection(after).map(|(r, v)| (r, Some(v)))?,
+            Some(after) if after.starts_with('[') => js_value(after).map(|(r, v)| (r, Some(v)))?,
+            _ => (rest, None),
+        };
+        let inner = &tag[1..tag.len() - 1];
+        if inner[..name_len(inner)].ends_with("Error") {
+            return Ok((rest, error(inner, value)));
+        }
+        Ok((rest, value.unwrap_or(Js::Undefined)))
+    })
+}
+
+/// An error printed as `text`, with its own properties when it has some: the text, or an object
+/// of the text as its `stack` and the properties.
+fn error<'a>(text: &'a str, props: Option<Js<'a>>) -> Js<'a> {
+    match props {
+        Some(Js::Obj(props)) => {
+            let mut kvs = Vec::with_capacity(props.len() + 1);
+            kvs.push((Cow::Borrowed("stack"), Js::Str(Cow::Borrowed(text))));
+            kvs.extend(props);
+            Js::Obj(kvs)
+        }
+        _ => Js::Str(Cow::Borrowed(text)),
+    }
+}
+
+/// `[...]` up to its matching `]` on the same line, strings inside it skipped whole.
+pub(super) fn bracketed(i: &str) -> Res<'_, &str> {
+    let unmatched = || Err(nom::Err::Error(LitError { at: i, msg: "expected ']'" }));
+    if !i.starts_with('[') {
+        return unmatched();
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (at, c) in i.char_indices() {
+        match (quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '[') => depth += 1,
+            (None, ']') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Ok((&i[at + 1..], &i[..at + 1]));
+                }
+            }
+            (None, '\n') => break,
+            _ => {}
+        }
+    }
+    unmatched()
+}
+
+/// `<...>` on one line: `<Buffer 01 02>`, `<pending>`, `<items unknown>`, `<3 empty items>`.
+pub(super) fn angled(i: &str) -> Res<'_, &str> {
+    let line = &i[..i.find('\n').unwrap_or(i.len())];
+    match line.find('>') {
+        Some(at) if i.starts_with('<') => Ok((&i[at + 1..], &i[..at + 1])),
+        _ => fail(i, "expected '>'"),
+    }
+}
+
+/// A value with its constructor's name in front: a class instance (`TraceState { ... }`,
+/// `Foo {}`), a `Map(2) { 'k' => 'v' }`, a `Set(1) { 'a' }`, a typed array
+/// (`Uint8Array(3) [ 1, 2, 255 ]`, `Buffer(3) [Uint8Array] [ 1, 2, 3 ]`), a `Promise { 1 }`, or
+/// a `Symbol(name)`. `None` when `i` is a plain word.
+pub(super) fn prefixed(i: &str) -> Option<Res<'_, Js<'_>>> {
+    let mut rest = &i[name_len(i)..];
+    let called = rest.starts_with('(');
+    if called {
+        rest = &rest[rest.find(')')? + 1..];
+    }
+    // `[Uint8Array]`, `[Generator]`: a tag after the name.
+    if rest.starts_with(" [") && rest[2..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+        rest = bracketed(&rest[1..]).ok()?.0;
+    }
+    match rest.strip_prefix(' ') {
+        Some(after) if after.starts_with('{') => Some(collection(after)),
+        Some(after) if after.starts_with('[') => Some(array(after)),
+        _ if called => Some(Ok((rest, Js::Undefined))),
+        _ => None,
+    }
+}
+
+/// A Map's key as an object's: strings and numbers as written, others empty.
+pub(super) fn map_key<'a>(v: &Js<'a>) -> Cow<'a, str> {
+    match v {
+        Js::Str(s) | Js::BigInt(s) => s.clone(),
+        Js::Int(n) => n.to_string().into(),
+        Js::Num(n) => n.to_string().into(),
+        Js::Bool(b) => b.to_string().into(),
+        _ => Cow::Borrowed(""),
+    }
+}
+
+/// `{ item, ... }` after a constructor's name: an object when its items have keys (a class
+/// instance, a Map), else an array (a Set, a Promise's value).
+pub(super) fn collection(i: &str) -> Res<'_, Js<'_>> {
+    deeper(i, || {
+        let (mut i, _) = char('{')(i)?;
+        let (mut keyed, mut plain) = (Vec::new(), Vec::new());
+        loop {
+            let (r, _) = multispace0(i)?;
+            if let Some(r) = r.strip_prefix('}') {
+                i = r;
+                break;
+            }
+            let (r, it) = item(r)?;
+            match it {
+                Item::Keyed(k, v) => keyed.push((k, v)),
+                Item::Plain(v) => plain.push(v),
+                Item::Nothing => {}
+            }
+            let (r, _) = multispace0(r)?;
+            i = match r.strip_prefix(',') {
+                Some(r) => r,
+                None => {
+                    i = cut(context("expected ',' or '}'", char('}'))).parse(r)?.0;
+                    break;
+                }
+            };
+        }
+        Ok((i, if keyed.is_empty() && !plain.is_empty() { Js::Arr(plain) } else { Js::Obj(keyed) }))
+    })
+}
+
+/// Whether `i` opens an error as `util.inspect` prints one, its stack: the first line names it
+/// and gives its message (`Error: boom`, `TypeError [ERR_X]: bad`, or `Error` alone, followed by
+/// its frames), then its frames (`    at f (file.js:1:2)`). `framed`: only when a frame follows
+/// on the next line (an array's or a Set's item, where `Name: x` is also an array's own key).
+pub(super) fn error_start(i: &str, framed: bool) -> bool {
+    let name = name_len(i);
+    if name == 0 || !i.as_bytes()[0].is_ascii_uppercase() {
+        return false;
+    }
+    let mut rest = &i[name..];
+    // Node's own errors carry their code: `TypeError [ERR_INVALID_ARG_TYPE]: ...`.
+    if rest.starts_with(" [") {
+        match bracketed(&rest[1..]) {
+            Ok((after, _)) => rest = after,
+            Err(_) => return false,
+        }
+    }
+    let frame_next = || {
+        let next = i.find('\n').map_or("", |nl| &i[nl + 1..]);
+        let next = next.trim_start_matches(' ');
+        next.starts_with("at ") || next.starts_with("... ")
+    };
+    match rest.as_bytes().first() {
+        Some(b':') if rest[1..].starts_with(' ') => !framed || frame_next(),
+        Some(b'\n') => frame_next(),
+        _ => false,
+    }
+}
+
+/// An error (see [`error_start`]): its stack as printed, up to the end of the line that ends it:
+/// a line ending with `,` (more follows), one ending with ` {` (the error's own properties
+/// follow: `code`, `errno`, `[cause]`), or one followed by a line that closes what holds the
+/// error (`}`, `]`). A message of several lines is printed whole before the frames, and so read.
+/// Kept as [`error`] keeps it. A stack without a frame is no error's: `util.inspect` prints an
+/// error without frames in brackets (`[Error: boom]`, [`tagged`]), so `Name: text` without them
+/// is no value (a damaged key, `droppe:AttributesCount: 0`, stays the error it was).
+pub(super) fn error_value(i: &str) -> Res<'_, Js<'_>> {
+    let (mut from, mut framed) = (0, false);
+    loop {
+        let end = memchr::memchr(b'\n', &i.as_bytes()[from..]).map_or(i.len(), |n| from + n);
+        let line = &i[from..end];
+        framed |= from > 0 && line.trim_start_matches(' ').starts_with("at ");
+        let next = i.get(end + 1..).unwrap_or("");
+        // Where the text ends, where what follows it starts, and whether properties do.
+        let (text, after, props) = if line.ends_with(" {") {
+            (end - 2, end - 1, true)
+        } else if line.ends_with(',') {
+            (end - 1, end - 1, false)
+        } else if end == i.len() || next.trim_start_matches(' ').starts_with(['}', ']']) {
+            (end, end, false)
+        } else {
+            from = end + 1;
+            continue;
+        };
+        if !framed {
+            return fail(i, "unknown value");
+        }
+        let (text, after) = (&i[..text], &i[after..]);
+        if props {
+            let (rest, props) = collection(after)?;
+            return Ok((rest, error(text, Some(props))));
+        }
+        return Ok((after, error(text, None)));
+    }
+}
+
+/// A date (`2026-12-02T10:00:00.000Z`, `Invalid Date`), `text`, and what follows it in `rest`:
+/// its own properties, when it has some (`Invalid Date { y: 2 }`), read and left out.
+pub(super) fn date<'a>(rest: &'a str, text: &'a str) -> Res<'a, Js<'a>> {
+    let rest = match rest.strip_prefix(' ') {
+        Some(props) if props.starts_with('{') => collection(props)?.0,
+        _ => rest,
+    };
+    Ok((rest, Js::Str(Cow::Borrowed(text))))
+}
