@@ -433,13 +433,17 @@ mod tests {
         assert_eq!(js.get("invalidDate"), Some(&str("Invalid Date")));
         assert_eq!(js.get("datePlus"), Some(&str("2026-12-02T00:00:00.000Z")));
         assert_eq!(js.get("invalidPlus"), Some(&str("Invalid Date")));
+        let far = parse_literal("{\n  d: +275760-09-13T00:00:00.000Z,\n  e: -271821-04-20T00:00:00.000Z\n}").unwrap();
+        assert_eq!(far.get("d"), Some(&str("+275760-09-13T00:00:00.000Z")));
+        assert_eq!(far.get("e"), Some(&str("-271821-04-20T00:00:00.000Z")));
         assert_eq!(js.get("setIter"), Some(&Js::Arr(vec![str("a")])));
         assert_eq!(js.get("mapEntries"), Some(&Js::Arr(vec![Js::Arr(vec![str("k"), Js::Int(1)])])));
         framed(js.get("error"), "Error: boom\n");
         assert_eq!(js.get("error").and_then(|e| e.get("code")), Some(&str("E1")));
         assert_eq!(js.get("error").and_then(|e| e.get("errno")), Some(&Js::Int(5)));
         framed(js.get("typeError"), "TypeError: bad\n");
-        framed(js.get("multiline"), "Error: multi\n  line, msg\n      at ");
+        // Kept as `err.stack` holds it: without the indentation of its depth in the record.
+        framed(js.get("multiline"), "Error: multi\nline, msg\n    at Object.<anonymous> (");
         assert_eq!(js.get("noStack"), Some(&str("Error: nostack")));
         framed(js.get("cause"), "Error: outer\n");
         framed(js.get("cause").and_then(|e| e.get("[cause]")), "Error: inner\n");
@@ -474,8 +478,25 @@ mod tests {
         assert_eq!(parse_literal("[ 1, Foo: 'bar' ]").unwrap(), Js::Arr(vec![Js::Int(1)]));
         assert!(parse_literal("{\n  a: {\n    droppe:AttributesCount: 0\n  }\n}").is_err());
         assert!(parse_literal("{\n  instrumentation:Scope: { name: 'x' },\n  b: 1\n}").is_err());
-        // So is a URL that lost its string's opening quote.
+        // So is a URL that lost its string's opening quote, a mark but `<rejected>` before a
+        // value, and what follows a stack's frames without the comma that ends it.
         assert!(parse_literal("{\n  a: http://127.0.0.1/users',\n  b: 1\n}").is_err());
+        assert!(parse_literal("{\n  a: Promise { <rejectd> 1 }\n}").is_err());
+        let frames = "Error: x\n      at f (a.js:1:1)\n      at g (a.js:2:1)";
+        assert!(parse_literal(&format!("{{\n  body: {frames}\n  attributes: {{ a: 1 }}\n}}")).is_err());
+        assert!(parse_literal(&format!("{{\n  body: {frames}\n      #$%^ }}{{ ][\n}}")).is_err());
+        // A message line may end as a stack does (an `AssertionError`'s diff).
+        let text = format!("{{\n  a: E: deep,\n  + x {{\n{}\n}}", &frames[9..]);
+        let js = parse_literal(&text).unwrap();
+        assert_eq!(js.get("a"), Some(&str("E: deep,\n+ x {\n    at f (a.js:1:1)\n    at g (a.js:2:1)")));
+        // An error as a Map's key; a `stack` of its own is the one printed; `[Error]` a placeholder.
+        let text = format!("{{\n  m: Map(1) {{\n    {frames} => 'v'\n  }}\n}}");
+        let js = parse_literal(&text).unwrap();
+        let key = "Error: x\n    at f (a.js:1:1)\n    at g (a.js:2:1)";
+        assert_eq!(js.get("m"), Some(&Js::Obj(vec![(key.into(), str("v"))])));
+        let js = parse_literal("{\n  e: [Error: x] { stack: undefined, code: 1 },\n  p: [Error]\n}").unwrap();
+        assert_eq!(js.get("e"), Some(&Js::Obj(vec![("stack".into(), str("Error: x")), ("code".into(), Js::Int(1))])));
+        assert_eq!(js.get("p"), Some(&Js::Undefined));
     }
 
     /// A record whose values nest past `DEEPEST` levels is skipped with the line where they do,

@@ -210,10 +210,10 @@ enum Item<'a> {
 fn item(i: &str) -> Res<'_, Item<'_>> {
     let (i, _) = multispace0(i)?;
     if i.starts_with('<') && !i.starts_with("<ref *") {
-        // `Promise { <rejected> Error: ... }`: a mark, then the value it marks.
-        let (rest, _) = angled(i)?;
+        // `Promise { <rejected> Error: ... }`: the mark, then the value it marks.
+        let (rest, mark) = angled(i)?;
         return match rest.strip_prefix(' ') {
-            Some(v) if !v.starts_with([',', '}', ']', '\n']) => map(js_value, Item::Plain).parse(v),
+            Some(v) if mark == "<rejected>" => map(js_value, Item::Plain).parse(v),
             _ => Ok((rest, Item::Nothing)),
         };
     }
@@ -221,15 +221,18 @@ fn item(i: &str) -> Res<'_, Item<'_>> {
     if let Some(more) = i.strip_prefix("... ") {
         return Ok((take_till(|c| matches!(c, ',' | '}' | ']' | '\n'))(more)?.0, Item::Nothing));
     }
-    if error_start(i, true) {
-        return map(error_value, Item::Plain).parse(i);
-    }
-    if let Ok((rest, k)) = key(i)
-        && let Some(rest) = rest.strip_prefix(':')
-    {
-        return map(cut(js_value), |v| Item::Keyed(k.clone(), v)).parse(rest);
-    }
-    let (rest, v) = js_value(i)?;
+    // An error (a Map's key too: `Error: k\n    at f (a.js:1:1) => 'v'`), where `Name: x` is not
+    // an array's own key.
+    let (rest, v) = if error_start(i, true) {
+        error_value(i)?
+    } else {
+        if let Ok((rest, k)) = key(i)
+            && let Some(rest) = rest.strip_prefix(':')
+        {
+            return map(cut(js_value), |v| Item::Keyed(k.clone(), v)).parse(rest);
+        }
+        js_value(i)?
+    };
     match rest.strip_prefix(" =>") {
         Some(rest) => map(cut(js_value), |w| Item::Keyed(map_key(&v), w)).parse(rest),
         None => Ok((rest, Item::Plain(v))),
@@ -515,8 +518,11 @@ fn is_url(w: &str) -> bool {
 /// What a date that is no time prints (`Date.prototype.toString`).
 const INVALID_DATE: &str = "Invalid Date";
 
-/// Whether a word is a date as `Date.prototype.toISOString` writes it.
+/// Whether a word is a date as `Date.prototype.toISOString` writes it (a year past 9999 or before
+/// 0 with a sign and six digits: `+275760-09-13T00:00:00.000Z`).
 fn is_date(w: &str) -> bool {
     let b = w.as_bytes();
+    let extended = matches!(b.first(), Some(b'+' | b'-')) && b.len() > 7 && b[1..7].iter().all(u8::is_ascii_digit);
+    let b = if extended { &b[3..] } else { b };
     b.len() >= 20 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[10] == b'T' && w.ends_with('Z')
 }

@@ -29,9 +29,12 @@ pub(super) fn tagged(i: &str) -> Res<'_, Js<'_>> {
             Some(after) if after.starts_with('[') => js_value(after).map(|(r, v)| (r, Some(v)))?,
             _ => (rest, None),
         };
+        // `[Error: boom]`, `[TypeError [ERR_X]: bad]`; a name alone is a placeholder, as
+        // `[Object]` is.
         let inner = &tag[1..tag.len() - 1];
-        if inner[..name_len(inner)].ends_with("Error") {
-            return Ok((rest, error(inner, value)));
+        let name = name_len(inner);
+        if inner[..name].ends_with("Error") && inner[name..].starts_with([':', ' ']) {
+            return Ok((rest, error(Cow::Borrowed(inner), value)));
         }
         Ok((rest, value.unwrap_or(Js::Undefined)))
     })
@@ -39,15 +42,16 @@ pub(super) fn tagged(i: &str) -> Res<'_, Js<'_>> {
 
 /// An error printed as `text`, with its own properties when it has some: the text, or an object
 /// of the text as its `stack` and the properties.
-fn error<'a>(text: &'a str, props: Option<Js<'a>>) -> Js<'a> {
+fn error<'a>(text: Cow<'a, str>, props: Option<Js<'a>>) -> Js<'a> {
     match props {
         Some(Js::Obj(props)) => {
             let mut kvs = Vec::with_capacity(props.len() + 1);
-            kvs.push((Cow::Borrowed("stack"), Js::Str(Cow::Borrowed(text))));
-            kvs.extend(props);
+            kvs.push((Cow::Borrowed("stack"), Js::Str(text)));
+            // A `stack` of its own (`[Error: x] { stack: undefined }`) is the one printed.
+            kvs.extend(props.into_iter().filter(|(k, _)| k != "stack"));
             Js::Obj(kvs)
         }
-        _ => Js::Str(Cow::Borrowed(text)),
+        _ => Js::Str(text),
     }
 }
 
@@ -183,41 +187,67 @@ pub(super) fn error_start(i: &str, framed: bool) -> bool {
     }
 }
 
-/// An error (see [`error_start`]): its stack as printed, up to the end of the line that ends it:
-/// a line ending with `,` (more follows), one ending with ` {` (the error's own properties
-/// follow: `code`, `errno`, `[cause]`), or one followed by a line that closes what holds the
-/// error (`}`, `]`). A message of several lines is printed whole before the frames, and so read.
-/// Kept as [`error`] keeps it. A stack without a frame is no error's: `util.inspect` prints an
-/// error without frames in brackets (`[Error: boom]`, [`tagged`]), so `Name: text` without them
-/// is no value (a damaged key, `droppe:AttributesCount: 0`, stays the error it was).
+/// An error (see [`error_start`]): its stack as printed. A message of several lines comes whole
+/// before the frames (an `AssertionError`'s diff holds any text); the frames run on while lines
+/// are frames, and the stack ends at a frame ending with `,` (more follows) or ` {` (the error's
+/// own properties follow: `code`, `errno`, `[cause]`), at a Map's ` => ` (an error as a key), or
+/// before a line that is no frame (what holds the error closes, or the text is damaged, which the
+/// caller then says). Kept as [`error`] keeps it. A stack without a frame is no error's:
+/// `util.inspect` prints an error without frames in brackets (`[Error: boom]`, [`tagged`]), so
+/// `Name: text` without them is no value (a damaged key, `droppe:AttributesCount: 0`, stays the
+/// error it was).
 pub(super) fn error_value(i: &str) -> Res<'_, Js<'_>> {
     let (mut from, mut framed) = (0, false);
-    loop {
+    while from <= i.len() {
         let end = memchr::memchr(b'\n', &i.as_bytes()[from..]).map_or(i.len(), |n| from + n);
         let line = &i[from..end];
-        framed |= from > 0 && line.trim_start_matches(' ').starts_with("at ");
-        let next = i.get(end + 1..).unwrap_or("");
-        // Where the text ends, where what follows it starts, and whether properties do.
-        let (text, after, props) = if line.ends_with(" {") {
-            (end - 2, end - 1, true)
-        } else if line.ends_with(',') {
-            (end - 1, end - 1, false)
-        } else if end == i.len() || next.trim_start_matches(' ').starts_with(['}', ']']) {
-            (end, end, false)
-        } else {
-            from = end + 1;
-            continue;
-        };
-        if !framed {
-            return fail(i, "unknown value");
+        let frame = from > 0 && is_frame(line);
+        if framed && !frame {
+            return Ok((&i[from - 1..], error(stack(&i[..from - 1]), None)));
         }
-        let (text, after) = (&i[..text], &i[after..]);
-        if props {
-            let (rest, props) = collection(after)?;
-            return Ok((rest, error(text, Some(props))));
+        framed |= frame;
+        if framed {
+            if let Some(at) = line.find(" => ") {
+                return Ok((&i[from + at..], error(stack(&i[..from + at]), None)));
+            }
+            if line.ends_with(" {") {
+                let (rest, props) = collection(&i[end - 1..])?;
+                return Ok((rest, error(stack(&i[..end - 2]), Some(props))));
+            }
+            if line.ends_with(',') || end == i.len() {
+                let text = line.strip_suffix(',').map_or(end, |_| end - 1);
+                return Ok((&i[text..], error(stack(&i[..text]), None)));
+            }
         }
-        return Ok((after, error(text, None)));
+        from = end + 1;
     }
+    fail(i, "unknown value")
+}
+
+/// Whether a line of a printed stack is one of its frames (`    at f (file.js:1:2)`, or what
+/// stands for frames a cause repeats: `    ... 4 lines matching cause stack trace ...`).
+fn is_frame(line: &str) -> bool {
+    let line = line.trim_start_matches(' ');
+    line.starts_with("at ") || line.starts_with("... ")
+}
+
+/// A stack as the error holds it (`err.stack`), without the indentation `util.inspect` put before
+/// each line after the first (the error's depth in the record, so that the same error read the
+/// same wherever it stood): frames indented by four spaces, as V8 writes them, message lines not.
+fn stack(printed: &str) -> Cow<'_, str> {
+    let Some((first, rest)) = printed.split_once('\n') else {
+        return Cow::Borrowed(printed);
+    };
+    let mut text = String::with_capacity(printed.len());
+    text.push_str(first);
+    for line in rest.split('\n') {
+        text.push('\n');
+        if is_frame(line) {
+            text.push_str("    ");
+        }
+        text.push_str(line.trim_start_matches(' '));
+    }
+    Cow::Owned(text)
 }
 
 /// A date (`2026-12-02T10:00:00.000Z`, `Invalid Date`), `text`, and what follows it in `rest`:
