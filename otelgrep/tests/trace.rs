@@ -141,3 +141,27 @@ fn a_trace_of_log_records_only_starts_at_its_first() {
     assert!(!out.contains("1970") && out.contains("2026-12-06T02:18:10.063000Z"), "{out}");
     assert!(out.contains("+0.000 ms"), "{out}");
 }
+
+/// A log record written before its trace's first span started is that far before the trace's
+/// start: `-1.000 ms`, where it printed `+-1.000 ms` (a new-user check's Node capture).
+#[test]
+fn a_log_before_the_first_span_is_before_the_start() {
+    let scratch = Scratch::new("log-before-span");
+    let resource = "  resource: {\n    attributes: { 'service.name': 'shop-node' }\n  },\n  \
+                    instrumentationScope: { name: 'shop', version: '0.0.1', schemaUrl: undefined },\n";
+    let log = format!(
+        "{{\n{resource}  timestamp: 1796523490062000,\n  traceId: '36122c16507bbc0c7ac2c6393987f226',\n  \
+         spanId: '5d21d59c6065866b',\n  traceFlags: 1,\n  severityText: 'INFO',\n  severityNumber: 9,\n  \
+         eventName: undefined,\n  body: 'before the span',\n  attributes: {{}}\n}}\n"
+    );
+    let span = format!(
+        "{{\n{resource}  traceId: '36122c16507bbc0c7ac2c6393987f226',\n  parentSpanContext: undefined,\n  \
+         traceState: undefined,\n  name: 'GET',\n  id: '5d21d59c6065866b',\n  kind: 1,\n  \
+         timestamp: 1796523490063000,\n  duration: 2000,\n  attributes: {{}},\n  status: {{ code: 0 }},\n  \
+         events: [],\n  links: []\n}}\n"
+    );
+    let file = scratch.file("trace.txt", &format!("{log}{span}"));
+    let (out, err, code) = otelgrep(&["trace", "36122c16", &file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("log -1.000 ms INFO") && !out.contains("+-"), "{out}");
+}

@@ -431,7 +431,8 @@ fn draw(
 /// `log +0.120 ms ERROR  body`.
 fn log_line(l: &LogRecord, t0: i64, red: &dyn Fn(String) -> String) -> String {
     let severity = crate::cmd::logs::severity_name(l);
-    let at = l.time_ns.or(l.observed_time_ns).map_or_else(String::new, |t| format!("+{:.3} ms ", ms(t - t0)));
+    // Signed: a record written before the trace's first span started is before its start.
+    let at = l.time_ns.or(l.observed_time_ns).map_or_else(String::new, |t| format!("{:+.3} ms ", ms(t - t0)));
     let body = match &l.body {
         Value::Str(s) => s.clone(),
         v => v.to_string(),
