@@ -212,7 +212,9 @@ fn python_metrics_with_nan_and_infinity_keep_every_point() {
     }
 }
 
-/// Every shared sample with Windows line endings reads as the original does.
+/// Every shared sample with Windows line endings reads as the original does, and so with
+/// `\r\r\n` (a CRLF capture saved again by a Windows writer in text mode, `Tee-Object` of a
+/// `script` recording): the Node records' last values before a `}` were `unknown value`.
 #[test]
 fn every_sample_with_crlf_line_endings_reads_as_the_original() {
     let scratch = Scratch::new("crlf");
@@ -232,15 +234,16 @@ fn every_sample_with_crlf_line_endings_reads_as_the_original() {
     for p in files {
         let text = std::fs::read_to_string(&p).unwrap();
         let name = p.file_name().unwrap().to_str().unwrap();
-        let crlf = scratch.file(name, &text.replace('\n', "\r\n"));
         let (want, _, want_code) = otelgrep(&["summary", "--format", "json", p.to_str().unwrap()]);
-        let (got, err, code) = otelgrep(&["summary", "--format", "json", &crlf]);
-        let (mut want, mut got): (Value, Value) =
-            (serde_json::from_str(&want).unwrap(), serde_json::from_str(&got).unwrap());
-        for v in [&mut want, &mut got] {
-            v.as_object_mut().unwrap().remove("files");
+        let mut want: Value = serde_json::from_str(&want).unwrap();
+        want.as_object_mut().unwrap().remove("files");
+        for (ending, tag) in [("\r\n", "crlf"), ("\r\r\n", "crcrlf")] {
+            let file = scratch.file(&format!("{tag}-{name}"), &text.replace('\n', ending));
+            let (got, err, code) = otelgrep(&["summary", "--format", "json", &file]);
+            let mut got: Value = serde_json::from_str(&got).unwrap();
+            got.as_object_mut().unwrap().remove("files");
+            assert_eq!((code, &got), (want_code, &want), "{name} with {ending:?}: {err}");
         }
-        assert_eq!((code, got), (want_code, want), "{name} with CRLF: {err}");
     }
 }
 

@@ -390,7 +390,9 @@ fn number(i: &str) -> Option<(&str, Js<'_>)> {
     let end = b.iter().position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')).unwrap_or(b.len());
     // Where `word` ends it too, and no Map's ` =>` after it.
     let (w, rest) = i.split_at(end);
-    if !matches!(rest.as_bytes().first(), None | Some(b',' | b'}' | b']' | b'\n' | b' ')) || rest.starts_with(" =>") {
+    if !matches!(rest.as_bytes().first(), None | Some(b',' | b'}' | b']' | b'\n' | b'\r' | b' '))
+        || rest.starts_with(" =>")
+    {
         return None;
     }
     match w.parse::<i64>() {
@@ -472,7 +474,9 @@ fn escape(i: &str) -> Res<'_, char> {
 
 /// `undefined`, `null`, booleans, numbers, `NaN`, `Infinity`, BigInts (`12n`).
 fn word(i: &str) -> Res<'_, Js<'_>> {
-    let end = i.bytes().position(|c| matches!(c, b',' | b'}' | b']' | b'\n' | b' ')).unwrap_or(i.len());
+    // A `\r` too: a CRLF capture saved again by a Windows writer ends its lines `\r\r\n`, and the
+    // framer takes one `\r` off.
+    let end = i.bytes().position(|c| matches!(c, b',' | b'}' | b']' | b'\n' | b'\r' | b' ')).unwrap_or(i.len());
     let (w, rest) = i.split_at(end);
     if w.is_empty() {
         // No value here (`[]`, or a key with nothing after it): the caller decides.

@@ -182,7 +182,7 @@ pub(super) fn error_start(i: &str, framed: bool) -> bool {
     };
     match rest.as_bytes().first() {
         Some(b':') if rest[1..].starts_with(' ') => !framed || frame_next(),
-        Some(b'\n') => frame_next(),
+        Some(b'\n' | b'\r') => frame_next(),
         _ => false,
     }
 }
@@ -199,8 +199,10 @@ pub(super) fn error_start(i: &str, framed: bool) -> bool {
 pub(super) fn error_value(i: &str) -> Res<'_, Js<'_>> {
     let (mut from, mut framed) = (0, false);
     while from <= i.len() {
-        let end = memchr::memchr(b'\n', &i.as_bytes()[from..]).map_or(i.len(), |n| from + n);
-        let line = &i[from..end];
+        let stop = memchr::memchr(b'\n', &i.as_bytes()[from..]).map_or(i.len(), |n| from + n);
+        // Where the line ends but for a `\r` the framer left (a line ended `\r\r\n`).
+        let line = i[from..stop].trim_end_matches('\r');
+        let end = from + line.len();
         let frame = from > 0 && is_frame(line);
         if framed && !frame {
             return Ok((&i[from - 1..], error(stack(&i[..from - 1]), None)));
@@ -214,12 +216,12 @@ pub(super) fn error_value(i: &str) -> Res<'_, Js<'_>> {
                 let (rest, props) = collection(&i[end - 1..])?;
                 return Ok((rest, error(stack(&i[..end - 2]), Some(props))));
             }
-            if line.ends_with(',') || end == i.len() {
+            if line.ends_with(',') || stop == i.len() {
                 let text = line.strip_suffix(',').map_or(end, |_| end - 1);
                 return Ok((&i[text..], error(stack(&i[..text]), None)));
             }
         }
-        from = end + 1;
+        from = stop + 1;
     }
     fail(i, "unknown value")
 }
@@ -239,8 +241,9 @@ fn stack(printed: &str) -> Cow<'_, str> {
         return Cow::Borrowed(printed);
     };
     let mut text = String::with_capacity(printed.len());
-    text.push_str(first);
+    text.push_str(first.trim_end_matches('\r'));
     for line in rest.split('\n') {
+        let line = line.trim_end_matches('\r');
         text.push('\n');
         if is_frame(line) {
             text.push_str("    ");
