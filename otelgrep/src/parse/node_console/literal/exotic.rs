@@ -163,11 +163,11 @@ pub(super) fn collection(i: &str) -> Res<'_, Js<'_>> {
 /// its frames), then its frames (`    at f (file.js:1:2)`). `framed`: only when a frame follows
 /// on the next line (an array's or a Set's item, where `Name: x` is also an array's own key).
 pub(super) fn error_start(i: &str, framed: bool) -> bool {
-    let name = name_len(i);
-    if name == 0 || !i.as_bytes()[0].is_ascii_uppercase() {
+    // Looked at for most values and items: what starts no name in capitals is passed at once.
+    if !i.as_bytes().first().is_some_and(u8::is_ascii_uppercase) {
         return false;
     }
-    let mut rest = &i[name..];
+    let mut rest = &i[name_len(i)..];
     // Node's own errors carry their code: `TypeError [ERR_INVALID_ARG_TYPE]: ...`.
     if rest.starts_with(" [") {
         match bracketed(&rest[1..]) {
