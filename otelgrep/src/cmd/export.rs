@@ -2,7 +2,8 @@
 //! OpenTelemetry tool reads (the Collector's `otlpjsonfile` receiver, otel-tui, DuckDB's `otlp`
 //! extension), so a console capture can be replayed into any backend. One line is one export
 //! request of one signal, its records grouped by resource and scope as an SDK groups them, in
-//! the order they were read; a line holds at most [`PER_LINE`] records.
+//! the order they were read; a line holds at most [`PER_LINE`] records. Lines come in the order
+//! the workers finish them ([`otlp_json`]): two runs may write the same lines in another order.
 
 use std::io::Write;
 use std::path::Path;

@@ -360,15 +360,22 @@ fn trace_state(v: Option<&Js>) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// A fixture of two printed objects: the first read, and the second's text.
+    fn first_read(text: &str) -> (Js<'_>, &str) {
+        let (first, second) = text.split_at(text.find("\n}\n{").unwrap() + 3);
+        (parse_literal(first).unwrap(), second)
+    }
+
+    fn str(s: &'static str) -> Js<'static> {
+        Js::Str(s.into())
+    }
+
     /// Every shape `util.inspect` prints besides plain objects, as Node 20 printed them
     /// (`tests/fixtures/node-inspect-shapes.js`, run with `node`): each read as a value, what a
     /// record needs kept (a `Map`'s and a class instance's entries, a typed array's numbers).
     #[test]
     fn every_shape_util_inspect_prints_is_a_value() {
-        let text = include_str!("../../tests/fixtures/node-inspect-shapes.txt");
-        let (first, second) = text.split_at(text.find("\n}\n{").unwrap() + 3);
-        let js = parse_literal(first).unwrap();
-        let str = |s: &'static str| Js::Str(s.into());
+        let (js, second) = first_read(include_str!("../../tests/fixtures/node-inspect-shapes.txt"));
         let state = js.get("traceState").unwrap();
         assert_eq!(state.get("_rawTraceState"), Some(&str("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")));
         // Written as `serialize()` writes it: the entries newest first.
@@ -415,10 +422,7 @@ mod tests {
     /// a log record whose body was an error was skipped.
     #[test]
     fn errors_dates_iterators_and_promises_are_values() {
-        let text = include_str!("../../tests/fixtures/node-inspect-errors.txt");
-        let (first, second) = text.split_at(text.find("\n}\n{").unwrap() + 3);
-        let js = parse_literal(first).unwrap();
-        let str = |s: &'static str| Js::Str(s.into());
+        let (js, second) = first_read(include_str!("../../tests/fixtures/node-inspect-errors.txt"));
         // The text an error keeps, and that it is the whole stack: its frames end at the last.
         let stack = |v: Option<&Js>| match v {
             Some(Js::Str(s)) => s.to_string(),

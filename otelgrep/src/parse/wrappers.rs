@@ -164,7 +164,8 @@ static ANSI: LazyLock<Regex> =
 fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     let text = text.strip_suffix(b"\n").unwrap_or(text);
     // Found by `memchr`, not a byte at a time: the first lines of a capture of long lines (OTLP
-    // requests of 10 KB) are megabytes, and a byte at a time was a tenth of reading 30 MB.
+    // requests of 10 KB) are megabytes, and a byte at a time, twice, was 7% of the instructions
+    // of reading 30 MB of them.
     let ends = memchr::memchr_iter(b'\n', text).chain([text.len()]);
     let mut start = 0;
     ends.map(move |end| {

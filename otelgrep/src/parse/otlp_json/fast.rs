@@ -273,17 +273,19 @@ fn record(
                     None => s.skip_at(RECORD + 1),
                 },
             })?;
-            let field = |camel: usize| fields[camel].as_ref().or(fields[camel + 1].as_ref());
+            // Each field in lowerCamelCase, else in snake_case, where it has that spelling.
+            let one = |at: usize| fields[at].as_ref();
+            let both = |at: usize| fields[at].as_ref().or(fields[at + 1].as_ref());
             let fields = SpanFields {
-                trace_id: field(0),
-                span_id: field(2),
-                parent_span_id: field(4),
-                name: fields[6].as_ref(),
-                kind: fields[KIND].as_ref(),
-                start: field(8),
-                end: field(10),
-                status: fields[12].as_ref(),
-                trace_state: field(13),
+                trace_id: both(TRACE_ID),
+                span_id: both(SPAN_ID),
+                parent_span_id: both(PARENT_SPAN_ID),
+                name: one(NAME),
+                kind: one(KIND),
+                start: both(START),
+                end: both(END),
+                status: one(STATUS),
+                trace_state: both(TRACE_STATE),
             };
             match span(index, fields, attrs.unwrap_or_default(), evs, lks, res, scope) {
                 Ok(sp) => batch.spans.push(sp),
@@ -335,8 +337,43 @@ const SPAN_FIELDS: [&str; 15] = [
     "traceState",
     "trace_state",
 ];
-/// Where `kind` is in [`SPAN_FIELDS`].
-const KIND: usize = 7;
+/// Where each field is in [`SPAN_FIELDS`] (in lowerCamelCase: its snake_case right after).
+const TRACE_ID: usize = place("traceId");
+const SPAN_ID: usize = place("spanId");
+const PARENT_SPAN_ID: usize = place("parentSpanId");
+const NAME: usize = place("name");
+const KIND: usize = place("kind");
+const START: usize = place("startTimeUnixNano");
+const END: usize = place("endTimeUnixNano");
+const STATUS: usize = place("status");
+const TRACE_STATE: usize = place("traceState");
+const _: () = assert!(
+    place("trace_id") == TRACE_ID + 1
+        && place("span_id") == SPAN_ID + 1
+        && place("parent_span_id") == PARENT_SPAN_ID + 1
+        && place("start_time_unix_nano") == START + 1
+        && place("end_time_unix_nano") == END + 1
+        && place("trace_state") == TRACE_STATE + 1
+);
+
+/// Where `key` is in [`SPAN_FIELDS`], at compile time (a key not there fails the build).
+const fn place(key: &str) -> usize {
+    let mut at = 0;
+    while at < SPAN_FIELDS.len() {
+        if SPAN_FIELDS[at].len() == key.len() {
+            let (a, b) = (SPAN_FIELDS[at].as_bytes(), key.as_bytes());
+            let mut i = 0;
+            while i < a.len() && a[i] == b[i] {
+                i += 1;
+            }
+            if i == a.len() {
+                return at;
+            }
+        }
+        at += 1;
+    }
+    panic!("no span field of that key")
+}
 
 /// A field the record functions read from the fields' members, as a tree of its own.
 fn field<'a>(s: &mut Skim<'a>, key: &'a str, fields: &mut Vec<(Cow<'a, str>, Tree<'a>)>) -> Skimmed<()> {
@@ -398,7 +435,8 @@ fn scalar_value(s: &mut Skim<'_>) -> Option<Value> {
         let value = if s.take(br#"{"stringValue":"#) {
             Value::Str(s.str().ok()?.into_owned())
         } else if s.take(br#"{"intValue":"#) {
-            // A number too large for an `i64` the tree reader reads (as serde_json does).
+            // A number that is no `i64` (past 64 bits, a fraction) goes to the tree reader,
+            // which reads it as serde_json does.
             let text = if s.peek_value() == b'"' { s.str().ok()? } else { Cow::Borrowed(s.number().ok()?) };
             Value::Int(decimal(&text)?)
         } else if s.take(br#"{"boolValue":"#) {
