@@ -501,6 +501,16 @@ mod tests {
         let js = parse_literal("{\n  e: [Error: x] { stack: undefined, code: 1 },\n  p: [Error]\n}").unwrap();
         assert_eq!(js.get("e"), Some(&Js::Obj(vec![("stack".into(), str("Error: x")), ("code".into(), Js::Int(1))])));
         assert_eq!(js.get("p"), Some(&Js::Undefined));
+        // An error without frames whose message runs over lines, as Node 20 prints every error
+        // once `Error.stackTraceLimit` is 0 (a library's setting for speed).
+        let text = "{\n  body: [Error: multi\n  line],\n  b: [\n    [TypeError: a\n    b]\n  ],\n  \
+                    c: [Error: multi\n  line [x]] {\n    code: 'E2'\n  },\n  d: [RangeError: one]\n}";
+        let js = parse_literal(text).unwrap();
+        assert_eq!(js.get("body"), Some(&str("Error: multi\nline")));
+        assert_eq!(js.get("b"), Some(&Js::Arr(vec![str("TypeError: a\nb")])));
+        let c = Js::Obj(vec![("stack".into(), str("Error: multi\nline [x]")), ("code".into(), str("E2"))]);
+        assert_eq!(js.get("c"), Some(&c));
+        assert_eq!(js.get("d"), Some(&str("RangeError: one")));
     }
 
     /// A record whose values nest past `DEEPEST` levels is skipped with the line where they do,

@@ -22,7 +22,13 @@ use super::{Item, Js, LitError, Res, array, deeper, fail, item, js_value, multis
 /// keeps a stack.
 pub(super) fn tagged(i: &str) -> Res<'_, Js<'_>> {
     deeper(i, || {
-        let (rest, tag) = cut(bracketed).parse(i)?;
+        let (rest, tag) = match bracketed(i) {
+            Ok(read) => read,
+            Err(_) if let Some(read) = bracketed_error(i) => read,
+            // No other alternative can apply (as `cut`).
+            Err(nom::Err::Error(e)) => return Err(nom::Err::Failure(e)),
+            Err(e) => return Err(e),
+        };
         let (rest, value) = match rest.strip_prefix(' ') {
             // Keyed or not: `[Arguments] { '0': 1 }`, `[Set Iterator] { 'a' }`.
             Some(after) if after.starts_with('{') => collection(after).map(|(r, v)| (r, Some(v)))?,
@@ -32,12 +38,43 @@ pub(super) fn tagged(i: &str) -> Res<'_, Js<'_>> {
         // `[Error: boom]`, `[TypeError [ERR_X]: bad]`; a name alone is a placeholder, as
         // `[Object]` is.
         let inner = &tag[1..tag.len() - 1];
-        let name = name_len(inner);
-        if inner[..name].ends_with("Error") && inner[name..].starts_with([':', ' ']) {
-            return Ok((rest, error(Cow::Borrowed(inner), value)));
+        if error_tag(inner) {
+            return Ok((rest, error(stack(inner), value)));
         }
         Ok((rest, value.unwrap_or(Js::Undefined)))
     })
+}
+
+/// Whether a tag's text is an error's name and message (`Error: boom`, `TypeError [ERR_X]: bad`).
+fn error_tag(inner: &str) -> bool {
+    let name = name_len(inner);
+    inner[..name].ends_with("Error") && inner[name..].starts_with([':', ' '])
+}
+
+/// An error without frames whose message runs over several lines (`[Error: multi\n  line]`, as
+/// every error prints once `Error.stackTraceLimit` is 0), which [`bracketed`] does not close on
+/// its first line: up to the last `]` of the first later line that holds one, where the line ends
+/// after it, or goes on with `,` or the error's properties (` {`), and what follows. `None` when
+/// `i` opens no error so, or that line is otherwise (the record is then skipped where the tag
+/// opened, as before).
+fn bracketed_error(i: &str) -> Option<(&str, &str)> {
+    if !error_tag(i.strip_prefix('[')?) {
+        return None;
+    }
+    let mut from = memchr::memchr(b'\n', i.as_bytes())? + 1;
+    loop {
+        let stop = memchr::memchr(b'\n', &i.as_bytes()[from..]).map_or(i.len(), |n| from + n);
+        let line = &i[from..stop];
+        if let Some(at) = line.rfind(']') {
+            let after = line[at + 1..].trim_end_matches('\r');
+            let end = from + at + 1;
+            return (after.is_empty() || after == "," || after.starts_with(" {")).then(|| (&i[end..], &i[..end]));
+        }
+        if stop == i.len() {
+            return None;
+        }
+        from = stop + 1;
+    }
 }
 
 /// An error printed as `text`, with its own properties when it has some: the text, or an object
