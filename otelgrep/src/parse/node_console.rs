@@ -511,6 +511,14 @@ mod tests {
         let c = Js::Obj(vec![("stack".into(), str("Error: multi\nline [x]")), ("code".into(), str("E2"))]);
         assert_eq!(js.get("c"), Some(&c));
         assert_eq!(js.get("d"), Some(&str("RangeError: one")));
+        // An apostrophe in the message, which the tag's reader takes for a quote.
+        let text =
+            "{\n  a: [Error: can't open],\n  b: [Error: can't open] { code: 'E3' },\n  c: [Error: it's\n  broken]\n}";
+        let js = parse_literal(text).unwrap();
+        assert_eq!(js.get("a"), Some(&str("Error: can't open")));
+        let b = Js::Obj(vec![("stack".into(), str("Error: can't open")), ("code".into(), str("E3"))]);
+        assert_eq!(js.get("b"), Some(&b));
+        assert_eq!(js.get("c"), Some(&str("Error: it's\nbroken")));
     }
 
     /// A record whose values nest past `DEEPEST` levels is skipped with the line where they do,

@@ -51,24 +51,31 @@ fn error_tag(inner: &str) -> bool {
     inner[..name].ends_with("Error") && inner[name..].starts_with([':', ' '])
 }
 
-/// An error without frames whose message runs over several lines (`[Error: multi\n  line]`, as
-/// every error prints once `Error.stackTraceLimit` is 0), which [`bracketed`] does not close on
-/// its first line: up to the last `]` of the first later line that holds one, where the line ends
-/// after it, or goes on with `,` or the error's properties (` {`), and what follows. `None` when
-/// `i` opens no error so, or that line is otherwise (the record is then skipped where the tag
-/// opened, as before).
+/// An error without frames that [`bracketed`] does not close: a message with an apostrophe
+/// (`[Error: can't open]`, taken there for a quote), or one that runs over several lines
+/// (`[Error: multi\n  line]`, as every error prints once `Error.stackTraceLimit` is 0). It ends at
+/// the last `]` of its first line when the line ends there, or goes on with `,` or the error's
+/// properties (` {`); else at the last `]` of the first later line that holds one, so placed.
+/// `None` when `i` opens no error so, or that line is otherwise (the record is then skipped where
+/// the tag opened, as before).
 fn bracketed_error(i: &str) -> Option<(&str, &str)> {
     if !error_tag(i.strip_prefix('[')?) {
         return None;
     }
-    let mut from = memchr::memchr(b'\n', i.as_bytes())? + 1;
+    let mut from = 0;
     loop {
         let stop = memchr::memchr(b'\n', &i.as_bytes()[from..]).map_or(i.len(), |n| from + n);
         let line = &i[from..stop];
         if let Some(at) = line.rfind(']') {
             let after = line[at + 1..].trim_end_matches('\r');
             let end = from + at + 1;
-            return (after.is_empty() || after == "," || after.starts_with(" {")).then(|| (&i[end..], &i[..end]));
+            if after.is_empty() || after == "," || after.starts_with(" {") {
+                return Some((&i[end..], &i[..end]));
+            }
+            // A `]` inside the message's first line (`[Error: a [x] b`) is not its end.
+            if from > 0 {
+                return None;
+            }
         }
         if stop == i.len() {
             return None;
@@ -103,6 +110,9 @@ pub(super) fn bracketed(i: &str) -> Res<'_, &str> {
     let mut escaped = false;
     for (at, c) in i.char_indices() {
         match (quote, c) {
+            // A tag ends on its line: a string printed never holds a line break, and an
+            // apostrophe in an error's message (`[Error: can't open]`) opens none.
+            (_, '\n') => break,
             (Some(_), _) if escaped => escaped = false,
             (Some(_), '\\') => escaped = true,
             (Some(q), c) if c == q => quote = None,
@@ -115,7 +125,6 @@ pub(super) fn bracketed(i: &str) -> Res<'_, &str> {
                     return Ok((&i[at + 1..], &i[..at + 1]));
                 }
             }
-            (None, '\n') => break,
             _ => {}
         }
     }
