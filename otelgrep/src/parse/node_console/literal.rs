@@ -217,7 +217,7 @@ fn item(i: &str) -> Res<'_, Item<'_>> {
             _ => Ok((rest, Item::Nothing)),
         };
     }
-    // A Map or Set of over 100 entries ends with how many more it holds, as an array does.
+    // An array, Map or Set of over 100 entries ends with how many more it holds.
     if let Some(more) = i.strip_prefix("... ") {
         return Ok((take_till(|c| matches!(c, ',' | '}' | ']' | '\n'))(more)?.0, Item::Nothing));
     }
@@ -357,9 +357,9 @@ fn items_into<'a>(mut i: &'a str, items: &mut Vec<Js<'a>>) -> Rest<'a> {
         if let Some(r) = r.strip_prefix(']') {
             return Ok(r);
         }
-        let r = match r.strip_prefix("... ") {
-            Some(more) => take_till(|c| c == ']' || c == ',')(more)?.0,
-            None if let Some((r, v)) = number(r) => {
+        // A number read straight; anything else, `... 12 more items` included, as an item.
+        let r = match number(r) {
+            Some((r, v)) => {
                 push_in_place(items, v);
                 r
             }

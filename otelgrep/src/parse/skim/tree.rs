@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::{Bad, Skim, Skimmed};
+use super::{Bad, DEEPEST, Skim, Skimmed};
 
 /// A JSON value read whole, borrowing what it can: for formats whose records are walked freely
 /// (OTLP JSON), where building serde_json's `Value` (a B-tree per object) took most of the time.
@@ -111,7 +111,7 @@ impl<'a> Skim<'a> {
     }
 
     fn tree(&mut self, depth: u32) -> Skimmed<Tree<'a>> {
-        if depth >= 128 {
+        if depth >= DEEPEST {
             return Err(Bad);
         }
         Ok(match self.peek_value() {
