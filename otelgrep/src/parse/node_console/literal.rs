@@ -280,7 +280,7 @@ fn entry<'a>(i: &'a str, kvs: &mut Vec<(Cow<'a, str>, Js<'a>)>) -> Rest<'a> {
     let Some(i) = i.strip_prefix(':') else {
         return Err(nom::Err::Failure(LitError { at: i, msg: "expected ':' after a key" }));
     };
-    let (_, value) = push_in_place(kvs, (k, Js::Undefined));
+    let value = push_entry(kvs, k);
     match value_into(i, value) {
         Err(nom::Err::Error(e)) => Err(nom::Err::Failure(e)),
         read => read,
@@ -319,17 +319,41 @@ fn name_len(i: &str) -> usize {
     i.bytes().position(|c| !NAME_BYTES[usize::from(c)]).unwrap_or(i.len())
 }
 
-/// `v` pushed onto `vec`, and where it is. As `Vec::push`, with room made first: `push` holds its
-/// value aside around its call that grows the vector and copies it in after, and the copy, read
-/// back at once, stalled the processor on the value's own writes (each entry of an object and
-/// each item of a metric's bounds: that copy had a third of `entry`'s samples in a profile).
-fn push_in_place<T>(vec: &mut Vec<T>, v: T) -> &mut T {
-    vec.reserve(1);
-    let len = vec.len();
-    vec.spare_capacity_mut()[0].write(v);
-    // SAFETY: the element at `len`, the first after the initialised ones, was just written.
-    unsafe { vec.set_len(len + 1) };
-    &mut vec[len]
+/// A new entry for key `k` pushed onto `kvs`, its value `undefined` until the caller writes it
+/// there: where it is. Each field is written where it stays, from registers. A value made aside
+/// and copied in whole (as `push` does, and as a tuple is) is read back 16 bytes at a time
+/// straight after its fields were written 8 bytes or one byte at a time, and the processor waits
+/// for those writes to land before it can read them so: that copy was a third of `entry`'s
+/// samples in a profile, and of reading a metric's arrays of numbers.
+fn push_entry<'a, 'v>(kvs: &'v mut Vec<(Cow<'a, str>, Js<'a>)>, k: Cow<'a, str>) -> &'v mut Js<'a> {
+    kvs.reserve(1);
+    let len = kvs.len();
+    let slot = kvs.spare_capacity_mut()[0].as_mut_ptr();
+    // SAFETY: `slot` is the spare element at `len` that `reserve` made room for; both of its
+    // fields are written before the length takes it in.
+    unsafe {
+        let key = &raw mut (*slot).0;
+        match k {
+            Cow::Borrowed(s) => key.write(Cow::Borrowed(s)),
+            Cow::Owned(s) => key.write(Cow::Owned(s)),
+        }
+        (&raw mut (*slot).1).write(Js::Undefined);
+        kvs.set_len(len + 1);
+    }
+    &mut kvs[len].1
+}
+
+/// A number pushed onto `items`, made where it goes (see [`push_entry`]).
+fn push_number(items: &mut Vec<Js<'_>>, n: Result<i64, f64>) {
+    items.reserve(1);
+    let slot = &mut items.spare_capacity_mut()[0];
+    match n {
+        Ok(n) => slot.write(Js::Int(n)),
+        Err(f) => slot.write(Js::Num(f)),
+    };
+    // SAFETY: the element at the old length, the first after the initialised ones, was just
+    // written.
+    unsafe { items.set_len(items.len() + 1) };
 }
 
 /// An object's optional last comma and its `}`.
@@ -376,8 +400,8 @@ fn items_into<'a>(mut i: &'a str, items: &mut Vec<Js<'a>>) -> Rest<'a> {
         }
         // A number read straight; anything else, `... 12 more items` included, as an item.
         let r = match number(r) {
-            Some((r, v)) => {
-                push_in_place(items, v);
+            Some((r, n)) => {
+                push_number(items, n);
                 r
             }
             None => {
@@ -399,7 +423,7 @@ fn items_into<'a>(mut i: &'a str, items: &mut Vec<Js<'a>>) -> Rest<'a> {
 /// A number that is a whole item, as `item` reads it (an integer, else a double), read without
 /// its detour through keys, values and words: the items of a metric's bounds and counts, where
 /// that detour was a fifth of reading a Node capture. `None` for anything else, which `item` reads.
-fn number(i: &str) -> Option<(&str, Js<'_>)> {
+fn number(i: &str) -> Option<(&str, Result<i64, f64>)> {
     let b = i.as_bytes();
     if !matches!(b.first(), Some(b'0'..=b'9' | b'-')) {
         return None;
@@ -413,8 +437,8 @@ fn number(i: &str) -> Option<(&str, Js<'_>)> {
         return None;
     }
     match w.parse::<i64>() {
-        Ok(n) => Some((rest, Js::Int(n))),
-        Err(_) => Some((rest, Js::Num(w.parse().ok()?))),
+        Ok(n) => Some((rest, Ok(n))),
+        Err(_) => Some((rest, Err(w.parse().ok()?))),
     }
 }
 
