@@ -186,14 +186,14 @@ fn value_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
         Some('[') => return array_into(i, out),
         // `<Buffer 01 02>`: what a class's own inspect printed.
         Some('<') => map(angled, |_| Js::Undefined).parse(i)?,
-        Some('\'' | '"' | '`') => text(i)?,
+        Some('\'' | '"' | '`') => return text_into(i, out),
         Some('I') if let Some(rest) = i.strip_prefix(INVALID_DATE) => date(rest, &i[..INVALID_DATE.len()])?,
         Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$' => match prefixed(i) {
             Some(read) => read?,
             None if error_start(i, false) => error_value(i)?,
-            None => word(i)?,
+            None => return word_into(i, out),
         },
-        Some(_) => word(i)?,
+        Some(_) => return word_into(i, out),
     };
     *out = v;
     Ok(rest)
@@ -442,8 +442,20 @@ fn number(i: &str) -> Option<(&str, Result<i64, f64>)> {
     }
 }
 
-/// A string, long ones printed as `'part' +` lines, cut ones followed by `... 9990 more characters`.
-fn text(i: &str) -> Res<'_, Js<'_>> {
+/// A string, long ones printed as `'part' +` lines, cut ones followed by `... 9990 more characters`,
+/// written into `out` (as [`value_into`] writes).
+fn text_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
+    // Most strings have no escape and nothing after them: written straight from where they are
+    // found (the string made by `string` and then moved here was read back 16 bytes at a time
+    // straight after it was written, see [`push_entry`]).
+    let quote = i.as_bytes()[0];
+    if let Some(end) = memchr::memchr2(quote, b'\\', &i.as_bytes()[1..]).map(|e| e + 1)
+        && i.as_bytes()[end] == quote
+        && !matches!(i.as_bytes().get(end + 1), Some(b' ' | b'\n' | b'\r' | b'\t' | b'+' | b'.'))
+    {
+        *out = Js::Str(Cow::Borrowed(&i[1..end]));
+        return Ok(&i[end + 1..]);
+    }
     let (mut i, mut s) = string(i)?;
     // By hand: nom's `many0` allocated for every string, though nearly none is continued.
     while let Some(after) = multispace0(i)?.0.strip_prefix('+') {
@@ -457,7 +469,8 @@ fn text(i: &str) -> Res<'_, Js<'_>> {
         }
     }
     let (i, _) = opt((tag("... "), digit1, tag(" more characters"))).parse(i)?;
-    Ok((i, Js::Str(s)))
+    *out = Js::Str(s);
+    Ok(i)
 }
 
 /// `'...'`, `"..."` or `` `...` `` with JavaScript escapes; borrowed when it has none.
@@ -525,8 +538,9 @@ const WORD_ENDS: [bool; 256] = {
     table
 };
 
-/// `undefined`, `null`, booleans, numbers, `NaN`, `Infinity`, BigInts (`12n`).
-fn word(i: &str) -> Res<'_, Js<'_>> {
+/// `undefined`, `null`, booleans, numbers, `NaN`, `Infinity`, BigInts (`12n`), written into
+/// `out` (as [`value_into`] writes).
+fn word_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
     // A `\r` too: a CRLF capture saved again by a Windows writer ends its lines `\r\r\n`, and the
     // framer takes one `\r` off.
     let end = i.bytes().position(|c| WORD_ENDS[usize::from(c)]).unwrap_or(i.len());
@@ -535,7 +549,7 @@ fn word(i: &str) -> Res<'_, Js<'_>> {
         // No value here (`[]`, or a key with nothing after it): the caller decides.
         return Err(nom::Err::Error(LitError { at: i, msg: "expected a value" }));
     }
-    let js = match w {
+    *out = match w {
         "undefined" => Js::Undefined,
         "null" => Js::Null,
         "true" => Js::Bool(true),
@@ -552,15 +566,19 @@ fn word(i: &str) -> Res<'_, Js<'_>> {
             Err(_) => match w.parse::<f64>() {
                 Ok(f) => Js::Num(f),
                 // A `Date` (`2026-12-02T10:00:00.000Z`, its properties after it left out).
-                Err(_) if is_date(w) => return date(rest, w),
+                Err(_) if is_date(w) => {
+                    let (rest, date) = date(rest, w)?;
+                    *out = date;
+                    return Ok(rest);
+                }
                 // A `RegExp` (`/a+b/gi`), or a URL (`http://a/b?c`, as a `URL` prints past the
                 // depth shown), as text.
                 Err(_) if (w.starts_with('/') && w[1..].contains('/')) || is_url(w) => Js::Str(Cow::Borrowed(w)),
-                Err(_) => return fail(i, "unknown value"),
+                Err(_) => return Err(nom::Err::Failure(LitError { at: i, msg: "unknown value" })),
             },
         },
     };
-    Ok((rest, js))
+    Ok(rest)
 }
 
 /// Whether a word is a URL as a `URL` prints its `href`: a scheme, `://`, and no quote (a string
