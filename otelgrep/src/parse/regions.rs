@@ -274,8 +274,8 @@ fn region<S: Sink>(
 const SEARCH_BYTES: usize = 4 << 20;
 
 /// How much Rust text past a region's planned end is framed first to find where to cut: a few of
-/// the todo app's blocks, and a hundred of its records. Twice as much each time none is found,
-/// up to [`SEARCH_BYTES`].
+/// the todo app's blocks, and a hundred of its records. Four times as much each time none is
+/// found, up to [`SEARCH_BYTES`].
 const RUST_WINDOW: usize = 64 << 10;
 
 /// The next region to cut.
@@ -348,20 +348,25 @@ fn next_start(body: &[u8], start: usize, region_bytes: usize, only: Option<Forma
     (end, false)
 }
 
-/// Where Rust text is cut after `from`: the last place in the lines after it where a framing
-/// of them leaves nothing open, as a stream is cut, looked for in a [`RUST_WINDOW`], then in
-/// twice that, and so on up to [`SEARCH_BYTES`]. Regions are cut one at a time, so this is time
-/// no other core can share: a capture whose cuts are further apart than a window (the
-/// metrics-heavy `rust-stdout.log`: a region starts where a record of another signal may be
-/// suspended, and a place is kept only after record starts of both spans and logs) framed the
-/// whole 4 MB, a fifth of its instructions, where it now frames 128 or 256 KB.
+/// Where Rust text is cut after `from`: the first place in the lines after it where a framing
+/// of them leaves nothing open, as a stream is cut (there at its last), looked for in a
+/// [`RUST_WINDOW`], then in four times that, and so on up to [`SEARCH_BYTES`] (each window is
+/// framed from its start again: growing by four, the framing is at most a third more than one
+/// of the last window alone would be, and the scans of the whole window before it stay
+/// short). Regions are cut one
+/// at a time, under a lock, and the framing stops at the place found. A capture whose places
+/// are further apart than a window (a region starts where a record of another signal may be
+/// suspended, and a place is kept only after record starts of both spans and logs: the
+/// metrics-heavy `rust-stdout.log`) framed the whole 4 MB, a fifth of its instructions; and
+/// each window was framed to its end for its last place, a sixth of reading the todo app's
+/// merged capture.
 fn rust_cut(body: &[u8], from: usize, only: Option<Format>) -> Option<usize> {
     // From the next whole line: framed from the middle of one, a record's line looks like none.
     let from = from + memchr::memchr(b'\n', &body[from..])? + 1;
     let mut reach = RUST_WINDOW;
     loop {
         let window = &body[from..body.len().min(from.saturating_add(reach))];
-        if let Some(at) = stream::last_record_start(window, only, &mut true, false) {
+        if let Some(at) = stream::last_record_start(window, only, &mut true, false, true) {
             return Some(from + at);
         }
         if from + window.len() == body.len() {
@@ -370,7 +375,7 @@ fn rust_cut(body: &[u8], from: usize, only: Option<Format>) -> Option<usize> {
         if reach >= SEARCH_BYTES {
             return None;
         }
-        reach *= 2;
+        reach *= 4;
     }
 }
 

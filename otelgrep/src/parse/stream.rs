@@ -382,12 +382,20 @@ fn pieces<S: Sink>(
 /// records: a Collector capture (its trees were taken to run on to the end of the piece), Python
 /// after Rust text (only Rust headers cut), one byte that is not UTF-8 (no cut at all).
 pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut bool) -> Option<usize> {
-    last_record_start(buf, only, rust, true)
+    last_record_start(buf, only, rust, true, false)
 }
 
 /// [`record_start_before`] in a text that starts anywhere (`from_clean` false: a region of a
-/// file, see [`super::rust_text::Search::from_clean`]) or where a stream was cut (true).
-pub(super) fn last_record_start(buf: &[u8], only: Option<Format>, rust: &mut bool, from_clean: bool) -> Option<usize> {
+/// file, see [`super::rust_text::Search::from_clean`]) or where a stream was cut (true); with
+/// `first`, the first place in Rust text or Collector trees rather than the last
+/// ([`super::rust_text::Search::first`]).
+pub(super) fn last_record_start(
+    buf: &[u8],
+    only: Option<Format>,
+    rust: &mut bool,
+    from_clean: bool,
+    first: bool,
+) -> Option<usize> {
     let allow = |f: Format| only.is_none_or(|o| o == f);
     // As the framer reads them: brace objects when a brace format may be read; a `{"` line when
     // it is a record of its own (Python's one-line records, OTLP requests, Go's lines), and
@@ -412,6 +420,7 @@ pub(super) fn last_record_start(buf: &[u8], only: Option<Format>, rust: &mut boo
             rust: *rust,
             from_clean,
             record_line: &record_line,
+            first,
         };
         let raw = &buf[..complete];
         // As a read takes it: what is not UTF-8 replaced, a mark opening a line dropped (the

@@ -22,6 +22,10 @@ pub struct Search<'f> {
     /// Whether a line opening with `{` is a record of its own (Python's one-line records, OTLP
     /// requests, Go's lines), as framing tells.
     pub record_line: &'f dyn Fn(&str) -> bool,
+    /// The first place is wanted, not the last: the framing stops there (a region's end, where
+    /// any place will do: framing all the window to its last place was a sixth of reading the
+    /// todo app's merged capture). A place once found stays one whatever follows it.
+    pub first: bool,
 }
 
 /// Where the last record of `text` starts at which a stream may be cut, found by framing `text`
@@ -95,6 +99,9 @@ pub fn last_cut(text: &[u8], next: &[u8], search: &Search) -> Result<Option<usiz
         second.starts_with(b"  descriptor:") || b"  descriptor:".starts_with(second)
     };
     while let Some(piece) = pieces.next() {
+        if search.first && best.is_some_and(|at| at > 0) {
+            break;
+        }
         let (n, line) = match piece {
             // An object, whole or cut short (the end of the text), is framed first.
             scan::Piece::Object { line: n, text: object } => (n, Err(Some(object))),
