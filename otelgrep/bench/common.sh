@@ -32,20 +32,29 @@ make_python() { make "$work/python.log" samples/python-flask/flask-default.log s
 make_rust() { make "$work/rust.log" samples/todo/todo-default.log samples/todo/todo-http.log samples/todo/todo-http-dup.log; }
 make_demo() { make "$work/demo.log" ../shared/conformance/otel-tui_otel-demo-fileexporter.jsonl; }
 
-# SECONDS RSS_KB of the best of three runs of a command (an output at $work/out or $work/out.jsonl
-# removed first; standard output to a file, not /dev/null: GNU grep detects /dev/null and stops at
-# its first match). ingest.sh has its own (best of five, time only).
+# SECONDS RSS_KB of one run of a command (an output at $work/out or $work/out.jsonl removed first;
+# standard output to a file, not /dev/null: GNU grep detects /dev/null and stops at its first match).
+once() {
+  rm -rf "$work/out" "$work/out.jsonl"
+  local s e
+  s=$(date +%s.%N)
+  /usr/bin/time -f "%M" -o "$work/rss" "$@" > "$work/stdout" 2> "$work/err" || true
+  e=$(date +%s.%N)
+  echo "$(echo "$e - $s" | bc -l) $(tail -1 "$work/rss")"
+}
+
+# The smaller of two numbers, the second if the first is empty.
+smaller() {
+  if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi
+}
+
+# SECONDS RSS_KB of the best of three runs of a command (see `once`). ingest.sh has its own (best
+# of five, time only).
 best() {
-  local b="" rss=""
+  local b="" rss="" t r
   for _ in 1 2 3; do
-    rm -rf "$work/out" "$work/out.jsonl"
-    local s e
-    s=$(date +%s.%N)
-    /usr/bin/time -f "%M" -o "$work/rss" "$@" > "$work/stdout" 2> "$work/err" || true
-    e=$(date +%s.%N)
-    local t
-    t=$(echo "$e - $s" | bc -l)
-    if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; rss=$(tail -1 "$work/rss"); fi
+    read -r t r < <(once "$@")
+    if [ "$(smaller "$b" "$t")" = "$t" ]; then b=$t; rss=$r; fi
   done
   echo "$b $rss"
 }
