@@ -6,7 +6,7 @@
 //! Python captures are cut at `{` lines, where the Python framer starts afresh whatever came
 //! before (an object still open there is cut short, as the sequential framer says too). Rust
 //! text is cut where a framing of the text near the cut leaves nothing open
-//! ([`stream::last_record_start`], as a stream is cut), and its framer carries state across
+//! ([`stream::place_to_cut`], as a stream is cut), and its framer carries state across
 //! the cut: each region is framed from the state the last region merged ended in (a guess: the
 //! regions in between are still being read), and kept only if nothing ran on across its first
 //! line and what it read of the guess is what the region before really left
@@ -363,7 +363,7 @@ fn rust_cut(body: &[u8], from: usize, only: Option<Format>) -> Option<usize> {
     let mut reach = RUST_WINDOW;
     loop {
         let window = &body[from..body.len().min(from.saturating_add(reach))];
-        if let Some(at) = stream::last_record_start(window, only, &mut true, false, true) {
+        if let Some(at) = stream::place_to_cut(window, only, &mut true, false, true) {
             return Some(from + at);
         }
         if from + window.len() == body.len() {

@@ -382,14 +382,14 @@ fn pieces<S: Sink>(
 /// records: a Collector capture (its trees were taken to run on to the end of the piece), Python
 /// after Rust text (only Rust headers cut), one byte that is not UTF-8 (no cut at all).
 pub(super) fn record_start_before(buf: &[u8], only: Option<Format>, rust: &mut bool) -> Option<usize> {
-    last_record_start(buf, only, rust, true, false)
+    place_to_cut(buf, only, rust, true, false)
 }
 
 /// [`record_start_before`] in a text that starts anywhere (`from_clean` false: a region of a
 /// file, see [`super::rust_text::Search::from_clean`]) or where a stream was cut (true); with
 /// `first`, the first place in Rust text or Collector trees rather than the last
 /// ([`super::rust_text::Search::first`]).
-pub(super) fn last_record_start(
+pub(super) fn place_to_cut(
     buf: &[u8],
     only: Option<Format>,
     rust: &mut bool,

@@ -301,8 +301,8 @@ fn key(i: &str) -> Res<'_, Cow<'_, str>> {
 }
 
 /// The bytes a name is made of (letters, digits, `_`, `$`), as a table: a byte's test is one
-/// load (the six comparisons of `is_ascii_alphanumeric` and the rest were an eighth of `key`'s
-/// instructions, a Node capture's most called reader).
+/// load, not the comparisons of `is_ascii_alphanumeric` and the rest (with nom's `alt` gone from
+/// quoted keys, half of `key`'s instructions: a Node capture's most called reader).
 const NAME_BYTES: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
@@ -448,9 +448,7 @@ fn text_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
     // Most strings have no escape and nothing after them: written straight from where they are
     // found (the string made by `string` and then moved here was read back 16 bytes at a time
     // straight after it was written, see [`push_entry`]).
-    let quote = i.as_bytes()[0];
-    if let Some(end) = memchr::memchr2(quote, b'\\', &i.as_bytes()[1..]).map(|e| e + 1)
-        && i.as_bytes()[end] == quote
+    if let Some(end) = plain_end(&i[1..], i.as_bytes()[0]).map(|end| end + 1)
         && !matches!(i.as_bytes().get(end + 1), Some(b' ' | b'\n' | b'\r' | b'\t' | b'+' | b'.'))
     {
         *out = Js::Str(Cow::Borrowed(&i[1..end]));
@@ -473,13 +471,15 @@ fn text_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
     Ok(i)
 }
 
+/// Where the string that `i` holds after its opening `quote` ends, when no escape comes first.
+fn plain_end(i: &str, quote: u8) -> Option<usize> {
+    memchr::memchr2(quote, b'\\', i.as_bytes()).filter(|&end| i.as_bytes()[end] == quote)
+}
+
 /// `'...'`, `"..."` or `` `...` `` with JavaScript escapes; borrowed when it has none.
 fn string(i: &str) -> Res<'_, Cow<'_, str>> {
     let (i, quote) = one_of("'\"`")(i)?;
-    let end = memchr::memchr2(quote as u8, b'\\', i.as_bytes());
-    if let Some(end) = end
-        && i.as_bytes()[end] == quote as u8
-    {
+    if let Some(end) = plain_end(i, quote as u8) {
         return Ok((&i[end + 1..], Cow::Borrowed(&i[..end])));
     }
     let plain = match quote {

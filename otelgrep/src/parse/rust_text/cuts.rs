@@ -23,12 +23,13 @@ pub struct Search<'f> {
     /// requests, Go's lines), as framing tells.
     pub record_line: &'f dyn Fn(&str) -> bool,
     /// The first place is wanted, not the last: the framing stops there (a region's end, where
-    /// any place will do: framing all the window to its last place was a sixth of reading the
-    /// todo app's merged capture). A place once found stays one whatever follows it.
+    /// any place will do, and the lines after it are framed again by the region they start). A
+    /// place once found stays one whatever follows it.
     pub first: bool,
 }
 
-/// Where the last record of `text` starts at which a stream may be cut, found by framing `text`
+/// Where the last record of `text` starts at which a stream may be cut (the first, with
+/// [`Search::first`]), found by framing `text`
 /// as a read does (brace objects first, then Collector trees, then Rust text) and keeping the
 /// last place where nothing is left open across the cut, so that the next piece's framers,
 /// started as the last ones ended ([`super::Carry`]), read it as the whole input would be:

@@ -77,8 +77,8 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
         }
         raw = None;
         // The byte after the TAB: every field's prefix below is compared only where it is that
-        // prefix's (compared one after the other, a line met eight comparisons on average, a
-        // tenth of a span's reading).
+        // prefix's (compared one after the other, a line met up to sixteen comparisons: a tenth
+        // of this function's instructions).
         let second = line.as_bytes().get(1).copied().unwrap_or(0);
         // Attribute lines first: most lines are, and no other field's prefix starts like them.
         if let Some(kv) = line.strip_prefix("\t\t ->  ") {
