@@ -221,11 +221,7 @@ pub(super) fn error_start(i: &str, framed: bool) -> bool {
             Err(_) => return false,
         }
     }
-    let frame_next = || {
-        let next = i.find('\n').map_or("", |nl| &i[nl + 1..]);
-        let next = next.trim_start_matches(' ');
-        next.starts_with("at ") || next.starts_with("... ")
-    };
+    let frame_next = || is_frame(i.find('\n').map_or("", |nl| &i[nl + 1..]));
     match rest.as_bytes().first() {
         Some(b':') if rest[1..].starts_with(' ') => !framed || frame_next(),
         Some(b'\n' | b'\r') => frame_next(),
