@@ -467,7 +467,7 @@ fn read_group<S: Sink>(file: &File, g: usize, needs: &Needs, sink: &mut S) -> Re
             .zip(&leaves)
             .map(|(c, l)| l.as_deref().map(|l| Cursor { shape: c.shape, leaves: l, level: 0, value: 0 }))
             .collect();
-        let mut row = Row { columns, cursors, guess: 0, only: needs.only.as_deref() };
+        let mut row = Row { columns, cursors, guess: 0, only: needs.only.as_deref().map(|o| o.names()) };
         for n in done..done + rows {
             row.guess = 0;
             match file.table {

@@ -48,7 +48,7 @@ pub use input::{Input, read_input};
 pub use layers::ingest;
 pub use pieces::{Pieces, Settled, add};
 pub use resources::Resources;
-pub use sink::{Collected, Needs, Ranged, Sink};
+pub use sink::{Collected, Needs, Only, Ranged, Sink};
 pub use stream::{LONGEST_PIECE, STREAM_CHUNK, StreamEnd, first_line, ingest_stream, line_count};
 
 /// Which signal a line-framed record (Rust text, Collector text) belongs to.

@@ -18,17 +18,24 @@ fn invalid(offset: usize, msg: impl Into<String>) -> RecordError {
     RecordError { offset_lines: offset as u64, kind: ParseErrorKind::Invalid(msg.into()) }
 }
 
-/// A `k: Debug` attribute line's content (after the arrow). A value that is not Rust's `Debug`
-/// of an OpenTelemetry value (a damaged line) is kept as its text, as resource values are: the
-/// record is the same to a command that reads its attributes and to one that does not.
-fn debug_attr(kv: &str) -> (String, Value) {
-    let (k, v) = split_once(kv, ": ").unwrap_or((kv, ""));
+/// A `k: Debug` attribute line's content (after the arrow), split by [`key_value`]. A value that
+/// is not Rust's `Debug` of an OpenTelemetry value (a damaged line) is kept as its text, as
+/// resource values are: the record is the same to a command that reads its attributes and to one
+/// that does not.
+fn debug_attr((k, v): (&str, &str)) -> (String, Value) {
     (k.to_string(), parse_value(v).unwrap_or_else(|| Value::Str(v.to_string())))
+}
+
+/// An attribute line's key and value text: split at its first `: `, all key when it has none.
+fn key_value(kv: &str) -> (&str, &str) {
+    split_once(kv, ": ").unwrap_or((kv, ""))
 }
 
 /// `s.split_once(sep)` for the few-byte separators of this format: `str`'s searcher for a string
 /// pattern is built at every call, which cost more than the search on lines this short (a tenth of
-/// a metrics-heavy capture's reading).
+/// a metrics-heavy capture's reading). Inlined, so that each caller's separator is a constant and
+/// its test a compare or two, not a `memcmp` call.
+#[inline(always)]
 fn split_once<'a>(s: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
     let (b, sep) = (s.as_bytes(), sep.as_bytes());
     let at = memchr::memchr_iter(sep[0], b).find(|&i| b[i..].starts_with(sep))?;
@@ -36,6 +43,7 @@ fn split_once<'a>(s: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
 }
 
 /// `s.rsplit_once(sep)`, as [`split_once`] is.
+#[inline(always)]
 fn rsplit_once<'a>(s: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
     let (b, sep) = (s.as_bytes(), sep.as_bytes());
     let at = memchr::memrchr_iter(sep[0], b).find(|&i| b[i..].starts_with(sep))?;
@@ -86,13 +94,17 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
             // read keeps none.
             let needs = kind.map_or(needs, |k| needs.for_span(k));
             let wanted = match section {
-                Section::Span => needs.attribute(split_once(kv, ": ").map_or(kv, |(k, _)| k)),
+                Section::Span => needs.attributes,
                 Section::Event | Section::Link => needs.events,
             };
             if !wanted {
                 continue;
             }
-            let kv = debug_attr(kv);
+            let (k, v) = key_value(kv);
+            if matches!(section, Section::Span) && !needs.attribute(k) {
+                continue;
+            }
+            let kv = debug_attr((k, v));
             match section {
                 Section::Span => attributes.push(kv),
                 Section::Event => events.last_mut().map(|e| e.attributes.push(kv)).unwrap_or(()),
@@ -293,7 +305,7 @@ pub fn parse_log(rec: &RecordLines, needs: &Needs) -> Result<LogRecord, RecordEr
             complete = true;
         } else if let Some(kv) = line.strip_prefix("\t\t ->  ") {
             if needs.attributes {
-                log.attributes.push(debug_attr(kv));
+                log.attributes.push(debug_attr(key_value(kv)));
             }
         }
     }
