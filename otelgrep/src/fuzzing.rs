@@ -72,7 +72,7 @@ pub fn otlp_json(data: &[u8]) {
 /// Node's `util.inspect` literals and records.
 pub fn node_console(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = parse::node_console::parse_literal(text);
+    let _ = parse::node_console::parse_literal(text, &bumpalo::Bump::new());
     let _ = parse::node_console::parse_record(text, &parse::Needs::ALL, &mut Resources::default());
 }
 

@@ -8,9 +8,11 @@
 //! and `Set`s, typed arrays and Buffers, functions, classes, getters, symbols, cycles, sparse
 //! arrays, dates, regular expressions and errors (read in [`exotic`]): each read as a value, never
 //! a reason to reject the record. nom, with `cut` and `context` so an error names the line and
-//! what was expected there.
+//! what was expected there. A literal's objects, arrays and unescaped strings are made in an arena
+//! ([`Bump`]) and given back with it at once.
 
-use std::borrow::Cow;
+use bumpalo::Bump;
+use bumpalo::collections::Vec as BVec;
 
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take, take_till};
@@ -28,18 +30,21 @@ mod exotic;
 use exotic::{angled, bracketed, date, error_start, error_value, map_key, prefixed, tagged};
 
 /// A JavaScript value as `util.inspect` prints it. Keys and strings borrow from the record's text
-/// unless an escape made them other text (allocating each was a sixth of reading a Node capture).
-#[derive(Debug, Clone, PartialEq)]
+/// unless an escape made them other text (allocating each was a sixth of reading a Node capture);
+/// that text, objects and arrays are in the arena the literal was read with. Nothing in a value
+/// is dropped: dropping a record's tree, one allocation at a time, was a tenth of reading a Node
+/// capture, and allocating it another twentieth.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Js<'a> {
     Undefined,
     Null,
     Bool(bool),
     Int(i64),
     Num(f64),
-    BigInt(Cow<'a, str>),
-    Str(Cow<'a, str>),
-    Arr(Vec<Js<'a>>),
-    Obj(Vec<(Cow<'a, str>, Js<'a>)>),
+    BigInt(&'a str),
+    Str(&'a str),
+    Arr(&'a [Js<'a>]),
+    Obj(&'a [(&'a str, Js<'a>)]),
 }
 
 impl<'a> Js<'a> {
@@ -60,7 +65,7 @@ impl<'a> Js<'a> {
 
     pub(super) fn get(&self, key: &str) -> Option<&Js<'a>> {
         match self {
-            Js::Obj(kvs) => kvs.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Js::Obj(kvs) => kvs.iter().find(|(k, _)| *k == key).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -87,9 +92,9 @@ impl<'a> Js<'a> {
     }
 }
 
-/// Parses one object literal.
-pub fn parse_literal(text: &str) -> Result<Js<'_>, RecordError> {
-    literal(text, js_value(text))
+/// Parses one object literal, its values made in `b`.
+pub fn parse_literal<'a>(text: &'a str, b: &'a Bump) -> Result<Js<'a>, RecordError> {
+    literal(text, js_value(text, b))
 }
 
 /// What the literal `text` read as: the value, or the error at its line. `parsed` is a parse of
@@ -157,9 +162,9 @@ fn fail<'a, T>(at: &'a str, msg: &'static str) -> Res<'a, T> {
 }
 
 /// Any value, after optional whitespace; its first character says which.
-pub(super) fn js_value(i: &str) -> Res<'_, Js<'_>> {
+pub(super) fn js_value<'a>(i: &'a str, b: &'a Bump) -> Res<'a, Js<'a>> {
     let mut v = Js::Undefined;
-    let rest = value_into(i, &mut v)?;
+    let rest = value_into(i, b, &mut v)?;
     Ok((rest, v))
 }
 
@@ -170,7 +175,7 @@ type Rest<'a> = Result<&'a str, nom::Err<LitError<'a>>>;
 /// built and then moved up through each caller's result (a value written field by field and
 /// read back whole at once stalls the processor until the writes land: those moves were a fifth
 /// of reading a Node capture's metrics).
-fn value_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
+fn value_into<'a>(i: &'a str, b: &'a Bump, out: &mut Js<'a>) -> Rest<'a> {
     let (i, _) = multispace0(i)?;
     // `<ref *1> { ... }`: a value a cycle points back to (`[Circular *1]`).
     let i = match i.strip_prefix("<ref *") {
@@ -179,21 +184,21 @@ fn value_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
     };
     let (rest, v) = match i.chars().next() {
         None => return Err(nom::Err::Failure(LitError { at: i, msg: "unexpected end" })),
-        Some('{') => return object_into(i, out),
+        Some('{') => return object_into(i, b, out),
         // `[Array]`, `[Object]` (`util.inspect` stopped at depth 3: the exporter printed nothing
         // more), `[Function: f]`, `[class A]`, `[Getter]`, `[Circular *1]`, `[String: 'x']`.
-        Some('[') if i[1..].starts_with(|c: char| c.is_ascii_alphabetic()) => tagged(i)?,
-        Some('[') => return array_into(i, out),
+        Some('[') if i[1..].starts_with(|c: char| c.is_ascii_alphabetic()) => tagged(i, b)?,
+        Some('[') => return array_into(i, b, out),
         // `<Buffer 01 02>`: what a class's own inspect printed.
         Some('<') => map(angled, |_| Js::Undefined).parse(i)?,
-        Some('\'' | '"' | '`') => return text_into(i, out),
-        Some('I') if let Some(rest) = i.strip_prefix(INVALID_DATE) => date(rest, &i[..INVALID_DATE.len()])?,
-        Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$' => match prefixed(i) {
+        Some('\'' | '"' | '`') => return text_into(i, b, out),
+        Some('I') if let Some(rest) = i.strip_prefix(INVALID_DATE) => date(rest, &i[..INVALID_DATE.len()], b)?,
+        Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$' => match prefixed(i, b) {
             Some(read) => read?,
-            None if error_start(i, false) => error_value(i)?,
-            None => return word_into(i, out),
+            None if error_start(i, false) => error_value(i, b)?,
+            None => return word_into(i, b, out),
         },
-        Some(_) => return word_into(i, out),
+        Some(_) => return word_into(i, b, out),
     };
     *out = v;
     Ok(rest)
@@ -202,18 +207,19 @@ fn value_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
 /// One item of a collection or an array: `key: value`, a Map's `key => value`, a value, or
 /// what is nothing (`<pending>`, `<3 empty items>`).
 enum Item<'a> {
-    Keyed(Cow<'a, str>, Js<'a>),
+    Keyed(&'a str, Js<'a>),
     Plain(Js<'a>),
     Nothing,
 }
 
-fn item(i: &str) -> Res<'_, Item<'_>> {
+fn item<'a>(i: &'a str, b: &'a Bump) -> Res<'a, Item<'a>> {
+    let value = |i: &'a str| js_value(i, b);
     let (i, _) = multispace0(i)?;
     if i.starts_with('<') && !i.starts_with("<ref *") {
         // `Promise { <rejected> Error: ... }`: the mark, then the value it marks.
         let (rest, mark) = angled(i)?;
         return match rest.strip_prefix(' ') {
-            Some(v) if mark == "<rejected>" => map(js_value, Item::Plain).parse(v),
+            Some(v) if mark == "<rejected>" => map(value, Item::Plain).parse(v),
             _ => Ok((rest, Item::Nothing)),
         };
     }
@@ -224,46 +230,49 @@ fn item(i: &str) -> Res<'_, Item<'_>> {
     // An error (a Map's key too: `Error: k\n    at f (a.js:1:1) => 'v'`), where `Name: x` is not
     // an array's own key.
     let (rest, v) = if error_start(i, true) {
-        error_value(i)?
+        error_value(i, b)?
     } else {
-        if let Ok((rest, k)) = key(i)
+        if let Ok((rest, k)) = key(i, b)
             && let Some(rest) = rest.strip_prefix(':')
         {
-            return map(cut(js_value), |v| Item::Keyed(k.clone(), v)).parse(rest);
+            return map(cut(value), |v| Item::Keyed(k, v)).parse(rest);
         }
-        js_value(i)?
+        value(i)?
     };
     match rest.strip_prefix(" =>") {
-        Some(rest) => map(cut(js_value), |w| Item::Keyed(map_key(&v), w)).parse(rest),
+        Some(rest) => map(cut(value), |w| Item::Keyed(map_key(&v, b), w)).parse(rest),
         None => Ok((rest, Item::Plain(v))),
     }
 }
 
 /// `{ key: value, 'quoted.key': value, }`, written into `out`.
-fn object_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
+fn object_into<'a>(i: &'a str, b: &'a Bump, out: &mut Js<'a>) -> Rest<'a> {
     deeper(i, || {
         let (i, _) = char('{')(i)?;
-        let mut kvs = Vec::with_capacity(8);
-        let rest = entries(i, &mut kvs);
-        *out = Js::Obj(kvs);
+        let mut kvs = BVec::with_capacity_in(8, b);
+        let rest = entries(i, b, &mut kvs);
+        *out = Js::Obj(kvs.into_bump_slice());
         rest
     })
 }
+
+/// An object's entries while it is read.
+type Entries<'a> = BVec<'a, (&'a str, Js<'a>)>;
 
 /// An object's entries from `i` on, after those in `kvs` (the first has no comma before it), and
 /// its end. A key that is not there ends the entries (so a last comma is allowed); anything wrong
 /// after a key is an error. By hand rather than nom's `separated_list0`: its closures were a
 /// tenth of reading a Node capture, and `many0` allocates before it reads anything.
-fn entries<'a>(mut i: &'a str, kvs: &mut Vec<(Cow<'a, str>, Js<'a>)>) -> Rest<'a> {
+fn entries<'a>(mut i: &'a str, b: &'a Bump, kvs: &mut Entries<'a>) -> Rest<'a> {
     if kvs.is_empty() {
-        match entry(i, kvs) {
+        match entry(i, b, kvs) {
             Ok(rest) => i = rest,
             Err(nom::Err::Error(_)) => return object_end(i),
             Err(e) => return Err(e),
         }
     }
     while let Some(after) = multispace0(i)?.0.strip_prefix(',') {
-        match entry(after, kvs) {
+        match entry(after, b, kvs) {
             Ok(rest) => i = rest,
             Err(nom::Err::Error(_)) => break,
             Err(e) => return Err(e),
@@ -274,30 +283,30 @@ fn entries<'a>(mut i: &'a str, kvs: &mut Vec<(Cow<'a, str>, Js<'a>)>) -> Rest<'a
 
 /// `key: value`, added to `kvs` (its value written in place): no key is an error the caller may
 /// take back; past the key, a failure.
-fn entry<'a>(i: &'a str, kvs: &mut Vec<(Cow<'a, str>, Js<'a>)>) -> Rest<'a> {
-    let (i, k) = key(multispace0(i)?.0)?;
+fn entry<'a>(i: &'a str, b: &'a Bump, kvs: &mut Entries<'a>) -> Rest<'a> {
+    let (i, k) = key(multispace0(i)?.0, b)?;
     let i = multispace0(i)?.0;
     let Some(i) = i.strip_prefix(':') else {
         return Err(nom::Err::Failure(LitError { at: i, msg: "expected ':' after a key" }));
     };
     let value = push_entry(kvs, k);
-    match value_into(i, value) {
+    match value_into(i, b, value) {
         Err(nom::Err::Error(e)) => Err(nom::Err::Failure(e)),
         read => read,
     }
 }
 
 /// An object's key: a name, a quoted string, or a symbol (`[Symbol(s)]`).
-fn key(i: &str) -> Res<'_, Cow<'_, str>> {
+fn key<'a>(i: &'a str, b: &'a Bump) -> Res<'a, &'a str> {
     // A name, the common case, is looked for first.
     let name = name_len(i);
     if name > 0 {
-        return Ok((&i[name..], Cow::Borrowed(&i[..name])));
+        return Ok((&i[name..], &i[..name]));
     }
     if i.starts_with(['\'', '"', '`']) {
-        return string(i);
+        return string(i, b);
     }
-    map(bracketed, Cow::Borrowed).parse(i)
+    bracketed(i)
 }
 
 /// The bytes a name is made of (letters, digits, `_`, `$`), as a table: a byte's test is one
@@ -325,18 +334,14 @@ fn name_len(i: &str) -> usize {
 /// straight after its fields were written 8 bytes or one byte at a time, and the processor waits
 /// for those writes to land before it can read them so: that copy was a third of `entry`'s
 /// samples in a profile, and of reading a metric's arrays of numbers.
-fn push_entry<'a, 'v>(kvs: &'v mut Vec<(Cow<'a, str>, Js<'a>)>, k: Cow<'a, str>) -> &'v mut Js<'a> {
+fn push_entry<'a, 'v>(kvs: &'v mut Entries<'a>, k: &'a str) -> &'v mut Js<'a> {
     kvs.reserve(1);
     let len = kvs.len();
-    let slot = kvs.spare_capacity_mut()[0].as_mut_ptr();
-    // SAFETY: `slot` is the spare element at `len` that `reserve` made room for; both of its
-    // fields are written before the length takes it in.
+    // SAFETY: the element at `len` is the spare one `reserve` made room for; both of its fields
+    // are written before the length takes it in.
     unsafe {
-        let key = &raw mut (*slot).0;
-        match k {
-            Cow::Borrowed(s) => key.write(Cow::Borrowed(s)),
-            Cow::Owned(s) => key.write(Cow::Owned(s)),
-        }
+        let slot = kvs.as_mut_ptr().add(len);
+        (&raw mut (*slot).0).write(k);
         (&raw mut (*slot).1).write(Js::Undefined);
         kvs.set_len(len + 1);
     }
@@ -344,16 +349,19 @@ fn push_entry<'a, 'v>(kvs: &'v mut Vec<(Cow<'a, str>, Js<'a>)>, k: Cow<'a, str>)
 }
 
 /// A number pushed onto `items`, made where it goes (see [`push_entry`]).
-fn push_number(items: &mut Vec<Js<'_>>, n: Result<i64, f64>) {
+fn push_number(items: &mut BVec<'_, Js<'_>>, n: Result<i64, f64>) {
     items.reserve(1);
-    let slot = &mut items.spare_capacity_mut()[0];
-    match n {
-        Ok(n) => slot.write(Js::Int(n)),
-        Err(f) => slot.write(Js::Num(f)),
-    };
-    // SAFETY: the element at the old length, the first after the initialised ones, was just
-    // written.
-    unsafe { items.set_len(items.len() + 1) };
+    let len = items.len();
+    // SAFETY: the element at `len` is the spare one `reserve` made room for; it is written
+    // before the length takes it in.
+    unsafe {
+        let slot = items.as_mut_ptr().add(len);
+        match n {
+            Ok(n) => slot.write(Js::Int(n)),
+            Err(f) => slot.write(Js::Num(f)),
+        }
+        items.set_len(len + 1);
+    }
 }
 
 /// An object's optional last comma and its `}`.
@@ -364,35 +372,35 @@ fn object_end(i: &str) -> Rest<'_> {
 }
 
 /// The rest of an object after its first entry, `first`: as [`object_into`] reads it.
-pub(super) fn object_after<'a>(i: &'a str, first: (Cow<'a, str>, Js<'a>)) -> Res<'a, Js<'a>> {
-    let mut kvs = Vec::with_capacity(16);
+pub(super) fn object_after<'a>(i: &'a str, b: &'a Bump, first: (&'a str, Js<'a>)) -> Res<'a, Js<'a>> {
+    let mut kvs = BVec::with_capacity_in(16, b);
     kvs.push(first);
-    let rest = entries(i, &mut kvs)?;
-    Ok((rest, Js::Obj(kvs)))
+    let rest = entries(i, b, &mut kvs)?;
+    Ok((rest, Js::Obj(kvs.into_bump_slice())))
 }
 
 /// `[ a, b, ... 12 more items ]` (arrays over 100 items end with that count), with sparse
 /// arrays' `<3 empty items>` and an array's own keys (`[ 1, 2, x: 3 ]`) left out.
-fn array(i: &str) -> Res<'_, Js<'_>> {
+fn array<'a>(i: &'a str, b: &'a Bump) -> Res<'a, Js<'a>> {
     let mut v = Js::Undefined;
-    let rest = array_into(i, &mut v)?;
+    let rest = array_into(i, b, &mut v)?;
     Ok((rest, v))
 }
 
 /// [`array`], written into `out`.
-fn array_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
+fn array_into<'a>(i: &'a str, b: &'a Bump, out: &mut Js<'a>) -> Rest<'a> {
     deeper(i, || {
         let (i, _) = char('[')(i)?;
         // Sized for a histogram's bounds and counts, which grew it three times.
-        let mut items = Vec::with_capacity(16);
-        let rest = items_into(i, &mut items);
-        *out = Js::Arr(items);
+        let mut items = BVec::with_capacity_in(16, b);
+        let rest = items_into(i, b, &mut items);
+        *out = Js::Arr(items.into_bump_slice());
         rest
     })
 }
 
 /// An array's items from `i` on, and its `]`.
-fn items_into<'a>(mut i: &'a str, items: &mut Vec<Js<'a>>) -> Rest<'a> {
+fn items_into<'a>(mut i: &'a str, b: &'a Bump, items: &mut BVec<'a, Js<'a>>) -> Rest<'a> {
     loop {
         let (r, _) = multispace0(i)?;
         if let Some(r) = r.strip_prefix(']') {
@@ -405,7 +413,7 @@ fn items_into<'a>(mut i: &'a str, items: &mut Vec<Js<'a>>) -> Rest<'a> {
                 r
             }
             None => {
-                let (r, it) = item(r)?;
+                let (r, it) = item(r, b)?;
                 if let Item::Plain(v) = it {
                     items.push(v);
                 }
@@ -444,22 +452,23 @@ fn number(i: &str) -> Option<(&str, Result<i64, f64>)> {
 
 /// A string, long ones printed as `'part' +` lines, cut ones followed by `... 9990 more characters`,
 /// written into `out` (as [`value_into`] writes).
-fn text_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
+fn text_into<'a>(i: &'a str, b: &'a Bump, out: &mut Js<'a>) -> Rest<'a> {
     // Most strings have no escape and nothing after them: written straight from where they are
     // found (the string made by `string` and then moved here was read back 16 bytes at a time
     // straight after it was written, see [`push_entry`]).
     if let Some(end) = plain_end(&i[1..], i.as_bytes()[0]).map(|end| end + 1)
         && !matches!(i.as_bytes().get(end + 1), Some(b' ' | b'\n' | b'\r' | b'\t' | b'+' | b'.'))
     {
-        *out = Js::Str(Cow::Borrowed(&i[1..end]));
+        *out = Js::Str(&i[1..end]);
         return Ok(&i[end + 1..]);
     }
-    let (mut i, mut s) = string(i)?;
+    let (mut i, first) = string(i, b)?;
     // By hand: nom's `many0` allocated for every string, though nearly none is continued.
+    let mut s: Option<bumpalo::collections::String> = None;
     while let Some(after) = multispace0(i)?.0.strip_prefix('+') {
-        match string(multispace0(after)?.0) {
+        match string(multispace0(after)?.0, b) {
             Ok((rest, part)) => {
-                s += part;
+                s.get_or_insert_with(|| bumpalo::collections::String::from_str_in(first, b)).push_str(part);
                 i = rest;
             }
             Err(nom::Err::Error(_)) => break,
@@ -467,7 +476,7 @@ fn text_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
         }
     }
     let (i, _) = opt((tag("... "), digit1, tag(" more characters"))).parse(i)?;
-    *out = Js::Str(s);
+    *out = Js::Str(s.map_or(first, |s| s.into_bump_str()));
     Ok(i)
 }
 
@@ -476,11 +485,12 @@ fn plain_end(i: &str, quote: u8) -> Option<usize> {
     memchr::memchr2(quote, b'\\', i.as_bytes()).filter(|&end| i.as_bytes()[end] == quote)
 }
 
-/// `'...'`, `"..."` or `` `...` `` with JavaScript escapes; borrowed when it has none.
-fn string(i: &str) -> Res<'_, Cow<'_, str>> {
+/// `'...'`, `"..."` or `` `...` `` with JavaScript escapes; borrowed when it has none, else
+/// made in `b`.
+fn string<'a>(i: &'a str, b: &'a Bump) -> Res<'a, &'a str> {
     let (i, quote) = one_of("'\"`")(i)?;
     if let Some(end) = plain_end(i, quote as u8) {
-        return Ok((&i[end + 1..], Cow::Borrowed(&i[..end])));
+        return Ok((&i[end + 1..], &i[..end]));
     }
     let plain = match quote {
         '\'' => "'\\",
@@ -488,7 +498,7 @@ fn string(i: &str) -> Res<'_, Cow<'_, str>> {
         _ => "`\\",
     };
     let body = unescaped(plain, cut(escape));
-    map(terminated(body, cut(context("unterminated string", char(quote)))), Cow::Owned).parse(i)
+    map(terminated(body, cut(context("unterminated string", char(quote)))), |s: String| &*b.alloc_str(&s)).parse(i)
 }
 
 /// The character after a backslash.
@@ -540,7 +550,7 @@ const WORD_ENDS: [bool; 256] = {
 
 /// `undefined`, `null`, booleans, numbers, `NaN`, `Infinity`, BigInts (`12n`), written into
 /// `out` (as [`value_into`] writes).
-fn word_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
+fn word_into<'a>(i: &'a str, b: &'a Bump, out: &mut Js<'a>) -> Rest<'a> {
     // A `\r` too: a CRLF capture saved again by a Windows writer ends its lines `\r\r\n`, and the
     // framer takes one `\r` off.
     let end = i.bytes().position(|c| WORD_ENDS[usize::from(c)]).unwrap_or(i.len());
@@ -557,9 +567,7 @@ fn word_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
         "NaN" => Js::Num(f64::NAN),
         "Infinity" => Js::Num(f64::INFINITY),
         "-Infinity" => Js::Num(f64::NEG_INFINITY),
-        _ if w.ends_with('n') && w[..w.len() - 1].parse::<i128>().is_ok() => {
-            Js::BigInt(Cow::Borrowed(&w[..w.len() - 1]))
-        }
+        _ if w.ends_with('n') && w[..w.len() - 1].parse::<i128>().is_ok() => Js::BigInt(&w[..w.len() - 1]),
         // Read as a double only when it is no integer (both were parsed for every number).
         _ => match w.parse::<i64>() {
             Ok(n) => Js::Int(n),
@@ -567,13 +575,13 @@ fn word_into<'a>(i: &'a str, out: &mut Js<'a>) -> Rest<'a> {
                 Ok(f) => Js::Num(f),
                 // A `Date` (`2026-12-02T10:00:00.000Z`, its properties after it left out).
                 Err(_) if is_date(w) => {
-                    let (rest, date) = date(rest, w)?;
+                    let (rest, date) = date(rest, w, b)?;
                     *out = date;
                     return Ok(rest);
                 }
                 // A `RegExp` (`/a+b/gi`), or a URL (`http://a/b?c`, as a `URL` prints past the
                 // depth shown), as text.
-                Err(_) if (w.starts_with('/') && w[1..].contains('/')) || is_url(w) => Js::Str(Cow::Borrowed(w)),
+                Err(_) if (w.starts_with('/') && w[1..].contains('/')) || is_url(w) => Js::Str(w),
                 Err(_) => return Err(nom::Err::Failure(LitError { at: i, msg: "unknown value" })),
             },
         },

@@ -6,8 +6,8 @@
 //! A log record's body may hold any of these (the SDK checks span and log attributes, not bodies):
 //! each is read as a value, never a reason to skip the record.
 
-use std::borrow::Cow;
-
+use bumpalo::Bump;
+use bumpalo::collections::Vec as BVec;
 use nom::Parser;
 use nom::character::complete::char;
 use nom::combinator::cut;
@@ -20,7 +20,7 @@ use super::{Item, Js, LitError, Res, array, deeper, fail, item, js_value, multis
 /// `[Set Iterator] { 'a' }`). An error without its stack prints its name and message so
 /// (`[Error: boom]`, `[TypeError: bad] { code: 'E' }`): kept as that text, as [`error_value`]
 /// keeps a stack.
-pub(super) fn tagged(i: &str) -> Res<'_, Js<'_>> {
+pub(super) fn tagged<'a>(i: &'a str, b: &'a Bump) -> Res<'a, Js<'a>> {
     deeper(i, || {
         let (rest, tag) = match bracketed(i) {
             Ok(read) => read,
@@ -31,15 +31,15 @@ pub(super) fn tagged(i: &str) -> Res<'_, Js<'_>> {
         };
         let (rest, value) = match rest.strip_prefix(' ') {
             // Keyed or not: `[Arguments] { '0': 1 }`, `[Set Iterator] { 'a' }`.
-            Some(after) if after.starts_with('{') => collection(after).map(|(r, v)| (r, Some(v)))?,
-            Some(after) if after.starts_with('[') => js_value(after).map(|(r, v)| (r, Some(v)))?,
+            Some(after) if after.starts_with('{') => collection(after, b).map(|(r, v)| (r, Some(v)))?,
+            Some(after) if after.starts_with('[') => js_value(after, b).map(|(r, v)| (r, Some(v)))?,
             _ => (rest, None),
         };
         // `[Error: boom]`, `[TypeError [ERR_X]: bad]`; a name alone is a placeholder, as
         // `[Object]` is.
         let inner = &tag[1..tag.len() - 1];
         if error_tag(inner) {
-            return Ok((rest, error(stack(inner), value)));
+            return Ok((rest, error(stack(inner, b), value, b)));
         }
         Ok((rest, value.unwrap_or(Js::Undefined)))
     })
@@ -86,14 +86,14 @@ fn bracketed_error(i: &str) -> Option<(&str, &str)> {
 
 /// An error printed as `text`, with its own properties when it has some: the text, or an object
 /// of the text as its `stack` and the properties.
-fn error<'a>(text: Cow<'a, str>, props: Option<Js<'a>>) -> Js<'a> {
+fn error<'a>(text: &'a str, props: Option<Js<'a>>, b: &'a Bump) -> Js<'a> {
     match props {
         Some(Js::Obj(props)) => {
-            let mut kvs = Vec::with_capacity(props.len() + 1);
-            kvs.push((Cow::Borrowed("stack"), Js::Str(text)));
+            let mut kvs = BVec::with_capacity_in(props.len() + 1, b);
+            kvs.push(("stack", Js::Str(text)));
             // A `stack` of its own (`[Error: x] { stack: undefined }`) is the one printed.
-            kvs.extend(props.into_iter().filter(|(k, _)| k != "stack"));
-            Js::Obj(kvs)
+            kvs.extend(props.iter().filter(|(k, _)| *k != "stack").copied());
+            Js::Obj(kvs.into_bump_slice())
         }
         _ => Js::Str(text),
     }
@@ -144,7 +144,7 @@ pub(super) fn angled(i: &str) -> Res<'_, &str> {
 /// `Foo {}`), a `Map(2) { 'k' => 'v' }`, a `Set(1) { 'a' }`, a typed array
 /// (`Uint8Array(3) [ 1, 2, 255 ]`, `Buffer(3) [Uint8Array] [ 1, 2, 3 ]`), a `Promise { 1 }`, or
 /// a `Symbol(name)`. `None` when `i` is a plain word.
-pub(super) fn prefixed(i: &str) -> Option<Res<'_, Js<'_>>> {
+pub(super) fn prefixed<'a>(i: &'a str, b: &'a Bump) -> Option<Res<'a, Js<'a>>> {
     let mut rest = &i[name_len(i)..];
     let called = rest.starts_with('(');
     if called {
@@ -155,37 +155,37 @@ pub(super) fn prefixed(i: &str) -> Option<Res<'_, Js<'_>>> {
         rest = bracketed(&rest[1..]).ok()?.0;
     }
     match rest.strip_prefix(' ') {
-        Some(after) if after.starts_with('{') => Some(collection(after)),
-        Some(after) if after.starts_with('[') => Some(array(after)),
+        Some(after) if after.starts_with('{') => Some(collection(after, b)),
+        Some(after) if after.starts_with('[') => Some(array(after, b)),
         _ if called => Some(Ok((rest, Js::Undefined))),
         _ => None,
     }
 }
 
 /// A Map's key as an object's: strings and numbers as written, others empty.
-pub(super) fn map_key<'a>(v: &Js<'a>) -> Cow<'a, str> {
+pub(super) fn map_key<'a>(v: &Js<'a>, b: &'a Bump) -> &'a str {
     match v {
-        Js::Str(s) | Js::BigInt(s) => s.clone(),
-        Js::Int(n) => n.to_string().into(),
-        Js::Num(n) => n.to_string().into(),
-        Js::Bool(b) => b.to_string().into(),
-        _ => Cow::Borrowed(""),
+        Js::Str(s) | Js::BigInt(s) => s,
+        Js::Int(n) => b.alloc_str(&n.to_string()),
+        Js::Num(n) => b.alloc_str(&n.to_string()),
+        Js::Bool(t) => b.alloc_str(&t.to_string()),
+        _ => "",
     }
 }
 
 /// `{ item, ... }` after a constructor's name: an object when its items have keys (a class
 /// instance, a Map), else an array (a Set, a Promise's value).
-pub(super) fn collection(i: &str) -> Res<'_, Js<'_>> {
+pub(super) fn collection<'a>(i: &'a str, b: &'a Bump) -> Res<'a, Js<'a>> {
     deeper(i, || {
         let (mut i, _) = char('{')(i)?;
-        let (mut keyed, mut plain) = (Vec::new(), Vec::new());
+        let (mut keyed, mut plain) = (BVec::new_in(b), BVec::new_in(b));
         loop {
             let (r, _) = multispace0(i)?;
             if let Some(r) = r.strip_prefix('}') {
                 i = r;
                 break;
             }
-            let (r, it) = item(r)?;
+            let (r, it) = item(r, b)?;
             match it {
                 Item::Keyed(k, v) => keyed.push((k, v)),
                 Item::Plain(v) => plain.push(v),
@@ -200,7 +200,14 @@ pub(super) fn collection(i: &str) -> Res<'_, Js<'_>> {
                 }
             };
         }
-        Ok((i, if keyed.is_empty() && !plain.is_empty() { Js::Arr(plain) } else { Js::Obj(keyed) }))
+        Ok((
+            i,
+            if keyed.is_empty() && !plain.is_empty() {
+                Js::Arr(plain.into_bump_slice())
+            } else {
+                Js::Obj(keyed.into_bump_slice())
+            },
+        ))
     })
 }
 
@@ -238,7 +245,7 @@ pub(super) fn error_start(i: &str, framed: bool) -> bool {
 /// `util.inspect` prints an error without frames in brackets (`[Error: boom]`, [`tagged`]), so
 /// `Name: text` without them is no value (a damaged key, `droppe:AttributesCount: 0`, stays the
 /// error it was).
-pub(super) fn error_value(i: &str) -> Res<'_, Js<'_>> {
+pub(super) fn error_value<'a>(i: &'a str, b: &'a Bump) -> Res<'a, Js<'a>> {
     let (mut from, mut framed) = (0, false);
     while from <= i.len() {
         let stop = memchr::memchr(b'\n', &i.as_bytes()[from..]).map_or(i.len(), |n| from + n);
@@ -247,20 +254,20 @@ pub(super) fn error_value(i: &str) -> Res<'_, Js<'_>> {
         let end = from + line.len();
         let frame = from > 0 && is_frame(line);
         if framed && !frame {
-            return Ok((&i[from - 1..], error(stack(&i[..from - 1]), None)));
+            return Ok((&i[from - 1..], error(stack(&i[..from - 1], b), None, b)));
         }
         framed |= frame;
         if framed {
             if let Some(at) = line.find(" => ") {
-                return Ok((&i[from + at..], error(stack(&i[..from + at]), None)));
+                return Ok((&i[from + at..], error(stack(&i[..from + at], b), None, b)));
             }
             if line.ends_with(" {") {
-                let (rest, props) = collection(&i[end - 1..])?;
-                return Ok((rest, error(stack(&i[..end - 2]), Some(props))));
+                let (rest, props) = collection(&i[end - 1..], b)?;
+                return Ok((rest, error(stack(&i[..end - 2], b), Some(props), b)));
             }
             if line.ends_with(',') || stop == i.len() {
                 let text = line.strip_suffix(',').map_or(end, |_| end - 1);
-                return Ok((&i[text..], error(stack(&i[..text]), None)));
+                return Ok((&i[text..], error(stack(&i[..text], b), None, b)));
             }
         }
         from = stop + 1;
@@ -278,11 +285,12 @@ fn is_frame(line: &str) -> bool {
 /// A stack as the error holds it (`err.stack`), without the indentation `util.inspect` put before
 /// each line after the first (the error's depth in the record, so that the same error read the
 /// same wherever it stood): frames indented by four spaces, as V8 writes them, message lines not.
-fn stack(printed: &str) -> Cow<'_, str> {
+/// Made in `b` when it is not the text as printed.
+fn stack<'a>(printed: &'a str, b: &'a Bump) -> &'a str {
     let Some((first, rest)) = printed.split_once('\n') else {
-        return Cow::Borrowed(printed);
+        return printed;
     };
-    let mut text = String::with_capacity(printed.len());
+    let mut text = bumpalo::collections::String::with_capacity_in(printed.len(), b);
     text.push_str(first.trim_end_matches('\r'));
     for line in rest.split('\n') {
         let line = line.trim_end_matches('\r');
@@ -292,15 +300,15 @@ fn stack(printed: &str) -> Cow<'_, str> {
         }
         text.push_str(line.trim_start_matches(' '));
     }
-    Cow::Owned(text)
+    text.into_bump_str()
 }
 
 /// A date (`2026-12-02T10:00:00.000Z`, `Invalid Date`), `text`, and what follows it in `rest`:
 /// its own properties, when it has some (`Invalid Date { y: 2 }`), read and left out.
-pub(super) fn date<'a>(rest: &'a str, text: &'a str) -> Res<'a, Js<'a>> {
+pub(super) fn date<'a>(rest: &'a str, text: &'a str, b: &'a Bump) -> Res<'a, Js<'a>> {
     let rest = match rest.strip_prefix(' ') {
-        Some(props) if props.starts_with('{') => collection(props)?.0,
+        Some(props) if props.starts_with('{') => collection(props, b)?.0,
         _ => rest,
     };
-    Ok((rest, Js::Str(Cow::Borrowed(text))))
+    Ok((rest, Js::Str(text)))
 }
