@@ -73,7 +73,12 @@ pub fn otlp_json(data: &[u8]) {
 pub fn node_console(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let _ = parse::node_console::parse_literal(text, &bumpalo::Bump::new());
-    let _ = parse::node_console::parse_record(text, &parse::Needs::ALL, &mut Resources::default());
+    // Read twice on this thread, the same: the arena emptied between records keeps nothing of the
+    // last one.
+    let read =
+        || format!("{:?}", parse::node_console::parse_record(text, &parse::Needs::ALL, &mut Resources::default()));
+    let first = read();
+    assert_eq!(read(), first, "a record read again on the same thread: {text:?}");
 }
 
 /// Go's stdout exporters: the first byte picks what the record is taken for.
