@@ -130,19 +130,19 @@ thread_local! {
     static ARENA: RefCell<Bump> = RefCell::new(Bump::new());
 }
 
-/// What the arena may keep between records: one record's literal past it (a body of megabytes)
-/// is given back to the system, not kept for every record after it.
+/// What the arena may keep between records: an arena one record grew past it (a body of
+/// megabytes) is given back once that record is read, not kept for every record after it.
 const ARENA_KEPT: usize = 4 << 20;
 
 /// Parses one record's text, from its `{` line to its `}` line.
 pub fn parse_record(text: &str, needs: &Needs, resources: &mut Resources) -> Result<Record, RecordError> {
     ARENA.with_borrow_mut(|arena| {
+        arena.reset();
+        let read = record(text, arena, needs, resources);
         if arena.allocated_bytes() > ARENA_KEPT {
             *arena = Bump::new();
-        } else {
-            arena.reset();
         }
-        record(text, arena, needs, resources)
+        read
     })
 }
 

@@ -16,7 +16,8 @@ pub struct Needs {
     /// Log bodies.
     pub bodies: bool,
     /// When set, the only attribute keys the command reads: parsers may leave the others out
-    /// (the Python and Rust readers do; the rest keep every attribute, which is never wrong).
+    /// (the Python, Rust, Node and OTLP JSON readers do; Go's and the Collector's keep every
+    /// attribute, which is never wrong).
     pub only: Option<Arc<Only>>,
     /// Whether the command reads log records and metric points beyond counting them: when not,
     /// parsers may skip their attributes and bodies (they still check and count the records).

@@ -8,8 +8,9 @@
 //! and `Set`s, typed arrays and Buffers, functions, classes, getters, symbols, cycles, sparse
 //! arrays, dates, regular expressions and errors (read in [`exotic`]): each read as a value, never
 //! a reason to reject the record. nom, with `cut` and `context` so an error names the line and
-//! what was expected there. A literal's objects, arrays and unescaped strings are made in an arena
-//! ([`Bump`]) and given back with it at once.
+//! what was expected there. A literal's objects and arrays, and the text in it that is not the
+//! record's own (strings with escapes or in parts, error stacks, a Map's numeric keys), are made in
+//! an arena ([`Bump`]) and given back with it at once.
 
 use bumpalo::Bump;
 use bumpalo::collections::Vec as BVec;
@@ -30,10 +31,10 @@ mod exotic;
 use exotic::{angled, bracketed, date, error_start, error_value, map_key, prefixed, tagged};
 
 /// A JavaScript value as `util.inspect` prints it. Keys and strings borrow from the record's text
-/// unless an escape made them other text (allocating each was a sixth of reading a Node capture);
-/// that text, objects and arrays are in the arena the literal was read with. Nothing in a value
-/// is dropped: dropping a record's tree, one allocation at a time, was 7% of reading a Node
-/// capture's spans (`perf`), and allocating and freeing it about 6% more.
+/// unless they are other text (an escape, a string in parts; allocating each was a sixth of
+/// reading a Node capture): that text, objects and arrays are in the arena the literal was read
+/// with. Nothing in a value is dropped: dropping a record's tree, one allocation at a time, was
+/// 7% of reading a Node capture's spans (`perf`), and allocating and freeing it about 6% more.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Js<'a> {
     Undefined,

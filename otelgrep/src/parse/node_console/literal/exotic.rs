@@ -285,7 +285,7 @@ fn is_frame(line: &str) -> bool {
 /// A stack as the error holds it (`err.stack`), without the indentation `util.inspect` put before
 /// each line after the first (the error's depth in the record, so that the same error read the
 /// same wherever it stood): frames indented by four spaces, as V8 writes them, message lines not.
-/// Made in `b` when it is not the text as printed.
+/// Made in `b` when it runs over several lines.
 fn stack<'a>(printed: &'a str, b: &'a Bump) -> &'a str {
     let Some((first, rest)) = printed.split_once('\n') else {
         return printed;
