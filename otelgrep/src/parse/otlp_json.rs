@@ -100,6 +100,8 @@ fn int(v: Option<&Tree>) -> Option<i64> {
 /// `text` as `str::parse::<i64>` reads it: an optional sign and decimal digits. Up to 19 digits
 /// (every timestamp in nanoseconds) are summed without a check per digit, which cannot overflow
 /// a `u64`; two timestamps a point, parsed the general way, were 4% of reading the demo capture.
+/// Eight digits at a time past the first few ([`eight_digits`]): one at a time, each digit waited
+/// for the sum before it, and that was 5% of reading OTLP metric lines.
 fn decimal(text: &str) -> Option<i64> {
     let (negative, digits) = match text.as_bytes() {
         [b'-', rest @ ..] => (true, rest),
@@ -109,15 +111,35 @@ fn decimal(text: &str) -> Option<i64> {
     if digits.is_empty() || digits.len() > 19 {
         return text.parse().ok();
     }
+    let (head, chunks) = digits.split_at(digits.len() % 8);
     let mut value: u64 = 0;
-    for &d in digits {
+    for &d in head {
         let d = d.wrapping_sub(b'0');
         if d > 9 {
             return None;
         }
         value = value * 10 + u64::from(d);
     }
+    for chunk in chunks.chunks_exact(8) {
+        value = value * 100_000_000 + eight_digits(chunk.try_into().ok()?)?;
+    }
     if negative { 0i64.checked_sub_unsigned(value) } else { i64::try_from(value).ok() }
+}
+
+/// Eight ASCII digits, the first the most significant, as their number; `None` if any byte is no
+/// digit. In one 64-bit word: each byte checked to be `0x30..=0x39` (its high half 3, and still 3
+/// with 6 added), then the digits combined in pairs, fours and the eight by three multiplies.
+fn eight_digits(chunk: [u8; 8]) -> Option<u64> {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let v = u64::from_le_bytes(chunk);
+    if v & HIGH != ZEROS || v.wrapping_add(0x0606_0606_0606_0606) & HIGH != ZEROS {
+        return None;
+    }
+    let v = v - ZEROS;
+    let v = (v * 10 + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let v = (v * 100 + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    Some((v * 10_000 + (v >> 32)) & 0xFFFF_FFFF)
 }
 
 fn uint(v: Option<&Tree>) -> Option<u64> {

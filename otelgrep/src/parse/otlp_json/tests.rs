@@ -345,19 +345,40 @@ fn attributes_are_skipped_as_the_general_skip_skips_them() {
 /// past them, 19 and 20 digits, and 100,000 random texts of digits and signs.
 #[test]
 fn decimals_read_as_the_standard_parse_reads_them() {
-    let mut texts: Vec<String> = ["", "-", "+", "0", "-0", "+0", "007", "1_0", " 1", "1 ", "١"]
-        .into_iter()
-        .map(String::from)
-        .chain(
-            [i64::MAX, i64::MIN, 0]
-                .iter()
-                .flat_map(|n| [n.to_string(), (*n as i128 + 1).to_string(), (*n as i128 - 1).to_string()]),
-        )
-        .chain(
-            ["9999999999999999999", "-9999999999999999999", "18446744073709551615", "1717171717171717171"]
-                .map(String::from),
-        )
-        .collect();
+    let mut texts: Vec<String> = [
+        "",
+        "-",
+        "+",
+        "0",
+        "-0",
+        "+0",
+        "007",
+        "1_0",
+        " 1",
+        "1 ",
+        "١",
+        "12345678",
+        "1234567/",
+        "1234567:",
+        "/2345678",
+        ":2345678",
+        "123?5678",
+        "0000000000000000000",
+        "-12345678901234567",
+        "12345678é",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain(
+        [i64::MAX, i64::MIN, 0]
+            .iter()
+            .flat_map(|n| [n.to_string(), (*n as i128 + 1).to_string(), (*n as i128 - 1).to_string()]),
+    )
+    .chain(
+        ["9999999999999999999", "-9999999999999999999", "18446744073709551615", "1717171717171717171"]
+            .map(String::from),
+    )
+    .collect();
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     for _ in 0..100_000 {
         seed ^= seed << 13;
