@@ -4,7 +4,9 @@
 //! A worker keeps one [`Resources`] for all the batches it parses (a batch is a megabyte of
 //! records: the OpenTelemetry demo's Collector capture has lines of up to 858 KB, each a batch of
 //! its own, and a per-batch memory read every group's resource afresh). What it remembers is
-//! bounded, so that an input whose every record has a resource of its own stays linear.
+//! bounded, so that an input whose every record has a resource of its own stays linear. It also
+//! keeps the few texts besides resources that records repeat and a reader checks once: OTLP
+//! histogram bounds.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,6 +37,9 @@ pub struct Resources {
     /// Rust text resource sections, line by line (a metrics-heavy capture prints one per block,
     /// hundreds of thousands): the first [`LISTED_MOST`].
     lines: Vec<(Vec<String>, Arc<Resource>)>,
+    /// OTLP JSON histogram bounds checked last, newest first: the OTLP reader's
+    /// (`otlp_json::fast`), which keeps a few.
+    pub otlp_bounds: Vec<String>,
 }
 
 /// Resources kept for comparing by value: each new text is compared with all of them.

@@ -24,6 +24,15 @@ const RECORD: u32 = 6;
 
 /// Reads one request; [`Bad`] sends it to the tree reader.
 pub(super) fn skim_request(text: &str, needs: &Needs, resources: &mut Resources) -> Skimmed<Batch> {
+    // The bounds checked before, the worker's: taken for the request, put back however it ends.
+    let mut bounds = Bounds(std::mem::take(&mut resources.otlp_bounds));
+    let read = request(text, needs, resources, &mut bounds);
+    resources.otlp_bounds = bounds.0;
+    read
+}
+
+/// [`skim_request`], with the bounds checked before.
+fn request(text: &str, needs: &Needs, resources: &mut Resources, bounds: &mut Bounds) -> Skimmed<Batch> {
     let mut s = Skim::new(text);
     // One batch per signal, read where its key stands and joined in the tree reader's order
     // (spans, logs, metrics: their errors come in that order).
@@ -43,7 +52,7 @@ pub(super) fn skim_request(text: &str, needs: &Needs, resources: &mut Resources)
             batch.points.reserve(((text.len() - s.position()) / 100).min(1 << 16));
         }
         let mut index = 0;
-        s.array(|s| group(s, signal, needs, resources, &mut index, &mut batch))?;
+        s.array(|s| group(s, signal, needs, resources, (&mut index, &mut *bounds), &mut batch))?;
         // Both spellings, or one twice: the tree reader's precedence decides.
         once(&mut signals[signal as usize], batch)
     })?;
@@ -61,6 +70,29 @@ pub(super) fn skim_request(text: &str, needs: &Needs, resources: &mut Resources)
     parts.for_each(|b| batch.append(b));
     batch.metric_exports = exports;
     Ok(batch)
+}
+
+/// The explicit bounds of histogram points checked last, newest first (kept in the worker's
+/// [`Resources`]): most points repeat one of a few, byte for byte, metric after metric and line
+/// after line (the same default bounds for every HTTP duration), and are taken without checking
+/// them again. Kept for the request alone, the first of each in every line of the JS metric
+/// exports was still checked: 5% of reading them.
+struct Bounds(Vec<String>);
+
+/// How many distinct bounds [`Bounds`] keeps.
+const BOUNDS_KEPT: usize = 4;
+
+impl Bounds {
+    /// Makes `text` the newest.
+    fn met(&mut self, text: &str) {
+        match self.0.iter().position(|t| t == text) {
+            Some(at) => self.0[..=at].rotate_right(1),
+            None => {
+                self.0.truncate(BOUNDS_KEPT - 1);
+                self.0.insert(0, text.to_string());
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -117,12 +149,12 @@ impl Marks {
     }
 }
 
-fn group(
-    s: &mut Skim<'_>,
+fn group<'a>(
+    s: &mut Skim<'a>,
     signal: Signal,
     needs: &Needs,
     resources: &mut Resources,
-    index: &mut usize,
+    (index, bounds): (&mut usize, &mut Bounds),
     batch: &mut Batch,
 ) -> Skimmed<()> {
     let start = Marks::of(batch);
@@ -133,7 +165,7 @@ fn group(
             // Records read before their resource get it when the group ends.
             let res = resource.clone().unwrap_or_else(|| PLACEHOLDER.clone());
             once(&mut scopes, resource.is_some())?;
-            s.array(|s| scope_group(s, signal, needs, &res, index, batch))
+            s.array(|s| scope_group(s, signal, needs, &res, (index, bounds), batch))
         }
         "instrumentationLibrarySpans"
         | "instrumentation_library_spans"
@@ -176,12 +208,12 @@ fn read_resource(s: &mut Skim<'_>, resources: &mut Resources) -> Skimmed<Arc<Res
     Ok(resources.intern_otlp_raw(text, parse))
 }
 
-fn scope_group(
-    s: &mut Skim<'_>,
+fn scope_group<'a>(
+    s: &mut Skim<'a>,
     signal: Signal,
     needs: &Needs,
     res: &Arc<Resource>,
-    index: &mut usize,
+    (index, bounds): (&mut usize, &mut Bounds),
     batch: &mut Batch,
 ) -> Skimmed<()> {
     let start = Marks::of(batch);
@@ -199,7 +231,7 @@ fn scope_group(
             s.array(|s| {
                 let i = *index;
                 *index += 1;
-                record(s, signal, needs, i, res, &read, batch)
+                record(s, signal, needs, (i, &mut *bounds), res, &read, batch)
             })
         }
         _ => s.skip_at(5),
@@ -221,11 +253,11 @@ fn read_scope(s: &mut Skim<'_>) -> Skimmed<Option<Arc<Scope>>> {
     Ok(Scope::new(name.as_deref().unwrap_or(""), version.as_deref().unwrap_or("")))
 }
 
-fn record(
-    s: &mut Skim<'_>,
+fn record<'a>(
+    s: &mut Skim<'a>,
     signal: Signal,
     needs: &Needs,
-    index: usize,
+    (index, bounds): (usize, &mut Bounds),
     res: &Arc<Resource>,
     scope: &Option<Arc<Scope>>,
     batch: &mut Batch,
@@ -313,7 +345,7 @@ fn record(
                 Err(e) => batch.errors.push(e),
             }
         }
-        Signal::Metrics => read_metric(s, needs.for_metrics(), index, res, scope, batch)?,
+        Signal::Metrics => read_metric(s, needs.for_metrics(), (index, bounds), res, scope, batch)?,
     }
     Ok(())
 }
@@ -587,9 +619,8 @@ const COUNTED_POINT_KEYS: [&str; 13] = [
 /// Checks, without building them, the buckets of a point a counting command reads: every count
 /// a uint64, every bound a number, an exponential side's offset a sint32. One that is not sends
 /// the request to the tree reader, which skips the point and says why, as every command does.
-/// `bounds`: the bounds checked last in this metric, which its points most often repeat, byte for
-/// byte (taken without checking them again).
-fn checked_buckets<'a>(s: &mut Skim<'a>, key: &str, depth: u32, bounds: &mut Option<&'a str>) -> Skimmed<()> {
+/// `bounds`: the bounds checked last (see [`Bounds`]).
+fn checked_buckets<'a>(s: &mut Skim<'a>, key: &str, depth: u32, bounds: &mut Bounds) -> Skimmed<()> {
     let count = |s: &mut Skim<'_>| -> Skimmed<()> {
         if s.peek_value() == b'"' { s.str()?.parse::<u64>().map(drop).map_err(|_| Bad) } else { s.uint().map(drop) }
     };
@@ -601,7 +632,8 @@ fn checked_buckets<'a>(s: &mut Skim<'a>, key: &str, depth: u32, bounds: &mut Opt
             _ => s.skip_at(depth + 1),
         }),
         "explicitBounds" | "explicit_bounds" => {
-            if s.known(bounds.iter().copied()).is_some() {
+            if let Some(text) = s.known(bounds.0.iter().map(String::as_str)) {
+                bounds.met(text);
                 return Ok(());
             }
             let (text, ()) = s.raw_with(|s| {
@@ -613,7 +645,7 @@ fn checked_buckets<'a>(s: &mut Skim<'a>, key: &str, depth: u32, bounds: &mut Opt
                     }
                 })
             })?;
-            *bounds = Some(text);
+            bounds.met(text);
             Ok(())
         }
         _ => s.skip_at(depth),
@@ -622,10 +654,10 @@ fn checked_buckets<'a>(s: &mut Skim<'a>, key: &str, depth: u32, bounds: &mut Opt
 
 /// A metric: its fields as trees, its data object's fields as trees, and each data point's
 /// fields as trees with its attributes read apart.
-fn read_metric(
-    s: &mut Skim<'_>,
+fn read_metric<'a>(
+    s: &mut Skim<'a>,
     needs: &Needs,
-    index: usize,
+    (index, bounds): (usize, &mut Bounds),
     res: &Arc<Resource>,
     scope: &Option<Arc<Scope>>,
     batch: &mut Batch,
@@ -634,7 +666,6 @@ fn read_metric(
     let (mut fields, mut data_fields): (Fields, Fields) = (Vec::new(), Vec::new());
     let mut points: Vec<(Fields, Attributes)> = Vec::new();
     let mut kind = None;
-    let mut bounds = None;
     s.object(|s, key| {
         let Some((_, k)) = super::DATA_KEYS.iter().find(|(d, _)| *d == key) else {
             return field(s, key, &mut fields);
@@ -653,7 +684,7 @@ fn read_metric(
                         // whether they can be read (an error); buckets and bounds are checked
                         // and skipped, not built.
                         _ if !needs.metrics && !COUNTED_POINT_KEYS.contains(&k) => {
-                            checked_buckets(s, k, RECORD + 4, &mut bounds)
+                            checked_buckets(s, k, RECORD + 4, bounds)
                         }
                         _ => {
                             p.push((Cow::Borrowed(k), s.tree_at(RECORD + 4)?));

@@ -149,6 +149,37 @@ fn timed(read: &Result<Batch, RecordError>) -> String {
     format!("{:?} {} {} {} {points:?}", b.errors, b.spans.len(), b.logs.len(), b.metric_exports)
 }
 
+/// Histogram bounds checked in an earlier request are taken again only when the text ahead is
+/// theirs byte for byte: a worker that read the JS metric exports before reads each copy (one
+/// bound damaged, out of range, or spaced otherwise) as a fresh worker does, for a command that
+/// checks points without building them.
+#[test]
+fn bounds_checked_before_are_taken_again_only_byte_for_byte() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let path = format!("{dir}/../../shared/samples/otlp-json/js-otlp-http-json_metrics.jsonl");
+    let line = std::fs::read_to_string(path).unwrap().lines().next().unwrap().to_string();
+    let bounds = "[0.005,0.01,0.025,0.05,0.075,0.1,0.25,0.5,0.75,1,2.5,5,7.5,10]";
+    assert!(line.contains(bounds));
+    let copies = [
+        line.clone(),
+        line.replacen(bounds, "[0.005,0.01,0.025,0.05,0.075,0.1,0.25,0.5,0.75,1,2.5,5,7.5,1e999]", 1),
+        line.replacen(bounds, "[0.005,0.01,0.025,0.05,0.075,0.1,0.25,0.5,0.75,1,2.5,5,7.5,x]", 1),
+        line.replacen(bounds, "[0.005, 0.01,0.025,0.05,0.075,0.1,0.25,0.5,0.75,1,2.5,5,7.5,10]", 1),
+        line.replacen(bounds, "[0.005,0.01,0.025,0.05,0.075,0.1,0.25,0.5,0.75,1,2.5,5,7.5,10,]", 1),
+    ];
+    let mut kept = Resources::default();
+    let _ = parse_document(&line, &Needs::SPAN_ATTRIBUTES, &mut kept);
+    assert!(kept.otlp_bounds.iter().any(|b| b == bounds), "{:?}", kept.otlp_bounds);
+    let mut failed = 0;
+    for copy in &copies {
+        let read = parse_document(copy, &Needs::SPAN_ATTRIBUTES, &mut kept);
+        let fresh = parse_document(copy, &Needs::SPAN_ATTRIBUTES, &mut Resources::default());
+        assert_eq!(timed(&read), timed(&fresh), "{copy}");
+        failed += usize::from(read.is_err() || read.as_ref().is_ok_and(|b| !b.errors.is_empty()));
+    }
+    assert_eq!(failed, 3, "the three damaged copies fail");
+}
+
 #[test]
 fn severity_names() {
     assert_eq!(severity_from_name("SEVERITY_NUMBER_INFO"), Some(9));
