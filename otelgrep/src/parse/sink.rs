@@ -121,7 +121,7 @@ impl Needs {
 /// The attribute keys a command reads ([`Needs::only`]), grouped by length, each with its first
 /// eight bytes: a key is compared whole only with a name of its length that starts as it does.
 /// Asked for every attribute of every span, comparing names whole (a `memcmp` call for each of
-/// the same length) was a tenth of reading the todo app's spans for `latency`.
+/// the same length) put 6% of `latency --by url`'s samples on the todo app's capture in `memcmp`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Only {
     names: Vec<String>,
