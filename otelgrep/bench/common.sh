@@ -34,12 +34,19 @@ make_demo() { make "$work/demo.log" ../shared/conformance/otel-tui_otel-demo-fil
 
 # SECONDS RSS_KB of one run of a command (an output at $work/out or $work/out.jsonl removed first;
 # standard output to a file, not /dev/null: GNU grep detects /dev/null and stops at its first match).
+# Exit 1 is a run like any other (otelgrep printed its answer with records skipped; `grep -c`
+# counted none); any other failure stops the benchmark, which would have timed it as a fast run.
 once() {
   rm -rf "$work/out" "$work/out.jsonl"
-  local s e
+  local s e status=0
   s=$(date +%s.%N)
-  /usr/bin/time -f "%M" -o "$work/rss" "$@" > "$work/stdout" 2> "$work/err" || true
+  /usr/bin/time -f "%M" -o "$work/rss" "$@" > "$work/stdout" 2> "$work/err" || status=$?
   e=$(date +%s.%N)
+  if [ "$status" -gt 1 ]; then
+    echo "failed, exit $status: $*" >&2
+    tail -5 "$work/err" >&2
+    exit 1
+  fi
   echo "$(echo "$e - $s" | bc -l) $(tail -1 "$work/rss")"
 }
 
