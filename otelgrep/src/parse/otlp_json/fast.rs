@@ -149,8 +149,8 @@ impl Marks {
     }
 }
 
-fn group<'a>(
-    s: &mut Skim<'a>,
+fn group(
+    s: &mut Skim<'_>,
     signal: Signal,
     needs: &Needs,
     resources: &mut Resources,
@@ -208,8 +208,8 @@ fn read_resource(s: &mut Skim<'_>, resources: &mut Resources) -> Skimmed<Arc<Res
     Ok(resources.intern_otlp_raw(text, parse))
 }
 
-fn scope_group<'a>(
-    s: &mut Skim<'a>,
+fn scope_group(
+    s: &mut Skim<'_>,
     signal: Signal,
     needs: &Needs,
     res: &Arc<Resource>,
@@ -253,8 +253,8 @@ fn read_scope(s: &mut Skim<'_>) -> Skimmed<Option<Arc<Scope>>> {
     Ok(Scope::new(name.as_deref().unwrap_or(""), version.as_deref().unwrap_or("")))
 }
 
-fn record<'a>(
-    s: &mut Skim<'a>,
+fn record(
+    s: &mut Skim<'_>,
     signal: Signal,
     needs: &Needs,
     (index, bounds): (usize, &mut Bounds),
@@ -654,8 +654,8 @@ fn checked_buckets<'a>(s: &mut Skim<'a>, key: &str, depth: u32, bounds: &mut Bou
 
 /// A metric: its fields as trees, its data object's fields as trees, and each data point's
 /// fields as trees with its attributes read apart.
-fn read_metric<'a>(
-    s: &mut Skim<'a>,
+fn read_metric(
+    s: &mut Skim<'_>,
     needs: &Needs,
     (index, bounds): (usize, &mut Bounds),
     res: &Arc<Resource>,
