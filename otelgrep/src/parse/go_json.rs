@@ -50,7 +50,7 @@ pub fn line_kind(line: &str) -> Option<Kind> {
 /// Whether a brace-framed object is a pretty-printed Go record, and which: its first key, on its
 /// second line.
 pub fn object_kind(second_line: &str) -> Option<Kind> {
-    let first = second_line.trim_start();
+    let first = super::scan::lead_trimmed(second_line);
     if first.starts_with("\"Name\": ") {
         Some(Kind::Span)
     } else if first.starts_with("\"Resource\": ") {

@@ -57,7 +57,7 @@ pub fn is_document(line: &str) -> bool {
 
 /// Whether an object's second line (a pretty-printed one's first key) opens an export request.
 pub fn is_pretty_start(second_line: &str) -> bool {
-    let key = second_line.trim_start();
+    let key = super::scan::lead_trimmed(second_line);
     key.starts_with("\"resource") && FIRST_KEYS.iter().any(|k| key.starts_with(k))
 }
 

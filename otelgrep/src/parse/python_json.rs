@@ -167,7 +167,8 @@ fn first_key(text: &str) -> Option<&str> {
         Some(line) => line,
         None => text.strip_prefix('{')?,
     };
-    after.trim_start().strip_prefix('"')?.split('"').next()
+    let key = super::scan::lead_trimmed(after).strip_prefix('"')?;
+    Some(&key[..memchr::memchr(b'"', key.as_bytes()).unwrap_or(key.len())])
 }
 
 /// Whether a line is a whole Python console record printed on one line (`to_json(indent=None)`,

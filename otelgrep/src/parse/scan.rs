@@ -27,6 +27,20 @@ pub fn second_line(text: &str) -> Option<&str> {
     (!rest.is_empty()).then(|| line.strip_suffix('\r').unwrap_or(line))
 }
 
+/// `line.trim_start()`, for the second line of every brace record, which the framer and the
+/// readers look at to tell formats apart: its leading blanks skipped a byte at a time when an
+/// ASCII character that is no whitespace follows them, else by `trim_start` (its searcher over
+/// chars, three times a record, was 3% of reading a Python capture).
+pub fn lead_trimmed(line: &str) -> &str {
+    let b = line.as_bytes();
+    let at = b.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(b.len());
+    match b.get(at) {
+        Some(&c) if c.is_ascii() && !matches!(c, b'\n' | b'\x0b' | b'\x0c' | b'\r') => &line[at..],
+        None => "",
+        _ => line.trim_start(),
+    }
+}
+
 /// A line without its trailing `\r`s.
 fn trim_cr(line: &str) -> &str {
     line.trim_end_matches('\r')
@@ -414,6 +428,32 @@ impl Iterator for LineIter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `lead_trimmed` is `trim_start`, whatever follows the blanks: ASCII, other whitespace
+    /// (ASCII's and Unicode's), or nothing.
+    #[test]
+    fn lead_trimmed_is_trim_start() {
+        let texts = [
+            "",
+            "   ",
+            "x",
+            "    \"name\": 1",
+            "\t\"Name\": x",
+            "  \u{a0}x",
+            "  \u{3000}\"k\"",
+            " \x0b x",
+            "  \r",
+            "  \x0c y",
+            "  é",
+            " \u{85}a",
+            "\u{2003}a",
+            " \t \u{2028} z",
+            "\u{1c}a",
+        ];
+        for t in texts {
+            assert_eq!(lead_trimmed(t), t.trim_start(), "{t:?}");
+        }
+    }
 
     /// Newlines found eight bytes at a time are those `memchr` finds, on texts of every length.
     #[test]
