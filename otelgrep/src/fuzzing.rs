@@ -43,8 +43,8 @@ pub fn python_json(data: &[u8]) {
 
 /// OTLP JSON documents: the one-pass reader, the skimmer's tree and serde_json's tree give the same
 /// records and errors; a reading that skips what it does not read (a count's, a query's) fails the
-/// same records and counts and times the same ones; a document of several back to back never
-/// panics.
+/// same records and counts and times the same ones; a worker reads a request as a fresh one does
+/// after another; a document of several back to back never panics.
 pub fn otlp_json(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let res = &mut Resources::default();
@@ -66,6 +66,15 @@ pub fn otlp_json(data: &[u8]) {
     for needs in [Needs::BARE, Needs::SPAN_ATTRIBUTES] {
         let some = timed(parse::otlp_json::parse_document(text, &needs, &mut Resources::default()));
         assert_eq!(some, all, "a reading that skips against a full one: {text:?}");
+    }
+    // A worker that read the first line before reads the rest as a fresh one does: what it keeps
+    // between requests (resources, histogram bounds checked) is taken again only when the same.
+    if let Some((first, rest)) = text.split_once('\n') {
+        let warm = &mut Resources::default();
+        let _ = parse::otlp_json::parse_document(first, &Needs::SPAN_ATTRIBUTES, warm);
+        let again = timed(parse::otlp_json::parse_document(rest, &Needs::SPAN_ATTRIBUTES, warm));
+        let fresh = timed(parse::otlp_json::parse_document(rest, &Needs::SPAN_ATTRIBUTES, &mut Resources::default()));
+        assert_eq!(again, fresh, "a worker's second request against a fresh one's: {text:?}");
     }
 }
 
