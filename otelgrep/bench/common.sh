@@ -55,8 +55,7 @@ smaller() {
   if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi
 }
 
-# SECONDS RSS_KB of the best of three runs of a command (see `once`). ingest.sh has its own (best
-# of five, time only).
+# SECONDS RSS_KB of the best of three runs of a command (see `once`; ingest.sh takes five).
 best() {
   local b="" rss="" t r
   for _ in 1 2 3; do

@@ -34,16 +34,12 @@ if "$python" -c "import opentelemetry.proto" 2> /dev/null; then
   kinds="$kinds demo-proto"
 fi
 
-# best SECONDS of five runs of a command (output discarded)
-best() {
-  local b=""
+# SECONDS of the best of five runs of a command (common.sh's `once`; its `best` takes three).
+best5() {
+  local b="" t
   for _ in 1 2 3 4 5; do
-    local s e
-    s=$(date +%s.%N)
-    # Not /dev/null: GNU grep detects it and stops at the first match.
-    "$@" > "$work/out" 2> /dev/null || true
-    e=$(date +%s.%N)
-    b=$(echo "$e - $s" | bc -l | awk -v b="$b" '{ if (b == "" || $1 < b) print $1; else print b }')
+    read -r t _ < <(once "$@")
+    b=$(smaller "$b" "$t")
   done
   echo "$b"
 }
@@ -59,10 +55,10 @@ for kind in $kinds; do
   [ "$kind" = rust ] && pattern='TraceId      :'
   case "$kind" in otlp* | demo*) pattern='"traceId"' ;; esac
   cat "$f" > /dev/null # warm the page cache
-  t_og=$(best "$bin" summary --format json "$f")
-  t_grep=$(best grep -c "$pattern" "$f")
-  t_cat=$(best sh -c "cat \"$f\" > /dev/null")
-  t_lat=$(best "$bin" latency --by url --format csv "$f")
+  t_og=$(best5 "$bin" summary --format json "$f")
+  t_grep=$(best5 grep -c "$pattern" "$f")
+  t_cat=$(best5 sh -c "cat \"$f\" > /dev/null")
+  t_lat=$(best5 "$bin" latency --by url --format csv "$f")
   rss=$( { /usr/bin/time -f '%M' "$bin" summary --format json "$f" > /dev/null; } 2>&1 | tail -1)
   rate() { echo "$mb / $1" | bc -l | xargs printf '%.0f'; }
   ratio=$(echo "$t_lat / $t_og" | bc -l | xargs printf '%.2f')
@@ -127,8 +123,8 @@ for kind in python rust rust-stdout demo rust-latin1 rust-cut; do
   [ "$kind" = rust-cut ] && first="$work/rust.log"
   cat "$first" "$f" > "$work/twice.log"
   mb=$(echo "$(stat -c %s "$work/twice.log") / 1000000" | bc -l)
-  t_map=$(best "$bin" summary --format json "$work/twice.log")
-  t_in=$(best sh -c "cat \"$first\" \"$f\" | \"$bin\" summary --format json -")
+  t_map=$(best5 "$bin" summary --format json "$work/twice.log")
+  t_in=$(best5 sh -c "cat \"$first\" \"$f\" | \"$bin\" summary --format json -")
   # (A capture with bytes not UTF-8 exits 1: records were skipped.)
   cat "$first" "$f" | /usr/bin/time -f '%M' -o "$work/rss" "$bin" summary --format json - > /dev/null 2>&1 || true
   rss=$(tail -1 "$work/rss")
@@ -154,7 +150,7 @@ rm -f "$work/twice.log" "$work/rust-latin1.log" "$work/rust-cut.log"
 gzip -1 -c "$work/python.log" > "$work/python.log.gz"
 head -c 1073741824 /dev/zero | gzip -1 > "$work/bomb.gz"
 for gz in python.log.gz bomb.gz; do
-  t=$(best "$bin" summary --format json "$work/$gz")
+  t=$(best5 "$bin" summary --format json "$work/$gz")
   rss=$( { /usr/bin/time -f '%M' "$bin" summary --format json "$work/$gz" > /dev/null; } 2>&1 | tail -1)
   printf '%-31s %8.0f  %22s  %9.3f s %6s MB/s  %9s  %9s MB\n' "$gz" "$(stat -c %s "$work/$gz" | awk '{print $1/1e6}')" \
     "" "$t" "" "" "$((rss / 1024))"
