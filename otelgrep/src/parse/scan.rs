@@ -37,7 +37,6 @@ pub fn lead_trimmed(line: &str) -> &str {
     let at = b.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(b.len());
     match b.get(at) {
         Some(&c) if c.is_ascii() && !matches!(c, b'\n' | b'\x0b' | b'\x0c' | b'\r') => &line[at..],
-        None => "",
         _ => line.trim_start(),
     }
 }

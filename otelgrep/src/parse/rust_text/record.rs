@@ -22,7 +22,7 @@ fn invalid(offset: usize, msg: impl Into<String>) -> RecordError {
 /// is not Rust's `Debug` of an OpenTelemetry value (a damaged line) is kept as its text, as
 /// resource values are: the record is the same to a command that reads its attributes and to one
 /// that does not.
-fn debug_attr((k, v): (&str, &str)) -> (String, Value) {
+fn debug_attr(k: &str, v: &str) -> (String, Value) {
     (k.to_string(), parse_value(v).unwrap_or_else(|| Value::Str(v.to_string())))
 }
 
@@ -104,7 +104,7 @@ pub fn parse_span(rec: &RecordLines, needs: &Needs) -> Result<Span, RecordError>
             if matches!(section, Section::Span) && !needs.attribute(k) {
                 continue;
             }
-            let kv = debug_attr((k, v));
+            let kv = debug_attr(k, v);
             match section {
                 Section::Span => attributes.push(kv),
                 Section::Event => events.last_mut().map(|e| e.attributes.push(kv)).unwrap_or(()),
@@ -305,7 +305,8 @@ pub fn parse_log(rec: &RecordLines, needs: &Needs) -> Result<LogRecord, RecordEr
             complete = true;
         } else if let Some(kv) = line.strip_prefix("\t\t ->  ") {
             if needs.attributes {
-                log.attributes.push(debug_attr(key_value(kv)));
+                let (k, v) = key_value(kv);
+                log.attributes.push(debug_attr(k, v));
             }
         }
     }
